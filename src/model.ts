@@ -1,0 +1,121 @@
+/**
+ * The typed model the loaders produce and the engine consumes. Loaders (src/inventory,
+ * src/roles) turn YAML into these; nothing downstream reads YAML again.
+ */
+import type { SourceLocation } from './errors.js';
+
+export type VarType = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'map' | 'any';
+
+/** A variable a role declares (in role.yaml `variables:`). */
+export interface VarSpec {
+  type: VarType;
+  description: string;
+  default?: unknown;
+  required: boolean;
+  /** Masked as *** in every output; delivered to hosts only over the SSH channel. */
+  secret: boolean;
+  /** Allowed values (strings or numbers). */
+  enum?: (string | number)[];
+  /** For `list`: type of the items. */
+  items?: VarType;
+  location?: SourceLocation;
+}
+
+export interface PortSpec {
+  port: number;
+  proto: 'tcp' | 'udp';
+  /** Who may connect: `world`, `cluster` (all inventory hosts), or a group name. */
+  from: string;
+  description?: string;
+}
+
+/** One task of a role, before templating (args may contain `{{ var }}` strings). */
+export interface TaskSpec {
+  /** Stable id: `<role>/<index>` (or `<role>/handlers/<index>`). */
+  id: string;
+  role: string;
+  name: string;
+  /** The operation key, e.g. `apt`, `template`; `include_role`/`flush_handlers` are engine keywords. */
+  op: string;
+  /** Raw arguments of the op (strings may hold Handlebars expressions). */
+  args: unknown;
+  when?: string;
+  loop?: unknown;
+  /** Name the loop item is bound to (default `item`). */
+  loopVar: string;
+  notify: string[];
+  tags: string[];
+  register?: string;
+  changedWhen?: string;
+  failedWhen?: string;
+  become?: boolean;
+  runOnce: boolean;
+  delegateTo?: string;
+  location: SourceLocation;
+}
+
+export interface HandlerSpec extends TaskSpec {
+  /** Extra names this handler answers to (`listen:`). */
+  listen: string[];
+}
+
+export interface RoleSpec {
+  name: string;
+  /** Absolute path of the role folder (holds role.yaml, templates/, files/). */
+  dir: string;
+  description: string;
+  depends: string[];
+  variables: Record<string, VarSpec>;
+  ports: PortSpec[];
+  tasks: TaskSpec[];
+  handlers: HandlerSpec[];
+}
+
+export interface SshSettings {
+  /** Private key file (absolute). When absent, ssh-agent (SSH_AUTH_SOCK) is used. */
+  keyFile?: string;
+  /** known_hosts file the engine checks host keys against (absolute). */
+  knownHosts: string;
+  /** `user@host:port` of a bastion to jump through. */
+  proxyJump?: string;
+  connectTimeoutMs: number;
+}
+
+export interface HostSpec {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  /** Run as root through sudo when `user` is not root. */
+  become: boolean;
+  ssh: SshSettings;
+  /** Groups the host belongs to, ancestors included, `all` first. */
+  groups: string[];
+  /** Roles the host gets, in order, `depends` expanded, each once. */
+  roles: string[];
+  /** Merged vars from inventory sources (all < parent group < group < host < extra); role defaults are NOT included. */
+  vars: Record<string, unknown>;
+  location: SourceLocation;
+}
+
+export interface GroupSpec {
+  name: string;
+  hosts: string[];
+  children: string[];
+  roles: string[];
+  vars: Record<string, unknown>;
+  location: SourceLocation;
+}
+
+export interface Inventory {
+  name: string;
+  /** Absolute folder of the inventory. */
+  dir: string;
+  /** Set when the inventory's hosts are lab hosts that `apply` may bring up itself. */
+  lab?: { hosts: string[] };
+  hosts: Map<string, HostSpec>;
+  groups: Map<string, GroupSpec>;
+  roles: Map<string, RoleSpec>;
+  /** Var names whose values are secret (from role schemas and vault-tagged values). */
+  secretVars: Set<string>;
+}

@@ -1,0 +1,93 @@
+/**
+ * The contract every operation implements (one op per file in src/ops).
+ *
+ * An operation never executes anything itself. It provides:
+ *  - `args`: a zod schema for its arguments (the source of truth for docs and JSON Schema);
+ *  - `prepare`: controller-side work that may read role files or render templates
+ *    (e.g. `template` turns `src` into bytes); returns the prepared arguments;
+ *  - `probe`: a POSIX sh fragment that prints the current state on stdout. All probes of a
+ *    play run in ONE script per host (one round trip); each runs in its own subshell;
+ *  - `parse`: a pure function from that output to a typed state (tested from fixtures);
+ *  - `plan`: a pure function from prepared args + state to an OpPlan: whether the host differs,
+ *    what would change (and a diff), and the sh fragment that makes it so.
+ * Check mode, diff and "changed" come for free from this split.
+ */
+import type { z } from 'zod';
+import type { Facts } from '../engine/facts.js';
+
+export interface ProbeOutput {
+  /** Everything the probe fragment printed on stdout (decoded as UTF-8, invalid bytes replaced). */
+  stdout: string;
+  /** Exit status of the probe fragment's subshell. */
+  rc: number;
+}
+
+export interface PrepareContext {
+  /** Inventory name of the host. */
+  host: string;
+  facts: Facts;
+  /** Variables of the host for this task (already merged by precedence). */
+  vars: Record<string, unknown>;
+  /** Read a file shipped in the task's role `files/` folder. Rejects paths leaving that folder. */
+  readRoleFile(relPath: string): Buffer;
+  /** Render a Handlebars template from the role's `templates/` folder (strict: undefined vars are errors). */
+  renderTemplate(relPath: string, extraVars?: Record<string, unknown>): string;
+}
+
+export interface PlanContext {
+  host: string;
+  facts: Facts;
+  /** `--check`: the plan is only shown. Plans are identical in both modes; this is informational. */
+  check: boolean;
+  /** `--diff`: file ops should include a unified diff when they have the old content. */
+  diff: boolean;
+}
+
+export interface OpPlan {
+  /** True when the host differs from the desired state (the op will change something). */
+  changed: boolean;
+  /** Human lines describing what would change, e.g. `install nginx, php8.2-fpm`. Empty when unchanged. */
+  summary: string[];
+  /** Unified diff of a file's content (only when `ctx.diff` and the op knows old and new). */
+  diff?: string;
+  /**
+   * sh fragment that brings the host to the desired state. Present iff `changed`.
+   * It runs in its own subshell under `set -eu`, after the shared prelude (src/shell/prelude.ts).
+   * A fragment whose effect is only known once it runs (command, shell) may print a line
+   * `@@WPHA_UNCHANGED` to report that it changed nothing.
+   */
+  apply?: string;
+}
+
+export interface OpModule<A = any, P = A, S = any> {
+  /** Task key, e.g. `apt`, `template`. */
+  name: string;
+  /** One sentence for --help and docs. */
+  summary: string;
+  /** Arguments schema. `.describe()` every field: it becomes the docs and the JSON Schema. */
+  args: z.ZodType<A>;
+  /** Controller-side preparation (read role files, render templates, hash content). Default: identity. */
+  prepare?(args: A, ctx: PrepareContext): P;
+  /**
+   * What the op reads and writes on the host: absolute paths, or resource keys such as
+   * `pkg:nginx`, `unit:nginx.service`, `user:deploy`. The engine uses them to tell when an earlier
+   * change in the same run makes this op's probe stale (then it re-probes before planning).
+   */
+  resources(args: P): string[];
+  /**
+   * When this op changes something, every later probe on the host may be stale (installing a
+   * package creates files and units; a command can do anything). Default false.
+   */
+  barrier?: boolean | ((args: P) => boolean);
+  probe(args: P, ctx: { diff: boolean }): string;
+  parse(out: ProbeOutput, args: P): S;
+  plan(args: P, state: S, ctx: PlanContext): OpPlan;
+  /**
+   * Optional: what `register:` stores after the op ran (or was skipped). Default
+   * `{ changed, rc, stdout }` from the apply output.
+   */
+  registerValue?(result: { changed: boolean; rc: number; output: string }, args: P): Record<string, unknown>;
+}
+
+/** The marker a runtime-decided fragment prints to say "nothing changed". */
+export const UNCHANGED_MARKER = '@@WPHA_UNCHANGED';

@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` (pure code, from fixtures, fast) and `lab` (integration tests on real
+// lab hosts: systemd-nspawn Debian 12 machines reached over real SSH; needs root).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'lab',
+          include: ['test/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/lab-global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+          // Lab hosts share two CPU cores; a few files at a time is what the machine can carry.
+          maxWorkers: 3,
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});
