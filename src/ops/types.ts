@@ -62,6 +62,11 @@ export interface OpPlan {
 export interface OpModule<A = any, P = A, S = any> {
   /** Task key, e.g. `apt`, `template`. */
   name: string;
+  /**
+   * Shell functions the op's probe/apply fragments call (e.g. an atomic file writer). The engine
+   * includes each distinct prelude once at the top of a script. Function names start with `wpha_`.
+   */
+  prelude?: string;
   /** One sentence for --help and docs. */
   summary: string;
   /** Arguments schema. `.describe()` every field: it becomes the docs and the JSON Schema. */

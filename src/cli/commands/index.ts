@@ -1,0 +1,10 @@
+/**
+ * Every command lives in its own file and exports `register(program)`; this list wires them in.
+ * Keep one import per line so that parallel work on different commands merges cleanly.
+ */
+import type { Command } from 'commander';
+
+type Register = (program: Command) => void;
+
+export const commandModules: (() => Promise<{ register: Register }>)[] = [
+];
