@@ -57,6 +57,20 @@ export interface OpPlan {
    * `@@WPHA_UNCHANGED` to report that it changed nothing.
    */
   apply?: string;
+  /**
+   * File contents the apply fragment needs on the host. Before the fragments run, the engine
+   * places each one at `"$WPHA_STAGE/<sha256>"` (a private 0700 directory, files 0600): small ones
+   * inline in the script as base64, large ones over SFTP. Contents never appear on a command line.
+   */
+  files?: StagedFile[];
+  /** Notes shown to the user even when nothing fails (e.g. a lab limitation). */
+  warnings?: string[];
+}
+
+export interface StagedFile {
+  /** Lowercase hex sha256 of `content`; also its file name in the stage directory. */
+  sha256: string;
+  content: Buffer;
 }
 
 export interface OpModule<A = any, P = A, S = any> {
@@ -96,3 +110,6 @@ export interface OpModule<A = any, P = A, S = any> {
 
 /** The marker a runtime-decided fragment prints to say "nothing changed". */
 export const UNCHANGED_MARKER = '@@WPHA_UNCHANGED';
+
+/** A fragment prints `@@WPHA_WARN <text>` to attach a warning to its result (e.g. read-only /proc/sys). */
+export const WARN_MARKER = '@@WPHA_WARN';
