@@ -1,0 +1,216 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Facts } from '../engine/facts.js';
+import apt, { formatAge, type AptArgs } from './apt.js';
+import { parseAptProbe, type AptState } from './apt-state.js';
+import type { PlanContext } from './types.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures', 'apt');
+const load = (name: string): AptState => apt.parse({ stdout: readFileSync(join(fixtures, `${name}.txt`), 'utf8'), rc: 0 }, {} as AptArgs);
+const ctx: PlanContext = { host: 'web1', facts: {} as Facts, check: false, diff: false };
+const args = (a: unknown): AptArgs => apt.args.parse(a);
+/** `sh -n`: the generated text parses as POSIX shell (dash). */
+const shParses = (text: string) => execFileSync('/bin/sh', ['-n'], { input: text });
+
+describe('apt args', () => {
+  it.each([
+    [{ name: 'nginx' }, true],
+    [{ name: ['nginx', 'php8.2-fpm', 'libc6:i386', 'redis-server=5:7.0.15-1~deb12u1'] }, true],
+    [{ update_cache: true }, true],
+    [{}, false],
+    [{ name: 'nginx; rm -rf /' }, false],
+    [{ name: 'Nginx' }, false],
+    [{ name: '-y' }, false],
+    [{ name: 'a' }, false],
+    [{ name: 'nginx', state: 'latest' }, true],
+    [{ name: 'nginx=1.2', state: 'latest' }, false],
+    [{ name: 'nginx', purge: true }, false],
+    [{ name: 'nginx', state: 'absent', purge: true }, true],
+    [{ name: 'nginx', cache_valid_time: -1 }, false],
+    [{ name: 'nginx', bogus: 1 }, false],
+  ])('%j valid=%s', (input, ok) => {
+    expect(apt.args.safeParse(input).success).toBe(ok);
+  });
+
+  it('explains a rejected name', () => {
+    const r = apt.args.safeParse({ name: 'nginx && reboot' });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toContain('Debian package name');
+  });
+});
+
+describe('apt parse (recorded probe output)', () => {
+  it('reads clock, lists age, dpkg rows and candidates', () => {
+    const s = load('present-missing');
+    expect(s.now).toBe(1795446010);
+    expect(s.listsTime).toBe(1795445451);
+    expect(s.entries).toEqual([{ status: 'ii', name: 'bash', arch: 'amd64', version: '5.2.15-2+b8' }]);
+    expect(s.candidates).toEqual({ nginx: '1.22.1-9+deb12u11' });
+  });
+  it('takes the newer of stamp and lists directory', () => {
+    expect(load('crafted-stamp-and-lists').listsTime).toBe(1795445000);
+  });
+  it('knows a fresh image has no lists', () => {
+    expect(load('crafted-fresh-image').listsTime).toBeNull();
+  });
+  it('keeps status flags (rc, hi, iF)', () => {
+    expect(load('crafted-mixed-states').entries.map((e) => e.status)).toEqual(['rc', 'hi', 'iF']);
+  });
+  it('rejects output without a clock reading', () => {
+    expect(() => parseAptProbe({ stdout: '', rc: 1 })).toThrow(/@now/);
+  });
+});
+
+interface PlanCase {
+  title: string;
+  args: unknown;
+  fixture: string;
+  changed: boolean;
+  summary?: RegExp[];
+  apply?: RegExp[];
+  notApply?: RegExp[];
+}
+
+const planCases: PlanCase[] = [
+  { title: 'present, all installed: nothing, no refresh', args: { name: ['bash', 'coreutils'] }, fixture: 'present-installed', changed: false },
+  {
+    title: 'present, one missing: install with candidate version, lists fresh',
+    args: { name: ['bash', 'nginx'] },
+    fixture: 'present-missing',
+    changed: true,
+    summary: [/^install nginx \(1\.22\.1-9\+deb12u11\)$/],
+    apply: [/--no-install-recommends install -- nginx$/m, /wpha_apt_refresh 3600/, /DPkg::Lock::Timeout=120/, /--force-confold/],
+    notApply: [/install -- bash/],
+  },
+  {
+    title: 'present, lists older than cache_valid_time: summary says refresh',
+    args: { name: 'nginx', cache_valid_time: 60 },
+    fixture: 'present-missing',
+    changed: true,
+    summary: [/refresh the package lists first \(last refreshed 9 min ago\)/, /install nginx/],
+    apply: [/wpha_apt_refresh 60/],
+  },
+  {
+    title: 'present on a fresh image: refresh (none yet) then install',
+    args: { name: 'nginx' },
+    fixture: 'crafted-fresh-image',
+    changed: true,
+    summary: [/there are none yet/, /^install nginx$/],
+  },
+  {
+    title: 'update_cache false: no refresh',
+    args: { name: 'nginx', update_cache: false },
+    fixture: 'crafted-fresh-image',
+    changed: true,
+    notApply: [/wpha_apt_refresh/],
+  },
+  {
+    title: 'install_recommends drops --no-install-recommends',
+    args: { name: 'nginx', install_recommends: true },
+    fixture: 'present-missing',
+    changed: true,
+    notApply: [/--no-install-recommends/],
+  },
+  {
+    title: 'config files only (rc) count as not installed; half-configured needs dpkg --configure',
+    args: { name: ['nginx', 'php8.2-fpm', 'redis-server'] },
+    fixture: 'crafted-mixed-states',
+    changed: true,
+    summary: [/^install nginx \(1\.22\.1-9\+deb12u11\), php8\.2-fpm \(8\.2\.29-1~deb12u1\)$/],
+    apply: [/dpkg --configure -a/, /install -- nginx php8\.2-fpm$/m],
+  },
+  {
+    title: 'pinned version differing from installed: upgrade to the pin',
+    args: { name: 'bash=5.2.15-2+b13' },
+    fixture: 'present-installed',
+    changed: true,
+    summary: [/^upgrade bash 5\.2\.15-2\+b8 -> 5\.2\.15-2\+b13$/],
+    apply: [/install -- bash=5\.2\.15-2\+b13$/m],
+  },
+  { title: 'pinned version equal to installed: nothing', args: { name: 'bash=5.2.15-2+b8' }, fixture: 'present-installed', changed: false },
+  {
+    title: 'latest with a newer candidate: upgrade',
+    args: { name: ['bash', 'dash'], state: 'latest' },
+    fixture: 'latest',
+    changed: true,
+    summary: [/^upgrade bash 5\.2\.15-2\+b8 -> 5\.2\.15-2\+b13$/],
+    apply: [/install -- bash dash$/m],
+  },
+  { title: 'latest, already newest and lists fresh: nothing', args: { name: 'dash', state: 'latest' }, fixture: 'latest', changed: false },
+  {
+    title: 'latest, already newest but lists stale: may upgrade after refresh',
+    args: { name: 'dash', state: 'latest', cache_valid_time: 10 },
+    fixture: 'latest',
+    changed: true,
+    summary: [/refresh the package lists first/, /^upgrade dash if the refreshed lists have newer versions$/],
+    apply: [/wpha_apt_refresh 10/, /@@WPHA_UNCHANGED/],
+  },
+  {
+    title: 'absent removes installed packages only',
+    args: { name: ['bash', 'nginx'], state: 'absent' },
+    fixture: 'absent',
+    changed: true,
+    summary: [/^remove bash \(5\.2\.15-2\+b8\)$/],
+    apply: [/apt-get -y -q .* remove -- bash nginx$/m],
+  },
+  { title: 'absent, config files left, no purge: nothing', args: { name: 'nginx', state: 'absent' }, fixture: 'crafted-mixed-states', changed: false },
+  {
+    title: 'absent with purge removes leftover config files',
+    args: { name: 'nginx', state: 'absent', purge: true },
+    fixture: 'crafted-mixed-states',
+    changed: true,
+    summary: [/^purge nginx \(1\.22\.1-9\)$/],
+    apply: [/ purge -- nginx$/m],
+  },
+  { title: 'update_cache alone, lists fresh: nothing', args: { update_cache: true }, fixture: 'present-installed', changed: false },
+  {
+    title: 'update_cache alone, lists stale: refresh is the change',
+    args: { update_cache: true, cache_valid_time: 30 },
+    fixture: 'present-installed',
+    changed: true,
+    summary: [/^refresh the package lists \(last refreshed 9 min ago\)$/],
+    apply: [/wpha_apt_refresh 30/],
+  },
+];
+
+describe('apt plan', () => {
+  it.each(planCases)('$title', (c) => {
+    const a = args(c.args);
+    const plan = apt.plan(a, load(c.fixture), ctx);
+    expect(plan.changed).toBe(c.changed);
+    if (!c.changed) {
+      expect(plan.summary).toEqual([]);
+      expect(plan.apply).toBeUndefined();
+      return;
+    }
+    for (const re of c.summary ?? []) expect(plan.summary.some((l) => re.test(l)), `${re} in ${JSON.stringify(plan.summary)}`).toBe(true);
+    for (const re of c.apply ?? []) expect(plan.apply).toMatch(re);
+    for (const re of c.notApply ?? []) expect(plan.apply).not.toMatch(re);
+    shParses(`${apt.prelude}\n( set -eu\n${plan.apply}\n)`);
+  });
+
+  it('probe and prelude are valid sh for every state', () => {
+    for (const state of ['present', 'latest', 'absent']) shParses(`${apt.prelude}\n${apt.probe(args({ name: ['nginx', 'libc6:i386'], state }), { diff: false })}`);
+  });
+
+  it('probe only asks apt-cache for all candidates with latest', () => {
+    expect(apt.probe(args({ name: 'nginx', state: 'latest' }), { diff: false })).toMatch(/wpha_m=nginx\napt-cache policy/);
+    expect(apt.probe(args({ name: 'nginx', state: 'absent' }), { diff: false })).not.toMatch(/apt-cache/);
+  });
+
+  it('resources and barrier', () => {
+    expect(apt.resources(args({ name: ['nginx', 'libc6:i386', 'redis-server=1.0'] }))).toEqual(['pkg:nginx', 'pkg:libc6', 'pkg:redis-server']);
+    expect(apt.barrier).toBe(true);
+  });
+});
+
+describe('formatAge', () => {
+  it.each([
+    [5, '5 s'],
+    [600, '10 min'],
+    [3 * 3600, '3 h'],
+    [5 * 86400, '5 days'],
+  ])('%d -> %s', (s, text) => expect(formatAge(s)).toBe(text));
+});
