@@ -1,0 +1,69 @@
+/**
+ * Gives an integration test N fresh lab hosts (real Debian 12 under systemd-nspawn, real sshd)
+ * and reclaims them afterwards. Hosts get unique names and addresses from the lab's auto range,
+ * so test files can run in parallel against one lab.
+ *
+ *   const lab = await acquireLabHosts(2, 'ops');
+ *   afterAll(() => lab.release());
+ *   await lab.ssh(lab.hosts[0].name, 'systemctl is-system-running');
+ */
+import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
+import { Lab } from '../../src/lab/lab.js';
+import { labConfig, type LabConfig } from '../../src/lab/config.js';
+
+export interface LabHost {
+  name: string;
+  address: string;
+}
+
+export interface SshResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface LabHosts {
+  lab: Lab;
+  hosts: LabHost[];
+  /** Private key that logs in as root on every lab host. */
+  key: string;
+  /** known_hosts the lab publishes (host keys of every lab host). */
+  knownHosts: string;
+  /** Run a command on a host over real SSH with strict host-key checking. */
+  ssh(host: string, command: string, opts?: { input?: string; timeoutMs?: number }): Promise<SshResult>;
+  /** Stop the hosts and delete their disks. */
+  release(): Promise<void>;
+}
+
+export async function acquireLabHosts(count: number, prefix = 't', config: LabConfig = labConfig()): Promise<LabHosts> {
+  const lab = new Lab(config);
+  const tag = randomBytes(3).toString('hex');
+  const requests = Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${tag}-${i + 1}` }));
+  const up = await lab.up(requests);
+  const hosts = up.map((r) => ({ name: r.name, address: r.address }));
+  const { sshKey: key, knownHosts } = lab.paths;
+  return {
+    lab,
+    hosts,
+    key,
+    knownHosts,
+    ssh: (host, command, opts = {}) => {
+      const h = hosts.find((x) => x.name === host) ?? hosts.find((x) => x.address === host);
+      if (!h) throw new Error(`Host "${host}" is not one of this test's lab hosts`);
+      return sshRun(h.address, command, { key, knownHosts, ...opts });
+    },
+    release: async () => {
+      await lab.stop(hosts.map((h) => h.name), { purge: true });
+    },
+  };
+}
+
+export async function sshRun(address: string, command: string, opts: { key: string; knownHosts: string; input?: string; timeoutMs?: number }): Promise<SshResult> {
+  const r = await execa(
+    'ssh',
+    ['-i', opts.key, '-o', `UserKnownHostsFile=${opts.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', `root@${address}`, command],
+    { input: opts.input ?? '', reject: false, timeout: opts.timeoutMs ?? 300_000 },
+  );
+  return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
