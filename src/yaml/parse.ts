@@ -1,0 +1,85 @@
+/**
+ * YAML with source locations. `parseYaml` turns text into a `YamlDoc`: plain data (null-prototype
+ * maps), the issues found (syntax, duplicate keys, limits, tags), the paths of secret-tagged
+ * values, and a LocationIndex to point any later validation issue at `file:line:col`.
+ */
+import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import type { InputIssue, SourceLocation } from '../errors.js';
+import { LocationIndex, type KeyPath } from './locations.js';
+import { DEFAULT_LIMITS, SECRET_TAG, VAULT_TAG, walkDocument, type DecryptTag, type YamlLimits } from './walk.js';
+
+export interface YamlDoc {
+  /** The file as shown in messages (relative to the working directory when inside it). */
+  file: string;
+  /** Plain data; undefined when the document could not be parsed safely (see `issues`). */
+  value: unknown;
+  /** False when syntax errors or safety limits made `value` unusable. */
+  ok: boolean;
+  issues: InputIssue[];
+  /** Paths of values tagged `!secret` or `!vault`. */
+  secretPaths: (string | number)[][];
+  at(path: KeyPath): SourceLocation;
+  keyAt(path: KeyPath): SourceLocation;
+  has(path: KeyPath): boolean;
+}
+
+export interface ParseYamlOptions {
+  /** Name used in locations. */
+  file: string;
+  limits?: Partial<YamlLimits>;
+  decryptTag?: DecryptTag;
+}
+
+// The yaml package only needs to know these tags exist; the walker gives them meaning.
+const CUSTOM_TAGS = [SECRET_TAG, VAULT_TAG].map((tag) => ({ tag, resolve: (s: string) => s }));
+
+export function parseYaml(text: string, opts: ParseYamlOptions): YamlDoc {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const index = new LocationIndex(opts.file);
+  const issues: InputIssue[] = [];
+  const secretPaths: (string | number)[][] = [];
+  const base = { file: opts.file, issues, secretPaths, at: index.at.bind(index), keyAt: index.keyAt.bind(index), has: index.has.bind(index) };
+
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxBytes) {
+    issues.push({ location: { file: opts.file, line: 1, col: 1 }, path: [], message: `File is ${bytes} bytes, more than the ${limits.maxBytes} bytes allowed` });
+    return { ...base, value: undefined, ok: false };
+  }
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    version: '1.2',
+    schema: 'core',
+    merge: false,
+    customTags: CUSTOM_TAGS,
+  });
+  const toIssue = (e: YAMLError): InputIssue => {
+    const pos = lineCounter.linePos(e.pos[0]);
+    return { location: { file: opts.file, line: pos.line, col: pos.col }, path: [], message: yamlMessage(e, limits) };
+  };
+  // Runaway nesting makes the parser fail at several depths; the first report says it all.
+  const exhausted = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION' || e.message.includes('Maximum call stack'));
+  issues.push(...(exhausted ? [exhausted] : doc.errors).map(toIssue));
+  // Unknown tags are reported by the walker with a clearer message; every other warning counts.
+  issues.push(...doc.warnings.filter((w) => w.code !== 'TAG_RESOLVE_FAILED').map(toIssue));
+  if (issues.length > 0) return { ...base, value: undefined, ok: false };
+
+  const walked = walkDocument({ doc, lineCounter, index, limits, decryptTag: opts.decryptTag, issues, secretPaths });
+  return { ...base, value: walked.aborted ? undefined : walked.value, ok: !walked.aborted && issues.length === 0 };
+}
+
+function yamlMessage(e: YAMLError, limits: YamlLimits): string {
+  switch (e.code) {
+    case 'DUPLICATE_KEY':
+      return 'Duplicate key: this map already has an entry with this key';
+    case 'MULTIPLE_DOCS':
+      return 'Expected a single YAML document, found several (remove the "---" separators)';
+    default:
+      // The parser reports runaway recursion as an error of its own; say what it means.
+      if (e.message.includes('Maximum call stack')) return `Nesting is deeper than ${limits.maxDepth} levels; refusing to load it`;
+      return `Invalid YAML: ${e.message}`;
+  }
+}
