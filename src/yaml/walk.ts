@@ -81,7 +81,7 @@ export function walkDocument(ctx: WalkContext): { value: unknown; aborted: boole
       return walk(target, path, depth, undefined);
     }
     // An empty value (`key:`) has no text of its own: point at its key instead.
-    const empty = isScalar(n) && n.range !== undefined && n.range[0] === n.range[1];
+    const empty = isScalar(n) && !!n.range && n.range[0] === n.range[1];
     ctx.index.setValue(path, locate(empty && keyOffset !== undefined ? keyOffset : n.range?.[0]));
     if (isScalar(n)) return scalarValue(n.value, n.tag, path, n.range?.[0]);
     if (depth >= ctx.limits.maxDepth) {
@@ -112,7 +112,7 @@ export function walkDocument(ctx: WalkContext): { value: unknown; aborted: boole
       }
       return out;
     }
-    return fail(path, n.range?.[0], 'Unsupported YAML node');
+    return fail(path, (n as YamlNode).range?.[0], 'Unsupported YAML node');
   };
 
   const scalarValue = (value: unknown, tag: string | undefined, path: (string | number)[], offset: number | undefined): unknown => {
