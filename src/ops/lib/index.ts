@@ -26,8 +26,10 @@
  *    `planFileAbsent(op, path, state, ctx)` removes a file. `putFragment` and `attrsFragment` build
  *    the apply calls directly when an op composes several files (systemd_timer).
  *
- * 5. Text editing, pure (lineinfile/blockinfile semantics): line-edit.ts and block-edit.ts
- *    (added next to this file; export names `editLines`, `editBlock`).
+ * 5. Text editing, pure, Ansible semantics: `editLines(text, { state, line, regexp, insertafter,
+ *    insertbefore, firstmatch, backrefs })` (lineinfile) and `editBlock(text, { state, block,
+ *    marker, insertafter, insertbefore })` (blockinfile) -> { text, changed, action }.
+ *    `compileUserRegex` / `regexError` accept JS patterns plus Python's `(?P<name>)`.
  *
  * 6. `unifiedDiff(old, new, { oldLabel, newLabel })` for any other textual diff.
  *
@@ -51,3 +53,6 @@ export {
 } from './file-state.js';
 export { planError, planFile, planFileAbsent, putFragment, sha256Hex, stagedFile, type FilePlan, type WantedFile } from './plan-file.js';
 export { unifiedDiff, type DiffOptions } from './diff.js';
+export { editLines, splitKeepingEnds, type EditResult, type LineEdit } from './line-edit.js';
+export { BlockMarkerError, DEFAULT_MARKER, editBlock, markerLines, type BlockEdit } from './block-edit.js';
+export { compileUserRegex, expandBackrefs, regexError } from './regex.js';
