@@ -44,3 +44,8 @@ export function describeType(name: string): string {
       return name;
   }
 }
+
+/** `file:line:col`, for messages that point at a second place. */
+export function formatLocation(loc: { file: string; line: number; col: number }): string {
+  return `${loc.file}:${loc.line}:${loc.col}`;
+}

@@ -1,0 +1,63 @@
+/**
+ * Loads one role folder (`<dir>/<name>/role.yaml`) into a RoleSpec, collecting every issue.
+ * Dependencies are not followed here (see load.ts).
+ */
+import path from 'node:path';
+import type { InputIssue } from '../errors.js';
+import type { PortSpec, RoleSpec } from '../model.js';
+import type { YamlDoc } from '../yaml/parse.js';
+import { readYamlFile } from '../yaml/read.js';
+import type { DecryptTag } from '../yaml/walk.js';
+import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
+import { buildHandlers, buildTasks, type TaskBuildContext } from './load-tasks.js';
+import { PortSpecSchema, RoleFileSchema } from './schema.js';
+import { buildVarSpecs } from './vars-spec.js';
+
+export interface RoleFileOptions {
+  knownOps: TaskBuildContext['knownOps'];
+  /** Base for file names in messages. */
+  cwd: string;
+  validateExpressions?: TaskBuildContext['validateExpressions'];
+  decryptTag?: DecryptTag;
+}
+
+export interface LoadedRoleFile {
+  spec: RoleSpec;
+  /** Kept so later checks (notify, depends, ports) can point into the file. */
+  doc: YamlDoc;
+  issues: InputIssue[];
+}
+
+export const ROLE_FILE = 'role.yaml';
+
+export async function loadRoleFile(name: string, roleDir: string, opts: RoleFileOptions): Promise<LoadedRoleFile> {
+  const doc = await readYamlFile(path.join(roleDir, ROLE_FILE), { cwd: opts.cwd, decryptTag: opts.decryptTag });
+  const issues: InputIssue[] = [...doc.issues];
+  const spec: RoleSpec = { name, dir: roleDir, description: '', depends: [], variables: Object.create(null), ports: [], tasks: [], handlers: [] };
+  if (!doc.ok) return { spec, doc, issues };
+
+  const parsed = RoleFileSchema.safeParse(doc.value);
+  if (!parsed.success) issues.push(...zodIssuesToInputIssues(parsed.error.issues, { doc, schema: RoleFileSchema }));
+  const raw = (doc.value ?? {}) as Record<string, unknown>;
+  if (typeof raw !== 'object' || Array.isArray(raw)) return { spec, doc, issues };
+
+  if (typeof raw.description === 'string') spec.description = raw.description;
+  if (Array.isArray(raw.depends)) spec.depends = raw.depends.filter((d): d is string => typeof d === 'string');
+  spec.variables = buildVarSpecs(raw.variables, doc, issues);
+  spec.ports = buildPorts(raw.ports, doc);
+  const ctx: TaskBuildContext = { role: name, doc, knownOps: opts.knownOps, issues, validateExpressions: opts.validateExpressions };
+  spec.tasks = buildTasks(raw.tasks, ctx);
+  spec.handlers = buildHandlers(raw.handlers, ctx);
+  return { spec, doc, issues };
+}
+
+function buildPorts(raw: unknown, doc: YamlDoc): PortSpec[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((entry, i) => {
+    const parsed = PortSpecSchema.safeParse(entry);
+    if (!parsed.success) return [];
+    const port: PortSpec = { port: parsed.data.port, proto: parsed.data.proto ?? 'tcp', from: parsed.data.from ?? 'world', location: doc.at(['ports', i]) };
+    if (parsed.data.description !== undefined) port.description = parsed.data.description;
+    return [port];
+  });
+}

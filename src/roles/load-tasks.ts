@@ -1,0 +1,149 @@
+/**
+ * Builds TaskSpecs and HandlerSpecs from the raw `tasks:` / `handlers:` of a role.yaml.
+ * zod checks the keywords; this module checks the single operation key and, when the op's
+ * argument schema is known, the arguments that hold no `{{ }}` expression (templated
+ * arguments are checked after rendering, when their final value exists).
+ */
+import type { z } from 'zod';
+import type { InputIssue } from '../errors.js';
+import type { HandlerSpec, TaskSpec } from '../model.js';
+import { valueAt, type KeyPath } from '../yaml/locations.js';
+import type { YamlDoc } from '../yaml/parse.js';
+import { didYouMean, quoteList } from '../yaml/suggest.js';
+import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
+import { ENGINE_OPS, HANDLER_KEYWORDS, TASK_KEYWORDS, taskSchema, type KnownOps } from './schema.js';
+import { containsTemplate, isTemplated } from './vars.js';
+
+export interface TaskBuildContext {
+  role: string;
+  doc: YamlDoc;
+  knownOps: KnownOps;
+  issues: InputIssue[];
+  /** Extra checks of expressions (when, changed_when, templates), plugged in by the engine. */
+  validateExpressions?: (task: TaskSpec) => InputIssue[];
+}
+
+const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const asExpression = (v: string | boolean | undefined): string | undefined => (v === undefined ? undefined : String(v));
+
+export function buildTasks(raw: unknown, ctx: TaskBuildContext): TaskSpec[] {
+  return buildList(raw, 'tasks', ctx);
+}
+
+export function buildHandlers(raw: unknown, ctx: TaskBuildContext): HandlerSpec[] {
+  const handlers = buildList(raw, 'handlers', ctx) as HandlerSpec[];
+  const seen = new Map<string, HandlerSpec>();
+  for (const h of handlers) {
+    const first = seen.get(h.name);
+    if (first) {
+      const at = first.location;
+      ctx.issues.push({ location: h.location, path: ['handlers', Number(h.id.split('/').pop())], message: `Handler "${h.name}" is already defined at ${at.file}:${at.line}:${at.col}` });
+    } else seen.set(h.name, h);
+  }
+  return handlers;
+}
+
+function buildList(raw: unknown, section: 'tasks' | 'handlers', ctx: TaskBuildContext): TaskSpec[] {
+  if (!Array.isArray(raw)) return [];
+  const kind = section === 'tasks' ? 'task' : 'handler';
+  const schema = taskSchema(kind);
+  const out: TaskSpec[] = [];
+  raw.forEach((entry, index) => {
+    const path = [section, index];
+    const opKey = findOpKey(entry, path, kind, ctx);
+    const parsed = schema.safeParse(entry);
+    // Keyword issues were reported with the whole file; a broken task is just not built.
+    if (!parsed.success || opKey === undefined) return;
+    const r = parsed.data as Record<string, unknown> & z.infer<ReturnType<typeof taskSchema>>;
+    const args = (entry as Record<string, unknown>)[opKey];
+    checkArgs(opKey, args, [...path, opKey], ctx);
+    const task: TaskSpec = {
+      id: section === 'tasks' ? `${ctx.role}/${index}` : `${ctx.role}/handlers/${index}`,
+      role: ctx.role,
+      name: typeof r.name === 'string' ? r.name : opKey,
+      op: opKey,
+      args,
+      loopVar: typeof r.loop_var === 'string' ? r.loop_var : 'item',
+      notify: asList(r.notify as string | string[] | undefined),
+      tags: asList(r.tags as string | string[] | undefined),
+      runOnce: r.run_once === true,
+      location: ctx.doc.at(path),
+    };
+    const when = asExpression(r.when as string | boolean | undefined);
+    if (when !== undefined) task.when = when;
+    if (r.loop !== undefined) task.loop = r.loop;
+    if (typeof r.register === 'string') task.register = r.register;
+    const changedWhen = asExpression(r.changed_when as string | boolean | undefined);
+    if (changedWhen !== undefined) task.changedWhen = changedWhen;
+    const failedWhen = asExpression(r.failed_when as string | boolean | undefined);
+    if (failedWhen !== undefined) task.failedWhen = failedWhen;
+    if (typeof r.become === 'boolean') task.become = r.become;
+    if (typeof r.delegate_to === 'string') task.delegateTo = r.delegate_to;
+    if (kind === 'handler') (task as HandlerSpec).listen = asList(r.listen as string | string[] | undefined);
+    if (ctx.validateExpressions) ctx.issues.push(...ctx.validateExpressions(task));
+    out.push(task);
+  });
+  return out;
+}
+
+/** The one operation key of a task, reporting unknown keys, missing and extra operations. */
+function findOpKey(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx: TaskBuildContext): string | undefined {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return undefined;
+  const keywords = kind === 'task' ? TASK_KEYWORDS : HANDLER_KEYWORDS;
+  const ops: string[] = [];
+  let unknown = false;
+  for (const key of Object.keys(entry)) {
+    if (keywords.has(key)) continue;
+    if (ctx.knownOps.has(key) || (kind === 'task' && ENGINE_OPS.has(key))) {
+      ops.push(key);
+      continue;
+    }
+    unknown = true;
+    const hint = didYouMean(key, [...ctx.knownOps.keys(), ...ENGINE_OPS, ...keywords]);
+    const keyPath = [...path, key];
+    ctx.issues.push({ location: ctx.doc.keyAt(keyPath), path: keyPath, message: `Unknown operation or keyword "${key}"${hint}` });
+  }
+  if (ops.length > 1) {
+    ctx.issues.push({ location: ctx.doc.at(path), path: [...path], message: `A ${kind} runs exactly one operation, found ${ops.length}: ${quoteList(ops)} (split it into several ${kind}s)` });
+    return undefined;
+  }
+  if (ops.length === 0) {
+    // An unknown key was most likely the misspelled operation: one message is enough.
+    if (!unknown) ctx.issues.push({ location: ctx.doc.at(path), path: [...path], message: `A ${kind} needs one operation key (such as ${opExamples(ctx.knownOps)}), found none` });
+    return undefined;
+  }
+  return ops[0];
+}
+
+function opExamples(ops: KnownOps): string {
+  const names = [...ops.keys()].sort();
+  return names.length === 0 ? '"apt" or "template"' : quoteList(names.slice(0, 4)) + (names.length > 4 ? ', ...' : '');
+}
+
+function checkArgs(op: string, args: unknown, path: KeyPath, ctx: TaskBuildContext): void {
+  if (ENGINE_OPS.has(op)) {
+    if (args !== true) ctx.issues.push({ location: ctx.doc.at(path), path: [...path], message: `Expected true ("${op}: true")` });
+    return;
+  }
+  if (!(ctx.knownOps instanceof Map)) return;
+  const schema = (ctx.knownOps as ReadonlyMap<string, { args: z.ZodType }>).get(op)?.args;
+  if (!schema) return;
+  const result = schema.safeParse(args);
+  if (result.success) return;
+  const relevant = result.error.issues.filter((issue) => !dependsOnTemplate(args, issue));
+  ctx.issues.push(...zodIssuesToInputIssues(relevant, { doc: ctx.doc, schema, basePath: path }));
+}
+
+/**
+ * True when an argument issue may vanish once templates are rendered: the value at the issue's
+ * path (or one of its ancestors) is a `{{ }}` string, or a map/list at that path holds one.
+ * Unknown keys and missing keys never depend on templates.
+ */
+function dependsOnTemplate(args: unknown, issue: z.core.$ZodIssue): boolean {
+  if (issue.code === 'unrecognized_keys') return false;
+  const path = issue.path as (string | number)[];
+  const value = valueAt(args, path);
+  if (issue.code === 'invalid_type' && value === undefined) return false;
+  for (let n = 0; n <= path.length; n++) if (isTemplated(valueAt(args, path.slice(0, n)))) return true;
+  return containsTemplate(value);
+}

@@ -1,0 +1,123 @@
+/**
+ * zod schema of role.yaml: the source of truth for validation and for the generated JSON Schema.
+ * Task keys are checked in two steps: the keywords below by zod, and the single operation key
+ * by the loader (the set of operations is a parameter, so this module never imports op modules).
+ */
+import { z } from 'zod';
+import { GROUP_NAME, ROLE_NAME, ROLE_NAME_RULE, VAR_NAME, VAR_NAME_RULE } from '../inventory/names.js';
+import { PortNumberSchema } from '../inventory/schema.js';
+
+/** Operations a task may name: a set of names, or names with their argument schemas. */
+export type KnownOps = ReadonlySet<string> | ReadonlyMap<string, { args: z.ZodType }>;
+
+/** Keys of a task that are not operations. `flush_handlers: true` is an engine keyword that acts like an op. */
+export const ENGINE_OPS: ReadonlySet<string> = new Set(['flush_handlers']);
+
+export const VAR_TYPES = ['string', 'integer', 'number', 'boolean', 'list', 'map', 'any'] as const;
+export const VarTypeSchema = z.enum(VAR_TYPES).describe('Type of the value: string, integer, number, boolean, list, map or any.');
+
+const identifier = (what: string) => z.string({ error: `Expected ${what}` }).regex(VAR_NAME, { error: VAR_NAME_RULE });
+const expression = (what: string) =>
+  z.union([z.string(), z.boolean()], { error: 'Expected an expression (a string) or true/false' }).describe(what);
+const stringOrList = (what: string) => z.union([z.string(), z.array(z.string())], { error: `Expected ${what} or a list of them` });
+
+export const VarSpecSchema = z
+  .strictObject(
+    {
+      type: VarTypeSchema,
+      description: z.string({ error: 'Expected a description (a string)' }).describe('What the variable is for (shown by `wpha inventory show` and in docs).'),
+      default: z.unknown().optional().describe('Value used when no inventory level sets one. Must match the type.'),
+      required: z.boolean({ error: 'Expected true or false' }).optional().describe('The inventory must set a value (no default). Default false.'),
+      secret: z.boolean({ error: 'Expected true or false' }).optional().describe('The value is masked as *** in every output. Default false.'),
+      enum: z
+        .array(z.union([z.string(), z.number()], { error: 'Expected a string or a number' }), { error: 'Expected a list of allowed values' })
+        .min(1, { error: 'Expected at least one allowed value' })
+        .optional()
+        .describe('Allowed values (for string, integer and number variables).'),
+      items: VarTypeSchema.optional().describe('For type list: the type of every item.'),
+    },
+    { error: 'Expected a map describing the variable (type, description, default, ...)' },
+  )
+  .describe('A variable the role reads.');
+
+export const PortSpecSchema = z
+  .strictObject(
+    {
+      port: PortNumberSchema.describe('Port number.'),
+      proto: z.enum(['tcp', 'udp']).optional().describe('Protocol. Default tcp.'),
+      from: z
+        .string({ error: 'Expected "world", "cluster" or a group name' })
+        .regex(GROUP_NAME, { error: 'Expected "world", "cluster" or a group name' })
+        .optional()
+        .describe('Who may connect: "world", "cluster" (every inventory host) or a group name. Default world.'),
+      description: z.string().optional().describe('What the port serves.'),
+    },
+    { error: 'Expected a map with "port" and optionally "proto", "from", "description"' },
+  )
+  .describe('A port the firewall must open for this role.');
+
+/** Keys a task may have besides its one operation key. */
+export const taskKeywordShape = {
+  name: z.string({ error: 'Expected a task name (a string)' }).optional().describe('What the task does (shown in progress and reports). Default: the operation name.'),
+  when: expression('Run the task only when this expression is true.').optional(),
+  loop: z
+    .union([z.array(z.unknown()), z.string()], { error: 'Expected a list or a "{{ expression }}" giving a list' })
+    .optional()
+    .describe('Run the task once per item (a list, or a "{{ var }}" holding one).'),
+  loop_var: identifier('a variable name').optional().describe('Name the loop item is bound to. Default item.'),
+  notify: stringOrList('a handler name').optional().describe('Handlers to run (once, at the end or at flush_handlers) when the task changed something.'),
+  tags: stringOrList('a tag').optional().describe('Tags to select or skip tasks with --tags / --skip-tags.'),
+  register: identifier('a variable name').optional().describe('Store the result ({ changed, rc, stdout, ... }) in this variable.'),
+  changed_when: expression('Overrides "changed" with this expression (the result is available as the registered variable).').optional(),
+  failed_when: expression('Overrides "failed" with this expression.').optional(),
+  become: z.boolean({ error: 'Expected true or false' }).optional().describe('Run this task as root (or not), overriding the host setting.'),
+  run_once: z.boolean({ error: 'Expected true or false' }).optional().describe('Run on the first host of the play only.'),
+  delegate_to: z.string({ error: 'Expected a host name' }).optional().describe('Run the operation on this inventory host instead.'),
+};
+
+export const handlerKeywordShape = {
+  ...taskKeywordShape,
+  name: z.string({ error: 'Expected a handler name (a string)' }).describe('The name tasks notify.'),
+  listen: stringOrList('a name').optional().describe('More names this handler answers to.'),
+};
+
+export const TASK_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(taskKeywordShape));
+export const HANDLER_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(handlerKeywordShape));
+
+/** Task schema; the operation key is left to `catchall` (the loader checks it). With `ops`, each op is a documented property. */
+export function taskSchema(kind: 'task' | 'handler', ops?: KnownOps) {
+  const keywords = kind === 'task' ? taskKeywordShape : handlerKeywordShape;
+  const error = { error: `Expected a ${kind}: a map with one operation key and optional keywords (name, when, notify, ...)` };
+  if (!ops || !(ops instanceof Map)) return z.object(keywords, error).catchall(z.unknown()).describe(`A ${kind}: one operation key plus keywords.`);
+  const opShape: Record<string, z.ZodType> = { flush_handlers: z.literal(true).optional().describe('Run the handlers notified so far, now.') };
+  for (const [name, op] of ops as ReadonlyMap<string, { args: z.ZodType }>) opShape[name] = op.args.optional();
+  return z.strictObject({ ...keywords, ...opShape }, error).describe(`A ${kind}: exactly one operation key plus keywords.`);
+}
+
+export function roleFileSchema(ops?: KnownOps) {
+  return z
+    .strictObject(
+      {
+        description: z.string({ error: 'Expected a description (a string)' }).describe('One line saying what the role sets up.'),
+        depends: z
+          .array(z.string({ error: 'Expected a role name' }).regex(ROLE_NAME, { error: ROLE_NAME_RULE }), { error: 'Expected a list of role names' })
+          .optional()
+          .describe('Roles that run before this one on the same hosts.'),
+        ports: z.array(PortSpecSchema, { error: 'Expected a list of ports' }).optional().describe('Ports the firewall must open for this role.'),
+        variables: z
+          .record(z.string().regex(VAR_NAME, { error: VAR_NAME_RULE }), VarSpecSchema, { error: 'Expected a map of variables by name' })
+          .optional()
+          .describe('Variables the role reads, with their types and defaults.'),
+        tasks: z.array(taskSchema('task', ops), { error: 'Expected a list of tasks' }).optional().describe('Tasks, run in order.'),
+        handlers: z.array(taskSchema('handler', ops), { error: 'Expected a list of handlers' }).optional().describe('Tasks run only when notified.'),
+      },
+      { error: 'Expected a map with "description" and optionally "depends", "ports", "variables", "tasks", "handlers"' },
+    )
+    .describe('A wpha role (roles/<name>/role.yaml).');
+}
+
+/** The schema used for validation: operation keys are checked by the loader, not by zod. */
+export const RoleFileSchema = roleFileSchema();
+export type RoleFile = z.infer<typeof RoleFileSchema>;
+export type RawVarSpec = z.infer<typeof VarSpecSchema>;
+export type RawPortSpec = z.infer<typeof PortSpecSchema>;
