@@ -33,6 +33,10 @@
  *
  * 6. `unifiedDiff(old, new, { oldLabel, newLabel })` for any other textual diff.
  *
+ * 7. Whole-file ops (copy, template...): spread `wholeFileFields` (dest, backup, validate,
+ *    validate_live, follow, sensitive, owner, group, mode) into the args; in prepare return
+ *    `withContent(args, bytes)`; probe with `wholeFileProbe`, plan with `planWholeFile`.
+ *
  * Example (a whole-file op):
  *   probe: (a, c) => fileStateProbe(a.dest, { content: c.diff ? 'if-differs' : 'sha', want: sha256Hex(a.content) }),
  *   parse: (out, a) => parseFileState(out, a.dest),
@@ -56,3 +60,4 @@ export { unifiedDiff, type DiffOptions } from './diff.js';
 export { editLines, splitKeepingEnds, type EditResult, type LineEdit } from './line-edit.js';
 export { BlockMarkerError, DEFAULT_MARKER, editBlock, markerLines, type BlockEdit } from './block-edit.js';
 export { compileUserRegex, expandBackrefs, regexError } from './regex.js';
+export { planWholeFile, wholeFileFields, wholeFileProbe, withContent, type PreparedWholeFile, type WholeFileArgs } from './whole-file.js';
