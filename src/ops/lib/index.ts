@@ -30,6 +30,9 @@
  *    insertbefore, firstmatch, backrefs })` (lineinfile) and `editBlock(text, { state, block,
  *    marker, insertafter, insertbefore })` (blockinfile) -> { text, changed, action }.
  *    `compileUserRegex` / `regexError` accept JS patterns plus Python's `(?P<name>)`.
+ *    Ops that edit a file in place probe with `editedFileProbe(a)` (whole content) and plan with
+ *    `planEditedFile(op, { path, create, backup, validate, follow, attrs, removing }, state, ctx,
+ *    (text) => editLines(text, ...))`: the write only happens if the file is unchanged since.
  *
  * 6. `unifiedDiff(old, new, { oldLabel, newLabel })` for any other textual diff.
  *
@@ -61,3 +64,4 @@ export { editLines, splitKeepingEnds, type EditResult, type LineEdit } from './l
 export { BlockMarkerError, DEFAULT_MARKER, editBlock, markerLines, type BlockEdit } from './block-edit.js';
 export { compileUserRegex, expandBackrefs, regexError } from './regex.js';
 export { planWholeFile, wholeFileFields, wholeFileProbe, withContent, type PreparedWholeFile, type WholeFileArgs } from './whole-file.js';
+export { editedFileProbe, planEditedFile, type EditedFileArgs } from './edit-file.js';

@@ -4,11 +4,13 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import blockinfileOp from '../blockinfile.js';
 import copyOp from '../copy.js';
 import fileOp from '../file.js';
+import lineinfileOp from '../lineinfile.js';
 import templateOp from '../template.js';
 import type { OpModule } from '../types.js';
-import { converge, localPrepareContext, removeTempDir, tempDir, writeRole } from './run-local.js';
+import { converge, localPrepareContext, planContext, removeTempDir, runApply, runProbe, tempDir, writeRole } from './run-local.js';
 
 let tmp: string;
 beforeEach(() => {
@@ -139,3 +141,50 @@ function roleWith(files: Record<string, string>, vars: Record<string, unknown> =
 function readdirBackups(dir: string, name: string): string[] {
   return readdirSync(dir).filter((n) => n.startsWith(`${name}.`) && n.endsWith('.wpha-bak'));
 }
+
+describe('lineinfile / blockinfile (local)', () => {
+  const PHP = '[PHP]\nmemory_limit = 128M\n;date.timezone =\n';
+
+  it('edits a php.ini-like file in place and converges', () => {
+    const p = join(tmp, 'php.ini');
+    writeFileSync(p, PHP);
+    convergeOk(lineinfileOp, { path: p, regexp: '^memory_limit', line: 'memory_limit = 512M' });
+    convergeOk(lineinfileOp, { path: p, regexp: '^;?date\\.timezone', line: 'date.timezone = UTC' });
+    convergeOk(lineinfileOp, { path: p, line: 'opcache.enable = 1', insertafter: '^\\[PHP\\]' });
+    expect(readFileSync(p, 'utf8')).toBe('[PHP]\nopcache.enable = 1\nmemory_limit = 512M\ndate.timezone = UTC\n');
+    convergeOk(lineinfileOp, { path: p, state: 'absent', regexp: '^opcache' });
+    expect(readFileSync(p, 'utf8')).toBe('[PHP]\nmemory_limit = 512M\ndate.timezone = UTC\n');
+  });
+
+  it('creates the file when asked, fails clearly when not', () => {
+    const p = join(tmp, 'new.conf');
+    const r = converge(lineinfileOp, { path: p, line: 'a=1' }, { scratch: tmp });
+    expect(r.applied?.rc).toBe(1);
+    expect(r.applied?.stderr).toContain('does not exist (set create: true');
+    convergeOk(lineinfileOp, { path: p, line: 'a=1', create: true, mode: '0600' });
+    expect(readFileSync(p, 'utf8')).toBe('a=1\n');
+    expect(mode(p)).toBe('0600');
+  });
+
+  it('refuses to overwrite a file that changed after the probe', () => {
+    const p = join(tmp, 'redis.conf');
+    writeFileSync(p, 'port 6379\n');
+    const a = lineinfileOp.args.parse({ path: p, line: 'maxmemory 1gb' });
+    const plan = lineinfileOp.plan(a, lineinfileOp.parse(runProbe(lineinfileOp, a), a), planContext());
+    writeFileSync(p, 'port 6380\n'); // someone else edits in between
+    const r = runApply(lineinfileOp, plan, tmp);
+    expect(r.rc).toBe(1);
+    expect(r.stderr).toContain('changed on the host since it was read; run again');
+    expect(readFileSync(p, 'utf8')).toBe('port 6380\n');
+  });
+
+  it('manages a block in /etc/hosts-like text, then removes it', () => {
+    const p = join(tmp, 'hosts');
+    writeFileSync(p, '127.0.0.1 localhost\n');
+    convergeOk(blockinfileOp, { path: p, block: '10.0.0.1 db1\n10.0.0.2 db2\n' });
+    convergeOk(blockinfileOp, { path: p, block: '10.0.0.1 db1\n' });
+    expect(readFileSync(p, 'utf8')).toBe('127.0.0.1 localhost\n# BEGIN MANAGED BY wpha\n10.0.0.1 db1\n# END MANAGED BY wpha\n');
+    convergeOk(blockinfileOp, { path: p, state: 'absent' });
+    expect(readFileSync(p, 'utf8')).toBe('127.0.0.1 localhost\n');
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * Plan for ops that edit a file's existing text on the controller (lineinfile, blockinfile,
+ * authorized_key...): the probe sends the whole file (up to EDIT_MAX_BYTES), a pure edit
+ * function computes the new text, and the apply writes it atomically ONLY if the file still has
+ * the sha256 the probe saw (a concurrent change fails the task instead of being overwritten).
+ */
+import { sh } from '../../shell/quote.js';
+import type { OpPlan, PlanContext } from '../types.js';
+import type { FileAttrs } from './attrs.js';
+import { EDIT_MAX_BYTES, fileStateProbe, isText, type FileState } from './file-state.js';
+import type { EditResult } from './line-edit.js';
+import { planError, planFile } from './plan-file.js';
+
+export interface EditedFileArgs {
+  path: string;
+  /** Create the file (from empty text) when missing; otherwise a missing file fails. */
+  create: boolean;
+  backup?: boolean;
+  validate?: string;
+  follow?: boolean;
+  attrs: FileAttrs;
+  /** `state: absent` style edits: a missing file is simply "nothing to remove". */
+  removing?: boolean;
+}
+
+export function editedFileProbe(a: Pick<EditedFileArgs, 'path' | 'follow'>): string {
+  return fileStateProbe(a.path, { content: 'always', maxBytes: EDIT_MAX_BYTES, follow: a.follow ?? false });
+}
+
+export function planEditedFile(op: string, a: EditedFileArgs, state: FileState, ctx: PlanContext, edit: (text: string) => EditResult): OpPlan {
+  let oldText = '';
+  if (state.type === 'absent') {
+    if (a.removing) return { changed: false, summary: [] };
+    if (!a.create) {
+      const msg = `"${a.path}" does not exist (set create: true to create it)`;
+      return {
+        changed: true,
+        summary: [`${a.path} must exist first`],
+        warnings: [`${msg}: the apply fails unless an earlier task creates it`],
+        apply: sh`if [ ! -e ${a.path} ]; then echo ${msg} >&2; exit 1; fi; echo ${`"${a.path}" appeared after the probe; run again`} >&2; exit 1`,
+      };
+    }
+  } else if (state.type === 'file') {
+    if (state.contentSkipped === 'too-large') throw planError(op, ctx, `"${a.path}" is larger than ${EDIT_MAX_BYTES / 1024 / 1024} MiB; refusing to edit it`);
+    if (state.content === undefined) throw planError(op, ctx, `the content of "${a.path}" was not read`);
+    if (!isText(state.content)) throw planError(op, ctx, `"${a.path}" is not a UTF-8 text file; refusing to edit it`);
+    oldText = state.content.toString('utf8');
+  }
+  // Links without follow, directories: planFile explains the refusal.
+  const result = state.type === 'absent' || state.type === 'file' ? edit(oldText) : { text: oldText, changed: false, action: '' };
+  const fp = planFile(
+    { op, path: a.path, content: Buffer.from(result.text, 'utf8'), attrs: a.attrs, backup: a.backup, validate: a.validate, follow: a.follow, guardProbedContent: true },
+    state,
+    ctx,
+  );
+  const { contentChanged, attrsChanged: _unused, ...plan } = fp;
+  if (!plan.changed) return plan;
+  if (contentChanged) {
+    const shown = state.resolvedPath ?? a.path;
+    plan.summary = [`${state.type === 'absent' ? 'create' : 'update'} ${shown}: ${result.action}${a.backup && state.type === 'file' ? ' (keeping a backup)' : ''}`, ...plan.summary.slice(1)];
+  }
+  return plan;
+}
