@@ -13,6 +13,7 @@ import { ensureBaseImage, baseImageReady } from './image.js';
 import { ensureBridge, removeBridge, bridgeExists } from './network.js';
 import { ensureProxy, stopProxy, proxyRunning } from './proxy.js';
 import { run } from './exec.js';
+import { ensureKernelLimits } from './kernel.js';
 import type { HostRecord } from './host.js';
 import { listHosts, readHost, writeHost, claimAddress, addressOwner, releaseAddress, prepareHost, startHost, stopHost, isRunning, isMounted, hostFiles, waitForSsh } from './host.js';
 import { renderEtcHosts, renderKnownHosts } from './files.js';
@@ -48,6 +49,7 @@ export class Lab {
       mkdirSync(this.config.stateDir, { recursive: true, mode: 0o700 });
       const running = listHosts(this.config).filter((h) => isRunning(this.config, h)).length;
       const image = await ensureBaseImage(this.config, running, this.log);
+      ensureKernelLimits(this.log);
       await ensureBridge(this.config);
       await ensureProxy(this.config);
       await this.ensureLabKey();
