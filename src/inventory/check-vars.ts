@@ -1,0 +1,55 @@
+/**
+ * Checks a host's final vars against the variable schemas of the roles it gets: wrong types,
+ * values outside an enum and missing required vars, each reported where the value was set.
+ * Also catches likely typos: a host or group var that no role declares but that is one or two
+ * edits away from a variable of the host's roles.
+ */
+import type { InputIssue, SourceLocation } from '../errors.js';
+import type { RoleSpec } from '../model.js';
+import { checkVarValue } from '../roles/vars.js';
+import { closestMatch } from '../yaml/suggest.js';
+import type { VarLayer } from './var-layers.js';
+
+export interface HostVarsCheck {
+  host: string;
+  hostLocation: SourceLocation;
+  /** The host's roles, in run order. */
+  roles: readonly RoleSpec[];
+  /** Winning entry per var after precedence. */
+  merged: VarLayer;
+  /** Every layer that applied to the host (to find typos even in overridden values). */
+  layers: readonly VarLayer[];
+  /** Every variable any role of the inventory declares (such a var is never a typo). */
+  declaredAnywhere: ReadonlySet<string>;
+}
+
+export function checkHostVars(c: HostVarsCheck): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const checked = new Set<string>();
+  for (const role of c.roles) {
+    for (const [name, spec] of Object.entries(role.variables)) {
+      if (checked.has(name)) continue; // a second role declaring it has the same type (checked at load)
+      checked.add(name);
+      const entry = c.merged.get(name);
+      if (!entry) {
+        if (spec.required && spec.default === undefined) {
+          issues.push({ location: c.hostLocation, path: ['hosts', c.host], message: `Missing required variable "${name}" of role "${role.name}" for host "${c.host}"` });
+        }
+        continue;
+      }
+      const why = checkVarValue({ ...spec, secret: spec.secret || entry.secret }, entry.value);
+      if (why) issues.push({ location: entry.location, path: entry.path, message: `Variable "${name}" of role "${role.name}": ${why}` });
+    }
+  }
+
+  const declared = [...checked];
+  for (const layer of c.layers) {
+    for (const [name, entry] of layer) {
+      // all-level and extra vars are shared by hosts with different roles: not typo-checked.
+      if ((entry.scope !== 'group' && entry.scope !== 'host') || c.declaredAnywhere.has(name)) continue;
+      const match = closestMatch(name, declared);
+      if (match) issues.push({ location: entry.location, path: entry.path, message: `Unknown variable "${name}" (did you mean "${match}"?)` });
+    }
+  }
+  return issues;
+}

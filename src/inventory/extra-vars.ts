@@ -1,0 +1,58 @@
+/**
+ * Extra vars from the command line (highest precedence): `-e key=value` (value parsed as a YAML
+ * scalar, so `-e port=8080` is a number and `-e 'v="8080"'` a string) and `-e @file.yaml`
+ * (a vars file). Repeatable; a later one wins.
+ */
+import path from 'node:path';
+import type { InputIssue } from '../errors.js';
+import { parseYaml } from '../yaml/parse.js';
+import { readYamlFile } from '../yaml/read.js';
+import type { DecryptTag } from '../yaml/walk.js';
+import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
+import { VAR_NAME, VAR_NAME_RULE } from './names.js';
+import { VarsFileSchema } from './schema.js';
+import { layerFromDoc, mergeLayers, type VarLayer } from './var-layers.js';
+
+export interface ExtraVarsOptions {
+  cwd: string;
+  decryptTag?: DecryptTag;
+}
+
+export async function parseExtraVars(args: readonly string[], opts: ExtraVarsOptions): Promise<{ layer: VarLayer; issues: InputIssue[] }> {
+  const issues: InputIssue[] = [];
+  const layers: VarLayer[] = [];
+  for (const arg of args) {
+    if (arg.startsWith('@')) {
+      const doc = await readYamlFile(path.resolve(opts.cwd, arg.slice(1)), opts);
+      issues.push(...doc.issues);
+      if (!doc.ok) continue;
+      const parsed = VarsFileSchema.safeParse(doc.value ?? Object.create(null));
+      if (!parsed.success) {
+        issues.push(...zodIssuesToInputIssues(parsed.error.issues, { doc, schema: VarsFileSchema }));
+        continue;
+      }
+      layers.push(layerFromDoc(doc, [], 'extra'));
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    if (eq <= 0) {
+      issues.push({ path: ['-e'], message: `Invalid extra var ${JSON.stringify(arg)}: expected key=value or @file.yaml` });
+      continue;
+    }
+    const name = arg.slice(0, eq);
+    const where = [`-e ${name}`];
+    if (!VAR_NAME.test(name)) {
+      issues.push({ path: where, message: `${VAR_NAME_RULE}, found ${JSON.stringify(name)}` });
+      continue;
+    }
+    const text = arg.slice(eq + 1);
+    // An empty value means the empty string (YAML would read it as null).
+    const doc = parseYaml(text === '' ? "''" : text, { file: `-e ${name}`, decryptTag: opts.decryptTag });
+    if (!doc.ok) {
+      issues.push(...doc.issues.map((i) => ({ path: where, message: i.message })));
+      continue;
+    }
+    layers.push(new Map([[name, { value: doc.value, path: where, secret: doc.secretPaths.length > 0, scope: 'extra' as const }]]));
+  }
+  return { layer: mergeLayers(layers), issues };
+}

@@ -1,0 +1,140 @@
+/**
+ * loadInventory: inventory.yaml + group_vars/ + host_vars/ + extra vars + the roles the groups
+ * name, validated together. Every issue of every file is collected, then thrown as ONE
+ * InputError, so a user fixes everything in one pass.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { InputError, type InputIssue } from '../errors.js';
+import type { GroupSpec, HostSpec, Inventory, RoleSpec } from '../model.js';
+import { projectRoot as defaultProjectRoot, shippedRolesDir } from '../paths.js';
+import { collectRoles, type RoleRequest } from '../roles/load.js';
+import type { KnownOps } from '../roles/schema.js';
+import { expandRoles } from '../roles/load-deps.js';
+import type { TaskSpec } from '../model.js';
+import { readYamlFile } from '../yaml/read.js';
+import type { DecryptTag } from '../yaml/walk.js';
+import { checkHostVars } from './check-vars.js';
+import { hostConnection } from './connection.js';
+import { parseExtraVars } from './extra-vars.js';
+import { ALL, buildGroupGraph } from './groups.js';
+import { INVENTORY_FILE, resolveInventoryDir } from './locate.js';
+import { checkPorts } from './ports.js';
+import { readInventoryFile } from './read-file.js';
+import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from './var-layers.js';
+import { readVarFiles } from './var-files.js';
+
+export interface LoadInventoryOptions {
+  /** A name under ./inventories/ or wpha's inventories/, or a path to the folder or its inventory.yaml. */
+  name: string;
+  /** Default: process.cwd(). File names in messages are relative to it. */
+  cwd?: string;
+  /** `-e key=value` / `-e @file.yaml` arguments, in command-line order. */
+  extraVars?: readonly string[];
+  /** Operations tasks may use (names, or names with argument schemas). */
+  knownOps: KnownOps;
+  /** Role search folders. Default: <inventory>/roles, then wpha's roles/. */
+  roleDirs?: readonly string[];
+  /** Default: process.env (WPHA_LAB_DIR). */
+  env?: NodeJS.ProcessEnv;
+  /** Default: os.homedir() (for `~` in key paths). */
+  home?: string;
+  /** Default: the installed wpha package root. */
+  projectRoot?: string;
+  /** Load-time checks of `when` expressions and templates, plugged in by the engine. */
+  validateExpressions?: (task: TaskSpec) => InputIssue[];
+  /** Decrypts `!vault` values. */
+  decryptTag?: DecryptTag;
+}
+
+export async function loadInventory(opts: LoadInventoryOptions): Promise<Inventory> {
+  const cwd = opts.cwd ?? process.cwd();
+  const root = opts.projectRoot ?? defaultProjectRoot();
+  const dir = resolveInventoryDir(opts.name, { cwd, projectRoot: root });
+  const name = path.basename(dir);
+  const io = { cwd, decryptTag: opts.decryptTag };
+  const issues: InputIssue[] = [];
+
+  const doc = await readYamlFile(path.join(dir, INVENTORY_FILE), io);
+  const file = readInventoryFile(doc, issues);
+  const hostNames = [...file.hostNames];
+  const graph = buildGroupGraph(file.groups, hostNames, doc, issues);
+  const groupFiles = await readVarFiles(dir, 'group_vars', graph.names, io);
+  const hostFiles = await readVarFiles(dir, 'host_vars', hostNames, io);
+  const extra = await parseExtraVars(opts.extraVars ?? [], io);
+  issues.push(...groupFiles.issues, ...hostFiles.issues, ...extra.issues);
+
+  // One layer per group and per host: inline vars joined with the vars file (a var in both is an error).
+  const groupLayers = new Map<string, VarLayer>();
+  for (const g of graph.names) {
+    const inline = g === ALL ? [layerFromDoc(doc, ['vars'], 'all'), layerFromDoc(doc, ['groups', ALL, 'vars'], 'all')] : [layerFromDoc(doc, ['groups', g, 'vars'], 'group')];
+    groupLayers.set(g, joinSameLevel([...inline, groupFiles.layers.get(g) ?? new Map()], issues));
+  }
+  const hostLayers = new Map<string, VarLayer>();
+  for (const h of hostNames) hostLayers.set(h, joinSameLevel([layerFromDoc(doc, ['hosts', h, 'vars'], 'host'), hostFiles.layers.get(h) ?? new Map()], issues));
+
+  // Roles, in group precedence order so that run order follows the inventory.
+  const requests: RoleRequest[] = [];
+  for (const g of graph.names) {
+    file.groups.get(g)?.roles?.forEach((r, i) => requests.push({ name: r, location: doc.at(['groups', g, 'roles', i]), path: ['groups', g, 'roles', i] }));
+  }
+  const roleDirs = opts.roleDirs ?? [path.join(dir, 'roles'), shippedRolesDir(root)];
+  const collected = await collectRoles(requests, { ...io, searchDirs: roleDirs, knownOps: opts.knownOps, validateExpressions: opts.validateExpressions });
+  issues.push(...collected.issues);
+  const roles = collected.roles;
+  const declaredAnywhere = new Set([...roles.values()].flatMap((r) => Object.keys(r.variables)));
+  const secretVars = new Set([...roles.values()].flatMap((r) => Object.entries(r.variables).filter(([, v]) => v.secret).map(([k]) => k)));
+
+  const hosts = new Map<string, HostSpec>();
+  const usedRoles = new Set<string>();
+  for (const [hostName, entry] of file.hosts) {
+    const groups = graph.groupsOf(hostName);
+    const hostRoles = expandRoles(groups.flatMap((g) => file.groups.get(g)?.roles ?? []), roles).filter((r) => roles.has(r));
+    hostRoles.forEach((r) => usedRoles.add(r));
+    const layers = [...groups.map((g) => groupLayers.get(g)!), hostLayers.get(hostName)!, extra.layer];
+    const merged = mergeLayers(layers);
+    const location = doc.keyAt(['hosts', hostName]);
+    issues.push(
+      ...checkHostVars({ host: hostName, hostLocation: location, roles: hostRoles.map((r) => roles.get(r)!), merged, layers, declaredAnywhere }),
+    );
+    for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
+    hosts.set(hostName, {
+      name: hostName,
+      address: entry.address,
+      ...hostConnection(file.defaults, entry, { invDir: dir, lab: file.lab, env: opts.env ?? process.env, home: opts.home ?? os.homedir() }),
+      groups,
+      roles: hostRoles,
+      vars: layerValues(merged),
+      location,
+    });
+  }
+  issues.push(...checkPorts([...usedRoles].map((r) => roles.get(r)!), graph.names));
+
+  if (issues.length > 0) throw new InputError(dedupe(issues), `Invalid inventory "${name}"`);
+
+  const groups = new Map<string, GroupSpec>();
+  for (const g of graph.names) {
+    groups.set(g, {
+      name: g,
+      hosts: graph.members.get(g)!,
+      children: graph.children.get(g)!,
+      roles: file.groups.get(g)?.roles ?? [],
+      vars: layerValues(groupLayers.get(g)!),
+      location: doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : { file: doc.file, line: 1, col: 1 },
+    });
+  }
+  const inventory: Inventory = { name, dir, hosts, groups, roles: new Map<string, RoleSpec>(roles), secretVars };
+  if (file.lab) inventory.lab = { hosts: [...hosts.keys()] };
+  return inventory;
+}
+
+/** The same problem found through several hosts (a group var, a shared role) is reported once. */
+function dedupe(issues: InputIssue[]): InputIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = JSON.stringify([i.location, i.path, i.message]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * zod schemas of inventory.yaml and of group_vars/host_vars files: the single source of truth
+ * for validation, for the generated JSON Schema (`wpha schema`) and for docs/inventory.md.
+ * Defaults are applied by the loader, not here, so the JSON Schema shows what a user may write.
+ */
+import { z } from 'zod';
+import {
+  GROUP_NAME,
+  GROUP_NAME_RULE,
+  HOST_NAME,
+  HOST_NAME_RULE,
+  ROLE_NAME,
+  ROLE_NAME_RULE,
+  UNIX_USER,
+  VAR_NAME,
+  VAR_NAME_RULE,
+  isValidAddress,
+  isValidProxyJump,
+} from './names.js';
+
+export const PortNumberSchema = z
+  .int({ error: 'Expected a port number (an integer from 1 to 65535)' })
+  .min(1, { error: 'Expected a port number from 1 to 65535' })
+  .max(65535, { error: 'Expected a port number from 1 to 65535' });
+
+const UserSchema = z.string({ error: 'Expected a user name' }).regex(UNIX_USER, { error: 'Expected a Unix user name (lowercase letters, digits, "_" and "-")' });
+
+/** Var maps: names are identifiers; values are checked later against the roles' variable schemas. */
+export const VarsSchema = z
+  .record(z.string().regex(VAR_NAME, { error: VAR_NAME_RULE }), z.unknown().describe('Any YAML value. Mark secrets with the !secret tag.'), {
+    error: 'Expected a map of variables',
+  })
+  .describe('Variables, by name. Maps are replaced as a whole by a higher-precedence level, never deep-merged.');
+
+export const SshSchema = z
+  .strictObject(
+    {
+      key: z.string({ error: 'Expected a file path' }).min(1).optional().describe('Private key file, relative to the inventory folder ("~" is $HOME). Absent: ssh-agent is used.'),
+      known_hosts: z.string({ error: 'Expected a file path' }).min(1).optional().describe('known_hosts file host keys are checked against. Default: <inventory>/known_hosts (lab: the lab state dir).'),
+      proxy_jump: z
+        .string({ error: 'Expected [user@]host[:port]' })
+        .refine(isValidProxyJump, { error: 'Expected [user@]host[:port]' })
+        .optional()
+        .describe('Bastion to jump through, as [user@]host[:port].'),
+      connect_timeout: z
+        .number({ error: 'Expected a number of seconds' })
+        .positive({ error: 'Expected a positive number of seconds' })
+        .max(600, { error: 'Expected at most 600 seconds' })
+        .optional()
+        .describe('Seconds to wait for the SSH connection. Default 10.'),
+    },
+    { error: 'Expected a map of SSH settings' },
+  )
+  .describe('SSH connection settings.');
+
+const connectionFields = {
+  port: PortNumberSchema.optional().describe('SSH port. Default 22.'),
+  user: UserSchema.optional().describe('SSH user. Default root.'),
+  become: z.boolean({ error: 'Expected true or false' }).optional().describe('Run as root through sudo. Default: true when the user is not root.'),
+  ssh: SshSchema.optional(),
+};
+
+export const DefaultsSchema = z.strictObject(connectionFields, { error: 'Expected a map of connection defaults' }).describe('Connection defaults for every host.');
+
+export const HostSchema = z
+  .strictObject(
+    {
+      address: z
+        .string({ error: 'Expected an IPv4 address, an IPv6 address or a DNS name' })
+        .refine(isValidAddress, { error: 'Expected an IPv4 address, an IPv6 address or a DNS name' })
+        .describe('IPv4 address, IPv6 address or DNS name to connect to.'),
+      ...connectionFields,
+      vars: VarsSchema.optional().describe('Variables of this host (highest precedence except -e).'),
+    },
+    { error: 'Expected a map with the host\'s "address" and settings' },
+  )
+  .describe('One host.');
+
+const listOf = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: `Expected a list of ${what}` });
+
+export const GroupSchema = z
+  .strictObject(
+    {
+      hosts: listOf(z.string({ error: 'Expected a host name' }), 'host names').optional().describe('Hosts in this group.'),
+      children: listOf(z.string({ error: 'Expected a group name' }), 'group names').optional().describe('Groups whose hosts are also members of this group.'),
+      roles: listOf(z.string({ error: 'Expected a role name' }).regex(ROLE_NAME, { error: ROLE_NAME_RULE }), 'role names')
+        .optional()
+        .describe('Roles applied to the members, in order (each role\'s depends run first).'),
+      vars: VarsSchema.optional().describe('Variables of the group\'s hosts.'),
+    },
+    { error: 'Expected a map with the group\'s hosts, children, roles and vars' },
+  )
+  .describe('One group. "all" is implicit (every host) and may be declared to give it roles and vars.');
+
+export const InventoryFileSchema = z
+  .strictObject(
+    {
+      lab: z.boolean({ error: 'Expected true or false' }).optional().describe('The hosts are lab hosts that wpha may boot itself.'),
+      defaults: DefaultsSchema.optional(),
+      hosts: z
+        .record(z.string().regex(HOST_NAME, { error: HOST_NAME_RULE }), HostSchema, { error: 'Expected a map of hosts by name' })
+        .describe('Hosts by name.'),
+      groups: z
+        .record(z.string().regex(GROUP_NAME, { error: GROUP_NAME_RULE }), GroupSchema, { error: 'Expected a map of groups by name' })
+        .optional()
+        .describe('Groups by name, in precedence order: among sibling groups, the one declared later wins.'),
+      vars: VarsSchema.optional().describe('Variables of group "all" (lowest inventory precedence).'),
+    },
+    { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab"' },
+  )
+  .describe('A wpha inventory (inventories/<name>/inventory.yaml).');
+
+export type InventoryFile = z.infer<typeof InventoryFileSchema>;
+export type HostEntry = z.infer<typeof HostSchema>;
+export type GroupEntry = z.infer<typeof GroupSchema>;
+export type ConnectionEntry = z.infer<typeof DefaultsSchema>;
+
+/** group_vars/<group>.yaml and host_vars/<host>.yaml: a plain map of variables. */
+export const VarsFileSchema = VarsSchema.describe('Variables of one group (group_vars/<group>.yaml) or host (host_vars/<host>.yaml).');
