@@ -153,6 +153,20 @@ describe('wpha_put', () => {
     expect(readFileSync(join(dir, 'target'), 'utf8')).toBe('new');
   });
 
+  it('moves a temp file from the same directory with m (no copy left behind)', () => {
+    const dl = join(dir, '.download.tmp');
+    writeFileSync(dl, 'payload');
+    const dest = join(dir, 'tool.phar');
+    expect(put([dl, dest, '0755', '', '', 'm', '', '', ''])).toMatchObject({ rc: 0, stderr: '' });
+    expect(readFileSync(dest, 'utf8')).toBe('payload');
+    expect(statSync(dest).mode & 0o7777).toBe(0o755);
+    expect(existsSync(dl)).toBe(false);
+    writeFileSync(dl, 'bad');
+    expect(put([dl, dest, '', '', '', 'm', 'false', '', '']).rc).toBe(1);
+    expect(existsSync(dl)).toBe(false);
+    expect(readFileSync(dest, 'utf8')).toBe('payload');
+  });
+
   it('fails clearly when the directory does not exist', () => {
     const r = put([staged('x'), join(dir, 'missing/f'), '', '', '', '', '', '', '']);
     expect(r.rc).toBe(1);

@@ -21,7 +21,8 @@
  *     file's, else 0644), passes VALIDATE (sh text; "$1" is the temp file), and is renamed over
  *     DEST. Any failure before the rename leaves the old file untouched and removes the temp file.
  *     FLAGS: b = keep the old file as DEST.<YYYYmmddTHHMMSS>.wpha-bak; L = DEST may be a symlink
- *     (write the file it points to). EXPECT_SHA: "" = no check; "absent" = DEST must not exist;
+ *     (write the file it points to); m = SRC is a temp file already in DEST's directory (e.g. a
+ *     download): it is renamed into place instead of copied, and removed on failure. EXPECT_SHA: "" = no check; "absent" = DEST must not exist;
  *     else DEST's sha256 must still be this (it was read by the probe and edited on the controller).
  *     LIVE_CHECK: sh text run AFTER the rename (e.g. `nginx -t`); when it fails the old file is
  *     put back (or the new one removed) and the call fails.
@@ -89,8 +90,12 @@ wpha_put() {
   esac
   if [ -e "$_wpdst" ]; then _wpo=$(stat -c '%u|%g|%a' -- "$_wpdst") || return 1; else _wpo='0|0|644'; fi
   _wpou=@{_wpo%%|*}; _wpo=@{_wpo#*|}; _wpog=@{_wpo%%|*}; _wpom=@{_wpo#*|}
-  _wptmp=$(mktemp "$_wpdir/.@{_wpdst##*/}.wpha-XXXXXX") || return 1
-  if ! cat -- "$_wpsrc" > "$_wptmp" || ! chown -- "@{4:-$_wpou}" "$_wptmp" || ! chgrp -- "@{5:-$_wpog}" "$_wptmp" \
+  case $6 in
+    *m*) _wptmp=$_wpsrc ;;
+    *) _wptmp=$(mktemp "$_wpdir/.@{_wpdst##*/}.wpha-XXXXXX") || return 1
+       if ! cat -- "$_wpsrc" > "$_wptmp"; then rm -f -- "$_wptmp"; return 1; fi ;;
+  esac
+  if ! chown -- "@{4:-$_wpou}" "$_wptmp" || ! chgrp -- "@{5:-$_wpog}" "$_wptmp" \
      || ! chmod -- "@{3:-$_wpom}" "$_wptmp"; then
     rm -f -- "$_wptmp"; return 1
   fi

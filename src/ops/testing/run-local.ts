@@ -67,7 +67,7 @@ export function runProbe<P>(op: OpModule<any, P>, args: P, ctx: { diff: boolean 
 }
 
 /** Stage the plan's files, then run its apply fragment under `set -eu` from a private work dir. */
-export function runApply(op: OpModule, plan: OpPlan, scratch: string): ScriptResult {
+export function runApply(op: OpModule, plan: OpPlan, scratch: string, env: Record<string, string> = {}): ScriptResult {
   if (!plan.apply) throw new Error('Plan has no apply fragment');
   const stage = mkdtempSync(join(scratch, 'stage-'));
   const work = mkdtempSync(join(scratch, 'work-'));
@@ -75,7 +75,7 @@ export function runApply(op: OpModule, plan: OpPlan, scratch: string): ScriptRes
   for (const f of plan.files ?? []) writeFileSync(join(stage, f.sha256), f.content, { mode: 0o600 });
   const script = `${preludeOf(op)}cd "$WPHA_WORK" || exit 1\n( set -eu\n${plan.apply}\n)\n`;
   try {
-    return runScript(script, { WPHA_STAGE: stage, WPHA_WORK: work });
+    return runScript(script, { ...env, WPHA_STAGE: stage, WPHA_WORK: work });
   } finally {
     rmSync(stage, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
