@@ -65,3 +65,16 @@ export { BlockMarkerError, DEFAULT_MARKER, editBlock, markerLines, type BlockEdi
 export { compileUserRegex, expandBackrefs, regexError } from './regex.js';
 export { planWholeFile, wholeFileFields, wholeFileProbe, withContent, type PreparedWholeFile, type WholeFileArgs } from './whole-file.js';
 export { editedFileProbe, planEditedFile, type EditedFileArgs } from './edit-file.js';
+export {
+  escapeSpecifiers,
+  hasInstallSection,
+  parseUnitState,
+  planUnitState,
+  sectionMarker,
+  splitSections,
+  UNIT_DIR,
+  unitName,
+  unitStateProbe,
+  type UnitState,
+  type UnitWish,
+} from './systemd.js';
