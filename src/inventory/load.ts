@@ -59,8 +59,8 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   const file = readInventoryFile(doc, issues);
   const hostNames = [...file.hostNames];
   const graph = buildGroupGraph(file.groups, hostNames, doc, issues);
-  const groupFiles = await readVarFiles(dir, 'group_vars', graph.names, io);
-  const hostFiles = await readVarFiles(dir, 'host_vars', hostNames, io);
+  const groupFiles = await readVarFiles(dir, 'group_vars', doc.ok ? graph.names : undefined, io);
+  const hostFiles = await readVarFiles(dir, 'host_vars', doc.ok ? hostNames : undefined, io);
   const extra = await parseExtraVars(opts.extraVars ?? [], io);
   issues.push(...groupFiles.issues, ...hostFiles.issues, ...extra.issues);
 

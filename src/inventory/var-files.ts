@@ -21,12 +21,13 @@ export interface VarFilesOptions {
 
 /**
  * Reads every `<folder>/<name>.yaml` (or .yml) of an inventory. `known` are the group or host
- * names files may be named after.
+ * names files may be named after; undefined when inventory.yaml is unusable (names not checked,
+ * so its errors are not repeated as "no such host" here).
  */
 export async function readVarFiles(
   invDir: string,
   folder: 'group_vars' | 'host_vars',
-  known: readonly string[],
+  known: readonly string[] | undefined,
   opts: VarFilesOptions,
 ): Promise<{ layers: Map<string, VarLayer>; issues: InputIssue[] }> {
   const dir = path.join(invDir, folder);
@@ -47,7 +48,7 @@ export async function readVarFiles(
     const ext = EXTENSIONS.find((e) => entry.name.endsWith(e));
     if (!ext) continue; // READMEs and editor backups are not vars files
     const name = entry.name.slice(0, -ext.length);
-    if (!known.includes(name)) {
+    if (known && !known.includes(name)) {
       issues.push({ location: at, path: [], message: `No ${what} "${name}" in this inventory${didYouMean(name, known)}` });
       continue;
     }

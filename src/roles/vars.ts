@@ -69,7 +69,7 @@ export function checkVarValue(spec: VarSpec, value: unknown): string | undefined
   const result = varValueSchema(spec).safeParse(value);
   if (result.success) return undefined;
   const issue = result.error.issues[0]!;
-  const at = issue.path.length > 0 ? ` (item ${issue.path.map((p) => `[${String(p)}]`).join('')})` : '';
+  const at = issue.path.length > 0 ? ` at item ${issue.path.map((p) => `[${String(p)}]`).join('')}` : '';
   const found = describeValue(valueAt(value, issue.path as (string | number)[]), { secret: spec.secret });
   const expected = issue.message.startsWith('Expected') ? issue.message : `Expected ${describeType(spec.type)}`;
   return `${lowerFirst(expected)}${at}, found ${found}`;

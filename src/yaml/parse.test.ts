@@ -28,7 +28,8 @@ describe('parseYaml', () => {
 
   const cases: [string, string, string[]][] = [
     ['syntax error', 'a: [1, 2\nb: 3\n', ['t.yaml:2:1: (document): Invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]']],
-    ['duplicate key', 'a: 1\nb: 2\na: 3\n', ['t.yaml:3:1: (document): Duplicate key: this map already has an entry with this key']],
+    ['duplicate key', 'a: 1\nb: 2\na: 3\n', ['t.yaml:3:1: (document): Duplicate key "a": this map already has an entry with this key']],
+    ['duplicate quoted key', 'x:\n  "k: 1": 1\n  "k: 1": 2\n', ['t.yaml:3:3: (document): Duplicate key "k: 1": this map already has an entry with this key']],
     ['several documents', 'a: 1\n---\nb: 2\n', ['t.yaml:2:1: (document): Expected a single YAML document, found several (remove the "---" separators)']],
     ['__proto__ key', 'vars:\n  __proto__: { polluted: true }\n', ['t.yaml:2:3: vars.__proto__: Key "__proto__" is not allowed (it could alter object prototypes)']],
     ['constructor key deep', 'a:\n  - b:\n      constructor: 1\n', ['t.yaml:3:7: a[0].b.constructor: Key "constructor" is not allowed (it could alter object prototypes)']],

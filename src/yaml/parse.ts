@@ -13,7 +13,7 @@ export interface YamlDoc {
   file: string;
   /** Plain data; undefined when the document could not be parsed safely (see `issues`). */
   value: unknown;
-  /** False when syntax errors or safety limits made `value` unusable. */
+  /** False when syntax errors or safety limits made `value` unusable (other issues leave it usable). */
   ok: boolean;
   issues: InputIssue[];
   /** Paths of values tagged `!secret` or `!vault`. */
@@ -58,7 +58,7 @@ export function parseYaml(text: string, opts: ParseYamlOptions): YamlDoc {
   });
   const toIssue = (e: YAMLError): InputIssue => {
     const pos = lineCounter.linePos(e.pos[0]);
-    return { location: { file: opts.file, line: pos.line, col: pos.col }, path: [], message: yamlMessage(e, limits) };
+    return { location: { file: opts.file, line: pos.line, col: pos.col }, path: [], message: yamlMessage(e, limits, text) };
   };
   // Runaway nesting makes the parser fail at several depths; the first report says it all.
   const exhausted = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION' || e.message.includes('Maximum call stack'));
@@ -68,13 +68,20 @@ export function parseYaml(text: string, opts: ParseYamlOptions): YamlDoc {
   if (issues.length > 0) return { ...base, value: undefined, ok: false };
 
   const walked = walkDocument({ doc, lineCounter, index, limits, decryptTag: opts.decryptTag, issues, secretPaths });
-  return { ...base, value: walked.aborted ? undefined : walked.value, ok: !walked.aborted && issues.length === 0 };
+  // Skipped keys, unknown tags and failed decryption are reported but leave the rest usable, so
+  // the loaders go on and report everything else too. Only a hit limit makes the value unusable.
+  return { ...base, value: walked.aborted ? undefined : walked.value, ok: !walked.aborted };
 }
 
-function yamlMessage(e: YAMLError, limits: YamlLimits): string {
+function yamlMessage(e: YAMLError, limits: YamlLimits, text: string): string {
   switch (e.code) {
-    case 'DUPLICATE_KEY':
-      return 'Duplicate key: this map already has an entry with this key';
+    case 'DUPLICATE_KEY': {
+      // The error points at the repeated key: name it (a duplicate host or var is the usual case).
+      const rest = text.slice(e.pos[0], text.indexOf('\n', e.pos[0]) === -1 ? undefined : text.indexOf('\n', e.pos[0]));
+      const key = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^\s:#'"][^:#]*?)\s*:(?:\s|$)/.exec(rest)?.[1];
+      const named = key !== undefined && key.length <= 80 ? ` ${key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`}` : '';
+      return `Duplicate key${named}: this map already has an entry with this key`;
+    }
     case 'MULTIPLE_DOCS':
       return 'Expected a single YAML document, found several (remove the "---" separators)';
     default:

@@ -24,9 +24,12 @@ describe('closestMatch', () => {
   it('prefers a case-only difference', () => {
     expect(closestMatch('Web', ['wen', 'web'])).toBe('web');
   });
-  it('uses a budget of 1 for short words', () => {
-    expect(closestMatch('ab', ['xy'])).toBeUndefined();
-    expect(closestMatch('ab', ['ax'])).toBe('ax');
+  it('suggests nothing for 1-2 letter words and allows 1 edit up to 4 letters', () => {
+    expect(closestMatch('d', ['a'])).toBeUndefined();
+    expect(closestMatch('ab', ['ax'])).toBeUndefined();
+    expect(closestMatch('abc', ['abx'])).toBe('abx');
+    expect(closestMatch('abcd', ['abxy'])).toBeUndefined();
+    expect(closestMatch('abcde', ['abxye'])).toBe('abxye');
   });
   it('formats the hint', () => {
     expect(didYouMean('adress', ['address', 'port'])).toBe(' (did you mean "address"?)');

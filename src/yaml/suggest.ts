@@ -26,11 +26,11 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The largest distance still worth suggesting for a word: short words get 1 (a 3-letter word is
- * 2 edits away from almost anything), longer ones `max`.
+ * The largest distance still worth suggesting for a word: none for 1-2 letters (anything is
+ * close to "d"), 1 for 3-4 letters, `max` for longer words.
  */
 export function suggestionBudget(word: string, max = 2): number {
-  return word.length <= 3 ? 1 : max;
+  return word.length <= 2 ? 0 : word.length <= 4 ? Math.min(1, max) : max;
 }
 
 /**
