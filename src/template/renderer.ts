@@ -1,0 +1,132 @@
+/**
+ * createRenderer: a strict Handlebars renderer for one set of partial folders (normally one per
+ * role: the project's templates/partials plus the role's templates/partials).
+ *
+ *   render(path, vars)                   a template file (compiled once per path)
+ *   renderString(src, vars, { origin })  a template string from a role file (compiled once per string)
+ *   renderArgs(args, scope, origin)      a task's raw args, every `{{` string rendered
+ *   expandLoop(loop, scope, origin)      a task's `loop:` as a list
+ *
+ * Undefined variables are errors naming the file and line:col; output is not HTML-escaped.
+ */
+import { readFileSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
+import { ExitCode, WphaError, type SourceLocation } from '../errors.js';
+import type { Scope } from '../expr/evaluate.js';
+import { expandLoopWith, renderArgsWith } from './args.js';
+import { parseOrigin, TemplateError } from './errors.js';
+import { findPartials } from './partials.js';
+import { createEnvironment } from './runtime.js';
+import { compileUnit, toTemplateError, type Unit, type Where } from './unit.js';
+
+export interface RendererOptions {
+  /** Folders whose `*.hbs` files become partials, by file name; later folders win. */
+  partialDirs: readonly string[];
+  /** Show file paths in messages relative to this folder (e.g. the project root). */
+  displayRoot?: string;
+}
+
+export interface RenderStringOptions {
+  /** Where the string is: `roles/nginx/role.yaml:12:5` or a SourceLocation. */
+  origin: string | SourceLocation;
+  /** Key path of the string inside the task (e.g. ['args', 'name']), shown in messages. */
+  path?: (string | number)[];
+}
+
+export interface Renderer {
+  render(templatePath: string, vars: Scope): string;
+  renderString(source: string, vars: Scope, options: RenderStringOptions): string;
+  /** Like renderString, but a string that is exactly one `{{ expression }}` gives the value with its type. */
+  renderValue(source: string, vars: Scope, options: RenderStringOptions): unknown;
+  renderArgs(args: unknown, scope: Scope, origin: string | SourceLocation): unknown;
+  expandLoop(loop: unknown, scope: Scope, origin: string | SourceLocation): unknown[];
+  /** Registered partial names (sorted). */
+  readonly partialNames: readonly string[];
+}
+
+/** Distinct template strings kept compiled; cleared wholesale when full. */
+const STRING_CACHE_LIMIT = 5000;
+
+export function createRenderer(options: RendererOptions): Renderer {
+  const display = (file: string): string => (options.displayRoot ? relative(options.displayRoot, file) || file : file);
+  const env = createEnvironment();
+  const partialFiles = findPartials(options.partialDirs, display);
+  const partialNames = new Set(partialFiles.keys());
+  const fileUnits = new Map<string, Unit>();
+  const stringUnits = new Map<string, Unit>();
+
+  const fileUnit = (file: string): Unit => {
+    let unit = fileUnits.get(file);
+    if (!unit) {
+      let source: string;
+      try {
+        source = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new TemplateError({ file: display(file), line: 1, col: 1 }, `Cannot read the template: ${(e as Error).message}`);
+      }
+      try {
+        unit = compileUnit(env, source, partialNames, false);
+      } catch (e) {
+        throw toTemplateError(e, source, { kind: 'file', file: display(file) });
+      }
+      fileUnits.set(file, unit);
+    }
+    return unit;
+  };
+
+  for (const [name, file] of partialFiles) {
+    env.hb.registerPartial(name, ((context: unknown, hbOptions: unknown) => {
+      const unit = fileUnit(file);
+      try {
+        return unit.runPartial(context, hbOptions);
+      } catch (e) {
+        throw toTemplateError(e, unit.source, { kind: 'file', file: display(file) });
+      }
+    }) as never);
+  }
+
+  const runString = (source: string, vars: Scope, opts: RenderStringOptions, capture: boolean): unknown => {
+    const where: Where = { kind: 'string', origin: parseOrigin(opts.origin), path: opts.path };
+    const key = `${capture ? 'v' : 's'}:${source}`;
+    let unit = stringUnits.get(key);
+    try {
+      if (!unit) {
+        unit = compileUnit(env, source, partialNames, capture);
+        if (stringUnits.size >= STRING_CACHE_LIMIT) stringUnits.clear();
+        stringUnits.set(key, unit);
+      }
+      return unit.run(vars).value;
+    } catch (e) {
+      throw toTemplateError(e, source, where);
+    }
+  };
+
+  const renderer: Renderer = {
+    partialNames: [...partialNames].sort(),
+    render(templatePath, vars) {
+      const file = resolve(templatePath);
+      const unit = fileUnit(file);
+      try {
+        return unit.run(vars).text;
+      } catch (e) {
+        throw toTemplateError(e, unit.source, { kind: 'file', file: display(file) });
+      }
+    },
+    renderString: (source, vars, opts) => runString(source, vars, opts, false) as string,
+    renderValue: (source, vars, opts) => runString(source, vars, opts, true),
+    renderArgs: (args, scope, origin) => renderArgsWith(renderer, args, scope, origin),
+    expandLoop: (loop, scope, origin) => expandLoopWith(renderer, loop, scope, origin),
+  };
+  return renderer;
+}
+
+/**
+ * Join `relPath` under `root`, refusing anything that ends up outside it (`../x`, absolute
+ * paths). For the engine's `renderTemplate(relPath)` of a role's templates folder.
+ */
+export function resolveInside(root: string, relPath: string): string {
+  const base = resolve(root);
+  const full = resolve(base, relPath);
+  if (full !== base && full.startsWith(base + sep)) return full;
+  throw new WphaError(`Template path "${relPath}" is outside the folder "${root}"`, ExitCode.input);
+}
