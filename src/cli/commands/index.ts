@@ -8,4 +8,6 @@ type Register = (program: Command) => void;
 
 export const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./lab.js'),
+  () => import('./inventory.js'),
+  () => import('./schema.js'),
 ];
