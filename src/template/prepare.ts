@@ -4,8 +4,9 @@
  *  - names reaching into prototypes (`constructor`, `__proto__`, `toString`, any `__x`) are refused;
  *  - only known helpers may be called, only registered (or inline) partials included, by plain
  *    name: `{{> ../../etc/passwd}}` and dynamic partials `{{> (expr)}}` are refused;
- *  - every variable read is strict, also in helper arguments (`{{#if x}}`, `{{join xs ","}}`),
- *    except the first argument of `default`: undefined variables are errors, not empty text;
+ *  - every variable read is strict, also in helper arguments (`{{#if x}}`, `{{join xs ","}}`)
+ *    and below block params (`{{#each users as |u|}}{{u.name}}`), except in the first argument
+ *    of `default`: undefined variables are errors, not empty text;
  *  - a plain `{{value}}` is routed through the print helper (which refuses to print lists/maps);
  *  - in capture mode, a template that is exactly one `{{ expression }}` hands back the value
  *    itself (list, number, map) through the capture helper.
@@ -16,6 +17,8 @@ import { BLOCKED_KEYS } from '../expr/values.js';
 
 export const PRINT_HELPER = '__wpha_print';
 export const CAPTURE_HELPER = '__wpha_capture';
+/** `{{__wpha_get u "a" "b"}}`: strict reads below a block param (`u.a.b`), which Handlebars never checks. */
+export const GET_HELPER = '__wpha_get';
 
 /** Names a template may never use as a variable or key. */
 const DENIED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), ...BLOCKED_KEYS]);
@@ -40,7 +43,7 @@ interface AnyNode {
 export function prepareTemplate(program: AnyNode, options: PrepareOptions): { captured: boolean } {
   const inline = new Set<string>();
   collectInlinePartials(program, inline);
-  const ctx = { ...options, inline };
+  const ctx: Ctx = { ...options, inline, blockParams: [] };
   visitProgram(program, ctx);
   const only = program.body.length === 1 ? (program.body[0] as AnyNode) : undefined;
   if (options.capture && only?.type === 'MustacheStatement' && only.path.type === 'PathExpression' && only.path.original === PRINT_HELPER) {
@@ -56,7 +59,7 @@ export function prepareTemplate(program: AnyNode, options: PrepareOptions): { ca
   return { captured: false };
 }
 
-type Ctx = PrepareOptions & { inline: Set<string> };
+type Ctx = PrepareOptions & { inline: Set<string>; blockParams: readonly string[] };
 
 function collectInlinePartials(node: unknown, out: Set<string>): void {
   if (!node || typeof node !== 'object') return;
@@ -75,18 +78,17 @@ function visitStatement(s: AnyNode, ctx: Ctx): AnyNode {
       checkCall(s, ctx);
       if (isHelperCall(s, ctx)) return s;
       // `{{value}}` -> `{{__wpha_print value}}`: strict lookup, typed printing, a location for errors.
-      markStrict(s.path, true);
-      return { ...s, path: helperPath(PRINT_HELPER, s.loc), params: [s.path], hash: undefined };
+      return { ...s, path: helperPath(PRINT_HELPER, s.loc), params: [checkParam(s.path, true, ctx)], hash: undefined };
     }
     case 'BlockStatement':
       checkCall(s, ctx);
-      if (s.program) visitProgram(s.program, ctx);
+      if (s.program) visitProgram(s.program, { ...ctx, blockParams: [...ctx.blockParams, ...(s.program.blockParams ?? [])] });
       if (s.inverse) visitProgram(s.inverse, ctx);
       return s;
     case 'PartialStatement':
     case 'PartialBlockStatement':
       checkPartial(s, ctx);
-      s.params.forEach((p: AnyNode) => checkParam(p, true, ctx));
+      s.params = s.params.map((p: AnyNode) => checkParam(p, true, ctx));
       checkHash(s.hash, ctx);
       if (s.program) visitProgram(s.program, ctx);
       return s;
@@ -123,21 +125,29 @@ function checkCall(s: AnyNode, ctx: Ctx): void {
     const known = [...ctx.helpers].filter((h) => !h.startsWith('__') && !['helperMissing', 'blockHelperMissing'].includes(h));
     throw new LocatedFailure(`Unknown helper "${s.path.original}"; available: ${known.sort().join(', ')}`, s.loc);
   }
-  s.params.forEach((p: AnyNode, i: number) => checkParam(p, !(helper === 'default' && i === 0), ctx));
+  s.params = s.params.map((p: AnyNode, i: number) => checkParam(p, !(helper === 'default' && i === 0), ctx));
   checkHash(s.hash, ctx);
 }
 
 function checkHash(hash: AnyNode | undefined, ctx: Ctx): void {
-  for (const pair of hash?.pairs ?? []) checkParam(pair.value, true, ctx);
+  for (const pair of hash?.pairs ?? []) pair.value = checkParam(pair.value, true, ctx);
 }
 
-function checkParam(p: AnyNode, strict: boolean, ctx: Ctx): void {
+/** Check an argument; returns the node to compile in its place. */
+function checkParam(p: AnyNode, strict: boolean, ctx: Ctx): AnyNode {
   if (p.type === 'PathExpression') {
     checkPath(p);
+    if (strict && p.depth === 0 && !p.data && p.parts.length > 1 && ctx.blockParams.includes(p.parts[0])) {
+      // u.a.b -> (__wpha_get u "a" "b"), located at the path so errors read `Variable "u.a.b"`.
+      const head = { ...p, parts: [p.parts[0]], original: p.parts[0] };
+      const keys = p.parts.slice(1).map((k: string) => ({ type: 'StringLiteral', value: k, original: k, loc: p.loc }));
+      return { type: 'SubExpression', path: helperPath(GET_HELPER, p.loc), params: [head, ...keys], loc: p.loc };
+    }
     markStrict(p, strict);
   } else if (p.type === 'SubExpression') {
     checkCall(p, ctx);
   }
+  return p;
 }
 
 /** Handlebars reads `strict` on a path node to decide whether a missing value is an error. */

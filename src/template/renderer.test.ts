@@ -24,6 +24,7 @@ const vars = scope({
   tls: { cert: '/etc/ssl/shop.pem' },
   facts: { memory_mb: 2048 },
   query: '$args&x=<1>',
+  users: [{ name: 'alice', shell: '/bin/bash' }, { name: 'bob' }],
 });
 
 function templateError(fn: () => unknown): TemplateError {
@@ -124,9 +125,11 @@ describe('strict variables', () => {
     ['{{#each nope}}x{{/each}}', 'Variable "nope" is not defined (in "{{#each nope}}x{{/each}}" at column 9)'],
     ['{{join nope ","}}', 'Variable "nope" is not defined (in "{{join nope \\",\\"}}" at column 8)'],
     ['{{upper (default nope nope2)}}', 'Variable "nope2" is not defined (in "{{upper (default nope nope2)}}" at column 23)'],
-    ['x\n{{#each backends}}{{nope}}{{/each}}', 'Cannot read "nope" of "this": it is a string (in "x\\n{{#each backends}}{{nope}}{{/each}}" at line 2, column 21)'],
+    ['x\n{{#each backends}}{{nope}}{{/each}}', 'Cannot read "nope" of "this": it is a string (in "{{#each backends}}{{nope}}{{/each}}" at line 2, column 21)'],
     ['{{facts.memory_mb.x}}', 'Cannot read "x" of "facts.memory_mb": it is a number (in "{{facts.memory_mb.x}}" at column 3)'],
     ['{{@index}}', 'Variable "@index" is not defined (in "{{@index}}" at column 3)'],
+    ['{{#each users as |u|}}{{u.nmae}}{{/each}}', 'Variable "u.nmae" is not defined (did you mean "u.name"?) (in "{{#each users as |u|}}{{u.nmae}}{{/each}}" at column 25)'],
+    ['{{#each users as |u|}}{{upper u.x.y}}{{/each}}', 'Variable "u.x.y" is not defined (in "{{#each users as |u|}}{{upper u.x.y}}{{/each}}" at column 31)'],
   ])('%s', (src, reason) => {
     expect(reasonOf(src)).toBe(reason);
   });
@@ -140,6 +143,11 @@ describe('strict variables', () => {
   it('lets default() and data variables inside blocks through', () => {
     const out = r.renderString('{{default nope "d"}} {{default facts.x.y 1}} {{#each backends}}{{@index}}={{this}} {{/each}}{{@root.port}}', vars, { origin });
     expect(out).toBe('d 1 0=10.0.0.2 1=10.0.0.3 80');
+  });
+
+  it('reads below block params, with default() still lenient there', () => {
+    const src = '{{#each users as |u i|}}{{i}}:{{u.name}}:{{default u.shell "-"}} {{/each}}';
+    expect(r.renderString(src, vars, { origin })).toBe('0:alice:/bin/bash 1:bob:- ');
   });
 
   it('reads null-prototype maps and Maps, and still locates errors inside them', () => {

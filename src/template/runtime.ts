@@ -16,7 +16,7 @@ import { closestName, didYouMean } from '../expr/suggest.js';
 import { BLOCKED_KEYS, describeType, lookupKey, truthy } from '../expr/values.js';
 import { LocatedFailure, LookupFailure, type HbsLoc } from './errors.js';
 import { HELPERS, printable } from './helpers.js';
-import { CAPTURE_HELPER, PRINT_HELPER } from './prepare.js';
+import { CAPTURE_HELPER, GET_HELPER, PRINT_HELPER } from './prepare.js';
 
 export type Hbs = ReturnType<typeof Handlebars.create>;
 
@@ -83,13 +83,17 @@ export function createEnvironment(): Environment {
     }
   });
   hb.registerHelper(PRINT_HELPER, (value: unknown, options: HelperOptions) => guard('', options, () => printable(value)));
+  hb.registerHelper(GET_HELPER, (...all: unknown[]) => {
+    const options = all.pop() as HelperOptions;
+    return all.slice(1).reduce((value, key) => strictLookup(value, String(key), options.loc), all[0]);
+  });
   hb.registerHelper(CAPTURE_HELPER, (value: unknown, options: HelperOptions) => {
     (options.data?.[CAPTURE_DATA_KEY] as CaptureBox).value = value;
     return '';
   });
   installSafeLookups(hb);
 
-  const names = ['if', 'unless', 'each', 'with', 'lookup', ...Object.keys(HELPERS), PRINT_HELPER, CAPTURE_HELPER];
+  const names = ['if', 'unless', 'each', 'with', 'lookup', ...Object.keys(HELPERS), PRINT_HELPER, CAPTURE_HELPER, GET_HELPER];
   const knownHelpers: Record<string, boolean> = { log: false };
   for (const n of names) knownHelpers[n] = true;
   return {

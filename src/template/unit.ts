@@ -4,7 +4,6 @@
  */
 import { formatKeyPath, type SourceLocation } from '../errors.js';
 import { closestName, didYouMean } from '../expr/suggest.js';
-import { preview } from '../expr/values.js';
 import { LocatedFailure, LookupFailure, TemplateError, type HbsLoc } from './errors.js';
 import { toHandlebarsValue } from './plain.js';
 import { prepareTemplate } from './prepare.js';
@@ -79,7 +78,16 @@ function locate(reason: string, loc: HbsLoc | undefined, source: string, where: 
   if (where.kind === 'file') return new TemplateError({ file: where.file, line, col }, reason, { cause });
   const inner = source.includes('\n') ? `line ${line}, column ${col}` : `column ${col}`;
   const keyPath = where.path && where.path.length > 0 ? `${formatKeyPath(where.path)}: ` : '';
-  return new TemplateError(where.origin, `${keyPath}${reason} (in ${preview(source)} at ${inner})`, { cause });
+  return new TemplateError(where.origin, `${keyPath}${reason} (in ${excerpt(source, line, col)} at ${inner})`, { cause });
+}
+
+/** The template string, or for a long one the part of its line around the column. */
+function excerpt(source: string, line: number, col: number): string {
+  if (source.length <= 80 && !source.includes('\n')) return JSON.stringify(source);
+  const text = source.split('\n')[line - 1] ?? '';
+  const from = Math.max(0, col - 30);
+  const to = Math.min(text.length, from + 60);
+  return `${from > 0 ? '...' : ''}${JSON.stringify(text.slice(from, to))}${to < text.length ? '...' : ''}`;
 }
 
 /** The text of the source between a node's start and end, e.g. `facts.os.codenam`. */
