@@ -222,6 +222,15 @@ describe('partials stay inside the allowed folders', () => {
     expect(err.reason.startsWith(reason)).toBe(true);
   });
 
+  it('indents a standalone partial like its line', () => {
+    const src = 'http {\n    {{> upstream name="app" servers=backends port=php_port}}\n}';
+    expect(r.renderString(src, vars, { origin })).toBe('http {\n    upstream app {\n        server 10.0.0.2:9000;\n        server 10.0.0.3:9000;\n    }\n}');
+  });
+
+  it('reads list items by index and list length', () => {
+    expect(r.renderString('{{backends.[1]}} {{backends.length}}', vars, { origin })).toBe('10.0.0.3 2');
+  });
+
   it('allows inline partials and partial blocks', () => {
     const src = '{{#*inline "item"}}[{{this}}]{{/inline}}{{#each backends}}{{> item}}{{/each}}';
     expect(r.renderString(src, vars, { origin })).toBe('[10.0.0.2][10.0.0.3]');
