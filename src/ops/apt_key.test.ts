@@ -1,12 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import aptKeyOp, { detectKeyFormat } from './apt_key.js';
 import { sha256Hex, type FileState } from './lib/index.js';
-import { localPrepareContext, planContext, tempDir, writeRole } from './testing/run-local.js';
 import { join } from 'node:path';
+import { localPrepareContext, planContext, removeTempDir, tempDir, writeRole } from './testing/run-local.js';
 
 const ARMORED = '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBF...\n-----END PGP PUBLIC KEY BLOCK-----\n';
 const BINARY = Buffer.from([0x99, 0x02, 0x0d, 0x04, 0x5f, 0x00, 0x10, 0x80]);
-const role = join(tempDir('wpha-aptkey-'), 'role');
+const tmp = tempDir('wpha-aptkey-');
+afterAll(() => removeTempDir(tmp));
+const role = join(tmp, 'role');
 writeRole(role, { 'files/repo.gpg': BINARY, 'files/not-a-key.txt': 'hello' });
 const pctx = localPrepareContext(role);
 const prepare = (raw: Record<string, unknown>) => aptKeyOp.prepare!(aptKeyOp.args.parse(raw), pctx);
