@@ -16,6 +16,13 @@ import { BLOCKED_KEYS, describeType, equals, lookupKey, sizeOf, truthy } from '.
 
 export type Scope = Readonly<Record<string, unknown>>;
 
+/** Spellings people bring from Ansible/Jinja. */
+const PYTHON_LITERALS: ReadonlyMap<string, string> = new Map([
+  ['True', 'true'],
+  ['False', 'false'],
+  ['None', 'null'],
+]);
+
 interface Ctx {
   readonly scope: Scope;
   readonly source: string;
@@ -125,7 +132,10 @@ function resolve(node: RefNode, ctx: Ctx, lenient: boolean): Resolved {
   if (node.kind === 'name') {
     const found = !BLOCKED_KEYS.has(node.name) && Object.hasOwn(ctx.scope, node.name);
     if (found || lenient) return { value: found ? ctx.scope[node.name] : undefined, display: node.name };
-    const hint = didYouMean(closestName(node.name, Object.keys(ctx.scope).filter((k) => !BLOCKED_KEYS.has(k))));
+    const literal = PYTHON_LITERALS.get(node.name);
+    const hint = literal
+      ? ` (write ${literal})`
+      : didYouMean(closestName(node.name, Object.keys(ctx.scope).filter((k) => !BLOCKED_KEYS.has(k))));
     return fail(ctx, node.col, `Variable "${node.name}" is not defined${hint}`);
   }
   const parent = isRef(node.object)

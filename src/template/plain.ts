@@ -15,26 +15,35 @@ export function toHandlebarsValue(value: unknown, seen = new Map<object, unknown
   seen.set(value, value); // provisional: a cycle sees the original
   let result: unknown = value;
   if (Array.isArray(value)) {
-    const items = value.map((v) => toHandlebarsValue(v, seen));
-    if (items.some((v, i) => v !== value[i])) result = items;
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = toHandlebarsValue(value[i], seen);
+      if (v !== value[i]) copy ??= value.slice();
+      if (copy) copy[i] = v;
+    }
+    if (copy) result = copy;
   } else if (value instanceof Map) {
-    const entries = [...value].map(([k, v]) => [k, toHandlebarsValue(v, seen)] as const);
-    if (entries.some(([k, v]) => v !== value.get(k))) result = new Map(entries);
+    let copy: Map<unknown, unknown> | undefined;
+    for (const [k, v] of value) {
+      const w = toHandlebarsValue(v, seen);
+      if (w !== v) (copy ??= new Map(value)).set(k, w);
+    }
+    if (copy) result = copy;
   } else {
     const proto = Object.getPrototypeOf(value);
-    if (proto === null || proto === Object.prototype) {
-      const entries = Object.entries(value).map(([k, v]) => [k, toHandlebarsValue(v, seen)] as const);
-      const changed =
-        proto === null || entries.some(([k, v]) => BLOCKED_KEYS.has(k) || v !== (value as Record<string, unknown>)[k]);
-      if (changed) {
-        const copy: Record<string, unknown> = {};
-        for (const [k, v] of entries) {
-          if (!BLOCKED_KEYS.has(k)) Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
-        }
-        result = copy;
-      }
-    }
+    if (proto === null || proto === Object.prototype) result = plainObject(value as Record<string, unknown>, proto === null, seen);
   }
   seen.set(value, result);
   return result;
+}
+
+function plainObject(obj: Record<string, unknown>, mustCopy: boolean, seen: Map<object, unknown>): Record<string, unknown> {
+  const keys = Object.keys(obj);
+  const values = keys.map((k) => toHandlebarsValue(obj[k], seen));
+  if (!mustCopy && keys.every((k, i) => values[i] === obj[k] && !BLOCKED_KEYS.has(k))) return obj;
+  const copy: Record<string, unknown> = {};
+  keys.forEach((k, i) => {
+    if (!BLOCKED_KEYS.has(k)) Object.defineProperty(copy, k, { value: values[i], enumerable: true, writable: true, configurable: true });
+  });
+  return copy;
 }

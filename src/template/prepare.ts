@@ -40,23 +40,41 @@ interface AnyNode {
   [key: string]: any;
 }
 
-export function prepareTemplate(program: AnyNode, options: PrepareOptions): { captured: boolean } {
+export interface Prepared {
+  captured: boolean;
+  /**
+   * The template uses `../` paths, partials or decorators: Handlebars then compares contexts
+   * with `!=`, which needs values with Object.prototype (see plain.ts).
+   */
+  needsPlainValues: boolean;
+}
+
+export function prepareTemplate(program: AnyNode, options: PrepareOptions): Prepared {
   const inline = new Set<string>();
   collectInlinePartials(program, inline);
+  const needsPlainValues = usesDepths(program);
   const ctx: Ctx = { ...options, inline, blockParams: [] };
   visitProgram(program, ctx);
   const only = program.body.length === 1 ? (program.body[0] as AnyNode) : undefined;
   if (options.capture && only?.type === 'MustacheStatement' && only.path.type === 'PathExpression' && only.path.original === PRINT_HELPER) {
     only.path = helperPath(CAPTURE_HELPER, only.loc);
-    return { captured: true };
+    return { captured: true, needsPlainValues };
   }
   if (options.capture && only?.type === 'MustacheStatement') {
     // A helper call: capture what it returns instead of its text.
     const call = { type: 'SubExpression', path: only.path, params: only.params, hash: only.hash, loc: only.loc };
     program.body[0] = { ...only, path: helperPath(CAPTURE_HELPER, only.loc), params: [call], hash: undefined };
-    return { captured: true };
+    return { captured: true, needsPlainValues };
   }
-  return { captured: false };
+  return { captured: false, needsPlainValues };
+}
+
+function usesDepths(node: unknown): boolean {
+  if (!node || typeof node !== 'object') return false;
+  const n = node as AnyNode;
+  if (n.type === 'PathExpression') return n.depth > 0;
+  if (/^(Partial|PartialBlock)Statement$|^Decorator(Block)?$/.test(n.type)) return true;
+  return Object.entries(n).some(([k, v]) => k !== 'loc' && v && typeof v === 'object' && usesDepths(v));
 }
 
 type Ctx = PrepareOptions & { inline: Set<string>; blockParams: readonly string[] };

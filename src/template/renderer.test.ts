@@ -145,6 +145,11 @@ describe('strict variables', () => {
     expect(out).toBe('d 1 0=10.0.0.2 1=10.0.0.3 80');
   });
 
+  it('handles ../ paths over primitive items with a null-prototype scope', () => {
+    const nested = scope({ port: 80, backends: ['a', 'b'], host: scope({ name: 'web1' }) });
+    expect(r.renderString('{{#each backends}}{{this}}:{{../port}}:{{../host.name}} {{/each}}', nested, { origin })).toBe('a:80:web1 b:80:web1 ');
+  });
+
   it('reads below block params, with default() still lenient there', () => {
     const src = '{{#each users as |u i|}}{{i}}:{{u.name}}:{{default u.shell "-"}} {{/each}}';
     expect(r.renderString(src, vars, { origin })).toBe('0:alice:/bin/bash 1:bob:- ');

@@ -28,14 +28,14 @@ export type Where =
 /** Parse, check and compile. Throws raw failures (map them with `toTemplateError`). */
 export function compileUnit(env: Environment, source: string, partials: ReadonlySet<string>, capture: boolean): Unit {
   const ast = env.hb.parseWithoutProcessing(source);
-  const { captured } = prepareTemplate(ast as never, { helpers: env.helpers, partials, capture });
+  const { captured, needsPlainValues } = prepareTemplate(ast as never, { helpers: env.helpers, partials, capture });
   const fn = env.hb.compile(ast, env.compileOptions);
   return {
     source,
     captured,
     run(vars) {
       const box: CaptureBox = {};
-      const text = fn(toHandlebarsValue(vars), runtimeOptions(box) as never);
+      const text = fn(needsPlainValues ? toHandlebarsValue(vars) : vars, runtimeOptions(box) as never);
       return { text, value: captured ? box.value : text };
     },
     runPartial(context, options) {
