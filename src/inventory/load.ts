@@ -19,6 +19,7 @@ import { hostConnection } from './connection.js';
 import { parseExtraVars } from './extra-vars.js';
 import { ALL, buildGroupGraph } from './groups.js';
 import { INVENTORY_FILE, resolveInventoryDir } from './locate.js';
+import { checkDelegates } from './delegates.js';
 import { checkPorts } from './ports.js';
 import { readInventoryFile } from './read-file.js';
 import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from './var-layers.js';
@@ -108,7 +109,8 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
       location,
     });
   }
-  issues.push(...checkPorts([...usedRoles].map((r) => roles.get(r)!), graph.names));
+  const used = [...usedRoles].map((r) => roles.get(r)!);
+  issues.push(...checkPorts(used, graph.names), ...checkDelegates(used, hostNames));
 
   if (issues.length > 0) throw new InputError(dedupe(issues), `Invalid inventory "${name}"`);
 
