@@ -81,6 +81,12 @@ describe('renderArgs', () => {
     );
   });
 
+  it('shows only the part of a long string around the problem', () => {
+    const long = `${'x'.repeat(60)} {{ nope }} ${'y'.repeat(60)}`;
+    const err = templateError(() => r.renderArgs(long, scope, origin));
+    expect(err.reason).toBe(`Variable "nope" is not defined (in ..."${'x'.repeat(25)} {{ nope }} ${'y'.repeat(23)}"... at column 65)`);
+  });
+
   it('accepts the origin as a string', () => {
     const err = templateError(() => r.renderArgs('{{ nope }}', scope, 'roles/web/role.yaml:3:9'));
     expect(err.location).toEqual({ file: 'roles/web/role.yaml', line: 3, col: 9 });

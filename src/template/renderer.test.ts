@@ -242,6 +242,24 @@ describe('partials stay inside the allowed folders', () => {
   });
 });
 
+describe('load-time checks', () => {
+  const r = createRenderer({ partialDirs: [shared, rolePartials], displayRoot: root });
+
+  it('accepts good templates and strings without variables', () => {
+    expect(() => r.checkTemplate(tpl('site.conf.hbs'))).not.toThrow();
+    expect(() => r.checkString('{{ users }}', { origin: 'r.yaml:1:1' })).not.toThrow();
+  });
+
+  it('finds syntax, helper, partial and name problems before any host is touched', () => {
+    expect(() => r.checkString('{{#if x}}', { origin: 'r.yaml:2:3' })).toThrow(/^r\.yaml:2:3: Syntax error/);
+    expect(() => r.checkString('{{ nosuch x }}', { origin: 'r.yaml:2:3', path: ['args', 'dest'] })).toThrow(
+      /^r\.yaml:2:3: args\.dest: Unknown helper "nosuch"/,
+    );
+    expect(() => r.checkString('{{> ../x}}', { origin: 'r.yaml:2:3' })).toThrow(/Partial "\.\.\/x" is not allowed/);
+    expect(() => r.checkString('{{ constructor }}', { origin: 'r.yaml:2:3' })).toThrow(/The name "constructor" cannot be used/);
+  });
+});
+
 describe('resolveInside', () => {
   it('joins paths inside the folder and refuses the rest', () => {
     expect(resolveInside('/r/templates', 'site.conf.hbs')).toBe('/r/templates/site.conf.hbs');

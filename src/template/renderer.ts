@@ -17,7 +17,7 @@ import { expandLoopWith, renderArgsWith } from './args.js';
 import { parseOrigin, TemplateError } from './errors.js';
 import { findPartials } from './partials.js';
 import { createEnvironment } from './runtime.js';
-import { compileUnit, toTemplateError, type Unit, type Where } from './unit.js';
+import { compileUnit, toTemplateError, type Unit } from './unit.js';
 
 export interface RendererOptions {
   /** Folders whose `*.hbs` files become partials, by file name; later folders win. */
@@ -40,6 +40,10 @@ export interface Renderer {
   renderValue(source: string, vars: Scope, options: RenderStringOptions): unknown;
   renderArgs(args: unknown, scope: Scope, origin: string | SourceLocation): unknown;
   expandLoop(loop: unknown, scope: Scope, origin: string | SourceLocation): unknown[];
+  /** Load-time check of a template file (syntax, helpers, partials, forbidden names) without rendering. */
+  checkTemplate(templatePath: string): void;
+  /** Load-time check of a template string from a role file. */
+  checkString(source: string, options: RenderStringOptions): void;
   /** Registered partial names (sorted). */
   readonly partialNames: readonly string[];
 }
@@ -85,19 +89,22 @@ export function createRenderer(options: RendererOptions): Renderer {
     }) as never);
   }
 
-  const runString = (source: string, vars: Scope, opts: RenderStringOptions, capture: boolean): unknown => {
-    const where: Where = { kind: 'string', origin: parseOrigin(opts.origin), path: opts.path };
+  const stringUnit = (source: string, capture: boolean): Unit => {
     const key = `${capture ? 'v' : 's'}:${source}`;
     let unit = stringUnits.get(key);
+    if (!unit) {
+      unit = compileUnit(env, source, partialNames, capture);
+      if (stringUnits.size >= STRING_CACHE_LIMIT) stringUnits.clear();
+      stringUnits.set(key, unit);
+    }
+    return unit;
+  };
+
+  const runString = (source: string, vars: Scope, opts: RenderStringOptions, capture: boolean): unknown => {
     try {
-      if (!unit) {
-        unit = compileUnit(env, source, partialNames, capture);
-        if (stringUnits.size >= STRING_CACHE_LIMIT) stringUnits.clear();
-        stringUnits.set(key, unit);
-      }
-      return unit.run(vars).value;
+      return stringUnit(source, capture).run(vars).value;
     } catch (e) {
-      throw toTemplateError(e, source, where);
+      throw toTemplateError(e, source, { kind: 'string', origin: parseOrigin(opts.origin), path: opts.path });
     }
   };
 
@@ -115,6 +122,16 @@ export function createRenderer(options: RendererOptions): Renderer {
     renderString: (source, vars, opts) => runString(source, vars, opts, false) as string,
     renderValue: (source, vars, opts) => runString(source, vars, opts, true),
     renderArgs: (args, scope, origin) => renderArgsWith(renderer, args, scope, origin),
+    checkTemplate(templatePath) {
+      fileUnit(resolve(templatePath));
+    },
+    checkString(source, opts) {
+      try {
+        stringUnit(source, true);
+      } catch (e) {
+        throw toTemplateError(e, source, { kind: 'string', origin: parseOrigin(opts.origin), path: opts.path });
+      }
+    },
     expandLoop: (loop, scope, origin) => expandLoopWith(renderer, loop, scope, origin),
   };
   return renderer;
