@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +17,10 @@ describe('projectRoot', () => {
     const nested = path.join(base, 'dist', 'inventory');
     mkdirSync(nested, { recursive: true });
     writeFileSync(path.join(base, 'dist', 'package.json'), JSON.stringify({ name: 'other' }));
-    expect(projectRoot(path.join(nested, 'load.js'))).toBe(base);
+    try {
+      expect(projectRoot(path.join(nested, 'load.js'))).toBe(base);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
