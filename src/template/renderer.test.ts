@@ -1,14 +1,22 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createRenderer, resolveInside, TemplateError } from './index.js';
 
 const root = fileURLToPath(new URL('./fixtures/project/', import.meta.url));
 const shared = join(root, 'templates/partials');
 const rolePartials = join(root, 'roles/nginx/templates/partials');
 const tpl = (name: string) => join(root, 'roles/nginx/templates', name);
+
+const tempDirs: string[] = [];
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+};
+afterAll(() => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function scope(vars: Record<string, unknown>): Record<string, unknown> {
   return Object.assign(Object.create(null), vars);
@@ -89,7 +97,7 @@ describe('render (files)', () => {
   });
 
   it('compiles a template file once per path', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wpha-tpl-'));
+    const dir = tempDir('wpha-tpl-');
     const file = join(dir, 'a.hbs');
     writeFileSync(file, 'v1 {{port}}');
     const fresh = createRenderer({ partialDirs: [] });
@@ -105,7 +113,7 @@ describe('render (files)', () => {
   });
 
   it('refuses partial files with unusable names', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wpha-partials-'));
+    const dir = tempDir('wpha-partials-');
     copyFileSync(join(shared, 'header.hbs'), join(dir, 'bad name.hbs'));
     const err = templateError(() => createRenderer({ partialDirs: [dir], displayRoot: dir }));
     expect(err.message).toBe('bad name.hbs:1:1: Partial file name "bad name.hbs" cannot be used; use letters, digits, "_", "-" and "."');
