@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Facts } from '../engine/facts.js';
@@ -203,6 +204,42 @@ describe('apt plan', () => {
   it('resources and barrier', () => {
     expect(apt.resources(args({ name: ['nginx', 'libc6:i386', 'redis-server=1.0'] }))).toEqual(['pkg:nginx', 'pkg:libc6', 'pkg:redis-server']);
     expect(apt.barrier).toBe(true);
+  });
+});
+
+describe('apt apply run with fake apt-get/dpkg-query (temp dir only, no refresh)', () => {
+  // Stand-ins on PATH: dpkg-query prints the "installed" rows kept in a file, apt-get logs its
+  // arguments and (when told to) installs by appending a row. The real prelude and fragment run.
+  const run = (plan: { apply?: string }, installs: boolean) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wpha-apt-'));
+    try {
+      writeFileSync(join(dir, 'rows'), 'ii  bash:amd64 5.2.15-2+b8\n');
+      writeFileSync(join(dir, 'dpkg-query'), `#!/bin/sh\ncat "${dir}/rows"\n`);
+      writeFileSync(
+        join(dir, 'apt-get'),
+        `#!/bin/sh\necho "$DEBIAN_FRONTEND $*" >> "${dir}/log"\n${installs ? `echo 'ii  nginx:amd64 1.22' >> "${dir}/rows"` : ''}\n`,
+      );
+      chmodSync(join(dir, 'dpkg-query'), 0o755);
+      chmodSync(join(dir, 'apt-get'), 0o755);
+      const script = `${apt.prelude}\nPATH="${dir}:$PATH"\n( set -eu\n${plan.apply}\n)\n`;
+      const stdout = execFileSync('/bin/sh', ['-s'], { input: script }).toString();
+      return { stdout, log: readFileSync(join(dir, 'log'), 'utf8') };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const plan = apt.plan(args({ name: ['bash', 'nginx'], update_cache: false }), load('present-missing'), ctx);
+
+  it('installs with the documented options and reports a change when a version moved', () => {
+    const r = run(plan, true);
+    expect(r.log).toBe(
+      'noninteractive -y -q -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends install -- nginx\n',
+    );
+    expect(r.stdout).not.toContain('@@WPHA_UNCHANGED');
+  });
+
+  it('reports unchanged when apt-get changed nothing', () => {
+    expect(run(plan, false).stdout).toContain('@@WPHA_UNCHANGED');
   });
 });
 
