@@ -1,0 +1,100 @@
+/** Options shared by the commands that talk to hosts, and the reporters they choose. */
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import type { Listener } from '../engine/events.js';
+import { plainReporter } from '../report/plain.js';
+import { jsonReporter } from '../report/json.js';
+import { junitReporter } from '../report/junit.js';
+import { liveReporter } from '../report/live.js';
+import { recapTable } from '../report/format.js';
+
+export interface HostCommandOptions {
+  inventory: string;
+  extraVars: string[];
+  limit?: string;
+  forks: number;
+  acceptNewHostKeys?: boolean;
+  askBecomePass?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function addHostOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('-i, --inventory <name>', 'inventory name (folder under inventories/) or path')
+    .option('-e, --extra-vars <key=value|@file.yaml>', 'extra variables, highest precedence (repeatable)', collect, [])
+    .option('-l, --limit <pattern>', 'only these hosts: names, groups, globs; "!x" excludes, "&x" intersects (e.g. "web:!web2")')
+    .option('-f, --forks <n>', 'hosts handled in parallel', (v) => positiveInt(v, '--forks'), 50)
+    .option('--accept-new-host-keys', 'trust-on-first-use: record host keys not yet in known_hosts (a changed key is still refused)')
+    .option('-K, --ask-become-pass', 'ask for the sudo password (for hosts whose user is not root)');
+}
+
+export function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} takes a whole number of at least 1, not "${v}"`);
+  return n;
+}
+
+export interface Reporting {
+  listeners: Listener[];
+  /** Wait for the live display, then print the recap (live mode prints it here). */
+  finish: (recaps: Parameters<typeof recapTable>[0], ms: number, roundTrips: Record<string, number>) => Promise<void>;
+}
+
+export function chooseReporters(opts: { json?: boolean; junit?: string; diff: boolean; verbose?: boolean }): Reporting {
+  const listeners: Listener[] = [];
+  if (opts.junit) listeners.push(junitReporter(opts.junit));
+  if (opts.json) {
+    listeners.push(jsonReporter((s) => process.stdout.write(s)));
+    return { listeners, finish: async () => {} };
+  }
+  if (process.stdout.isTTY && !process.env.CI) {
+    const live = liveReporter();
+    listeners.push(live.listener);
+    const diffs = plainReporter((s) => diffBuffer.push(s), { diff: opts.diff, verbose: Boolean(opts.verbose) });
+    const diffBuffer: string[] = [];
+    if (opts.diff) listeners.push((e) => (e.type === 'task' && e.diff ? diffs(e) : undefined));
+    return {
+      listeners,
+      finish: async (recaps, ms, rt) => {
+        await live.finish();
+        if (diffBuffer.length) process.stdout.write(diffBuffer.join(''));
+        process.stdout.write(`\n${recapTable(recaps, ms, rt)}\n`);
+      },
+    };
+  }
+  listeners.push(plainReporter((s) => process.stdout.write(s), { diff: opts.diff, verbose: Boolean(opts.verbose) }));
+  return { listeners, finish: async () => {} };
+}
+
+export async function promptHidden(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline');
+  if (!process.stdin.isTTY) throw new UserError('Cannot ask for a password: standard input is not a terminal (set become_password in the vault instead)');
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    const out = rl as unknown as { _writeToOutput: (s: string) => void };
+    process.stderr.write(question);
+    out._writeToOutput = () => {};
+    rl.question('', (answer) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(answer);
+    });
+  });
+}
+
+/** First Ctrl-C: stop starting new steps and let steps under way finish. Second: quit at once. */
+export function interruptController(): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  let count = 0;
+  const onInt = () => {
+    count++;
+    if (count === 1) {
+      process.stderr.write('\nInterrupted: finishing the steps under way (file writes are atomic); press Ctrl-C again to quit now.\n');
+      ac.abort();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onInt);
+  return { signal: ac.signal, dispose: () => (process.off('SIGINT', onInt), process.off('SIGTERM', onInt)) };
+}

@@ -1,0 +1,56 @@
+/**
+ * What a run reports, as events. Every reporter (live list, plain lines, --json, --junit, the run
+ * log) consumes the same events after they pass through the run's Redactor, in one place.
+ */
+import type { Redactor } from '../secrets/redactor.js';
+
+export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped';
+
+export interface Recap {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: boolean;
+}
+
+export type RunEvent =
+  | { type: 'run-start'; inventory: string; hosts: string[]; check: boolean; at: string }
+  | { type: 'host-phase'; host: string; phase: 'connecting' | 'probing' | 'applying' | 'handlers' }
+  | {
+      type: 'task';
+      host: string;
+      role: string;
+      task: string;
+      status: TaskStatus;
+      /** `--check`: the change was only planned. */
+      planned: boolean;
+      summary: string[];
+      diff?: string;
+      warnings: string[];
+      error?: string;
+      handler: boolean;
+      ms: number;
+    }
+  | { type: 'host-unreachable'; host: string; error: string }
+  | { type: 'host-failed'; host: string; error: string }
+  | { type: 'host-done'; host: string; recap: Recap; roundTrips: number; ms: number }
+  | { type: 'run-done'; recaps: Record<string, Recap>; ms: number; failed: boolean; changed: boolean; interrupted: boolean };
+
+export type Listener = (e: RunEvent) => void;
+
+export class EventBus {
+  private readonly listeners: Listener[] = [];
+  constructor(private readonly redactor: Redactor) {}
+  on(l: Listener): void {
+    this.listeners.push(l);
+  }
+  emit(e: RunEvent): void {
+    const safe = this.redactor.redactDeep(e);
+    for (const l of this.listeners) l(safe);
+  }
+}
+
+export function emptyRecap(): Recap {
+  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false };
+}

@@ -1,0 +1,33 @@
+/**
+ * Facts remembered on the controller between runs, so that the first round trip can already
+ * carry every probe (tasks and templates may use facts). When a host's facts change, the engine
+ * notices in that same round trip and re-plans.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type { Facts } from './facts.js';
+
+export function factsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'wpha', 'facts');
+}
+
+export function factsStore(cacheDir: string, inventoryDir: string, inventoryName: string, host: string) {
+  const dir = path.join(cacheDir, `${inventoryName}-${createHash('sha256').update(inventoryDir).digest('hex').slice(0, 12)}`);
+  const file = path.join(dir, `${host}.json`);
+  return {
+    load(): Facts | undefined {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as Facts;
+      } catch {
+        return undefined;
+      }
+    },
+    save(f: Facts): void {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(`${file}.tmp`, JSON.stringify(f));
+      renameSync(`${file}.tmp`, file);
+    },
+  };
+}

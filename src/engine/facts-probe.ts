@@ -1,0 +1,57 @@
+/** The facts section of the probe script, and its pure parser. */
+import type { Facts } from './facts.js';
+
+/**
+ * Prints `key=value` lines. Only stable facts (no uptime, no free memory), so that facts cached
+ * on the controller stay valid between runs and a converged run needs one round trip.
+ * Nothing here resolves names (no `hostname -f`): lookups can stall on hosts with broken DNS.
+ */
+export const FACTS_SCRIPT = `
+echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"
+if [ -r /etc/os-release ]; then ( . /etc/os-release; echo "os_id=\${ID:-}"; echo "os_version_id=\${VERSION_ID:-}"; echo "os_codename=\${VERSION_CODENAME:-}"; echo "os_pretty=\${PRETTY_NAME:-}"; echo "os_like=\${ID_LIKE:-}" ); fi
+echo "kernel=$(uname -r)"
+echo "arch=$(uname -m)"
+echo "cpus=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
+echo "mem_kb=$(sed -n 's/^MemTotal:[[:space:]]*\\([0-9]*\\) kB/\\1/p' /proc/meminfo)"
+if command -v ip >/dev/null 2>&1; then ip -4 -o addr show scope global 2>/dev/null | while read -r _n _if _fam addr _rest; do echo "ipv4=\${addr%/*}"; done; else for a in $(hostname -I 2>/dev/null); do case "$a" in *.*) echo "ipv4=$a";; esac; done; fi
+if [ -d /run/systemd/system ]; then echo "init=systemd"; else echo "init=other"; fi
+echo "virt=$(systemd-detect-virt 2>/dev/null || echo unknown)"
+echo "user=$(id -un)"
+`;
+
+export function parseFacts(out: string): Facts {
+  const kv = new Map<string, string>();
+  const ipv4: string[] = [];
+  for (const line of out.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const k = line.slice(0, eq);
+    const v = line.slice(eq + 1).trim();
+    if (k === 'ipv4') ipv4.push(v);
+    else kv.set(k, v);
+  }
+  const get = (k: string) => kv.get(k) ?? '';
+  const hostname = get('hostname');
+  const like = get('os_like');
+  const id = get('os_id');
+  return {
+    hostname,
+    fqdn: hostname,
+    os: {
+      family: id === 'debian' || like.split(' ').includes('debian') ? 'debian' : like.split(' ')[0] || id,
+      id,
+      version_id: get('os_version_id'),
+      codename: get('os_codename'),
+      pretty_name: get('os_pretty'),
+    },
+    kernel: get('kernel'),
+    arch: get('arch'),
+    cpus: Number(get('cpus')) || 1,
+    memory_mb: Math.round(Number(get('mem_kb')) / 1024) || 0,
+    ipv4,
+    default_ipv4: ipv4[0] ?? '',
+    init: get('init') === 'systemd' ? 'systemd' : 'other',
+    virtualization: get('virt') || 'unknown',
+    user: get('user'),
+  };
+}

@@ -1,0 +1,14 @@
+/** `apply -i lab`: the lab inventory's hosts are brought up by the engine itself when they are down. */
+import type { Inventory } from '../model.js';
+import { Lab } from '../lab/lab.js';
+import { labConfig } from '../lab/config.js';
+
+export async function ensureLabHosts(inv: Inventory): Promise<void> {
+  const lab = new Lab(labConfig(), (s) => process.stderr.write(`lab: ${s}\n`));
+  const running = new Set(lab.status().hosts.filter((h) => h.running).map((h) => h.name));
+  const wanted = [...inv.hosts.values()].map((h) => ({ name: h.name, address: h.address }));
+  if (wanted.every((h) => running.has(h.name))) return;
+  const t0 = Date.now();
+  await lab.up(wanted);
+  process.stderr.write(`lab: ${wanted.length} host(s) of inventory "${inv.name}" up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+}

@@ -1,0 +1,45 @@
+/** Loading an inventory for a run: the op registry, load-time expression checks, secrets registered. */
+import { loadInventory } from '../inventory/load.js';
+import { checkExpression } from '../expr/index.js';
+import { OPS } from '../ops/registry.js';
+import type { InputIssue } from '../errors.js';
+import type { Inventory, TaskSpec } from '../model.js';
+import { Redactor } from '../secrets/redactor.js';
+import { roleDefaults } from './scope.js';
+
+export function validateTaskExpressions(task: TaskSpec): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const check = (key: 'when' | 'changed_when' | 'failed_when', src: string | undefined) => {
+    if (src === undefined) return;
+    const r = checkExpression(src);
+    if (!r.ok) issues.push({ location: task.location, path: [key], message: `invalid expression: ${r.message}` });
+  };
+  check('when', task.when);
+  check('changed_when', task.changedWhen);
+  check('failed_when', task.failedWhen);
+  return issues;
+}
+
+export async function loadForRun(opts: { inventory: string; extraVars?: string[]; cwd?: string }): Promise<Inventory> {
+  return loadInventory({ name: opts.inventory, extraVars: opts.extraVars ?? [], cwd: opts.cwd, knownOps: OPS, validateExpressions: validateTaskExpressions });
+}
+
+/** Every value of a secret var (as set anywhere for any host) is masked in all output. */
+export function secretsRedactor(inv: Inventory, extra: (string | undefined)[] = []): Redactor {
+  const r = new Redactor();
+  const addDeep = (v: unknown) => {
+    if (typeof v === 'string') r.add(v);
+    else if (typeof v === 'number' && String(v).length >= 6) r.add(String(v));
+    else if (Array.isArray(v)) v.forEach(addDeep);
+    else if (v && typeof v === 'object') Object.values(v).forEach(addDeep);
+  };
+  for (const h of inv.hosts.values()) {
+    const defaults = roleDefaults(inv, h);
+    for (const name of inv.secretVars) {
+      addDeep(h.vars[name]);
+      addDeep(defaults[name]);
+    }
+  }
+  for (const s of extra) r.add(s);
+  return r;
+}

@@ -1,0 +1,179 @@
+/**
+ * A whole run: load and validate everything first (nothing is touched when anything is wrong),
+ * bring lab hosts up when the inventory is the lab, then converge every selected host in
+ * parallel (bounded by --forks) over one SSH connection each, and report.
+ */
+import path from 'node:path';
+import type { Inventory, HostSpec } from '../model.js';
+import { OPS } from '../ops/registry.js';
+import { createRenderer } from '../template/index.js';
+import { projectRoot } from '../paths.js';
+import { SshConnection, type Target } from '../transport/ssh.js';
+import { KnownHosts } from '../transport/known-hosts.js';
+import { ConnectError, UserError, WphaError } from '../errors.js';
+import { EventBus, emptyRecap, type Listener, type Recap } from './events.js';
+import { convergeHost, type HostPlay, type PlayTask } from './converge.js';
+import { factsCacheDir, factsStore } from './facts-cache.js';
+import { selectHosts, taskSelected } from './limit.js';
+import { Remote } from './remote.js';
+import { groupsMap, hostScope, hostvarsMap } from './scope.js';
+import { secretsRedactor } from './load.js';
+import { ensureLabHosts } from './lab-hosts.js';
+import type { Redactor } from '../secrets/redactor.js';
+
+export interface RunOptions {
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  forceHandlers: boolean;
+  acceptNewHostKeys: boolean;
+  /** Sudo password for become (from a prompt); inventories may also set `become_password`. */
+  becomePassword?: string;
+  signal?: AbortSignal;
+  listeners: Listener[];
+  factsCacheDir?: string;
+  /** Bring lab hosts up when the inventory is a lab inventory (default true). */
+  labAutoUp?: boolean;
+}
+
+export interface RunSummary {
+  recaps: Record<string, Recap>;
+  failed: boolean;
+  changed: boolean;
+  interrupted: boolean;
+  ms: number;
+  roundTrips: Record<string, number>;
+}
+
+export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSummary> {
+  const t0 = Date.now();
+  const hosts = selectHosts(inv, opts.limit);
+  if (hosts.length === 0) throw new UserError(`No host of inventory "${inv.name}" matches --limit "${opts.limit}"`);
+  const redactor = secretsRedactor(inv, [opts.becomePassword]);
+  const bus = new EventBus(redactor);
+  for (const l of opts.listeners) bus.on(l);
+  if (inv.lab && opts.labAutoUp !== false) await ensureLabHosts(inv);
+  const renderer = createRenderer({ partialDirs: partialDirs(inv), displayRoot: process.cwd() });
+  const shared = { groups: groupsMap(inv), hostvars: hostvarsMap(inv) };
+  const runOnceOwner = runOnceOwners(inv, hosts, opts);
+  const knownHostsByFile = new Map<string, KnownHosts>();
+  const recaps: Record<string, Recap> = {};
+  const roundTrips: Record<string, number> = {};
+  let anyFailed = false;
+  let interrupted = false;
+
+  bus.emit({ type: 'run-start', inventory: inv.name, hosts, check: opts.check, at: new Date().toISOString() });
+  await pool(hosts, Math.max(1, opts.forks), async (name) => {
+    const host = inv.hosts.get(name)!;
+    const th = Date.now();
+    if (opts.signal?.aborted) {
+      interrupted = true;
+      return;
+    }
+    bus.emit({ type: 'host-phase', host: name, phase: 'connecting' });
+    let conn: SshConnection | undefined;
+    let remote: Remote | undefined;
+    try {
+      const kh = knownHostsByFile.get(host.ssh.knownHosts) ?? new KnownHosts(host.ssh.knownHosts);
+      knownHostsByFile.set(host.ssh.knownHosts, kh);
+      conn = await SshConnection.open(target(host), {
+        knownHosts: kh,
+        acceptNewHostKeys: opts.acceptNewHostKeys,
+        ...(host.ssh.keyFile ? { keyFile: host.ssh.keyFile } : {}),
+        ...(process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
+        connectTimeoutMs: host.ssh.connectTimeoutMs,
+        ...(host.ssh.proxyJump ? { proxyJump: parseJump(host.ssh.proxyJump, host) } : {}),
+      });
+      const becomePassword = typeof host.vars.become_password === 'string' ? host.vars.become_password : opts.becomePassword;
+      remote = new Remote(conn, name, host.user, host.become, becomePassword);
+      const play = hostPlay(inv, host, shared, runOnceOwner, opts);
+      const r = await convergeHost(play, { check: opts.check, diff: opts.diff, forceHandlers: opts.forceHandlers, ...(opts.signal ? { signal: opts.signal } : {}) }, {
+        remote,
+        renderer,
+        ops: OPS,
+        bus,
+        facts: factsStore(opts.factsCacheDir ?? factsCacheDir(), inv.dir, inv.name, name),
+      });
+      recaps[name] = r.recap;
+      if (r.failed) anyFailed = true;
+      if (r.interrupted) interrupted = true;
+    } catch (e) {
+      anyFailed = true;
+      const recap = recaps[name] ?? emptyRecap();
+      const msg = redactor.redact(e instanceof WphaError || e instanceof Error ? e.message : String(e));
+      if (e instanceof ConnectError) {
+        recap.unreachable = true;
+        bus.emit({ type: 'host-unreachable', host: name, error: msg });
+      } else {
+        recap.failed++;
+        bus.emit({ type: 'host-failed', host: name, error: msg });
+      }
+      recaps[name] = recap;
+    } finally {
+      conn?.close();
+      roundTrips[name] = remote?.roundTrips ?? 0;
+      bus.emit({ type: 'host-done', host: name, recap: recaps[name] ?? emptyRecap(), roundTrips: roundTrips[name]!, ms: Date.now() - th });
+    }
+  });
+  const changed = Object.values(recaps).some((r) => r.changed > 0);
+  const summary = { recaps, failed: anyFailed, changed, interrupted: interrupted || Boolean(opts.signal?.aborted), ms: Date.now() - t0, roundTrips };
+  bus.emit({ type: 'run-done', recaps, ms: summary.ms, failed: anyFailed, changed, interrupted: summary.interrupted });
+  return summary;
+}
+
+function partialDirs(inv: Inventory): string[] {
+  const dirs = [path.join(projectRoot(), 'templates', 'partials'), path.join(inv.dir, 'templates', 'partials')];
+  for (const r of inv.roles.values()) dirs.push(path.join(r.dir, 'templates', 'partials'));
+  return dirs;
+}
+
+function target(h: HostSpec): Target {
+  return { name: h.name, address: h.address, port: h.port, user: h.user };
+}
+
+function parseJump(spec: string, h: HostSpec): Target {
+  const m = spec.match(/^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/);
+  if (!m) throw new UserError(`Invalid proxy_jump "${spec}" for host "${h.name}": use user@host[:port]`);
+  const address = m[2]!.replace(/^\[|\]$/g, '');
+  return { name: `${address} (bastion of ${h.name})`, address, port: m[3] ? Number(m[3]) : 22, user: m[1] ?? h.user };
+}
+
+function hostPlay(inv: Inventory, host: HostSpec, shared: { groups: Record<string, unknown>; hostvars: Record<string, unknown> }, owners: Map<string, string>, opts: RunOptions): HostPlay {
+  const tasks: PlayTask[] = [];
+  const handlers: HostPlay['handlers'] = [];
+  for (const r of host.roles) {
+    const role = inv.roles.get(r)!;
+    for (const task of role.tasks) if (taskSelected(task.tags, opts.tags, opts.skipTags)) tasks.push({ task, role });
+    for (const handler of role.handlers) handlers.push({ handler, role });
+  }
+  const runOnceElsewhere = new Map<number, string>();
+  tasks.forEach(({ task }, i) => {
+    const owner = owners.get(task.id);
+    if (task.runOnce && owner && owner !== host.name) runOnceElsewhere.set(i, owner);
+  });
+  return { host: host.name, tasks, handlers, runOnceElsewhere, baseScope: (facts) => hostScope(inv, host, shared, facts) };
+}
+
+/** For each run_once task, the first selected host (inventory order) that has it. */
+function runOnceOwners(inv: Inventory, hosts: string[], opts: RunOptions): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const h of hosts) {
+    for (const r of inv.hosts.get(h)!.roles) {
+      for (const t of inv.roles.get(r)?.tasks ?? []) if (t.runOnce && !owners.has(t.id) && taskSelected(t.tags, opts.tags, opts.skipTags)) owners.set(t.id, h);
+    }
+  }
+  return owners;
+}
+
+async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(size, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+export type { Redactor };

@@ -1,0 +1,70 @@
+/**
+ * The variables a host's tasks and templates see, by precedence:
+ * role defaults < inventory vars (all < parent group < group < host < -e), then the engine's own
+ * names: `facts`, `inventory_hostname`, `groups`, `hostvars`, registered results and `item`.
+ * Built with null prototypes: no template or expression can reach Object.prototype through it.
+ */
+import type { HostSpec, Inventory } from '../model.js';
+import type { Facts } from './facts.js';
+
+export type Vars = Record<string, unknown>;
+
+export function nullProto(entries: Iterable<[string, unknown]> = []): Vars {
+  const o = Object.create(null) as Vars;
+  for (const [k, v] of entries) o[k] = v;
+  return o;
+}
+
+/** Defaults of every role the host gets (first declaring role wins; the loader rejects conflicting types). */
+export function roleDefaults(inv: Inventory, host: HostSpec): Vars {
+  const out = nullProto();
+  for (const r of host.roles) {
+    const role = inv.roles.get(r);
+    if (!role) continue;
+    for (const [name, spec] of Object.entries(role.variables)) {
+      if (!(name in out) && spec.default !== undefined) out[name] = spec.default;
+    }
+  }
+  return out;
+}
+
+export function groupsMap(inv: Inventory): Vars {
+  return nullProto([...inv.groups.values()].map((g) => [g.name, [...allHostsOf(inv, g.name)]]));
+}
+
+function allHostsOf(inv: Inventory, group: string, seen = new Set<string>()): Set<string> {
+  const out = new Set<string>();
+  if (seen.has(group)) return out;
+  seen.add(group);
+  const g = inv.groups.get(group);
+  if (!g) return out;
+  for (const h of g.hosts) out.add(h);
+  for (const c of g.children) for (const h of allHostsOf(inv, c, seen)) out.add(h);
+  return out;
+}
+
+/** What templates may know of other hosts: address, name, groups and inventory vars (not facts). */
+export function hostvarsMap(inv: Inventory): Vars {
+  return nullProto(
+    [...inv.hosts.values()].map((h) => [h.name, nullProto([...Object.entries(roleDefaults(inv, h)), ...Object.entries(h.vars), ['address', h.address], ['inventory_hostname', h.name], ['group_names', h.groups]])]),
+  );
+}
+
+export function hostScope(inv: Inventory, host: HostSpec, shared: { groups: Vars; hostvars: Vars }, facts: Facts | undefined): Vars {
+  return nullProto([
+    ...Object.entries(roleDefaults(inv, host)),
+    ...Object.entries(host.vars),
+    ['inventory_hostname', host.name],
+    ['ansible_host', host.address],
+    ['group_names', host.groups],
+    ['groups', shared.groups],
+    ['hostvars', shared.hostvars],
+    ['facts', facts ?? nullProto()],
+  ]);
+}
+
+export function withNames(scope: Vars, extra: Vars): Vars {
+  const out = nullProto(Object.entries(scope));
+  for (const [k, v] of Object.entries(extra)) out[k] = v;
+  return out;
+}

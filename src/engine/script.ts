@@ -1,0 +1,171 @@
+/**
+ * The scripts a round trip sends to a host, and the pure parsers of what comes back.
+ *
+ * A round trip is ONE script on the channel's stdin to `sh -s`. It may apply changes (each op
+ * fragment in its own subshell, stdin from /dev/null so nothing can eat the rest of the script,
+ * output captured and capped, a result block per op, stop at the first failure) and then probe
+ * (facts and each op's probe fragment, one section each). Markers carry a per-run random nonce,
+ * so no output of a host can forge them.
+ */
+import type { StagedFile } from '../ops/types.js';
+import { UNCHANGED_MARKER, WARN_MARKER } from '../ops/types.js';
+import { FACTS_SCRIPT } from './facts-probe.js';
+
+export interface ApplyItem {
+  /** Result id (step key). */
+  id: string;
+  fragment: string;
+  /** Handler flags this item raises when it really changed something. */
+  notifyFlags: string[];
+  /** Run only when one of these handler flags is set (for handlers). */
+  onlyIfFlags?: string[];
+}
+
+export interface ProbeItem {
+  id: string;
+  fragment: string;
+}
+
+export interface RoundTripScript {
+  nonce: string;
+  preludes: string[];
+  staged: StagedFile[];
+  /** Files larger than this are uploaded over SFTP by the caller into the stage before the script runs. */
+  applies: ApplyItem[];
+  /** When an apply fails, still run these (e.g. handlers under --force-handlers). */
+  facts: boolean;
+  probes: ProbeItem[];
+  /** Stage directory created by the caller (for SFTP uploads); else the script makes one. */
+  stageDir?: string;
+}
+
+const OUT_CAP = 1024 * 1024;
+const ERR_CAP = 64 * 1024;
+
+const RUNNER = `
+wpha_run() {
+  { { ( set -eu; "$2" ) </dev/null 3>&-; echo $? > "$WPHA_WORK/rc"; } 2>&1 1>&3 3>&- | tail -c ${ERR_CAP} > "$WPHA_WORK/err"; } 3>&1 | tail -c ${OUT_CAP} > "$WPHA_WORK/out"
+  _wpha_rc=$(cat "$WPHA_WORK/rc")
+  _wpha_ch=1
+  if grep -qx '${UNCHANGED_MARKER}' "$WPHA_WORK/out"; then _wpha_ch=0; fi
+  printf '@@WPHA_%s RESULT %s %s %s\\n' "$WPHA_NONCE" "$1" "$_wpha_rc" "$_wpha_ch"
+  base64 -w0 < "$WPHA_WORK/out"; printf '\\n'
+  base64 -w0 < "$WPHA_WORK/err"; printf '\\n'
+  return "$_wpha_rc"
+}
+wpha_probe() {
+  printf '@@WPHA_%s PROBE %s\\n' "$WPHA_NONCE" "$1"
+  ( "$2" ) </dev/null
+  printf '\\n@@WPHA_%s PROBE_END %s %s\\n' "$WPHA_NONCE" "$1" "$?"
+}
+`;
+
+function fnName(prefix: string, i: number): string {
+  return `wpha_${prefix}${i}`;
+}
+
+/** Build the script text. Pure. */
+export function buildScript(s: RoundTripScript): string {
+  const parts: string[] = [
+    'set -u',
+    'umask 077',
+    'export LC_ALL=C DEBIAN_FRONTEND=noninteractive PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    `WPHA_NONCE=${s.nonce}`,
+    'WPHA_WORK=$(mktemp -d /tmp/wpha.XXXXXXXX) || exit 97',
+    'export WPHA_WORK',
+    s.stageDir ? `WPHA_STAGE=${s.stageDir}` : 'WPHA_STAGE="$WPHA_WORK/stage"; mkdir "$WPHA_STAGE"',
+    'export WPHA_STAGE',
+    `trap 'rm -rf "$WPHA_WORK"${s.stageDir ? ` "${s.stageDir}"` : ''}' EXIT`,
+    "trap 'exit 143' INT TERM HUP PIPE",
+    RUNNER,
+    ...s.preludes,
+  ];
+  for (const f of s.staged) {
+    if (!/^[0-9a-f]{64}$/.test(f.sha256)) throw new Error(`Staged file name must be a sha256, not "${f.sha256}"`);
+    const b64 = f.content.toString('base64').replace(/.{1,76}/g, '$&\n');
+    parts.push(`base64 -d > "$WPHA_STAGE/${f.sha256}" <<'WPHA_B64_EOF'\n${b64}WPHA_B64_EOF`);
+  }
+  s.applies.forEach((a, i) => {
+    const fn = fnName('a', i);
+    parts.push(`${fn}() {\n${a.fragment}\n}`);
+    const raise = a.notifyFlags.map((f) => `${f}=1`).join('; ');
+    const run = `wpha_run ${a.id} ${fn} || exit 0${raise ? `\nif [ "$_wpha_ch" = 1 ]; then ${raise}; fi` : ''}`;
+    parts.push(a.onlyIfFlags?.length ? `if [ -n "${a.onlyIfFlags.map((f) => `\${${f}:-}`).join('')}" ]; then\n${run}\nfi` : run);
+  });
+  if (s.facts) parts.push(`wpha_facts() {${FACTS_SCRIPT}}`, 'wpha_probe facts wpha_facts');
+  s.probes.forEach((p, i) => {
+    const fn = fnName('p', i);
+    parts.push(`${fn}() {\n${p.fragment}\n}`, `wpha_probe ${p.id} ${fn}`);
+  });
+  parts.push(`printf '@@WPHA_%s DONE\\n' "$WPHA_NONCE"`);
+  return parts.join('\n') + '\n';
+}
+
+export interface ApplyResult {
+  id: string;
+  rc: number;
+  changed: boolean;
+  stdout: string;
+  stderr: string;
+  warnings: string[];
+}
+
+export interface ParsedRoundTrip {
+  applies: ApplyResult[];
+  probes: Map<string, { stdout: string; rc: number }>;
+  /** The script ran to its end (false when an apply failed or the host went away). */
+  done: boolean;
+}
+
+/** Parse a round trip's stdout. Pure. Unknown lines (a host's own noise) are ignored. */
+export function parseRoundTrip(stdout: string, nonce: string): ParsedRoundTrip {
+  const tag = `@@WPHA_${nonce} `;
+  const lines = stdout.split('\n');
+  const out: ParsedRoundTrip = { applies: [], probes: new Map(), done: false };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.startsWith(tag)) continue;
+    const [kind, id, a, b] = line.slice(tag.length).split(' ');
+    if (kind === 'RESULT' && id) {
+      const stdoutText = decode(lines[i + 1] ?? '');
+      const stderrText = decode(lines[i + 2] ?? '');
+      i += 2;
+      out.applies.push({
+        id,
+        rc: Number(a),
+        changed: b === '1' && Number(a) === 0,
+        stdout: stripMarkers(stdoutText),
+        stderr: stderrText,
+        warnings: stdoutText.split('\n').filter((l) => l.startsWith(`${WARN_MARKER} `)).map((l) => l.slice(WARN_MARKER.length + 1)),
+      });
+    } else if (kind === 'PROBE' && id) {
+      const body: string[] = [];
+      let j = i + 1;
+      for (; j < lines.length; j++) {
+        const l = lines[j]!;
+        if (l.startsWith(`${tag}PROBE_END ${id} `)) break;
+        body.push(l);
+      }
+      const end = lines[j] ?? '';
+      const rc = Number(end.split(' ').pop());
+      // The END marker follows a newline the script adds, so drop exactly one trailing empty line.
+      if (body.length && body[body.length - 1] === '') body.pop();
+      out.probes.set(id, { stdout: body.join('\n'), rc: Number.isFinite(rc) ? rc : -1 });
+      i = j;
+    } else if (kind === 'DONE') {
+      out.done = true;
+    }
+  }
+  return out;
+}
+
+function decode(b64: string): string {
+  return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.from(b64.trim(), 'base64'));
+}
+
+function stripMarkers(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => l !== UNCHANGED_MARKER && !l.startsWith(`${WARN_MARKER} `))
+    .join('\n');
+}

@@ -1,0 +1,24 @@
+/** Every operation wpha ships, by task key. */
+import type { OpModule } from './types.js';
+import apt from './apt.js';
+import artifact from './artifact.js';
+import blockinfile from './blockinfile.js';
+import command from './command.js';
+import copy from './copy.js';
+import cron from './cron.js';
+import file from './file.js';
+import get_url from './get_url.js';
+import group from './group.js';
+import lineinfile from './lineinfile.js';
+import service from './service.js';
+import shell from './shell.js';
+import systemd_unit from './systemd_unit.js';
+import template from './template.js';
+import user from './user.js';
+import wait_for from './wait_for.js';
+
+const ALL: OpModule[] = [apt, artifact, blockinfile, command, copy, cron, file, get_url, group, lineinfile, service, shell, systemd_unit, template, user, wait_for];
+
+export type OpRegistry = ReadonlyMap<string, OpModule>;
+
+export const OPS: OpRegistry = new Map(ALL.map((op) => [op.name, op]));

@@ -1,0 +1,47 @@
+/** `--junit FILE`: one test suite per host, one test case per host x task (for CI dashboards). */
+import { writeFileSync, renameSync } from 'node:fs';
+import type { Listener, RunEvent } from '../engine/events.js';
+
+type TaskEvent = Extract<RunEvent, { type: 'task' }>;
+
+const esc = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+
+export function renderJunit(byHost: Map<string, { tasks: TaskEvent[]; error?: string; ms: number }>): string {
+  const suites: string[] = [];
+  let total = 0;
+  let failures = 0;
+  for (const [host, h] of byHost) {
+    const cases = h.tasks.map((t) => {
+      const name = esc(`${t.role}: ${t.task}${t.handler ? ' (handler)' : ''}`);
+      const inner =
+        t.status === 'failed'
+          ? `<failure message="${esc((t.error ?? '').split('\n')[0] ?? '')}">${esc(t.error ?? '')}</failure>`
+          : t.status === 'skipped'
+            ? '<skipped/>'
+            : t.status === 'changed'
+              ? `<system-out>${esc([`${t.planned ? 'would change' : 'changed'}: ${t.summary.join('; ')}`, t.diff ?? ''].join('\n'))}</system-out>`
+              : '';
+      return `    <testcase classname="${esc(host)}" name="${name}" time="${(t.ms / 1000).toFixed(3)}">${inner}</testcase>`;
+    });
+    if (h.error) cases.push(`    <testcase classname="${esc(host)}" name="connection"><failure message="${esc(h.error)}">${esc(h.error)}</failure></testcase>`);
+    const f = h.tasks.filter((t) => t.status === 'failed').length + (h.error ? 1 : 0);
+    total += cases.length;
+    failures += f;
+    suites.push(`  <testsuite name="${esc(host)}" tests="${cases.length}" failures="${f}" time="${(h.ms / 1000).toFixed(3)}">\n${cases.join('\n')}\n  </testsuite>`);
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="wpha" tests="${total}" failures="${failures}">\n${suites.join('\n')}\n</testsuites>\n`;
+}
+
+export function junitReporter(file: string): Listener {
+  const byHost = new Map<string, { tasks: TaskEvent[]; error?: string; ms: number }>();
+  const get = (h: string) => byHost.get(h) ?? (byHost.set(h, { tasks: [], ms: 0 }), byHost.get(h)!);
+  return (e) => {
+    if (e.type === 'task') get(e.host).tasks.push(e);
+    else if (e.type === 'host-unreachable' || e.type === 'host-failed') get(e.host).error = e.error;
+    else if (e.type === 'host-done') get(e.host).ms = e.ms;
+    else if (e.type === 'run-done') {
+      writeFileSync(`${file}.tmp`, renderJunit(byHost));
+      renameSync(`${file}.tmp`, file);
+    }
+  };
+}

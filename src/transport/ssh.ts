@@ -1,0 +1,176 @@
+/**
+ * One ssh2 connection per host for the whole run. Host keys are checked strictly against the
+ * project's known_hosts; scripts travel on the channel's stdin to `sh -s` (or through sudo), so
+ * nothing long or secret is ever on a command line.
+ */
+import { Client, type ConnectConfig, type ClientChannel } from 'ssh2';
+import { readFileSync } from 'node:fs';
+import { ConnectError, UserError } from '../errors.js';
+import { KnownHosts, hostLookupName, fingerprint } from './known-hosts.js';
+
+export interface Target {
+  /** Inventory name, for messages. */
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+}
+
+export interface ConnectOptions {
+  knownHosts: KnownHosts;
+  /** Trust-on-first-use: record keys of hosts not yet in known_hosts (never replaces a different key). */
+  acceptNewHostKeys: boolean;
+  keyFile?: string;
+  agent?: string;
+  connectTimeoutMs: number;
+  /** Bastion to go through (`user@host[:port]`). */
+  proxyJump?: Target;
+}
+
+export interface ExecResult {
+  code: number;
+  signal?: string;
+  stdout: Buffer;
+  stderr: Buffer;
+  /** Output beyond the cap was dropped. */
+  truncated: boolean;
+}
+
+/** Cap on captured output per exec: a runaway command cannot exhaust the controller's memory. */
+export const OUTPUT_CAP_BYTES = 32 * 1024 * 1024;
+
+const ED25519_FIRST = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] as const;
+
+export class SshConnection {
+  private constructor(
+    readonly target: Target,
+    private readonly client: Client,
+    private readonly jump?: Client,
+  ) {}
+
+  static async open(target: Target, opts: ConnectOptions): Promise<SshConnection> {
+    let jumpClient: Client | undefined;
+    let sock: NodeJS.ReadableStream | undefined;
+    if (opts.proxyJump) {
+      jumpClient = await connectClient(opts.proxyJump, opts, undefined);
+      sock = await new Promise((resolve, reject) =>
+        jumpClient!.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) =>
+          err ? reject(new ConnectError(target.name, 'refused', `Cannot reach host "${target.name}" (${target.address}:${target.port}) through bastion "${opts.proxyJump!.address}": ${err.message}`)) : resolve(stream),
+        ),
+      );
+    }
+    try {
+      const client = await connectClient(target, opts, sock);
+      return new SshConnection(target, client, jumpClient);
+    } catch (e) {
+      jumpClient?.end();
+      throw e;
+    }
+  }
+
+  /** Run `command` with `input` on stdin; resolves when the channel closes. */
+  exec(command: string, input: string | Buffer, opts: { signal?: AbortSignal } = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, ch: ClientChannel) => {
+        if (err) return reject(new ConnectError(this.target.name, 'closed', `Cannot run a command on host "${this.target.name}": ${err.message}`));
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let size = 0;
+        let truncated = false;
+        const take = (list: Buffer[]) => (d: Buffer) => {
+          if (size + d.length > OUTPUT_CAP_BYTES) {
+            truncated = true;
+            return;
+          }
+          size += d.length;
+          list.push(d);
+        };
+        ch.on('data', take(out));
+        ch.stderr.on('data', take(errOut));
+        let code = -1;
+        let signal: string | undefined;
+        ch.on('exit', (c: number | null, s?: string) => {
+          code = c ?? -1;
+          signal = s ?? undefined;
+        });
+        const onAbort = () => ch.close();
+        ch.on('close', () => {
+          opts.signal?.removeEventListener('abort', onAbort);
+          resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut), truncated });
+        });
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        ch.end(input);
+      });
+    });
+  }
+
+  /** Write a file over SFTP (used for large staged contents). */
+  upload(remotePath: string, content: Buffer, mode = 0o600): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.sftp((err, sftp) => {
+        if (err) return reject(new ConnectError(this.target.name, 'other', `Cannot open SFTP on host "${this.target.name}": ${err.message}`));
+        sftp.writeFile(remotePath, content, { mode }, (e) => {
+          sftp.end();
+          e ? reject(new ConnectError(this.target.name, 'other', `Cannot upload "${remotePath}" to host "${this.target.name}": ${e.message}`)) : resolve();
+        });
+      });
+    });
+  }
+
+  close(): void {
+    this.client.end();
+    this.jump?.end();
+  }
+}
+
+function connectClient(target: Target, opts: ConnectOptions, sock: NodeJS.ReadableStream | undefined): Promise<Client> {
+  const names = [hostLookupName(target.address, target.port), ...(target.name !== target.address ? [hostLookupName(target.name, target.port)] : [])];
+  const known = opts.knownHosts.keyTypesFor(names);
+  const preferred = [...known, ...ED25519_FIRST.filter((a) => !known.includes(a))];
+  let keyProblem: ConnectError | undefined;
+  const config: ConnectConfig = {
+    host: target.address,
+    port: target.port,
+    username: target.user,
+    readyTimeout: opts.connectTimeoutMs,
+    keepaliveInterval: 15_000,
+    algorithms: { serverHostKey: preferred as never },
+    hostVerifier: (key: Buffer) => {
+      const v = opts.knownHosts.verify(names, key);
+      if (v.status === 'match') return true;
+      if (v.status === 'unknown' && opts.acceptNewHostKeys) {
+        opts.knownHosts.add(names[0]!, key);
+        return true;
+      }
+      keyProblem =
+        v.status === 'mismatch'
+          ? new ConnectError(target.name, 'host-key-mismatch', `Host key of "${target.name}" (${target.address}:${target.port}) does not match known_hosts: presented ${v.presented}, expected ${v.expected.join(' or ')} (${v.file} line ${v.lines.join(', ')}). Nothing was run there. If the host was rebuilt, check the new key out of band and run \`wpha hostkeys rotate ${target.name}\`.`)
+          : v.status === 'revoked'
+            ? new ConnectError(target.name, 'host-key-mismatch', `Host key of "${target.name}" (${target.address}) is revoked in ${opts.knownHosts.file}: ${v.presented}`)
+            : new ConnectError(target.name, 'host-key-unknown', `Host key of "${target.name}" (${target.address}:${target.port}) is not in ${opts.knownHosts.file} (presented ${fingerprint(key)}): pin it with \`wpha hostkeys scan\` after checking it, or pass --accept-new-host-keys`);
+      return false;
+    },
+  };
+  if (sock) config.sock = sock as never;
+  if (opts.keyFile) {
+    try {
+      config.privateKey = readFileSync(opts.keyFile);
+    } catch (e) {
+      throw new UserError(`Cannot read the SSH key "${opts.keyFile}" for host "${target.name}": ${(e as Error).message}`);
+    }
+  }
+  if (opts.agent) config.agent = opts.agent;
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    client.once('ready', () => resolve(client));
+    client.once('error', (err: Error & { level?: string; code?: string }) => {
+      client.end();
+      if (keyProblem) return reject(keyProblem);
+      const msg = err.message;
+      const kind = err.level === 'client-authentication' ? 'auth' : /timed out/i.test(msg) ? 'timeout' : err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? 'dns' : 'other';
+      const what = kind === 'auth' ? `authentication as "${target.user}" failed (${msg})` : msg;
+      reject(new ConnectError(target.name, kind, `Cannot connect to host "${target.name}" (${target.address}:${target.port}): ${what}`));
+    });
+    client.connect(config);
+  });
+}
