@@ -58,7 +58,7 @@ function planGroup(args: GroupArgs, state: GroupState): OpPlan {
     return {
       changed: true,
       summary: [`create group ${args.name}${what ? ` (${what})` : ''}`],
-      apply: sh`groupadd ${[...flags, "--", args.name]}`,
+      apply: sh`groupadd ${[...flags, '--', args.name]}`,
     };
   }
   if (args.gid !== undefined && state.gid !== args.gid) {
