@@ -53,7 +53,7 @@ describe('apt_key plan', () => {
   it('creates the keyrings directory when missing', () => {
     const a = prepare({ name: 'proxysql', content: ARMORED });
     const p = aptKeyOp.plan(a, { parentExists: false, type: 'absent' }, planContext());
-    expect(p.apply?.split('\n')[0]).toBe('install -d -m 0755 -- /etc/apt/keyrings');
+    expect(p.apply?.split('\n')[0]).toBe('install -d -m 0755 -- /etc/apt/keyrings || exit $?');
     expect(p.warnings).toBeUndefined();
   });
   it('downloads a URL key only when the sha256 differs', () => {

@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { sh } from '../shell/quote.js';
 import { displayUrl, downloadFragment } from './get_url.js';
-import { attrChanges, attrsFragment, FILE_PRELUDE, fileStateProbe, parseFileState, planError, planFile, sha256Hex, type FileState } from './lib/index.js';
+import { attrChanges, attrsFragment, FILE_PRELUDE, fileStateProbe, joinSteps, parseFileState, planError, planFile, sha256Hex, type FileState } from './lib/index.js';
 import type { OpModule, OpPlan } from './types.js';
 
 export const KEYRING_DIR = '/etc/apt/keyrings';
@@ -95,7 +95,7 @@ const aptKeyOp: OpModule<AptKeyArgs, AptKeyPrepared, FileState> = {
     const state: FileState = mkdir ? { ...s, parentExists: true } : s;
     if (a.kind === 'content') {
       const { contentChanged: _c, attrsChanged: _a, ...p } = planFile({ op: 'apt_key', path: a.path, content: a.content, attrs: KEY_ATTRS }, state, { ...ctx, diff: false });
-      if (p.changed && mkdir) p.apply = `${mkdir}\n${p.apply}`;
+      if (p.changed && mkdir) p.apply = joinSteps(mkdir, p.apply ?? '');
       return p;
     }
     if (s.type === 'link' || s.type === 'directory' || s.type === 'other') throw planError('apt_key', ctx, `"${a.path}" exists and is not a regular file`);
@@ -104,7 +104,7 @@ const aptKeyOp: OpModule<AptKeyArgs, AptKeyPrepared, FileState> = {
       return lines.length ? { changed: true, summary: lines, apply: attrsFragment(a.path, KEY_ATTRS) } : { changed: false, summary: [] };
     }
     const fragment = downloadFragment({ url: a.url, dest: a.path, sha256: a.sha256, insecure_no_checksum: false, timeout: 60, ...KEY_ATTRS });
-    return { changed: true, summary: [`${s.type === 'absent' ? 'install' : 'replace'} key ${a.path} from ${displayUrl(a.url)}`], apply: mkdir ? `${mkdir}\n${fragment}` : fragment };
+    return { changed: true, summary: [`${s.type === 'absent' ? 'install' : 'replace'} key ${a.path} from ${displayUrl(a.url)}`], apply: mkdir ? joinSteps(mkdir, fragment) : fragment };
   },
 };
 

@@ -42,7 +42,7 @@ describe('apt_repository plan', () => {
     // The refresh is wpha_put's live check: on failure the previous file is restored.
     expect(p.apply).toBe(
       `wpha_put "$WPHA_STAGE"/${a.sha256} /etc/apt/sources.list.d/zabbix.sources 0644 root root '' '' '' ` +
-        `'timeout 300 apt-get update -q -o DPkg::Lock::Timeout=120 -o Dir::Etc::sourcelist="$1" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0'`,
+        `'umask 022; timeout 300 apt-get update -q -o DPkg::Lock::Timeout=120 -o Dir::Etc::sourcelist="$1" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0'`,
     );
     expect(a.content.toString()).toBe(renderSources(aptRepositoryOp.args.parse(ZABBIX)));
   });

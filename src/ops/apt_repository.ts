@@ -71,7 +71,8 @@ export function renderSources(a: AptRepositoryArgs): string {
 
 /** Refresh only this source; "$1" is the file (run by wpha_put as its live check). */
 export function updateThisSource(timeout: number): string {
-  return sh`timeout ${String(timeout)} apt-get update -q -o DPkg::Lock::Timeout=120 -o Dir::Etc::sourcelist="$1" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0`;
+  // umask 022: the engine's 077 would leave list files unreadable to non-root apt users.
+  return sh`umask 022; timeout ${String(timeout)} apt-get update -q -o DPkg::Lock::Timeout=120 -o Dir::Etc::sourcelist="$1" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0`;
 }
 
 const aptRepositoryOp: OpModule<AptRepositoryArgs, AptRepositoryPrepared, FileState> = {

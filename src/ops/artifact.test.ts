@@ -38,7 +38,7 @@ describe('artifact', () => {
 
   it('uploads through the stage and converges (local)', () => {
     const dest = join(tmp, 'tool.tar.gz');
-    const r = converge(artifactOp, { src: 'pkg/tool.tar.gz', dest, mode: '0600' }, { scratch: tmp, prepare: pctx });
+    const r = converge(artifactOp, { src: 'pkg/tool.tar.gz', dest, mode: '0600' }, { engine: true, scratch: tmp, prepare: pctx });
     expect(r.applied).toMatchObject({ rc: 0, stderr: '' });
     expect(r.replan?.changed).toBe(false);
   });

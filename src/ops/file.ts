@@ -8,13 +8,14 @@
  *     file: { path: /etc/nginx/sites-enabled/shop, state: link, src: ../sites-available/shop }
  *
  * States:
- *  - `directory`: created with missing parents (`mkdir -p`); only the last one gets owner/mode.
+ *  - `directory`: created with missing parents (`mkdir -p`, mode 0755); only the last one gets
+ *    owner/mode.
  *  - `file` (default): the file must already exist (like Ansible it is never created; use `touch`
  *    or `copy`); only its attributes are managed. A missing file fails at apply time.
  *  - `link`: a symlink to `src` (written as given: relative targets stay relative), replaced
  *    atomically when it points elsewhere. A regular file in the way is replaced only with
  *    `force: true`; a directory never is. owner/group apply to the link itself (`chown -h`).
- *  - `touch`: creates an empty file when missing. Unlike Ansible it does NOT bump the modification
+ *  - `touch`: creates an empty file (default mode 0644) when missing. Unlike Ansible it does NOT bump the modification
  *    time of an existing file, so a second run reports no change.
  *  - `absent`: removes a file or link; a DIRECTORY IS REMOVED WITH EVERYTHING IN IT (`rm -rf`).
  */
@@ -27,6 +28,7 @@ import {
   attrsFragment,
   FILE_PRELUDE,
   fileStateProbe,
+  joinSteps,
   normalizeMode,
   parseFileState,
   planError,
@@ -63,8 +65,9 @@ function planDirectory(a: FileArgs, s: FileState, ctx: PlanContext): OpPlan {
   const parents = s.parentExists ? '' : ' and its missing parents';
   return {
     changed: true,
-    summary: [`create directory ${a.path}${parents} (mode ${a.mode ? normalizeMode(a.mode) : 'from umask'}${a.owner || a.group ? `, ${a.owner ?? 'root'}:${a.group ?? 'root'}` : ''})`],
-    apply: joinLines(sh`mkdir -p -- ${a.path}`, hasAttrs(a) ? attrsFragment(a.path, a) : ''),
+    summary: [`create directory ${a.path}${parents} (mode ${a.mode ? normalizeMode(a.mode) : '0755'}${a.owner || a.group ? `, ${a.owner ?? 'root'}:${a.group ?? 'root'}` : ''})`],
+    // The engine runs with umask 077; new directories (parents too) get the usual 0755.
+    apply: joinSteps('umask 022', sh`mkdir -p -- ${a.path}`, hasAttrs(a) ? attrsFragment(a.path, a) : ''),
   };
 }
 
@@ -74,7 +77,7 @@ function planExistingFile(a: FileArgs, s: FileState, ctx: PlanContext): OpPlan {
       changed: true,
       summary: [`${a.path} must exist (state: file never creates it)`],
       warnings: [`"${a.path}" does not exist: the apply fails unless an earlier task creates it (use state: touch or copy to create files)`],
-      apply: joinLines(sh`if [ ! -e ${a.path} ]; then echo ${`"${a.path}" does not exist (state: file does not create files; use state: touch or copy)`} >&2; exit 1; fi`, attrsFragment(a.path, a)),
+      apply: joinSteps(sh`if [ ! -e ${a.path} ]; then echo ${`"${a.path}" does not exist (state: file does not create files; use state: touch or copy)`} >&2; exit 1; fi`, attrsFragment(a.path, a)),
     };
   }
   if (s.type !== 'file') throw planError('file', ctx, `"${a.path}" is a ${describeType(s)}, not a regular file`);
@@ -86,8 +89,8 @@ function planTouch(a: FileArgs, s: FileState, ctx: PlanContext): OpPlan {
   if (s.type !== 'absent') throw planError('file', ctx, `"${a.path}" is a ${describeType(s)}, not a regular file`);
   const plan: OpPlan = {
     changed: true,
-    summary: [`create empty file ${a.path} (mode ${a.mode ? normalizeMode(a.mode) : 'from umask'})`],
-    apply: joinLines(sh`: > ${a.path}`, hasAttrs(a) ? attrsFragment(a.path, a) : ''),
+    summary: [`create empty file ${a.path} (mode ${a.mode ? normalizeMode(a.mode) : '0644'})`],
+    apply: joinSteps('umask 022', sh`: > ${a.path}`, hasAttrs(a) ? attrsFragment(a.path, a) : ''),
   };
   if (!s.parentExists) plan.warnings = [`directory of "${a.path}" does not exist yet: the apply fails unless an earlier task creates it`];
   return plan;
@@ -95,7 +98,7 @@ function planTouch(a: FileArgs, s: FileState, ctx: PlanContext): OpPlan {
 
 function planLink(a: FileArgs, s: FileState, ctx: PlanContext): OpPlan {
   const src = a.src as string;
-  const lchown = (): string => joinLines(a.owner ? sh`chown -h -- ${a.owner} ${a.path}` : '', a.group ? sh`chgrp -h -- ${a.group} ${a.path}` : '');
+  const lchown = (): string => joinSteps(a.owner ? sh`chown -h -- ${a.owner} ${a.path}` : '', a.group ? sh`chgrp -h -- ${a.group} ${a.path}` : '');
   if (s.type === 'link' && s.linkTarget === src) {
     const lines = attrChanges({ owner: a.owner, group: a.group }, s).map((l) => `${a.path}: ${l}`);
     return lines.length ? { changed: true, summary: lines, apply: lchown() } : { changed: false, summary: [] };
@@ -111,7 +114,7 @@ function planLink(a: FileArgs, s: FileState, ctx: PlanContext): OpPlan {
   return {
     changed: true,
     summary: [what],
-    apply: joinLines(
+    apply: joinSteps(
       sh`_wpt=$(mktemp -u ${`${dir}/.${base}.wpha-XXXXXX`})`,
       sh`ln -s -- ${src} "$_wpt"`,
       sh`mv -fT -- "$_wpt" ${a.path} || { rm -f -- "$_wpt"; exit 1; }`,
@@ -139,9 +142,6 @@ function describeType(s: FileState): string {
   return s.type === 'file' ? 'regular file' : s.type === 'link' ? 'symbolic link' : s.type === 'other' ? 'special file' : s.type;
 }
 
-function joinLines(...parts: string[]): string {
-  return parts.filter((p) => p !== '').join('\n');
-}
 
 const fileOp: OpModule<FileArgs, FileArgs, FileState> = {
   name: 'file',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import getUrlOp, { displayUrl } from './get_url.js';
 import { sha256Hex, type FileState } from './lib/index.js';
-import { converge, planContext, removeTempDir, runApply, tempDir } from './testing/run-local.js';
+import { converge, planContext, removeTempDir, runScript, tempDir } from './testing/run-local.js';
 
 const SHA = 'a'.repeat(64);
 const parse = (raw: unknown) => getUrlOp.args.parse(raw);
@@ -79,7 +79,7 @@ describe('get_url (local, from a loopback HTTP server)', () => {
 
   it('downloads, verifies, installs with mode, then is unchanged', () => {
     const dest = join(tmp, 'wp');
-    const r = converge(getUrlOp, { url: `${base}/ok`, dest, sha256: sha256Hex(PAYLOAD), mode: '0755' }, { scratch: tmp });
+    const r = converge(getUrlOp, { url: `${base}/ok`, dest, sha256: sha256Hex(PAYLOAD), mode: '0755' }, { engine: true, scratch: tmp });
     expect(r.applied).toMatchObject({ rc: 0, stderr: '' });
     expect(r.replan?.changed).toBe(false);
     expect(readFileSync(dest, 'utf8')).toBe(PAYLOAD);
@@ -90,7 +90,7 @@ describe('get_url (local, from a loopback HTTP server)', () => {
   it('refuses a wrong checksum and keeps the old file', () => {
     const dest = join(tmp, 'tool');
     writeFileSync(dest, 'old');
-    const r = converge(getUrlOp, { url: `${base}/ok`, dest, sha256: SHA }, { scratch: tmp });
+    const r = converge(getUrlOp, { url: `${base}/ok`, dest, sha256: SHA }, { engine: true, scratch: tmp });
     expect(r.applied?.rc).toBe(1);
     expect(r.applied?.stderr).toContain(`checksum mismatch for ${base}/ok: got ${sha256Hex(PAYLOAD)}, expected ${SHA}`);
     expect(readFileSync(dest, 'utf8')).toBe('old');
@@ -98,7 +98,7 @@ describe('get_url (local, from a loopback HTTP server)', () => {
   });
 
   it('reports an HTTP error', () => {
-    const r = converge(getUrlOp, { url: `${base}/missing`, dest: join(tmp, 'm'), sha256: SHA }, { scratch: tmp });
+    const r = converge(getUrlOp, { url: `${base}/missing`, dest: join(tmp, 'm'), sha256: SHA }, { engine: true, scratch: tmp });
     expect(r.applied?.rc).toBe(1);
     expect(r.applied?.stderr).toMatch(/404[\s\S]*download of ".*\/missing" failed/);
     expect(existsSync(join(tmp, 'm'))).toBe(false);
@@ -110,7 +110,8 @@ describe('get_url (local, from a loopback HTTP server)', () => {
     for (const tool of ['mktemp', 'rm']) symlinkSync(`/usr/bin/${tool}`, join(bin, tool));
     const a = parse({ url: `${base}/ok`, dest: join(tmp, 'n'), sha256: SHA });
     const plan = getUrlOp.plan(a, { parentExists: true, type: 'absent' }, planContext());
-    const r = runApply(getUrlOp, plan, tmp, { PATH: bin });
+    // The engine's script pins PATH, so run the fragment directly with a PATH lacking both tools.
+    const r = runScript(`${getUrlOp.prelude}\n( set -eu\n${plan.apply}\n)\n`, { PATH: bin });
     expect(r.rc).toBe(1);
     expect(r.stderr).toContain('neither curl nor wget is installed on the host');
   });

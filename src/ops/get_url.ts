@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { sh } from '../shell/quote.js';
-import { absolutePath, attrChanges, attrFields, attrsFragment, FILE_PRELUDE, fileStateProbe, parseFileState, planError, type FileState } from './lib/index.js';
+import { absolutePath, attrChanges, attrFields, attrsFragment, FILE_PRELUDE, fileStateProbe, joinSteps, parseFileState, planError, type FileState } from './lib/index.js';
 import type { OpModule, OpPlan } from './types.js';
 
 const getUrlArgs = z
@@ -69,16 +69,14 @@ export function downloadFragment(a: GetUrlArgs): string {
     ? sh`_wph=$(sha256sum < "$_wpt"); _wph=\${_wph%% *}
 if [ "$_wph" != ${a.sha256} ]; then rm -f -- "$_wpt"; echo "checksum mismatch for "${displayUrl(a.url)}": got $_wph, expected "${a.sha256} >&2; exit 1; fi`
     : '';
-  return [
+  return joinSteps(
     sh`if [ ! -d ${dir} ]; then echo ${`directory "${dir}" does not exist (create it first, e.g. with a file task, state: directory)`} >&2; exit 1; fi`,
     sh`_wpt=$(mktemp ${`${dir}/.${base}.wpha-dl-XXXXXX`})`,
     sh`if command -v curl >/dev/null 2>&1; then _wpget="curl -fsSL --max-time "${String(a.timeout)}" -o"; elif command -v wget >/dev/null 2>&1; then _wpget="wget -q -T "${String(a.timeout)}" -O"; else rm -f -- "$_wpt"; echo 'neither curl nor wget is installed on the host; install one (e.g. apt: curl) before get_url' >&2; exit 1; fi`,
     sh`if ! $_wpget "$_wpt" ${a.url}; then rm -f -- "$_wpt"; echo ${`download of "${displayUrl(a.url)}" failed`} >&2; exit 1; fi`,
     verify,
     sh`wpha_put "$_wpt" ${a.dest} ${a.mode ?? ''} ${a.owner ?? ''} ${a.group ?? ''} m '' '' '' || { rm -f -- "$_wpt"; exit 1; }`,
-  ]
-    .filter((l) => l !== '')
-    .join('\n');
+  );
 }
 
 const getUrlOp: OpModule<GetUrlArgs, GetUrlArgs, FileState> = {

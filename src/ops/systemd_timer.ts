@@ -21,6 +21,7 @@ import { z } from 'zod';
 import {
   escapeSpecifiers,
   FILE_PRELUDE,
+  joinSteps,
   parseFileState,
   parseUnitState,
   planFile,
@@ -167,7 +168,7 @@ const systemdTimerOp: OpModule<SystemdTimerArgs, SystemdTimerPrepared, SystemdTi
     const plan: OpPlan = {
       changed: true,
       summary: [...changedFiles.flatMap((f) => f.summary), ...unit.summary],
-      apply: [...changedFiles.map((f) => f.apply ?? ''), ...unit.commands].filter((l) => l !== '').join('\n'),
+      apply: joinSteps(...changedFiles.map((f) => f.apply ?? ''), ...unit.commands),
     };
     const staged = changedFiles.flatMap((f) => f.files ?? []);
     if (staged.length) plan.files = staged;

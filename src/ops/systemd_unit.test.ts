@@ -53,7 +53,8 @@ describe('systemd_unit plan', () => {
     ]);
     const lines = p.apply!.split('\n');
     expect(lines[0]).toMatch(/^wpha_put "\$WPHA_STAGE"\/[0-9a-f]{64} \/etc\/systemd\/system\/cache-warmer.service 0644 root root /);
-    expect(lines.slice(1)).toEqual(['systemctl daemon-reload', 'systemctl enable -- cache-warmer.service', 'systemctl start -- cache-warmer.service']);
+    expect(lines[0]).toMatch(/ \|\| exit \$\?$/);
+    expect(lines.slice(1)).toEqual(['systemctl daemon-reload || exit $?', 'systemctl enable -- cache-warmer.service || exit $?', 'systemctl start -- cache-warmer.service || exit $?']);
   });
 
   it('converged: nothing to do', () => {
@@ -74,7 +75,7 @@ describe('systemd_unit plan', () => {
 
   it('stop and disable', () => {
     const p = plan({ content: UNIT, enabled: false, state: 'stopped' }, 'converged');
-    expect(p.apply).toBe('systemctl disable -- cache-warmer.service\nsystemctl stop -- cache-warmer.service');
+    expect(p.apply).toBe('systemctl disable -- cache-warmer.service || exit $?\nsystemctl stop -- cache-warmer.service || exit $?');
   });
 
   it('file only: no systemctl probe', () => {

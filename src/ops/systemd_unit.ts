@@ -20,6 +20,7 @@ import {
   FILE_PRELUDE,
   fileStateProbe,
   hasInstallSection,
+  joinSteps,
   parseFileState,
   parseUnitState,
   planFile,
@@ -101,7 +102,7 @@ const systemdUnitOp: OpModule<SystemdUnitArgs, SystemdUnitPrepared, SystemdUnitS
       ...filePlan,
       changed: true,
       summary: [...filePlan.summary, ...unit.summary],
-      apply: [filePlan.apply ?? '', ...unit.commands].filter((l) => l !== '').join('\n'),
+      apply: joinSteps(filePlan.apply ?? '', ...unit.commands),
     };
   },
 };

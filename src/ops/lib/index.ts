@@ -58,7 +58,7 @@ export {
   type FileState,
   type FileType,
 } from './file-state.js';
-export { planError, planFile, planFileAbsent, putFragment, sha256Hex, stagedFile, type FilePlan, type WantedFile } from './plan-file.js';
+export { joinSteps, planError, planFile, planFileAbsent, putFragment, sha256Hex, stagedFile, type FilePlan, type WantedFile } from './plan-file.js';
 export { unifiedDiff, type DiffOptions } from './diff.js';
 export { editLines, splitKeepingEnds, type EditResult, type LineEdit } from './line-edit.js';
 export { BlockMarkerError, DEFAULT_MARKER, editBlock, markerLines, type BlockEdit } from './block-edit.js';

@@ -19,6 +19,17 @@ export function stagedFile(content: Buffer | string): StagedFile {
   return { sha256: sha256Hex(buf), content: buf };
 }
 
+/**
+ * Join apply steps so that the first failing one ends the fragment with its status, whether or
+ * not `set -e` is in effect (it is silently off inside a function called as `f || ...`).
+ */
+export function joinSteps(...steps: string[]): string {
+  return steps
+    .filter((s) => s !== '')
+    .map((s) => `${s} || exit $?`)
+    .join('\n');
+}
+
 /** The error an op raises at plan time for a host state it refuses to touch. */
 export function planError(op: string, ctx: Pick<PlanContext, 'host'>, message: string): OperationError {
   return new OperationError(ctx.host, op, `Cannot apply "${op}" on host "${ctx.host}": ${message}`);

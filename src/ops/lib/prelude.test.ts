@@ -4,9 +4,9 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { quote } from '../../shell/quote.js';
-import { removeTempDir, runScript, tempDir } from '../testing/run-local.js';
+import { removeTempDir, runApplyInEngineScript, runScript, tempDir } from '../testing/run-local.js';
 import { fileStateProbe, parseFileState } from './file-state.js';
-import { sha256Hex } from './plan-file.js';
+import { joinSteps, sha256Hex } from './plan-file.js';
 import { FILE_PRELUDE } from './prelude.js';
 
 let dir: string;
@@ -198,5 +198,14 @@ describe('wpha_put', () => {
     expect(put([staged('x'), dest, '0600', 'nobody', 'nogroup', '', '', '', ''])).toMatchObject({ rc: 0, stderr: '' });
     const s = probe(dest, { content: 'none' });
     expect(s).toMatchObject({ owner: 'nobody', group: 'nogroup', mode: '0600' });
+  });
+});
+
+describe('joinSteps in the engine script', () => {
+  it('stops at the first failing step with its status, even where set -e is off', () => {
+    const op = { name: 't', summary: '', args: undefined as never, resources: () => [], probe: () => '', parse: () => null, plan: () => ({ changed: false, summary: [] }), prelude: FILE_PRELUDE };
+    const r = runApplyInEngineScript(op, { changed: true, summary: [], apply: joinSteps('echo one', 'sh -c "exit 7"', 'echo never') });
+    expect(r.rc).toBe(7);
+    expect(r.stdout).toBe('one\n');
   });
 });

@@ -31,7 +31,9 @@
  *
  * Why functions in a prelude: the engine sends one script per host; a probe line per file stays
  * short (`wpha_fstate /etc/x s '' 0`), and the writer's many failure paths are written once.
- * The functions avoid `local` and bashisms (dash), use `_wp*` names, and work under `set -eu`.
+ * The functions avoid `local` and bashisms (dash), use `_wp*` names, work under `set -eu`, and
+ * check every step themselves: `set -e` does not apply inside a function called where a failure
+ * is being tested (`f || ...`), so they never rely on it.
  *
  * Source note: the text below is shell, kept verbatim through String.raw; only the token `@{`
  * stands for the shell's `${` (which a template literal would take as an interpolation).
@@ -65,9 +67,10 @@ const FILE_PRELUDE_SOURCE = String.raw`wpha_fstate() {
   printf 'content='; base64 -w0 < "$_wpp"; echo
 }
 wpha_attrs() {
-  if [ -n "$3" ]; then chown -- "$3" "$1"; fi
-  if [ -n "$4" ]; then chgrp -- "$4" "$1"; fi
-  if [ -n "$2" ]; then chmod -- "$2" "$1"; fi
+  if [ -n "$3" ]; then chown -- "$3" "$1" || return 1; fi
+  if [ -n "$4" ]; then chgrp -- "$4" "$1" || return 1; fi
+  if [ -n "$2" ]; then chmod -- "$2" "$1" || return 1; fi
+  return 0
 }
 wpha_put() {
   _wpsrc=$1 _wpdst=$2

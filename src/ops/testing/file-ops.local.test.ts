@@ -10,7 +10,7 @@ import fileOp from '../file.js';
 import lineinfileOp from '../lineinfile.js';
 import templateOp from '../template.js';
 import type { OpModule } from '../types.js';
-import { converge, localPrepareContext, planContext, removeTempDir, runApply, runProbe, tempDir, writeRole } from './run-local.js';
+import { converge, localPrepareContext, planContext, removeTempDir, runApplyInEngineScript, runProbeInEngineScript, tempDir, writeRole } from './run-local.js';
 
 let tmp: string;
 beforeEach(() => {
@@ -22,7 +22,7 @@ afterEach(() => removeTempDir(tmp));
 function convergeOk(op: OpModule, args: unknown, opts: { diff?: boolean; roleFiles?: Record<string, string>; vars?: Record<string, unknown> } = {}) {
   const role = join(tmp, 'role');
   if (opts.roleFiles) writeRole(role, opts.roleFiles);
-  const r = converge(op, args, { scratch: tmp, diff: opts.diff ?? true, prepare: localPrepareContext(role, opts.vars) });
+  const r = converge(op, args, { engine: true, scratch: tmp, diff: opts.diff ?? true, prepare: localPrepareContext(role, opts.vars) });
   if (r.applied) expect(r.applied.stderr).toBe('');
   if (r.applied) expect(r.applied.rc).toBe(0);
   if (r.plan.changed) expect(r.replan?.changed, `second plan still changes: ${r.replan?.summary.join('; ')}`).toBe(false);
@@ -38,6 +38,18 @@ describe('file (local)', () => {
     expect(r.plan.summary[0]).toContain('and its missing parents');
     expect(statSync(p).isDirectory()).toBe(true);
     expect(mode(p)).toBe('2750');
+  });
+
+  it('creates directories 0755 and touched files 0644 by default, despite the engine umask 077', () => {
+    const d = join(tmp, 'a/b');
+    convergeOk(fileOp, { path: d, state: 'directory' });
+    expect([mode(join(tmp, 'a')), mode(d)]).toEqual(['0755', '0755']);
+    const f = join(d, 'f');
+    convergeOk(fileOp, { path: f, state: 'touch' });
+    expect(mode(f)).toBe('0644');
+    const c = join(d, 'c.conf');
+    convergeOk(copyOp, { dest: c, content: 'x' });
+    expect(mode(c)).toBe('0644');
   });
 
   it('touches a file, fixes its mode, links to it, relinks, and removes a tree', () => {
@@ -69,7 +81,7 @@ describe('file (local)', () => {
   });
 
   it('state file fails clearly at apply when the file is missing', () => {
-    const r = converge(fileOp, { path: join(tmp, 'nope'), mode: '0644' }, { scratch: tmp });
+    const r = converge(fileOp, { path: join(tmp, 'nope'), mode: '0644' }, { engine: true, scratch: tmp });
     expect(r.applied?.rc).toBe(1);
     expect(r.applied?.stderr).toContain('does not exist (state: file does not create files');
   });
@@ -95,7 +107,7 @@ describe('copy / template (local)', () => {
   it('copies a role file and validates before replacing', () => {
     const dest = join(tmp, 'sudoers');
     writeFileSync(dest, 'old\n');
-    const bad = converge(copyOp, { dest, src: 'rules', validate: 'grep -q "^ok" %s' }, { scratch: tmp, prepare: roleWith({ 'files/rules': 'broken\n' }) });
+    const bad = converge(copyOp, { dest, src: 'rules', validate: 'grep -q "^ok" %s' }, { engine: true, scratch: tmp, prepare: roleWith({ 'files/rules': 'broken\n' }) });
     expect(bad.applied?.rc).toBe(1);
     expect(bad.applied?.stderr).toContain('validation of the new');
     expect(readFileSync(dest, 'utf8')).toBe('old\n');
@@ -107,14 +119,14 @@ describe('copy / template (local)', () => {
     const target = join(tmp, 'real.conf');
     writeFileSync(target, 'old');
     symlinkSync('real.conf', join(tmp, 'link.conf'));
-    expect(() => converge(copyOp, { dest: join(tmp, 'link.conf'), content: 'new' }, { scratch: tmp })).toThrow(/symbolic link/);
+    expect(() => converge(copyOp, { dest: join(tmp, 'link.conf'), content: 'new' }, { engine: true, scratch: tmp })).toThrow(/symbolic link/);
     convergeOk(copyOp, { dest: join(tmp, 'link.conf'), content: 'new', follow: true });
     expect(readFileSync(target, 'utf8')).toBe('new');
     expect(lstatSync(join(tmp, 'link.conf')).isSymbolicLink()).toBe(true);
   });
 
   it('fails clearly when the directory is missing', () => {
-    const r = converge(copyOp, { dest: join(tmp, 'no/such/file'), content: 'x' }, { scratch: tmp });
+    const r = converge(copyOp, { dest: join(tmp, 'no/such/file'), content: 'x' }, { engine: true, scratch: tmp });
     expect(r.plan.warnings?.[0]).toContain('does not exist yet');
     expect(r.applied?.rc).toBe(1);
     expect(r.applied?.stderr).toContain('does not exist (create it first');
@@ -125,7 +137,7 @@ describe('copy / template (local)', () => {
     const roleFiles = { 'templates/site.hbs': 'server_name {{ domain }};\nlisten {{ port }};\n' };
     convergeOk(templateOp, { src: 'site.hbs', dest, validate_live: `grep -q listen ${dest}` }, { roleFiles, vars: { domain: 'shop.example', port: 80 } });
     expect(readFileSync(dest, 'utf8')).toBe('server_name shop.example;\nlisten 80;\n');
-    const r = converge(templateOp, { src: 'site.hbs', dest, validate_live: `grep -q 8080 ${dest}` }, { scratch: tmp, prepare: roleWith(roleFiles, { domain: 'x', port: 81 }) });
+    const r = converge(templateOp, { src: 'site.hbs', dest, validate_live: `grep -q 8080 ${dest}` }, { engine: true, scratch: tmp, prepare: roleWith(roleFiles, { domain: 'x', port: 81 }) });
     expect(r.applied?.rc).toBe(1);
     expect(r.applied?.stderr).toContain('previous file was put back');
     expect(readFileSync(dest, 'utf8')).toBe('server_name shop.example;\nlisten 80;\n');
@@ -158,7 +170,7 @@ describe('lineinfile / blockinfile (local)', () => {
 
   it('creates the file when asked, fails clearly when not', () => {
     const p = join(tmp, 'new.conf');
-    const r = converge(lineinfileOp, { path: p, line: 'a=1' }, { scratch: tmp });
+    const r = converge(lineinfileOp, { path: p, line: 'a=1' }, { engine: true, scratch: tmp });
     expect(r.applied?.rc).toBe(1);
     expect(r.applied?.stderr).toContain('does not exist (set create: true');
     convergeOk(lineinfileOp, { path: p, line: 'a=1', create: true, mode: '0600' });
@@ -170,9 +182,9 @@ describe('lineinfile / blockinfile (local)', () => {
     const p = join(tmp, 'redis.conf');
     writeFileSync(p, 'port 6379\n');
     const a = lineinfileOp.args.parse({ path: p, line: 'maxmemory 1gb' });
-    const plan = lineinfileOp.plan(a, lineinfileOp.parse(runProbe(lineinfileOp, a), a), planContext());
+    const plan = lineinfileOp.plan(a, lineinfileOp.parse(runProbeInEngineScript(lineinfileOp, a), a), planContext());
     writeFileSync(p, 'port 6380\n'); // someone else edits in between
-    const r = runApply(lineinfileOp, plan, tmp);
+    const r = runApplyInEngineScript(lineinfileOp, plan);
     expect(r.rc).toBe(1);
     expect(r.stderr).toContain('changed on the host since it was read; run again');
     expect(readFileSync(p, 'utf8')).toBe('port 6380\n');

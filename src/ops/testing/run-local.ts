@@ -1,16 +1,20 @@
 /**
- * Runs op probe and apply fragments for real with /bin/sh on the machine running the tests, the
- * way the engine runs them on a host (same preludes, `( set -eu; ... )`, LC_ALL=C, fixed PATH,
- * staged files in $WPHA_STAGE, cwd $WPHA_WORK). For ops whose effects can be confined to a temp
+ * Runs op probe and apply fragments for real with /bin/sh on the machine running the tests. Two
+ * modes: plain (`runProbe`/`runApply`: prelude + `( set -eu; fragment )`, LC_ALL=C, fixed PATH,
+ * staged files in $WPHA_STAGE, cwd $WPHA_WORK; raw stdout) and engine
+ * (`runProbeInEngineScript`/`runApplyInEngineScript`, `converge(..., { engine: true })`): the very
+ * script src/engine/script.ts builds for a host (umask 077, stdin from /dev/null, result markers
+ * parsed by the engine's parser). For ops whose effects can be confined to a temp
  * folder (file, copy, lineinfile, ...): point their paths into `tempDir()` and nothing outside
  * it changes. Never use it for ops that install packages, manage users or start services.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import Handlebars from 'handlebars';
 import type { Facts } from '../../engine/facts.js';
+import { buildScript, parseRoundTrip } from '../../engine/script.js';
 import type { OpModule, OpPlan, PlanContext, PrepareContext, ProbeOutput } from '../types.js';
 
 export const LOCAL_ENV = {
@@ -60,18 +64,23 @@ function preludeOf(op: OpModule): string {
   return op.prelude ? `${op.prelude}\n` : '';
 }
 
-/** Run an op's probe fragment in its subshell and return what the engine would pass to `parse`. */
+/**
+ * Run an op's probe fragment in its own subshell after the op's prelude and return what the
+ * engine would pass to `parse`. (Plain mode; see runProbeInEngineScript for the exact script.)
+ */
 export function runProbe<P>(op: OpModule<any, P>, args: P, ctx: { diff: boolean } = { diff: false }): ProbeOutput & { stderr: string } {
   const r = runScript(`${preludeOf(op)}(\n${op.probe(args, ctx)}\n)\n`);
   return { stdout: r.stdout, rc: r.rc, stderr: r.stderr };
 }
 
-/** Stage the plan's files, then run its apply fragment under `set -eu` from a private work dir. */
+/**
+ * Stage the plan's files, then run its apply fragment under `set -eu` from a private work dir.
+ * Plain mode: stdout is returned raw (markers such as @@WPHA_UNCHANGED included).
+ */
 export function runApply(op: OpModule, plan: OpPlan, scratch: string, env: Record<string, string> = {}): ScriptResult {
   if (!plan.apply) throw new Error('Plan has no apply fragment');
   const stage = mkdtempSync(join(scratch, 'stage-'));
   const work = mkdtempSync(join(scratch, 'work-'));
-  chmodSync(stage, 0o700);
   for (const f of plan.files ?? []) writeFileSync(join(stage, f.sha256), f.content, { mode: 0o600 });
   const script = `${preludeOf(op)}cd "$WPHA_WORK" || exit 1\n( set -eu\n${plan.apply}\n)\n`;
   try {
@@ -80,6 +89,41 @@ export function runApply(op: OpModule, plan: OpPlan, scratch: string, env: Recor
     rmSync(stage, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+const NONCE = 'localtest';
+
+function engineRoundTrip(op: OpModule, parts: { probe?: string; apply?: OpPlan }): { result: ReturnType<typeof parseRoundTrip>; raw: ScriptResult } {
+  const script = buildScript({
+    nonce: NONCE,
+    preludes: op.prelude ? [op.prelude] : [],
+    staged: parts.apply?.files ?? [],
+    applies: parts.apply?.apply ? [{ id: 'apply', fragment: parts.apply.apply, notifyFlags: [] }] : [],
+    facts: false,
+    probes: parts.probe !== undefined ? [{ id: 'probe', fragment: parts.probe }] : [],
+  });
+  const raw = runScript(script);
+  return { result: parseRoundTrip(raw.stdout, NONCE), raw };
+}
+
+/**
+ * Engine mode: the probe runs inside the very script the engine sends to a host
+ * (src/engine/script.ts: same builder, preludes, umask 077, stdin from /dev/null, pinned PATH).
+ */
+export function runProbeInEngineScript<P>(op: OpModule<any, P>, args: P, ctx: { diff: boolean } = { diff: false }): ProbeOutput & { stderr: string } {
+  const { result, raw } = engineRoundTrip(op, { probe: op.probe(args, ctx) });
+  const probe = result.probes.get('probe');
+  if (!probe) throw new Error(`Probe produced no result section (rc ${raw.rc}): ${raw.stderr}`);
+  return { ...probe, stderr: raw.stderr };
+}
+
+/** Engine mode apply: staged files inlined, result parsed by the engine's own parser. */
+export function runApplyInEngineScript(op: OpModule, plan: OpPlan): ScriptResult & { changed: boolean; warnings: string[] } {
+  if (!plan.apply) throw new Error('Plan has no apply fragment');
+  const { result, raw } = engineRoundTrip(op, { apply: plan });
+  const r = result.applies[0];
+  if (!r) throw new Error(`Apply produced no result (rc ${raw.rc}): ${raw.stderr}`);
+  return { rc: r.rc, stdout: r.stdout, stderr: r.stderr, changed: r.changed, warnings: r.warnings };
 }
 
 export function planContext(over: Partial<PlanContext> = {}): PlanContext {
@@ -132,17 +176,18 @@ export interface ConvergeResult<P, S> {
 export function converge<A, P, S>(
   op: OpModule<A, P, S>,
   rawArgs: unknown,
-  opts: { scratch: string; prepare?: PrepareContext; diff?: boolean },
+  opts: { scratch: string; prepare?: PrepareContext; diff?: boolean; engine?: boolean },
 ): ConvergeResult<P, S> {
+  const probe = (a: P, c: { diff: boolean }) => (opts.engine ? runProbeInEngineScript(op, a, c) : runProbe(op, a, c));
   const parsed = op.args.parse(rawArgs);
   const args = op.prepare ? op.prepare(parsed, opts.prepare ?? localPrepareContext(opts.scratch)) : (parsed as unknown as P);
   const ctx = planContext({ diff: opts.diff ?? false });
-  const before = op.parse(runProbe(op, args, ctx), args);
+  const before = op.parse(probe(args, ctx), args);
   const plan = op.plan(args, before, ctx);
   if (!plan.changed) return { args, before, plan };
-  const applied = runApply(op, plan, opts.scratch);
+  const applied = opts.engine ? runApplyInEngineScript(op, plan) : runApply(op, plan, opts.scratch);
   if (applied.rc !== 0) return { args, before, plan, applied };
-  const after = op.parse(runProbe(op, args, ctx), args);
+  const after = op.parse(probe(args, ctx), args);
   const replan = op.plan(args, after, ctx);
   return { args, before, plan, applied, after, replan };
 }
