@@ -217,13 +217,19 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     }
     // ---- Apply the batch; re-probe the rest in the same round trip ----
     const rest = atEnd ? new Map<number, Exp>() : expandFrom(i);
+    let handlerProbes: ReadonlyMap<string, { stdout: string; rc: number }> | undefined;
     if (batch.length) {
-      rt = await trip('applying', { applies: batch, probeSteps: stepsIn(rest), notify: (p) => handlersFor(play, p.step.task).map((h) => `wpha_n${h}`) });
+      // When the play ends with this batch, probe the handlers it may notify in the same round trip.
+      const candidates = atEnd || flushAt >= 0 ? [...new Set([...notified, ...batch.flatMap((b) => handlersFor(play, b.step.task))])].sort((a, b) => a - b) : [];
+      const preSteps = candidates.length ? handlerSteps(candidates) ?? [] : [];
+      if (failed) break;
+      rt = await trip('applying', { applies: batch, probeSteps: [...stepsIn(rest), ...preSteps], notify: (p) => handlersFor(play, p.step.task).map((h) => `wpha_n${h}`) });
+      handlerProbes = rt.probes;
       failed = recordApplies(batch, rt);
       if (failed && !opts.forceHandlers) break;
     }
     if (flushAt >= 0 || atEnd || failed) {
-      await runHandlers();
+      await runHandlers(failed ? undefined : handlerProbes);
       if (failed) break;
       if (flushAt >= 0) {
         i = flushAt + 1;
@@ -277,10 +283,8 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     return false;
   }
 
-  async function runHandlers(): Promise<void> {
-    if (notified.size === 0) return;
-    const order = [...notified].sort((a, b) => a - b);
-    notified.clear();
+  /** Steps of the given handlers (in definition order), or undefined after reporting a failure. */
+  function handlerSteps(order: number[]): Step[] | undefined {
     const scope = scopeNow();
     const steps: Step[] = [];
     for (const h of order) {
@@ -289,16 +293,26 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
       if (exp.kind === 'error') {
         emit({ label: handler.name, task: handler }, 'failed', { error: exp.message, handler: true });
         failed = true;
-        return;
+        return undefined;
       }
       if (exp.kind === 'steps') steps.push(...exp.steps.map((s) => ({ ...s, key: `h${h}${s.key.slice(`t${n + h}`.length)}` })));
     }
-    const probeRt = await trip('handlers', { applies: [], probeSteps: steps });
+    return steps;
+  }
+
+  /** Run notified handlers: probe (unless `pre` already holds fresh probes of them), plan, apply. */
+  async function runHandlers(pre?: ReadonlyMap<string, { stdout: string; rc: number }>): Promise<void> {
+    if (notified.size === 0) return;
+    const order = [...notified].sort((a, b) => a - b);
+    notified.clear();
+    const steps = handlerSteps(order);
+    if (!steps) return;
+    const probed = pre && steps.every((s) => pre.has(s.key)) ? pre : (await trip('handlers', { applies: [], probeSteps: steps })).probes;
     const planned: Planned[] = [];
     for (const s of steps) {
-      const out = probeRt.probes.get(s.key);
+      const out = probed.get(s.key);
       try {
-        if (!out) throw new Error(`no probe result (exit ${probeRt.exitCode})`);
+        if (!out) throw new Error('no probe result');
         const plan = s.op.plan(s.args, s.op.parse(out, s.args), { host: play.host, facts: facts!, check: false, diff: opts.diff });
         if (plan.changed) planned.push({ step: s, plan });
         else emit(s, 'ok', { handler: true });
