@@ -40,6 +40,15 @@
  *    validate_live, follow, sensitive, owner, group, mode) into the args; in prepare return
  *    `withContent(args, bytes)`; probe with `wholeFileProbe`, plan with `planWholeFile`.
  *
+ * 8. Composing apply fragments: `joinSteps(a, b, ...)` ends the fragment at the first failing
+ *    step with its status. Use it instead of plain newlines: `set -e` is silently off inside a
+ *    shell function called as `f || ...`, so fragments must not rely on it.
+ *
+ * 9. systemd units (systemd.ts): `unitName` schema, `unitStateProbe`/`parseUnitState` (one
+ *    `systemctl show`, "unknown" without systemd), `planUnitState` (daemon-reload when the file
+ *    changed, enable/disable, start/stop), `sectionMarker`/`splitSections` for probes that print
+ *    several parts, `escapeSpecifiers` (% -> %%).
+ *
  * Example (a whole-file op):
  *   probe: (a, c) => fileStateProbe(a.dest, { content: c.diff ? 'if-differs' : 'sha', want: sha256Hex(a.content) }),
  *   parse: (out, a) => parseFileState(out, a.dest),
