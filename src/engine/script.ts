@@ -77,6 +77,9 @@ export function buildScript(s: RoundTripScript): string {
     'export WPHA_STAGE',
     `trap 'rm -rf "$WPHA_WORK"${s.stageDir ? ` "${s.stageDir}"` : ''}' EXIT`,
     "trap 'exit 143' INT TERM HUP PIPE",
+    // The work and stage folders are private (0700, made under umask 077 above); what the
+    // fragments create gets the usual 022 unless an op says otherwise.
+    'umask 022',
     RUNNER,
     ...s.preludes,
   ];
@@ -89,7 +92,9 @@ export function buildScript(s: RoundTripScript): string {
     const fn = fnName('a', i);
     parts.push(`${fn}() {\n${a.fragment}\n}`);
     const raise = a.notifyFlags.map((f) => `${f}=1`).join('; ');
-    const run = `wpha_run ${a.id} ${fn} || exit 0${raise ? `\nif [ "$_wpha_ch" = 1 ]; then ${raise}; fi` : ''}`;
+    // A plain command, never `wpha_run ... || exit`: inside an || list the shell ignores `set -e`
+    // for everything the function runs, so a fragment would go on after a failed command.
+    const run = `wpha_run ${a.id} ${fn}\nif [ "$?" -ne 0 ]; then exit 0; fi${raise ? `\nif [ "$_wpha_ch" = 1 ]; then ${raise}; fi` : ''}`;
     parts.push(a.onlyIfFlags?.length ? `if [ -n "${a.onlyIfFlags.map((f) => `\${${f}:-}`).join('')}" ]; then\n${run}\nfi` : run);
   });
   if (s.facts) parts.push(`wpha_facts() {${FACTS_SCRIPT}}`, 'wpha_probe facts wpha_facts');

@@ -1,6 +1,8 @@
 /** Every operation wpha ships, by task key. */
 import type { OpModule } from './types.js';
 import apt from './apt.js';
+import apt_key from './apt_key.js';
+import apt_repository from './apt_repository.js';
 import artifact from './artifact.js';
 import blockinfile from './blockinfile.js';
 import command from './command.js';
@@ -12,12 +14,13 @@ import group from './group.js';
 import lineinfile from './lineinfile.js';
 import service from './service.js';
 import shell from './shell.js';
+import systemd_timer from './systemd_timer.js';
 import systemd_unit from './systemd_unit.js';
 import template from './template.js';
 import user from './user.js';
 import wait_for from './wait_for.js';
 
-const ALL: OpModule[] = [apt, artifact, blockinfile, command, copy, cron, file, get_url, group, lineinfile, service, shell, systemd_unit, template, user, wait_for];
+const ALL: OpModule[] = [apt, apt_key, apt_repository, artifact, blockinfile, command, copy, cron, file, get_url, group, lineinfile, service, shell, systemd_timer, systemd_unit, template, user, wait_for];
 
 export type OpRegistry = ReadonlyMap<string, OpModule>;
 

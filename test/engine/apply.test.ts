@@ -1,0 +1,132 @@
+/**
+ * The engine on real lab hosts: converge, then a no-op in ONE round trip per host; check mode
+ * changes nothing; handlers run only when notified; a failing task stops only its host; an
+ * unreachable host is reported while the others converge; a changed host key is refused before
+ * anything runs there.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
+import { writeLabInventory } from '../helpers/lab-inventory.js';
+import { runWpha, jsonEvents, tasksOf, hostDone } from '../helpers/wpha-cli.js';
+
+const ROLES = 'test/engine/fixtures/roles';
+
+describe('apply on lab hosts', () => {
+  let lab: LabHosts;
+  let inv: string;
+  let a: string;
+  let b: string;
+  beforeAll(async () => {
+    lab = await acquireLabHosts(2, 'eng');
+    [a, b] = lab.hosts.map((h) => h.name) as [string, string];
+    inv = writeLabInventory(lab, { groups: { app: { hosts: [0, 1], roles: ['demo'] } }, roleDirs: [ROLES] }).dir;
+  });
+  afterAll(async () => lab?.release());
+
+  it('converges both hosts, runs the notified handler once, and skips false conditions', async () => {
+    const r = await runWpha(['apply', '-i', inv, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const ev = jsonEvents(r.stdout);
+    for (const h of [a, b]) {
+      const tasks = tasksOf(ev, h);
+      expect(tasks.filter((t) => t.status === 'changed' && !t.handler).map((t) => t.task)).toEqual([
+        'demo folder', 'config', 'tuning line', 'per-user files (alice)', 'per-user files (bob)', 'one-time init', 'after the failing task',
+      ]);
+      expect(tasks.filter((t) => t.status === 'skipped').map((t) => t.task)).toEqual(['never on bookworm', 'fail on one host']);
+      expect(tasks.filter((t) => t.handler).map((t) => [t.task, t.status])).toEqual([['config changed', 'changed']]);
+    }
+    const files = await lab.ssh(a, 'cd /srv/demo && stat -c "%n %a" demo.conf user-alice && cat demo.conf tuning.conf && wc -l < handler-runs && ls');
+    expect(files.stdout).toBe(['demo.conf 640', 'user-alice 600', `# demo config for ${a}`, 'greeting=hello', 'cpus=2', 'level=1', 'level=5', '1', 'demo.conf', 'handler-runs', 'initialized', 'last', 'tuning.conf', 'user-alice', 'user-bob'].join('\n'));
+  });
+
+  it('re-applies as a no-op in exactly one round trip per host, without running handlers', async () => {
+    const r = await runWpha(['apply', '-i', inv, '--json']);
+    expect(r.code).toBe(0);
+    const ev = jsonEvents(r.stdout);
+    for (const h of [a, b]) {
+      expect(tasksOf(ev, h).filter((t) => t.status === 'changed')).toEqual([]);
+      expect(hostDone(ev, h)?.roundTrips).toBe(1);
+      expect(hostDone(ev, h)?.recap).toMatchObject({ changed: 0, failed: 0, ok: 7, skipped: 2 });
+    }
+    expect((await lab.ssh(a, 'wc -l < /srv/demo/handler-runs')).stdout).toBe('1');
+  });
+
+  it('plan shows a drifted file with a diff and changes nothing; --detailed-exitcode says 2', async () => {
+    await lab.ssh(b, "sed -i 's/^greeting=.*/greeting=drift/' /srv/demo/demo.conf");
+    const before = (await lab.ssh(b, 'sha256sum /srv/demo/demo.conf')).stdout;
+    const r = await runWpha(['plan', '-i', inv, '--detailed-exitcode']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`${b} | would change | demo | config |`);
+    expect(r.stdout).toContain(`${b} |   -greeting=drift`);
+    expect(r.stdout).toContain(`${b} |   +greeting=hello`);
+    expect(r.stdout).not.toMatch(new RegExp(`${a} \\| would change`));
+    expect((await lab.ssh(b, 'sha256sum /srv/demo/demo.conf')).stdout).toBe(before);
+    const fixed = await runWpha(['apply', '-i', inv, '-l', b, '--json']);
+    expect(tasksOf(jsonEvents(fixed.stdout), b).filter((t) => t.status === 'changed').map((t) => t.task)).toEqual(['config', 'config changed']);
+    expect((await runWpha(['plan', '-i', inv, '--detailed-exitcode'])).code).toBe(0);
+  });
+
+  it('a task failing on one host stops that host only; the other converges', async () => {
+    await lab.ssh(a, 'rm /srv/demo/last');
+    await lab.ssh(b, 'rm /srv/demo/last');
+    const r = await runWpha(['apply', '-i', inv, '-e', `demo_fail_on=${a}`, '--json']);
+    expect(r.code).toBe(1);
+    const ev = jsonEvents(r.stdout);
+    const failed = tasksOf(ev, a).find((t) => t.status === 'failed');
+    expect(failed?.task).toBe('fail on one host');
+    expect(failed?.error).toMatch(/exit 3: demo failure on purpose/);
+    expect(tasksOf(ev, a).map((t) => t.task)).not.toContain('after the failing task');
+    expect(tasksOf(ev, b).find((t) => t.task === 'after the failing task')?.status).toBe('changed');
+    expect((await lab.ssh(a, 'test -e /srv/demo/last; echo $?')).stdout).toBe('1');
+    expect((await lab.ssh(b, 'cat /srv/demo/last')).stdout).toBe('done');
+  });
+
+  it('reports an unreachable host while the others converge', async () => {
+    const withDead = writeLabInventory(lab, {
+      groups: { app: { hosts: [0, 1, 'ghost'], roles: ['demo'] } },
+      roleDirs: [ROLES],
+      extraHosts: { ghost: { address: `${lab.lab.config.subnetPrefix}.99` } },
+      connectTimeout: 2,
+    }).dir;
+    const r = await runWpha(['apply', '-i', withDead, '--json']);
+    expect(r.code).toBe(1);
+    const ev = jsonEvents(r.stdout);
+    const un = ev.find((e) => e.type === 'host-unreachable');
+    expect(un).toMatchObject({ host: 'ghost' });
+    expect((un as { error: string }).error).toMatch(/Cannot connect to host "ghost" \(172\.31\.\d+\.99:22\)/);
+    for (const h of [a, b]) expect(hostDone(ev, h)?.recap).toMatchObject({ failed: 0, unreachable: false });
+    expect((ev.find((e) => e.type === 'run-done') as { recaps: Record<string, { unreachable: boolean }> }).recaps.ghost?.unreachable).toBe(true);
+  });
+
+  it('refuses a host whose key differs from known_hosts, naming both fingerprints, and runs nothing there', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wpha-kh-'));
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'other')]);
+    const otherKey = readFileSync(path.join(dir, 'other.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+    const forged = readFileSync(lab.knownHosts, 'utf8')
+      .split('\n')
+      .map((l) => (l.startsWith(`${lab.hosts[0]!.address},`) ? `${l.split(' ')[0]} ${otherKey}` : l))
+      .join('\n');
+    writeFileSync(path.join(dir, 'known_hosts'), forged);
+    const invDir = writeLabInventory(lab, { groups: { app: { hosts: [0, 1], roles: ['demo'] } }, roleDirs: [ROLES] }).dir;
+    const invFile = path.join(invDir, 'inventory.yaml');
+    writeFileSync(invFile, readFileSync(invFile, 'utf8').replace(lab.knownHosts, path.join(dir, 'known_hosts')));
+    await lab.ssh(a, 'rm -rf /srv/demo');
+    await lab.ssh(b, 'rm -rf /srv/demo');
+    const r = await runWpha(['apply', '-i', invDir, '--json']);
+    expect(r.code).toBe(1);
+    const ev = jsonEvents(r.stdout);
+    const un = ev.find((e) => e.type === 'host-unreachable') as { host: string; error: string };
+    expect(un.host).toBe(a);
+    const { stdout: realFp } = await execa('ssh-keygen', ['-l', '-f', '-'], { input: (await lab.ssh(a, 'cat /etc/ssh/ssh_host_ed25519_key.pub')).stdout });
+    const { stdout: otherFp } = await execa('ssh-keygen', ['-l', '-f', path.join(dir, 'other.pub')]);
+    expect(un.error).toContain(`presented ${realFp.split(' ')[1]}`);
+    expect(un.error).toContain(`expected ssh-ed25519 ${otherFp.split(' ')[1]}`);
+    expect((await lab.ssh(a, 'test -e /srv/demo; echo $?')).stdout).toBe('1');
+    expect((await lab.ssh(b, 'cat /srv/demo/last')).stdout).toBe('done');
+  });
+});
