@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Facts } from '../engine/facts.js';
+import { buildScript, parseRoundTrip } from '../engine/script.js';
 import apt, { formatAge, type AptArgs } from './apt.js';
 import { parseAptProbe, type AptState } from './apt-state.js';
 import type { PlanContext } from './types.js';
@@ -187,8 +188,11 @@ describe('apt plan', () => {
       return;
     }
     for (const re of c.summary ?? []) expect(plan.summary.some((l) => re.test(l)), `${re} in ${JSON.stringify(plan.summary)}`).toBe(true);
-    for (const re of c.apply ?? []) expect(plan.apply).toMatch(re);
-    for (const re of c.notApply ?? []) expect(plan.apply).not.toMatch(re);
+    // Every step fails fast (the engine's runner ignores set -e); match the commands without that suffix.
+    for (const line of plan.apply!.split('\n')) expect(line).toMatch(/ \|\| exit \$\?$/);
+    const body = plan.apply!.replaceAll(' || exit $?', '');
+    for (const re of c.apply ?? []) expect(body).toMatch(re);
+    for (const re of c.notApply ?? []) expect(body).not.toMatch(re);
     shParses(`${apt.prelude}\n( set -eu\n${plan.apply}\n)`);
   });
 
@@ -207,23 +211,29 @@ describe('apt plan', () => {
   });
 });
 
-describe('apt apply run with fake apt-get/dpkg-query (temp dir only, no refresh)', () => {
+describe('apt apply in the engine script, with fake apt-get/dpkg-query (temp dir only, no refresh)', () => {
   // Stand-ins on PATH: dpkg-query prints the "installed" rows kept in a file, apt-get logs its
-  // arguments and (when told to) installs by appending a row. The real prelude and fragment run.
-  const run = (plan: { apply?: string }, installs: boolean) => {
+  // arguments and installs by appending a row, changes nothing, or fails. The real prelude and
+  // fragment run inside the script the engine builds (where set -e does not apply).
+  const run = (fragment: string, aptGet: 'installs' | 'noop' | 'fails') => {
     const dir = mkdtempSync(join(tmpdir(), 'wpha-apt-'));
     try {
       writeFileSync(join(dir, 'rows'), 'ii  bash:amd64 5.2.15-2+b8\n');
       writeFileSync(join(dir, 'dpkg-query'), `#!/bin/sh\ncat "${dir}/rows"\n`);
-      writeFileSync(
-        join(dir, 'apt-get'),
-        `#!/bin/sh\necho "$DEBIAN_FRONTEND $*" >> "${dir}/log"\n${installs ? `echo 'ii  nginx:amd64 1.22' >> "${dir}/rows"` : ''}\n`,
-      );
+      const effect = { installs: `echo 'ii  nginx:amd64 1.22' >> "${dir}/rows"`, noop: ':', fails: 'echo "E: Unable to locate package nginx" >&2; exit 100' }[aptGet];
+      writeFileSync(join(dir, 'apt-get'), `#!/bin/sh\necho "$DEBIAN_FRONTEND $*" >> "${dir}/log"\n${effect}\n`);
       chmodSync(join(dir, 'dpkg-query'), 0o755);
       chmodSync(join(dir, 'apt-get'), 0o755);
-      const script = `${apt.prelude}\nPATH="${dir}:$PATH"\n( set -eu\n${plan.apply}\n)\n`;
-      const stdout = execFileSync('/bin/sh', ['-s'], { input: script }).toString();
-      return { stdout, log: readFileSync(join(dir, 'log'), 'utf8') };
+      const script = buildScript({
+        nonce: 'n1',
+        preludes: [apt.prelude!],
+        staged: [],
+        applies: [{ id: 'apt', fragment: `PATH="${dir}:$PATH"\n${fragment}`, notifyFlags: [] }],
+        facts: false,
+        probes: [],
+      });
+      const result = parseRoundTrip(execFileSync('/bin/sh', ['-s'], { input: script }).toString(), 'n1').applies[0]!;
+      return { result, log: readFileSync(join(dir, 'log'), 'utf8') };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -231,15 +241,21 @@ describe('apt apply run with fake apt-get/dpkg-query (temp dir only, no refresh)
   const plan = apt.plan(args({ name: ['bash', 'nginx'], update_cache: false }), load('present-missing'), ctx);
 
   it('installs with the documented options and reports a change when a version moved', () => {
-    const r = run(plan, true);
+    const r = run(plan.apply!, 'installs');
     expect(r.log).toBe(
       'noninteractive -y -q -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends install -- nginx\n',
     );
-    expect(r.stdout).not.toContain('@@WPHA_UNCHANGED');
+    expect(r.result).toMatchObject({ rc: 0, changed: true });
   });
 
   it('reports unchanged when apt-get changed nothing', () => {
-    expect(run(plan, false).stdout).toContain('@@WPHA_UNCHANGED');
+    expect(run(plan.apply!, 'noop').result).toMatchObject({ rc: 0, changed: false });
+  });
+
+  it('a failing apt-get fails the task with its status and message', () => {
+    const r = run(plan.apply!, 'fails').result;
+    expect(r.rc).toBe(100);
+    expect(r.stderr).toContain('E: Unable to locate package nginx');
   });
 });
 

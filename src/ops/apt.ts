@@ -13,6 +13,10 @@
  * Installs run `apt-get` non-interactively, keep changed config files (`--force-confold`), wait
  * up to 120 s for the dpkg lock, and skip recommended packages unless `install_recommends`.
  * Whether the op changed something is measured on the host (dpkg versions before and after).
+ *
+ * Like every multi-step fragment of these ops, each step ends in `|| exit $?` (lib's joinSteps),
+ * so a failed step stops the fragment even where the shell ignores `set -e` (a function called
+ * from an `||` list).
  */
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
@@ -31,6 +35,7 @@ import {
   type AptState,
   type PackageSpec,
 } from './apt-state.js';
+import { joinSteps } from './lib/plan-file.js';
 import { UNCHANGED_MARKER, type OpModule, type OpPlan } from './types.js';
 
 const packageName = z
@@ -78,6 +83,12 @@ export function packagesOf(args: AptArgs): PackageSpec[] {
   return names.map(parsePackageSpec);
 }
 
+/**
+ * Package scripts and apt's own files (lists, stamp) must get the usual modes whatever umask the
+ * script runs under (the engine makes its private work dir under 077): set it explicitly.
+ */
+const UMASK = 'umask 022';
+
 const APT_OPTS = '-y -q -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold';
 
 /** Refreshes the lists when the newest of stamp/lists-dir is older than $1 seconds (or no lists). */
@@ -117,13 +128,14 @@ function refreshNote(state: AptState): string {
 /** Wraps an apt-get command so that "changed" is what really happened to the packages. */
 function measured(names: string[], body: string[]): string {
   const list = names.map((n) => quote(n)).join(' ');
-  return [
+  return joinSteps(
+    UMASK,
     'export DEBIAN_FRONTEND=noninteractive',
     `wpha_before=$(wpha_apt_versions ${list})`,
     ...body,
     `wpha_after=$(wpha_apt_versions ${list})`,
     `[ "$wpha_before" != "$wpha_after" ] || echo ${UNCHANGED_MARKER}`,
-  ].join('\n');
+  );
 }
 
 function planInstall(args: AptArgs, state: AptState, pkgs: PackageSpec[]): OpPlan {
@@ -206,12 +218,13 @@ const aptOp: OpModule<AptArgs, AptArgs, AptState> = {
         changed: true,
         summary: [refreshNote(state).replace(' first', '')],
         // Re-checked on the host: when an earlier task refreshed them meanwhile, nothing happens.
-        apply: [
+        apply: joinSteps(
+          UMASK,
           'export DEBIAN_FRONTEND=noninteractive',
           'wpha_apt_refreshed=',
           `wpha_apt_refresh ${args.cache_valid_time}`,
           `[ -n "$wpha_apt_refreshed" ] || echo ${UNCHANGED_MARKER}`,
-        ].join('\n'),
+        ),
       };
     }
     return args.state === 'absent' ? planRemove(args, state, pkgs) : planInstall(args, state, pkgs);

@@ -90,8 +90,8 @@ describe('authorized_key plan (recorded)', () => {
     expect(plan.summary[0]).toBe('create /var/lib/postgresql/.ssh (mode 0700, postgres)');
     expect(plan.summary).toContain(`add key ssh-ed25519 …${key(ED1).blob.slice(-8)} deploy1@ci`);
     const lines = plan.apply!.split('\n');
-    expect(lines[0]).toBe('install -d -m 0700 -o postgres -g 104 -- /var/lib/postgresql/.ssh');
-    expect(lines[1]).toBe(`wpha_put "$WPHA_STAGE"/${plan.files![0]!.sha256} /var/lib/postgresql/.ssh/authorized_keys 0600 postgres 104 '' '' absent ''`);
+    expect(lines[0]).toBe('install -d -m 0700 -o postgres -g 104 -- /var/lib/postgresql/.ssh || exit $?');
+    expect(lines[1]).toBe(`wpha_put "$WPHA_STAGE"/${plan.files![0]!.sha256} /var/lib/postgresql/.ssh/authorized_keys 0600 postgres 104 '' '' absent '' || exit $?`);
     expect(plan.files![0]!.content.toString()).toBe(`${ED1}\n`);
     expect(plan.warnings).toBeUndefined();
   });

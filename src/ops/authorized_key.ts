@@ -16,7 +16,7 @@ import { editKeys, isKeyLine, parseKeyLine, type KeyLine } from './authorized-ke
 import { accountName } from './group.js';
 import { absolutePath, attrChanges } from './lib/attrs.js';
 import { EDIT_MAX_BYTES, parseFileState, type FileState } from './lib/file-state.js';
-import { planError, planFile } from './lib/plan-file.js';
+import { joinSteps, planError, planFile } from './lib/plan-file.js';
 import { FILE_PRELUDE } from './lib/prelude.js';
 import type { OpModule, OpPlan, PlanContext, ProbeOutput } from './types.js';
 
@@ -133,7 +133,7 @@ function planAuthorizedKey(a: AuthorizedKeyArgs, s: AuthorizedKeyState, ctx: Pla
   summary.push(...edit.actions, ...filePlan.summary);
   if (filePlan.apply) lines.push(filePlan.apply);
   if (lines.length === 0) return { changed: false, summary: [] };
-  const plan: OpPlan = { changed: true, summary, apply: lines.join('\n') };
+  const plan: OpPlan = { changed: true, summary, apply: joinSteps(...lines) };
   if (filePlan.files) plan.files = filePlan.files;
   if (filePlan.diff) plan.diff = filePlan.diff;
   // planFile warns when the directory is missing; here it is created first (or the write fails clearly).

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import command, { type CommandArgs } from './command.js';
+import { joinSteps } from './lib/plan-file.js';
 import { splitCommand } from './command-split.js';
 import { converge, planContext, removeTempDir, runApply, runProbe, tempDir } from './testing/run-local.js';
 
@@ -91,7 +92,7 @@ describe('command plan (pure)', () => {
     const plan = command.plan(args({ cmd: ['systemctl', 'daemon-reload'] }), {}, ctx);
     expect(plan.changed).toBe(true);
     expect(plan.summary).toEqual(['run systemctl daemon-reload']);
-    expect(plan.apply).toBe('systemctl daemon-reload </dev/null');
+    expect(plan.apply).toBe(joinSteps('umask 022', 'systemctl daemon-reload </dev/null'));
   });
   it('quotes every word, sets context, never puts env values in argv', () => {
     const plan = command.plan(
@@ -101,7 +102,7 @@ describe('command plan (pure)', () => {
     );
     expect(plan.summary).toEqual([`run wp user create 'o'\\''neil' 'a b' as www-data in /var/www/my site with env WP_PASS`]);
     expect(plan.apply).toBe(
-      [`cd -- '/var/www/my site'`, `export WP_PASS='s3cr$t'`, `runuser -u www-data -- wp user create 'o'\\''neil' 'a b' </dev/null`].join('\n'),
+      joinSteps('umask 022', `cd -- '/var/www/my site'`, `export WP_PASS='s3cr$t'`, `runuser -u www-data -- wp user create 'o'\\''neil' 'a b' </dev/null`),
     );
   });
   it.each([
@@ -120,7 +121,7 @@ describe('command plan (pure)', () => {
     const plan = command.plan(args({ cmd: 'mysql', stdin: 'CREATE DATABASE wp;' }), {}, ctx);
     expect(plan.files).toHaveLength(1);
     expect(plan.files![0]!.content.toString()).toBe('CREATE DATABASE wp;');
-    expect(plan.apply).toBe(`mysql <"$WPHA_STAGE/${plan.files![0]!.sha256}"`);
+    expect(plan.apply).toBe(joinSteps('umask 022', `mysql <"$WPHA_STAGE/${plan.files![0]!.sha256}"`));
     expect(plan.apply).not.toContain('CREATE');
   });
   it('register value strips markers and the trailing newline', () => {

@@ -28,6 +28,7 @@ import {
   skipReason,
   type GuardState,
 } from './exec-common.js';
+import { joinSteps } from './lib/plan-file.js';
 import type { OpModule, OpPlan, StagedFile } from './types.js';
 
 export const commandArgs = z
@@ -70,7 +71,7 @@ function planCommand(args: CommandArgs, state: GuardState): OpPlan {
     files.push(f);
     input = `<"$WPHA_STAGE/${f.sha256}"`;
   }
-  const apply = [...applyGuards(args), ...contextLines(args), `${asUser(args)}${sh`${args.argv}`} ${input}`].join('\n');
+  const apply = joinSteps(...applyGuards(args), ...contextLines(args), `${asUser(args)}${sh`${args.argv}`} ${input}`);
   return {
     changed: true,
     summary: [`run ${displayArgv(args.argv)}${contextNote(args)}`],

@@ -61,7 +61,9 @@ export interface GuardState {
 
 /** Lines that set the working directory and environment (shared by probe and apply). */
 export function contextLines(args: ExecCommon): string[] {
-  const lines: string[] = [];
+  // The usual umask, explicitly (not a private 077): files a command creates (a WordPress tree,
+  // a dump) must be readable by the services that use them, as when run from a login shell.
+  const lines: string[] = ['umask 022'];
   if (args.chdir) lines.push(sh`cd -- ${args.chdir}`);
   for (const [k, v] of Object.entries(args.env ?? {})) lines.push(`export ${k}=${quote(v)}`);
   return lines;
@@ -80,7 +82,7 @@ export function guardProbe(args: ExecCommon, shellPath = '/bin/sh'): string {
   if (args.unless !== undefined) {
     const cmd = typeof args.unless === 'string' ? sh`${shellPath} -c ${args.unless}` : sh`${args.unless}`;
     // Its own subshell: cd/export stay inside; its output is not part of the probe's answer.
-    const inner = [...contextLines(args), `${asUser(args)}${cmd}`].join(' && ');
+    const inner = [...contextLines(args).slice(1), `${asUser(args)}${cmd}`].join(' && ');
     lines.push(`( ${inner} ) </dev/null >/dev/null 2>&1 && echo unless=0 || echo "unless=$?"`);
   }
   return lines.length ? lines.join('\n') : ':';

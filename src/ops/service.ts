@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
 import { sh } from '../shell/quote.js';
+import { joinSteps } from './lib/plan-file.js';
 import type { OpModule, OpPlan, PlanContext, ProbeOutput } from './types.js';
 
 const UNIT_NAME = /^[A-Za-z0-9:_.\\@-]+$/;
@@ -150,7 +151,7 @@ function planService(args: ServiceArgs, state: ServiceState, ctx: PlanContext): 
   if (enable) lines.push(now ? sh`systemctl ${enable} --now -- ${unit}` : sh`systemctl ${enable} -- ${unit}`);
   lines.push(...steps);
   if (verify) lines.push(sh`wpha_unit_verify ${unit} ${verify}`);
-  return { changed: true, summary, apply: lines.join('\n') };
+  return { changed: true, summary, apply: joinSteps(...lines) };
 }
 
 const serviceOp: OpModule<ServiceArgs, ServiceArgs, ServiceState> = {

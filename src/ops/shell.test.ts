@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { joinSteps } from './lib/plan-file.js';
 import shell, { scriptHeadline, type ShellArgs } from './shell.js';
 import { converge, planContext, removeTempDir, runApply, runProbe, tempDir } from './testing/run-local.js';
 
@@ -23,7 +24,7 @@ describe('shell plan (pure)', () => {
     expect(plan.changed).toBe(true);
     expect(plan.files).toHaveLength(1);
     expect(plan.files![0]!.content.toString()).toBe(script);
-    expect(plan.apply).toBe(`cd -- /srv\n/bin/sh "$WPHA_STAGE/${plan.files![0]!.sha256}" </dev/null`);
+    expect(plan.apply).toBe(joinSteps('umask 022', 'cd -- /srv', `/bin/sh "$WPHA_STAGE/${plan.files![0]!.sha256}" </dev/null`));
     expect(plan.apply).not.toContain('SECRET');
     expect(plan.summary).toEqual(['run script: set -eu (+1 more lines) in /srv']);
   });

@@ -24,6 +24,7 @@ import {
   skipReason,
   type GuardState,
 } from './exec-common.js';
+import { joinSteps } from './lib/plan-file.js';
 import type { OpModule, OpPlan } from './types.js';
 
 export const shellArgs = z.strictObject({
@@ -68,7 +69,7 @@ function planShell(args: ShellArgs, state: GuardState): OpPlan {
   return {
     changed: true,
     summary: [`run script: ${scriptHeadline(args.cmd)}${contextNote(args)}`],
-    apply: [...applyGuards(args), ...contextLines(args), ...runLines(args, stagePath)].join('\n'),
+    apply: joinSteps(...applyGuards(args), ...contextLines(args), ...runLines(args, stagePath)),
     files: [script],
   };
 }

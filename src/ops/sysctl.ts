@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { editLines } from './lib/line-edit.js';
 import { absolutePath } from './lib/attrs.js';
 import { fileStateProbe, parseFileState, type FileState } from './lib/file-state.js';
-import { planError, planFile } from './lib/plan-file.js';
+import { joinSteps, planError, planFile } from './lib/plan-file.js';
 import { FILE_PRELUDE } from './lib/prelude.js';
 import { sh } from '../shell/quote.js';
 import { WARN_MARKER, type OpModule, type OpPlan, type PlanContext, type ProbeOutput } from './types.js';
@@ -112,7 +112,7 @@ function planSysctl(a: SysctlArgs, state: SysctlState, ctx: PlanContext, procRoo
   if (needLive && (lines.length || state.writable)) lines.push(liveFragment(a, proc));
   const plan: OpPlan = { changed: summary.length > 0, summary };
   if (plan.changed) {
-    plan.apply = lines.join('\n');
+    plan.apply = joinSteps(...lines);
     if (filePlan.files) plan.files = filePlan.files;
     if (filePlan.diff) plan.diff = filePlan.diff;
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Facts } from '../engine/facts.js';
 import type { PlanContext } from './types.js';
+import { joinSteps } from './lib/plan-file.js';
 import user, { type UserArgs, type UserState } from './user.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'user');
@@ -61,7 +62,8 @@ interface PlanCase {
   args: unknown;
   fixture: string;
   summary?: string;
-  apply?: string;
+  /** Expected steps (each fails fast with `|| exit $?`). */
+  apply?: string[];
 }
 
 const cases: PlanCase[] = [
@@ -70,10 +72,10 @@ const cases: PlanCase[] = [
     args: { name: 'deploy', uid: 1500, group: 'www-data', groups: ['sudo', 'adm'], shell: '/bin/bash', comment: 'Deploy user', password_lock: true },
     fixture: 'absent',
     summary: 'create user deploy (uid 1500, group www-data, groups sudo, adm, shell /bin/bash)',
-    apply: "useradd -u 1500 -g www-data -G sudo,adm -s /bin/bash -c 'Deploy user' -m -- deploy\nusermod -L -- deploy",
+    apply: ['umask 022', "useradd -u 1500 -g www-data -G sudo,adm -s /bin/bash -c 'Deploy user' -m -- deploy", 'usermod -L -- deploy'],
   },
-  { title: 'create a system user: no home by default', args: { name: 'wpcron', system: true }, fixture: 'absent', summary: 'create user wpcron (system)', apply: 'useradd -r -M -- wpcron' },
-  { title: 'create home explicitly for a system user', args: { name: 'wpcron', system: true, create_home: true, home: '/srv/wp' }, fixture: 'absent', apply: 'useradd -d /srv/wp -r -m -- wpcron' },
+  { title: 'create a system user: no home by default', args: { name: 'wpcron', system: true }, fixture: 'absent', summary: 'create user wpcron (system)', apply: ['umask 022', 'useradd -r -M -- wpcron'] },
+  { title: 'create home explicitly for a system user', args: { name: 'wpcron', system: true, create_home: true, home: '/srv/wp' }, fixture: 'absent', apply: ['umask 022', 'useradd -d /srv/wp -r -m -- wpcron'] },
   { title: 'converged (root)', args: { name: 'root', uid: 0, group: 'root', shell: '/bin/bash', home: '/root', groups: [] }, fixture: 'root' },
   { title: 'converged with gid as number and primary in groups', args: { name: 'postgres', group: 104, groups: ['ssl-cert', 'postgres'], password_lock: true }, fixture: 'postgres' },
   {
@@ -81,14 +83,14 @@ const cases: PlanCase[] = [
     args: { name: 'deploy', groups: ['www-data', 'adm'] },
     fixture: 'crafted-deploy',
     summary: 'change user deploy: add to groups adm; remove from groups sudo, 4242',
-    apply: 'usermod -G www-data,adm -- deploy',
+    apply: ['usermod -G www-data,adm -- deploy'],
   },
   {
     title: 'append groups: only add missing',
     args: { name: 'deploy', groups: ['www-data', 'adm'], append: true },
     fixture: 'crafted-deploy',
     summary: 'change user deploy: add to groups adm',
-    apply: 'usermod -a -G adm -- deploy',
+    apply: ['usermod -a -G adm -- deploy'],
   },
   { title: 'append groups already there', args: { name: 'deploy', groups: ['sudo'], append: true }, fixture: 'crafted-deploy' },
   {
@@ -96,20 +98,20 @@ const cases: PlanCase[] = [
     args: { name: 'postgres', groups: [] },
     fixture: 'postgres',
     summary: 'change user postgres: remove from groups ssl-cert',
-    apply: "usermod -G '' -- postgres",
+    apply: ["usermod -G '' -- postgres"],
   },
   {
     title: 'shell, home, comment, uid, primary group',
     args: { name: 'deploy', shell: '/bin/bash', home: '/srv/deploy', comment: 'Deploy', uid: 2000, group: 'www-data' },
     fixture: 'crafted-deploy',
     summary: 'change user deploy: uid 1001 -> 2000; primary group deploy -> www-data; shell /bin/sh -> /bin/bash; home /home/deploy -> /srv/deploy',
-    apply: 'usermod -u 2000 -g www-data -s /bin/bash -d /srv/deploy -- deploy',
+    apply: ['usermod -u 2000 -g www-data -s /bin/bash -d /srv/deploy -- deploy'],
   },
-  { title: 'lock a usable password', args: { name: 'deploy', password_lock: true }, fixture: 'crafted-deploy', summary: 'change user deploy: lock password', apply: 'usermod -L -- deploy' },
-  { title: 'unlock a locked password', args: { name: 'postgres', password_lock: false }, fixture: 'postgres', apply: 'usermod -U -- postgres' },
+  { title: 'lock a usable password', args: { name: 'deploy', password_lock: true }, fixture: 'crafted-deploy', summary: 'change user deploy: lock password', apply: ['usermod -L -- deploy'] },
+  { title: 'unlock a locked password', args: { name: 'postgres', password_lock: false }, fixture: 'postgres', apply: ['usermod -U -- postgres'] },
   { title: 'absent user stays absent', args: { name: 'deploy', state: 'absent' }, fixture: 'absent' },
-  { title: 'remove with home', args: { name: 'deploy', state: 'absent', remove: true }, fixture: 'crafted-deploy', summary: 'remove user deploy (uid 1001) and its home /home/deploy', apply: 'userdel -r -- deploy' },
-  { title: 'remove account only', args: { name: 'root', state: 'absent' }, fixture: 'root', apply: 'userdel -- root' },
+  { title: 'remove with home', args: { name: 'deploy', state: 'absent', remove: true }, fixture: 'crafted-deploy', summary: 'remove user deploy (uid 1001) and its home /home/deploy', apply: ['userdel -r -- deploy'] },
+  { title: 'remove account only', args: { name: 'root', state: 'absent' }, fixture: 'root', apply: ['userdel -- root'] },
 ];
 
 describe('user plan', () => {
@@ -123,7 +125,7 @@ describe('user plan', () => {
       return;
     }
     if (c.summary) expect(plan.summary).toEqual([c.summary]);
-    expect(plan.apply).toBe(c.apply);
+    expect(plan.apply).toBe(joinSteps(...c.apply!));
     shParses(plan.apply!);
   });
 

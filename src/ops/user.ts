@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { sh } from '../shell/quote.js';
 import { accountName } from './group.js';
+import { joinSteps } from './lib/plan-file.js';
 import type { OpModule, OpPlan, ProbeOutput } from './types.js';
 
 const noColonPath = (what: string) =>
@@ -116,9 +117,10 @@ function createPlan(args: UserArgs): OpPlan {
   if (args.comment !== undefined) flags.push('-c', args.comment);
   if (args.system) flags.push('-r'), notes.push('system');
   flags.push((args.create_home ?? !args.system) ? '-m' : '-M');
-  const lines = [sh`useradd ${flags} -- ${args.name}`];
+  // useradd -m copies /etc/skel: the usual umask, explicitly (never a private 077).
+  const lines = ['umask 022', sh`useradd ${flags} -- ${args.name}`];
   if (args.password_lock === true) lines.push(sh`usermod -L -- ${args.name}`);
-  return { changed: true, summary: [`create user ${args.name}${notes.length ? ` (${notes.join(', ')})` : ''}`], apply: lines.join('\n') };
+  return { changed: true, summary: [`create user ${args.name}${notes.length ? ` (${notes.join(', ')})` : ''}`], apply: joinSteps(...lines) };
 }
 
 function changePlan(args: UserArgs, state: UserState): OpPlan {
@@ -150,7 +152,7 @@ function changePlan(args: UserArgs, state: UserState): OpPlan {
     if (!args.password_lock && locked) lines.push(sh`usermod -U -- ${args.name}`), notes.push('unlock password');
   }
   if (lines.length === 0) return { changed: false, summary: [] };
-  return { changed: true, summary: [`change user ${args.name}: ${notes.join('; ')}`], apply: lines.join('\n') };
+  return { changed: true, summary: [`change user ${args.name}: ${notes.join('; ')}`], apply: joinSteps(...lines) };
 }
 
 function planUser(args: UserArgs, state: UserState): OpPlan {
@@ -159,7 +161,7 @@ function planUser(args: UserArgs, state: UserState): OpPlan {
     return {
       changed: true,
       summary: [`remove user ${args.name} (uid ${state.uid})${args.remove ? ` and its home ${state.home}` : ''}`],
-      apply: args.remove ? sh`userdel -r -- ${args.name}` : sh`userdel -- ${args.name}`,
+      apply: joinSteps(args.remove ? sh`userdel -r -- ${args.name}` : sh`userdel -- ${args.name}`),
     };
   }
   return state.exists ? changePlan(args, state) : createPlan(args);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperationError } from '../errors.js';
 import { planContext, removeTempDir, runApply, runProbe, runScript, tempDir } from './testing/run-local.js';
+import { joinSteps } from './lib/plan-file.js';
 import waitFor, { target, type WaitForArgs } from './wait_for.js';
 
 const args = (a: unknown): WaitForArgs => waitFor.args.parse(a);
@@ -49,7 +50,7 @@ describe('wait_for plan (pure)', () => {
   it('not yet: poll in the apply, after the delay', () => {
     const plan = waitFor.plan(args({ port: 3306, timeout: 30, delay: 2 }), { seen: 'closed' }, ctx);
     expect(plan.summary).toEqual(['wait up to 30 s for port 127.0.0.1:3306 to be open (now: closed)']);
-    expect(plan.apply).toBe("sleep 2\nwpha_wait_until open 30 'port 127.0.0.1:3306 to be open' port 127.0.0.1 3306");
+    expect(plan.apply).toBe(joinSteps('sleep 2', "wpha_wait_until open 30 'port 127.0.0.1:3306 to be open' port 127.0.0.1 3306"));
   });
   it('no HTTP answer is described as such', () => {
     expect(waitFor.plan(args({ url: 'http://127.0.0.1/' }), { seen: '000' }, ctx).summary[0]).toMatch(/\(now: no answer\)$/);

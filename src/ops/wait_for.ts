@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
 import { sh } from '../shell/quote.js';
+import { joinSteps } from './lib/plan-file.js';
 import { UNCHANGED_MARKER, type OpModule, type OpPlan, type PlanContext, type ProbeOutput } from './types.js';
 
 const HOST = /^[A-Za-z0-9._:-]+$/;
@@ -128,7 +129,7 @@ function planWaitFor(args: WaitForArgs, state: WaitForState, ctx: PlanContext): 
   return {
     changed: true,
     summary: [`wait up to ${args.timeout} s for ${t.what} (now: ${describeSeen(state.seen)})`],
-    apply: lines.join('\n'),
+    apply: joinSteps(...lines),
   };
 }
 
