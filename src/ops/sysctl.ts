@@ -102,11 +102,14 @@ function planSysctl(a: SysctlArgs, state: SysctlState, ctx: PlanContext, procRoo
   const summary = [...filePlan.summary];
   const lines = filePlan.apply ? [filePlan.apply] : [];
   const liveWrong = a.reload && state.live !== undefined && normalizeValue(state.live) !== normalizeValue(a.value!);
+  // When the file is written anyway, the apply itself warns (WARN marker) and the summary says
+  // so; otherwise the plan's warning is the only place the user learns the kernel differs.
+  const note = (text: string) => (filePlan.changed ? summary.push(`(${text})`) : warnings.push(text));
   if (a.reload && state.live === undefined)
-    warnings.push(`kernel setting ${a.name} does not exist on this host (is its kernel module loaded?): it is only saved to ${file}`);
+    note(`kernel setting ${a.name} does not exist on this host (is its kernel module loaded?): it is only saved to ${file}`);
   if (liveWrong && state.writable) summary.push(`set kernel ${a.name}: ${normalizeValue(state.live!)} -> ${normalizeValue(a.value!)}`);
   if (liveWrong && !state.writable)
-    warnings.push(`kernel setting ${a.name} is ${normalizeValue(state.live!)} on this host, not ${normalizeValue(a.value!)}: /proc/sys is read-only here, the value is only saved to ${file}`);
+    note(`kernel setting ${a.name} is ${normalizeValue(state.live!)} on this host, not ${normalizeValue(a.value!)}: /proc/sys is read-only here, the value is only saved to ${file}`);
   // The live write is decided again on the host (it may have become read-only or writable).
   const needLive = a.reload && (state.live === undefined || liveWrong);
   if (needLive && (lines.length || state.writable)) lines.push(liveFragment(a, proc));
