@@ -1,7 +1,7 @@
 /**
  * The variables a host's tasks and templates see, by precedence:
  * role defaults < inventory vars (all < parent group < group < host < -e), then the engine's own
- * names: `facts`, `inventory_hostname`, `groups`, `hostvars`, registered results and `item`.
+ * names: `facts`, `inventory_hostname`, `groups`, `hostvars`, `role_ports`, registered results and `item`.
  * Built with null prototypes: no template or expression can reach Object.prototype through it.
  */
 import type { HostSpec, Inventory } from '../model.js';
@@ -50,6 +50,23 @@ export function hostvarsMap(inv: Inventory): Vars {
   );
 }
 
+/**
+ * The ports the host's roles declare (role.yaml `ports:`), for firewall templates. `sources` are
+ * the inventory addresses allowed to connect: every host for `cluster`, the group's hosts
+ * (children included) for a group, and an empty list for `world` (anyone).
+ */
+export function rolePorts(inv: Inventory, host: HostSpec): Vars[] {
+  const everyone = [...inv.hosts.values()].map((h) => h.address);
+  const out: Vars[] = [];
+  for (const r of host.roles) {
+    for (const p of inv.roles.get(r)?.ports ?? []) {
+      const sources = p.from === 'world' ? [] : p.from === 'cluster' ? everyone : [...allHostsOf(inv, p.from)].map((h) => inv.hosts.get(h)?.address ?? h);
+      out.push(nullProto([['role', r], ['port', p.port], ['proto', p.proto], ['from', p.from], ['description', p.description ?? ''], ['sources', [...new Set(sources)]]]));
+    }
+  }
+  return out;
+}
+
 export function hostScope(inv: Inventory, host: HostSpec, shared: { groups: Vars; hostvars: Vars }, facts: Facts | undefined): Vars {
   return nullProto([
     ...Object.entries(roleDefaults(inv, host)),
@@ -59,6 +76,7 @@ export function hostScope(inv: Inventory, host: HostSpec, shared: { groups: Vars
     ['group_names', host.groups],
     ['groups', shared.groups],
     ['hostvars', shared.hostvars],
+    ['role_ports', rolePorts(inv, host)],
     ['facts', facts ?? nullProto()],
   ]);
 }

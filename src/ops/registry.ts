@@ -4,6 +4,7 @@ import apt from './apt.js';
 import apt_key from './apt_key.js';
 import apt_repository from './apt_repository.js';
 import artifact from './artifact.js';
+import authorized_key from './authorized_key.js';
 import blockinfile from './blockinfile.js';
 import command from './command.js';
 import copy from './copy.js';
@@ -14,13 +15,14 @@ import group from './group.js';
 import lineinfile from './lineinfile.js';
 import service from './service.js';
 import shell from './shell.js';
+import sysctl from './sysctl.js';
 import systemd_timer from './systemd_timer.js';
 import systemd_unit from './systemd_unit.js';
 import template from './template.js';
 import user from './user.js';
 import wait_for from './wait_for.js';
 
-const ALL: OpModule[] = [apt, apt_key, apt_repository, artifact, blockinfile, command, copy, cron, file, get_url, group, lineinfile, service, shell, systemd_timer, systemd_unit, template, user, wait_for];
+const ALL: OpModule[] = [apt, apt_key, apt_repository, artifact, authorized_key, blockinfile, command, copy, cron, file, get_url, group, lineinfile, service, shell, systemd_timer, systemd_unit, template, user, wait_for];
 
 export type OpRegistry = ReadonlyMap<string, OpModule>;
 

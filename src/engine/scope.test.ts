@@ -1,0 +1,65 @@
+import { describe, it, expect } from 'vitest';
+import type { HostSpec, Inventory, PortSpec, RoleSpec } from '../model.js';
+import { hostScope, rolePorts } from './scope.js';
+
+const loc = { file: 'inventory.yaml', line: 1, col: 1 };
+
+function host(name: string, address: string, roles: string[]): HostSpec {
+  return { name, address, port: 22, user: 'root', become: false, ssh: { knownHosts: '/dev/null', connectTimeoutMs: 1000 }, groups: ['all'], roles, vars: {}, location: loc };
+}
+
+function role(name: string, ports: PortSpec[]): RoleSpec {
+  return { name, dir: `/roles/${name}`, description: name, depends: [], variables: {}, ports, tasks: [], handlers: [] };
+}
+
+function inventory(): Inventory {
+  const hosts = [host('front1', '10.0.0.11', ['common', 'haproxy']), host('web1', '10.0.0.21', ['common', 'nginx']), host('web2', '10.0.0.22', ['common', 'nginx']), host('db1', '10.0.0.31', ['common', 'mariadb'])];
+  const roles = [
+    role('common', [{ port: 22, proto: 'tcp', from: 'world', description: 'ssh' }]),
+    role('haproxy', [{ port: 80, proto: 'tcp', from: 'world' }]),
+    role('nginx', [{ port: 80, proto: 'tcp', from: 'cluster', description: 'http' }]),
+    role('mariadb', [{ port: 3306, proto: 'tcp', from: 'app' }]),
+  ];
+  return {
+    name: 'test',
+    dir: '/inv',
+    hosts: new Map(hosts.map((h) => [h.name, h])),
+    groups: new Map([
+      ['web', { name: 'web', hosts: ['web1', 'web2'], children: [], roles: [], vars: {}, location: loc }],
+      ['app', { name: 'app', hosts: ['front1'], children: ['web'], roles: [], vars: {}, location: loc }],
+    ]),
+    roles: new Map(roles.map((r) => [r.name, r])),
+    secretVars: new Set(),
+  };
+}
+
+const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
+
+describe('rolePorts', () => {
+  const inv = inventory();
+  const cases: [string, unknown][] = [
+    ['front1', [
+      { role: 'common', port: 22, proto: 'tcp', from: 'world', description: 'ssh', sources: [] },
+      { role: 'haproxy', port: 80, proto: 'tcp', from: 'world', description: '', sources: [] },
+    ]],
+    ['web1', [
+      { role: 'common', port: 22, proto: 'tcp', from: 'world', description: 'ssh', sources: [] },
+      { role: 'nginx', port: 80, proto: 'tcp', from: 'cluster', description: 'http', sources: ['10.0.0.11', '10.0.0.21', '10.0.0.22', '10.0.0.31'] },
+    ]],
+    // A group's sources include the hosts of its child groups.
+    ['db1', [
+      { role: 'common', port: 22, proto: 'tcp', from: 'world', description: 'ssh', sources: [] },
+      { role: 'mariadb', port: 3306, proto: 'tcp', from: 'app', description: '', sources: ['10.0.0.11', '10.0.0.21', '10.0.0.22'] },
+    ]],
+  ];
+  it.each(cases)('lists the ports of the roles of %s with their allowed sources', (name, expected) => {
+    expect(plain(rolePorts(inv, inv.hosts.get(name)!))).toEqual(expected);
+  });
+
+  it('is part of the host scope and has no prototype', () => {
+    const scope = hostScope(inv, inv.hosts.get('web2')!, { groups: {}, hostvars: {} }, undefined);
+    const ports = scope.role_ports as Record<string, unknown>[];
+    expect(ports.map((p) => p.port)).toEqual([22, 80]);
+    expect(Object.getPrototypeOf(ports[0])).toBeNull();
+  });
+});
