@@ -8,8 +8,10 @@ import type { Inventory, HostSpec } from '../model.js';
 import { OPS } from '../ops/registry.js';
 import { createRenderer } from '../template/index.js';
 import { projectRoot } from '../paths.js';
-import { SshConnection, type Target } from '../transport/ssh.js';
-import { KnownHosts } from '../transport/known-hosts.js';
+import type { SshConnection } from '../transport/ssh.js';
+import type { KnownHosts } from '../transport/known-hosts.js';
+import { openHost } from './connect.js';
+import { pool } from './pool.js';
 import { ConnectError, UserError, WphaError } from '../errors.js';
 import { EventBus, emptyRecap, type Listener, type Recap } from './events.js';
 import { convergeHost, type HostPlay, type PlayTask } from './converge.js';
@@ -77,16 +79,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
     let conn: SshConnection | undefined;
     let remote: Remote | undefined;
     try {
-      const kh = knownHostsByFile.get(host.ssh.knownHosts) ?? new KnownHosts(host.ssh.knownHosts);
-      knownHostsByFile.set(host.ssh.knownHosts, kh);
-      conn = await SshConnection.open(target(host), {
-        knownHosts: kh,
-        acceptNewHostKeys: opts.acceptNewHostKeys,
-        ...(host.ssh.keyFile ? { keyFile: host.ssh.keyFile } : {}),
-        ...(process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
-        connectTimeoutMs: host.ssh.connectTimeoutMs,
-        ...(host.ssh.proxyJump ? { proxyJump: parseJump(host.ssh.proxyJump, host) } : {}),
-      });
+      conn = await openHost(host, { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: knownHostsByFile });
       const becomePassword = typeof host.vars.become_password === 'string' ? host.vars.become_password : opts.becomePassword;
       remote = new Remote(conn, name, host.user, host.become, becomePassword);
       const play = hostPlay(inv, host, shared, runOnceOwner, opts);
@@ -130,17 +123,6 @@ function partialDirs(inv: Inventory): string[] {
   return dirs;
 }
 
-function target(h: HostSpec): Target {
-  return { name: h.name, address: h.address, port: h.port, user: h.user };
-}
-
-function parseJump(spec: string, h: HostSpec): Target {
-  const m = spec.match(/^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/);
-  if (!m) throw new UserError(`Invalid proxy_jump "${spec}" for host "${h.name}": use user@host[:port]`);
-  const address = m[2]!.replace(/^\[|\]$/g, '');
-  return { name: `${address} (bastion of ${h.name})`, address, port: m[3] ? Number(m[3]) : 22, user: m[1] ?? h.user };
-}
-
 function hostPlay(inv: Inventory, host: HostSpec, shared: { groups: Record<string, unknown>; hostvars: Record<string, unknown> }, owners: Map<string, string>, opts: RunOptions): HostPlay {
   const tasks: PlayTask[] = [];
   const handlers: HostPlay['handlers'] = [];
@@ -166,14 +148,6 @@ function runOnceOwners(inv: Inventory, hosts: string[], opts: RunOptions): Map<s
     }
   }
   return owners;
-}
-
-async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }
 
 export type { Redactor };

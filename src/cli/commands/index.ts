@@ -9,6 +9,7 @@ type Register = (program: Command) => void;
 export const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./lab.js'),
   () => import('./apply.js'),
+  () => import('./adhoc.js'),
   () => import('./inventory.js'),
   () => import('./schema.js'),
 ];
