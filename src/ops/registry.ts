@@ -22,7 +22,7 @@ import template from './template.js';
 import user from './user.js';
 import wait_for from './wait_for.js';
 
-const ALL: OpModule[] = [apt, apt_key, apt_repository, artifact, authorized_key, blockinfile, command, copy, cron, file, get_url, group, lineinfile, service, shell, systemd_timer, systemd_unit, template, user, wait_for];
+const ALL: OpModule[] = [apt, apt_key, apt_repository, artifact, authorized_key, blockinfile, command, copy, cron, file, get_url, group, lineinfile, service, shell, sysctl, systemd_timer, systemd_unit, template, user, wait_for];
 
 export type OpRegistry = ReadonlyMap<string, OpModule>;
 
