@@ -7,15 +7,21 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScript, parseRoundTrip, type ParsedRoundTrip } from '../engine/script.js';
+import apt from './apt.js';
+import authorizedKey from './authorized_key.js';
 import command from './command.js';
 import { makeCronOp } from './cron.js';
+import group from './group.js';
+import service from './service.js';
 import shell from './shell.js';
 import { makeSysctlOp } from './sysctl.js';
 import { planContext, removeTempDir, runScript, tempDir } from './testing/run-local.js';
 import type { OpModule, OpPlan } from './types.js';
+import user from './user.js';
 import waitFor from './wait_for.js';
 
 const NONCE = 'b2test';
+const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILsNQP8ZYtbLFzJtNMwgxvf7KzqcsldoA2myn/VAGI15 deploy1@ci';
 
 function roundTrip(op: OpModule, parts: { plan?: OpPlan; probe?: string }): ParsedRoundTrip {
   const script = buildScript({
@@ -95,6 +101,23 @@ describe('B2 ops inside the engine script', () => {
     expect(r.applied).toMatchObject({ rc: 0, changed: true });
     expect(readFileSync(join(dir, 'engine-job'), 'utf8')).toContain('@daily root date +\\%F\n');
     expect(r.replan.changed).toBe(false);
+  });
+
+  it('read-only probes of apt, user, group, service and authorized_key run and parse under set -u', () => {
+    const probeOf = <A, S>(op: OpModule<A, A, S>, raw: unknown): S => {
+      const args = op.args.parse(raw);
+      const out = roundTrip(op as OpModule, { probe: op.probe(args, { diff: false }) }).probes.get('p')!;
+      return op.parse(out, args);
+    };
+    const pkgs = probeOf(apt, { name: ['dash', 'no-such-package-wpha'] });
+    expect(pkgs.entries.find((e) => e.name === 'dash')?.status).toBe('ii');
+    expect(pkgs.now).toBeGreaterThan(1_600_000_000);
+    expect(probeOf(user, { name: 'root', password_lock: true })).toMatchObject({ exists: true, uid: 0, home: '/root', passwordStatus: expect.any(String) });
+    expect(probeOf(user, { name: 'no-such-user-wpha' })).toEqual({ exists: false });
+    expect(probeOf(group, { name: 'root' })).toMatchObject({ exists: true, gid: 0 });
+    const unit = probeOf(service, { name: 'wpha-no-such-unit', state: 'stopped' });
+    expect(Object.keys(unit.props).length + unit.messages.length).toBeGreaterThan(0);
+    expect(probeOf(authorizedKey, { user: 'root', key: ED25519, path: join(dir, 'none', 'authorized_keys') })).toMatchObject({ userExists: true, home: '/root', gid: 0 });
   });
 
   it('sysctl: a read-only setting comes back as a warning of the result', () => {
