@@ -67,7 +67,7 @@ const planCases: PlanCase[] = [
     fixture: 'stopped-disabled',
     changed: true,
     summary: ['enable nginx.service at boot (now disabled)', 'start nginx.service (now inactive)'],
-    apply: ['systemctl enable --now -- nginx.service', 'wpha_unit_verify nginx.service start'],
+    apply: ['wpha_unit_run nginx.service enable --now -- nginx.service', 'wpha_unit_verify nginx.service start'],
   },
   {
     title: 'started only',
@@ -75,7 +75,7 @@ const planCases: PlanCase[] = [
     fixture: 'stopped-disabled',
     changed: true,
     summary: ['start nginx.service (now inactive)'],
-    apply: ['systemctl start -- nginx.service', 'wpha_unit_verify nginx.service start'],
+    apply: ['wpha_unit_run nginx.service start -- nginx.service', 'wpha_unit_verify nginx.service start'],
   },
   {
     title: 'failed unit with changed unit file: daemon-reload, then start',
@@ -83,7 +83,7 @@ const planCases: PlanCase[] = [
     fixture: 'failed-needs-reload',
     changed: true,
     summary: ['reload systemd units first (nginx.service changed on disk)', 'start nginx.service (now failed)'],
-    apply: ['systemctl daemon-reload', 'systemctl start -- nginx.service'],
+    apply: ['systemctl daemon-reload', 'wpha_unit_run nginx.service start -- nginx.service'],
   },
   { title: 'needs daemon-reload but otherwise converged: nothing', args: { name: 'nginx', enabled: true }, fixture: 'failed-needs-reload', changed: false },
   {
@@ -91,7 +91,7 @@ const planCases: PlanCase[] = [
     args: { name: 'nginx', state: 'started' },
     fixture: 'activating-auto-restart',
     changed: true,
-    apply: ['systemctl start -- nginx.service'],
+    apply: ['wpha_unit_run nginx.service start -- nginx.service'],
   },
   {
     title: 'stopped+disabled from running/enabled: disable --now',
@@ -99,7 +99,7 @@ const planCases: PlanCase[] = [
     fixture: 'running-enabled',
     changed: true,
     summary: ['disable nginx.service at boot (now enabled)', 'stop nginx.service (now active)'],
-    apply: ['systemctl disable --now -- nginx.service'],
+    apply: ['wpha_unit_run nginx.service disable --now -- nginx.service'],
   },
   { title: 'stopped, already stopped', args: { name: 'nginx', state: 'stopped' }, fixture: 'stopped-disabled', changed: false },
   { title: 'stopped, failed counts as stopped', args: { name: 'nginx', state: 'stopped' }, fixture: 'failed-needs-reload', changed: false },
@@ -109,7 +109,7 @@ const planCases: PlanCase[] = [
     fixture: 'running-enabled',
     changed: true,
     summary: ['restart nginx.service'],
-    apply: ['systemctl restart -- nginx.service', 'wpha_unit_verify nginx.service restart'],
+    apply: ['wpha_unit_run nginx.service restart -- nginx.service', 'wpha_unit_verify nginx.service restart'],
   },
   {
     title: 'reloaded always changes and starts a stopped unit',
@@ -117,7 +117,7 @@ const planCases: PlanCase[] = [
     fixture: 'stopped-disabled',
     changed: true,
     summary: ['start nginx.service (not running, so not reloaded)'],
-    apply: ['then systemctl reload -- nginx.service; else systemctl start -- nginx.service; fi', 'wpha_unit_verify nginx.service reload'],
+    apply: ['then wpha_unit_run nginx.service reload -- nginx.service; else wpha_unit_run nginx.service start -- nginx.service; fi', 'wpha_unit_verify nginx.service reload'],
   },
   { title: 'static unit: enabled true is satisfied', args: { name: 'foo', enabled: true }, fixture: 'static-active', changed: false },
   { title: 'static unit: enabled false is satisfied', args: { name: 'foo', enabled: false }, fixture: 'static-active', changed: false },
@@ -159,7 +159,7 @@ describe('service plan', () => {
 
   it('quotes unit names with a backslash escape', () => {
     const plan = service.plan(args({ name: 'mnt-a\\x2db.mount', state: 'started' }), load('stopped-disabled'), ctx);
-    expect(plan.apply).toContain("systemctl start -- 'mnt-a\\x2db.mount'");
+    expect(plan.apply).toContain("wpha_unit_run 'mnt-a\\x2db.mount' start -- 'mnt-a\\x2db.mount'");
   });
 
   it('probe is one systemctl show call; resources name the unit', () => {
@@ -171,18 +171,21 @@ describe('service plan', () => {
   });
 });
 
-describe('wpha_unit_verify (run with a fake systemctl)', () => {
-  // A stand-in systemctl/journalctl on PATH lets the prelude's real control flow run here.
-  const run = (activeStates: string[]) => {
+describe('service prelude (run with a fake systemctl/journalctl on PATH)', () => {
+  // Stand-ins let the prelude's real control flow run here: the fake systemctl answers
+  // `is-active` from a list of states and fails every other call when told to.
+  const run = (activeStates: string[], call: string, otherCallsFail = false) => {
     const script = [
       'set -eu',
       'd=$(mktemp -d); trap \'rm -rf "$d"\' EXIT',
       `printf '%s\\n' ${activeStates.map((s) => `'${s}'`).join(' ')} > "$d/states"`,
-      'cat > "$d/systemctl" <<\'EOF\'\n#!/bin/sh\nhead -n1 "$(dirname "$0")/states"; sed -i 1d "$(dirname "$0")/states"\nEOF',
+      'cat > "$d/systemctl" <<\'EOF\'\n#!/bin/sh\nif [ "$1" = is-active ]; then head -n1 "$(dirname "$0")/states"; sed -i 1d "$(dirname "$0")/states"; exit 0; fi\n' +
+        (otherCallsFail ? 'echo "Job for $3 failed because the control process exited with error code." >&2; exit 1\n' : 'exit 0\n') +
+        'EOF',
       'printf \'#!/bin/sh\\necho "journal of $2"\\n\' > "$d/journalctl"',
       'chmod +x "$d/systemctl" "$d/journalctl"; PATH="$d:$PATH"',
       service.prelude!,
-      'wpha_unit_verify nginx.service start',
+      call,
     ].join('\n');
     try {
       execFileSync('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -191,11 +194,19 @@ describe('wpha_unit_verify (run with a fake systemctl)', () => {
       return { ok: false, stderr: String((e as { stderr: Buffer }).stderr) };
     }
   };
-  it('passes once the unit is active', () => expect(run(['activating', 'active']).ok).toBe(true));
-  it('fails with the journal when the unit failed', () => {
-    const r = run(['failed']);
+  it('verify passes once the unit is active', () => expect(run(['activating', 'active'], 'wpha_unit_verify nginx.service start').ok).toBe(true));
+  it('verify fails with the journal when the unit failed', () => {
+    const r = run(['failed'], 'wpha_unit_verify nginx.service start');
     expect(r.ok).toBe(false);
     expect(r.stderr).toContain('unit "nginx.service" is not active after start (state: failed)');
     expect(r.stderr).toContain('journal of nginx.service');
   });
+  it('a failing systemctl call shows its message and the journal, and keeps its status', () => {
+    const r = run([], 'wpha_unit_run nginx.service start -- nginx.service', true);
+    expect(r.ok).toBe(false);
+    expect(r.stderr).toContain('Job for nginx.service failed');
+    expect(r.stderr).toContain('systemctl start -- nginx.service failed; last journal lines of nginx.service:');
+    expect(r.stderr).toContain('journal of nginx.service');
+  });
+  it('a successful systemctl call is silent', () => expect(run([], 'wpha_unit_run nginx.service start -- nginx.service')).toEqual({ ok: true, stderr: '' }));
 });

@@ -4,7 +4,7 @@
  * The probe is ONE `systemctl show` call. `restarted` and `reloaded` always change (they are
  * what handlers use); `reloaded` starts the unit when it is not running. After a start or restart
  * the apply checks that the unit is active (waiting up to 10 s while it is still activating) and
- * otherwise fails with the unit's last journal lines.
+ * otherwise fails with the unit's last journal lines; a failing systemctl call shows them too.
  *
  * A unit that does not exist is an error, except when it only has to be stopped or disabled
  * (then there is nothing to do; a warning says so). Static, generated and transient units cannot
@@ -63,8 +63,21 @@ const ENABLED_OK = new Set(['enabled', 'alias', 'static', 'indirect', 'generated
 const DISABLED_OK = new Set(['disabled', 'static', 'indirect', 'generated', 'transient', 'masked', 'masked-runtime', 'linked', 'linked-runtime', 'bad', '']);
 const RUNNING = new Set(['active', 'reloading']);
 
-/** Waits while the unit is activating (max 10 s); fails with its journal when it is not active. */
-const SERVICE_PRELUDE = `wpha_unit_verify() {
+/**
+ * wpha_unit_run UNIT ARGS...: `systemctl ARGS...`; when it fails, the unit's last journal lines
+ * follow systemctl's own message ("Job for X failed...") on stderr.
+ * wpha_unit_verify UNIT WHAT: waits while the unit is activating (max 10 s); fails with its
+ * journal when it is not active.
+ */
+const SERVICE_PRELUDE = `wpha_unit_run() {
+  _wpuu=$1; shift
+  systemctl "$@" && return 0
+  _wpurc=$?
+  echo "systemctl $* failed; last journal lines of $_wpuu:" >&2
+  journalctl -u "$_wpuu" -n 20 --no-pager >&2 || :
+  return "$_wpurc"
+}
+wpha_unit_verify() {
   _wpun=0
   while :; do
     _wpus=$(systemctl is-active -- "$1" 2>/dev/null) || :
@@ -118,7 +131,7 @@ function planService(args: ServiceArgs, state: ServiceState, ctx: PlanContext): 
       if (!running) {
         summary.push(`start ${unit} (now ${active})`);
         if (enable === 'enable') now = true;
-        else steps.push(sh`systemctl start -- ${unit}`);
+        else steps.push(sh`wpha_unit_run ${unit} start -- ${unit}`);
         verify = 'start';
       }
       break;
@@ -126,17 +139,17 @@ function planService(args: ServiceArgs, state: ServiceState, ctx: PlanContext): 
       if (!RUNNING.has(active) && active !== 'activating' && active !== 'deactivating') break;
       summary.push(`stop ${unit} (now ${active})`);
       if (enable === 'disable') now = true;
-      else steps.push(sh`systemctl stop -- ${unit}`);
+      else steps.push(sh`wpha_unit_run ${unit} stop -- ${unit}`);
       break;
     case 'restarted':
       summary.push(running ? `restart ${unit}` : `start ${unit} (now ${active})`);
-      steps.push(sh`systemctl restart -- ${unit}`);
+      steps.push(sh`wpha_unit_run ${unit} restart -- ${unit}`);
       verify = 'restart';
       break;
     case 'reloaded':
       summary.push(running ? `reload ${unit}` : `start ${unit} (not running, so not reloaded)`);
       // Decided on the host: an earlier task may have started or stopped it meanwhile.
-      steps.push(sh`if systemctl is-active --quiet -- ${unit}; then systemctl reload -- ${unit}; else systemctl start -- ${unit}; fi`);
+      steps.push(sh`if systemctl is-active --quiet -- ${unit}; then wpha_unit_run ${unit} reload -- ${unit}; else wpha_unit_run ${unit} start -- ${unit}; fi`);
       verify = 'reload';
       break;
     default:
@@ -148,7 +161,7 @@ function planService(args: ServiceArgs, state: ServiceState, ctx: PlanContext): 
     summary.unshift(`reload systemd units first (${unit} changed on disk)`);
     lines.push('systemctl daemon-reload');
   }
-  if (enable) lines.push(now ? sh`systemctl ${enable} --now -- ${unit}` : sh`systemctl ${enable} -- ${unit}`);
+  if (enable) lines.push(now ? sh`wpha_unit_run ${unit} ${enable} --now -- ${unit}` : sh`wpha_unit_run ${unit} ${enable} -- ${unit}`);
   lines.push(...steps);
   if (verify) lines.push(sh`wpha_unit_verify ${unit} ${verify}`);
   return { changed: true, summary, apply: joinSteps(...lines) };
