@@ -78,13 +78,13 @@ interface PlanCase {
 const planCases: PlanCase[] = [
   { title: 'present, all installed: nothing, no refresh', args: { name: ['bash', 'coreutils'] }, fixture: 'present-installed', changed: false },
   {
-    title: 'present, one missing: install with candidate version, lists fresh',
+    title: 'present, one missing: install with candidate version, lists fresh, no downgrades',
     args: { name: ['bash', 'nginx'] },
     fixture: 'present-missing',
     changed: true,
     summary: [/^install nginx \(1\.22\.1-9\+deb12u11\)$/],
     apply: [/--no-install-recommends install -- nginx$/m, /wpha_apt_refresh 3600/, /DPkg::Lock::Timeout=120/, /--force-confold/],
-    notApply: [/install -- bash/],
+    notApply: [/install -- bash/, /--allow-downgrades/],
   },
   {
     title: 'present, lists older than cache_valid_time: summary says refresh',
@@ -124,12 +124,12 @@ const planCases: PlanCase[] = [
     apply: [/dpkg --configure -a/, /install -- nginx php8\.2-fpm$/m],
   },
   {
-    title: 'pinned version differing from installed: upgrade to the pin',
-    args: { name: 'bash=5.2.15-2+b13' },
+    title: 'pinned version differing from installed: install the pin (downgrades allowed)',
+    args: { name: 'bash=5.2.15-2+b1' },
     fixture: 'present-installed',
     changed: true,
-    summary: [/^upgrade bash 5\.2\.15-2\+b8 -> 5\.2\.15-2\+b13$/],
-    apply: [/install -- bash=5\.2\.15-2\+b13$/m],
+    summary: [/^install pinned version bash 5\.2\.15-2\+b8 -> 5\.2\.15-2\+b1$/],
+    apply: [/--no-install-recommends --allow-downgrades install -- bash=5\.2\.15-2\+b1$/m],
   },
   { title: 'pinned version equal to installed: nothing', args: { name: 'bash=5.2.15-2+b8' }, fixture: 'present-installed', changed: false },
   {

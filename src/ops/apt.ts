@@ -141,6 +141,7 @@ function measured(names: string[], body: string[]): string {
 function planInstall(args: AptArgs, state: AptState, pkgs: PackageSpec[]): OpPlan {
   const install: string[] = [];
   const upgrade: string[] = [];
+  const pinned: string[] = [];
   const targets: PackageSpec[] = [];
   let broken = false;
   for (const p of pkgs) {
@@ -153,8 +154,9 @@ function planInstall(args: AptArgs, state: AptState, pkgs: PackageSpec[]): OpPla
       const what = p.version ?? cand;
       install.push(what ? `${p.name}${p.arch ? `:${p.arch}` : ''} (${what})` : p.raw);
     } else if (p.version && !ok.some((e) => e.version === p.version)) {
+      // A pin may be older than what is installed: apt-get then needs --allow-downgrades.
       targets.push(p);
-      upgrade.push(`${queryName(p)} ${ok[0]!.version} -> ${p.version}`);
+      pinned.push(`${queryName(p)} ${ok[0]!.version} -> ${p.version}`);
     } else if (args.state === 'latest' && cand && !ok.some((e) => e.version === cand)) {
       targets.push(p);
       upgrade.push(`${queryName(p)} ${ok[0]!.version} -> ${cand}`);
@@ -169,9 +171,10 @@ function planInstall(args: AptArgs, state: AptState, pkgs: PackageSpec[]): OpPla
   if (stale) summary.push(refreshNote(state));
   if (install.length) summary.push(`install ${install.join(', ')}`);
   if (upgrade.length) summary.push(`upgrade ${upgrade.join(', ')}`);
+  if (pinned.length) summary.push(`install pinned version${pinned.length > 1 ? 's' : ''} ${pinned.join(', ')}`);
   if (probeLatest) summary.push(`upgrade ${pkgs.filter((p) => !targets.includes(p)).map(queryName).join(', ')} if the refreshed lists have newer versions`);
   const names = (args.state === 'latest' ? pkgs : targets).map((p) => p.raw);
-  const recommends = args.install_recommends ? '' : ' --no-install-recommends';
+  const recommends = (args.install_recommends ? '' : ' --no-install-recommends') + (pinned.length ? ' --allow-downgrades' : '');
   const body = [
     ...(mayRefresh ? [`wpha_apt_refresh ${args.cache_valid_time}`] : []),
     ...(broken ? ['dpkg --configure -a'] : []),
