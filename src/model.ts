@@ -120,4 +120,6 @@ export interface Inventory {
   roles: Map<string, RoleSpec>;
   /** Var names whose values are secret (from role schemas and vault-tagged values). */
   secretVars: Set<string>;
+  /** Plaintexts the vault decrypted while loading (masked in all output even where no secret var holds them). */
+  secretValues?: string[];
 }

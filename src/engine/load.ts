@@ -6,6 +6,8 @@ import type { InputIssue } from '../errors.js';
 import type { Inventory, TaskSpec } from '../model.js';
 import { Redactor } from '../secrets/redactor.js';
 import { roleDefaults } from './scope.js';
+import { loadWithVault } from '../vault/load.js';
+import { Passphrases } from '../vault/passphrase.js';
 
 export function validateTaskExpressions(task: TaskSpec): InputIssue[] {
   const issues: InputIssue[] = [];
@@ -20,8 +22,14 @@ export function validateTaskExpressions(task: TaskSpec): InputIssue[] {
   return issues;
 }
 
-export async function loadForRun(opts: { inventory: string; extraVars?: string[]; cwd?: string }): Promise<Inventory> {
-  return loadInventory({ name: opts.inventory, extraVars: opts.extraVars ?? [], cwd: opts.cwd, knownOps: OPS, validateExpressions: validateTaskExpressions });
+export async function loadForRun(opts: { inventory: string; extraVars?: string[]; cwd?: string; passphrases?: Passphrases }): Promise<Inventory> {
+  // `!vault` values and vault files are decrypted while loading; their plaintexts become secrets of the run.
+  const { value: inv, secrets } = await loadWithVault(
+    (decryptTag) => loadInventory({ name: opts.inventory, extraVars: opts.extraVars ?? [], cwd: opts.cwd, knownOps: OPS, validateExpressions: validateTaskExpressions, decryptTag }),
+    opts.passphrases ?? new Passphrases({ cwd: opts.cwd }),
+  );
+  inv.secretValues = secrets;
+  return inv;
 }
 
 /** Every value of a secret var (as set anywhere for any host) is masked in all output. */
@@ -34,12 +42,14 @@ export function secretsRedactor(inv: Inventory, extra: (string | undefined)[] = 
     else if (v && typeof v === 'object') Object.values(v).forEach(addDeep);
   };
   for (const h of inv.hosts.values()) {
+    addDeep(h.vars.become_password); // always secret, whatever the roles declare
     const defaults = roleDefaults(inv, h);
     for (const name of inv.secretVars) {
       addDeep(h.vars[name]);
       addDeep(defaults[name]);
     }
   }
+  for (const s of inv.secretValues ?? []) r.add(s);
   for (const s of extra) r.add(s);
   return r;
 }

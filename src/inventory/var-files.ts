@@ -10,9 +10,10 @@ import { didYouMean } from '../yaml/suggest.js';
 import type { DecryptTag } from '../yaml/walk.js';
 import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
 import { VarsFileSchema } from './schema.js';
-import { layerFromDoc, type VarLayer, type VarScope } from './var-layers.js';
+import { joinSameLevel, layerFromDoc, type VarLayer, type VarScope } from './var-layers.js';
 
 const EXTENSIONS = ['.yaml', '.yml'];
+const VAULT_SUFFIX = '.vault';
 
 export interface VarFilesOptions {
   cwd: string;
@@ -37,6 +38,7 @@ export async function readVarFiles(
   const scope: VarScope = folder === 'host_vars' ? 'host' : 'group';
   const what = folder === 'host_vars' ? 'host' : 'group';
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  const seen = new Set<string>();
 
   for (const entry of entries) {
     const file = path.join(dir, entry.name);
@@ -47,15 +49,19 @@ export async function readVarFiles(
     }
     const ext = EXTENSIONS.find((e) => entry.name.endsWith(e));
     if (!ext) continue; // READMEs and editor backups are not vars files
-    const name = entry.name.slice(0, -ext.length);
+    // `<name>.vault.yaml` is the vault-encrypted companion of `<name>.yaml` (`wpha vault encrypt`).
+    const stem = entry.name.slice(0, -ext.length);
+    const vault = stem.endsWith(VAULT_SUFFIX);
+    const name = vault ? stem.slice(0, -VAULT_SUFFIX.length) : stem;
     if (known && !known.includes(name)) {
       issues.push({ location: at, path: [], message: `No ${what} "${name}" in this inventory${didYouMean(name, known)}` });
       continue;
     }
-    if (layers.has(name)) {
-      issues.push({ location: at, path: [], message: `Both ${name}.yaml and ${name}.yml exist in ${folder}/; keep one` });
+    if (seen.has(stem)) {
+      issues.push({ location: at, path: [], message: `Both ${stem}.yaml and ${stem}.yml exist in ${folder}/; keep one` });
       continue;
     }
+    seen.add(stem);
     const doc = await readYamlFile(file, opts);
     issues.push(...doc.issues);
     if (!doc.ok) continue;
@@ -64,7 +70,10 @@ export async function readVarFiles(
       issues.push(...zodIssuesToInputIssues(parsed.error.issues, { doc, schema: VarsFileSchema }));
       continue;
     }
-    layers.set(name, layerFromDoc(doc, [], scope));
+    const layer = layerFromDoc(doc, [], scope);
+    const other = layers.get(name);
+    // A var in both the plain and the vault file is an error naming both places.
+    layers.set(name, other ? joinSameLevel([other, layer], issues) : layer);
   }
   return { layers, issues };
 }

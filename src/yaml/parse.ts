@@ -6,7 +6,8 @@
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { InputIssue, SourceLocation } from '../errors.js';
 import { LocationIndex, type KeyPath } from './locations.js';
-import { DEFAULT_LIMITS, SECRET_TAG, VAULT_TAG, walkDocument, type DecryptTag, type YamlLimits } from './walk.js';
+import { looksLikeEnvelope } from '../vault/envelope.js';
+import { DEFAULT_LIMITS, SECRET_TAG, VAULT_FILE_TAG, VAULT_TAG, walkDocument, type DecryptTag, type YamlLimits } from './walk.js';
 
 export interface YamlDoc {
   /** The file as shown in messages (relative to the working directory when inside it). */
@@ -46,6 +47,20 @@ export function parseYaml(text: string, opts: ParseYamlOptions): YamlDoc {
     return { ...base, value: undefined, ok: false };
   }
 
+  // A whole vault file (`wpha vault encrypt`): decrypted here; every top-level value is secret.
+  // Locations then refer to the decrypted text, as `wpha vault view` shows it.
+  const wholeVault = looksLikeEnvelope(text);
+  if (wholeVault) {
+    const why = !opts.decryptTag ? 'no vault key was given' : undefined;
+    try {
+      if (why) throw new Error(why);
+      text = opts.decryptTag!(VAULT_FILE_TAG, text);
+    } catch (err) {
+      issues.push({ location: { file: opts.file, line: 1, col: 1 }, path: [], message: `Cannot decrypt this vault file: ${(err as Error).message}` });
+      return { ...base, value: undefined, ok: false };
+    }
+  }
+
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
@@ -68,6 +83,7 @@ export function parseYaml(text: string, opts: ParseYamlOptions): YamlDoc {
   if (issues.length > 0) return { ...base, value: undefined, ok: false };
 
   const walked = walkDocument({ doc, lineCounter, index, limits, decryptTag: opts.decryptTag, issues, secretPaths });
+  if (wholeVault && walked.value !== null && typeof walked.value === 'object') for (const key of Object.keys(walked.value)) secretPaths.push([key]);
   // Skipped keys, unknown tags and failed decryption are reported but leave the rest usable, so
   // the loaders go on and report everything else too. Only a hit limit makes the value unusable.
   return { ...base, value: walked.aborted ? undefined : walked.value, ok: !walked.aborted };

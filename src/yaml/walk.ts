@@ -32,6 +32,8 @@ export type DecryptTag = (tag: string, text: string) => string;
 /** Tags wpha understands on scalar values. Their values are secret. */
 export const SECRET_TAG = '!secret';
 export const VAULT_TAG = '!vault';
+/** Passed to `DecryptTag` for a whole vault file (every value in it is secret). */
+export const VAULT_FILE_TAG = '!vault-file';
 
 export interface WalkContext {
   doc: Document.Parsed;
