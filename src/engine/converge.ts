@@ -111,7 +111,7 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     for (const a of body.applies) for (const f of a.plan.files ?? []) staged.set(f.sha256, f);
     const applies: ApplyItem[] = body.applies.map((a) => ({ id: a.step.key, fragment: a.plan.apply ?? ':', notifyFlags: body.notify?.(a) ?? [], ...(body.onlyIf ? { onlyIfFlags: body.onlyIf(a) } : {}) }));
     const probes: ProbeItem[] = body.probeSteps.map((s) => ({ id: s.key, fragment: s.op.probe(s.args, { diff: opts.diff }) }));
-    const r = await remote.run({ preludes: preludesOf([...body.applies.map((a) => a.step), ...body.probeSteps]), staged: [...staged.values()], applies, facts: body.facts ?? false, probes }, opts.signal);
+    const r = await remote.run({ preludes: preludesOf([...body.applies.map((a) => a.step), ...body.probeSteps]), staged: [...staged.values()], applies, facts: body.facts ?? false, probes });
     if (!r.done && body.applies.length === 0) {
       throw new Error(`The probe script did not complete on host "${play.host}" (exit ${r.exitCode}${r.truncated ? ', output over the capture limit' : ''}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
     }

@@ -15,7 +15,7 @@ export interface Recap {
 }
 
 export type RunEvent =
-  | { type: 'run-start'; inventory: string; hosts: string[]; check: boolean; at: string }
+  | { type: 'run-start'; inventory: string; hosts: string[]; /** Selected hosts that get no role (not contacted). */ withoutRoles: string[]; check: boolean; at: string }
   | { type: 'host-phase'; host: string; phase: 'connecting' | 'probing' | 'applying' | 'handlers' }
   | {
       type: 'task';

@@ -19,6 +19,17 @@ export interface RoundTripResult extends ParsedRoundTrip {
 
 type BecomeMode = 'none' | 'sudo-nopass' | 'sudo-pass';
 
+// Both sudo calls are children of the same shell, so the ticket `sudo -v` records (keyed by the
+// parent process when there is no terminal) is the one `sudo -n` finds. The password reaches
+// sudo through a here-document (a pipe in dash), never through an argument.
+const SUDO_WITH_PASSWORD = [
+  "sh -c 'IFS= read -r wpha_pw || exit 98",
+  'sudo -S -v -p "" 2>/dev/null <<WPHA_PW_EOF || exit 98',
+  '$wpha_pw',
+  'WPHA_PW_EOF',
+  "unset wpha_pw; sudo -n -- sh -s'",
+].join('\n');
+
 export class Remote {
   roundTrips = 0;
   private mode: BecomeMode;
@@ -59,7 +70,7 @@ export class Remote {
         this.mode = 'sudo-pass';
         continue;
       }
-      if (this.mode === 'sudo-pass' && /incorrect password|Sorry, try again/.test(stderr)) {
+      if (this.mode === 'sudo-pass' && r.code === 98) {
         throw new OperationError(this.hostName, 'become', `sudo on host "${this.hostName}" refused the become password for user "${this.user}"`);
       }
       const stdout = new TextDecoder('utf-8', { fatal: false }).decode(r.stdout);
@@ -76,8 +87,11 @@ export class Remote {
       case 'sudo-nopass':
         return { command: 'sudo -n -- sh -s', input: script };
       case 'sudo-pass':
-        // -k: always ask, so sudo reads exactly the password line before sh reads the script.
-        return { command: "sudo -k -S -p '' -- sh -s", input: `${this.sudoPassword}\n${script}` };
+        // The login shell reads exactly the first line (the password; `read` never consumes past
+        // the newline on a pipe) and hands only that line to `sudo -v`, so a wrong password can
+        // never make sudo read the script as further attempts. `sudo -n` then uses the fresh
+        // ticket and `sh -s` reads the rest of stdin: the script.
+        return { command: SUDO_WITH_PASSWORD, input: `${this.sudoPassword}\n${script}` };
     }
   }
 }

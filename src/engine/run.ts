@@ -52,8 +52,11 @@ export interface RunSummary {
 
 export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSummary> {
   const t0 = Date.now();
-  const hosts = selectHosts(inv, opts.limit);
-  if (hosts.length === 0) throw new UserError(`No host of inventory "${inv.name}" matches --limit "${opts.limit}"`);
+  const selected = selectHosts(inv, opts.limit);
+  if (selected.length === 0) throw new UserError(`No host of inventory "${inv.name}" matches --limit "${opts.limit}"`);
+  // A host whose groups give it no role has nothing to converge: it is not contacted.
+  const hosts = selected.filter((h) => inv.hosts.get(h)!.roles.length > 0);
+  const withoutRoles = selected.filter((h) => !hosts.includes(h));
   const redactor = secretsRedactor(inv, [opts.becomePassword]);
   const bus = new EventBus(redactor);
   for (const l of opts.listeners) bus.on(l);
@@ -67,7 +70,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   let anyFailed = false;
   let interrupted = false;
 
-  bus.emit({ type: 'run-start', inventory: inv.name, hosts, check: opts.check, at: new Date().toISOString() });
+  bus.emit({ type: 'run-start', inventory: inv.name, hosts, withoutRoles, check: opts.check, at: new Date().toISOString() });
   await pool(hosts, Math.max(1, opts.forks), async (name) => {
     const host = inv.hosts.get(name)!;
     const th = Date.now();

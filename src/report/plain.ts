@@ -8,6 +8,7 @@ export function plainReporter(write: (s: string) => void, opts: { diff: boolean;
     switch (e.type) {
       case 'run-start':
         write(`${e.check ? 'Planning' : 'Applying'} inventory "${e.inventory}" on ${e.hosts.length} host(s): ${e.hosts.join(', ')}\n`);
+        if (e.withoutRoles.length) write(`No role for ${e.withoutRoles.join(', ')}: not contacted\n`);
         break;
       case 'task':
         if (e.status === 'ok' && !opts.verbose) break;
