@@ -1,0 +1,76 @@
+/**
+ * Runs each tool once as a child process, the way an operator would, and times it from spawn to
+ * exit (wall clock: interpreter start-up is part of what a user waits for).
+ *  - wpha: `node --import rss-preload.js bin/wpha apply -i DIR --json`, its facts cache in the
+ *    bench's own folder (XDG_CACHE_HOME), so the user's cache is neither used nor touched.
+ *  - Ansible: `ansible-playbook -i INI playbook.yml` with ANSIBLE_CONFIG set to the bench's copy.
+ */
+import path from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { projectRoot } from '../paths.js';
+import { parseAnsibleOutput, parseWphaJson, type RunOutcome } from './parse-runs.js';
+import { MAX_RSS_MARKER } from './rss-preload.js';
+import type { BenchInventories } from './web-tier-files.js';
+
+export interface TimedRun {
+  ms: number;
+  exitCode: number;
+  outcome: RunOutcome;
+  /** wpha only: the controller's peak RSS in kB. */
+  maxRssKb?: number;
+  /** Last lines of stderr, for the report when a run fails. */
+  stderrTail: string;
+}
+
+/** Long enough for a first apply on 50 fresh hosts downloading packages through the lab proxy. */
+const RUN_TIMEOUT_MS = 60 * 60_000;
+
+const tail = (s: string, lines = 15) => s.trimEnd().split('\n').slice(-lines).join('\n');
+
+export function parseMaxRssKb(stderr: string): number | undefined {
+  const i = stderr.lastIndexOf(MAX_RSS_MARKER);
+  if (i < 0) return undefined;
+  const n = Number.parseInt(stderr.slice(i + MAX_RSS_MARKER.length), 10);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export async function runWphaApply(inventoryDir: string, cacheHome: string, root: string = projectRoot()): Promise<TimedRun> {
+  const preload = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'rss-preload.js')).href;
+  const t0 = performance.now();
+  const r = await execa('node', ['--import', preload, path.join(root, 'bin', 'wpha'), 'apply', '-i', inventoryDir, '--json'], {
+    reject: false,
+    timeout: RUN_TIMEOUT_MS,
+    env: { XDG_CACHE_HOME: cacheHome, CI: '1' },
+    input: '',
+  });
+  const ms = performance.now() - t0;
+  const stderr = String(r.stderr);
+  const rss = parseMaxRssKb(stderr);
+  return {
+    ms,
+    exitCode: r.exitCode ?? -1,
+    outcome: parseWphaJson(String(r.stdout)),
+    ...(rss !== undefined ? { maxRssKb: rss } : {}),
+    stderrTail: tail(stderr.replace(new RegExp(`\\n?${MAX_RSS_MARKER}\\d+\\n?`), '')),
+  };
+}
+
+export async function runAnsiblePlaybook(inv: BenchInventories): Promise<TimedRun> {
+  const t0 = performance.now();
+  const r = await execa('ansible-playbook', ['-i', inv.ansibleInventory, inv.playbook], {
+    reject: false,
+    timeout: RUN_TIMEOUT_MS,
+    env: { ANSIBLE_CONFIG: inv.ansibleConfig, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0' },
+    input: '',
+  });
+  const ms = performance.now() - t0;
+  return { ms, exitCode: r.exitCode ?? -1, outcome: parseAnsibleOutput(String(r.stdout)), stderrTail: tail(`${String(r.stderr)}\n${String(r.stdout)}`) };
+}
+
+/** The version line of ansible-playbook, or undefined when it is not installed. */
+export async function ansibleVersion(): Promise<string | undefined> {
+  const r = await execa('ansible-playbook', ['--version'], { reject: false });
+  if (r.exitCode !== 0) return undefined;
+  return String(r.stdout).split('\n')[0]?.trim();
+}

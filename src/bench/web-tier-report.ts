@@ -1,0 +1,94 @@
+/**
+ * The figures one web-tier bench run collects, and the table printed from them with the targets
+ * next to each figure. Pure: the bench fills `WebTierFigures` as it goes, this renders it.
+ */
+import { mb, median, medianWithRuns, rangeOf, seconds } from './stats.js';
+
+export interface NoOpFigures {
+  hosts: number;
+  /** Wall-clock ms of each wpha no-op repetition. */
+  wpha: number[];
+  /** Round trips per host, over every host and repetition. */
+  wphaRoundTrips: number[];
+  /** Peak controller RSS (kB) over the repetitions. */
+  wphaMaxRssKb: number;
+  /** Absent when Ansible was not run. */
+  ansible?: number[];
+}
+
+export interface FirstApplyFigures {
+  tool: 'wpha' | 'ansible';
+  hosts: number;
+  /** Hosts of the run that were fresh (the others were already converged). */
+  freshHosts: number;
+  ms: number;
+  roundTrips?: number[];
+  maxRssKb?: number;
+}
+
+export interface WebTierFigures {
+  /** ansible-playbook version line, or why the Ansible side was skipped. */
+  ansible: { version: string } | { skipped: string };
+  firstApplies: FirstApplyFigures[];
+  noOps: NoOpFigures[];
+  /** Cross-application checks: label -> hosts that were not a no-op (empty = clean). */
+  crossChecks: { label: string; dirtyHosts: string[]; roundTrips?: number[] }[];
+  /** Everything that was not as expected, in the order seen. */
+  findings: string[];
+}
+
+export const TARGETS = {
+  noOpSpeedupAt10: 30,
+  scaling50Over10: 2,
+  maxRssMbAt50: 150,
+} as const;
+
+const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'met' : 'NOT MET');
+
+/** The ratio Ansible/wpha of the no-op medians, when both sides ran. */
+export function noOpSpeedup(n: NoOpFigures): number | undefined {
+  if (!n.ansible?.length || !n.wpha.length) return undefined;
+  return median(n.ansible) / median(n.wpha);
+}
+
+export function renderReport(f: WebTierFigures): string[] {
+  const rows: [string, string, string][] = [];
+  const byHosts = new Map(f.noOps.map((n) => [n.hosts, n]));
+  for (const a of f.firstApplies) {
+    const what = a.freshHosts === a.hosts ? `${a.hosts} fresh host(s)` : `${a.hosts} host(s), ${a.freshHosts} fresh`;
+    const extra = [a.roundTrips ? `round trips/host ${rangeOf(a.roundTrips)}` : '', a.maxRssKb ? `peak RSS ${mb(a.maxRssKb)}` : ''].filter(Boolean).join(', ');
+    rows.push([`first apply, ${a.tool}, ${what}`, `${seconds(a.ms)}${extra ? `  (${extra})` : ''}`, a.tool === 'ansible' && a.hosts === 10 ? 'reference: 6 min 39 s' : '']);
+  }
+  for (const n of f.noOps) {
+    rows.push([`no-op, wpha, ${n.hosts} host(s)`, medianWithRuns(n.wpha), '']);
+    rows.push([`  round trips per host`, rangeOf(n.wphaRoundTrips), '1']);
+    const rssTarget = n.hosts >= 50 ? `< ${TARGETS.maxRssMbAt50} MB at 50 hosts: ${verdict(n.wphaMaxRssKb / 1024 < TARGETS.maxRssMbAt50)}` : '';
+    rows.push([`  controller peak RSS`, mb(n.wphaMaxRssKb), rssTarget]);
+    if (n.ansible) {
+      rows.push([`no-op, ansible-playbook, ${n.hosts} host(s)`, medianWithRuns(n.ansible), n.hosts === 10 ? 'reference: ~47 s' : n.hosts === 1 ? 'reference: ~19 s' : '']);
+      const ratio = noOpSpeedup(n)!;
+      const target = n.hosts === 10 ? `>= ${TARGETS.noOpSpeedupAt10}x: ${verdict(ratio >= TARGETS.noOpSpeedupAt10)}` : '';
+      rows.push([`  ratio ansible/wpha, ${n.hosts} host(s)`, `${ratio.toFixed(1)}x`, target]);
+    }
+  }
+  const ten = byHosts.get(10);
+  for (const n of f.noOps.filter((x) => x.hosts > 10)) {
+    if (!ten) break;
+    const ratio = median(n.wpha) / median(ten.wpha);
+    const target = n.hosts === 50 ? `< ${TARGETS.scaling50Over10}x: ${verdict(ratio < TARGETS.scaling50Over10)}` : '';
+    rows.push([`no-op ${n.hosts} hosts / no-op 10 hosts (wpha)`, `${ratio.toFixed(2)}x`, target]);
+  }
+  for (const c of f.crossChecks) {
+    const rt = c.roundTrips ? `, round trips/host ${rangeOf(c.roundTrips)}` : '';
+    rows.push([c.label, c.dirtyHosts.length ? `CHANGED on ${c.dirtyHosts.join(', ')}` : `0 changed on every host${rt}`, 'no change']);
+  }
+  const w1 = Math.max(...rows.map((r) => r[0].length), 10);
+  const w2 = Math.max(...rows.map((r) => r[1].length), 10);
+  const head = 'ansible' in f.ansible && 'version' in f.ansible ? `Ansible: ${f.ansible.version}` : `Ansible side skipped: ${(f.ansible as { skipped: string }).skipped}`;
+  const lines = ['', 'wpha web-tier benchmark (same hosts, same run)', head, ''];
+  lines.push(`  ${'figure'.padEnd(w1)}  ${'measured'.padEnd(w2)}  target`);
+  for (const [k, v, t] of rows) lines.push(`  ${k.padEnd(w1)}  ${v.padEnd(w2)}  ${t}`.trimEnd());
+  lines.push('', f.findings.length ? 'Findings (not as expected):' : 'Findings: none (every no-op run changed nothing, no run failed).');
+  for (const x of f.findings) lines.push(`  - ${x}`);
+  return lines;
+}

@@ -1,0 +1,155 @@
+/**
+ * `npm run bench`: wpha against ansible-playbook on the web-tier workload (bench/web-tier/), on
+ * the same lab hosts in the same run. Prints figures next to their targets; asserts nothing.
+ *
+ *  1. wpha first apply on the compared hosts (fresh), then wpha no-op x REPS per host count, then
+ *     Ansible no-op x REPS on the same hosts: ours then theirs must change nothing.
+ *  2. The hosts are reset to fresh disks; Ansible first apply, then wpha: theirs then ours must
+ *     change nothing either.
+ *  3. wpha alone on the larger counts (default 50): first apply, no-op x REPS, peak RSS.
+ * Settings: see web-tier-config.ts. The bench's lab (own state dir, bridge, subnet, proxy) is
+ * taken down and deleted at the end unless WPHA_BENCH_KEEP=1.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Lab } from '../lab/lab.js';
+import { labConfig } from '../lab/config.js';
+import { benchHosts, benchLabConfig, webTierBenchConfig, type WebTierBenchConfig } from './web-tier-config.js';
+import { writeBenchInventories, type BenchInventories } from './web-tier-files.js';
+import { ansibleVersion, runAnsiblePlaybook, runWphaApply, type TimedRun } from './run-tools.js';
+import { describeChanges, notNoOp } from './parse-runs.js';
+import { renderReport, type NoOpFigures, type WebTierFigures } from './web-tier-report.js';
+import { seconds } from './stats.js';
+
+const log = (s: string) => console.error(`[bench] ${s}`);
+
+interface Ctx {
+  config: WebTierBenchConfig;
+  lab: Lab;
+  work: string;
+  figures: WebTierFigures;
+  /** Inventories per host count, written once. */
+  inventories: Map<number, BenchInventories>;
+}
+
+function inventoriesFor(ctx: Ctx, count: number): BenchInventories {
+  let inv = ctx.inventories.get(count);
+  if (!inv) {
+    const ssh = { key: ctx.lab.paths.sshKey, knownHosts: ctx.lab.paths.knownHosts };
+    inv = writeBenchInventories(path.join(ctx.work, `hosts-${count}`), benchHosts(count, ctx.config.subnetPrefix), ssh, path.join(ctx.work, 'ansible-cp'));
+    ctx.inventories.set(count, inv);
+  }
+  return inv;
+}
+
+/** Checks a run covered every host; records a finding (with what changed) when it was expected to be a no-op and was not. */
+function check(ctx: Ctx, label: string, run: TimedRun, hosts: number, expectNoOp: boolean): string[] {
+  const seen = Object.keys(run.outcome.hosts).length;
+  const dirty = expectNoOp ? notNoOp(run.outcome) : Object.entries(run.outcome.hosts).filter(([, h]) => h.failed || h.unreachable).map(([n]) => n);
+  if (run.exitCode !== 0 || seen !== hosts || dirty.length) {
+    const what = [
+      `${label}: exit ${run.exitCode}, ${seen}/${hosts} host(s) reported${dirty.length ? `, not clean on ${dirty.join(', ')}` : ''}`,
+      ...(expectNoOp ? describeChanges(run.outcome).map((l) => `    changed ${l}`) : []),
+      ...run.outcome.errors.map((e) => `    error ${e}`),
+      ...(run.exitCode !== 0 && run.outcome.errors.length === 0 ? run.stderrTail.split('\n').map((l) => `    | ${l}`) : []),
+    ];
+    ctx.figures.findings.push(what.join('\n'));
+    log(what.join('\n'));
+  }
+  return dirty;
+}
+
+const roundTripsOf = (run: TimedRun) => Object.values(run.outcome.hosts).map((h) => h.roundTrips ?? 0);
+
+async function wphaFirstApply(ctx: Ctx, count: number, fresh: number): Promise<void> {
+  log(`wpha first apply on ${count} host(s) (${fresh} fresh)...`);
+  const r = await runWphaApply(inventoriesFor(ctx, count).wpha, path.join(ctx.work, 'cache'));
+  check(ctx, `wpha first apply, ${count} host(s)`, r, count, false);
+  ctx.figures.firstApplies.push({ tool: 'wpha', hosts: count, freshHosts: fresh, ms: r.ms, roundTrips: roundTripsOf(r), ...(r.maxRssKb ? { maxRssKb: r.maxRssKb } : {}) });
+  log(`  ${seconds(r.ms)}`);
+}
+
+async function wphaNoOps(ctx: Ctx, count: number): Promise<NoOpFigures> {
+  const fig: NoOpFigures = { hosts: count, wpha: [], wphaRoundTrips: [], wphaMaxRssKb: 0 };
+  for (let i = 1; i <= ctx.config.reps; i++) {
+    const r = await runWphaApply(inventoriesFor(ctx, count).wpha, path.join(ctx.work, 'cache'));
+    check(ctx, `wpha no-op #${i}, ${count} host(s)`, r, count, true);
+    fig.wpha.push(r.ms);
+    fig.wphaRoundTrips.push(...roundTripsOf(r));
+    fig.wphaMaxRssKb = Math.max(fig.wphaMaxRssKb, r.maxRssKb ?? NaN);
+    log(`  wpha no-op #${i} on ${count} host(s): ${seconds(r.ms)}`);
+  }
+  ctx.figures.noOps.push(fig);
+  return fig;
+}
+
+async function ansibleNoOps(ctx: Ctx, fig: NoOpFigures): Promise<void> {
+  fig.ansible = [];
+  const dirty = new Set<string>();
+  for (let i = 1; i <= ctx.config.reps; i++) {
+    const r = await runAnsiblePlaybook(inventoriesFor(ctx, fig.hosts));
+    check(ctx, `ansible no-op #${i} after wpha, ${fig.hosts} host(s)`, r, fig.hosts, true).forEach((h) => dirty.add(h));
+    fig.ansible.push(r.ms);
+    log(`  ansible no-op #${i} on ${fig.hosts} host(s): ${seconds(r.ms)}`);
+  }
+  ctx.figures.crossChecks.push({ label: `ours then theirs (ansible after wpha), ${fig.hosts} host(s)`, dirtyHosts: [...dirty] });
+}
+
+/** Theirs then ours: fresh disks, Ansible converges them, then wpha must find nothing to do. */
+async function theirsThenOurs(ctx: Ctx, count: number): Promise<void> {
+  const hosts = benchHosts(count, ctx.config.subnetPrefix);
+  log(`resetting ${count} host(s) to fresh disks...`);
+  await Promise.all(hosts.map((h) => ctx.lab.reset(h.name)));
+  log(`ansible first apply on ${count} fresh host(s)...`);
+  const a = await runAnsiblePlaybook(inventoriesFor(ctx, count));
+  check(ctx, `ansible first apply, ${count} host(s)`, a, count, false);
+  ctx.figures.firstApplies.push({ tool: 'ansible', hosts: count, freshHosts: count, ms: a.ms });
+  log(`  ${seconds(a.ms)}`);
+  const w = await runWphaApply(inventoriesFor(ctx, count).wpha, path.join(ctx.work, 'cache'));
+  const dirty = check(ctx, `wpha no-op after ansible, ${count} host(s)`, w, count, true);
+  ctx.figures.crossChecks.push({ label: `theirs then ours (wpha after ansible), ${count} host(s)`, dirtyHosts: dirty, roundTrips: roundTripsOf(w) });
+  log(`  wpha after ansible: ${seconds(w.ms)}, ${dirty.length ? `changed on ${dirty.join(', ')}` : '0 changed'}`);
+}
+
+async function main(): Promise<void> {
+  const config = webTierBenchConfig();
+  const work = mkdtempSync(path.join(tmpdir(), 'wpha-bench-web-tier-'));
+  const lab = new Lab(benchLabConfig(labConfig(), config, path.join(work, 'lab')), (s) => log(`lab: ${s}`));
+  const version = config.skipAnsible ? undefined : await ansibleVersion();
+  const ansible = version ? { version } : { skipped: config.skipAnsible ? 'WPHA_BENCH_SKIP_ANSIBLE is set' : 'ansible-playbook is not installed (Debian: apt-get install ansible-core)' };
+  const ctx: Ctx = { config, lab, work, inventories: new Map(), figures: { ansible, firstApplies: [], noOps: [], crossChecks: [], findings: [] } };
+  if (!version) log(`Ansible side skipped: ${ansible.skipped}`);
+  const maxCompare = Math.max(...config.compare);
+  try {
+    log(`lab: ${maxCompare} host(s) on ${config.bridge} (${config.subnetPrefix}.0/24), state in ${work}`);
+    await lab.up(benchHosts(maxCompare, config.subnetPrefix));
+    await wphaFirstApply(ctx, maxCompare, maxCompare);
+    for (const n of config.compare) {
+      const fig = await wphaNoOps(ctx, n);
+      if (version) await ansibleNoOps(ctx, fig);
+    }
+    if (version) await theirsThenOurs(ctx, maxCompare);
+    let converged = maxCompare;
+    for (const n of config.wphaOnly) {
+      log(`lab: ${n} host(s)`);
+      await lab.up(benchHosts(n, config.subnetPrefix));
+      await wphaFirstApply(ctx, n, Math.max(0, n - converged));
+      converged = Math.max(converged, n);
+      await wphaNoOps(ctx, n);
+    }
+  } finally {
+    console.log(renderReport(ctx.figures).join('\n'));
+    if (config.keep) {
+      log(`hosts left running (WPHA_BENCH_KEEP): stop them with WPHA_LAB_DIR=${lab.config.stateDir} WPHA_LAB_BRIDGE=${config.bridge} WPHA_LAB_SUBNET=${config.subnetPrefix} WPHA_LAB_PROXY_PORT=${config.proxyPort} wpha lab down --purge, then rm -rf ${work}`);
+    } else {
+      await lab.down({ purge: true }).catch((e) => log(`lab down failed: ${(e as Error).message}`));
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
