@@ -15,6 +15,8 @@ export interface HostCommandOptions {
   forks: number;
   acceptNewHostKeys?: boolean;
   askBecomePass?: boolean;
+  /** `--vault-password-file` values (FILE or LABEL@FILE). */
+  vaultPasswordFile?: string[];
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -26,7 +28,13 @@ export function addHostOptions(cmd: Command): Command {
     .option('-l, --limit <pattern>', 'only these hosts: names, groups, globs; "!x" excludes, "&x" intersects (e.g. "web:!web2")')
     .option('-f, --forks <n>', 'hosts handled in parallel', (v) => positiveInt(v, '--forks'), 50)
     .option('--accept-new-host-keys', 'trust-on-first-use: record host keys not yet in known_hosts (a changed key is still refused)')
-    .option('-K, --ask-become-pass', 'ask for the sudo password (for hosts whose user is not root)');
+    .option('-K, --ask-become-pass', 'ask for the sudo password (for hosts whose user is not root)')
+    .option('--vault-password-file <FILE|LABEL@FILE>', 'vault passphrase file, for one label or any (repeatable; env WPHA_VAULT_PASSWORD[_<LABEL>] or WPHA_VAULT_PASSWORD_FILE also work)', collect, []);
+}
+
+/** `--vault-password-file` for the vault commands. */
+export function addVaultPasswordOption(cmd: Command): Command {
+  return cmd.option('--vault-password-file <FILE|LABEL@FILE>', 'vault passphrase file, for one label or any (repeatable)', collect, []);
 }
 
 export function positiveInt(v: string, flag: string): number {

@@ -13,7 +13,7 @@ import { closeSync, fsyncSync, linkSync, openSync, renameSync, statSync, unlinkS
 import path from 'node:path';
 
 export interface CommitFs {
-  write(file: string, data: string, mode: number): void;
+  write(file: string, data: string | Buffer, mode: number): void;
   link(existing: string, newPath: string): void;
   rename(from: string, to: string): void;
   unlink(file: string): void;
@@ -25,7 +25,7 @@ export const realFs: CommitFs = {
   write(file, data, mode) {
     const fd = openSync(file, 'wx', mode);
     try {
-      writeSync(fd, data);
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -45,7 +45,7 @@ export const realFs: CommitFs = {
 
 export interface FileChange {
   file: string;
-  text: string;
+  text: string | Buffer;
 }
 
 export function commitAll(changes: readonly FileChange[], fs: CommitFs = realFs, defaultMode = 0o600): void {

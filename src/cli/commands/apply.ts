@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadForRun } from '../../engine/load.js';
 import { runPlay } from '../../engine/run.js';
 import { ExitCode } from '../../errors.js';
+import { passphrasesFor } from '../../vault/actions.js';
 import { addHostOptions, chooseReporters, interruptController, promptHidden, type HostCommandOptions } from '../options.js';
 
 interface ApplyFlags extends HostCommandOptions {
@@ -22,7 +23,7 @@ const list = (v: string, prev: string[]) => [...prev, ...v.split(',').map((s) =>
 export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<number> {
   const check = mode === 'plan' || Boolean(flags.check);
   const diff = mode === 'plan' || Boolean(flags.diff);
-  const inv = await loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars });
+  const inv = await loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars, passphrases: passphrasesFor(flags, { cwd: process.cwd(), env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) }) });
   const becomePassword = flags.askBecomePass ? await promptHidden('sudo password: ') : undefined;
   const reporting = chooseReporters({ json: flags.json, ...(flags.junit ? { junit: flags.junit } : {}), diff, verbose: flags.verbose });
   const interrupt = interruptController();

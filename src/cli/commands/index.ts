@@ -12,4 +12,5 @@ export const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./adhoc.js'),
   () => import('./inventory.js'),
   () => import('./schema.js'),
+  () => import('./vault.js'),
 ];
