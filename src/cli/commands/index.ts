@@ -13,4 +13,5 @@ export const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./inventory.js'),
   () => import('./schema.js'),
   () => import('./vault.js'),
+  () => import('./hostkeys.js'),
 ];
