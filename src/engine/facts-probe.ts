@@ -13,7 +13,7 @@ echo "kernel=$(uname -r)"
 echo "arch=$(uname -m)"
 echo "cpus=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
 echo "mem_kb=$(sed -n 's/^MemTotal:[[:space:]]*\\([0-9]*\\) kB/\\1/p' /proc/meminfo)"
-if command -v ip >/dev/null 2>&1; then ip -4 -o addr show scope global 2>/dev/null | while read -r _n _if _fam addr _rest; do echo "ipv4=\${addr%/*}"; done; else for a in $(hostname -I 2>/dev/null); do case "$a" in *.*) echo "ipv4=$a";; esac; done; fi
+if command -v ip >/dev/null 2>&1; then ip -4 -o addr show scope global 2>/dev/null | while read -r _n _if _fam addr _rest; do echo "ipv4=\${addr%/*}"; echo "ipv4_if=\$_if"; done; echo "default_if=$(ip -4 route show default 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)"; else for a in $(hostname -I 2>/dev/null); do case "$a" in *.*) echo "ipv4=$a";; esac; done; fi
 if [ -d /run/systemd/system ]; then echo "init=systemd"; else echo "init=other"; fi
 echo "virt=$(systemd-detect-virt 2>/dev/null || echo unknown)"
 echo "user=$(id -un)"
@@ -22,12 +22,14 @@ echo "user=$(id -un)"
 export function parseFacts(out: string): Facts {
   const kv = new Map<string, string>();
   const ipv4: string[] = [];
+  const ipv4If: string[] = [];
   for (const line of out.split('\n')) {
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
     const k = line.slice(0, eq);
     const v = line.slice(eq + 1).trim();
     if (k === 'ipv4') ipv4.push(v);
+    else if (k === 'ipv4_if') ipv4If.push(v);
     else kv.set(k, v);
   }
   const get = (k: string) => kv.get(k) ?? '';
@@ -50,6 +52,8 @@ export function parseFacts(out: string): Facts {
     memory_mb: Math.round(Number(get('mem_kb')) / 1024) || 0,
     ipv4,
     default_ipv4: ipv4[0] ?? '',
+    // The default route's interface; hosts without one (an isolated lab) use the first address's.
+    default_interface: get('default_if') || ipv4If[0] || '',
     init: get('init') === 'systemd' ? 'systemd' : 'other',
     virtualization: get('virt') || 'unknown',
     user: get('user'),

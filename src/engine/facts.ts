@@ -20,6 +20,8 @@ export interface Facts {
   ipv4: string[];
   /** Primary IPv4 (first of ipv4, or ""). */
   default_ipv4: string;
+  /** Interface of the default IPv4 route, else of the first global IPv4 address, or "". */
+  default_interface: string;
   init: 'systemd' | 'other';
   /** "systemd-nspawn", "kvm", "none", ... as systemd-detect-virt says, or "unknown". */
   virtualization: string;

@@ -32,6 +32,7 @@ export const LOCAL_FACTS: Facts = {
   memory_mb: 1024,
   ipv4: [],
   default_ipv4: '',
+  default_interface: '',
   init: 'systemd',
   virtualization: 'unknown',
   user: 'root',
