@@ -39,6 +39,9 @@ export type RunEvent =
 
 export type Listener = (e: RunEvent) => void;
 
+/** Shown instead of a diff that holds secret values. */
+export const SECRET_DIFF_NOTE = '(diff hidden: the change involves secret values)\n';
+
 export class EventBus {
   private readonly listeners: Listener[] = [];
   constructor(private readonly redactor: Redactor) {}
@@ -46,7 +49,10 @@ export class EventBus {
     this.listeners.push(l);
   }
   emit(e: RunEvent): void {
-    const safe = this.redactor.redactDeep(e);
+    let safe = this.redactor.redactDeep(e);
+    // A diff that shows a secret also shows the value it replaces, which is no longer a known
+    // secret of this run (e.g. the old password): such a diff is hidden whole.
+    if (safe.type === 'task' && e.type === 'task' && safe.diff !== e.diff) safe = { ...safe, diff: SECRET_DIFF_NOTE };
     for (const l of this.listeners) l(safe);
   }
 }
