@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { SshConnection } from '../transport/ssh.js';
 import { ConnectError, OperationError } from '../errors.js';
 import { buildScript, parseRoundTrip, type RoundTripScript, type ParsedRoundTrip } from './script.js';
+import { lockScript, awaitLockFragment, parseLockOutput } from './host-lock.js';
 
 /** Staged contents above this size travel over SFTP instead of inline base64. */
 export const SFTP_THRESHOLD_BYTES = 256 * 1024;
@@ -33,6 +34,7 @@ const SUDO_WITH_PASSWORD = [
 export class Remote {
   roundTrips = 0;
   private mode: BecomeMode;
+  private lock?: { runId: string; waitSeconds: number; endInput: () => void; done: Promise<unknown>; failure: Promise<string>; abort: AbortController };
 
   constructor(
     readonly conn: SshConnection,
@@ -48,7 +50,79 @@ export class Remote {
     return randomBytes(9).toString('hex');
   }
 
+  /**
+   * Take the host lock on a channel of its own, without waiting for it: the first round trip
+   * waits on the host until the lock is ours, so locking adds no sequential round trip.
+   */
+  startLock(runId: string, holder: string, waitSeconds: number): void {
+    const abort = new AbortController();
+    let failWith: (msg: string) => void = () => {};
+    const failure = new Promise<string>((resolve) => (failWith = resolve));
+    const open = () => {
+      let stdout = '';
+      const usedMode = this.mode;
+      const { command, input } = this.invocation(lockScript(runId, holder, waitSeconds));
+      const ch = this.conn.execChannel(command, input, {
+        keepStdinOpen: true,
+        onStdout: (d) => {
+          stdout += d.toString('utf8');
+          const st = parseLockOutput(stdout);
+          if (st.state === 'busy') {
+            failWith(`Host "${this.hostName}" is locked by another run: ${st.holder}. Try again when it ends, or pass --lock-timeout SECONDS to wait`);
+            abort.abort();
+          }
+        },
+      });
+      const done: Promise<unknown> = ch.done.then(
+        (r) => {
+          if (r.code === 0 || parseLockOutput(stdout).state !== 'pending') return;
+          const stderr = r.stderr.toString('utf8');
+          if (usedMode === 'sudo-nopass' && /a password is required/.test(stderr) && this.sudoPassword) {
+            this.mode = 'sudo-pass'; // the first script switches too; the lock follows
+            return open();
+          }
+          failWith(this.sudoFailure(usedMode, r.code, stderr) ?? `Cannot take the lock on host "${this.hostName}" (exit ${r.code}): ${stderr.trim().split('\n').slice(-2).join(' ')}`);
+          abort.abort();
+        },
+        (e: Error) => {
+          failWith(e.message);
+          abort.abort();
+        },
+      );
+      this.lock = { runId, waitSeconds, endInput: ch.endInput, done, failure, abort };
+      return done;
+    };
+    void open();
+  }
+
+  async releaseLock(): Promise<void> {
+    const lock = this.lock;
+    if (!lock) return;
+    lock.endInput();
+    // Bounded wait for the remote shell to drop the lock; the timer must not keep the process alive.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([lock.done, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
+    this.lock = undefined;
+  }
+
   async run(script: Omit<RoundTripScript, 'nonce'>, signal?: AbortSignal): Promise<RoundTripResult> {
+    const lock = this.lock;
+    const first = lock !== undefined && this.roundTrips === 0;
+    if (first) {
+      // The first script waits on the host until the lock channel recorded this run.
+      script = { ...script, preludes: [awaitLockFragment(lock.runId, lock.waitSeconds), ...script.preludes] };
+      signal = signal ? AbortSignal.any([signal, lock.abort.signal]) : lock.abort.signal;
+    }
+    const result = await this.runScript(script, signal);
+    if (first && (lock.abort.signal.aborted || result.locked !== undefined)) {
+      const why = lock.abort.signal.aborted ? await lock.failure : `Host "${this.hostName}" is locked by another run: ${result.locked}`;
+      throw new OperationError(this.hostName, 'lock', why);
+    }
+    return result;
+  }
+
+  private async runScript(script: Omit<RoundTripScript, 'nonce'>, signal?: AbortSignal): Promise<RoundTripResult> {
     const nonce = Remote.newNonce();
     const big = script.staged.filter((f) => f.content.length > SFTP_THRESHOLD_BYTES);
     let stageDir: string | undefined;
@@ -59,25 +133,31 @@ export class Remote {
     }
     const text = buildScript({ ...script, nonce, staged: script.staged.filter((f) => !big.includes(f)), ...(stageDir ? { stageDir } : {}) });
     for (;;) {
+      const usedMode = this.mode;
       const { command, input } = this.invocation(text);
       this.roundTrips++;
       const r = await this.conn.exec(command, input, { signal });
       const stderr = r.stderr.toString('utf8');
-      if (this.mode === 'sudo-nopass' && r.code === 1 && /a password is required/.test(stderr)) {
-        if (!this.sudoPassword) {
-          throw new OperationError(this.hostName, 'become', `sudo on host "${this.hostName}" needs a password for user "${this.user}": set become_password (in the vault) or pass --ask-become-pass`);
-        }
+      if (usedMode === 'sudo-nopass' && r.code === 1 && /a password is required/.test(stderr) && this.sudoPassword) {
         this.mode = 'sudo-pass';
         continue;
       }
-      if (this.mode === 'sudo-pass' && r.code === 98) {
-        throw new OperationError(this.hostName, 'become', `sudo on host "${this.hostName}" refused the become password for user "${this.user}"`);
-      }
+      const sudoProblem = this.sudoFailure(usedMode, r.code, stderr);
+      if (sudoProblem) throw new OperationError(this.hostName, 'become', sudoProblem);
       const stdout = new TextDecoder('utf-8', { fatal: false }).decode(r.stdout);
       const parsed = parseRoundTrip(stdout, nonce);
       if (r.code === 97) throw new ConnectError(this.hostName, 'other', `Cannot create a work folder in /tmp on host "${this.hostName}": ${stderr.trim()}`);
       return { ...parsed, exitCode: r.code, stderr, truncated: r.truncated };
     }
+  }
+
+  /** The message for a sudo refusal, or undefined when the exit was something else. */
+  private sudoFailure(mode: BecomeMode, code: number, stderr: string): string | undefined {
+    if (mode !== 'none' && code === 1 && /a password is required/.test(stderr)) {
+      return `sudo on host "${this.hostName}" needs a password for user "${this.user}": set become_password (in the vault) or pass --ask-become-pass`;
+    }
+    if (mode === 'sudo-pass' && code === 98) return `sudo on host "${this.hostName}" refused the become password for user "${this.user}"`;
+    return undefined;
   }
 
   private invocation(script: string): { command: string; input: string } {

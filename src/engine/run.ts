@@ -4,6 +4,8 @@
  * parallel (bounded by --forks) over one SSH connection each, and report.
  */
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
 import type { Inventory, HostSpec } from '../model.js';
 import { OPS } from '../ops/registry.js';
 import { createRenderer } from '../template/index.js';
@@ -37,6 +39,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   listeners: Listener[];
   factsCacheDir?: string;
+  /** Wait this long for a host another run holds (default 0: fail at once, naming the holder). */
+  lockTimeoutSeconds?: number;
   /** Bring lab hosts up when the inventory is a lab inventory (default true). */
   labAutoUp?: boolean;
 }
@@ -64,6 +68,8 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   const renderer = createRenderer({ partialDirs: partialDirs(inv), displayRoot: process.cwd() });
   const shared = { groups: groupsMap(inv), hostvars: hostvarsMap(inv) };
   const runOnceOwner = runOnceOwners(inv, hosts, opts);
+  const runId = randomBytes(6).toString('hex');
+  const holder = `${userInfo().username}@${hostname()} pid ${process.pid} since ${new Date().toISOString()}`;
   const knownHostsByFile = new Map<string, KnownHosts>();
   const recaps: Record<string, Recap> = {};
   const roundTrips: Record<string, number> = {};
@@ -85,6 +91,8 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       conn = await openHost(host, { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: knownHostsByFile });
       const becomePassword = typeof host.vars.become_password === 'string' ? host.vars.become_password : opts.becomePassword;
       remote = new Remote(conn, name, host.user, host.become, becomePassword);
+      // Plans change nothing and do not lock; applies take the host's lock beside the first round trip.
+      if (!opts.check) remote.startLock(runId, holder, opts.lockTimeoutSeconds ?? 0);
       const play = hostPlay(inv, host, shared, runOnceOwner, opts);
       const r = await convergeHost(play, { check: opts.check, diff: opts.diff, forceHandlers: opts.forceHandlers, ...(opts.signal ? { signal: opts.signal } : {}) }, {
         remote,
@@ -109,6 +117,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       }
       recaps[name] = recap;
     } finally {
+      await remote?.releaseLock();
       conn?.close();
       roundTrips[name] = remote?.roundTrips ?? 0;
       bus.emit({ type: 'host-done', host: name, recap: recaps[name] ?? emptyRecap(), roundTrips: roundTrips[name]!, ms: Date.now() - th });

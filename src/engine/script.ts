@@ -120,6 +120,8 @@ export interface ParsedRoundTrip {
   probes: Map<string, { stdout: string; rc: number }>;
   /** The script ran to its end (false when an apply failed or the host went away). */
   done: boolean;
+  /** Set when the script gave up waiting for the host lock: the holder's line. */
+  locked?: string;
 }
 
 /** Parse a round trip's stdout. Pure. Unknown lines (a host's own noise) are ignored. */
@@ -159,6 +161,8 @@ export function parseRoundTrip(stdout: string, nonce: string): ParsedRoundTrip {
       i = j;
     } else if (kind === 'DONE') {
       out.done = true;
+    } else if (kind === 'LOCKED') {
+      out.locked = line.slice(tag.length + 'LOCKED '.length).split(' ').slice(1).join(' ') || 'an unknown holder';
     }
   }
   return out;

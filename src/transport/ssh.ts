@@ -70,9 +70,25 @@ export class SshConnection {
 
   /** Run `command` with `input` on stdin; resolves when the channel closes. */
   exec(command: string, input: string | Buffer, opts: { signal?: AbortSignal } = {}): Promise<ExecResult> {
-    return new Promise((resolve, reject) => {
+    return this.execChannel(command, input, opts).done;
+  }
+
+  /**
+   * Like exec, but with `keepStdinOpen` the channel's stdin stays open after `input` until
+   * `endInput()` (a remote `cat` then holds the command alive for the run: used for host locks).
+   * `onStdout` sees output as it arrives.
+   */
+  execChannel(command: string, input: string | Buffer, opts: { signal?: AbortSignal; keepStdinOpen?: boolean; onStdout?: (chunk: Buffer) => void } = {}): { done: Promise<ExecResult>; endInput: () => void } {
+    let channel: ClientChannel | undefined;
+    let ended = false;
+    const endInput = () => {
+      ended = true;
+      channel?.end();
+    };
+    const done = new Promise<ExecResult>((resolve, reject) => {
       this.client.exec(command, (err, ch: ClientChannel) => {
         if (err) return reject(new ConnectError(this.target.name, 'closed', `Cannot run a command on host "${this.target.name}": ${err.message}`));
+        channel = ch;
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];
         let size = 0;
@@ -86,6 +102,7 @@ export class SshConnection {
           list.push(d);
         };
         ch.on('data', take(out));
+        if (opts.onStdout) ch.on('data', opts.onStdout);
         ch.stderr.on('data', take(errOut));
         let code = -1;
         let signal: string | undefined;
@@ -99,9 +116,11 @@ export class SshConnection {
           resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut), truncated });
         });
         opts.signal?.addEventListener('abort', onAbort, { once: true });
-        ch.end(input);
+        if (opts.keepStdinOpen && !ended) ch.write(input);
+        else ch.end(input);
       });
     });
+    return { done, endInput };
   }
 
   /** Write a file over SFTP (used for large staged contents). */

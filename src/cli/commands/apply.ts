@@ -4,7 +4,7 @@ import { loadForRun } from '../../engine/load.js';
 import { runPlay } from '../../engine/run.js';
 import { ExitCode } from '../../errors.js';
 import { passphrasesFor } from '../../vault/actions.js';
-import { addHostOptions, chooseReporters, interruptController, promptHidden, type HostCommandOptions } from '../options.js';
+import { addHostOptions, chooseReporters, interruptController, positiveInt, promptHidden, type HostCommandOptions } from '../options.js';
 
 interface ApplyFlags extends HostCommandOptions {
   check?: boolean;
@@ -16,6 +16,7 @@ interface ApplyFlags extends HostCommandOptions {
   junit?: string;
   verbose?: boolean;
   detailedExitcode?: boolean;
+  lockTimeout?: number;
 }
 
 const list = (v: string, prev: string[]) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -36,6 +37,7 @@ export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<
       diff,
       forks: flags.forks,
       forceHandlers: Boolean(flags.forceHandlers),
+      ...(flags.lockTimeout ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
       acceptNewHostKeys: Boolean(flags.acceptNewHostKeys),
       ...(becomePassword ? { becomePassword } : {}),
       signal: interrupt.signal,
@@ -67,7 +69,8 @@ export function register(program: Command): void {
       .description('Converge hosts: probe each host in one round trip, plan, apply only what differs, run notified handlers')
       .option('-C, --check', 'change nothing; show what would change')
       .option('-D, --diff', 'show unified diffs of file changes (secrets masked)')
-      .option('--force-handlers', 'run notified handlers even on a host where a later task failed'),
+      .option('--force-handlers', 'run notified handlers even on a host where a later task failed')
+      .option('--lock-timeout <seconds>', 'wait this long for a host another apply holds (default: fail at once, naming the holder)', (v) => positiveInt(v, '--lock-timeout')),
   )
     .addHelpText('after', `
 Examples:
