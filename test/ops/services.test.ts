@@ -1,0 +1,144 @@
+/**
+ * systemd_unit, service, systemd_timer, wait_for and sysctl on a real lab host: a web server unit
+ * that opens its port only after 2 s (the wait really waits, a command then fetches the page), a
+ * sleeper service started and enabled, a running legacy unit stopped and disabled, a timer that
+ * fires every 2 s (its ticks are counted), kernel settings (net.* is writable in the lab's
+ * network namespace and applied; vm.* is read-only there: saved, with a warning, not a failure).
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
+import { writeLabInventory } from '../helpers/lab-inventory.js';
+import { ROLES, expectConverged, expectSuccess, explain, labelsWith, onHost, pathsSnapshot, statuses, wpha } from './harness.js';
+
+const UNITS = ['ops-web.service', 'ops-sleeper.service', 'ops-legacy.service', 'ops-tick.service', 'ops-tick.timer'];
+const SNAPSHOT = [
+  pathsSnapshot(['/srv/ops-web', '/srv/ops-fetched.html', '/etc/systemd/system', '/etc/sysctl.d']),
+  `systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState ${UNITS.join(' ')}`,
+  'cat /proc/sys/net/core/somaxconn /proc/sys/vm/swappiness /proc/sys/net/ipv4/tcp_fin_timeout',
+].join('\n');
+const LEGACY_UNIT = '[Unit]\nDescription=Legacy\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n';
+
+describe('services, timers, waits and kernel settings on a lab host', () => {
+  let lab: LabHosts;
+  let host: string;
+  let inv: string;
+  const sh = (cmd: string) => onHost(lab, host, cmd);
+  beforeAll(async () => {
+    lab = await acquireLabHosts(1, 'ops');
+    host = lab.hosts[0]!.name;
+    inv = writeLabInventory(lab, { groups: { services: { hosts: [0], roles: ['ops_services'] } }, roleDirs: [ROLES] }).dir;
+    await sh(`printf '${LEGACY_UNIT.replaceAll('\n', '\\n')}' > /etc/systemd/system/ops-legacy.service && systemctl daemon-reload && systemctl enable --now -q ops-legacy.service`);
+  });
+  afterAll(async () => lab?.release());
+
+  it('plan shows every change and starts, stops and writes nothing', async () => {
+    const before = await sh(SNAPSHOT);
+    expect(before).toContain('Id=ops-legacy.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled');
+    const plan = await wpha('plan', inv, host);
+    expectSuccess(plan);
+    expect(statuses(plan)).toEqual({
+      'web root': 'changed',
+      'index page': 'changed',
+      'web unit': 'changed',
+      'web port': 'changed',
+      'web page': 'changed',
+      'page fetched once the port is open': 'changed',
+      'sleeper unit file': 'changed',
+      // The unit file is written by the task above: its state cannot be planned before that.
+      'sleeper running': 'skipped',
+      'legacy stopped': 'changed',
+      'tick timer': 'changed',
+      'first tick': 'changed',
+      somaxconn: 'changed',
+      swappiness: 'changed',
+      'fin timeout': 'changed',
+      'restart web': 'changed',
+    });
+    expect(plan.tasks.get('web unit')?.summary).toEqual(expect.arrayContaining(['systemctl daemon-reload', 'enable ops-web.service', 'start ops-web.service']));
+    expect(plan.tasks.get('web port')?.summary).toEqual(['wait up to 30 s for port 127.0.0.1:8181 to be open (now: closed)']);
+    expect(plan.tasks.get('somaxconn')?.summary).toContain('set kernel net.core.somaxconn: 4096 -> 1024');
+    expect(plan.tasks.get('restart web')?.handler).toBe(true);
+    expect(await sh(SNAPSHOT)).toBe(before);
+  });
+
+  it('apply starts the units, waits for the port, runs the timer and saves the kernel settings', async () => {
+    const r = await wpha('apply', inv, host);
+    expectSuccess(r);
+    // Waiting is never a change; the handler notified by the new unit runs once.
+    expect(statuses(r)).toEqual({
+      'web root': 'changed',
+      'index page': 'changed',
+      'web unit': 'changed',
+      'web port': 'ok',
+      'web page': 'ok',
+      'page fetched once the port is open': 'changed',
+      'sleeper unit file': 'changed',
+      'sleeper running': 'changed',
+      'legacy stopped': 'changed',
+      'tick timer': 'changed',
+      'first tick': 'ok',
+      somaxconn: 'changed',
+      swappiness: 'changed',
+      'fin timeout': 'changed',
+      'restart web': 'changed',
+    });
+    expect(await sh('cat /srv/ops-fetched.html')).toBe('ops web');
+    expect(await sh(`systemctl is-active ${UNITS.join(' ')} || :`)).toBe('active\nactive\ninactive\ninactive\nactive');
+    expect(await sh('systemctl is-enabled ops-web.service ops-sleeper.service ops-legacy.service ops-tick.timer || :')).toBe('enabled\nenabled\ndisabled\nenabled');
+    expect(await sh('stat -c "%a %U" /etc/systemd/system/ops-web.service; grep ExecStart /etc/systemd/system/ops-web.service')).toBe(
+      "644 root\nExecStart=/bin/sh -c 'sleep 2; exec python3 -m http.server 8181 --bind 127.0.0.1 --directory /srv/ops-web'",
+    );
+    // % is escaped in the unit files and comes back as % from systemd.
+    expect(await sh('grep -h -e ^Description -e ^ExecStart /etc/systemd/system/ops-tick.service')).toBe(
+      "Description=Ticks every 2 s at 100%%\nExecStart=/bin/sh -c 'date +%%s >> /srv/ops-web/ticks'",
+    );
+    expect(await sh('systemctl show -p Description --value ops-tick.timer')).toBe('Ticks every 2 s at 100%');
+    // The timer keeps firing: more ticks arrive, each a Unix time.
+    const first = (await sh('cat /srv/ops-web/ticks')).split('\n');
+    await new Promise((res) => setTimeout(res, 4500));
+    const later = (await sh('cat /srv/ops-web/ticks')).split('\n');
+    expect(later.length).toBeGreaterThan(first.length);
+    expect(later.every((t) => /^\d{10}$/.test(t))).toBe(true);
+    expect(await sh('cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/tcp_fin_timeout /proc/sys/vm/swappiness')).toBe('1024\n20\n60');
+    expect(await sh('cat /etc/sysctl.d/60-wpha-net.core.somaxconn.conf /etc/sysctl.d/60-ops.conf | grep -v "^#"')).toBe(
+      'net.core.somaxconn = 1024\nvm.swappiness = 10\nnet.ipv4.tcp_fin_timeout = 20',
+    );
+    const warned = r.tasks.get('swappiness')?.warnings.join('\n') ?? '';
+    expect(warned).toMatch(/kernel setting vm\.swappiness saved to \/etc\/sysctl\.d\/60-ops\.conf but not applied: \/proc\/sys is read-only/);
+    expect(r.tasks.get('somaxconn')?.warnings).toEqual([]);
+  });
+
+  it('a second apply changes nothing, in one round trip; the read-only setting stays a warning', async () => {
+    const r = await wpha('apply', inv, host);
+    expectConverged(r);
+    expect(r.tasks.get('swappiness')?.warnings.join('\n')).toMatch(/vm\.swappiness is 60 on this host, not 10: \/proc\/sys is read-only here/);
+  });
+
+  it('plan shows stopped, disabled, edited and reset things; apply restores them and restarts the web server once', async () => {
+    const webPid = await sh('systemctl show -p MainPID --value ops-web.service');
+    await sh([
+      'systemctl disable --now -q ops-sleeper.service ops-tick.timer',
+      'systemctl start ops-legacy.service',
+      "sed -i 's/^Description=Test web server/Description=Edited web server/' /etc/systemd/system/ops-web.service",
+      'echo 4096 > /proc/sys/net/core/somaxconn',
+    ].join(' && '));
+    const drifted = ['web unit', 'sleeper running', 'legacy stopped', 'tick timer', 'somaxconn', 'restart web'];
+    const before = await sh(SNAPSHOT);
+    const plan = await wpha('plan', inv, host);
+    expectSuccess(plan);
+    expect(labelsWith(plan, 'changed')).toEqual(drifted);
+    expect(plan.tasks.get('web unit')?.diff).toMatch(/-Description=Edited web server.*\n\+Description=Test web server/);
+    expect(plan.tasks.get('sleeper running')?.summary.join(' ')).toMatch(/start.*enable|enable.*start/);
+    expect(await sh(SNAPSHOT)).toBe(before);
+
+    const r = await wpha('apply', inv, host);
+    expectSuccess(r);
+    expect(labelsWith(r, 'changed'), explain(r)).toEqual(drifted);
+    expect(await sh(`systemctl is-active ${UNITS.join(' ')} || :`)).toMatch(/^(active|activating)\nactive\ninactive\n(in)?active\nactive$/);
+    expect(await sh('systemctl is-enabled ops-sleeper.service ops-tick.timer; cat /proc/sys/net/core/somaxconn')).toBe('enabled\nenabled\n1024');
+    expect(await sh('systemctl show -p MainPID --value ops-web.service')).not.toBe(webPid);
+    // The restarted server opens its port again after its 2 s pause; then nothing is left to do.
+    await sh('for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8181/ && exit 0; sleep 0.2; done; exit 1');
+    expectConverged(await wpha('apply', inv, host));
+  });
+});
