@@ -39,6 +39,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   listeners: Listener[];
   factsCacheDir?: string;
+  /** Identifies the run in host locks and the run log. */
+  runId?: string;
   /** Wait this long for a host another run holds (default 0: fail at once, naming the holder). */
   lockTimeoutSeconds?: number;
   /** Bring lab hosts up when the inventory is a lab inventory (default true). */
@@ -68,7 +70,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   const renderer = createRenderer({ partialDirs: partialDirs(inv), displayRoot: process.cwd() });
   const shared = { groups: groupsMap(inv), hostvars: hostvarsMap(inv) };
   const runOnceOwner = runOnceOwners(inv, hosts, opts);
-  const runId = randomBytes(6).toString('hex');
+  const runId = opts.runId ?? randomBytes(6).toString('hex');
   const holder = `${userInfo().username}@${hostname()} pid ${process.pid} since ${new Date().toISOString()}`;
   const knownHostsByFile = new Map<string, KnownHosts>();
   const recaps: Record<string, Recap> = {};

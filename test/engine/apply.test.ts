@@ -103,6 +103,21 @@ describe('apply on lab hosts', () => {
     expect((ev.find((e) => e.type === 'run-done') as { recaps: Record<string, { unreachable: boolean }> }).recaps.ghost?.unreachable).toBe(true);
   });
 
+  it('records each run in the local run log, shown by `wpha history`', async () => {
+    const state = mkdtempSync(path.join(tmpdir(), 'wpha-state-'));
+    const env = { XDG_STATE_HOME: state };
+    await lab.ssh(a, 'rm -f /srv/demo/last');
+    expect((await runWpha(['apply', '-i', inv, '-l', a], { env })).code).toBe(0);
+    expect((await runWpha(['plan', '-i', inv], { env })).code).toBe(0);
+    const h = await runWpha(['history', '--json'], { env });
+    const records = h.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.map((r) => [r.command, r.check, r.result, r.limit ?? null])).toEqual([['apply', false, 'ok', a], ['plan', true, 'ok', null]]);
+    expect(records[0].changes).toEqual([{ host: a, role: 'demo', task: 'after the failing task', summary: ['create /srv/demo/last (5 bytes, mode 0644, root:root)'] }]);
+    expect(Object.keys(records[1].hosts).sort()).toEqual([a, b].sort());
+    const text = await runWpha(['history', '-n', '1'], { env });
+    expect(text.stdout).toMatch(/^\S+ {2}[0-9a-f]{12} {2}\S+@\S+ {2}plan \(check\) -i wpha-inv-\S+ {2}ok {2}2 host\(s\), 0 change\(s\)/);
+  });
+
   it('refuses a host whose key differs from known_hosts, naming both fingerprints, and runs nothing there', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'wpha-kh-'));
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'other')]);

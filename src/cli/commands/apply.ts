@@ -1,5 +1,7 @@
 /** `wpha apply` and `wpha plan`: converge hosts to the roles their groups get (or only show what would change). */
 import type { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { runLogger, runLogFile } from '../../report/run-log.js';
 import { loadForRun } from '../../engine/load.js';
 import { runPlay } from '../../engine/run.js';
 import { ExitCode } from '../../errors.js';
@@ -26,6 +28,7 @@ export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<
   const diff = mode === 'plan' || Boolean(flags.diff);
   const inv = await loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars, passphrases: passphrasesFor(flags, { cwd: process.cwd(), env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) }) });
   const becomePassword = flags.askBecomePass ? await promptHidden('sudo password: ') : undefined;
+  const runId = randomBytes(6).toString('hex');
   const reporting = chooseReporters({ json: flags.json, ...(flags.junit ? { junit: flags.junit } : {}), diff, verbose: flags.verbose });
   const interrupt = interruptController();
   try {
@@ -41,7 +44,8 @@ export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<
       acceptNewHostKeys: Boolean(flags.acceptNewHostKeys),
       ...(becomePassword ? { becomePassword } : {}),
       signal: interrupt.signal,
-      listeners: reporting.listeners,
+      listeners: [...reporting.listeners, runLogger(runLogFile(), { id: runId, command: mode, ...(flags.limit ? { limit: flags.limit } : {}) })],
+      runId,
     });
     await reporting.finish(s.recaps, s.ms, s.roundTrips);
     if (s.interrupted) return ExitCode.interrupted;

@@ -10,6 +10,7 @@ export const commandModules: (() => Promise<{ register: Register }>)[] = [
   () => import('./lab.js'),
   () => import('./apply.js'),
   () => import('./adhoc.js'),
+  () => import('./history.js'),
   () => import('./inventory.js'),
   () => import('./schema.js'),
   () => import('./vault.js'),
