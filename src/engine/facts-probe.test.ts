@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { parseFacts } from './facts-probe.js';
+import { execFileSync } from 'node:child_process';
+import { FACTS_SCRIPT, parseFacts } from './facts-probe.js';
 
 // Probe output as the facts script prints it (recorded shapes from a lab host and a VM).
 const base = ['hostname=front1', 'os_id=debian', 'os_version_id=12', 'os_codename=bookworm', 'kernel=6.1.0', 'arch=x86_64', 'cpus=2', 'mem_kb=2048000', 'init=systemd', 'virt=kvm', 'user=root'];
@@ -18,4 +19,39 @@ describe('parseFacts: default_interface', () => {
       expect(f.default_ipv4).toBe(c.ipv4[0] ?? '');
     });
   }
+});
+
+describe('facts', () => {
+  it('parses recorded output of a Debian 12 lab host', () => {
+    const out = ['hostname=web1', 'os_id=debian', 'os_version_id=12', 'os_codename=bookworm', 'os_pretty=Debian GNU/Linux 12 (bookworm)', 'os_like=', 'kernel=6.1.0-18-amd64', 'arch=x86_64', 'cpus=4', 'mem_kb=8148012', 'ipv4=172.31.250.21', 'ipv4_if=host0', 'ipv4=10.0.0.5', 'ipv4_if=host0', 'default_if=', 'init=systemd', 'virt=systemd-nspawn', 'user=root'].join('\n');
+    expect(parseFacts(out)).toEqual({
+      hostname: 'web1',
+      fqdn: 'web1',
+      os: { family: 'debian', id: 'debian', version_id: '12', codename: 'bookworm', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
+      kernel: '6.1.0-18-amd64',
+      arch: 'x86_64',
+      cpus: 4,
+      memory_mb: 7957,
+      ipv4: ['172.31.250.21', '10.0.0.5'],
+      default_ipv4: '172.31.250.21',
+      default_interface: 'host0',
+      init: 'systemd',
+      virtualization: 'systemd-nspawn',
+      user: 'root',
+    });
+  });
+
+  it('treats a derivative (ID_LIKE=debian) as the debian family and survives missing lines', () => {
+    const f = parseFacts('os_id=ubuntu\nos_like=debian\ngarbage\n=x');
+    expect(f.os.family).toBe('debian');
+    expect(f.cpus).toBe(1);
+    expect(f.ipv4).toEqual([]);
+  });
+
+  it('the facts script runs with /bin/sh and yields parseable facts here too', () => {
+    const f = parseFacts(execFileSync('/bin/sh', ['-c', FACTS_SCRIPT], { encoding: 'utf8' }));
+    expect(f.os.id).not.toBe('');
+    expect(f.cpus).toBeGreaterThan(0);
+    expect(f.memory_mb).toBeGreaterThan(0);
+  });
 });

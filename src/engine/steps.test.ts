@@ -1,0 +1,30 @@
+import { describe, it, expect } from 'vitest';
+import { resourcesOverlap, pendingRegisters } from './steps.js';
+import type { TaskSpec } from '../model.js';
+
+describe('stale probes: resource overlap', () => {
+  it.each([
+    [['/etc/nginx/site.conf'], ['/etc/nginx/site.conf'], true],
+    [['/var/www/shop/health.php'], ['/var/www/shop'], true],
+    [['/var/www/shop'], ['/var/www/shop/health.php'], true],
+    [['/var/www/shopping'], ['/var/www/shop'], false],
+    [['unit:nginx.service'], ['unit:nginx.service'], true],
+    [['unit:nginx.service'], ['pkg:nginx'], false],
+    [['/etc/a'], [], false],
+  ])('%j vs %j -> %s', (a, b, expected) => {
+    expect(resourcesOverlap(a, new Set(b))).toBe(expected);
+  });
+});
+
+describe('tasks that read a register not known yet', () => {
+  const task = (over: Partial<TaskSpec>): TaskSpec => ({ id: 'r/0', role: 'r', name: 't', op: 'copy', args: {}, loopVar: 'item', notify: [], tags: [], runOnce: false, location: { file: 'f', line: 1, col: 1 }, ...over });
+  it.each([
+    [task({ when: 'init_result.rc == 0' }), ['init_result'], ['init_result']],
+    [task({ args: { content: '{{ init_result.stdout }}' } }), ['init_result'], ['init_result']],
+    [task({ loop: '{{ listing.stdout_lines }}' }), ['listing', 'other'], ['listing']],
+    [task({ when: 'my_init_result_x' }), ['init_result'], []],
+    [task({ when: 'facts.cpus > 1' }), ['init_result'], []],
+  ])('%#', (t, pending, expected) => {
+    expect(pendingRegisters(t, new Set(pending))).toEqual(expected);
+  });
+});
