@@ -163,10 +163,10 @@ function connectClient(target: Target, opts: ConnectOptions, sock: NodeJS.Readab
       }
       keyProblem =
         v.status === 'mismatch'
-          ? new ConnectError(target.name, 'host-key-mismatch', `Host key of "${target.name}" (${target.address}:${target.port}) does not match known_hosts: presented ${v.presented}, expected ${v.expected.join(' or ')} (${v.file} line ${v.lines.join(', ')}). Nothing was run there. If the host was rebuilt, check the new key out of band and run \`wpha hostkeys rotate ${target.name}\`.`)
+          ? new ConnectError(target.name, 'host-key-mismatch', `Host key of "${target.name}" (${target.address}:${target.port}) does not match known_hosts: presented ${v.presented}, expected ${v.expected.join(' or ')} (${v.file} line ${v.lines.join(', ')}). Nothing was run there. If the host was rebuilt, check the new key out of band and run \`wpha hostkeys rotate ${target.name} --fingerprint <new fingerprint>\`.`)
           : v.status === 'revoked'
             ? new ConnectError(target.name, 'host-key-mismatch', `Host key of "${target.name}" (${target.address}) is revoked in ${opts.knownHosts.file}: ${v.presented}`)
-            : new ConnectError(target.name, 'host-key-unknown', `Host key of "${target.name}" (${target.address}:${target.port}) is not in ${opts.knownHosts.file} (presented ${fingerprint(key)}): pin it with \`wpha hostkeys scan\` after checking it, or pass --accept-new-host-keys`);
+            : new ConnectError(target.name, 'host-key-unknown', `Host key of "${target.name}" (${target.address}:${target.port}) is not in ${opts.knownHosts.file} (presented ${fingerprint(key)}): check it, then pin it with \`wpha hostkeys scan --pin\` or \`wpha hostkeys pin\`, or pass --accept-new-host-keys`);
       return false;
     },
   };
