@@ -92,7 +92,8 @@ describe('get_url (local, from a loopback HTTP server)', () => {
     writeFileSync(dest, 'old');
     const r = converge(getUrlOp, { url: `${base}/ok`, dest, sha256: SHA }, { engine: true, scratch: tmp });
     expect(r.applied?.rc).toBe(1);
-    expect(r.applied?.stderr).toContain(`checksum mismatch for ${base}/ok: got ${sha256Hex(PAYLOAD)}, expected ${SHA}`);
+    // The URL is quoted like in every other message (it was not: the quotes closed the shell string).
+    expect(r.applied?.stderr).toContain(`checksum mismatch for "${base}/ok": got ${sha256Hex(PAYLOAD)}, expected ${SHA}\n`);
     expect(readFileSync(dest, 'utf8')).toBe('old');
     expect(readdirSync(tmp).filter((n) => n.includes('wpha-dl'))).toEqual([]);
   });

@@ -67,7 +67,7 @@ export function downloadFragment(a: GetUrlArgs): string {
   const base = a.dest.slice(a.dest.lastIndexOf('/') + 1);
   const verify = a.sha256
     ? sh`_wph=$(sha256sum < "$_wpt"); _wph=\${_wph%% *}
-if [ "$_wph" != ${a.sha256} ]; then rm -f -- "$_wpt"; echo "checksum mismatch for "${displayUrl(a.url)}": got $_wph, expected "${a.sha256} >&2; exit 1; fi`
+if [ "$_wph" != ${a.sha256} ]; then rm -f -- "$_wpt"; echo ${`checksum mismatch for "${displayUrl(a.url)}": got`} "$_wph," ${`expected ${a.sha256}`} >&2; exit 1; fi`
     : '';
   return joinSteps(
     sh`if [ ! -d ${dir} ]; then echo ${`directory "${dir}" does not exist (create it first, e.g. with a file task, state: directory)`} >&2; exit 1; fi`,
