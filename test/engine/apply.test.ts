@@ -14,6 +14,7 @@ import { writeLabInventory } from '../helpers/lab-inventory.js';
 import { runWpha, jsonEvents, tasksOf, hostDone } from '../helpers/wpha-cli.js';
 
 const ROLES = 'test/engine/fixtures/roles';
+const BIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/wpha');
 
 describe('apply on lab hosts', () => {
   let lab: LabHosts;
@@ -84,6 +85,32 @@ describe('apply on lab hosts', () => {
     expect(tasksOf(ev, b).find((t) => t.task === 'after the failing task')?.status).toBe('changed');
     expect((await lab.ssh(a, 'test -e /srv/demo/last; echo $?')).stdout).toBe('1');
     expect((await lab.ssh(b, 'cat /srv/demo/last')).stdout).toBe('done');
+  });
+
+  it('--force-handlers runs the handlers a failed host was notified for', async () => {
+    await lab.ssh(a, "sed -i 's/^greeting=.*/greeting=drift/' /srv/demo/demo.conf");
+    const without = await runWpha(['apply', '-i', inv, '-l', a, '-e', `demo_fail_on=${a}`, '--json']);
+    expect(without.code).toBe(1);
+    expect(tasksOf(jsonEvents(without.stdout), a).filter((t) => t.handler)).toEqual([]);
+    const runsBefore = Number((await lab.ssh(a, 'wc -l < /srv/demo/handler-runs')).stdout);
+    await lab.ssh(a, "sed -i 's/^greeting=.*/greeting=drift/' /srv/demo/demo.conf");
+    const forced = await runWpha(['apply', '-i', inv, '-l', a, '-e', `demo_fail_on=${a}`, '--force-handlers', '--json']);
+    expect(forced.code).toBe(1);
+    expect(tasksOf(jsonEvents(forced.stdout), a).filter((t) => t.handler).map((t) => [t.task, t.status])).toEqual([['config changed', 'changed']]);
+    expect(Number((await lab.ssh(a, 'wc -l < /srv/demo/handler-runs')).stdout)).toBe(runsBefore + 1);
+  });
+
+  it('Ctrl-C lets the step under way finish, starts nothing new, and leaves no temp file', async () => {
+    await lab.ssh(a, 'rm -f /srv/demo/last');
+    const child = execa('node', [BIN, 'apply', '-i', inv, '-l', a, '-e', 'demo_pause=3'], { reject: false, env: { CI: '1' } });
+    for (let i = 0; i < 300 && (await lab.ssh(a, 'pgrep -x sleep')).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toContain('Interrupted: finishing the steps under way');
+    expect((await lab.ssh(a, 'test -e /srv/demo/last; echo $?')).stdout).toBe('1');
+    expect((await lab.ssh(a, 'ls -d /tmp/wpha.* /srv/demo/*.wpha-tmp* 2>/dev/null | wc -l')).stdout).toBe('0');
+    expect((await runWpha(['apply', '-i', inv, '-l', a])).code).toBe(0);
   });
 
   it('reports an unreachable host while the others converge', async () => {
