@@ -26,7 +26,8 @@ Passphrases, per label (the most specific source wins):
   WPHA_VAULT_PASSWORD_FILE, WPHA_VAULT_PASSWORD
   otherwise asked on the terminal.`;
 
-const labelOpt = (cmd: Command, what: string) => cmd.option('--label <label>', `vault label (per-environment key, e.g. prod or lab) ${what}`, 'default');
+// No commander default: `edit` must tell "no --label given" from "--label default".
+const labelOpt = (cmd: Command, what: string) => cmd.option('--label <label>', `vault label (per-environment key, e.g. prod or lab) ${what} (default: "default")`);
 const scryptOpt = (cmd: Command) => cmd.option('--scrypt-n <N>', 'scrypt cost N (power of two, 32768..1048576; default 131072 = 128 MiB)', (v) => positiveInt(v, '--scrypt-n'));
 
 export function register(program: Command): void {
