@@ -150,8 +150,9 @@ describe('secrets never leak, end to end', () => {
       if (junit) expectNoSecret(`JUnit file of ${name}`, readFileSync(junit, 'utf8'));
     }
     const written = filesUnder(controller).filter((f) => !f.file.endsWith('.xml'));
-    // The facts cache at least was written there, so the search below looked at real files.
+    // The facts cache and the run log were written there, so the search below looked at real files.
     expect(written.some((f) => f.file.includes(`${path.sep}wpha${path.sep}facts${path.sep}`))).toBe(true);
+    expect(written.some((f) => f.file.endsWith(`${path.sep}wpha${path.sep}runs.jsonl`))).toBe(true);
     for (const f of written) expectNoSecret(f.file, f.text);
     // The inventory folder holds only what the test wrote (the engine writes nothing there).
     expect(readdirSync(inv).sort()).toEqual(['group_vars', 'inventory.yaml', 'roles']);
