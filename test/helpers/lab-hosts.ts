@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { Lab } from '../../src/lab/lab.js';
-import { labConfig, type LabConfig } from '../../src/lab/config.js';
+import { labConfig, AUTO_ADDRESS_FIRST, AUTO_ADDRESS_LAST, type LabConfig } from '../../src/lab/config.js';
+import { claimAddress, releaseAddress } from '../../src/lab/host.js';
 
 export interface LabHost {
   name: string;
@@ -32,7 +33,12 @@ export interface LabHosts {
   knownHosts: string;
   /** Run a command on a host over real SSH with strict host-key checking. */
   ssh(host: string, command: string, opts?: { input?: string; timeoutMs?: number }): Promise<SshResult>;
-  /** Stop the hosts and delete their disks. */
+  /**
+   * Claim a free lab subnet address that no host uses (e.g. a virtual IP), with the lab's own
+   * address claims: no host or other test gets it until release().
+   */
+  reserveAddress(): string;
+  /** Stop the hosts and delete their disks; give reserved addresses back. */
   release(): Promise<void>;
 }
 
@@ -43,6 +49,7 @@ export async function acquireLabHosts(count: number, prefix = 't', config: LabCo
   const up = await lab.up(requests);
   const hosts = up.map((r) => ({ name: r.name, address: r.address }));
   const { sshKey: key, knownHosts } = lab.paths;
+  const reserved: { address: string; owner: string }[] = [];
   return {
     lab,
     hosts,
@@ -53,8 +60,23 @@ export async function acquireLabHosts(count: number, prefix = 't', config: LabCo
       if (!h) throw new Error(`Host "${host}" is not one of this test's lab hosts`);
       return sshRun(h.address, command, { key, knownHosts, ...opts });
     },
+    reserveAddress: () => {
+      const owner = `${prefix}-${tag}-addr${reserved.length + 1}`;
+      for (let i = AUTO_ADDRESS_FIRST; i <= AUTO_ADDRESS_LAST; i++) {
+        const address = `${config.subnetPrefix}.${i}`;
+        if (claimAddress(config, address, owner)) {
+          reserved.push({ address, owner });
+          return address;
+        }
+      }
+      throw new Error(`No free address left in the lab subnet ${config.subnetPrefix}.0/24`);
+    },
     release: async () => {
-      await lab.stop(hosts.map((h) => h.name), { purge: true });
+      try {
+        await lab.stop(hosts.map((h) => h.name), { purge: true });
+      } finally {
+        for (const r of reserved.splice(0)) releaseAddress(config, r.address, r.owner);
+      }
     },
   };
 }

@@ -1,0 +1,178 @@
+/**
+ * The front tier on lab hosts: two front servers (haproxy + keepalived holding a virtual IP) in
+ * front of two web nodes (an nginx page cache over static pages, see fixtures/roles), and a
+ * fifth host as the client. Proves: the site answers through the VIP from both web nodes; a
+ * second apply changes nothing; the VIP moves when the master's keepalived stops and again when
+ * the new master's HAProxy stops (track script), with at most 5 s of failed requests and only
+ * 200s after; a stopped web node is taken out while requests keep succeeding; a drained node
+ * gets no new requests, stays drained across a reload, and comes back when ready.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
+import { writeLabInventory } from '../helpers/lab-inventory.js';
+import { runWpha, jsonEvents, tasksOf, hostDone } from '../helpers/wpha-cli.js';
+import { loopAround, outageOf, type Sample } from './client-loop.js';
+
+const FIXTURES = 'test/front/fixtures/roles';
+
+describe('front tier: haproxy + keepalived on lab hosts', () => {
+  let lab: LabHosts;
+  let inv: string;
+  let vip: string;
+  let f1: string, f2: string, w1: string, w2: string, client: string;
+  /** The front server holding the VIP after the first apply, and the other one. */
+  let master: string, backup: string;
+  const t0 = Date.now();
+
+  beforeAll(async () => {
+    lab = await acquireLabHosts(5, 'front');
+    [f1, f2, w1, w2, client] = lab.hosts.map((h) => h.name) as [string, string, string, string, string];
+    vip = lab.reserveAddress();
+    inv = writeLabInventory(lab, {
+      groups: {
+        front: { hosts: [0, 1], roles: ['haproxy', 'keepalived'] },
+        web: { hosts: [2, 3], roles: ['cached_static'] },
+      },
+      roleDirs: [FIXTURES],
+      // keepalived_interface is left to facts.default_interface (host0 in the lab).
+      vars: { keepalived_vips: [`${vip}/24`], keepalived_auth_pass: 'lab-vrrp', keepalived_router_id: Number(vip.split('.')[3]) },
+    }).dir;
+  });
+  afterAll(async () => {
+    await lab?.release();
+    process.stderr.write(`[front-tier] ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  });
+
+  const holdsVip = async (h: string) => (await lab.ssh(h, 'ip -4 -o addr show')).stdout.includes(` ${vip}/`);
+  const waitFor = async (what: string, check: () => Promise<boolean>, seconds: number) => {
+    for (let i = 0; i < seconds * 2; i++) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`Timed out after ${seconds} s waiting for: ${what}`);
+  };
+  const get = async (n: number) => {
+    const r = await lab.ssh(client, `for i in $(seq ${n}); do curl -s -m 2 -o /dev/null -w '%{http_code} %header{x-served-by}\\n' http://${vip}/; done`);
+    return r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]);
+  };
+  const lbStatus = async (front: string) => {
+    const r = await lab.ssh(front, 'wpha-lb status');
+    expect(r.code).toBe(0);
+    return Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')).map(([name, status]) => [name, status]));
+  };
+  const expectCleanSwitch = (samples: Sample[]) => {
+    const o = outageOf(samples);
+    expect(o.total).toBeGreaterThan(40);
+    expect(o.outageMs).toBeLessThanOrEqual(5000);
+    // After the switch: only 200s, for a good while.
+    expect(o.after).toBeGreaterThan(20);
+    expect(samples.slice(-20).every((s) => s.code === 200)).toBe(true);
+    return o;
+  };
+
+  it('apply: the site answers 200 through the VIP from both web nodes; one front holds the VIP', async () => {
+    const r = await runWpha(['apply', '-i', inv, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    await waitFor('the VIP on a front server', async () => (await holdsVip(f1)) || (await holdsVip(f2)), 20);
+    // Priorities 150 / 140, but with nopreempt the first server up may keep the VIP: either is right, never both.
+    [master, backup] = (await holdsVip(f1)) ? [f1, f2] : [f2, f1];
+    expect(await holdsVip(backup)).toBe(false);
+    const answers = await get(6);
+    expect(answers.map(([code]) => code)).toEqual(['200', '200', '200', '200', '200', '200']);
+    // No stickiness: round robin over both nodes.
+    expect(new Set(answers.map(([, by]) => by))).toEqual(new Set([w1, w2]));
+    const body = await lab.ssh(client, `curl -s http://${vip}/a/`);
+    expect(body.stdout).toMatch(new RegExp(`^<h1>a from (${w1}|${w2})</h1>$`));
+    // Cluster-only endpoints are refused at the edge.
+    expect((await lab.ssh(client, `curl -s -o /dev/null -w '%{http_code}' http://${vip}/purge/a/`)).stdout).toBe('403');
+    expect(await lbStatus(master)).toEqual({ [w1]: 'UP', [w2]: 'UP' });
+  });
+
+  it('second apply changes nothing', async () => {
+    const r = await runWpha(['apply', '-i', inv, '--json']);
+    expect(r.code).toBe(0);
+    const ev = jsonEvents(r.stdout);
+    for (const h of [f1, f2, w1, w2]) {
+      expect(tasksOf(ev, h).filter((t) => t.status === 'changed').map((t) => t.task)).toEqual([]);
+      expect(hostDone(ev, h)?.recap).toMatchObject({ changed: 0, failed: 0 });
+    }
+  });
+
+  it("the VIP moves when the master's keepalived stops, then back when the new master's HAProxy stops", async () => {
+    const s1 = await loopAround(lab, client, `http://${vip}/`, 14, 3000, () => lab.ssh(master, 'systemctl stop keepalived'));
+    expect(await holdsVip(backup)).toBe(true);
+    expect(await holdsVip(master)).toBe(false);
+    const o1 = expectCleanSwitch(s1);
+    process.stderr.write(`[front-tier] keepalived stop: ${o1.failed} failed requests, outage ${o1.outageMs} ms\n`);
+
+    // The old master comes back as a backup: no preemption, the VIP stays where it is.
+    await lab.ssh(master, 'systemctl start keepalived');
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(await holdsVip(backup)).toBe(true);
+    expect(await holdsVip(master)).toBe(false);
+
+    // The track script: without HAProxy the holder leaves the election and the VIP goes back.
+    const s2 = await loopAround(lab, client, `http://${vip}/`, 16, 3000, () => lab.ssh(backup, 'systemctl stop haproxy'));
+    expect(await holdsVip(master)).toBe(true);
+    expect(await holdsVip(backup)).toBe(false);
+    const o2 = expectCleanSwitch(s2);
+    process.stderr.write(`[front-tier] haproxy stop: ${o2.failed} failed requests, outage ${o2.outageMs} ms\n`);
+    expect((await lab.ssh(backup, 'journalctl -u keepalived --no-pager')).stdout).toMatch(/Entering FAULT STATE/);
+
+    // Back to normal: HAProxy runs again there and that server rejoins as a backup.
+    await lab.ssh(backup, 'systemctl start haproxy');
+    const lastState = async () => (await lab.ssh(backup, "journalctl -u keepalived --no-pager -o cat | grep 'Entering' | tail -n 1")).stdout;
+    await waitFor('the backup out of FAULT', async () => (await lastState()).includes('Entering BACKUP STATE'), 15);
+    expect(await holdsVip(master)).toBe(true);
+  });
+
+  it('a stopped web node is taken out (DOWN on the stats socket) while requests keep succeeding', async () => {
+    const s = await loopAround(lab, client, `http://${vip}/`, 10, 2000, () => lab.ssh(w1, 'systemctl stop nginx'));
+    await waitFor(`${w1} DOWN on ${master}`, async () => (await lbStatus(master))[w1] === 'DOWN', 15);
+    expect((await lbStatus(backup))[w1]).toBe('DOWN');
+    // A refused connection is retried on the other node: no visitor sees an error.
+    expect(s.filter((x) => x.code !== 200)).toEqual([]);
+    expect(new Set(s.slice(-10).map((x) => x.by))).toEqual(new Set([w2]));
+    expect((await get(6)).every(([code, by]) => code === '200' && by === w2)).toBe(true);
+
+    await lab.ssh(w1, 'systemctl start nginx');
+    await waitFor(`${w1} UP again`, async () => (await lbStatus(master))[w1] === 'UP', 15);
+    expect(new Set((await get(6)).map(([, by]) => by))).toEqual(new Set([w1, w2]));
+  });
+
+  it('a drained node gets no new requests, stays drained across a reload, and comes back when ready', async () => {
+    // Rolling upgrades drain on every front server (each HAProxy has its own state).
+    const d = await runWpha(['run', '-i', inv, '-l', 'front', `wpha-drain ${w1} --wait 10`]);
+    expect(d.code).toBe(0);
+    for (const f of [f1, f2]) {
+      expect(d.stdout).toContain(`${f} | ${w1}: drain`);
+      expect(d.stdout).toContain(`${f} | ${w1}: no open sessions`);
+      expect(await lbStatus(f)).toEqual({ [w1]: 'DRAIN', [w2]: 'UP' });
+    }
+
+    const homeHits = async () => Number((await lab.ssh(w1, `grep -c ' / 200 ' /var/log/nginx/test.log || true`)).stdout);
+    const before = await homeHits();
+    const answers = await get(10);
+    expect(answers.every(([code, by]) => code === '200' && by === w2)).toBe(true);
+    expect(await homeHits()).toBe(before);
+
+    // A reload (config change, package update) keeps the admin state: wpha-lb saved it.
+    expect((await lab.ssh(master, 'wpha-lb reload')).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await lbStatus(master))[w1]).toBe('DRAIN');
+
+    const bad = await lab.ssh(master, `wpha-drain 'web1;reboot'`);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('is not a server name');
+    const unknown = await lab.ssh(master, 'wpha-drain nosuch');
+    expect(unknown.stderr).toContain('no server "nosuch" in backend "web"');
+
+    const ready = await runWpha(['run', '-i', inv, '-l', 'front', `wpha-ready ${w1}`]);
+    expect(ready.code).toBe(0);
+    expect(await lbStatus(master)).toEqual({ [w1]: 'UP', [w2]: 'UP' });
+    const after = await get(6);
+    expect(after.filter(([, by]) => by === w1).length).toBeGreaterThan(0);
+    expect(await homeHits()).toBeGreaterThan(before);
+  });
+});
