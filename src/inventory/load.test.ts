@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../model.js';
 import { testOps } from '../roles/fixtures/known-ops.js';
+import { OPS } from '../ops/registry.js';
 import { loadRoles } from '../roles/load.js';
 import { loadInventory } from './load.js';
 
@@ -61,14 +62,14 @@ describe('loadInventory (valid fixture)', () => {
   });
 
   it('uses the lab SSH files for lab inventories', async () => {
-    const loaded = await loadInventory({ name: 'lab', cwd: here, knownOps: testOps, env: { WPHA_LAB_DIR: '/srv/lab' } });
+    const loaded = await loadInventory({ name: 'lab', cwd: here, knownOps: OPS, env: { WPHA_LAB_DIR: '/srv/lab' } }); // shipped roles: the real ops
     const front1 = loaded.hosts.get('front1')!;
     expect(front1.ssh).toEqual({ keyFile: '/srv/lab/ssh/id_ed25519', knownHosts: '/srv/lab/ssh/known_hosts', connectTimeoutMs: 10000 });
     expect(loaded.lab).toEqual({ hosts: ['front1', 'front2', 'web1', 'web2', 'db1'] });
   });
 
   it('loads the shipped prod-example inventory', async () => {
-    const loaded = await loadInventory({ name: 'prod-example', cwd: here, knownOps: testOps, env: {} });
+    const loaded = await loadInventory({ name: 'prod-example', cwd: here, knownOps: OPS, env: {} }); // shipped roles: the real ops
     expect([...loaded.groups.keys()]).toEqual(['all', 'front', 'web', 'db', 'redis']);
     const db1 = loaded.hosts.get('db1')!;
     expect([db1.user, db1.become, db1.port, db1.groups]).toEqual(['deploy', true, 22, ['all', 'db', 'redis']]);
