@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { decryptEnvelope, encryptEnvelope, newHeader, VaultDecryptError, type KeyCache } from './cipher.js';
-import { parseEnvelope, type EnvelopeHeader, type ScryptParams } from './envelope.js';
+import type { EnvelopeHeader, ScryptParams } from './envelope.js';
 
 export const LABELS_DIR = '.wpha-vault';
 
@@ -71,9 +71,4 @@ export function headerForEncrypt(startDir: string, label: string, passphrase: st
   if (!checkFile) return { header: newHeader(label) };
   const header = verifyCheckFile(checkFile, label, passphrase, cache);
   return { header: newHeader(label, header.params, header.salt), checkFile };
-}
-
-/** Label of a check file's envelope (to rekey it with its label's values). */
-export function checkFileHeader(file: string): EnvelopeHeader {
-  return parseEnvelope(readFileSync(file, 'utf8')).header;
 }
