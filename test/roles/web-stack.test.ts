@@ -81,6 +81,8 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
     expect(['MISS', 'HIT', 'EXPIRED']).toContain(first.xcache);
     const second = await get('/');
     expect(second).toMatchObject({ status: 200, title: TITLE, xcache: 'HIT' });
+    // Pretty links work for taxonomies too (rewrite rules flushed in a second process).
+    expect((await get('/category/uncategorized/')).status).toBe(200);
   });
 
   it('never answers a cart cookie or the checkout from the cache', async () => {

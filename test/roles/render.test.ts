@@ -1,0 +1,153 @@
+/**
+ * The shipped roles rendered for every host of the shipped inventories (lab, prod-example) with
+ * recorded facts, without touching a host: every task expands (args valid, templates render),
+ * and the computed parts of the configs are what the variables and facts say.
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import path from 'node:path';
+import type { Inventory } from '../../src/model.js';
+import type { Facts } from '../../src/engine/facts.js';
+import { loadForRun } from '../../src/engine/load.js';
+import { groupsMap, hostScope, hostvarsMap } from '../../src/engine/scope.js';
+import { expandTask, type Step } from '../../src/engine/steps.js';
+import { createRenderer } from '../../src/template/index.js';
+import { OPS } from '../../src/ops/registry.js';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+function facts(hostname: string, memoryMb: number, virtualization: string): Facts {
+  return {
+    hostname, fqdn: hostname, kernel: '6.1.0-28-amd64', arch: 'x86_64', cpus: 4, memory_mb: memoryMb, ipv4: ['10.0.0.9'], default_ipv4: '10.0.0.9', init: 'systemd', virtualization, user: 'root',
+    os: { family: 'debian', id: 'debian', version_id: '12', codename: 'bookworm', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
+  };
+}
+
+/** Every step of every task of the host, expanded as the engine would (handlers excluded). */
+function expandHost(inv: Inventory, host: string, f: Facts): { steps: Step[]; skipped: string[] } {
+  const renderer = createRenderer({ partialDirs: [path.join(root, 'templates', 'partials'), ...[...inv.roles.values()].map((r) => path.join(r.dir, 'templates', 'partials'))] });
+  const h = inv.hosts.get(host)!;
+  const scope = hostScope(inv, h, { groups: groupsMap(inv), hostvars: hostvarsMap(inv) }, f);
+  const steps: Step[] = [];
+  const skipped: string[] = [];
+  let i = 0;
+  for (const roleName of h.roles) {
+    const role = inv.roles.get(roleName)!;
+    for (const task of role.tasks) {
+      if (task.op === 'flush_handlers') continue;
+      const exp = expandTask(i++, task, scope, { host, facts: f, role, renderer, ops: OPS });
+      if (exp.kind === 'error') throw new Error(`${host}: ${task.role} "${task.name}": ${exp.message}`);
+      if (exp.kind === 'skip') skipped.push(`${task.role}/${task.name}`);
+      else steps.push(...exp.steps);
+    }
+  }
+  return { steps, skipped };
+}
+
+const content = (steps: Step[], dest: string): string => {
+  const s = steps.find((x) => (x.args as { dest?: string }).dest === dest);
+  if (!s) throw new Error(`No step writes ${dest}`);
+  return (s.args as { content: Buffer }).content.toString('utf8');
+};
+
+describe('shipped roles on the lab inventory', () => {
+  let inv: Inventory;
+  beforeAll(async () => {
+    inv = await loadForRun({ inventory: 'lab', cwd: root });
+  });
+
+  it('expand on every host, with time sync skipped in containers', () => {
+    for (const host of inv.hosts.keys()) {
+      const { steps, skipped } = expandHost(inv, host, facts(host, 24105, 'systemd-nspawn'));
+      expect(steps.length).toBeGreaterThan(10);
+      expect(skipped).toContain('common/time sync running');
+    }
+  });
+
+  it('open each host only to what its roles declare', () => {
+    const fw = (host: string) => content(expandHost(inv, host, facts(host, 24105, 'systemd-nspawn')).steps, '/etc/nftables.conf');
+    const cluster = '127.0.0.1, 172.31.250.11, 172.31.250.12, 172.31.250.21, 172.31.250.22, 172.31.250.31,  }';
+    const rules = (text: string) => text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim());
+    expect(rules(fw('front1'))).toEqual(['tcp dport 22 accept']);
+    expect(rules(fw('web1'))).toEqual(['tcp dport 22 accept', `ip saddr { ${cluster} tcp dport 80 accept`, 'ip6 saddr { ::1,  } tcp dport 80 accept']);
+    expect(rules(fw('db1'))).toEqual([
+      'tcp dport 22 accept',
+      `ip saddr { ${cluster} tcp dport 3306 accept`,
+      'ip6 saddr { ::1,  } tcp dport 3306 accept',
+      `ip saddr { ${cluster} tcp dport 6379 accept`,
+      'ip6 saddr { ::1,  } tcp dport 6379 accept',
+    ]);
+  });
+
+  it('keep SSH open on another port when told so', async () => {
+    const moved = await loadForRun({ inventory: 'lab', cwd: root, extraVars: ['common_ssh_port=2222'] });
+    const text = content(expandHost(moved, 'front1', facts('front1', 1024, 'kvm')).steps, '/etc/nftables.conf');
+    expect(text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim())).toEqual(['tcp dport 2222 accept']);
+  });
+
+  it('point WordPress at the db and redis groups, with secrets as literal strings', () => {
+    const config = content(expandHost(inv, 'web1', facts('web1', 24105, 'systemd-nspawn')).steps, '/etc/wordpress/config-shop.php');
+    expect(config).toContain("define('DB_HOST', '172.31.250.31');");
+    expect(config).toContain("define('WP_REDIS_HOST', '172.31.250.31');");
+    expect(config).toContain("define('DB_PASSWORD', <<<'WPHA_VALUE_END'\nlab-db-pass-not-secret\nWPHA_VALUE_END);");
+    expect(config).toContain("define('WP_HTTP_BLOCK_EXTERNAL', true);");
+    expect(config).toContain("define('DISALLOW_FILE_EDIT', true);");
+  });
+
+  it('grant the site user from every web node only', () => {
+    const sql = content(expandHost(inv, 'db1', facts('db1', 24105, 'systemd-nspawn')).steps, '/etc/mysql/wpha/wordpress.sql');
+    expect(sql.match(/^GRANT .*$/gm)).toEqual([
+      "GRANT ALL PRIVILEGES ON `wp_shop`.* TO 'wp_shop'@'172.31.250.21';",
+      "GRANT ALL PRIVILEGES ON `wp_shop`.* TO 'wp_shop'@'172.31.250.22';",
+    ]);
+    expect(sql).toContain("ALTER USER 'wp_shop'@'172.31.250.21' IDENTIFIED BY \"lab-db-pass-not-secret\";");
+    expect(sql).toContain("ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket;");
+  });
+
+  it('allow purges from cluster addresses only', () => {
+    const site = content(expandHost(inv, 'web2', facts('web2', 24105, 'systemd-nspawn')).steps, '/etc/nginx/sites-enabled/shop.conf');
+    const purge = site.slice(site.indexOf('location ~ ^/purge'), site.indexOf('}', site.indexOf('location ~ ^/purge')));
+    expect(purge.match(/allow [^;]+/g)).toEqual(['allow 127.0.0.1', 'allow 172.31.250.11', 'allow 172.31.250.12', 'allow 172.31.250.21', 'allow 172.31.250.22', 'allow 172.31.250.31']);
+    expect(purge).toContain('deny all;');
+    expect(site).toContain('listen 80 default_server;');
+  });
+});
+
+describe('shipped roles on the prod-example inventory', () => {
+  let inv: Inventory;
+  beforeAll(async () => {
+    inv = await loadForRun({ inventory: 'prod-example', cwd: root });
+  });
+
+  it.each([
+    [2048, 19],
+    [8192, 64],
+    [1024, 9],
+    [256, 2],
+  ])('size the PHP-FPM pool from %i MB of memory: %i workers', (memoryMb, workers) => {
+    const pool = content(expandHost(inv, 'web1', facts('web1', memoryMb, 'kvm')).steps, '/etc/php/8.2/fpm/pool.d/shop.conf');
+    expect(pool).toContain(`pm.max_children = ${workers}\n`);
+    expect(pool).toContain(`pm.max_spare_servers = ${Math.max(2, Math.floor(workers / 2))}\n`);
+  });
+
+  it.each([
+    [32768, 16384],
+    [65536, 24576],
+    [128, 128],
+  ])('size the InnoDB buffer pool from %i MB of memory: %i MB', (memoryMb, pool) => {
+    const cnf = content(expandHost(inv, 'db1', facts('db1', memoryMb, 'kvm')).steps, '/etc/mysql/mariadb.conf.d/60-wpha.cnf');
+    expect(cnf).toContain(`innodb_buffer_pool_size = ${pool}M\n`);
+    expect(cnf).toContain('bind_address = 10.20.0.31\n');
+  });
+
+  it('run time sync on virtual machines and limit SSH to the private network', () => {
+    const { steps, skipped } = expandHost(inv, 'front1', facts('front1', 4096, 'kvm'));
+    expect(skipped).not.toContain('common/time sync running');
+    expect(content(steps, '/etc/nftables.conf')).toContain('ip saddr { 127.0.0.1, 10.20.0.0/24,  } tcp dport 22 accept');
+  });
+
+  it('build https links for the site and its alias', () => {
+    const { steps } = expandHost(inv, 'web1', facts('web1', 8192, 'kvm'));
+    expect(content(steps, '/etc/wordpress/config-shop.php')).toContain("define('WP_HOME', 'https://shop.example.com');");
+    expect(content(steps, '/etc/nginx/sites-enabled/shop.conf')).toContain('server_name shop.example.com www.shop.example.com;');
+  });
+});
