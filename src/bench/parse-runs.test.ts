@@ -86,6 +86,8 @@ describe('run output parsers (recorded outputs)', () => {
 
   it('marks handlers and keeps what wpha said it changed', () => {
     const o = parseWphaJson(fixture('wpha-changed.jsonl'));
+    expect(o.engineMs).toBe(726);
+    expect(parseAnsibleOutput(fixture('ansible-noop.out')).engineMs).toBeUndefined();
     expect(describeChanges(o)).toEqual([
       'x-1: "redis maxmemory": update /etc/redis/redis.conf: replace line 1119',
       'x-1: "cache warmer cron": create /etc/cron.d/cache-warmer (61 bytes, mode 0644, root:root)',

@@ -26,6 +26,8 @@ export interface RunOutcome {
   changedTasks: ChangedTask[];
   /** Error lines (failed tasks, unreachable hosts), for the report. */
   errors: string[];
+  /** wpha only: the run's own duration (connect to recap), without process start-up and loading. */
+  engineMs?: number;
 }
 
 /** `wpha apply --json`: one event per line; other lines (none expected) are ignored. */
@@ -42,6 +44,8 @@ export function parseWphaJson(stdout: string): RunOutcome {
       out.errors.push(`${e.host}: ${e.error}`);
     } else if (e.type === 'host-done') {
       out.hosts[e.host] = { changed: e.recap.changed, failed: e.recap.failed, unreachable: e.recap.unreachable, roundTrips: e.roundTrips };
+    } else if (e.type === 'run-done') {
+      out.engineMs = e.ms;
     }
   }
   return out;

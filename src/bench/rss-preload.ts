@@ -4,7 +4,7 @@
  * maxrss), so the figure is exact whatever the run's length, with no polling and no change to
  * the CLI itself.
  */
-export const MAX_RSS_MARKER = 'wpha-bench max-rss-kb=';
+import { MAX_RSS_MARKER } from './rss-marker.js';
 
 process.on('exit', () => {
   // stderr writes are synchronous for pipes and files on Linux, so this line is not lost.

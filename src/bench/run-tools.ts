@@ -10,7 +10,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { projectRoot } from '../paths.js';
 import { parseAnsibleOutput, parseWphaJson, type RunOutcome } from './parse-runs.js';
-import { MAX_RSS_MARKER } from './rss-preload.js';
+import { MAX_RSS_MARKER } from './rss-marker.js';
 import type { BenchInventories } from './web-tier-files.js';
 
 export interface TimedRun {
@@ -35,10 +35,16 @@ export function parseMaxRssKb(stderr: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-export async function runWphaApply(inventoryDir: string, cacheHome: string, root: string = projectRoot()): Promise<TimedRun> {
+export interface RunScope {
+  /** `--limit` for both tools: comma-separated host names; all hosts of the inventory when absent. */
+  limit?: string;
+}
+
+export async function runWphaApply(inventoryDir: string, cacheHome: string, scope: RunScope = {}, root: string = projectRoot()): Promise<TimedRun> {
   const preload = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'rss-preload.js')).href;
+  const limit = scope.limit ? ['--limit', scope.limit] : [];
   const t0 = performance.now();
-  const r = await execa('node', ['--import', preload, path.join(root, 'bin', 'wpha'), 'apply', '-i', inventoryDir, '--json'], {
+  const r = await execa('node', ['--import', preload, path.join(root, 'bin', 'wpha'), 'apply', '-i', inventoryDir, '--json', ...limit], {
     reject: false,
     timeout: RUN_TIMEOUT_MS,
     env: { XDG_CACHE_HOME: cacheHome, CI: '1' },
@@ -56,12 +62,22 @@ export async function runWphaApply(inventoryDir: string, cacheHome: string, root
   };
 }
 
-export async function runAnsiblePlaybook(inv: BenchInventories): Promise<TimedRun> {
+export interface AnsibleScope extends RunScope {
+  /**
+   * Overrides the config's ControlPersist folder: after a host is reset, a master connection to
+   * its former self must not be reused (it would hang on a peer that is gone).
+   */
+  controlPathDir?: string;
+}
+
+export async function runAnsiblePlaybook(inv: BenchInventories, scope: AnsibleScope = {}): Promise<TimedRun> {
+  const limit = scope.limit ? ['--limit', scope.limit] : [];
+  const controlPath = scope.controlPathDir ? { ANSIBLE_SSH_CONTROL_PATH_DIR: scope.controlPathDir } : {};
   const t0 = performance.now();
-  const r = await execa('ansible-playbook', ['-i', inv.ansibleInventory, inv.playbook], {
+  const r = await execa('ansible-playbook', ['-i', inv.ansibleInventory, ...limit, inv.playbook], {
     reject: false,
     timeout: RUN_TIMEOUT_MS,
-    env: { ANSIBLE_CONFIG: inv.ansibleConfig, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0' },
+    env: { ANSIBLE_CONFIG: inv.ansibleConfig, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', ...controlPath },
     input: '',
   });
   const ms = performance.now() - t0;

@@ -11,15 +11,16 @@ const figures = (over: Partial<WebTierFigures> = {}): WebTierFigures => ({
     { tool: 'ansible', hosts: 10, freshHosts: 10, ms: 400_000 },
   ],
   noOps: [
-    { hosts: 1, wpha: [400, 300, 350], wphaRoundTrips: [1, 1, 1], wphaMaxRssKb: 80_000, ansible: [19_000, 18_000, 20_000] },
-    { hosts: 10, wpha: [1000, 900, 1100], wphaRoundTrips: [1, 1, 1], wphaMaxRssKb: 90_000, ansible: [47_000, 46_000, 49_000] },
-    { hosts: 50, wpha: [2500, 2000, 1900], wphaRoundTrips: [1, 2], wphaMaxRssKb: 160 * 1024 },
+    { hosts: 1, wpha: [400, 300, 350], wphaRoundTrips: [[1], [1], [1]], wphaMaxRssKb: 80_000, ansible: [19_000, 18_000, 20_000] },
+    { hosts: 10, wpha: [1000, 900, 1100], wphaEngine: [600, 500, 700], wphaRoundTrips: [[1, 1], [1, 1], [1, 1]], wphaMaxRssKb: 90_000, ansible: [47_000, 46_000, 49_000] },
+    { hosts: 50, wpha: [2500, 2000, 1900], wphaRoundTrips: [[1, 2], [1, 1], [1, 1]], wphaMaxRssKb: 160 * 1024 },
   ],
   crossChecks: [
     { label: 'ours then theirs, 10 host(s)', dirtyHosts: [] },
     { label: 'theirs then ours, 10 host(s)', dirtyHosts: ['web-3'], roundTrips: [1, 2] },
   ],
   findings: ['wpha no-op after ansible: not clean on web-3'],
+  machine: { cpus: 2, loadStart: 0.5, loadEnd: 1.25 },
   ...over,
 });
 
@@ -28,7 +29,10 @@ const line = (lines: string[], start: string) => lines.find((l) => l.trimStart()
 describe('web-tier report', () => {
   it('prints medians, ratios and each target with its verdict', () => {
     const out = renderReport(figures());
+    expect(out).toContain('Ansible: ansible-playbook [core 2.14.18]');
+    expect(out).toContain('Machine: 2 CPU(s) shared by the controller and every lab host; load average (1 min) 0.50 at start, 1.25 at end');
     expect(line(out, 'no-op, wpha, 10 host(s)')).toContain('1.00 s (1.00, 0.90, 1.10)');
+    expect(out.filter((l) => l.includes('of which connect to recap'))).toEqual([expect.stringContaining('0.60 s (0.60, 0.50, 0.70)')]);
     // 47 s / 1 s = 47x >= 30x; at one host no target is printed
     expect(line(out, 'ratio ansible/wpha, 10 host(s)')).toMatch(/47\.0x\s+>= 30x: met$/);
     expect(line(out, 'ratio ansible/wpha, 1 host(s)')).toMatch(/54\.3x$/);
@@ -36,7 +40,7 @@ describe('web-tier report', () => {
     expect(line(out, 'no-op 50 hosts / no-op 10 hosts')).toMatch(/2\.00x\s+< 2x: NOT MET$/);
     expect(out.filter((l) => l.includes('controller peak RSS')).at(-1)).toMatch(/160\.0 MB\s+< 150 MB at 50 hosts: NOT MET$/);
     expect(line(out, 'round trips per host')).toMatch(/ 1\s+1$/);
-    expect(out.filter((l) => l.includes('round trips per host')).at(-1)).toMatch(/1-2\s+1$/);
+    expect(out.filter((l) => l.includes('round trips per host')).at(-1)).toMatch(/1-2  \(per run: 1-2, 1, 1\)\s+1$/);
     expect(line(out, 'first apply, wpha')).toContain('round trips/host 6-7');
     expect(line(out, 'theirs then ours')).toContain('CHANGED on web-3');
     expect(line(out, 'ours then theirs')).toContain('0 changed on every host');

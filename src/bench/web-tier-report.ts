@@ -8,8 +8,10 @@ export interface NoOpFigures {
   hosts: number;
   /** Wall-clock ms of each wpha no-op repetition. */
   wpha: number[];
-  /** Round trips per host, over every host and repetition. */
-  wphaRoundTrips: number[];
+  /** The engine's own ms of each repetition (run-done): the wall clock minus process start-up and loading. */
+  wphaEngine?: number[];
+  /** Round trips of each host, per repetition. */
+  wphaRoundTrips: number[][];
   /** Peak controller RSS (kB) over the repetitions. */
   wphaMaxRssKb: number;
   /** Absent when Ansible was not run. */
@@ -35,6 +37,8 @@ export interface WebTierFigures {
   crossChecks: { label: string; dirtyHosts: string[]; roundTrips?: number[] }[];
   /** Everything that was not as expected, in the order seen. */
   findings: string[];
+  /** The controller: hosts share its CPUs, so its load at start and end says how quiet the run was. */
+  machine?: { cpus: number; loadStart: number; loadEnd?: number };
 }
 
 export const TARGETS = {
@@ -61,7 +65,10 @@ export function renderReport(f: WebTierFigures): string[] {
   }
   for (const n of f.noOps) {
     rows.push([`no-op, wpha, ${n.hosts} host(s)`, medianWithRuns(n.wpha), '']);
-    rows.push([`  round trips per host`, rangeOf(n.wphaRoundTrips), '1']);
+    if (n.wphaEngine?.length) rows.push([`  of which connect to recap`, medianWithRuns(n.wphaEngine), '']);
+    const all = n.wphaRoundTrips.flat();
+    const perRun = all.some((x) => x !== 1) ? `  (per run: ${n.wphaRoundTrips.map(rangeOf).join(', ')})` : '';
+    rows.push([`  round trips per host`, `${rangeOf(all)}${perRun}`, '1']);
     const rssTarget = n.hosts >= 50 ? `< ${TARGETS.maxRssMbAt50} MB at 50 hosts: ${verdict(n.wphaMaxRssKb / 1024 < TARGETS.maxRssMbAt50)}` : '';
     rows.push([`  controller peak RSS`, mb(n.wphaMaxRssKb), rssTarget]);
     if (n.ansible) {
@@ -84,8 +91,10 @@ export function renderReport(f: WebTierFigures): string[] {
   }
   const w1 = Math.max(...rows.map((r) => r[0].length), 10);
   const w2 = Math.max(...rows.map((r) => r[1].length), 10);
-  const head = 'ansible' in f.ansible && 'version' in f.ansible ? `Ansible: ${f.ansible.version}` : `Ansible side skipped: ${(f.ansible as { skipped: string }).skipped}`;
-  const lines = ['', 'wpha web-tier benchmark (same hosts, same run)', head, ''];
+  const head = 'version' in f.ansible ? `Ansible: ${f.ansible.version}` : `Ansible side skipped: ${f.ansible.skipped}`;
+  const m = f.machine;
+  const load = m ? `Machine: ${m.cpus} CPU(s) shared by the controller and every lab host; load average (1 min) ${m.loadStart.toFixed(2)} at start${m.loadEnd !== undefined ? `, ${m.loadEnd.toFixed(2)} at end` : ''}` : '';
+  const lines = ['', 'wpha web-tier benchmark (same hosts, same run)', head, ...(load ? [load] : []), ''];
   lines.push(`  ${'figure'.padEnd(w1)}  ${'measured'.padEnd(w2)}  target`);
   for (const [k, v, t] of rows) lines.push(`  ${k.padEnd(w1)}  ${v.padEnd(w2)}  ${t}`.trimEnd());
   lines.push('', f.findings.length ? 'Findings (not as expected):' : 'Findings: none (every no-op run changed nothing, no run failed).');

@@ -11,7 +11,7 @@
  * taken down and deleted at the end unless WPHA_BENCH_KEEP=1.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Lab } from '../lab/lab.js';
 import { labConfig } from '../lab/config.js';
@@ -29,19 +29,20 @@ interface Ctx {
   lab: Lab;
   work: string;
   figures: WebTierFigures;
-  /** Inventories per host count, written once. */
-  inventories: Map<number, BenchInventories>;
+  /**
+   * One inventory holding every host the bench uses; a run on N hosts passes `--limit` with the
+   * first N (to both tools). One inventory means one facts cache for wpha, as a user has.
+   */
+  inv: BenchInventories;
+  total: number;
 }
 
-function inventoriesFor(ctx: Ctx, count: number): BenchInventories {
-  let inv = ctx.inventories.get(count);
-  if (!inv) {
-    const ssh = { key: ctx.lab.paths.sshKey, knownHosts: ctx.lab.paths.knownHosts };
-    inv = writeBenchInventories(path.join(ctx.work, `hosts-${count}`), benchHosts(count, ctx.config.subnetPrefix), ssh, path.join(ctx.work, 'ansible-cp'));
-    ctx.inventories.set(count, inv);
-  }
-  return inv;
+/** `--limit` for the first `count` hosts; none when that is every host. */
+function limitFor(ctx: Ctx, count: number): { limit?: string } {
+  return count >= ctx.total ? {} : { limit: benchHosts(count, ctx.config.subnetPrefix).map((h) => h.name).join(',') };
 }
+
+const wpha = (ctx: Ctx, count: number) => runWphaApply(ctx.inv.wpha, path.join(ctx.work, 'cache'), limitFor(ctx, count));
 
 /** Checks a run covered every host; records a finding (with what changed) when it was expected to be a no-op and was not. */
 function check(ctx: Ctx, label: string, run: TimedRun, hosts: number, expectNoOp: boolean): string[] {
@@ -64,19 +65,20 @@ const roundTripsOf = (run: TimedRun) => Object.values(run.outcome.hosts).map((h)
 
 async function wphaFirstApply(ctx: Ctx, count: number, fresh: number): Promise<void> {
   log(`wpha first apply on ${count} host(s) (${fresh} fresh)...`);
-  const r = await runWphaApply(inventoriesFor(ctx, count).wpha, path.join(ctx.work, 'cache'));
+  const r = await wpha(ctx, count);
   check(ctx, `wpha first apply, ${count} host(s)`, r, count, false);
   ctx.figures.firstApplies.push({ tool: 'wpha', hosts: count, freshHosts: fresh, ms: r.ms, roundTrips: roundTripsOf(r), ...(r.maxRssKb ? { maxRssKb: r.maxRssKb } : {}) });
   log(`  ${seconds(r.ms)}`);
 }
 
 async function wphaNoOps(ctx: Ctx, count: number): Promise<NoOpFigures> {
-  const fig: NoOpFigures = { hosts: count, wpha: [], wphaRoundTrips: [], wphaMaxRssKb: 0 };
+  const fig: NoOpFigures = { hosts: count, wpha: [], wphaEngine: [], wphaRoundTrips: [], wphaMaxRssKb: 0 };
   for (let i = 1; i <= ctx.config.reps; i++) {
-    const r = await runWphaApply(inventoriesFor(ctx, count).wpha, path.join(ctx.work, 'cache'));
+    const r = await wpha(ctx, count);
     check(ctx, `wpha no-op #${i}, ${count} host(s)`, r, count, true);
     fig.wpha.push(r.ms);
-    fig.wphaRoundTrips.push(...roundTripsOf(r));
+    fig.wphaEngine!.push(r.outcome.engineMs ?? NaN);
+    fig.wphaRoundTrips.push(roundTripsOf(r));
     fig.wphaMaxRssKb = Math.max(fig.wphaMaxRssKb, r.maxRssKb ?? NaN);
     log(`  wpha no-op #${i} on ${count} host(s): ${seconds(r.ms)}`);
   }
@@ -88,7 +90,7 @@ async function ansibleNoOps(ctx: Ctx, fig: NoOpFigures): Promise<void> {
   fig.ansible = [];
   const dirty = new Set<string>();
   for (let i = 1; i <= ctx.config.reps; i++) {
-    const r = await runAnsiblePlaybook(inventoriesFor(ctx, fig.hosts));
+    const r = await runAnsiblePlaybook(ctx.inv, limitFor(ctx, fig.hosts));
     check(ctx, `ansible no-op #${i} after wpha, ${fig.hosts} host(s)`, r, fig.hosts, true).forEach((h) => dirty.add(h));
     fig.ansible.push(r.ms);
     log(`  ansible no-op #${i} on ${fig.hosts} host(s): ${seconds(r.ms)}`);
@@ -102,11 +104,11 @@ async function theirsThenOurs(ctx: Ctx, count: number): Promise<void> {
   log(`resetting ${count} host(s) to fresh disks...`);
   await Promise.all(hosts.map((h) => ctx.lab.reset(h.name)));
   log(`ansible first apply on ${count} fresh host(s)...`);
-  const a = await runAnsiblePlaybook(inventoriesFor(ctx, count));
+  const a = await runAnsiblePlaybook(ctx.inv, { ...limitFor(ctx, count), controlPathDir: path.join(ctx.work, 'ansible-cp-after-reset') });
   check(ctx, `ansible first apply, ${count} host(s)`, a, count, false);
   ctx.figures.firstApplies.push({ tool: 'ansible', hosts: count, freshHosts: count, ms: a.ms });
   log(`  ${seconds(a.ms)}`);
-  const w = await runWphaApply(inventoriesFor(ctx, count).wpha, path.join(ctx.work, 'cache'));
+  const w = await wpha(ctx, count);
   const dirty = check(ctx, `wpha no-op after ansible, ${count} host(s)`, w, count, true);
   ctx.figures.crossChecks.push({ label: `theirs then ours (wpha after ansible), ${count} host(s)`, dirtyHosts: dirty, roundTrips: roundTripsOf(w) });
   log(`  wpha after ansible: ${seconds(w.ms)}, ${dirty.length ? `changed on ${dirty.join(', ')}` : '0 changed'}`);
@@ -118,9 +120,12 @@ async function main(): Promise<void> {
   const lab = new Lab(benchLabConfig(labConfig(), config, path.join(work, 'lab')), (s) => log(`lab: ${s}`));
   const version = config.skipAnsible ? undefined : await ansibleVersion();
   const ansible = version ? { version } : { skipped: config.skipAnsible ? 'WPHA_BENCH_SKIP_ANSIBLE is set' : 'ansible-playbook is not installed (Debian: apt-get install ansible-core)' };
-  const ctx: Ctx = { config, lab, work, inventories: new Map(), figures: { ansible, firstApplies: [], noOps: [], crossChecks: [], findings: [] } };
-  if (!version) log(`Ansible side skipped: ${ansible.skipped}`);
+  if (!version) log(`Ansible side skipped: ${'skipped' in ansible ? ansible.skipped : ''}`);
   const maxCompare = Math.max(...config.compare);
+  const total = Math.max(maxCompare, ...config.wphaOnly);
+  const ssh = { key: lab.paths.sshKey, knownHosts: lab.paths.knownHosts };
+  const inv = writeBenchInventories(path.join(work, 'inventory'), benchHosts(total, config.subnetPrefix), ssh, path.join(work, 'ansible-cp'));
+  const ctx: Ctx = { config, lab, work, inv, total, figures: { ansible, firstApplies: [], noOps: [], crossChecks: [], findings: [], machine: { cpus: availableParallelism(), loadStart: loadavg()[0]! } } };
   try {
     log(`lab: ${maxCompare} host(s) on ${config.bridge} (${config.subnetPrefix}.0/24), state in ${work}`);
     await lab.up(benchHosts(maxCompare, config.subnetPrefix));
@@ -139,6 +144,7 @@ async function main(): Promise<void> {
       await wphaNoOps(ctx, n);
     }
   } finally {
+    ctx.figures.machine!.loadEnd = loadavg()[0]!;
     console.log(renderReport(ctx.figures).join('\n'));
     if (config.keep) {
       log(`hosts left running (WPHA_BENCH_KEEP): stop them with WPHA_LAB_DIR=${lab.config.stateDir} WPHA_LAB_BRIDGE=${config.bridge} WPHA_LAB_SUBNET=${config.subnetPrefix} WPHA_LAB_PROXY_PORT=${config.proxyPort} wpha lab down --purge, then rm -rf ${work}`);
