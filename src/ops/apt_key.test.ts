@@ -26,6 +26,13 @@ describe('apt_key args', () => {
     expect(r.success).toBe(false);
     expect(r.error?.issues.map((i) => i.message).join('\n')).toMatch(re);
   });
+  it('reports a URL that does not parse (a template before rendering, or a typo) instead of throwing', () => {
+    for (const url of ['{{ repo_base }}/key', 'not a url']) {
+      const r = aptKeyOp.args.safeParse({ name: 'x', url, sha256: 'a'.repeat(64) });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['url', 'must be an http:// or https:// URL']]);
+    }
+  });
 });
 
 describe('apt_key prepare', () => {

@@ -44,7 +44,8 @@ const aptKeyArgs = z
     const sources = [a.content, a.src, a.url].filter((v) => v !== undefined).length;
     if (sources !== 1) ctx.addIssue({ code: 'custom', path: ['content'], message: 'give exactly one of content, src or url' });
     if (a.url !== undefined && a.sha256 === undefined) ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'a key downloaded from url needs its sha256' });
-    if (a.url !== undefined && a.format === undefined && !/\.(asc|gpg)$/.test(new URL(a.url).pathname)) {
+    // Runs even when url failed its own check (and at load time on "{{ var }}/key.asc"): never throw.
+    if (a.url !== undefined && URL.canParse(a.url) && a.format === undefined && !/\.(asc|gpg)$/.test(new URL(a.url).pathname)) {
       ctx.addIssue({ code: 'custom', path: ['format'], message: 'the URL does not end in .asc or .gpg: say format: armored or binary' });
     }
   });
