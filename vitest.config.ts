@@ -10,6 +10,8 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           environment: 'node',
+          // Unit tests first (fast, pure), then the lab tests.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -23,6 +25,7 @@ export default defineConfig({
           // Lab hosts share two CPU cores; a few files at a time is what the machine can carry.
           maxWorkers: 3,
           fileParallelism: true,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
