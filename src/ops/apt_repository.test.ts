@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import aptRepositoryOp, { renderSources } from './apt_repository.js';
+import { chmodSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { quote } from '../shell/quote.js';
+import aptRepositoryOp, { renderSources, updateThisSource } from './apt_repository.js';
 import type { FileState } from './lib/index.js';
-import { localPrepareContext, planContext } from './testing/run-local.js';
+import { localPrepareContext, planContext, removeTempDir, runScript, tempDir } from './testing/run-local.js';
 
 const prepare = (raw: Record<string, unknown>) => aptRepositoryOp.prepare!(aptRepositoryOp.args.parse(raw), localPrepareContext('/nonexistent'));
 const PROXYSQL = { name: 'proxysql', uris: 'https://repo.proxysql.com/ProxySQL/proxysql-2.6.x/bookworm/', suites: './', signed_by: '/etc/apt/keyrings/proxysql.asc' };
@@ -40,10 +43,7 @@ describe('apt_repository plan', () => {
     const p = aptRepositoryOp.plan(a, absent, planContext());
     expect(p.summary).toEqual([`create /etc/apt/sources.list.d/zabbix.sources (${a.content.length} bytes, mode 0644, root:root)`, 'apt-get update (this source only)']);
     // The refresh is wpha_put's live check: on failure the previous file is restored.
-    expect(p.apply).toBe(
-      `wpha_put "$WPHA_STAGE"/${a.sha256} /etc/apt/sources.list.d/zabbix.sources 0644 root root '' '' '' ` +
-        `'umask 022; timeout 300 apt-get update -q -o DPkg::Lock::Timeout=120 -o Dir::Etc::sourcelist="$1" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0'`,
-    );
+    expect(p.apply).toBe(`wpha_put "$WPHA_STAGE"/${a.sha256} /etc/apt/sources.list.d/zabbix.sources 0644 root root '' '' '' ${quote(updateThisSource(300))}`);
     expect(a.content.toString()).toBe(renderSources(aptRepositoryOp.args.parse(ZABBIX)));
   });
 
@@ -65,5 +65,40 @@ describe('apt_repository plan', () => {
 
   it('is a barrier', () => {
     expect(aptRepositoryOp.barrier).toBe(true);
+  });
+});
+
+describe('updateThisSource (run with a stand-in apt-get, temp dir only)', () => {
+  const tmp = tempDir('wpha-aptrepo-');
+  afterAll(() => removeTempDir(tmp));
+  const bin = join(tmp, 'bin');
+  const lists = join(tmp, 'lists');
+  mkdirSync(bin);
+  mkdirSync(lists);
+  // Records its arguments, adds a list file (as a real refresh does: the folder's mtime moves), exits $FAKE_RC.
+  writeFileSync(join(bin, 'apt-get'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${tmp}/args"\ntouch "${lists}/new_Packages"\nexit "$FAKE_RC"\n`);
+  chmodSync(join(bin, 'apt-get'), 0o755);
+  const threeDaysAgo = Math.floor(Date.now() / 1000) - 3 * 86400;
+  const run = (rc: number) => {
+    utimesSync(lists, threeDaysAgo, threeDaysAgo);
+    // As wpha_put runs a live check: sh -c CHECK wpha-live-check FILE.
+    const script = `FAKE_RC=${rc} sh -c ${quote(updateThisSource(30, lists))} wpha-live-check /etc/apt/sources.list.d/x.sources`;
+    return runScript(script, { PATH: `${bin}:/usr/bin:/bin` });
+  };
+
+  it('fetches only this source, failing on any error (apt only warns when older lists of the URI exist)', () => {
+    expect(run(0).rc).toBe(0);
+    const args = readFileSync(join(tmp, 'args'), 'utf8').split('\n');
+    expect(args).toContain('--error-on=any');
+    expect(args).toContain('Dir::Etc::sourcelist=/etc/apt/sources.list.d/x.sources');
+    expect(args).toContain('Dir::Etc::sourceparts=-');
+    expect(run(100).rc).toBe(100);
+  });
+
+  it('keeps the age of the lists: one source fetched is not a refresh of all lists', () => {
+    for (const rc of [0, 100]) {
+      run(rc);
+      expect(Math.floor(statSync(lists).mtimeMs / 1000)).toBe(threeDaysAgo);
+    }
   });
 });

@@ -69,10 +69,27 @@ export function renderSources(a: AptRepositoryArgs): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Refresh only this source; "$1" is the file (run by wpha_put as its live check). */
-export function updateThisSource(timeout: number): string {
-  // umask 022: the engine's 077 would leave list files unreadable to non-root apt users.
-  return sh`umask 022; timeout ${String(timeout)} apt-get update -q -o DPkg::Lock::Timeout=120 -o Dir::Etc::sourcelist="$1" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0`;
+export const LISTS_DIR = '/var/lib/apt/lists';
+
+/**
+ * Refresh only this source; "$1" is the file (run by wpha_put as its live check, in its own sh).
+ *  - umask 022: the engine's 077 would leave list files unreadable to non-root apt users.
+ *  - --error-on=any: without it apt only WARNS (exit 0) when the source fails to verify or to
+ *    download but older lists of the same URI exist ("the previous index files will be used"),
+ *    and a source that does not work would stay.
+ *  - The lists folder's mtime is put back: the apt op reads the age of the package lists from it,
+ *    and fetching one source says nothing about the others. Without this, on a host without lists
+ *    (cloud images) the next install skips its full refresh and finds no Debian package at all.
+ */
+export function updateThisSource(timeout: number, listsDir = LISTS_DIR): string {
+  return [
+    'umask 022',
+    sh`_wplm=$(stat -c %Y -- ${listsDir} 2>/dev/null) || _wplm=`,
+    sh`timeout ${String(timeout)} apt-get update -q --error-on=any -o DPkg::Lock::Timeout=120 -o Dir::Etc::sourcelist="$1" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0`,
+    '_wplrc=$?',
+    sh`if [ -n "$_wplm" ]; then touch -m -d "@$_wplm" -- ${listsDir} || :; fi`,
+    'exit "$_wplrc"',
+  ].join('; ');
 }
 
 const aptRepositoryOp: OpModule<AptRepositoryArgs, AptRepositoryPrepared, FileState> = {
