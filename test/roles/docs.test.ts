@@ -40,6 +40,6 @@ describe('docs/roles.md', () => {
     expect(start).toBeGreaterThan(0);
     expect(docs.slice(start, start + table.length)).toBe(table);
     // ...and no row of a variable that no longer exists after it.
-    expect(docs.slice(start + table.length, start + table.length + 2)).toBe("\n\n");
+    expect(docs.slice(start + table.length, start + table.length + 2)).toBe('\n\n');
   });
 });

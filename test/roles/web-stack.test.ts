@@ -116,6 +116,11 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
     expect(Number(keys.stdout)).toBeGreaterThan(10);
   });
 
+  it('runs WP-Cron from its timer', async () => {
+    const r = await lab.ssh(web.name, 'systemctl start wpha-wp-cron-shop.service; systemctl show -p Result --value wpha-wp-cron-shop.service; systemctl is-active wpha-wp-cron-shop.timer; journalctl -q -u wpha-wp-cron-shop.service | grep -c -i -E "warning|error|fatal"');
+    expect(r.stdout.split('\n')).toEqual(['success', 'active', '0']);
+  });
+
   it('passes the drop-in\'s own PHP test against the Redis server', async () => {
     const script = readFileSync(path.join(root, 'test/roles/object-cache-test.php'), 'utf8');
     await lab.ssh(web.name, 'cat > /tmp/object-cache-test.php', { input: script });
