@@ -41,7 +41,13 @@ export async function wpha(mode: 'plan' | 'apply', inv: string, host: string, ex
     tasks.set(t.task, t);
   }
   const done = hostDone(events, host);
-  return { ...r, events, tasks, roundTrips: done?.roundTrips, recap: done?.recap, ms: Date.now() - t0 };
+  const run = { ...r, events, tasks, roundTrips: done?.roundTrips, recap: done?.recap, ms: Date.now() - t0 };
+  // WPHA_TEST_TIMINGS=1: where the time of each run goes (to keep the files under their budget).
+  if (process.env.WPHA_TEST_TIMINGS) {
+    const slow = [...tasks.values()].filter((t) => t.ms >= 500).map((t) => `${t.task} ${t.status} ${t.ms} ms`);
+    process.stderr.write(`[timing] ${mode} ${host}: ${run.ms} ms, ${run.roundTrips} round trips${slow.length ? `; ${slow.join('; ')}` : ''}\n`);
+  }
+  return run;
 }
 
 /** label -> status, in report order. */
