@@ -81,6 +81,13 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
     expect(['MISS', 'HIT', 'EXPIRED']).toContain(first.xcache);
     const second = await get('/');
     expect(second).toMatchObject({ status: 200, title: TITLE, xcache: 'HIT' });
+    // A HEAD request first must not cache an empty page (PHP sends no body for HEAD).
+    const purge = await lab.ssh(db.name, `curl -s -o /dev/null -w '%{http_code}' -H 'Host: ${SITE}' http://${web.address}/purge/`);
+    expect(purge.stdout).toBe('200');
+    const head = await lab.ssh(db.name, `curl -s -I -H 'Host: ${SITE}' http://${web.address}/ | grep -i '^x-cache' | tr -d '\\r'`);
+    expect(head.stdout).toMatch(/^X-Cache: (MISS|BYPASS)$/i);
+    expect(await get('/')).toMatchObject({ status: 200, title: TITLE });
+    expect(await get('/')).toMatchObject({ status: 200, title: TITLE, xcache: 'HIT' });
     // Pretty links work for taxonomies too (rewrite rules flushed in a second process).
     expect((await get('/category/uncategorized/')).status).toBe(200);
   });
