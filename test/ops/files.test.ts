@@ -16,7 +16,7 @@ import { ROLES, expectConverged, expectSuccess, explain, labelsWith, onHost, pat
 const DIR = '/srv/ops-files';
 const TASKS = [
   'folder', 'nested folder', 'inline file', 'role file', 'rendered file', 'empty file', 'symlink', 'legacy folder removed',
-  'existing file attributes', 'edited line', 'created line file', 'managed block', 'large artifact',
+  'existing file attributes', 'edited line', 'removed line', 'created line file', 'managed block', 'removed block', 'large artifact',
 ];
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const SNAPSHOT = pathsSnapshot([DIR, '/srv/ops-legacy', '/etc/ops-test']);
@@ -42,8 +42,8 @@ describe('file ops on a lab host', () => {
       'mkdir -p /srv/ops-legacy/sub /etc/ops-test',
       'echo old > /srv/ops-legacy/sub/file',
       'echo owned > /etc/ops-test/owned',
-      "printf ';memory_limit = 128M\\nmax_execution_time = 30\\n' > /etc/ops-test/php.ini",
-      "printf '127.0.0.1 localhost\\n::1 localhost\\n' > /etc/ops-test/hosts",
+      "printf ';memory_limit = 128M\\nmax_execution_time = 30\\nupload_max_filesize = 8M\\n' > /etc/ops-test/php.ini",
+      "printf '127.0.0.1 localhost\\n::1 localhost\\n# BEGIN LEGACY HOSTS\\n10.1.1.1 old\\n# END LEGACY HOSTS\\n' > /etc/ops-test/hosts",
     ].join(' && '));
   });
   afterAll(async () => lab?.release());
@@ -83,7 +83,7 @@ describe('file ops on a lab host', () => {
     expect(await onHost(lab, host, `cat ${DIR}/greeting.conf`)).toBe(`# ${host} on bookworm\ngreeting=hello\nextra=from-task-vars`);
     expect(await onHost(lab, host, `readlink ${DIR}/current`)).toBe('static.conf');
     expect(await onHost(lab, host, 'test -e /srv/ops-legacy; echo $?')).toBe('1');
-    expect(await onHost(lab, host, 'cat /etc/ops-test/php.ini')).toBe('memory_limit = 512M\nmax_execution_time = 30');
+    expect(await onHost(lab, host, 'cat /etc/ops-test/php.ini')).toBe('memory_limit = 512M\nupload_max_filesize = 8M');
     expect(await onHost(lab, host, `cat ${DIR}/new.ini`)).toBe('enabled = true');
     expect(await onHost(lab, host, 'cat /etc/ops-test/hosts')).toBe(
       ['127.0.0.1 localhost', '# BEGIN MANAGED BY wpha', '10.9.0.1 db1', '10.9.0.2 db2', '# END MANAGED BY wpha', '::1 localhost'].join('\n'),
@@ -105,11 +105,12 @@ describe('file ops on a lab host', () => {
       `chmod 644 ${DIR}/touched`,
       `ln -sfn inline.txt ${DIR}/current`,
       "sed -i 's/^memory_limit = 512M/memory_limit = 64M/' /etc/ops-test/php.ini",
+      "echo 'max_execution_time = 60' >> /etc/ops-test/php.ini",
       "sed -i 's/10.9.0.2 db2/10.9.0.2 db-other/' /etc/ops-test/hosts",
       `truncate -s 1000 ${DIR}/blob.bin`,
       `chgrp root ${DIR}`,
     ].join(' && '));
-    const drifted = ['folder', 'inline file', 'role file', 'rendered file', 'empty file', 'symlink', 'edited line', 'managed block', 'large artifact'];
+    const drifted = ['folder', 'inline file', 'role file', 'rendered file', 'empty file', 'symlink', 'edited line', 'removed line', 'managed block', 'large artifact'];
     const before = await onHost(lab, host, SNAPSHOT);
     const plan = await wpha('plan', inv, host);
     expectSuccess(plan);
@@ -124,8 +125,8 @@ describe('file ops on a lab host', () => {
     expectSuccess(fix);
     expect(labelsWith(fix, 'changed'), explain(fix)).toEqual(drifted);
     // copy without mode keeps the mode of an existing file (only its content is managed).
-    expect(await onHost(lab, host, `stat -c %a ${DIR}/static.conf ${DIR}/touched; stat -c %G ${DIR}; cat ${DIR}/static.conf; readlink ${DIR}/current; grep memory_limit /etc/ops-test/php.ini; sha256sum < ${DIR}/blob.bin`)).toBe(
-      `600\n600\nadm\nstatic=1\n# shipped in the role files/ folder\nstatic.conf\nmemory_limit = 512M\n${sha(artifact)}  -`,
+    expect(await onHost(lab, host, `stat -c %a ${DIR}/static.conf ${DIR}/touched; stat -c %G ${DIR}; cat ${DIR}/static.conf; readlink ${DIR}/current; cat /etc/ops-test/php.ini; sha256sum < ${DIR}/blob.bin`)).toBe(
+      `600\n600\nadm\nstatic=1\n# shipped in the role files/ folder\nstatic.conf\nmemory_limit = 512M\nupload_max_filesize = 8M\n${sha(artifact)}  -`,
     );
     // backup: true kept the drifted template output next to the file.
     expect(await onHost(lab, host, `cat ${DIR}/greeting.conf.*.wpha-bak`)).toContain('greeting=drift');
