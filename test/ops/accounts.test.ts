@@ -28,10 +28,13 @@ describe('account ops on a lab host', () => {
   let inv: string;
   let keyFile: string;
   let publicKey: string;
+  let oldKeyFile: string;
+  let oldKey: string;
+  let keepKey: string;
 
-  /** Log in as `user` with the test's own key (not the lab's root key). */
-  const loginAs = async (user: string) => {
-    const r = await execa('ssh', ['-i', keyFile, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=10', `${user}@${address}`, 'id -un'], { reject: false });
+  /** Log in as `user` with one of the test's own keys (not the lab's root key). */
+  const loginAs = async (user: string, key = keyFile) => {
+    const r = await execa('ssh', ['-i', key, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=10', `${user}@${address}`, 'id -un'], { reject: false });
     return { code: r.exitCode, stdout: String(r.stdout) };
   };
 
@@ -40,11 +43,21 @@ describe('account ops on a lab host', () => {
     host = lab.hosts[0]!.name;
     address = lab.hosts[0]!.address;
     const dir = mkdtempSync(path.join(tmpdir(), 'wpha-opa-'));
-    keyFile = path.join(dir, 'id_ed25519');
-    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ops-test@controller', '-f', keyFile]);
-    publicKey = readFileSync(`${keyFile}.pub`, 'utf8').trim();
-    inv = writeLabInventory(lab, { groups: { accounts: { hosts: [0], roles: ['ops_accounts'] } }, roleDirs: [ROLES], vars: { accounts_key: publicKey } }).dir;
-    await onHost(lab, host, 'groupadd opsold && useradd -m -s /bin/bash opsgone && echo data > /home/opsgone/file');
+    const newKey = async (name: string) => {
+      const file = path.join(dir, name);
+      await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@controller`, '-f', file]);
+      return { file, pub: readFileSync(`${file}.pub`, 'utf8').trim() };
+    };
+    const [managed, old, keep] = await Promise.all([newKey('managed'), newKey('old'), newKey('keep')]);
+    [keyFile, publicKey, oldKeyFile, oldKey, keepKey] = [managed.file, managed.pub, old.file, old.pub, keep.pub];
+    inv = writeLabInventory(lab, { groups: { accounts: { hosts: [0], roles: ['ops_accounts'] } }, roleDirs: [ROLES], vars: { accounts_key: publicKey, accounts_old_key: oldKey } }).dir;
+    await onHost(lab, host, [
+      'groupadd opsold && useradd -m -s /bin/bash opsgone && echo data > /home/opsgone/file',
+      // opskeep may log in with two keys; the old one is revoked by the role.
+      'useradd -m -s /bin/bash opskeep && install -d -m 700 -o opskeep -g opskeep /home/opskeep/.ssh',
+      `printf '%s\\n' '${keepKey}' 'from="172.31.0.0/16" ${oldKey}' > /home/opskeep/.ssh/authorized_keys`,
+      'chown opskeep:opskeep /home/opskeep/.ssh/authorized_keys && chmod 600 /home/opskeep/.ssh/authorized_keys',
+    ].join(' && '));
   });
   afterAll(async () => lab?.release());
 
@@ -62,18 +75,20 @@ describe('account ops on a lab host', () => {
       'old user removed': 'changed',
       // The key file's place depends on a home directory the plan has not created yet.
       'login key': 'skipped',
+      'old key revoked': 'changed',
     });
     expect(plan.tasks.get('login user')?.summary.join(' ')).toBe('create user opsuser (uid 2501, group opsdeploy, groups opsextra, adm, shell /bin/bash)');
     expect(plan.tasks.get('old user removed')?.summary.join(' ')).toMatch(/^remove user opsgone \(uid \d+\) and its home \/home\/opsgone$/);
     expect(plan.tasks.get('login key')?.summary.join(' ')).toContain('user "opsuser" does not exist');
     expect(await onHost(lab, host, SNAPSHOT)).toBe(before);
     expect((await loginAs('opsuser')).code).toBe(255);
+    expect(await loginAs('opskeep', oldKeyFile)).toEqual({ code: 0, stdout: 'opskeep' });
   });
 
   it('apply creates, changes and removes accounts; the key really logs in', async () => {
     const r = await wpha('apply', inv, host);
     expectSuccess(r);
-    expect(labelsWith(r, 'changed')).toEqual(['deploy group', 'system group', 'old group removed', 'login user', 'service user', 'old user removed', 'login key']);
+    expect(labelsWith(r, 'changed')).toEqual(['deploy group', 'system group', 'old group removed', 'login user', 'service user', 'old user removed', 'login key', 'old key revoked']);
     expect(await onHost(lab, host, 'getent group opsdeploy')).toBe('opsdeploy:x:2501:');
     const extraGid = Number((await onHost(lab, host, 'getent group opsextra')).split(':')[2]);
     expect(extraGid).toBeLessThan(1000);
@@ -91,6 +106,9 @@ describe('account ops on a lab host', () => {
     );
     expect(await onHost(lab, host, 'cat /home/opsuser/.ssh/authorized_keys')).toBe(publicKey);
     expect(await loginAs('opsuser')).toEqual({ code: 0, stdout: 'opsuser' });
+    // Only the revoked key is gone from opskeep's file.
+    expect(await onHost(lab, host, 'cat /home/opskeep/.ssh/authorized_keys; stat -c "%a %U" /home/opskeep/.ssh/authorized_keys')).toBe(`${keepKey}\n600 opskeep`);
+    expect((await loginAs('opskeep', oldKeyFile)).code).toBe(255);
   });
 
   it('a second apply changes nothing, in one round trip', async () => {
@@ -103,10 +121,12 @@ describe('account ops on a lab host', () => {
       'gpasswd -d opsuser opsextra >/dev/null',
       "echo 'opsuser:Drift-pw-1' | chpasswd",
       'chmod 755 /home/opsuser/.ssh',
-      ': > /home/opsuser/.ssh/authorized_keys',
+      // Someone swapped the managed key for another one (exclusive: only the managed key may stay).
+      `echo '${oldKey}' > /home/opsuser/.ssh/authorized_keys`,
       'groupadd opsold',
     ].join(' && '));
     expect((await loginAs('opsuser')).code).toBe(255);
+    expect(await loginAs('opsuser', oldKeyFile)).toEqual({ code: 0, stdout: 'opsuser' });
     const before = await onHost(lab, host, SNAPSHOT);
     const plan = await wpha('plan', inv, host);
     expectSuccess(plan);
@@ -122,6 +142,8 @@ describe('account ops on a lab host', () => {
       '/bin/bash\nadm opsdeploy opsextra\nL\n700\n2',
     );
     expect(await loginAs('opsuser')).toEqual({ code: 0, stdout: 'opsuser' });
+    expect((await loginAs('opsuser', oldKeyFile)).code).toBe(255);
+    expect(await onHost(lab, host, 'cat /home/opsuser/.ssh/authorized_keys')).toBe(publicKey);
     expectConverged(await wpha('apply', inv, host));
   });
 });
