@@ -27,7 +27,7 @@ const LEGACY: DebSpec = { name: 'wpha-ops-legacy', version: '0.9', description: 
 const PACKAGES = "dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n' | sort";
 const SNAPSHOT = [PACKAGES, pathsSnapshot(['/etc/apt/keyrings', '/etc/apt/sources.list.d', '/etc/cron.d']), 'ls /var/lib/apt/lists'].join('\n');
 const ALL = [
-  'repository key', 'repository key downloaded', 'local repository', 'package from the local repository', 'packages from Debian',
+  'old repository removed', 'repository key', 'repository key downloaded', 'local repository', 'package from the local repository', 'packages from Debian',
   'legacy package purged', 'cron job every minute', 'weekly cron job', 'stale cron job removed',
 ];
 
@@ -68,6 +68,7 @@ describe('apt, apt_key, apt_repository and cron on a lab host', () => {
       // Lab only: apt sends every http:// request to the lab proxy, which serves the Debian mirror only.
       `echo 'Acquire::http::Proxy::${serverAddress} "DIRECT";' > /etc/apt/apt.conf.d/02ops-test-direct`,
       "printf '* * * * * root /bin/true\\n' > /etc/cron.d/ops-stale",
+      "printf 'Types: deb\\nURIs: http://127.0.0.1:9/debian\\nSuites: bookworm\\nComponents: main\\n' > /etc/apt/sources.list.d/ops-old.sources",
       // Like a cloud image: no package lists, and a lists folder as old as the image.
       'rm -rf /var/lib/apt/lists/* && touch -d "3 days ago" /var/lib/apt/lists',
     ].join(' && '));
@@ -91,6 +92,7 @@ describe('apt, apt_key, apt_repository and cron on a lab host', () => {
     expect(plan.tasks.get('packages from Debian')?.summary).toEqual(['refresh the package lists first (there are none yet)', 'install hello, cron']);
     expect(plan.tasks.get('legacy package purged')?.summary).toEqual(['purge wpha-ops-legacy (0.9)']);
     expect(plan.tasks.get('local repository')?.summary).toContain('apt-get update (this source only)');
+    expect(plan.tasks.get('old repository removed')?.summary).toEqual(['remove /etc/apt/sources.list.d/ops-old.sources']);
     expect(await onClient(SNAPSHOT)).toBe(before);
   });
 
@@ -103,6 +105,7 @@ describe('apt, apt_key, apt_repository and cron on a lab host', () => {
     );
     expect(await onClient('cat /etc/apt/keyrings/ops-test.asc')).toBe(key.armored.trimEnd());
     expect(await onClient('cmp /etc/apt/keyrings/ops-test.asc /etc/apt/keyrings/ops-test-dl.asc && echo same')).toBe('same');
+    expect(await onClient('ls /etc/apt/sources.list.d')).toBe('ops-test.sources');
     expect(await onClient('grep -v "^#" /etc/apt/sources.list.d/ops-test.sources')).toBe(`Types: deb\nURIs: ${repoUrl}/\nSuites: ./\nSigned-By: /etc/apt/keyrings/ops-test.asc`);
     expect(await onClient('wpha-ops-hello; hello; systemctl is-active cron')).toBe('wpha-ops-hello 1.0\nHello, world!\nactive');
     expect(await onClient('dpkg-query -W wpha-ops-legacy; echo $?; test -e /etc/wpha-ops-legacy.conf; echo $?')).toBe('1\n1');

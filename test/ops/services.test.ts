@@ -28,6 +28,7 @@ describe('services, timers, waits and kernel settings on a lab host', () => {
     host = lab.hosts[0]!.name;
     inv = writeLabInventory(lab, { groups: { services: { hosts: [0], roles: ['ops_services'] } }, roleDirs: [ROLES] }).dir;
     await sh(`printf '${LEGACY_UNIT.replaceAll('\n', '\\n')}' > /etc/systemd/system/ops-legacy.service && systemctl daemon-reload && systemctl enable --now -q ops-legacy.service`);
+    await sh("printf 'net.ipv4.ip_forward = 1\\nvm.overcommit_memory = 1\\n' > /etc/sysctl.d/60-old.conf");
   });
   afterAll(async () => lab?.release());
 
@@ -52,6 +53,7 @@ describe('services, timers, waits and kernel settings on a lab host', () => {
       somaxconn: 'changed',
       swappiness: 'changed',
       'fin timeout': 'changed',
+      'forwarding setting removed': 'changed',
       'restart web': 'changed',
     });
     expect(plan.tasks.get('web unit')?.summary).toEqual(expect.arrayContaining(['systemctl daemon-reload', 'enable ops-web.service', 'start ops-web.service']));
@@ -80,6 +82,7 @@ describe('services, timers, waits and kernel settings on a lab host', () => {
       somaxconn: 'changed',
       swappiness: 'changed',
       'fin timeout': 'changed',
+      'forwarding setting removed': 'changed',
       'restart web': 'changed',
     });
     expect(await sh('cat /srv/ops-fetched.html')).toBe('ops web');
@@ -103,6 +106,8 @@ describe('services, timers, waits and kernel settings on a lab host', () => {
     expect(await sh('cat /etc/sysctl.d/60-wpha-net.core.somaxconn.conf /etc/sysctl.d/60-ops.conf | grep -v "^#"')).toBe(
       'net.core.somaxconn = 1024\nvm.swappiness = 10\nnet.ipv4.tcp_fin_timeout = 20',
     );
+    // state: absent removes the line only (the live value is left alone).
+    expect(await sh('cat /etc/sysctl.d/60-old.conf')).toBe('vm.overcommit_memory = 1');
     const warned = r.tasks.get('swappiness')?.warnings.join('\n') ?? '';
     expect(warned).toMatch(/kernel setting vm\.swappiness saved to \/etc\/sysctl\.d\/60-ops\.conf but not applied: \/proc\/sys is read-only/);
     expect(r.tasks.get('somaxconn')?.warnings).toEqual([]);
