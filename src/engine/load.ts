@@ -2,7 +2,8 @@
 import { loadInventory } from '../inventory/load.js';
 import { checkExpression } from '../expr/index.js';
 import { OPS } from '../ops/registry.js';
-import type { InputIssue } from '../errors.js';
+import { InputError, type InputIssue } from '../errors.js';
+import { checkRoleTemplates } from './check-templates.js';
 import type { Inventory, TaskSpec } from '../model.js';
 import { Redactor } from '../secrets/redactor.js';
 import { roleDefaults } from './scope.js';
@@ -29,7 +30,14 @@ export async function loadForRun(opts: { inventory: string; extraVars?: string[]
     opts.passphrases ?? new Passphrases({ cwd: opts.cwd }),
   );
   inv.secretValues = secrets;
+  throwTemplateIssues(inv, opts.cwd);
   return inv;
+}
+
+/** Templates and role files the tasks name are checked before any host is contacted. */
+export function throwTemplateIssues(inv: Inventory, cwd?: string): void {
+  const issues = checkRoleTemplates(inv, { displayRoot: cwd ?? process.cwd() });
+  if (issues.length > 0) throw new InputError(issues, `Invalid inventory "${inv.name}"`);
 }
 
 /** Every value of a secret var (as set anywhere for any host) is masked in all output. */

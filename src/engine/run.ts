@@ -3,13 +3,11 @@
  * bring lab hosts up when the inventory is the lab, then converge every selected host in
  * parallel (bounded by --forks) over one SSH connection each, and report.
  */
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type { Inventory, HostSpec } from '../model.js';
 import { OPS } from '../ops/registry.js';
 import { createRenderer } from '../template/index.js';
-import { projectRoot } from '../paths.js';
 import type { SshConnection } from '../transport/ssh.js';
 import type { KnownHosts } from '../transport/known-hosts.js';
 import { openHost } from './connect.js';
@@ -23,6 +21,7 @@ import { Remote } from './remote.js';
 import { groupsMap, hostScope, hostvarsMap } from './scope.js';
 import { secretsRedactor } from './load.js';
 import { ensureLabHosts } from './lab-hosts.js';
+import { partialDirs } from './check-templates.js';
 import type { Redactor } from '../secrets/redactor.js';
 
 export interface RunOptions {
@@ -129,12 +128,6 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   const summary = { recaps, failed: anyFailed, changed, interrupted: interrupted || Boolean(opts.signal?.aborted), ms: Date.now() - t0, roundTrips };
   bus.emit({ type: 'run-done', recaps, ms: summary.ms, failed: anyFailed, changed, interrupted: summary.interrupted });
   return summary;
-}
-
-function partialDirs(inv: Inventory): string[] {
-  const dirs = [path.join(projectRoot(), 'templates', 'partials'), path.join(inv.dir, 'templates', 'partials')];
-  for (const r of inv.roles.values()) dirs.push(path.join(r.dir, 'templates', 'partials'));
-  return dirs;
 }
 
 function hostPlay(inv: Inventory, host: HostSpec, shared: { groups: Record<string, unknown>; hostvars: Record<string, unknown> }, owners: Map<string, string>, opts: RunOptions): HostPlay {

@@ -11,6 +11,7 @@ import type { Renderer } from '../template/index.js';
 import { resolveInside } from '../template/index.js';
 import { evaluateBool } from '../expr/index.js';
 import { formatIssue } from '../errors.js';
+import { NUL_MESSAGE, nulPaths } from '../roles/load-tasks.js';
 import type { Facts } from './facts.js';
 import { withNames, type Vars } from './scope.js';
 
@@ -59,8 +60,9 @@ export function expandTask(taskIndex: number, task: TaskSpec, scope: Vars, ctx: 
       if (task.when !== undefined && !evaluateBool(task.when, run.scope, { origin: origin(task) })) continue;
       const rendered = ctx.renderer.renderArgs(task.args, run.scope, origin(task));
       const parsed = op.args.safeParse(rendered);
-      if (!parsed.success) {
-        const msgs = parsed.error.issues.map((i) => formatIssue({ location: task.location, path: [task.op, ...(i.path as (string | number)[])], message: i.message }));
+      const nul = nulPaths(rendered).map((p) => ({ path: p, message: NUL_MESSAGE }));
+      if (!parsed.success || nul.length) {
+        const msgs = [...nul, ...(parsed.success ? [] : parsed.error.issues)].map((i) => formatIssue({ location: task.location, path: [task.op, ...(i.path as (string | number)[])], message: i.message }));
         return { kind: 'error', message: `Invalid arguments for "${task.op}" in task "${run.label}":\n  ${msgs.join('\n  ')}` };
       }
       const prepared = op.prepare ? op.prepare(parsed.data, prepareContext(ctx, run.scope)) : parsed.data;
@@ -79,7 +81,7 @@ function prepareContext(ctx: ExpandContext, scope: Vars): PrepareContext {
     host: ctx.host,
     facts: ctx.facts,
     vars: scope,
-    readRoleFile: (rel) => readFileSync(resolveInside(path.join(ctx.role.dir, 'files'), rel)),
+    readRoleFile: (rel) => readFileSync(resolveInside(path.join(ctx.role.dir, 'files'), rel, 'File path')),
     renderTemplate: (rel, extra) => ctx.renderer.render(resolveInside(path.join(ctx.role.dir, 'templates'), rel), extra ? withNames(scope, extra) : scope),
   };
 }

@@ -9,7 +9,7 @@ import { parseYaml } from '../yaml/parse.js';
 import { readYamlFile } from '../yaml/read.js';
 import type { DecryptTag } from '../yaml/walk.js';
 import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
-import { VAR_NAME, VAR_NAME_RULE } from './names.js';
+import { RESERVED_VAR_NAMES, reservedVarNameMessage, VAR_NAME, VAR_NAME_RULE } from './names.js';
 import { VarsFileSchema } from './schema.js';
 import { layerFromDoc, mergeLayers, type VarLayer } from './var-layers.js';
 
@@ -41,14 +41,16 @@ export async function parseExtraVars(args: readonly string[], opts: ExtraVarsOpt
     }
     const name = arg.slice(0, eq);
     const where = [`-e ${name}`];
-    if (!VAR_NAME.test(name)) {
-      issues.push({ path: where, message: `${VAR_NAME_RULE}, found ${JSON.stringify(name)}` });
+    if (!VAR_NAME.test(name) || RESERVED_VAR_NAMES.has(name)) {
+      issues.push({ path: where, message: RESERVED_VAR_NAMES.has(name) ? reservedVarNameMessage(name) : `${VAR_NAME_RULE}, found ${JSON.stringify(name)}` });
       continue;
     }
     const text = arg.slice(eq + 1);
     // An empty value means the empty string (YAML would read it as null).
     const doc = parseYaml(text === '' ? "''" : text, { file: `-e ${name}`, decryptTag: opts.decryptTag });
-    if (!doc.ok) {
+    // Any issue counts, not only those that make the value unusable: a `!vault` value that
+    // cannot be decrypted leaves an empty value behind, which must not reach a host.
+    if (!doc.ok || doc.issues.length > 0) {
       issues.push(...doc.issues.map((i) => ({ path: where, message: i.message })));
       continue;
     }

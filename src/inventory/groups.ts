@@ -38,12 +38,17 @@ export function buildGroupGraph(groups: ReadonlyMap<string, GroupEntry>, hostNam
       continue;
     }
     entry.hosts?.forEach((h, i) => {
-      if (hostNames.includes(h)) ownHosts.get(name)!.push(h);
+      // A name listed twice is most likely a typo for another host: say so rather than merge.
+      const first = entry.hosts!.indexOf(h);
+      if (first < i) issues.push({ location: doc.at(['groups', name, 'hosts', i]), path: ['groups', name, 'hosts', i], message: `Host "${h}" is listed twice in group "${name}" (also at hosts[${first}])` });
+      else if (hostNames.includes(h)) ownHosts.get(name)!.push(h);
       else issues.push({ location: doc.at(['groups', name, 'hosts', i]), path: ['groups', name, 'hosts', i], message: `Unknown host "${h}"${didYouMean(h, hostNames)}` });
     });
     entry.children?.forEach((c, i) => {
       const path = ['groups', name, 'children', i];
-      if (c === ALL) issues.push({ location: doc.at(path), path, message: 'Group "all" cannot be a child: it already holds every host' });
+      const first = entry.children!.indexOf(c);
+      if (first < i) issues.push({ location: doc.at(path), path, message: `Group "${c}" is listed twice in the children of group "${name}" (also at children[${first}])` });
+      else if (c === ALL) issues.push({ location: doc.at(path), path, message: 'Group "all" cannot be a child: it already holds every host' });
       else if (!declIndex.has(c)) issues.push({ location: doc.at(path), path, message: `Unknown group "${c}"${didYouMean(c, names)}` });
       else children.get(name)!.push(c);
     });

@@ -13,6 +13,16 @@ export const GROUP_NAME_RULE = 'Expected a group name of lowercase letters, digi
 export const ROLE_NAME_RULE = 'Expected a role name of lowercase letters, digits, "_" and "-", starting with a letter';
 export const VAR_NAME_RULE = 'Expected a variable name of letters, digits and "_", not starting with a digit';
 
+/**
+ * Names that are valid identifiers but would become prototype keys when used to store a value
+ * (`-e __proto__=...`, `register: constructor`); the YAML reader refuses them as keys already.
+ */
+export const RESERVED_VAR_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function reservedVarNameMessage(name: string): string {
+  return `"${name}" cannot be used as a variable name (it could alter object prototypes)`;
+}
+
 const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /** RFC 1123 host name: dot-separated labels, at most 253 characters, last label not all digits. */

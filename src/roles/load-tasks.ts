@@ -120,11 +120,22 @@ function opExamples(ops: KnownOps): string {
   return names.length === 0 ? '"apt" or "template"' : quoteList(names.slice(0, 4)) + (names.length > 4 ? ', ...' : '');
 }
 
+/** Paths (below `value`) of the strings holding a NUL byte: no shell command or config line can carry one. */
+export function nulPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (typeof value === 'string') return value.includes('\0') ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulPaths(v, [...path, i]));
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nulPaths(v, [...path, k]));
+  return [];
+}
+
+export const NUL_MESSAGE = 'must not contain a NUL byte (no shell command or file line can carry one)';
+
 function checkArgs(op: string, args: unknown, path: KeyPath, ctx: TaskBuildContext): void {
   if (ENGINE_OPS.has(op)) {
     if (args !== true) ctx.issues.push({ location: ctx.doc.at(path), path: [...path], message: `Expected true ("${op}: true")` });
     return;
   }
+  for (const sub of nulPaths(args)) ctx.issues.push({ location: ctx.doc.at([...path, ...sub]), path: [...path, ...sub], message: NUL_MESSAGE });
   if (!(ctx.knownOps instanceof Map)) return;
   const schema = (ctx.knownOps as ReadonlyMap<string, { args: z.ZodType }>).get(op)?.args;
   if (!schema) return;

@@ -4,7 +4,7 @@
  * by the loader (the set of operations is a parameter, so this module never imports op modules).
  */
 import { z } from 'zod';
-import { GROUP_NAME, ROLE_NAME, ROLE_NAME_RULE, VAR_NAME, VAR_NAME_RULE } from '../inventory/names.js';
+import { GROUP_NAME, RESERVED_VAR_NAMES, reservedVarNameMessage, ROLE_NAME, ROLE_NAME_RULE, VAR_NAME, VAR_NAME_RULE } from '../inventory/names.js';
 import { PortNumberSchema } from '../inventory/schema.js';
 
 /** Operations a task may name: a set of names, or names with their argument schemas. */
@@ -16,7 +16,11 @@ export const ENGINE_OPS: ReadonlySet<string> = new Set(['flush_handlers']);
 export const VAR_TYPES = ['string', 'integer', 'number', 'boolean', 'list', 'map', 'any'] as const;
 export const VarTypeSchema = z.enum(VAR_TYPES).describe('Type of the value: string, integer, number, boolean, list, map or any.');
 
-const identifier = (what: string) => z.string({ error: `Expected ${what}` }).regex(VAR_NAME, { error: VAR_NAME_RULE });
+const identifier = (what: string) =>
+  z
+    .string({ error: `Expected ${what}` })
+    .regex(VAR_NAME, { error: VAR_NAME_RULE })
+    .refine((n) => !RESERVED_VAR_NAMES.has(n), { error: (issue) => reservedVarNameMessage(String(issue.input)) });
 const expression = (what: string) =>
   z.union([z.string(), z.boolean()], { error: 'Expected an expression (a string) or true/false' }).describe(what);
 const stringOrList = (what: string) => z.union([z.string(), z.array(z.string())], { error: `Expected ${what} or a list of them` });

@@ -9,7 +9,7 @@
  *
  * Undefined variables are errors naming the file and line:col; output is not HTML-escaped.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { ExitCode, WphaError, type SourceLocation } from '../errors.js';
 import type { Scope } from '../expr/evaluate.js';
@@ -48,6 +48,9 @@ export interface Renderer {
   readonly partialNames: readonly string[];
 }
 
+/** Templates are configuration files: a bigger one is a mistake (or an attempt to exhaust memory). */
+export const MAX_TEMPLATE_BYTES = 4 * 1024 * 1024;
+
 /** Distinct template strings kept compiled; cleared wholesale when full. */
 const STRING_CACHE_LIMIT = 5000;
 
@@ -64,8 +67,11 @@ export function createRenderer(options: RendererOptions): Renderer {
     if (!unit) {
       let source: string;
       try {
+        const size = statSync(file).size;
+        if (size > MAX_TEMPLATE_BYTES) throw new TemplateError({ file: display(file), line: 1, col: 1 }, `Template is ${size} bytes, more than the ${MAX_TEMPLATE_BYTES} bytes allowed`);
         source = readFileSync(file, 'utf8');
       } catch (e) {
+        if (e instanceof TemplateError) throw e;
         throw new TemplateError({ file: display(file), line: 1, col: 1 }, `Cannot read the template: ${(e as Error).message}`);
       }
       try {
@@ -141,9 +147,18 @@ export function createRenderer(options: RendererOptions): Renderer {
  * Join `relPath` under `root`, refusing anything that ends up outside it (`../x`, absolute
  * paths). For the engine's `renderTemplate(relPath)` of a role's templates folder.
  */
-export function resolveInside(root: string, relPath: string): string {
+export function resolveInside(root: string, relPath: string, what = 'Template path'): string {
   const base = resolve(root);
   const full = resolve(base, relPath);
-  if (full !== base && full.startsWith(base + sep)) return full;
-  throw new WphaError(`Template path "${relPath}" is outside the folder "${root}"`, ExitCode.input);
+  if (full === base || !full.startsWith(base + sep)) throw new WphaError(`${what} "${relPath}" is outside the folder "${root}"`, ExitCode.input);
+  // A symbolic link inside the folder must not lead out of it either (files/key -> ~/.ssh/id_rsa).
+  let real: string;
+  try {
+    real = realpathSync(full);
+  } catch {
+    return full; // missing: the read reports it
+  }
+  const realBase = realpathSync(base);
+  if (real !== realBase && real.startsWith(realBase + sep)) return full;
+  throw new WphaError(`${what} "${relPath}" leads outside the folder "${root}" through a symbolic link (to "${real}")`, ExitCode.input);
 }
