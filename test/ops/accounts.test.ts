@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
-import { ROLES, expectConverged, expectSuccess, labelsWith, onHost, statuses, wpha } from './harness.js';
+import { ROLES, planBothWays, expectConverged, expectSuccess, labelsWith, onHost, statuses, wpha } from './harness.js';
 
 const SNAPSHOT = [
   'for g in opsdeploy opsextra opsold; do getent group $g || echo "group $g absent"; done',
@@ -64,8 +64,7 @@ describe('account ops on a lab host', () => {
   it('plan shows every change and leaves the accounts as they were', async () => {
     const before = await onHost(lab, host, SNAPSHOT);
     expect(before).toContain('user opsuser absent');
-    const plan = await wpha('plan', inv, host);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, host);
     expect(statuses(plan)).toEqual({
       'deploy group': 'changed',
       'system group': 'changed',
@@ -128,8 +127,7 @@ describe('account ops on a lab host', () => {
     expect((await loginAs('opsuser')).code).toBe(255);
     expect(await loginAs('opsuser', oldKeyFile)).toEqual({ code: 0, stdout: 'opsuser' });
     const before = await onHost(lab, host, SNAPSHOT);
-    const plan = await wpha('plan', inv, host);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, host);
     expect(labelsWith(plan, 'changed')).toEqual(['old group removed', 'login user', 'login key']);
     expect(plan.tasks.get('login user')?.summary.join(' ')).toBe('change user opsuser: add to groups opsextra; shell /bin/sh -> /bin/bash; lock password');
     expect(plan.tasks.get('login key')?.summary.join(' ')).toContain('/home/opsuser/.ssh: mode 0755 -> 0700');

@@ -8,7 +8,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
-import { ROLES, expectConverged, expectSuccess, labelsWith, onHost, pathsSnapshot, statuses, wpha } from './harness.js';
+import { ROLES, planBothWays, expectConverged, expectSuccess, labelsWith, onHost, pathsSnapshot, statuses, wpha } from './harness.js';
 
 const DIR = '/srv/ops-cmd';
 const SNAPSHOT = pathsSnapshot([DIR, '/srv/ops-flag']);
@@ -29,8 +29,7 @@ describe('command and shell on a lab host', () => {
   it('plan shows every command as a change and runs none', async () => {
     const before = await onHost(lab, host, SNAPSHOT);
     expect(before).toContain(`${DIR} absent`);
-    const plan = await wpha('plan', inv, host);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, host);
     expect(statuses(plan)).toEqual({
       'work folder': 'changed',
       'folder of nobody': 'changed',
@@ -67,8 +66,7 @@ describe('command and shell on a lab host', () => {
     await onHost(lab, host, [`rm ${DIR}/created`, `echo other > ${DIR}/hostname-copy`, "sed -i 's/tuned=yes/tuned=no/' " + `${DIR}/tuning.conf`, 'touch /srv/ops-flag'].join(' && '));
     const again = ['command with creates', 'command with unless', 'script with unless', 'script with removes'];
     const before = await onHost(lab, host, SNAPSHOT);
-    const plan = await wpha('plan', inv, host);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, host);
     expect(labelsWith(plan, 'changed')).toEqual(again);
     expect(await onHost(lab, host, SNAPSHOT)).toBe(before);
     const r = await wpha('apply', inv, host);

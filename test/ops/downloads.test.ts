@@ -9,7 +9,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
-import { ROLES, expectConverged, expectSuccess, labelsWith, onHost, pathsSnapshot, statuses, wpha } from './harness.js';
+import { ROLES, planBothWays, expectConverged, expectSuccess, labelsWith, onHost, pathsSnapshot, statuses, wpha } from './harness.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const TOOL = '#!/bin/sh\necho "tool ran on $(hostname)" > "$1"\n';
@@ -51,8 +51,7 @@ describe('get_url on a lab host', () => {
   it('plan shows every download and fetches nothing', async () => {
     const before = await onClient(SNAPSHOT);
     const gotBefore = await gets('notes.txt');
-    const plan = await wpha('plan', inv, client);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, client);
     expect(statuses(plan)).toEqual({ 'download folder': 'changed', tool: 'changed', 'big file': 'changed', 'unverified notes': 'changed', 'downloaded tool runs': 'changed' });
     expect(plan.tasks.get('big file')?.summary).toEqual([`download http://***@${lab.hosts[1]!.address}:8000/big.bin -> ${DIR}/big.bin`]);
     expect(plan.tasks.get('unverified notes')?.summary.join(' ')).toContain('WITHOUT checksum verification');
@@ -82,8 +81,7 @@ describe('get_url on a lab host', () => {
   it('drift: a corrupted copy is downloaded again, a changed mode is only chmod-ed, a missing unverified file is fetched', async () => {
     await onClient(`truncate -s 100 ${DIR}/big.bin && chmod 700 ${DIR}/tool.sh && rm ${DIR}/notes.txt`);
     const before = await onClient(SNAPSHOT);
-    const plan = await wpha('plan', inv, client);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, client);
     expect(labelsWith(plan, 'changed')).toEqual(['tool', 'big file', 'unverified notes']);
     expect(plan.tasks.get('big file')?.summary[0]).toContain('(sha256 differs)');
     expect(plan.tasks.get('tool')?.summary).toEqual([`${DIR}/tool.sh: mode 0700 -> 0755`]);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
-import { ROLES, expectConverged, expectSuccess, explain, labelsWith, onHost, pathsSnapshot, statuses, wpha } from './harness.js';
+import { ROLES, planBothWays, expectConverged, expectSuccess, explain, labelsWith, onHost, pathsSnapshot, statuses, wpha } from './harness.js';
 
 const DIR = '/srv/ops-files';
 const TASKS = [
@@ -51,8 +51,7 @@ describe('file ops on a lab host', () => {
   it('plan shows every task as a change and leaves the host as it was', async () => {
     const before = await onHost(lab, host, SNAPSHOT);
     expect(before).toContain(`${DIR} absent`);
-    const plan = await wpha('plan', inv, host);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, host);
     expect(statuses(plan)).toEqual(Object.fromEntries(TASKS.map((t) => [t, 'changed'])));
     expect([...plan.tasks.values()].every((t) => t.planned)).toBe(true);
     expect(plan.tasks.get('edited line')?.diff).toMatch(/-;memory_limit = 128M\n\+memory_limit = 512M/);
@@ -112,8 +111,7 @@ describe('file ops on a lab host', () => {
     ].join(' && '));
     const drifted = ['folder', 'inline file', 'role file', 'rendered file', 'empty file', 'symlink', 'edited line', 'removed line', 'managed block', 'large artifact'];
     const before = await onHost(lab, host, SNAPSHOT);
-    const plan = await wpha('plan', inv, host);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, host);
     expect(labelsWith(plan, 'changed')).toEqual(drifted);
     expect(plan.tasks.get('inline file')?.diff).toContain('-extra');
     expect(plan.tasks.get('managed block')?.diff).toMatch(/-10\.9\.0\.2 db-other\n\+10\.9\.0\.2 db2/);

@@ -30,10 +30,11 @@ export interface OpsRun {
   ms: number;
 }
 
-/** `wpha plan|apply -i INV -l HOST --json [...extra]`, parsed. */
-export async function wpha(mode: 'plan' | 'apply', inv: string, host: string, extra: string[] = []): Promise<OpsRun> {
+/** `wpha plan|apply -i INV -l HOST --json [...extra]` (`check`: `apply --check`), parsed. */
+export async function wpha(mode: 'plan' | 'apply' | 'check', inv: string, host: string, extra: string[] = []): Promise<OpsRun> {
   const t0 = Date.now();
-  const r = await runWpha([mode, '-i', inv, '-l', host, '--json', ...extra]);
+  const command = mode === 'check' ? ['apply', '--check'] : [mode];
+  const r = await runWpha([...command, '-i', inv, '-l', host, '--json', ...extra]);
   const events = jsonEvents(r.stdout);
   const tasks = new Map<string, TaskEvent>();
   for (const t of tasksOf(events, host)) {
@@ -71,6 +72,20 @@ export function explain(run: OpsRun): string {
 export function expectSuccess(run: OpsRun): void {
   expect(run.code, explain(run)).toBe(0);
   expect(labelsWith(run, 'failed'), explain(run)).toEqual([]);
+}
+
+/**
+ * `wpha plan` (diffs on) and `wpha apply --check` (diffs off: other probes for file contents)
+ * must both succeed and agree task by task. Returns the plan run.
+ */
+export async function planBothWays(inv: string, host: string, extra: string[] = []): Promise<OpsRun> {
+  const plan = await wpha('plan', inv, host, extra);
+  expectSuccess(plan);
+  const check = await wpha('check', inv, host, extra);
+  expectSuccess(check);
+  expect(statuses(check)).toEqual(statuses(plan));
+  expect([...check.tasks.values()].filter((t) => t.status === 'changed').every((t) => t.planned && t.diff === undefined)).toBe(true);
+  return plan;
 }
 
 /** The converged re-run: exit 0, no task changed, exactly one round trip. */

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
-import { ROLES, expectConverged, expectSuccess, explain, labelsWith, onHost, pathsSnapshot, statuses, wpha } from './harness.js';
+import { ROLES, planBothWays, expectConverged, expectSuccess, explain, labelsWith, onHost, pathsSnapshot, statuses, wpha } from './harness.js';
 import { buildDeb, buildRepo, dropSigningKey, makeSigningKey, requireTools, tarBase64, type DebSpec, type SigningKey } from './local-repo.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -86,8 +86,7 @@ describe('apt, apt_key, apt_repository and cron on a lab host', () => {
   it('plan shows keys, source, packages and cron jobs, and changes nothing', async () => {
     const before = await onClient(SNAPSHOT);
     expect(before).toContain('wpha-ops-legacy 0.9 ii');
-    const plan = await wpha('plan', inv, client);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, client);
     expect(statuses(plan)).toEqual({ ...Object.fromEntries(ALL.map((t) => [t, 'changed'])), 'wrong key': 'skipped', 'repository checked against the wrong key': 'skipped' });
     expect(plan.tasks.get('packages from Debian')?.summary).toEqual(['refresh the package lists first (there are none yet)', 'install hello, cron']);
     expect(plan.tasks.get('legacy package purged')?.summary).toEqual(['purge wpha-ops-legacy (0.9)']);
@@ -134,8 +133,7 @@ describe('apt, apt_key, apt_repository and cron on a lab host', () => {
     ].join(' && '));
     const drifted = ['repository key', 'local repository', 'package from the local repository', 'legacy package purged', 'cron job every minute'];
     const before = await onClient(SNAPSHOT);
-    const plan = await wpha('plan', inv, client);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, client);
     expect(labelsWith(plan, 'changed')).toEqual(drifted);
     expect(plan.tasks.get('package from the local repository')?.summary).toEqual(['upgrade wpha-ops-hello 1.0 -> 1.1']);
     expect(plan.tasks.get('legacy package purged')?.summary).toEqual(['purge wpha-ops-legacy (0.9)']);

@@ -8,7 +8,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
-import { ROLES, expectConverged, expectSuccess, explain, labelsWith, onHost, pathsSnapshot, statuses, wpha } from './harness.js';
+import { ROLES, planBothWays, expectConverged, expectSuccess, explain, labelsWith, onHost, pathsSnapshot, statuses, wpha } from './harness.js';
 
 const UNITS = ['ops-web.service', 'ops-sleeper.service', 'ops-legacy.service', 'ops-tick.service', 'ops-tick.timer'];
 const SNAPSHOT = [
@@ -35,8 +35,7 @@ describe('services, timers, waits and kernel settings on a lab host', () => {
   it('plan shows every change and starts, stops and writes nothing', async () => {
     const before = await sh(SNAPSHOT);
     expect(before).toContain('Id=ops-legacy.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled');
-    const plan = await wpha('plan', inv, host);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, host);
     expect(statuses(plan)).toEqual({
       'web root': 'changed',
       'index page': 'changed',
@@ -129,8 +128,7 @@ describe('services, timers, waits and kernel settings on a lab host', () => {
     ].join(' && '));
     const drifted = ['web unit', 'sleeper running', 'legacy stopped', 'tick timer', 'somaxconn', 'restart web'];
     const before = await sh(SNAPSHOT);
-    const plan = await wpha('plan', inv, host);
-    expectSuccess(plan);
+    const plan = await planBothWays(inv, host);
     expect(labelsWith(plan, 'changed')).toEqual(drifted);
     expect(plan.tasks.get('web unit')?.diff).toMatch(/-Description=Edited web server.*\n\+Description=Test web server/);
     expect(plan.tasks.get('sleeper running')?.summary.join(' ')).toMatch(/start.*enable|enable.*start/);
