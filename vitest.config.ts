@@ -12,6 +12,8 @@ export default defineConfig({
           environment: 'node',
           // Unit tests first (fast, pure), then the lab tests.
           sequence: { groupOrder: 0 },
+          // A few unit tests run real scrypt or /bin/sh; on a loaded 2-core machine 5 s is too tight.
+          testTimeout: 30_000,
         },
       },
       {
