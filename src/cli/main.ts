@@ -2,12 +2,33 @@
 import { Command, CommanderError } from 'commander';
 import { WphaError, ExitCode } from '../errors.js';
 import { commandModules } from './commands/index.js';
+import { readFileSync } from 'node:fs';
+import { projectRoot } from '../paths.js';
+import path from 'node:path';
+
+function packageVersion(): string {
+  try {
+    return JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')).version as string;
+  } catch {
+    return 'unknown';
+  }
+}
 
 export async function run(argv: string[]): Promise<number> {
   const program = new Command('wpha')
     .description('Provision highly-available WordPress / WooCommerce over SSH, from typed inventories and declarative roles.')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText('after', `
+Start here:
+  wpha lab up                     boot the built-in lab (Debian 12 hosts on this machine)
+  wpha plan -i lab                what would change, with diffs (changes nothing)
+  wpha apply -i lab               converge the lab: WordPress behind two HAProxy/keepalived fronts
+  wpha apply -i prod -l web -D    only the web group of another inventory, with diffs
+
+Inventories live in inventories/<name>/ (see docs/inventory.md), roles in roles/<name>/
+(see docs/roles.md), secrets in the vault (see docs/vault.md). Every command has --help.`);
   for (const load of commandModules) (await load()).register(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
