@@ -1,0 +1,150 @@
+/**
+ * The whole stack on five fresh lab hosts with the lab inventory's own variables: two front
+ * servers (haproxy, keepalived), two web nodes (php_fpm, nginx, wordpress, cache_warmer), one
+ * database + Redis host (also the client). From scratch to WordPress on the virtual IP; the
+ * warmer leaves every sitemap URL a HIT on both web nodes; publishing a post purges and re-warms
+ * the home page on both nodes (the mu-plugin), unpublishing takes it off again; a second apply
+ * changes nothing.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
+import { writeLabInventory } from '../helpers/lab-inventory.js';
+import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const labVars = (group: string) => parse(readFileSync(path.join(root, 'inventories/lab/group_vars', `${group}.yaml`), 'utf8')) as Record<string, unknown>;
+const SITE = 'shop.lab';
+const TITLE = 'Lab Shop';
+
+describe('front + web + db stack on fresh lab hosts', () => {
+  let lab: LabHosts;
+  let inv: string;
+  let vip: string;
+  let names: string[];
+  let web1: string, web2: string, db: string;
+  const seconds: Record<string, number> = {};
+  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } finally {
+      seconds[label] = Math.round((Date.now() - t0) / 100) / 10;
+    }
+  };
+
+  beforeAll(async () => {
+    lab = await timed('acquire 5 hosts', () => acquireLabHosts(5, 'stack'));
+    names = lab.hosts.map((h) => h.name);
+    [, , web1, web2, db] = names as [string, string, string, string, string];
+    vip = lab.reserveAddress();
+    const [a1, a2] = lab.hosts.map((h) => h.address);
+    inv = writeLabInventory(lab, {
+      groups: {
+        all: { roles: ['common'] },
+        front: {
+          hosts: [0, 1],
+          roles: ['haproxy', 'keepalived'],
+          // The lab's front vars, with this test's own VIP and front addresses.
+          vars: { ...labVars('front'), keepalived_vips: [`${vip}/24`], keepalived_router_id: Number(vip.split('.')[3]), common_firewall_extra_rules: [`ip saddr { ${a1}, ${a2} } ip protocol vrrp accept`] },
+        },
+        web: { hosts: [2, 3], roles: ['php_fpm', 'nginx', 'wordpress', 'cache_warmer'], vars: labVars('web') },
+        db: { hosts: [4], roles: ['mariadb'], vars: labVars('db') },
+        redis: { hosts: [4], roles: ['redis'], vars: labVars('redis') },
+      },
+      vars: labVars('all'),
+    }).dir;
+  });
+  afterAll(async () => {
+    await lab?.release();
+    process.stderr.write(`[stack] times (s): ${JSON.stringify(seconds)}\n`);
+  });
+
+  /** GET from `from` to `address` with the site's Host header: status, X-Cache, page title, body. */
+  const get = async (from: string, address: string, urlPath: string) => {
+    const r = await lab.ssh(from, `curl -s -o /tmp/body -D /tmp/head -w '%{http_code}' -H 'Host: ${SITE}' 'http://${address}${urlPath}'; echo; grep -i '^x-cache:' /tmp/head | tr -d '\\r'; cat /tmp/body`);
+    const [status, second, ...body] = r.stdout.split('\n');
+    const hasCache = /^x-cache:/i.test(second ?? '');
+    const text = (hasCache ? body : [second, ...body]).join('\n');
+    return { status: Number(status), xcache: hasCache ? second!.split(':')[1]!.trim() : '', title: text.match(/<title>([^<]*)/)?.[1] ?? '', body: text };
+  };
+  const address = (h: string) => lab.hosts.find((x) => x.name === h)!.address;
+  const wpEval = (host: string, php: string) =>
+    lab.ssh(host, `cd /tmp && runuser -u www-data -- env WORDPRESS_CONFIG=shop WPHA_DOMAIN=${SITE} php /usr/local/lib/wpha/wp-eval.php "$(cat)"`, { input: php });
+
+  it('applies from scratch; WordPress answers on the virtual IP, then from the cache', async () => {
+    const r = await timed('apply from scratch', () => runWpha(['apply', '-i', inv, '--json']));
+    const ev = jsonEvents(r.stdout);
+    expect(tasksOf(ev).filter((t) => t.status === 'failed').map((t) => `${t.host} ${t.task}: ${t.error}`)).toEqual([]);
+    expect(r.code).toBe(0);
+    // The web nodes restart PHP-FPM at the end of their run; HAProxy sees them UP after two good
+    // checks (2 s apart). Until then the VIP answers 503: allow that window, and measure it.
+    const tUp = Date.now();
+    let first = await get(db, vip, '/');
+    while (first.status === 503 && Date.now() - tUp < 20_000) {
+      await new Promise((r) => setTimeout(r, 500));
+      first = await get(db, vip, '/');
+    }
+    seconds['VIP serving after apply'] = Math.round((Date.now() - tUp) / 100) / 10;
+    expect(first).toMatchObject({ status: 200, title: TITLE });
+    // Each node: its second answer comes from its own cache.
+    for (const h of [web1, web2]) {
+      await get(db, address(h), '/');
+      const again = await get(db, address(h), '/');
+      expect([h, again.status, again.title, again.xcache]).toEqual([h, 200, TITLE, 'HIT']);
+    }
+    // Through the VIP, whichever node answers: from the cache.
+    const later = [await get(db, vip, '/'), await get(db, vip, '/')];
+    expect(later.map((x) => [x.status, x.title, x.xcache])).toEqual([[200, TITLE, 'HIT'], [200, TITLE, 'HIT']]);
+    for (const f of names.slice(0, 2)) {
+      const st = (await lab.ssh(f, 'wpha-lb status')).stdout;
+      expect(st).toBe(`${web1} UP 1 0\n${web2} UP 1 0`);
+    }
+  });
+
+  it('the warmer leaves every sitemap URL a HIT on both web nodes', async () => {
+    // What the sitemap lists, read independently of the warmer (index -> child sitemaps -> pages).
+    const sm = await lab.ssh(web1, `for u in $(curl -s -H 'Host: ${SITE}' http://127.0.0.1/wp-sitemap.xml | grep -o '<loc>[^<]*' | cut -c6-); do curl -s -H 'Host: ${SITE}' "http://127.0.0.1\${u#http://${SITE}}" | grep -o '<loc>[^<]*' | cut -c6-; done`);
+    const paths = [...new Set(sm.stdout.split('\n').filter(Boolean).map((u) => new URL(u).pathname))];
+    expect(paths).toContain('/');
+    expect(paths.length).toBeGreaterThanOrEqual(3);
+    const run = await timed('warmer run', () => lab.ssh(web1, 'systemctl start wpha-cache-warmer.service'));
+    expect(run.code).toBe(0);
+    const status = JSON.parse((await lab.ssh(web1, 'cat /var/lib/wpha-cache-warmer/status.json')).stdout) as Record<string, unknown>;
+    expect(status).toMatchObject({ nodes: 2, sites: 1, urls: paths.length, requests: 2 * paths.length, pages_warmed: 2 * paths.length, failures: 0, sitemap_failures: 0 });
+    for (const h of [web1, web2]) {
+      for (const p of paths) {
+        const g = await get(db, address(h), p);
+        expect(`${h} ${p} ${g.status} ${g.xcache}`).toBe(`${h} ${p} 200 HIT`);
+      }
+    }
+  });
+
+  it('publishing a post purges and re-warms the home page on both nodes; unpublishing removes it', async () => {
+    const title = `Fresh from the lab ${Date.now()}`;
+    const id = await timed('publish (with purge + warm)', () => wpEval(web1, `echo wp_insert_post(['post_title' => '${title}', 'post_content' => 'hello', 'post_status' => 'publish', 'post_author' => 1], true);`));
+    expect(id.stdout).toMatch(/^\d+$/);
+    for (const h of [web1, web2]) {
+      const home = await get(db, address(h), '/');
+      // Re-warmed by the mu-plugin: the first visitor already gets the new page from the cache.
+      expect([h, home.status, home.xcache, home.body.includes(title)]).toEqual([h, 200, 'HIT', true]);
+    }
+    expect((await get(db, vip, '/')).body).toContain(title);
+
+    await wpEval(web2, `wp_update_post(['ID' => ${id.stdout}, 'post_status' => 'draft']);`);
+    for (const h of [web1, web2]) {
+      const home = await get(db, address(h), '/');
+      expect([h, home.status, home.body.includes(title)]).toEqual([h, 200, false]);
+    }
+  });
+
+  it('a second apply changes nothing', async () => {
+    const r = await timed('second apply', () => runWpha(['apply', '-i', inv, '--json']));
+    expect(r.code).toBe(0);
+    const ev = jsonEvents(r.stdout);
+    expect(tasksOf(ev).filter((t) => t.status === 'changed').map((t) => `${t.host} ${t.task}`)).toEqual([]);
+    for (const h of names) expect(hostDone(ev, h)?.recap).toMatchObject({ changed: 0, failed: 0 });
+  });
+});
