@@ -58,7 +58,8 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
         db: { hosts: [db.name], roles: ['mariadb'], vars: labVars('db') },
         redis: { hosts: [db.name], roles: ['redis'], vars: labVars('redis') },
       },
-      vars: labVars('all'),
+      // The deploy user gets the lab's key, so the test can log in as that user.
+      vars: { ...labVars('all'), common_deploy_keys: [readFileSync(`${lab.key}.pub`, 'utf8').trim()] },
     }).dir;
   });
   afterAll(async () => {
@@ -67,7 +68,8 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
   });
 
   it('applies from scratch on both hosts', async () => {
-    const r = await timed('apply from scratch', () => runWpha(['apply', '-i', invDir, '--json']));
+    // Package installs are CPU-bound: on a busy 2-core machine this took up to 9 minutes.
+    const r = await timed('apply from scratch', () => runWpha(['apply', '-i', invDir, '--json'], { timeoutMs: 1_500_000 }));
     const events = jsonEvents(r.stdout);
     const failed = tasksOf(events).filter((t) => t.status === 'failed');
     expect(failed.map((t) => `${t.host} ${t.task}: ${t.error}`)).toEqual([]);
@@ -78,7 +80,7 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
     expect(swappiness?.status).toBe('changed');
     expect(swappiness?.warnings.join(' ')).toMatch(/not applied: \/proc\/sys is read-only/);
     expect(tasksOf(events, web.name).find((t) => t.task === 'time sync running')?.status).toBe('skipped');
-  });
+  }, 1_600_000);
 
   it('serves the site title, then the same page from the cache', async () => {
     const first = await get('/');
@@ -155,6 +157,14 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
     expect(failed[0]!.error).toMatch(/test failed/);
     expect((await lab.ssh(web.name, `sha256sum ${live}; systemctl is-active nginx`)).stdout).toBe(`${before}\nactive`);
     expect(await get('/')).toMatchObject({ status: 200, title: TITLE });
+  });
+
+  it('hardens SSH and lets the deploy user in with its key and sudo', async () => {
+    const r = await lab.ssh(web.name, "sshd -T 2>/dev/null | grep -E '^(passwordauthentication|kbdinteractiveauthentication|permitrootlogin|x11forwarding) ' | sort");
+    expect(r.stdout.split('\n')).toEqual(['kbdinteractiveauthentication no', 'passwordauthentication no', 'permitrootlogin without-password', 'x11forwarding no']);
+    const { execa } = await import('execa');
+    const deploy = await execa('ssh', ['-i', lab.key, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `deploy@${web.address}`, 'whoami; sudo -n id -un'], { reject: false });
+    expect(deploy.stdout.split('\n')).toEqual(['deploy', 'root']);
   });
 
   it('opens only the declared ports, each to the sources it names', async () => {
