@@ -6,7 +6,7 @@
  * hand-made drift is shown by plan and repaired by apply.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -31,6 +31,7 @@ describe('account ops on a lab host', () => {
   let oldKeyFile: string;
   let oldKey: string;
   let keepKey: string;
+  let dir: string;
 
   /** Log in as `user` with one of the test's own keys (not the lab's root key). */
   const loginAs = async (user: string, key = keyFile) => {
@@ -42,7 +43,7 @@ describe('account ops on a lab host', () => {
     lab = await acquireLabHosts(1, 'opa');
     host = lab.hosts[0]!.name;
     address = lab.hosts[0]!.address;
-    const dir = mkdtempSync(path.join(tmpdir(), 'wpha-opa-'));
+    dir = mkdtempSync(path.join(tmpdir(), 'wpha-opa-'));
     const newKey = async (name: string) => {
       const file = path.join(dir, name);
       await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@controller`, '-f', file]);
@@ -59,7 +60,10 @@ describe('account ops on a lab host', () => {
       'chown opskeep:opskeep /home/opskeep/.ssh/authorized_keys && chmod 600 /home/opskeep/.ssh/authorized_keys',
     ].join(' && '));
   });
-  afterAll(async () => lab?.release());
+  afterAll(async () => {
+    await lab?.release();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('plan shows every change and leaves the accounts as they were', async () => {
     const before = await onHost(lab, host, SNAPSHOT);

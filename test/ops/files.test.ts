@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
@@ -26,10 +26,11 @@ describe('file ops on a lab host', () => {
   let host: string;
   let inv: string;
   let artifact: Buffer;
+  let tmp: string;
   beforeAll(async () => {
     lab = await acquireLabHosts(1, 'opf');
     host = lab.hosts[0]!.name;
-    const tmp = mkdtempSync(path.join(tmpdir(), 'wpha-opf-'));
+    tmp = mkdtempSync(path.join(tmpdir(), 'wpha-opf-'));
     artifact = randomBytes(1536 * 1024);
     writeFileSync(path.join(tmp, 'blob.bin'), artifact);
     inv = writeLabInventory(lab, {
@@ -46,7 +47,10 @@ describe('file ops on a lab host', () => {
       "printf '127.0.0.1 localhost\\n::1 localhost\\n# BEGIN LEGACY HOSTS\\n10.1.1.1 old\\n# END LEGACY HOSTS\\n' > /etc/ops-test/hosts",
     ].join(' && '));
   });
-  afterAll(async () => lab?.release());
+  afterAll(async () => {
+    await lab?.release();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
 
   it('plan shows every task as a change and leaves the host as it was', async () => {
     const before = await onHost(lab, host, SNAPSHOT);

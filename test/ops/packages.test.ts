@@ -8,7 +8,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
@@ -81,6 +81,7 @@ describe('apt, apt_key, apt_repository and cron on a lab host', () => {
   afterAll(async () => {
     await lab?.release();
     for (const k of [key, wrongKey]) if (k) await dropSigningKey(k);
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   it('plan shows keys, source, packages and cron jobs, and changes nothing', async () => {
