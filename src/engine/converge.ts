@@ -14,6 +14,7 @@ import type { Renderer } from '../template/index.js';
 import { evaluateBool } from '../expr/index.js';
 import type { EventBus, Recap, TaskStatus } from './events.js';
 import { emptyRecap } from './events.js';
+import { ConnectError } from '../errors.js';
 import type { Facts } from './facts.js';
 import { parseFacts } from './facts-probe.js';
 import type { Remote, RoundTripResult } from './remote.js';
@@ -49,6 +50,8 @@ export interface ConvergeDeps {
   ops: ReadonlyMap<string, OpModule>;
   bus: EventBus;
   facts: { load(): Facts | undefined; save(f: Facts): void };
+  /** The connection to another inventory host, for tasks with `delegate_to` (opened once per run). */
+  delegate?: (host: string) => Promise<Remote>;
 }
 
 type Exp = Expansion | { kind: 'defer'; names: string[] };
@@ -96,14 +99,10 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     return out;
   };
 
-  const probesOf = (exps: Map<number, Exp>): ProbeItem[] => {
-    const items: ProbeItem[] = [];
-    for (const e of exps.values()) if (e.kind === 'steps') for (const s of e.steps) items.push({ id: s.key, fragment: s.op.probe(s.args, { diff: opts.diff }) });
-    return items;
-  };
 
   const preludesOf = (steps: Step[]): string[] => [...new Set(steps.map((s) => s.op.prelude).filter((p): p is string => Boolean(p)))];
-  const stepsIn = (exps: Map<number, Exp>): Step[] => [...exps.values()].flatMap((e) => (e.kind === 'steps' ? e.steps : []));
+  // Steps probed on this host (a delegated task is probed where it runs).
+  const stepsIn = (exps: Map<number, Exp>): Step[] => [...exps.entries()].flatMap(([k, e]) => (e.kind === 'steps' && play.tasks[k]!.task.delegateTo === undefined ? e.steps : []));
 
   const trip = async (phase: 'probing' | 'applying' | 'handlers', body: { applies: Planned[]; probeSteps: Step[]; facts?: boolean; notify?: (p: Planned) => string[]; onlyIf?: (p: Planned) => string[] }): Promise<RoundTripResult> => {
     bus.emit({ type: 'host-phase', host: play.host, phase });
@@ -112,6 +111,7 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     const applies: ApplyItem[] = body.applies.map((a) => ({ id: a.step.key, fragment: a.plan.apply ?? ':', notifyFlags: body.notify?.(a) ?? [], ...(body.onlyIf ? { onlyIfFlags: body.onlyIf(a) } : {}) }));
     const probes: ProbeItem[] = body.probeSteps.map((s) => ({ id: s.key, fragment: s.op.probe(s.args, { diff: opts.diff }) }));
     const r = await remote.run({ preludes: preludesOf([...body.applies.map((a) => a.step), ...body.probeSteps]), staged: [...staged.values()], applies, facts: body.facts ?? false, probes });
+    if (r.lost && body.applies.length === 0) throw new ConnectError(play.host, 'closed', `Cannot finish probing host "${play.host}": ${r.lost}`);
     if (!r.done && body.applies.length === 0) {
       throw new Error(`The probe script did not complete on host "${play.host}" (exit ${r.exitCode}${r.truncated ? ', output over the capture limit' : ''}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
     }
@@ -132,8 +132,19 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     exps = expandFrom(0);
     rt = await trip('probing', { applies: [], probeSteps: stepsIn(exps) });
   }
+  // An input error in any task (an undefined variable, arguments invalid once rendered, a role
+  // file that cannot be read) stops the host before its first change, never half-way through.
+  if (!opts.check) {
+    const broken = [...exps].filter(([, e]) => e.kind === 'error').sort(([a], [b]) => a - b);
+    for (const [i, e] of broken) {
+      const t = play.tasks[i]!.task;
+      emit({ label: t.name, task: t }, 'failed', { error: `${(e as { message: string }).message}\n(nothing was changed on this host: every task is checked before the first change)` });
+    }
+    if (broken.length) return { recap, failed: true, interrupted: false };
+  }
   let probes = rt.probes;
   let cursor = 0;
+  let lostConnection = false;
   const reported = new Set<number>(); // tasks whose skip/error was already reported
   const guardLimit = 3 * n + 10;
 
@@ -164,6 +175,18 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
       if (t.op === 'flush_handlers') {
         if (notified.size || batch.length) {
           flushAt = i;
+          break;
+        }
+        continue;
+      }
+      if (t.delegateTo !== undefined) {
+        if (batch.length) break; // apply what this host has first, in order
+        if (opts.check) {
+          emit({ label: t.name, task: t }, 'skipped', { summary: [`delegated to "${t.delegateTo}": not planned in check mode`] });
+          continue;
+        }
+        if (await runDelegated(t, exp.steps)) {
+          failed = true;
           break;
         }
         continue;
@@ -226,7 +249,7 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
       rt = await trip('applying', { applies: batch, probeSteps: [...stepsIn(rest), ...preSteps], notify: (p) => handlersFor(play, p.step.task).map((h) => `wpha_n${h}`) });
       handlerProbes = rt.probes;
       failed = recordApplies(batch, rt);
-      if (failed && !opts.forceHandlers) break;
+      if (failed && (!opts.forceHandlers || lostConnection)) break;
     }
     if (flushAt >= 0 || atEnd || failed) {
       await runHandlers(failed ? undefined : handlerProbes);
@@ -255,6 +278,14 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
       const r = results.get(b.step.key);
       const t = b.step.task;
       if (!r) {
+        if (rt.lost) {
+          // The host is gone: this step may or may not have run to its end; later ones did not run.
+          lostConnection = true;
+          recap.unreachable = true;
+          emit(b.step, 'failed', { error: `Unknown outcome: ${rt.lost}; this step may or may not have completed, later steps did not run` });
+          bus.emit({ type: 'host-unreachable', host: play.host, error: `Host "${play.host}" went away during the apply: ${rt.lost}` });
+          return true;
+        }
         const why = rt.truncated ? 'its output exceeded the capture limit' : rt.exitCode !== 0 ? `the script ended early (exit ${rt.exitCode}): ${rt.stderr.trim().split('\n').slice(-3).join(' ')}` : 'an earlier step failed';
         emit(b.step, 'failed', { error: `Not run: ${why}` });
         return true;
@@ -281,6 +312,48 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
       emit(b.step, changed ? 'changed' : 'ok', { summary: changed ? b.plan.summary : [], ...(changed && b.plan.diff ? { diff: b.plan.diff } : {}), warnings: [...(b.plan.warnings ?? []), ...r.warnings] });
     }
     return false;
+  }
+
+  /** Probe, plan and apply a delegated task's steps on another host; true when it failed. */
+  async function runDelegated(t: TaskSpec, steps: Step[]): Promise<boolean> {
+    let on = t.delegateTo!;
+    let other: Remote;
+    let probed: RoundTripResult;
+    try {
+      if (on.includes('{{')) on = deps.renderer.renderString(on, steps[0]!.scope, { origin: t.location, path: ['delegate_to'] });
+      if (!deps.delegate) throw new Error(`delegate_to "${on}" needs a connection provider`);
+      other = await deps.delegate(on);
+      probed = await other.run({ preludes: preludesOf(steps), staged: [], applies: [], facts: false, probes: steps.map((s) => ({ id: s.key, fragment: s.op.probe(s.args, { diff: opts.diff }) })) });
+    } catch (e) {
+      emit({ label: `${t.name} (on ${on})`, task: t }, 'failed', { error: (e as Error).message });
+      return true;
+    }
+    const planned: Planned[] = [];
+    for (const s of steps) {
+      try {
+        const out = probed.probes.get(s.key);
+        if (!out) throw new Error(`no probe result from "${on}" (exit ${probed.exitCode})`);
+        const plan = s.op.plan(s.args, s.op.parse(out, s.args), { host: on, facts: facts!, check: false, diff: opts.diff });
+        if (plan.changed) planned.push({ step: { ...s, label: `${s.label} (on ${on})` }, plan });
+        else emit({ ...s, label: `${s.label} (on ${on})` }, 'ok');
+      } catch (e) {
+        emit(s, 'failed', { error: (e as Error).message });
+        return true;
+      }
+    }
+    if (!planned.length) {
+      setRegister(steps[0]!.task, { changed: false, rc: 0, stdout: '', stderr: '', skipped: false });
+      return false;
+    }
+    const staged = new Map<string, StagedFile>();
+    for (const p of planned) for (const f of p.plan.files ?? []) staged.set(f.sha256, f);
+    try {
+      const rt = await other.run({ preludes: preludesOf(planned.map((p) => p.step)), staged: [...staged.values()], applies: planned.map((p) => ({ id: p.step.key, fragment: p.plan.apply ?? ':', notifyFlags: [] })), facts: false, probes: [] });
+      return recordApplies(planned, rt);
+    } catch (e) {
+      emit(planned[0]!.step, 'failed', { error: (e as Error).message });
+      return true;
+    }
   }
 
   /** Steps of the given handlers (in definition order), or undefined after reporting a failure. */

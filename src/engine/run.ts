@@ -12,6 +12,7 @@ import type { SshConnection } from '../transport/ssh.js';
 import type { KnownHosts } from '../transport/known-hosts.js';
 import { openHost } from './connect.js';
 import { pool } from './pool.js';
+import { DelegateConnections } from './delegates.js';
 import { ConnectError, UserError, WphaError } from '../errors.js';
 import { EventBus, emptyRecap, type Listener, type Recap } from './events.js';
 import { convergeHost, type HostPlay, type PlayTask } from './converge.js';
@@ -72,6 +73,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   const runId = opts.runId ?? randomBytes(6).toString('hex');
   const holder = `${userInfo().username}@${hostname()} pid ${process.pid} since ${new Date().toISOString()}`;
   const knownHostsByFile = new Map<string, KnownHosts>();
+  const delegates = new DelegateConnections(inv, { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: knownHostsByFile, becomePassword: opts.becomePassword });
   const recaps: Record<string, Recap> = {};
   const roundTrips: Record<string, number> = {};
   let anyFailed = false;
@@ -101,6 +103,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
         ops: OPS,
         bus,
         facts: factsStore(opts.factsCacheDir ?? factsCacheDir(), inv.dir, inv.name, name),
+        delegate: (other) => delegates.get(other),
       });
       recaps[name] = r.recap;
       if (r.failed) anyFailed = true;
@@ -124,6 +127,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       bus.emit({ type: 'host-done', host: name, recap: recaps[name] ?? emptyRecap(), roundTrips: roundTrips[name]!, ms: Date.now() - th });
     }
   });
+  delegates.closeAll();
   const changed = Object.values(recaps).some((r) => r.changed > 0);
   const summary = { recaps, failed: anyFailed, changed, interrupted: interrupted || Boolean(opts.signal?.aborted), ms: Date.now() - t0, roundTrips };
   bus.emit({ type: 'run-done', recaps, ms: summary.ms, failed: anyFailed, changed, interrupted: summary.interrupted });

@@ -49,7 +49,6 @@ export function expandTask(taskIndex: number, task: TaskSpec, scope: Vars, ctx: 
   const op = ctx.ops.get(task.op);
   if (!op) return { kind: 'error', message: `${where(task)}: unknown operation "${task.op}"` };
   // Refuse what the engine does not do yet, rather than silently running it on the wrong host or as the wrong user.
-  if (task.delegateTo !== undefined) return { kind: 'error', message: `${where(task)}: delegate_to is not supported yet: task "${task.name}" would run on "${task.delegateTo}"; give that host a role instead` };
   if (task.become === false) return { kind: 'error', message: `${where(task)}: become: false on a task is not supported yet: scripts run as root; use become_user on command or shell` };
   try {
     let items: unknown[] | undefined;

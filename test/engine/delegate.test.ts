@@ -1,0 +1,29 @@
+/** delegate_to: a task runs on another inventory host, with the delegating host's variables. */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
+import { writeLabInventory } from '../helpers/lab-inventory.js';
+import { runWpha, jsonEvents, tasksOf, hostDone } from '../helpers/wpha-cli.js';
+
+describe('delegate_to', () => {
+  let lab: LabHosts;
+  beforeAll(async () => {
+    lab = await acquireLabHosts(2, 'dlg');
+  });
+  afterAll(async () => lab?.release());
+
+  it('runs the delegated tasks on the other host, then the rest locally; a re-apply changes nothing', async () => {
+    const [relay, app] = lab.hosts.map((h) => h.name) as [string, string];
+    const inv = writeLabInventory(lab, { groups: { app: { hosts: [1], roles: ['relay'], vars: { relay_host: relay } } }, roleDirs: ['test/engine/fixtures/roles'] }).dir;
+    const r = await runWpha(['apply', '-i', inv, '--json']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(tasksOf(jsonEvents(r.stdout), app).map((t) => [t.task, t.status])).toEqual([
+      [`relay folder (on ${relay})`, 'changed'],
+      [`note on the relay host (on ${relay})`, 'changed'],
+      ['local marker', 'changed'],
+    ]);
+    expect((await lab.ssh(relay, `cat /srv/relay/${app}`)).stdout).toBe(`from ${app}`);
+    expect((await lab.ssh(app, 'test -e /srv/relay; echo $?; cat /srv/local-marker')).stdout).toBe('1\nhere');
+    const again = await runWpha(['apply', '-i', inv, '--json']);
+    expect(hostDone(jsonEvents(again.stdout), app)?.recap).toMatchObject({ changed: 0, failed: 0, ok: 3 });
+  });
+});
