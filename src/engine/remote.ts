@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { SshConnection } from '../transport/ssh.js';
 import { ConnectError, OperationError } from '../errors.js';
-import { buildScript, parseRoundTrip, type RoundTripScript, type ParsedRoundTrip } from './script.js';
+import { buildScript, parseRoundTrip, STAGE_FAILED_EXIT, type RoundTripScript, type ParsedRoundTrip } from './script.js';
 import { lockScript, awaitLockFragment, parseLockOutput } from './host-lock.js';
 
 /** Staged contents above this size travel over SFTP instead of inline base64. */
@@ -16,6 +16,8 @@ export interface RoundTripResult extends ParsedRoundTrip {
   exitCode: number;
   stderr: string;
   truncated: boolean;
+  /** Set when the connection went away before the script ended: why, for messages. */
+  lost?: string;
 }
 
 type BecomeMode = 'none' | 'sudo-nopass' | 'sudo-pass';
@@ -129,7 +131,13 @@ export class Remote {
     if (big.length) {
       stageDir = `/tmp/wpha-stage-${nonce}`;
       await this.conn.exec(`mkdir -m 700 ${stageDir}`, '');
-      for (const f of big) await this.conn.upload(`${stageDir}/${f.sha256}`, f.content, 0o600);
+      try {
+        for (const f of big) await this.conn.upload(`${stageDir}/${f.sha256}`, f.content, 0o600);
+      } catch (e) {
+        // The script that would remove the stage never runs: remove it now (a full /tmp, a lost link).
+        await this.conn.exec(`rm -rf ${stageDir}`, '').catch(() => undefined);
+        throw new OperationError(this.hostName, 'stage', `Cannot upload file contents to apply to host "${this.hostName}" (${(e as Error).message}); nothing was changed`);
+      }
     }
     const text = buildScript({ ...script, nonce, staged: script.staged.filter((f) => !big.includes(f)), ...(stageDir ? { stageDir } : {}) });
     for (;;) {
@@ -147,7 +155,8 @@ export class Remote {
       const stdout = new TextDecoder('utf-8', { fatal: false }).decode(r.stdout);
       const parsed = parseRoundTrip(stdout, nonce);
       if (r.code === 97) throw new ConnectError(this.hostName, 'other', `Cannot create a work folder in /tmp on host "${this.hostName}": ${stderr.trim()}`);
-      return { ...parsed, exitCode: r.code, stderr, truncated: r.truncated };
+      if (r.code === STAGE_FAILED_EXIT && parsed.applies.length === 0) throw new OperationError(this.hostName, 'stage', `Cannot apply on host "${this.hostName}": ${stderr.trim().split('\n').slice(-3).join(' ')}`);
+      return { ...parsed, exitCode: r.code, stderr, truncated: r.truncated, ...(r.lost ? { lost: `the connection to host "${this.hostName}" was lost during the round trip (${r.lost})` } : {}) };
     }
   }
 

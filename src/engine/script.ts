@@ -39,18 +39,28 @@ export interface RoundTripScript {
   stageDir?: string;
 }
 
-const OUT_CAP = 1024 * 1024;
-const ERR_CAP = 64 * 1024;
+/** Exit status of a script that could not stage file contents (nothing was applied). */
+export const STAGE_FAILED_EXIT = 96;
 
+/** What an op's output may keep on the host and send back: the LAST bytes (errors come last). */
+export const OUT_CAP = 1024 * 1024;
+export const ERR_CAP = 64 * 1024;
+
+// The output is kept through `tail -c CAP+1` (bounded memory, nothing grows in /tmp whatever a
+// command prints); a file of CAP+1 bytes means there was more, which the result line reports.
 const RUNNER = `
 wpha_run() {
-  { { ( set -eu; "$2" ) </dev/null 3>&-; echo $? > "$WPHA_WORK/rc"; } 2>&1 1>&3 3>&- | tail -c ${ERR_CAP} > "$WPHA_WORK/err"; } 3>&1 | tail -c ${OUT_CAP} > "$WPHA_WORK/out"
+  { { ( set -eu; "$2" ) </dev/null 3>&-; echo $? > "$WPHA_WORK/rc"; } 2>&1 1>&3 3>&- | tail -c ${ERR_CAP + 1} > "$WPHA_WORK/err"; } 3>&1 | tail -c ${OUT_CAP + 1} > "$WPHA_WORK/out"
   _wpha_rc=$(cat "$WPHA_WORK/rc")
   _wpha_ch=1
   if grep -qx '${UNCHANGED_MARKER}' "$WPHA_WORK/out"; then _wpha_ch=0; fi
-  printf '@@WPHA_%s RESULT %s %s %s\\n' "$WPHA_NONCE" "$1" "$_wpha_rc" "$_wpha_ch"
-  base64 -w0 < "$WPHA_WORK/out"; printf '\\n'
-  base64 -w0 < "$WPHA_WORK/err"; printf '\\n'
+  set -- "$1" $(stat -c %s "$WPHA_WORK/out" "$WPHA_WORK/err")
+  _wpha_tr=
+  if [ "$2" -gt ${OUT_CAP} ]; then _wpha_tr=o; fi
+  if [ "$3" -gt ${ERR_CAP} ]; then _wpha_tr="\${_wpha_tr}e"; fi
+  printf '@@WPHA_%s RESULT %s %s %s %s\\n' "$WPHA_NONCE" "$1" "$_wpha_rc" "$_wpha_ch" "\${_wpha_tr:--}"
+  if [ "$2" -gt ${OUT_CAP} ]; then tail -c ${OUT_CAP} "$WPHA_WORK/out" | base64 -w0; else base64 -w0 < "$WPHA_WORK/out"; fi; printf '\\n'
+  if [ "$3" -gt ${ERR_CAP} ]; then tail -c ${ERR_CAP} "$WPHA_WORK/err" | base64 -w0; else base64 -w0 < "$WPHA_WORK/err"; fi; printf '\\n'
   return "$_wpha_rc"
 }
 wpha_probe() {
@@ -81,12 +91,15 @@ export function buildScript(s: RoundTripScript): string {
     // fragments create gets the usual 022 unless an op says otherwise.
     'umask 022',
     RUNNER,
+    `wpha_stage_failed() { echo "cannot write $1 bytes of file content to apply into $WPHA_STAGE (is the disk full?); nothing was changed" >&2; exit ${STAGE_FAILED_EXIT}; }`,
     ...s.preludes,
   ];
   for (const f of s.staged) {
     if (!/^[0-9a-f]{64}$/.test(f.sha256)) throw new Error(`Staged file name must be a sha256, not "${f.sha256}"`);
     const b64 = f.content.toString('base64').replace(/.{1,76}/g, '$&\n');
-    parts.push(`base64 -d > "$WPHA_STAGE/${f.sha256}" <<'WPHA_B64_EOF'\n${b64}WPHA_B64_EOF`);
+    // A full /tmp must stop the script here, before any op copies a truncated stage file.
+    const target = `"$WPHA_STAGE/${f.sha256}"`;
+    parts.push(`base64 -d > ${target} <<'WPHA_B64_EOF' || wpha_stage_failed ${f.content.length}\n${b64}WPHA_B64_EOF`, `[ "$(wc -c < ${target})" -eq ${f.content.length} ] || wpha_stage_failed ${f.content.length}`);
   }
   s.applies.forEach((a, i) => {
     const fn = fnName('a', i);
@@ -103,7 +116,10 @@ export function buildScript(s: RoundTripScript): string {
     parts.push(`${fn}() {\n${p.fragment}\n}`, `wpha_probe ${p.id} ${fn}`);
   });
   parts.push(`printf '@@WPHA_%s DONE\\n' "$WPHA_NONCE"`);
-  return parts.join('\n') + '\n';
+  // One brace group: sh parses all of it before running any of it, so a script cut short (the
+  // connection dropped while it was being sent) is a syntax error that runs nothing, instead of
+  // running its first part and maybe half a command line.
+  return `{\n${parts.join('\n')}\n}\n`;
 }
 
 export interface ApplyResult {
@@ -132,18 +148,21 @@ export function parseRoundTrip(stdout: string, nonce: string): ParsedRoundTrip {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line.startsWith(tag)) continue;
-    const [kind, id, a, b] = line.slice(tag.length).split(' ');
+    const [kind, id, a, b, c] = line.slice(tag.length).split(' ');
     if (kind === 'RESULT' && id) {
       const stdoutText = decode(lines[i + 1] ?? '');
       const stderrText = decode(lines[i + 2] ?? '');
       i += 2;
+      const warnings = stdoutText.split('\n').filter((l) => l.startsWith(`${WARN_MARKER} `)).map((l) => l.slice(WARN_MARKER.length + 1));
+      if (c?.includes('o')) warnings.push(`output truncated: the step printed more than ${OUT_CAP / 1024} KiB on stdout; only the last ${OUT_CAP / 1024} KiB were kept`);
+      if (c?.includes('e')) warnings.push(`output truncated: the step printed more than ${ERR_CAP / 1024} KiB on stderr; only the last ${ERR_CAP / 1024} KiB were kept`);
       out.applies.push({
         id,
         rc: Number(a),
         changed: b === '1' && Number(a) === 0,
         stdout: stripMarkers(stdoutText),
         stderr: stderrText,
-        warnings: stdoutText.split('\n').filter((l) => l.startsWith(`${WARN_MARKER} `)).map((l) => l.slice(WARN_MARKER.length + 1)),
+        warnings,
       });
     } else if (kind === 'PROBE' && id) {
       const body: string[] = [];

@@ -34,6 +34,8 @@ export interface ExecResult {
   stderr: Buffer;
   /** Output beyond the cap was dropped. */
   truncated: boolean;
+  /** Set when the command ended without an exit status: the connection (or the host's sshd) went away. */
+  lost?: string;
 }
 
 /** Cap on captured output per exec: a runaway command cannot exhaust the controller's memory. */
@@ -42,11 +44,23 @@ export const OUTPUT_CAP_BYTES = 32 * 1024 * 1024;
 const ED25519_FIRST = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] as const;
 
 export class SshConnection {
+  /** Set once the connection ended (the host or the network closed it, or close() was called). */
+  private lost?: string;
+
   private constructor(
     readonly target: Target,
     private readonly client: Client,
     private readonly jump?: Client,
-  ) {}
+  ) {
+    // Without a listener an 'error' after connecting (ECONNRESET...) would crash the process.
+    client.on('error', (e: Error) => (this.lost ??= e.message));
+    client.on('close', () => (this.lost ??= 'closed by the host or the network'));
+  }
+
+  /** Why the connection is gone, or undefined while it is up. */
+  get lostReason(): string | undefined {
+    return this.lost;
+  }
 
   static async open(target: Target, opts: ConnectOptions): Promise<SshConnection> {
     let jumpClient: Client | undefined;
@@ -86,7 +100,8 @@ export class SshConnection {
       channel?.end();
     };
     const done = new Promise<ExecResult>((resolve, reject) => {
-      this.client.exec(command, (err, ch: ClientChannel) => {
+      if (this.lost) return reject(new ConnectError(this.target.name, 'closed', `The connection to host "${this.target.name}" was lost (${this.lost})`));
+      const onChannel = (err: Error | undefined, ch: ClientChannel) => {
         if (err) return reject(new ConnectError(this.target.name, 'closed', `Cannot run a command on host "${this.target.name}": ${err.message}`));
         channel = ch;
         const out: Buffer[] = [];
@@ -113,12 +128,20 @@ export class SshConnection {
         const onAbort = () => ch.close();
         ch.on('close', () => {
           opts.signal?.removeEventListener('abort', onAbort);
-          resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut), truncated });
+          // No exit status and no signal: the host's sshd or the network went away mid-command.
+          const lost = code === -1 && signal === undefined && !opts.signal?.aborted ? (this.lost ?? 'the channel closed without an exit status') : undefined;
+          resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut), truncated, ...(lost ? { lost } : {}) });
         });
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         if (opts.keepStdinOpen && !ended) ch.write(input);
         else ch.end(input);
-      });
+      };
+      try {
+        this.client.exec(command, onChannel);
+      } catch (e) {
+        // ssh2 throws "Not connected" synchronously once the socket is gone.
+        reject(new ConnectError(this.target.name, 'closed', `The connection to host "${this.target.name}" was lost (${(e as Error).message})`));
+      }
     });
     return { done, endInput };
   }
@@ -126,6 +149,7 @@ export class SshConnection {
   /** Write a file over SFTP (used for large staged contents). */
   upload(remotePath: string, content: Buffer, mode = 0o600): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (this.lost) return reject(new ConnectError(this.target.name, 'closed', `The connection to host "${this.target.name}" was lost (${this.lost})`));
       this.client.sftp((err, sftp) => {
         if (err) return reject(new ConnectError(this.target.name, 'other', `Cannot open SFTP on host "${this.target.name}": ${err.message}`));
         sftp.writeFile(remotePath, content, { mode }, (e) => {
@@ -137,6 +161,7 @@ export class SshConnection {
   }
 
   close(): void {
+    this.lost ??= 'closed by wpha';
     this.client.end();
     this.jump?.end();
   }

@@ -111,6 +111,9 @@ export function parseFileState(out: ProbeOutput, path: string): FileState {
       case 'content':
         state.content = Buffer.from(value, 'base64');
         break;
+      case 'untrusted':
+        // A symbolic link another user owns lies on the way: nothing else was read.
+        throw new Error(Buffer.from(value, 'base64').toString('utf8'));
       case 'content_skipped':
         if (value !== 'too-large' && value !== 'binary') throw new Error(`Unexpected probe output for "${path}": ${line}`);
         state.contentSkipped = value;

@@ -29,6 +29,13 @@
  *
  *   wpha_attrs PATH MODE OWNER GROUP   (apply) chown/chgrp/chmod what is given ("" = leave).
  *
+ *   wpha_trusted PATH [report]   (probe and apply) fails, leaving the reason in $_wptm (and on
+ *     stderr with `report`), when a symbolic link on the way to PATH's folder is not owned by
+ *     root. Another user's link (/home/bob/.ssh -> /root/.ssh, /srv/www/conf -> /etc) would have
+ *     root write, chmod or remove where that user chose; root's own links (/lib, /var/run) are
+ *     followed. wpha_fstate then prints `untrusted=B64` (the reason) and nothing else;
+ *     wpha_put and wpha_attrs refuse to run.
+ *
  * Why functions in a prelude: the engine sends one script per host; a probe line per file stays
  * short (`wpha_fstate /etc/x s '' 0`), and the writer's many failure paths are written once.
  * The functions avoid `local` and bashisms (dash), use `_wp*` names, work under `set -eu`, and
@@ -38,7 +45,20 @@
  * Source note: the text below is shell, kept verbatim through String.raw; only the token `@{`
  * stands for the shell's `${` (which a template literal would take as an interpolation).
  */
-const FILE_PRELUDE_SOURCE = String.raw`wpha_fstate() {
+const FILE_PRELUDE_SOURCE = String.raw`wpha_trusted() {
+  _wpr=@{1%/*}/ _wpc= _wptm=
+  while [ -n "@{_wpr#/}" ]; do
+    _wpr=@{_wpr#/}; _wpc=$_wpc/@{_wpr%%/*}; _wpr=/@{_wpr#*/}
+    if [ -L "$_wpc" ] && [ "$(stat -c %u -- "$_wpc")" != 0 ]; then
+      _wptm="\"$_wpc\" is a symbolic link owned by $(stat -c %U -- "$_wpc") (to \"$(readlink -- "$_wpc")\"): refusing to follow it as root to reach \"$1\"; use the real path"
+      if [ -n "@{2-}" ]; then printf '%s\n' "$_wptm" >&2; fi
+      return 1
+    fi
+  done
+  return 0
+}
+wpha_fstate() {
+  if ! wpha_trusted "$1"; then echo "untrusted=$(printf %s "$_wptm" | base64 -w0)"; return 0; fi
   _wpp=$1
   _wpd=@{_wpp%/*}
   if [ -d "@{_wpd:-/}" ]; then echo parent=1; else echo parent=0; fi
@@ -67,6 +87,7 @@ const FILE_PRELUDE_SOURCE = String.raw`wpha_fstate() {
   printf 'content='; base64 -w0 < "$_wpp"; echo
 }
 wpha_attrs() {
+  wpha_trusted "$1" report || return 1
   if [ -n "$3" ]; then chown -- "$3" "$1" || return 1; fi
   if [ -n "$4" ]; then chgrp -- "$4" "$1" || return 1; fi
   if [ -n "$2" ]; then chmod -- "$2" "$1" || return 1; fi
@@ -74,6 +95,7 @@ wpha_attrs() {
 }
 wpha_put() {
   _wpsrc=$1 _wpdst=$2
+  wpha_trusted "$2" report || return 1
   case $6 in
     *L*) if [ -L "$_wpdst" ]; then _wpdst=$(readlink -f -- "$_wpdst") || { echo "cannot resolve the symbolic link \"$2\"" >&2; return 1; }; fi ;;
   esac
