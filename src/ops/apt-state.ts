@@ -42,8 +42,14 @@ export interface DpkgEntry {
 export interface AptState {
   /** The host's clock (seconds since the epoch). */
   now: number;
-  /** When the package lists were last refreshed; null when there are no lists at all. */
+  /**
+   * When the package lists were last refreshed; null when there are no lists at all, or when
+   * every time found is in the future (a clock that was wrong, or set back: such a date says
+   * nothing about freshness, and trusting it would skip refreshes for as long as the skew).
+   */
   listsTime: number | null;
+  /** Lists exist but are all dated in the future of the host's clock. */
+  listsInFuture?: boolean;
   entries: DpkgEntry[];
   /** Candidate version per queried name; `(none)` when apt knows the name but cannot install it. */
   candidates: Record<string, string>;
@@ -96,11 +102,11 @@ function dedupe(pkgs: PackageSpec[]): PackageSpec[] {
 export function parseAptProbe(out: ProbeOutput): AptState {
   const state: AptState = { now: 0, listsTime: null, entries: [], candidates: {} };
   let policyName: string | null = null;
+  let times: number[] = [];
   for (const line of out.stdout.split('\n')) {
     if (line.startsWith('@now ')) state.now = Number(line.slice(5));
     else if (line.startsWith('@lists ')) {
-      const times = line.slice(7).trim().split(/\s+/).filter((t) => /^\d+$/.test(t)).map(Number);
-      state.listsTime = times.length ? Math.max(...times) : null;
+      times = line.slice(7).trim().split(/\s+/).filter((t) => /^\d+$/.test(t)).map(Number);
     } else if (line.startsWith('@policy ')) policyName = line.slice(8);
     else if (line.startsWith('@cand ') && policyName !== null) {
       state.candidates[policyName] = line.slice(6).trim();
@@ -112,6 +118,9 @@ export function parseAptProbe(out: ProbeOutput): AptState {
     }
   }
   if (!Number.isFinite(state.now) || state.now <= 0) throw new Error('apt probe: no clock reading (@now) in the output');
+  const past = times.filter((t) => t <= state.now);
+  state.listsTime = past.length ? Math.max(...past) : null;
+  if (times.length > 0 && past.length === 0) state.listsInFuture = true;
   return state;
 }
 

@@ -91,14 +91,18 @@ const UMASK = 'umask 022';
 
 const APT_OPTS = '-y -q -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold';
 
-/** Refreshes the lists when the newest of stamp/lists-dir is older than $1 seconds (or no lists). */
+/**
+ * Refreshes the lists when the newest of stamp/lists-dir is older than $1 seconds (or no lists).
+ * Times in the future of the host's clock are ignored (a clock set back would otherwise make
+ * the lists look fresh until it catches up).
+ */
 const APT_PRELUDE = `wpha_apt_refresh() {
   if set -- "$1" /var/lib/apt/lists/*_Packages*; [ -e "$2" ]; then
-    _wpat=0
+    _wpat=0 _wpnow=$(date +%s)
     for _wpam in $(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists 2>/dev/null); do
-      if [ "$_wpam" -gt "$_wpat" ]; then _wpat=$_wpam; fi
+      if [ "$_wpam" -le "$_wpnow" ] && [ "$_wpam" -gt "$_wpat" ]; then _wpat=$_wpam; fi
     done
-    if [ $(( $(date +%s) - _wpat )) -lt "$1" ]; then return 0; fi
+    if [ "$_wpat" -gt 0 ] && [ $(( _wpnow - _wpat )) -lt "$1" ]; then return 0; fi
   fi
   apt-get update -q -o DPkg::Lock::Timeout=120 || { echo "apt-get update failed" >&2; return 1; }
   mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp
@@ -120,6 +124,7 @@ function listsStale(args: AptArgs, state: AptState): boolean {
 }
 
 function refreshNote(state: AptState): string {
+  if (state.listsInFuture) return "refresh the package lists first (they are dated in the future of the host's clock)";
   return state.listsTime === null
     ? 'refresh the package lists first (there are none yet)'
     : `refresh the package lists first (last refreshed ${formatAge(Math.max(0, state.now - state.listsTime))} ago)`;
