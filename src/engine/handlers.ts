@@ -1,0 +1,67 @@
+/** Handlers: run once, after the tasks (or at flush_handlers), only when a task that notifies them changed something. */
+import type { TaskSpec } from '../model.js';
+import { expandTask, type Step } from './steps.js';
+import type { HostPlay } from './converge.js';
+import type { HostRun, Planned } from './host-run.js';
+
+/** Indexes of the handlers a task notifies (by name or `listen`), within the host's roles. */
+export function handlersFor(play: HostPlay, task: TaskSpec): number[] {
+  if (!task.notify.length) return [];
+  const out: number[] = [];
+  play.handlers.forEach(({ handler }, idx) => {
+    if (task.notify.includes(handler.name) || handler.listen.some((l) => task.notify.includes(l))) out.push(idx);
+  });
+  return out;
+}
+
+/** Steps of the given handlers (in definition order), or undefined after reporting a failure. */
+export function handlerSteps(run: HostRun, order: number[]): Step[] | undefined {
+  const scope = run.scopeNow();
+  const steps: Step[] = [];
+  for (const h of order) {
+    const { handler, role } = run.play.handlers[h]!;
+    const exp = expandTask(run.n + h, handler, scope, { host: run.play.host, facts: run.facts!, role, renderer: run.deps.renderer, ops: run.deps.ops });
+    if (exp.kind === 'error') {
+      run.emit({ label: handler.name, task: handler }, 'failed', { error: exp.message, handler: true });
+      run.failed = true;
+      return undefined;
+    }
+    if (exp.kind === 'steps') steps.push(...exp.steps.map((s) => ({ ...s, key: `h${h}${s.key.slice(`t${run.n + h}`.length)}` })));
+  }
+  return steps;
+}
+
+/** Run notified handlers: probe (unless `pre` already holds fresh probes of them), plan, apply. */
+export async function runHandlers(run: HostRun, pre?: ReadonlyMap<string, { stdout: string; rc: number }>): Promise<void> {
+  if (run.notified.size === 0) return;
+  const order = [...run.notified].sort((a, b) => a - b);
+  run.notified.clear();
+  const steps = handlerSteps(run, order);
+  if (!steps) return;
+  const probed = pre && steps.every((s) => pre.has(s.key)) ? pre : (await run.trip('handlers', { applies: [], probeSteps: steps })).probes;
+  const planned: Planned[] = [];
+  for (const s of steps) {
+    const out = probed.get(s.key);
+    try {
+      if (!out) throw new Error('no probe result');
+      const plan = run.planStep(s, out, run.play.host, false);
+      if (plan.changed) planned.push({ step: s, plan });
+      else run.emit(s, 'ok', { handler: true });
+    } catch (e) {
+      run.emit(s, 'failed', { error: (e as Error).message, handler: true });
+      run.failed = true;
+    }
+  }
+  if (!planned.length) return;
+  const applyRt = await run.trip('handlers', { applies: planned, probeSteps: [] });
+  const results = new Map(applyRt.applies.map((a) => [a.id, a]));
+  for (const p of planned) {
+    const r = results.get(p.step.key);
+    if (!r || r.rc !== 0) {
+      run.emit(p.step, 'failed', { error: r ? `exit ${r.rc}: ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(-12).join('\n')}` : 'Not run: an earlier handler failed', handler: true });
+      run.failed = true;
+      return;
+    }
+    run.emit(p.step, r.changed ? 'changed' : 'ok', { summary: p.plan.summary, handler: true, warnings: r.warnings });
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The state of one host's convergence (recap, registered results, notified handlers, facts) and
+ * the operations every phase shares: expanding tasks, one round trip, recording applied results.
+ */
+import type { TaskSpec } from '../model.js';
+import type { OpPlan, StagedFile } from '../ops/types.js';
+import { evaluateBool } from '../expr/index.js';
+import type { Recap, TaskStatus } from './events.js';
+import { emptyRecap } from './events.js';
+import { ConnectError } from '../errors.js';
+import type { Facts } from './facts.js';
+import type { RoundTripResult } from './remote.js';
+import type { ApplyItem, ProbeItem } from './script.js';
+import { expandTask, pendingRegisters, type Expansion, type Step } from './steps.js';
+import { nullProto, withNames, type Vars } from './scope.js';
+import type { ConvergeDeps, ConvergeOptions, HostPlay } from './converge.js';
+import { handlersFor } from './handlers.js';
+
+export type Exp = Expansion | { kind: 'defer'; names: string[] };
+
+export interface Planned {
+  step: Step;
+  plan: OpPlan;
+}
+
+export interface EmitExtra {
+  summary?: string[];
+  diff?: string;
+  warnings?: string[];
+  error?: string;
+  handler?: boolean;
+  ms?: number;
+}
+
+export class HostRun {
+  readonly recap: Recap = emptyRecap();
+  readonly registered: Vars = nullProto();
+  readonly notified = new Set<number>();
+  facts: Facts | undefined;
+  failed = false;
+  lostConnection = false;
+
+  constructor(
+    readonly play: HostPlay,
+    readonly opts: ConvergeOptions,
+    readonly deps: ConvergeDeps,
+  ) {
+    this.facts = deps.facts.load();
+  }
+
+  get n(): number {
+    return this.play.tasks.length;
+  }
+
+  emit(step: { label: string; task: TaskSpec }, status: TaskStatus, extra: EmitExtra = {}): void {
+    this.recap[status === 'changed' ? 'changed' : status]++;
+    this.deps.bus.emit({
+      type: 'task',
+      host: this.play.host,
+      role: step.task.role,
+      task: step.label,
+      status,
+      planned: this.opts.check && status === 'changed',
+      summary: extra.summary ?? [],
+      ...(extra.diff ? { diff: extra.diff } : {}),
+      warnings: extra.warnings ?? [],
+      ...(extra.error ? { error: extra.error } : {}),
+      handler: extra.handler ?? false,
+      ms: extra.ms ?? 0,
+    });
+  }
+
+  scopeNow(): Vars {
+    return withNames(this.play.baseScope(this.facts), this.registered);
+  }
+
+  /** Expand the tasks from `start` on; a task reading a register not yet known is deferred. */
+  expandFrom(start: number): Map<number, Exp> {
+    const out = new Map<number, Exp>();
+    const scope = this.scopeNow();
+    const pending = new Set<string>();
+    for (let i = 0; i < this.n; i++) {
+      const { task: t, role } = this.play.tasks[i]!;
+      if (i >= start) {
+        const other = this.play.runOnceElsewhere.get(i);
+        if (t.op === 'flush_handlers') out.set(i, { kind: 'steps', steps: [] });
+        else if (other) out.set(i, { kind: 'skip', reason: `run once, on host "${other}"` });
+        else {
+          const names = pendingRegisters(t, pending);
+          out.set(i, names.length ? { kind: 'defer', names } : expandTask(i, t, scope, { host: this.play.host, facts: this.facts!, role, renderer: this.deps.renderer, ops: this.deps.ops }));
+        }
+      }
+      if (t.register && !(t.register in this.registered)) pending.add(t.register);
+    }
+    return out;
+  }
+
+  /** Steps probed on this host (a delegated task is probed where it runs). */
+  stepsIn(exps: Map<number, Exp>): Step[] {
+    return [...exps.entries()].flatMap(([k, e]) => (e.kind === 'steps' && this.play.tasks[k]!.task.delegateTo === undefined ? e.steps : []));
+  }
+
+  planStep(s: Step, probe: { stdout: string; rc: number }, host = this.play.host, check = this.opts.check): OpPlan {
+    return s.op.plan(s.args, s.op.parse(probe, s.args), { host, facts: this.facts!, check, diff: this.opts.diff });
+  }
+
+  /** One round trip on this host: apply `applies` (in order, stopping at a failure), then probe. */
+  async trip(phase: 'probing' | 'applying' | 'handlers', body: { applies: Planned[]; probeSteps: Step[]; facts?: boolean; notify?: (p: Planned) => string[] }): Promise<RoundTripResult> {
+    const host = this.play.host;
+    this.deps.bus.emit({ type: 'host-phase', host, phase });
+    const r = await this.deps.remote.run(roundTripBody(body.applies, body.probeSteps, this.opts.diff, body.facts ?? false, body.notify));
+    if (r.lost && body.applies.length === 0) throw new ConnectError(host, 'closed', `Cannot finish probing host "${host}": ${r.lost}`);
+    if (!r.done && body.applies.length === 0) {
+      throw new Error(`The probe script did not complete on host "${host}" (exit ${r.exitCode}${r.truncated ? ', output over the capture limit' : ''}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    }
+    return r;
+  }
+
+  setRegister(task: TaskSpec, value: Record<string, unknown>): void {
+    if (task.register) this.registered[task.register] = nullProto(Object.entries(value));
+  }
+
+  /** Report what a round trip applied; registers, changed_when/failed_when, notifications. True when a step failed. */
+  recordApplies(batch: Planned[], rt: RoundTripResult): boolean {
+    const results = new Map(rt.applies.map((a) => [a.id, a]));
+    for (const b of batch) {
+      const r = results.get(b.step.key);
+      const t = b.step.task;
+      if (!r) {
+        if (rt.lost) {
+          // The host is gone: this step may or may not have run to its end; later ones did not run.
+          this.lostConnection = true;
+          this.recap.unreachable = true;
+          this.emit(b.step, 'failed', { error: `Unknown outcome: ${rt.lost}; this step may or may not have completed, later steps did not run` });
+          this.deps.bus.emit({ type: 'host-unreachable', host: this.play.host, error: `Host "${this.play.host}" went away during the apply: ${rt.lost}` });
+          return true;
+        }
+        const why = rt.truncated ? 'its output exceeded the capture limit' : rt.exitCode !== 0 ? `the script ended early (exit ${rt.exitCode}): ${rt.stderr.trim().split('\n').slice(-3).join(' ')}` : 'an earlier step failed';
+        this.emit(b.step, 'failed', { error: `Not run: ${why}` });
+        return true;
+      }
+      let changed = r.changed;
+      let isFailed = r.rc !== 0;
+      const result = { changed, rc: r.rc, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, ''), failed: isFailed, skipped: false };
+      const value = b.step.op.registerValue ? { ...b.step.op.registerValue({ changed, rc: r.rc, output: r.stdout }, b.step.args), ...result } : result;
+      try {
+        const s = withNames(b.step.scope, { result: nullProto(Object.entries(value)), ...(t.register ? { [t.register]: nullProto(Object.entries(value)) } : {}) });
+        if (t.failedWhen !== undefined) isFailed = evaluateBool(t.failedWhen, s, { origin: t.location });
+        if (t.changedWhen !== undefined && !isFailed) changed = evaluateBool(t.changedWhen, s, { origin: t.location });
+      } catch (e) {
+        this.emit(b.step, 'failed', { error: (e as Error).message });
+        return true;
+      }
+      this.setRegister(t, { ...value, changed, failed: isFailed });
+      if (isFailed) {
+        const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-12).join('\n');
+        this.emit(b.step, 'failed', { error: `${r.rc !== 0 ? `exit ${r.rc}` : 'failed_when is true'}${tail ? `: ${tail}` : ''}`, warnings: r.warnings });
+        return true;
+      }
+      if (changed) for (const h of handlersFor(this.play, t)) this.notified.add(h);
+      this.emit(b.step, changed ? 'changed' : 'ok', { summary: changed ? b.plan.summary : [], ...(changed && b.plan.diff ? { diff: b.plan.diff } : {}), warnings: [...(b.plan.warnings ?? []), ...r.warnings] });
+    }
+    return false;
+  }
+}
+
+export function preludesOf(steps: Step[]): string[] {
+  return [...new Set(steps.map((s) => s.op.prelude).filter((p): p is string => Boolean(p)))];
+}
+
+/** The script body of a round trip: planned applies (with their staged files) then probes. */
+export function roundTripBody(applies: Planned[], probeSteps: Step[], diff: boolean, facts: boolean, notify?: (p: Planned) => string[]) {
+  const staged = new Map<string, StagedFile>();
+  for (const a of applies) for (const f of a.plan.files ?? []) staged.set(f.sha256, f);
+  const items: ApplyItem[] = applies.map((a) => ({ id: a.step.key, fragment: a.plan.apply ?? ':', notifyFlags: notify?.(a) ?? [] }));
+  const probes: ProbeItem[] = probeSteps.map((s) => ({ id: s.key, fragment: s.op.probe(s.args, { diff }) }));
+  return { preludes: preludesOf([...applies.map((a) => a.step), ...probeSteps]), staged: [...staged.values()], applies: items, facts, probes };
+}
