@@ -2,8 +2,8 @@
  * `npm run bench`: wpha against ansible-playbook on the web-tier workload (bench/web-tier/), on
  * the same lab hosts in the same run. Prints figures next to their targets; asserts nothing.
  *
- *  1. wpha first apply on the compared hosts (fresh), then wpha no-op x REPS per host count, then
- *     Ansible no-op x REPS on the same hosts: ours then theirs must change nothing.
+ *  1. wpha first apply on the compared hosts (fresh), then per host count REPS rounds of a wpha
+ *     no-op followed by an Ansible no-op on the same hosts: ours then theirs must change nothing.
  *  2. The hosts are reset to fresh disks; Ansible first apply, then wpha: theirs then ours must
  *     change nothing either.
  *  3. wpha alone on the larger counts (default 50): first apply, no-op x REPS, peak RSS.
@@ -71,8 +71,14 @@ async function wphaFirstApply(ctx: Ctx, count: number, fresh: number): Promise<v
   log(`  ${seconds(r.ms)}`);
 }
 
-async function wphaNoOps(ctx: Ctx, count: number): Promise<NoOpFigures> {
-  const fig: NoOpFigures = { hosts: count, wpha: [], wphaEngine: [], wphaRoundTrips: [], wphaMaxRssKb: 0 };
+/**
+ * No-op repetitions on the first `count` hosts: wpha, then (when it runs) ansible-playbook, in
+ * turns, so that both see the same load on a shared machine. Ansible after wpha is the "ours
+ * then theirs" check: it must change nothing.
+ */
+async function noOps(ctx: Ctx, count: number, withAnsible: boolean): Promise<void> {
+  const fig: NoOpFigures = { hosts: count, wpha: [], wphaEngine: [], wphaRoundTrips: [], wphaMaxRssKb: 0, ...(withAnsible ? { ansible: [] } : {}) };
+  const dirty = new Set<string>();
   for (let i = 1; i <= ctx.config.reps; i++) {
     const r = await wpha(ctx, count);
     check(ctx, `wpha no-op #${i}, ${count} host(s)`, r, count, true);
@@ -81,21 +87,14 @@ async function wphaNoOps(ctx: Ctx, count: number): Promise<NoOpFigures> {
     fig.wphaRoundTrips.push(roundTripsOf(r));
     fig.wphaMaxRssKb = Math.max(fig.wphaMaxRssKb, r.maxRssKb ?? NaN);
     log(`  wpha no-op #${i} on ${count} host(s): ${seconds(r.ms)}`);
+    if (!fig.ansible) continue;
+    const a = await runAnsiblePlaybook(ctx.inv, limitFor(ctx, count));
+    check(ctx, `ansible no-op #${i} after wpha, ${count} host(s)`, a, count, true).forEach((h) => dirty.add(h));
+    fig.ansible.push(a.ms);
+    log(`  ansible no-op #${i} on ${count} host(s): ${seconds(a.ms)}`);
   }
   ctx.figures.noOps.push(fig);
-  return fig;
-}
-
-async function ansibleNoOps(ctx: Ctx, fig: NoOpFigures): Promise<void> {
-  fig.ansible = [];
-  const dirty = new Set<string>();
-  for (let i = 1; i <= ctx.config.reps; i++) {
-    const r = await runAnsiblePlaybook(ctx.inv, limitFor(ctx, fig.hosts));
-    check(ctx, `ansible no-op #${i} after wpha, ${fig.hosts} host(s)`, r, fig.hosts, true).forEach((h) => dirty.add(h));
-    fig.ansible.push(r.ms);
-    log(`  ansible no-op #${i} on ${fig.hosts} host(s): ${seconds(r.ms)}`);
-  }
-  ctx.figures.crossChecks.push({ label: `ours then theirs (ansible after wpha), ${fig.hosts} host(s)`, dirtyHosts: [...dirty] });
+  if (fig.ansible) ctx.figures.crossChecks.push({ label: `ours then theirs (ansible after wpha), ${count} host(s)`, dirtyHosts: [...dirty] });
 }
 
 /** Theirs then ours: fresh disks, Ansible converges them, then wpha must find nothing to do. */
@@ -130,10 +129,7 @@ async function main(): Promise<void> {
     log(`lab: ${maxCompare} host(s) on ${config.bridge} (${config.subnetPrefix}.0/24), state in ${work}`);
     await lab.up(benchHosts(maxCompare, config.subnetPrefix));
     await wphaFirstApply(ctx, maxCompare, maxCompare);
-    for (const n of config.compare) {
-      const fig = await wphaNoOps(ctx, n);
-      if (version) await ansibleNoOps(ctx, fig);
-    }
+    for (const n of config.compare) await noOps(ctx, n, Boolean(version));
     if (version) await theirsThenOurs(ctx, maxCompare);
     let converged = maxCompare;
     for (const n of config.wphaOnly) {
@@ -141,7 +137,7 @@ async function main(): Promise<void> {
       await lab.up(benchHosts(n, config.subnetPrefix));
       await wphaFirstApply(ctx, n, Math.max(0, n - converged));
       converged = Math.max(converged, n);
-      await wphaNoOps(ctx, n);
+      await noOps(ctx, n, false);
     }
   } finally {
     ctx.figures.machine!.loadEnd = loadavg()[0]!;
