@@ -134,9 +134,13 @@ export class Remote {
       try {
         for (const f of big) await this.conn.upload(`${stageDir}/${f.sha256}`, f.content, 0o600);
       } catch (e) {
-        // The script that would remove the stage never runs: remove it now (a full /tmp, a lost link).
-        await this.conn.exec(`rm -rf ${stageDir}`, '').catch(() => undefined);
-        throw new OperationError(this.hostName, 'stage', `Cannot upload file contents to apply to host "${this.hostName}" (${(e as Error).message}); nothing was changed`);
+        // The script that would remove the stage never runs: remove it now (a full /tmp, a lost link),
+        // and say how much room there was (SFTP only says "Failure").
+        const df = await this.conn.exec(`rm -rf ${stageDir}; df -Pk /tmp | awk 'NR == 2 { print $4 }'`, '').catch(() => undefined);
+        const freeKiB = Number(df?.stdout.toString().trim());
+        const neededKiB = Math.ceil(big.reduce((n, f) => n + f.content.length, 0) / 1024);
+        const why = df && Number.isFinite(freeKiB) && freeKiB < neededKiB ? `/tmp has ${freeKiB} KiB free, ${neededKiB} KiB are needed` : (e as Error).message;
+        throw new OperationError(this.hostName, 'stage', `Cannot upload file contents to apply to host "${this.hostName}": ${why}; nothing was changed`);
       }
     }
     const text = buildScript({ ...script, nonce, staged: script.staged.filter((f) => !big.includes(f)), ...(stageDir ? { stageDir } : {}) });
@@ -155,7 +159,10 @@ export class Remote {
       const stdout = new TextDecoder('utf-8', { fatal: false }).decode(r.stdout);
       const parsed = parseRoundTrip(stdout, nonce);
       if (r.code === 97) throw new ConnectError(this.hostName, 'other', `Cannot create a work folder in /tmp on host "${this.hostName}": ${stderr.trim()}`);
-      if (r.code === STAGE_FAILED_EXIT && parsed.applies.length === 0) throw new OperationError(this.hostName, 'stage', `Cannot apply on host "${this.hostName}": ${stderr.trim().split('\n').slice(-3).join(' ')}`);
+      if (r.code === STAGE_FAILED_EXIT && parsed.applies.length === 0) {
+        const lines = stderr.trim().split('\n');
+        throw new OperationError(this.hostName, 'stage', `Cannot apply on host "${this.hostName}": ${lines.at(-1)}${lines.length > 1 ? ` (${lines[0]})` : ''}`);
+      }
       return { ...parsed, exitCode: r.code, stderr, truncated: r.truncated, ...(r.lost ? { lost: `the connection to host "${this.hostName}" was lost during the round trip (${r.lost})` } : {}) };
     }
   }

@@ -26,7 +26,9 @@ Examples:
         async (remote) => {
           const r = await remote.run({ preludes: [], staged: [], applies: [{ id: 'cmd', fragment: command, notifyFlags: [] }], facts: false, probes: [] });
           const res = r.applies[0];
-          return { rc: res?.rc ?? r.exitCode, out: `${res?.stdout ?? ''}${res?.stderr ? `${res.stdout ? '\n' : ''}${res.stderr}` : ''}`.replace(/\n$/, '') };
+          // Warnings say when the output was longer than what a step keeps (its last 1 MiB).
+          const notes = (res?.warnings ?? []).map((w) => `\nwarning: ${w}`).join('');
+          return { rc: res?.rc ?? r.exitCode, out: `${res?.stdout ?? ''}${res?.stderr ? `${res.stdout ? '\n' : ''}${res.stderr}` : ''}`.replace(/\n$/, '') + notes };
         },
         (o) => {
           if (!o.ok) {

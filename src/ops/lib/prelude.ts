@@ -118,7 +118,9 @@ wpha_put() {
   case $6 in
     *m*) _wptmp=$_wpsrc ;;
     *) _wptmp=$(mktemp "$_wpdir/.@{_wpdst##*/}.wpha-XXXXXX") || return 1
-       if ! cat -- "$_wpsrc" > "$_wptmp"; then rm -f -- "$_wptmp"; return 1; fi ;;
+       if ! cat -- "$_wpsrc" > "$_wptmp"; then
+         rm -f -- "$_wptmp"; echo "cannot write the new content of \"$_wpdst\" (full disk?); the file was not changed" >&2; return 1
+       fi ;;
   esac
   if ! chown -- "@{4:-$_wpou}" "$_wptmp" || ! chgrp -- "@{5:-$_wpog}" "$_wptmp" \
      || ! chmod -- "@{3:-$_wpom}" "$_wptmp"; then
