@@ -15,19 +15,21 @@ export interface Sample {
 }
 
 /**
- * Requests `url` every ~100 ms for `seconds` on `host` (curl, 1 s timeout per request) and
- * resolves with every sample once the loop ended.
+ * Requests `url` every ~100 ms on `host` (curl, 1 s timeout per request) until `stopFile`
+ * exists there or `maxSeconds` passed, and resolves with every sample once the loop ended.
  */
-export async function clientLoop(lab: LabHosts, host: string, url: string, seconds: number): Promise<Sample[]> {
+export async function clientLoop(lab: LabHosts, host: string, url: string, maxSeconds: number, stopFile: string): Promise<Sample[]> {
   const script = `
-end=$(( $(date +%s) + ${seconds} ))
-while [ "$(date +%s)" -lt "$end" ]; do
+rm -f '${stopFile}'
+end=$(( $(date +%s) + ${maxSeconds} ))
+while [ "$(date +%s)" -lt "$end" ] && [ ! -e '${stopFile}' ]; do
   t=$(date +%s%3N)
   r=$(curl -s -o /dev/null --connect-timeout 1 -m 1 -w '%{http_code} %header{x-served-by}' '${url}')
   echo "$t $r"
   sleep 0.1
-done`;
-  const r = await lab.ssh(host, 'sh', { input: script, timeoutMs: (seconds + 30) * 1000 });
+done
+rm -f '${stopFile}'`;
+  const r = await lab.ssh(host, 'sh', { input: script, timeoutMs: (maxSeconds + 30) * 1000 });
   if (r.code !== 0) throw new Error(`client loop on ${host} failed (${r.code}): ${r.stderr}`);
   return r.stdout
     .split('\n')
@@ -64,10 +66,19 @@ export function outageOf(samples: Sample[]): Outage {
   };
 }
 
-/** Run `action` `delayMs` after the client loop started; resolve with the loop's samples. */
-export async function loopAround(lab: LabHosts, client: string, url: string, seconds: number, delayMs: number, action: () => Promise<unknown>): Promise<Sample[]> {
-  const loop = clientLoop(lab, client, url, seconds);
-  await new Promise((r) => setTimeout(r, delayMs));
-  await action();
+/**
+ * Start the client loop, run `action` `beforeMs` later, and stop the loop `afterMs` after the
+ * action returned (on a loaded machine an ssh command may take seconds: the loop waits for it).
+ */
+export async function loopAround(lab: LabHosts, client: string, url: string, beforeMs: number, afterMs: number, action: () => Promise<unknown>): Promise<Sample[]> {
+  const stopFile = `/tmp/wpha-client-loop-${process.pid}-${Date.now()}`;
+  const loop = clientLoop(lab, client, url, 120, stopFile);
+  try {
+    await new Promise((r) => setTimeout(r, beforeMs));
+    await action();
+    await new Promise((r) => setTimeout(r, afterMs));
+  } finally {
+    await lab.ssh(client, `touch '${stopFile}'`);
+  }
   return loop;
 }

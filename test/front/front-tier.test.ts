@@ -100,7 +100,7 @@ describe('front tier: haproxy + keepalived on lab hosts', () => {
   });
 
   it("the VIP moves when the master's keepalived stops, then back when the new master's HAProxy stops", async () => {
-    const s1 = await loopAround(lab, client, `http://${vip}/`, 14, 3000, () => lab.ssh(master, 'systemctl stop keepalived'));
+    const s1 = await loopAround(lab, client, `http://${vip}/`, 3000, 10_000, () => lab.ssh(master, 'systemctl stop keepalived'));
     expect(await holdsVip(backup)).toBe(true);
     expect(await holdsVip(master)).toBe(false);
     const o1 = expectCleanSwitch(s1);
@@ -113,7 +113,7 @@ describe('front tier: haproxy + keepalived on lab hosts', () => {
     expect(await holdsVip(master)).toBe(false);
 
     // The track script: without HAProxy the holder leaves the election and the VIP goes back.
-    const s2 = await loopAround(lab, client, `http://${vip}/`, 16, 3000, () => lab.ssh(backup, 'systemctl stop haproxy'));
+    const s2 = await loopAround(lab, client, `http://${vip}/`, 3000, 12_000, () => lab.ssh(backup, 'systemctl stop haproxy'));
     expect(await holdsVip(master)).toBe(true);
     expect(await holdsVip(backup)).toBe(false);
     const o2 = expectCleanSwitch(s2);
@@ -130,7 +130,7 @@ describe('front tier: haproxy + keepalived on lab hosts', () => {
   it('a stopped web node is taken out (DOWN on the stats socket) while requests keep succeeding', async () => {
     let stoppedAt = 0;
     try {
-      const s = await loopAround(lab, client, `http://${vip}/`, 14, 2000, async () => {
+      const s = await loopAround(lab, client, `http://${vip}/`, 2000, 10_000, async () => {
         stoppedAt = Number((await lab.ssh(w1, 'systemctl stop nginx; date +%s%3N')).stdout);
       });
       await waitFor(`${w1} DOWN on ${master}`, async () => (await lbStatus(master))[w1] === 'DOWN', 15);
