@@ -18,7 +18,7 @@ import { projectRoot } from '../paths.js';
 import { createRenderer, resolveInside, type Renderer } from '../template/index.js';
 
 /** Partial folders of a run: the project's, the inventory's, then each role's (a later one wins). */
-export function partialDirs(inv: Inventory): string[] {
+export function partialDirs(inv: RolesOf): string[] {
   const dirs = [path.join(projectRoot(), 'templates', 'partials'), path.join(inv.dir, 'templates', 'partials')];
   for (const r of inv.roles.values()) dirs.push(path.join(r.dir, 'templates', 'partials'));
   return dirs;
@@ -36,7 +36,10 @@ const ROLE_FILE_ARGS: Record<string, { folder: 'templates' | 'files'; absoluteAl
   artifact: { folder: 'files', absoluteAllowed: true },
 };
 
-export function checkRoleTemplates(inv: Inventory, opts: { displayRoot?: string } = {}): InputIssue[] {
+/** What the checks need of an inventory (they also run while it is being loaded). */
+export type RolesOf = Pick<Inventory, 'dir' | 'roles'> | { dir: string; roles: ReadonlyMap<string, RoleSpec> };
+
+export function checkRoleTemplates(inv: RolesOf, opts: { displayRoot?: string } = {}): InputIssue[] {
   const renderer = createRenderer({ partialDirs: partialDirs(inv), displayRoot: opts.displayRoot ?? process.cwd() });
   const issues: InputIssue[] = [];
   for (const role of inv.roles.values()) {

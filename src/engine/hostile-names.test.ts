@@ -79,6 +79,7 @@ const metacharCases: Case[] = [
   { name: 'path with a newline or ..', files: withTask('- name: f\n  file: { path: "/srv/x\\n/etc/shadow", state: touch }\n- name: g\n  file: { path: /srv/../etc/shadow, state: touch }'), expect: [at('file.path', 'must not contain newlines or NUL bytes'), /tasks\[1\]\.file\.path: must not contain "\." or "\.\." segments/] },
   { name: 'get_url with a file:// URL or spaces', files: withTask('- name: d\n  get_url: { url: "file:///etc/shadow", dest: /tmp/x, insecure_no_checksum: true }\n- name: e\n  get_url: { url: "http://x/a b", dest: /tmp/y, insecure_no_checksum: true }'), expect: [at('get_url.url', 'must be an http:// or https:// URL'), /tasks\[1\]\.get_url\.url: must not contain whitespace/] },
   { name: 'lineinfile with a bad regexp and a multi-line line', files: withTask('- name: l\n  lineinfile: { path: /etc/x, regexp: "(unclosed", line: "a" }\n- name: m\n  lineinfile: { path: /etc/x, line: "a\\nb" }'), expect: [at('lineinfile.regexp', 'invalid regular expression "\\(unclosed"'), /tasks\[1\]\.lineinfile\.line: must be a single line/] },
+  { name: 'shell syntax in the string form of command', files: withTask('- name: c\n  command: { cmd: "echo ok; touch /tmp/pwned" }'), expect: [at('command.cmd', 'the string form of cmd cannot contain ";" .*use the list form of cmd to pass it literally, or the shell op')] },
   { name: 'a NUL byte in a command argument', files: withTask('- name: n\n  command: { cmd: [echo, "a\\0b"] }'), expect: [at('command.cmd[1]', 'must not contain a NUL byte')] },
 ];
 

@@ -2,9 +2,9 @@
 import { loadInventory } from '../inventory/load.js';
 import { checkExpression } from '../expr/index.js';
 import { OPS } from '../ops/registry.js';
-import { InputError, type InputIssue } from '../errors.js';
+import type { InputIssue } from '../errors.js';
 import { checkRoleTemplates } from './check-templates.js';
-import type { Inventory, TaskSpec } from '../model.js';
+import type { Inventory, RoleSpec, TaskSpec } from '../model.js';
 import { Redactor } from '../secrets/redactor.js';
 import { roleDefaults } from './scope.js';
 import { loadWithVault } from '../vault/load.js';
@@ -26,18 +26,16 @@ export function validateTaskExpressions(task: TaskSpec): InputIssue[] {
 export async function loadForRun(opts: { inventory: string; extraVars?: string[]; cwd?: string; passphrases?: Passphrases }): Promise<Inventory> {
   // `!vault` values and vault files are decrypted while loading; their plaintexts become secrets of the run.
   const { value: inv, secrets } = await loadWithVault(
-    (decryptTag) => loadInventory({ name: opts.inventory, extraVars: opts.extraVars ?? [], cwd: opts.cwd, knownOps: OPS, validateExpressions: validateTaskExpressions, decryptTag }),
+    (decryptTag) => loadInventory({ name: opts.inventory, extraVars: opts.extraVars ?? [], cwd: opts.cwd, knownOps: OPS, validateExpressions: validateTaskExpressions, checkRoles: templateChecks(opts.cwd), decryptTag }),
     opts.passphrases ?? new Passphrases({ cwd: opts.cwd }),
   );
   inv.secretValues = secrets;
-  throwTemplateIssues(inv, opts.cwd);
   return inv;
 }
 
-/** Templates and role files the tasks name are checked before any host is contacted. */
-export function throwTemplateIssues(inv: Inventory, cwd?: string): void {
-  const issues = checkRoleTemplates(inv, { displayRoot: cwd ?? process.cwd() });
-  if (issues.length > 0) throw new InputError(issues, `Invalid inventory "${inv.name}"`);
+/** Templates and role files the tasks name are checked with everything else, before any host is contacted. */
+export function templateChecks(cwd?: string): (roles: ReadonlyMap<string, RoleSpec>, dir: string) => InputIssue[] {
+  return (roles, dir) => checkRoleTemplates({ dir, roles }, { displayRoot: cwd ?? process.cwd() });
 }
 
 /** Every value of a secret var (as set anywhere for any host) is masked in all output. */

@@ -46,6 +46,8 @@ export interface LoadInventoryOptions {
   validateExpressions?: (task: TaskSpec) => InputIssue[];
   /** Decrypts `!vault` values. */
   decryptTag?: DecryptTag;
+  /** Checks of the loaded roles that need the whole set (templates and the files tasks name), plugged in by the engine. */
+  checkRoles?: (roles: ReadonlyMap<string, RoleSpec>, inventoryDir: string) => InputIssue[];
 }
 
 export async function loadInventory(opts: LoadInventoryOptions): Promise<Inventory> {
@@ -83,6 +85,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   const collected = await collectRoles(requests, { ...io, searchDirs: roleDirs, knownOps: opts.knownOps, validateExpressions: opts.validateExpressions });
   issues.push(...collected.issues);
   const roles = collected.roles;
+  if (opts.checkRoles) issues.push(...opts.checkRoles(roles, dir));
   const declaredAnywhere = new Set([...roles.values()].flatMap((r) => Object.keys(r.variables)));
   const secretVars = new Set([...roles.values()].flatMap((r) => Object.entries(r.variables).filter(([, v]) => v.secret).map(([k]) => k)));
 

@@ -1,6 +1,6 @@
 /** `wpha inventory show|check`: resolve and validate an inventory without connecting anywhere. */
 import type { Command } from 'commander';
-import { throwTemplateIssues, validateTaskExpressions } from '../../engine/load.js';
+import { templateChecks, validateTaskExpressions } from '../../engine/load.js';
 import { defaultKnownOps } from '../../inventory/known-ops.js';
 import { loadInventory } from '../../inventory/load.js';
 import { formatCheckSummary, formatHostsText, hostViews, inventoryRedactor } from '../../inventory/show.js';
@@ -30,11 +30,10 @@ async function load(opts: InventoryCommandOptions) {
     opts.passphrases ??
     passphrasesFor({ vaultPasswordFile: opts.vaultPasswordFile ?? [] }, { cwd, env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) });
   const { value: inv, secrets } = await loadWithVault(
-    (decryptTag) => loadInventory({ name: opts.inventory, cwd, extraVars: opts.extraVars, knownOps, validateExpressions: validateTaskExpressions, decryptTag }),
+    (decryptTag) => loadInventory({ name: opts.inventory, cwd, extraVars: opts.extraVars, knownOps, validateExpressions: validateTaskExpressions, checkRoles: templateChecks(cwd), decryptTag }),
     passphrases,
   );
   inv.secretValues = secrets;
-  throwTemplateIssues(inv, cwd);
   return inv;
 }
 
