@@ -2,8 +2,9 @@
 import type { Facts } from './facts.js';
 
 /**
- * Prints `key=value` lines. Only stable facts (no uptime, no free memory), so that facts cached
- * on the controller stay valid between runs and a converged run needs one round trip.
+ * Prints `key=value` lines. Only stable facts (no uptime, no free memory, no secondary addresses
+ * such as a keepalived virtual IP that moves between hosts), so that facts cached on the
+ * controller stay valid between runs and a converged run needs one round trip.
  * Nothing here resolves names (no `hostname -f`): lookups can stall on hosts with broken DNS.
  */
 export const FACTS_SCRIPT = `
@@ -13,7 +14,7 @@ echo "kernel=$(uname -r)"
 echo "arch=$(uname -m)"
 echo "cpus=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
 echo "mem_kb=$(sed -n 's/^MemTotal:[[:space:]]*\\([0-9]*\\) kB/\\1/p' /proc/meminfo)"
-if command -v ip >/dev/null 2>&1; then ip -4 -o addr show scope global 2>/dev/null | while read -r _n _if _fam addr _rest; do echo "ipv4=\${addr%/*}"; echo "ipv4_if=\$_if"; done; echo "default_if=$(ip -4 route show default 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)"; else for a in $(hostname -I 2>/dev/null); do case "$a" in *.*) echo "ipv4=$a";; esac; done; fi
+if command -v ip >/dev/null 2>&1; then ip -4 -o addr show scope global 2>/dev/null | while read -r _n _if _fam addr _rest; do case " $_rest " in *" secondary "*) continue;; esac; echo "ipv4=\${addr%/*}"; echo "ipv4_if=\$_if"; done; echo "default_if=$(ip -4 route show default 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)"; else for a in $(hostname -I 2>/dev/null); do case "$a" in *.*) echo "ipv4=$a";; esac; done; fi
 if [ -d /run/systemd/system ]; then echo "init=systemd"; else echo "init=other"; fi
 echo "virt=$(systemd-detect-virt 2>/dev/null || echo unknown)"
 echo "user=$(id -un)"
