@@ -57,14 +57,22 @@ export function hostvarsMap(inv: Inventory): Vars {
  */
 export function rolePorts(inv: Inventory, host: HostSpec): Vars[] {
   const everyone = [...inv.hosts.values()].map((h) => h.address);
-  const out: Vars[] = [];
+  // Two roles opening the same port to the same sources give one rule (roles named together).
+  const byRule = new Map<string, Vars>();
   for (const r of host.roles) {
     for (const p of inv.roles.get(r)?.ports ?? []) {
       const sources = p.from === 'world' ? [] : p.from === 'cluster' ? everyone : [...allHostsOf(inv, p.from)].map((h) => inv.hosts.get(h)?.address ?? h);
-      out.push(nullProto([['role', r], ['port', p.port], ['proto', p.proto], ['from', p.from], ['description', p.description ?? ''], ['sources', [...new Set(sources)]]]));
+      const key = `${p.port}/${p.proto}/${p.from}`;
+      const seen = byRule.get(key);
+      if (seen) {
+        seen.role = `${String(seen.role)}, ${r}`;
+        if (p.description && !String(seen.description).includes(p.description)) seen.description = [seen.description, p.description].filter(Boolean).join('; ');
+        continue;
+      }
+      byRule.set(key, nullProto([['role', r], ['port', p.port], ['proto', p.proto], ['from', p.from], ['description', p.description ?? ''], ['sources', [...new Set(sources)]]]));
     }
   }
-  return out;
+  return [...byRule.values()];
 }
 
 export function hostScope(inv: Inventory, host: HostSpec, shared: { groups: Vars; hostvars: Vars }, facts: Facts | undefined): Vars {

@@ -17,7 +17,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 
 function facts(hostname: string, memoryMb: number, virtualization: string): Facts {
   return {
-    hostname, fqdn: hostname, kernel: '6.1.0-28-amd64', arch: 'x86_64', cpus: 4, memory_mb: memoryMb, ipv4: ['10.0.0.9'], default_ipv4: '10.0.0.9', init: 'systemd', virtualization, user: 'root',
+    hostname, fqdn: hostname, kernel: '6.1.0-28-amd64', arch: 'x86_64', cpus: 4, memory_mb: memoryMb, ipv4: ['10.0.0.9'], default_ipv4: '10.0.0.9', default_interface: 'eth0', init: 'systemd', virtualization, user: 'root',
     os: { family: 'debian', id: 'debian', version_id: '12', codename: 'bookworm', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
   };
 }
@@ -67,7 +67,8 @@ describe('shipped roles on the lab inventory', () => {
     const fw = (host: string) => content(expandHost(inv, host, facts(host, 24105, 'systemd-nspawn')).steps, '/etc/nftables.conf');
     const cluster = '127.0.0.1, 172.31.250.11, 172.31.250.12, 172.31.250.21, 172.31.250.22, 172.31.250.31,  }';
     const rules = (text: string) => text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim());
-    expect(rules(fw('front1'))).toEqual(['tcp dport 22 accept']);
+    // The front tier is the only one open to the world (HTTP, from the haproxy role).
+    expect(rules(fw('front1'))).toEqual(['tcp dport 22 accept', 'tcp dport 80 accept']);
     expect(rules(fw('web1'))).toEqual(['tcp dport 22 accept', `ip saddr { ${cluster} tcp dport 80 accept`, 'ip6 saddr { ::1,  } tcp dport 80 accept']);
     expect(rules(fw('db1'))).toEqual([
       'tcp dport 22 accept',
@@ -81,7 +82,7 @@ describe('shipped roles on the lab inventory', () => {
   it('keep SSH open on another port when told so', async () => {
     const moved = await loadForRun({ inventory: 'lab', cwd: root, extraVars: ['common_ssh_port=2222'] });
     const text = content(expandHost(moved, 'front1', facts('front1', 1024, 'kvm')).steps, '/etc/nftables.conf');
-    expect(text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim())).toEqual(['tcp dport 2222 accept']);
+    expect(text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim())).toEqual(['tcp dport 2222 accept', 'tcp dport 80 accept']);
   });
 
   it('point WordPress at the db and redis groups, with secrets as literal strings', () => {
