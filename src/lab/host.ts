@@ -12,6 +12,7 @@ import { run } from './exec.js';
 import { startDetached, isOurProcess, stopProcess } from './process.js';
 import { renderNetworkUnit, renderAptProxy, randomMachineId } from './files.js';
 import { proxyUrl } from './proxy.js';
+import { createHostCgroups, joinCgroupsCommand, killHostCgroups, removeHostCgroups } from './cgroups.js';
 import { WphaError } from '../errors.js';
 
 export interface HostRecord {
@@ -129,7 +130,8 @@ export function startHost(c: LabConfig, h: HostRecord): number {
     '-M', h.machine, `--hostname=${h.name}`, '--console=pipe', '--resolv-conf=off', '--timezone=off',
     '--link-journal=no',
   ];
-  return startDetached('systemd-nspawn', args, f.console);
+  const wrapped = joinCgroupsCommand(createHostCgroups(h.machine), 'systemd-nspawn', args);
+  return startDetached(wrapped.cmd, wrapped.args, f.console);
 }
 
 /** Stop the host's nspawn (SIGTERM makes systemd power off cleanly) and unmount its root. */
@@ -140,6 +142,8 @@ export async function stopHost(c: LabConfig, h: HostRecord): Promise<void> {
     const r = await run('umount', [f.root], { allowFail: true });
     if (r.code !== 0) await run('umount', ['-l', f.root]);
   }
+  await killHostCgroups(h.machine);
+  removeHostCgroups(h.machine);
   // nspawn normally removes its veth; remove a leftover one (ours by name) so a restart works.
   if (existsSync(`/sys/class/net/vb-${h.machine}`)) await run('ip', ['link', 'del', `vb-${h.machine}`], { allowFail: true });
 }

@@ -14,6 +14,7 @@ import { ensureBridge, removeBridge, bridgeExists } from './network.js';
 import { ensureProxy, stopProxy, proxyRunning } from './proxy.js';
 import { run } from './exec.js';
 import { ensureKernelLimits } from './kernel.js';
+import { removeLabCgroupParents } from './cgroups.js';
 import type { HostRecord } from './host.js';
 import { listHosts, readHost, writeHost, claimAddress, addressOwner, releaseAddress, prepareHost, startHost, stopHost, isRunning, isMounted, hostFiles, waitForSsh } from './host.js';
 import { renderEtcHosts, renderKnownHosts } from './files.js';
@@ -183,6 +184,7 @@ export class Lab {
     const hosts = await this.stop([], opts);
     const proxy = await stopProxy(this.config);
     const bridge = await removeBridge(this.config);
+    removeLabCgroupParents();
     return { hosts, proxy, bridge };
   }
 

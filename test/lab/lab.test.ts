@@ -112,6 +112,11 @@ describe('a lab of its own: up is idempotent, down leaves nothing behind', () =>
       ['own2', '172.31.249.20', 'started'],
     ]);
     const pids = lab.hosts().map((h) => h.pid);
+    // Each host's systemd lives in cgroups of its own (hosts sharing one tree kill each other's units).
+    for (const h of lab.hosts()) {
+      const init = procs().find((p) => p.ppid === h.pid)!;
+      expect(readFileSync(`/proc/${init.pid}/cgroup`, 'utf8')).toContain(`:/wpha-lab/${h.machine}/payload/init.scope\n`);
+    }
     const second = await lab.up([{ name: 'own1' }, { name: 'own2', address: '172.31.249.20' }]);
     expect(second.map((r) => r.action)).toEqual(['running', 'running']);
     expect(lab.hosts().map((h) => h.pid)).toEqual(pids);
@@ -151,5 +156,6 @@ describe('a lab of its own: up is idempotent, down leaves nothing behind', () =>
     expect(alive).toEqual([]);
     for (const pid of pids) expect(alive).not.toContain(String(pid));
     expect(lab.status().hosts.every((h) => !h.running && !h.mounted)).toBe(true);
+    for (const h of lab.hosts()) expect(existsSync(`/sys/fs/cgroup/unified/wpha-lab/${h.machine}`) || existsSync(`/sys/fs/cgroup/wpha-lab/${h.machine}`)).toBe(false);
   });
 });
