@@ -23,6 +23,7 @@ Examples:
   wpha lab status
   wpha lab ssh web1 'systemctl is-system-running'
   wpha lab reset web1         # fresh disk, same address and host key
+  wpha lab stop web1          # power a host off (disk kept); \`up\` boots it again
   wpha lab down               # stop everything the lab started; disks are kept (--purge drops them)`);
 
   lab
@@ -61,6 +62,14 @@ Examples:
     .action(async (opts: { purge?: boolean }) => {
       const r = await new Lab(labConfig(), say).down({ purge: opts.purge });
       say(`Lab down: ${r.hosts.length} host(s) stopped${opts.purge ? ' and deleted' : ''}; proxy ${r.proxy ? 'stopped' : 'was not running'}; bridge ${r.bridge ? 'removed' : 'was not the lab\'s'}.`);
+    });
+
+  lab
+    .command('stop <hosts...>')
+    .description('Stop lab hosts, keeping their disks (`up` boots them again)')
+    .action(async (hosts: string[]) => {
+      const done = await new Lab(labConfig(), say).stop(hosts);
+      say(`Stopped ${done.join(', ')}`);
     });
 
   lab
