@@ -18,7 +18,7 @@ import type { Remote } from './remote.js';
 import { resourcesOverlap } from './steps.js';
 import type { Vars } from './scope.js';
 import { HostRun, type Exp, type Planned } from './host-run.js';
-import { handlersFor, handlerSteps, runHandlers } from './handlers.js';
+import { handlersFor, handlerSteps, parsePendingHandlers, PENDING_PROBE, runHandlers } from './handlers.js';
 import { runDelegated } from './delegated.js';
 import { reportUnplannable } from './check-mode.js';
 
@@ -61,7 +61,11 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
   const n = play.tasks.length;
   // ---- Round trip 1: facts (+ probes when facts are cached) ----
   let exps = run.facts ? run.expandFrom(0) : new Map<number, Exp>();
-  let rt = await run.trip('probing', { applies: [], probeSteps: run.stepsIn(exps), facts: true });
+  let rt = await run.trip('probing', { applies: [], probeSteps: run.stepsIn(exps), facts: true, extraProbes: [PENDING_PROBE] });
+  for (const h of parsePendingHandlers(play, rt.probes.get('pending')?.stdout ?? '')) {
+    run.notified.add(h);
+    run.pendingFromEarlier.add(h);
+  }
   const fresh = parseFacts(rt.probes.get('facts')?.stdout ?? '');
   if (!run.facts || JSON.stringify(run.facts) !== JSON.stringify(fresh)) {
     run.facts = fresh;
@@ -158,7 +162,7 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
       reportUnplannable(run, i, exps, probes);
       for (const h of [...run.notified].sort((a, b) => a - b)) {
         const hs = play.handlers[h]!.handler;
-        run.emit({ label: hs.name, task: hs }, 'changed', { summary: ['would run (notified)'], handler: true });
+        run.emit({ label: hs.name, task: hs }, 'changed', { summary: [run.pendingFromEarlier.has(h) ? 'would run (notified by an earlier run that did not run it)' : 'would run (notified)'], handler: true });
       }
       run.notified.clear();
       break;
@@ -182,7 +186,7 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
       const candidates = atEnd || flushAt >= 0 ? [...new Set([...run.notified, ...batch.flatMap((b) => handlersFor(play, b.step.task))])].sort((a, b) => a - b) : [];
       const preSteps = candidates.length ? handlerSteps(run, candidates) ?? [] : [];
       if (run.failed) break;
-      rt = await run.trip('applying', { applies: batch, probeSteps: [...run.stepsIn(rest), ...preSteps], notify: (p) => handlersFor(play, p.step.task).map((h) => `wpha_n${h}`) });
+      rt = await run.trip('applying', { applies: batch, probeSteps: [...run.stepsIn(rest), ...preSteps], notify: (p) => handlersFor(play, p.step.task) });
       handlerProbes = rt.probes;
       run.failed = run.recordApplies(batch, rt);
       if (run.failed && (!opts.forceHandlers || run.lostConnection)) break;

@@ -3,6 +3,7 @@ import type { TaskSpec } from '../model.js';
 import { expandTask, type Step } from './steps.js';
 import type { HostPlay } from './converge.js';
 import type { HostRun, Planned } from './host-run.js';
+import { PENDING_HANDLERS_FILE, type ApplyItem, type ProbeItem } from './script.js';
 
 /** Indexes of the handlers a task notifies (by name or `listen`), within the host's roles. */
 export function handlersFor(play: HostPlay, task: TaskSpec): number[] {
@@ -13,6 +14,21 @@ export function handlersFor(play: HostPlay, task: TaskSpec): number[] {
   });
   return out;
 }
+
+/** A handler's stable name on the host (the pending-handlers file): `<role>/<name>`. */
+export function handlerId(play: HostPlay, index: number): string {
+  const { handler, role } = play.handlers[index]!;
+  return `${role.name}/${handler.name}`;
+}
+
+/** Handlers recorded as pending on the host (the first probe reads the file): their indexes. */
+export function parsePendingHandlers(play: HostPlay, stdout: string): number[] {
+  const ids = new Set(stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+  return play.handlers.map((_, i) => i).filter((i) => ids.has(handlerId(play, i)));
+}
+
+export const PENDING_PROBE: ProbeItem = { id: 'pending', fragment: `cat ${PENDING_HANDLERS_FILE} 2>/dev/null; true` };
+const CLEAR_PENDING: ApplyItem = { id: 'pending-clear', fragment: `rm -f ${PENDING_HANDLERS_FILE}`, notifyFlags: [] };
 
 /** Steps of the given handlers (in definition order), or undefined after reporting a failure. */
 export function handlerSteps(run: HostRun, order: number[]): Step[] | undefined {
@@ -38,6 +54,8 @@ export async function runHandlers(run: HostRun, pre?: ReadonlyMap<string, { stdo
   run.notified.clear();
   const steps = handlerSteps(run, order);
   if (!steps) return;
+  const hadPending = run.pendingFromEarlier.size > 0;
+  run.pendingFromEarlier.clear();
   const probed = pre && steps.every((s) => pre.has(s.key)) ? pre : (await run.trip('handlers', { applies: [], probeSteps: steps })).probes;
   const planned: Planned[] = [];
   for (const s of steps) {
@@ -52,8 +70,13 @@ export async function runHandlers(run: HostRun, pre?: ReadonlyMap<string, { stdo
       run.failed = true;
     }
   }
-  if (!planned.length) return;
-  const applyRt = await run.trip('handlers', { applies: planned, probeSteps: [] });
+  // The pending record on the host is cleared once every handler ran (it is the last step, so a
+  // failing handler leaves it for the next run).
+  if (!planned.length) {
+    if (hadPending && !run.failed) await run.trip('handlers', { applies: [], probeSteps: [], extraApplies: [CLEAR_PENDING] });
+    return;
+  }
+  const applyRt = await run.trip('handlers', { applies: planned, probeSteps: [], extraApplies: run.failed ? [] : [CLEAR_PENDING] });
   const results = new Map(applyRt.applies.map((a) => [a.id, a]));
   for (const p of planned) {
     const r = results.get(p.step.key);

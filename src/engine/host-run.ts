@@ -14,7 +14,7 @@ import type { ApplyItem, ProbeItem } from './script.js';
 import { expandTask, pendingRegisters, type Expansion, type Step } from './steps.js';
 import { nullProto, withNames, type Vars } from './scope.js';
 import type { ConvergeDeps, ConvergeOptions, HostPlay } from './converge.js';
-import { handlersFor } from './handlers.js';
+import { handlersFor, handlerId } from './handlers.js';
 
 export type Exp = Expansion | { kind: 'defer'; names: string[] };
 
@@ -37,6 +37,8 @@ export class HostRun {
   readonly registered: Vars = nullProto();
   readonly notified = new Set<number>();
   facts: Facts | undefined;
+  /** Handlers an earlier run notified but did not run (read from the host in the first round trip). */
+  pendingFromEarlier = new Set<number>();
   failed = false;
   lostConnection = false;
 
@@ -105,10 +107,14 @@ export class HostRun {
   }
 
   /** One round trip on this host: apply `applies` (in order, stopping at a failure), then probe. */
-  async trip(phase: 'probing' | 'applying' | 'handlers', body: { applies: Planned[]; probeSteps: Step[]; facts?: boolean; notify?: (p: Planned) => string[] }): Promise<RoundTripResult> {
+  async trip(phase: 'probing' | 'applying' | 'handlers', body: { applies: Planned[]; probeSteps: Step[]; facts?: boolean; notify?: (p: Planned) => number[]; extraApplies?: ApplyItem[]; extraProbes?: ProbeItem[] }): Promise<RoundTripResult> {
     const host = this.play.host;
     this.deps.bus.emit({ type: 'host-phase', host, phase });
-    const r = await this.deps.remote.run(roundTripBody(body.applies, body.probeSteps, this.opts.diff, body.facts ?? false, body.notify));
+    const notify = body.notify;
+    const script = roundTripBody(body.applies, body.probeSteps, this.opts.diff, body.facts ?? false, notify ? (p) => notify(p).map((h) => handlerId(this.play, h)) : undefined);
+    script.applies.push(...(body.extraApplies ?? []));
+    script.probes.push(...(body.extraProbes ?? []));
+    const r = await this.deps.remote.run(script);
     if (r.lost && body.applies.length === 0) throw new ConnectError(host, 'closed', `Cannot finish probing host "${host}": ${r.lost}`);
     if (!r.done && body.applies.length === 0) {
       throw new Error(`The probe script did not complete on host "${host}" (exit ${r.exitCode}${r.truncated ? ', output over the capture limit' : ''}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
@@ -169,10 +175,10 @@ export function preludesOf(steps: Step[]): string[] {
 }
 
 /** The script body of a round trip: planned applies (with their staged files) then probes. */
-export function roundTripBody(applies: Planned[], probeSteps: Step[], diff: boolean, facts: boolean, notify?: (p: Planned) => string[]) {
+export function roundTripBody(applies: Planned[], probeSteps: Step[], diff: boolean, facts: boolean, pendingHandlers?: (p: Planned) => string[]) {
   const staged = new Map<string, StagedFile>();
   for (const a of applies) for (const f of a.plan.files ?? []) staged.set(f.sha256, f);
-  const items: ApplyItem[] = applies.map((a) => ({ id: a.step.key, fragment: a.plan.apply ?? ':', notifyFlags: notify?.(a) ?? [] }));
+  const items: ApplyItem[] = applies.map((a) => ({ id: a.step.key, fragment: a.plan.apply ?? ':', notifyFlags: [], pendingHandlers: pendingHandlers?.(a) ?? [] }));
   const probes: ProbeItem[] = probeSteps.map((s) => ({ id: s.key, fragment: s.op.probe(s.args, { diff }) }));
   return { preludes: preludesOf([...applies.map((a) => a.step), ...probeSteps]), staged: [...staged.values()], applies: items, facts, probes };
 }

@@ -10,6 +10,11 @@
 import type { StagedFile } from '../ops/types.js';
 import { UNCHANGED_MARKER, WARN_MARKER } from '../ops/types.js';
 import { FACTS_SCRIPT } from './facts-probe.js';
+import { quote } from '../shell/quote.js';
+
+/** Where a host keeps the handlers notified by applied changes that have not run yet. */
+export const PENDING_DIR = '/var/lib/wpha';
+export const PENDING_HANDLERS_FILE = `${PENDING_DIR}/pending-handlers`;
 
 export interface ApplyItem {
   /** Result id (step key). */
@@ -19,6 +24,11 @@ export interface ApplyItem {
   notifyFlags: string[];
   /** Run only when one of these handler flags is set (for handlers). */
   onlyIfFlags?: string[];
+  /**
+   * Handlers this item notifies, recorded on the host the moment it really changed something,
+   * so that a handler still runs on the next apply if this one fails or is interrupted first.
+   */
+  pendingHandlers?: string[];
 }
 
 export interface ProbeItem {
@@ -104,7 +114,8 @@ export function buildScript(s: RoundTripScript): string {
   s.applies.forEach((a, i) => {
     const fn = fnName('a', i);
     parts.push(`${fn}() {\n${a.fragment}\n}`);
-    const raise = a.notifyFlags.map((f) => `${f}=1`).join('; ');
+    const record = a.pendingHandlers?.length ? [`mkdir -p ${PENDING_DIR} && printf '%s\\n' ${a.pendingHandlers.map((h) => quote(h)).join(' ')} >> ${PENDING_HANDLERS_FILE}`] : [];
+    const raise = [...a.notifyFlags.map((f) => `${f}=1`), ...record].join('; ');
     // A plain command, never `wpha_run ... || exit`: inside an || list the shell ignores `set -e`
     // for everything the function runs, so a fragment would go on after a failed command.
     const run = `wpha_run ${a.id} ${fn}\nif [ "$?" -ne 0 ]; then exit 0; fi${raise ? `\nif [ "$_wpha_ch" = 1 ]; then ${raise}; fi` : ''}`;

@@ -100,6 +100,26 @@ describe('apply on lab hosts', () => {
     expect(Number((await lab.ssh(a, 'wc -l < /srv/demo/handler-runs')).stdout)).toBe(runsBefore + 1);
   });
 
+  it('a handler that failed (or never ran) still runs on the next apply, once', async () => {
+    const runs = async () => Number((await lab.ssh(a, 'wc -l < /srv/demo/handler-runs')).stdout);
+    await lab.ssh(a, "sed -i 's/^greeting=.*/greeting=drift/' /srv/demo/demo.conf");
+    const before = await runs();
+    const failing = await runWpha(['apply', '-i', inv, '-l', a, '-e', 'demo_handler_fails=true', '--json']);
+    expect(failing.code).toBe(1);
+    expect(tasksOf(jsonEvents(failing.stdout), a).find((t) => t.handler)?.status).toBe('failed');
+    const plan = await runWpha(['plan', '-i', inv, '-l', a]);
+    expect(plan.stdout).toContain(`${a} | would change | demo (handler) | config changed | would run (notified by an earlier run that did not run it)`);
+    const next = await runWpha(['apply', '-i', inv, '-l', a, '--json']);
+    expect(next.code).toBe(0);
+    const ev = jsonEvents(next.stdout);
+    expect(tasksOf(ev, a).filter((t) => t.status === 'changed').map((t) => [t.task, t.handler])).toEqual([['config changed', true]]);
+    expect(await runs()).toBe(before + 2);
+    const quiet = await runWpha(['apply', '-i', inv, '-l', a, '--json']);
+    expect(tasksOf(jsonEvents(quiet.stdout), a).filter((t) => t.status === 'changed')).toEqual([]);
+    expect(hostDone(jsonEvents(quiet.stdout), a)?.roundTrips).toBe(1);
+    expect(await runs()).toBe(before + 2);
+  });
+
   it('Ctrl-C lets the step under way finish, starts nothing new, and leaves no temp file', async () => {
     await lab.ssh(a, 'rm -f /srv/demo/last');
     const child = execa('node', [BIN, 'apply', '-i', inv, '-l', a, '-e', 'demo_pause=3'], { reject: false, env: { CI: '1' } });
