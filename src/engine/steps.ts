@@ -87,7 +87,13 @@ function prepareContext(ctx: ExpandContext, scope: Vars): PrepareContext {
 
 function itemLabel(item: unknown): string {
   if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') return String(item);
-  if (item && typeof item === 'object' && 'name' in item) return String((item as { name: unknown }).name);
+  // A map item is named by its first identifying key (sites have `id`, files `path`...).
+  if (item && typeof item === 'object' && !Array.isArray(item)) {
+    for (const k of ['name', 'id', 'domain', 'path', 'dest', 'key']) {
+      const v = (item as Record<string, unknown>)[k];
+      if (Object.hasOwn(item, k) && (typeof v === 'string' || typeof v === 'number')) return String(v);
+    }
+  }
   const s = JSON.stringify(item) ?? String(item);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
