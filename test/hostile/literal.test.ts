@@ -80,7 +80,7 @@ describe('hostile input on a lab host', () => {
 
   it('metacharacters, quotes and newlines arrive literally; nothing runs; a second apply changes nothing', async () => {
     const inv = writeLabInventory(lab, { groups: { app: { hosts: [0], roles: ['literal'] } }, roleDirs: [ROLES] }).dir;
-    const r = await runWpha(['apply', '-i', inv, '--json']);
+    const r = await runWpha(['apply', '-i', inv, '--json', '--skip-tags', 'url']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const names = await lab.ssh(host, 'cd /srv/lit && for f in *; do printf "%s\\n" "$f"; done');
@@ -113,10 +113,17 @@ describe('hostile input on a lab host', () => {
     expect((await lab.ssh(host, `grep -c . "/srv/lit/c\\\`touch pwned-c\\\`'\\"\\$(touch pwned-c)\\\\"`)).stdout).toBe('2');
     expect((await lab.ssh(host, 'find / -xdev -name "pwned*" 2>/dev/null; true')).stdout).toBe('');
 
-    const again = await runWpha(['apply', '-i', inv, '--json']);
+    const again = await runWpha(['apply', '-i', inv, '--json', '--skip-tags', 'url']);
     expect(again.code).toBe(0);
     expect(tasksOf(jsonEvents(again.stdout), host).filter((t) => t.status !== 'ok')).toEqual([]);
     expect(await leftovers()).toBe('');
+
+    // A URL full of shell syntax reaches curl as one argument: the download fails, nothing runs.
+    const url = await runWpha(['apply', '-i', inv, '--json', '-t', 'url']);
+    expect(url.code).toBe(1);
+    // (The message shows the URL as the URL parser writes it: braces and backquotes %-encoded.)
+    expect(tasksOf(jsonEvents(url.stdout), host)[0]!.error).toMatch(/^exit 1: curl: \(7\) Failed to connect to 127\.0\.0\.1 port 9 [^\n]*\ndownload of "http:\/\/127\.0\.0\.1:9\/a;b\|c&d\$\(touch\$%7BIFS%7D\/tmp\/pwned\)%60touch\$%7BIFS%7D\/tmp\/pwned%60" failed$/);
+    expect((await lab.ssh(host, 'find / -xdev -name "pwned*" 2>/dev/null; ls -a /srv/lit | grep -c wpha; true')).stdout).toBe('0');
   });
 
   it('prototype keys in what a host sends back leave Object.prototype untouched (run in-process)', async () => {
