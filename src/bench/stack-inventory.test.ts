@@ -46,17 +46,33 @@ describe('hostsSubnet', () => {
 });
 
 describe('benchInventoryYaml', () => {
-  it('turns lab: true off, sets the SSH files, keeps comments, hosts, groups and other defaults', () => {
-    const src = '# The lab.\nlab: true\ndefaults:\n  user: root\n  ssh: { connect_timeout: 5 }\nhosts:\n  web1: { address: 10.0.0.2 } # a web node\ngroups:\n  web: { hosts: [web1], roles: [nginx] }\n';
+  it('text edit: lab: true turned off, defaults appended, every other byte kept', () => {
+    const src = '# The lab.\nlab: true # boot them\n\nhosts:\n  web1: { address: 10.0.0.2 } # a web node\ngroups:\n  web: { hosts: [web1], roles: [nginx] }\n';
+    const out = benchInventoryYaml(src, ssh);
+    expect(parse(out)).toEqual({
+      lab: false,
+      defaults: { ssh: { key: ssh.key, known_hosts: ssh.knownHosts } },
+      hosts: { web1: { address: '10.0.0.2' } },
+      groups: { web: { hosts: ['web1'], roles: ['nginx'] } },
+    });
+    expect(out).toContain(src.replace('lab: true', 'lab: false'));
+  });
+
+  it('document edit when defaults exist: their other settings kept, comments kept', () => {
+    const src = '# The lab.\nlab: true\ndefaults:\n  user: root\n  ssh: { connect_timeout: 5, key: /old/key }\nhosts:\n  web1: { address: 10.0.0.2 } # a web node\n';
     const out = benchInventoryYaml(src, ssh);
     expect(parse(out)).toEqual({
       lab: false,
       defaults: { user: 'root', ssh: { connect_timeout: 5, key: ssh.key, known_hosts: ssh.knownHosts } },
       hosts: { web1: { address: '10.0.0.2' } },
-      groups: { web: { hosts: ['web1'], roles: ['nginx'] } },
     });
     expect(out).toContain('# The lab.');
     expect(out).toContain('# a web node');
+  });
+
+  it('SSH paths with YAML metacharacters come out as the same strings', () => {
+    const odd = { key: '/tmp/a: b/#k', knownHosts: "/tmp/it's [x]" };
+    expect(parse(benchInventoryYaml('lab: true\nhosts: {}\n', odd)).defaults).toEqual({ ssh: { key: odd.key, known_hosts: odd.knownHosts } });
   });
 });
 
@@ -71,6 +87,9 @@ describe('copyStackInventory on inventories/lab', () => {
       expect(addressesIn(after, '172.31.250')).toEqual([]);
       expect(after).toBe(before.replaceAll('172.31.250.', '172.31.246.'));
     }
+    const invText = readFileSync(path.join(dest, 'inventory.yaml'), 'utf8');
+    const invSource = readFileSync(path.join(labInventory, 'inventory.yaml'), 'utf8');
+    expect(invText).toContain(invSource.replaceAll('172.31.250.', '172.31.246.').replace('lab: true', 'lab: false'));
     const inv = await loadForRun({ inventory: dest });
     expect(inv.name).toBe('lab');
     expect(inv.lab).toBeUndefined();

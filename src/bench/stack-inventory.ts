@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { parse, parseDocument, stringify } from 'yaml';
 import { INVENTORY_FILE } from '../inventory/locate.js';
 import type { Inventory } from '../model.js';
 import type { LabSsh } from './web-tier-files.js';
@@ -43,17 +43,27 @@ export function hostsSubnet(inventoryYaml: string): string {
 
 /**
  * inventory.yaml as the bench applies it: `lab: false` (with `lab: true` the engine would bring
- * the hosts up in the default lab; set rather than deleted so the comments around it stay) and
- * `defaults.ssh` naming the bench lab's files. Comments and the other keys are kept.
+ * the hosts up in the default lab) and `defaults.ssh` naming the bench lab's files. Edited as
+ * text where it can be (the lab inventory has no `defaults`), so the rest of the file stays
+ * byte-for-byte the same; through the YAML document otherwise. The result is read back and
+ * checked either way.
  */
 export function benchInventoryYaml(inventoryYaml: string, ssh: LabSsh): string {
   const doc = parseDocument(inventoryYaml);
   if (doc.errors.length) throw new Error(`Cannot read the inventory: ${doc.errors[0]!.message}`);
-  if (doc.has('lab')) doc.set('lab', false);
-  doc.setIn(['defaults', 'ssh', 'key'], ssh.key);
-  doc.setIn(['defaults', 'ssh', 'known_hosts'], ssh.knownHosts);
-  doc.commentBefore = ` Copy made by the stack benchmark: the lab's addresses moved to the bench's subnet, SSH set to\n the bench lab's files, \`lab: false\`.\n${doc.commentBefore ?? ''}`;
-  return doc.toString();
+  let out: string;
+  if (!doc.has('defaults') && /^lab:[ \t]*true[ \t]*(#.*)?$/m.test(inventoryYaml)) {
+    const defaults = stringify({ defaults: { ssh: { key: ssh.key, known_hosts: ssh.knownHosts } } });
+    out = `${inventoryYaml.replace(/^lab:[ \t]*true\b/m, 'lab: false').replace(/\n*$/, '\n')}\n# Set by the stack benchmark: the bench lab's SSH files.\n${defaults}`;
+  } else {
+    if (doc.has('lab')) doc.set('lab', false);
+    doc.setIn(['defaults', 'ssh', 'key'], ssh.key);
+    doc.setIn(['defaults', 'ssh', 'known_hosts'], ssh.knownHosts);
+    out = doc.toString();
+  }
+  const back = parse(out) as { lab?: unknown; defaults?: { ssh?: { key?: unknown; known_hosts?: unknown } } };
+  if (back.lab === true || back.defaults?.ssh?.key !== ssh.key || back.defaults.ssh.known_hosts !== ssh.knownHosts) throw new Error('The bench copy of inventory.yaml did not come out as intended');
+  return `# Copy made by the stack benchmark: the lab's addresses moved to the bench's subnet, \`lab: false\`,\n# SSH set to the bench lab's files (at the end).\n\n${out}`;
 }
 
 export interface StackInventoryCopy {
