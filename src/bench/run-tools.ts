@@ -5,9 +5,10 @@
  *    bench's own folder (XDG_CACHE_HOME), so the user's cache is neither used nor touched.
  *  - Ansible: `ansible-playbook -i INI playbook.yml` with ANSIBLE_CONFIG set to the bench's copy.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { execa, type Options } from 'execa';
 import { projectRoot } from '../paths.js';
 import { parseAnsibleOutput, parseWphaJson, type RunOutcome } from './parse-runs.js';
 import { MAX_RSS_MARKER } from './rss-marker.js';
@@ -38,18 +39,37 @@ export function parseMaxRssKb(stderr: string): number | undefined {
 export interface RunScope {
   /** `--limit` for both tools: comma-separated host names; all hosts of the inventory when absent. */
   limit?: string;
+  /** Aborting ends the run's whole process group (ansible-playbook's forks and ssh too). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs a tool in a process group of its own, so that an interrupted bench ends everything the
+ * tool started (by that group's id) instead of leaving its workers behind.
+ */
+async function runGroup(cmd: string, args: string[], env: Record<string, string>, signal: AbortSignal | undefined) {
+  const opts: Options = { reject: false, timeout: RUN_TIMEOUT_MS, env, input: '', detached: true };
+  const child = execa(cmd, args, opts);
+  const stop = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  };
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    return await child;
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
 }
 
 export async function runWphaApply(inventoryDir: string, cacheHome: string, scope: RunScope = {}, root: string = projectRoot()): Promise<TimedRun> {
   const preload = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'rss-preload.js')).href;
   const limit = scope.limit ? ['--limit', scope.limit] : [];
   const t0 = performance.now();
-  const r = await execa('node', ['--import', preload, path.join(root, 'bin', 'wpha'), 'apply', '-i', inventoryDir, '--json', ...limit], {
-    reject: false,
-    timeout: RUN_TIMEOUT_MS,
-    env: { XDG_CACHE_HOME: cacheHome, CI: '1' },
-    input: '',
-  });
+  const r = await runGroup('node', ['--import', preload, path.join(root, 'bin', 'wpha'), 'apply', '-i', inventoryDir, '--json', ...limit], { XDG_CACHE_HOME: cacheHome, CI: '1' }, scope.signal);
   const ms = performance.now() - t0;
   const stderr = String(r.stderr);
   const rss = parseMaxRssKb(stderr);
@@ -72,16 +92,23 @@ export interface AnsibleScope extends RunScope {
 
 export async function runAnsiblePlaybook(inv: BenchInventories, scope: AnsibleScope = {}): Promise<TimedRun> {
   const limit = scope.limit ? ['--limit', scope.limit] : [];
-  const controlPath = scope.controlPathDir ? { ANSIBLE_SSH_CONTROL_PATH_DIR: scope.controlPathDir } : {};
+  const controlPath: Record<string, string> = scope.controlPathDir ? { ANSIBLE_SSH_CONTROL_PATH_DIR: scope.controlPathDir } : {};
   const t0 = performance.now();
-  const r = await execa('ansible-playbook', ['-i', inv.ansibleInventory, ...limit, inv.playbook], {
-    reject: false,
-    timeout: RUN_TIMEOUT_MS,
-    env: { ANSIBLE_CONFIG: inv.ansibleConfig, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', ...controlPath },
-    input: '',
-  });
+  const env = { ANSIBLE_CONFIG: inv.ansibleConfig, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', ...controlPath };
+  const r = await runGroup('ansible-playbook', ['-i', inv.ansibleInventory, ...limit, inv.playbook], env, scope.signal);
   const ms = performance.now() - t0;
   return { ms, exitCode: r.exitCode ?? -1, outcome: parseAnsibleOutput(String(r.stdout)), stderrTail: tail(`${String(r.stderr)}\n${String(r.stdout)}`) };
+}
+
+/**
+ * Ends the ControlPersist masters Ansible left in `dir` (each socket is one host), through ssh
+ * itself: they detach from ansible-playbook and would otherwise outlive the bench's hosts.
+ */
+export async function closeControlMasters(dir: string): Promise<number> {
+  if (!existsSync(dir)) return 0;
+  const sockets = readdirSync(dir).map((f) => path.join(dir, f));
+  const results = await Promise.all(sockets.map((s) => execa('ssh', ['-S', s, '-O', 'exit', 'control-master'], { reject: false, timeout: 10_000 })));
+  return results.filter((r) => r.exitCode === 0).length;
 }
 
 /** The version line of ansible-playbook, or undefined when it is not installed. */

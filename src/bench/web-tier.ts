@@ -17,7 +17,7 @@ import { Lab } from '../lab/lab.js';
 import { labConfig } from '../lab/config.js';
 import { benchHosts, benchLabConfig, webTierBenchConfig, type WebTierBenchConfig } from './web-tier-config.js';
 import { writeBenchInventories, type BenchInventories } from './web-tier-files.js';
-import { ansibleVersion, runAnsiblePlaybook, runWphaApply, type TimedRun } from './run-tools.js';
+import { ansibleVersion, closeControlMasters, runAnsiblePlaybook, runWphaApply, type TimedRun } from './run-tools.js';
 import { describeChanges, notNoOp } from './parse-runs.js';
 import { renderReport, type NoOpFigures, type WebTierFigures } from './web-tier-report.js';
 import { seconds } from './stats.js';
@@ -35,6 +35,8 @@ interface Ctx {
    */
   inv: BenchInventories;
   total: number;
+  /** Aborted on Ctrl-C / SIGTERM: the running tool is ended and the lab cleaned up. */
+  signal: AbortSignal;
 }
 
 /** `--limit` for the first `count` hosts; none when that is every host. */
@@ -42,7 +44,26 @@ function limitFor(ctx: Ctx, count: number): { limit?: string } {
   return count >= ctx.total ? {} : { limit: benchHosts(count, ctx.config.subnetPrefix).map((h) => h.name).join(',') };
 }
 
-const wpha = (ctx: Ctx, count: number) => runWphaApply(ctx.inv.wpha, path.join(ctx.work, 'cache'), limitFor(ctx, count));
+class Interrupted extends Error {}
+
+/** Runs one tool unless the bench was interrupted; a run cut short by Ctrl-C ends the bench. */
+async function guarded(ctx: Ctx, run: () => Promise<TimedRun>): Promise<TimedRun> {
+  if (ctx.signal.aborted) throw new Interrupted('Interrupted');
+  const r = await run();
+  if (ctx.signal.aborted) throw new Interrupted('Interrupted');
+  return r;
+}
+
+const wpha = (ctx: Ctx, count: number) => guarded(ctx, () => runWphaApply(ctx.inv.wpha, path.join(ctx.work, 'cache'), { ...limitFor(ctx, count), signal: ctx.signal }));
+const ansible = (ctx: Ctx, count: number, controlPathDir?: string) =>
+  guarded(ctx, () => runAnsiblePlaybook(ctx.inv, { ...limitFor(ctx, count), signal: ctx.signal, ...(controlPathDir ? { controlPathDir } : {}) }));
+
+/** At most this many error lines per run in the report: the same failure on 50 hosts says it once. */
+const MAX_ERRORS = 3;
+const firstLine = (s: string) => {
+  const line = s.split('\n')[0]!;
+  return line.length > 240 ? `${line.slice(0, 240)}...` : line;
+};
 
 /** Checks a run covered every host; records a finding (with what changed) when it was expected to be a no-op and was not. */
 function check(ctx: Ctx, label: string, run: TimedRun, hosts: number, expectNoOp: boolean): string[] {
@@ -52,7 +73,8 @@ function check(ctx: Ctx, label: string, run: TimedRun, hosts: number, expectNoOp
     const what = [
       `${label}: exit ${run.exitCode}, ${seen}/${hosts} host(s) reported${dirty.length ? `, not clean on ${dirty.join(', ')}` : ''}`,
       ...(expectNoOp ? describeChanges(run.outcome).map((l) => `    changed ${l}`) : []),
-      ...run.outcome.errors.map((e) => `    error ${e}`),
+      ...run.outcome.errors.slice(0, MAX_ERRORS).map((e) => `    error ${firstLine(e)}`),
+      ...(run.outcome.errors.length > MAX_ERRORS ? [`    (and ${run.outcome.errors.length - MAX_ERRORS} more errors)`] : []),
       ...(run.exitCode !== 0 && run.outcome.errors.length === 0 ? run.stderrTail.split('\n').map((l) => `    | ${l}`) : []),
     ];
     ctx.figures.findings.push(what.join('\n'));
@@ -88,7 +110,7 @@ async function noOps(ctx: Ctx, count: number, withAnsible: boolean): Promise<voi
     fig.wphaMaxRssKb = Math.max(fig.wphaMaxRssKb, r.maxRssKb ?? NaN);
     log(`  wpha no-op #${i} on ${count} host(s): ${seconds(r.ms)}`);
     if (!fig.ansible) continue;
-    const a = await runAnsiblePlaybook(ctx.inv, limitFor(ctx, count));
+    const a = await ansible(ctx, count);
     check(ctx, `ansible no-op #${i} after wpha, ${count} host(s)`, a, count, true).forEach((h) => dirty.add(h));
     fig.ansible.push(a.ms);
     log(`  ansible no-op #${i} on ${count} host(s): ${seconds(a.ms)}`);
@@ -101,9 +123,12 @@ async function noOps(ctx: Ctx, count: number, withAnsible: boolean): Promise<voi
 async function theirsThenOurs(ctx: Ctx, count: number): Promise<void> {
   const hosts = benchHosts(count, ctx.config.subnetPrefix);
   log(`resetting ${count} host(s) to fresh disks...`);
+  await closeControlMasters(path.join(ctx.work, 'ansible-cp'));
   await Promise.all(hosts.map((h) => ctx.lab.reset(h.name)));
+  await assertProxyRunning(ctx.lab);
   log(`ansible first apply on ${count} fresh host(s)...`);
-  const a = await runAnsiblePlaybook(ctx.inv, { ...limitFor(ctx, count), controlPathDir: path.join(ctx.work, 'ansible-cp-after-reset') });
+  // a ControlPersist folder of its own: no master connection to a host's former self is reused
+  const a = await ansible(ctx, count, path.join(ctx.work, 'ansible-cp-after-reset'));
   check(ctx, `ansible first apply, ${count} host(s)`, a, count, false);
   ctx.figures.firstApplies.push({ tool: 'ansible', hosts: count, freshHosts: count, ms: a.ms });
   log(`  ${seconds(a.ms)}`);
@@ -113,21 +138,40 @@ async function theirsThenOurs(ctx: Ctx, count: number): Promise<void> {
   log(`  wpha after ansible: ${seconds(w.ms)}, ${dirty.length ? `changed on ${dirty.join(', ')}` : '0 changed'}`);
 }
 
+/**
+ * Fails fast when the lab's package proxy is not running: every first apply would fail on
+ * package downloads, and the figures would be meaningless.
+ */
+async function assertProxyRunning(lab: Lab): Promise<void> {
+  await new Promise((r) => setTimeout(r, 500)); // a proxy that could not bind exits right away
+  if (!lab.status().infrastructure.proxy) {
+    throw new Error(`The bench lab's package proxy is not running (see ${path.join(lab.paths.proxyDir, 'tinyproxy.log')}); another process may hold ${lab.config.subnetPrefix}.1:${lab.config.proxyPort}: set WPHA_BENCH_SUBNET / WPHA_BENCH_PROXY_PORT`);
+  }
+}
+
 async function main(): Promise<void> {
   const config = webTierBenchConfig();
   const work = mkdtempSync(path.join(tmpdir(), 'wpha-bench-web-tier-'));
   const lab = new Lab(benchLabConfig(labConfig(), config, path.join(work, 'lab')), (s) => log(`lab: ${s}`));
   const version = config.skipAnsible ? undefined : await ansibleVersion();
-  const ansible = version ? { version } : { skipped: config.skipAnsible ? 'WPHA_BENCH_SKIP_ANSIBLE is set' : 'ansible-playbook is not installed (Debian: apt-get install ansible-core)' };
-  if (!version) log(`Ansible side skipped: ${'skipped' in ansible ? ansible.skipped : ''}`);
+  const ansibleSide = version ? { version } : { skipped: config.skipAnsible ? 'WPHA_BENCH_SKIP_ANSIBLE is set' : 'ansible-playbook is not installed (Debian: apt-get install ansible-core)' };
+  if ('skipped' in ansibleSide) log(`Ansible side skipped: ${ansibleSide.skipped}`);
   const maxCompare = Math.max(...config.compare);
   const total = Math.max(maxCompare, ...config.wphaOnly);
   const ssh = { key: lab.paths.sshKey, knownHosts: lab.paths.knownHosts };
   const inv = writeBenchInventories(path.join(work, 'inventory'), benchHosts(total, config.subnetPrefix), ssh, path.join(work, 'ansible-cp'));
-  const ctx: Ctx = { config, lab, work, inv, total, figures: { ansible, firstApplies: [], noOps: [], crossChecks: [], findings: [], machine: { cpus: availableParallelism(), loadStart: loadavg()[0]! } } };
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    log(`${sig}: ending the running tool, then taking the bench lab down`);
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const ctx: Ctx = { config, lab, work, inv, total, signal: abort.signal, figures: { ansible: ansibleSide, firstApplies: [], noOps: [], crossChecks: [], findings: [], machine: { cpus: availableParallelism(), loadStart: loadavg()[0]! } } };
   try {
     log(`lab: ${maxCompare} host(s) on ${config.bridge} (${config.subnetPrefix}.0/24), state in ${work}`);
     await lab.up(benchHosts(maxCompare, config.subnetPrefix));
+    await assertProxyRunning(lab);
     await wphaFirstApply(ctx, maxCompare, maxCompare);
     for (const n of config.compare) await noOps(ctx, n, Boolean(version));
     if (version) await theirsThenOurs(ctx, maxCompare);
@@ -135,12 +179,18 @@ async function main(): Promise<void> {
     for (const n of config.wphaOnly) {
       log(`lab: ${n} host(s)`);
       await lab.up(benchHosts(n, config.subnetPrefix));
+      await assertProxyRunning(lab);
       await wphaFirstApply(ctx, n, Math.max(0, n - converged));
       converged = Math.max(converged, n);
       await noOps(ctx, n, false);
     }
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    ctx.figures.findings.push('Interrupted: the figures above are from the part that ran.');
+    process.exitCode = 130;
   } finally {
     ctx.figures.machine!.loadEnd = loadavg()[0]!;
+    for (const dir of ['ansible-cp', 'ansible-cp-after-reset']) await closeControlMasters(path.join(work, dir));
     console.log(renderReport(ctx.figures).join('\n'));
     if (config.keep) {
       log(`hosts left running (WPHA_BENCH_KEEP): stop them with WPHA_LAB_DIR=${lab.config.stateDir} WPHA_LAB_BRIDGE=${config.bridge} WPHA_LAB_SUBNET=${config.subnetPrefix} WPHA_LAB_PROXY_PORT=${config.proxyPort} wpha lab down --purge, then rm -rf ${work}`);

@@ -15,7 +15,7 @@ import { loadForRun } from '../../src/engine/load.js';
 import { runPlay, type RunSummary } from '../../src/engine/run.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { webTierDir, writeBenchInventories, type BenchHost, type BenchInventories } from '../../src/bench/web-tier-files.js';
-import { runAnsiblePlaybook } from '../../src/bench/run-tools.js';
+import { closeControlMasters, runAnsiblePlaybook } from '../../src/bench/run-tools.js';
 import { notNoOp, describeChanges } from '../../src/bench/parse-runs.js';
 
 const ANSIBLE = spawnSync('ansible-playbook', ['--version']).status === 0;
@@ -70,6 +70,8 @@ const tempDir = (p: string) => {
   temps.push(d);
   return d;
 };
+/** ControlPersist folders of the Ansible runs: their masters are ended before the hosts go. */
+const controlDirs = () => temps.filter((d) => path.basename(d).startsWith('wpha-wt-cp-'));
 
 async function applyRole(dir: string, factsCacheDir: string): Promise<{ summary: RunSummary; events: RunEvent[] }> {
   const inv = await loadForRun({ inventory: dir });
@@ -97,6 +99,7 @@ describe('web_tier role on lab hosts', () => {
     inv = writeBenchInventories(tempDir('wpha-wt-inv-'), hosts, { key: lab.key, knownHosts: lab.knownHosts }, tempDir('wpha-wt-cp-'));
   });
   afterAll(async () => {
+    for (const d of controlDirs()) await closeControlMasters(d);
     await lab?.release();
     temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
   });
@@ -154,6 +157,7 @@ describe('web_tier role on lab hosts', () => {
 
   it.skipIf(!ANSIBLE)(`theirs then ours: wpha after ansible-playbook on a fresh host changes nothing${NO_ANSIBLE}`, async () => {
     const host = hosts[1]!;
+    for (const d of controlDirs()) await closeControlMasters(d);
     await lab.lab.reset(host.name);
     // a fresh ControlPersist folder: the reset host must not be reached through the old master
     const fresh = writeBenchInventories(tempDir('wpha-wt-inv-'), [host], { key: lab.key, knownHosts: lab.knownHosts }, tempDir('wpha-wt-cp-'));
