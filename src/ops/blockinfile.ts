@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import {
   absolutePath,
-  attrFields,
+  editedFileFields,
   BlockMarkerError,
   DEFAULT_MARKER,
   editBlock,
@@ -47,15 +47,7 @@ const blockinfileArgs = z
     state: z.enum(['present', 'absent']).default('present').describe('present: have the block; absent: remove it.'),
     insertafter: z.string().min(1).optional().describe('Where to insert a new block: EOF (default), or a regular expression (after its last match).'),
     insertbefore: z.string().min(1).optional().describe('Where to insert a new block: BOF, or a regular expression (before its last match).'),
-    create: z.boolean().default(false).describe('Create the file when it does not exist (otherwise the task fails).'),
-    backup: z.boolean().default(false).describe('Keep the replaced file as <path>.<YYYYmmddTHHMMSS>.wpha-bak.'),
-    validate: z
-      .string()
-      .refine((v) => v.includes('%s'), { message: 'must contain %s (replaced by the path of the new file)' })
-      .optional()
-      .describe('Command (sh) that must succeed on the edited file before it replaces the original; %s is its temp path.'),
-    follow: z.boolean().default(false).describe('When path is a symlink, edit the file it points to (default: refuse).'),
-    ...attrFields,
+    ...editedFileFields,
   })
   .strict()
   .superRefine((a, ctx) => {

@@ -21,7 +21,7 @@
 import { z } from 'zod';
 import {
   absolutePath,
-  attrFields,
+  editedFileFields,
   editedFileProbe,
   editLines,
   FILE_PRELUDE,
@@ -44,15 +44,7 @@ const lineinfileArgs = z
     insertbefore: pattern('Where to insert when nothing matches: BOF, or a regular expression (before its last match).').optional(),
     firstmatch: z.boolean().default(false).describe('insertafter/insertbefore use the first matching line instead of the last.'),
     backrefs: z.boolean().default(false).describe('Expand \\1, \\g<name> in line from the regexp match; when regexp matches nothing the file is left alone.'),
-    create: z.boolean().default(false).describe('Create the file when it does not exist (otherwise the task fails).'),
-    backup: z.boolean().default(false).describe('Keep the replaced file as <path>.<YYYYmmddTHHMMSS>.wpha-bak.'),
-    validate: z
-      .string()
-      .refine((v) => v.includes('%s'), { message: 'must contain %s (replaced by the path of the new file)' })
-      .optional()
-      .describe('Command (sh) that must succeed on the edited file before it replaces the original; %s is its temp path.'),
-    follow: z.boolean().default(false).describe('When path is a symlink, edit the file it points to (default: refuse).'),
-    ...attrFields,
+    ...editedFileFields,
   })
   .strict()
   .superRefine((a, ctx) => {

@@ -4,12 +4,26 @@
  * function computes the new text, and the apply writes it atomically ONLY if the file still has
  * the sha256 the probe saw (a concurrent change fails the task instead of being overwritten).
  */
+import { z } from 'zod';
 import { sh } from '../../shell/quote.js';
 import type { OpPlan, PlanContext } from '../types.js';
-import type { FileAttrs } from './attrs.js';
+import { attrFields, type FileAttrs } from './attrs.js';
 import { EDIT_MAX_BYTES, fileStateProbe, isText, type FileState } from './file-state.js';
 import type { EditResult } from './line-edit.js';
 import { planError, planFile } from './plan-file.js';
+
+/** Arguments every in-place editor (lineinfile, blockinfile) shares, after its own. */
+export const editedFileFields = {
+  create: z.boolean().default(false).describe('Create the file when it does not exist (otherwise the task fails).'),
+  backup: z.boolean().default(false).describe('Keep the replaced file as <path>.<YYYYmmddTHHMMSS>.wpha-bak.'),
+  validate: z
+    .string()
+    .refine((v) => v.includes('%s'), { message: 'must contain %s (replaced by the path of the new file)' })
+    .optional()
+    .describe('Command (sh) that must succeed on the edited file before it replaces the original; %s is its temp path.'),
+  follow: z.boolean().default(false).describe('When path is a symlink, edit the file it points to (default: refuse).'),
+  ...attrFields,
+};
 
 export interface EditedFileArgs {
   path: string;

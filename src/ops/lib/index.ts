@@ -73,7 +73,7 @@ export { editLines, splitKeepingEnds, type EditResult, type LineEdit } from './l
 export { BlockMarkerError, DEFAULT_MARKER, editBlock, markerLines, type BlockEdit } from './block-edit.js';
 export { compileUserRegex, expandBackrefs, regexError } from './regex.js';
 export { planWholeFile, wholeFileFields, wholeFileProbe, withContent, type PreparedWholeFile, type WholeFileArgs } from './whole-file.js';
-export { editedFileProbe, planEditedFile, type EditedFileArgs } from './edit-file.js';
+export { editedFileFields, editedFileProbe, planEditedFile, type EditedFileArgs } from './edit-file.js';
 export {
   escapeSpecifiers,
   hasInstallSection,
