@@ -6,12 +6,10 @@
 import path from 'node:path';
 import type { InputIssue } from '../errors.js';
 import { parseYaml } from '../yaml/parse.js';
-import { readYamlFile } from '../yaml/read.js';
 import type { DecryptTag } from '../yaml/walk.js';
-import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
 import { RESERVED_VAR_NAMES, reservedVarNameMessage, VAR_NAME, VAR_NAME_RULE } from './names.js';
-import { VarsFileSchema } from './schema.js';
-import { layerFromDoc, mergeLayers, type VarLayer } from './var-layers.js';
+import { mergeLayers, type VarLayer } from './var-layers.js';
+import { readVarsLayer } from './var-files.js';
 
 export interface ExtraVarsOptions {
   cwd: string;
@@ -23,15 +21,8 @@ export async function parseExtraVars(args: readonly string[], opts: ExtraVarsOpt
   const layers: VarLayer[] = [];
   for (const arg of args) {
     if (arg.startsWith('@')) {
-      const doc = await readYamlFile(path.resolve(opts.cwd, arg.slice(1)), opts);
-      issues.push(...doc.issues);
-      if (!doc.ok) continue;
-      const parsed = VarsFileSchema.safeParse(doc.value ?? Object.create(null));
-      if (!parsed.success) {
-        issues.push(...zodIssuesToInputIssues(parsed.error.issues, { doc, schema: VarsFileSchema }));
-        continue;
-      }
-      layers.push(layerFromDoc(doc, [], 'extra'));
+      const layer = await readVarsLayer(path.resolve(opts.cwd, arg.slice(1)), 'extra', opts, issues);
+      if (layer) layers.push(layer);
       continue;
     }
     const eq = arg.indexOf('=');

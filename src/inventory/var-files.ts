@@ -62,18 +62,24 @@ export async function readVarFiles(
       continue;
     }
     seen.add(stem);
-    const doc = await readYamlFile(file, opts);
-    issues.push(...doc.issues);
-    if (!doc.ok) continue;
-    const parsed = VarsFileSchema.safeParse(doc.value ?? Object.create(null));
-    if (!parsed.success) {
-      issues.push(...zodIssuesToInputIssues(parsed.error.issues, { doc, schema: VarsFileSchema }));
-      continue;
-    }
-    const layer = layerFromDoc(doc, [], scope);
+    const layer = await readVarsLayer(file, scope, opts, issues);
+    if (!layer) continue;
     const other = layers.get(name);
     // A var in both the plain and the vault file is an error naming both places.
     layers.set(name, other ? joinSameLevel([other, layer], issues) : layer);
   }
   return { layers, issues };
+}
+
+/** A vars file (a map of variables) as a layer; undefined after recording why it cannot be one. */
+export async function readVarsLayer(file: string, scope: VarScope, opts: Parameters<typeof readYamlFile>[1], issues: InputIssue[]): Promise<VarLayer | undefined> {
+  const doc = await readYamlFile(file, opts);
+  issues.push(...doc.issues);
+  if (!doc.ok) return undefined;
+  const parsed = VarsFileSchema.safeParse(doc.value ?? Object.create(null));
+  if (!parsed.success) {
+    issues.push(...zodIssuesToInputIssues(parsed.error.issues, { doc, schema: VarsFileSchema }));
+    return undefined;
+  }
+  return layerFromDoc(doc, [], scope);
 }
