@@ -2,9 +2,10 @@
 import { UserError } from '../errors.js';
 import type { HostRequest } from './lab.js';
 import { loadForRun } from '../engine/load.js';
+import { labEtcHosts } from '../engine/lab-hosts.js';
 
-export async function labHostsOfInventory(name: string): Promise<HostRequest[]> {
+export async function labHostsOfInventory(name: string): Promise<{ hosts: HostRequest[]; extraNames: Record<string, string> }> {
   const inv = await loadForRun({ inventory: name });
   if (!inv.lab) throw new UserError(`Inventory "${name}" is not a lab inventory (it has no \`lab: true\`)`);
-  return [...inv.hosts.values()].map((h) => ({ name: h.name, address: h.address }));
+  return { hosts: [...inv.hosts.values()].map((h) => ({ name: h.name, address: h.address })), extraNames: labEtcHosts(inv) };
 }

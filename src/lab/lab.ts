@@ -152,9 +152,26 @@ export class Lab {
       atomicWrite(this.paths.knownHosts, renderKnownHosts(withKeys));
       for (const h of hosts) {
         const root = hostFiles(this.config, h.name).root;
-        if (isMounted(root)) atomicWrite(path.join(root, 'etc/hosts'), renderEtcHosts(h.name, hosts));
+        if (isMounted(root)) atomicWrite(path.join(root, 'etc/hosts'), renderEtcHosts(h.name, hosts, this.extraNames()));
       }
     });
+  }
+
+  /**
+   * Names the stack uses besides the hosts' own (a site name pointing at the virtual IP), written
+   * into every host's /etc/hosts so that no lookup of them leaves the lab. Replaces the set.
+   */
+  async setExtraNames(names: Record<string, string>): Promise<void> {
+    const current = this.extraNames();
+    if (JSON.stringify(current) === JSON.stringify(names)) return;
+    mkdirSync(this.config.stateDir, { recursive: true, mode: 0o700 });
+    atomicWrite(path.join(this.config.stateDir, 'extra-hosts.json'), JSON.stringify(names, null, 2) + '\n');
+    await this.publish();
+  }
+
+  extraNames(): Record<string, string> {
+    const f = path.join(this.config.stateDir, 'extra-hosts.json');
+    return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record<string, string>) : {};
   }
 
   /** Stop hosts (all when `names` is empty), keeping their disks unless `purge`. */

@@ -122,6 +122,15 @@ describe('a lab of its own: up is idempotent, down leaves nothing behind', () =>
     expect(lab.hosts().map((h) => h.pid)).toEqual(pids);
   });
 
+  it('writes the names the stack uses into every host\'s /etc/hosts', async () => {
+    await lab.setExtraNames({ 'shop.lab': '172.31.249.10' });
+    for (const h of lab.hosts()) {
+      const other = lab.hosts().find((x) => x.name !== h.name)!;
+      const r = await sshRun(h.address, `getent hosts shop.lab ${other.name} ${h.name}`, { key: lab.paths.sshKey, knownHosts: lab.paths.knownHosts });
+      expect(r.stdout.split('\n').map((l) => l.split(/\s+/))).toEqual([['172.31.249.10', 'shop.lab'], [other.address, other.name], ['127.0.1.1', h.name]]);
+    }
+  });
+
   it('repairs a host whose nspawn died', async () => {
     const victim = lab.hosts().find((h) => h.name === 'own1')!;
     process.kill(victim.pid!, 'SIGKILL');

@@ -33,9 +33,9 @@ Examples:
     .option('-i, --inventory <name>', 'bring up the hosts of this lab inventory', 'lab')
     .action(async (opts: { hosts?: number; inventory: string }) => {
       const l = new Lab(labConfig(), say);
-      const requests = opts.hosts
-        ? Array.from({ length: opts.hosts }, (_, i) => ({ name: `lab${i + 1}` }))
-        : await labHostsOfInventory(opts.inventory);
+      const fromInventory = opts.hosts ? undefined : await labHostsOfInventory(opts.inventory);
+      const requests = fromInventory ? fromInventory.hosts : Array.from({ length: opts.hosts! }, (_, i) => ({ name: `lab${i + 1}` }));
+      if (fromInventory) await l.setExtraNames(fromInventory.extraNames);
       const t0 = Date.now();
       const results = await l.up(requests);
       for (const r of results) process.stdout.write(`${r.name.padEnd(16)} ${r.address.padEnd(16)} ${r.action}\n`);
