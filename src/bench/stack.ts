@@ -38,9 +38,14 @@ interface Ctx {
   inventory: string;
   targets: StackTargets;
   figures: StackFigures;
+  /** Aborted on Ctrl-C / SIGTERM: every step checks it before starting a run. */
+  interrupted: AbortSignal;
 }
 
-const apply = (ctx: Ctx) => runWphaApply(ctx.inventory, path.join(ctx.work, 'cache'));
+const apply = (ctx: Ctx) => {
+  ctx.interrupted.throwIfAborted();
+  return runWphaApply(ctx.inventory, path.join(ctx.work, 'cache'));
+};
 
 function applyFigures(r: TimedRun): ApplyFigures {
   const hosts = Object.entries(r.outcome.hosts);
@@ -55,6 +60,7 @@ function applyFigures(r: TimedRun): ApplyFigures {
 
 /** A finding (with what failed or changed) when a run did not end as it should have. */
 function check(ctx: Ctx, label: string, r: TimedRun, expectNoOp: boolean): boolean {
+  if (ctx.interrupted.aborted) return false; // its hosts were taken down under it: nothing to report
   const seen = Object.keys(r.outcome.hosts).length;
   const dirty = expectNoOp ? notNoOp(r.outcome) : [];
   if (r.exitCode === 0 && seen === ctx.targets.hosts.length && dirty.length === 0) return true;
@@ -104,6 +110,7 @@ async function loadRuns(ctx: Ctx): Promise<void> {
     { label: 'uncached: GET / + cart cookie', path: '/', headers: ['Cookie: woocommerce_items_in_cart=1'] },
   ];
   for (const m of modes) {
+    ctx.interrupted.throwIfAborted();
     const url = vipUrl(targets.vip, m.path);
     // Three requests first: each web node's copy of the page is cached (or shown to bypass) before the run.
     const probe = await runOnHost(client, Array(3).fill(xCacheProbe(url, base.host, m.headers)).join('\n'), 60_000);
@@ -131,9 +138,14 @@ async function main(): Promise<void> {
       await lab.down({ purge: true }).catch((e) => log(`lab down failed: ${(e as Error).message}`));
       rmSync(work, { recursive: true, force: true });
     })());
+  // Ctrl-C / SIGTERM: take the lab down at once. The running apply or wrk then fails within
+  // seconds (its hosts are gone), the steps below stop at the next check, and the report and
+  // exit happen as for any failure, with no child process left behind.
+  const interrupt = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     log(`${sig}: stopping`);
-    void tearDown().finally(() => process.exit(130));
+    interrupt.abort(new Error(`interrupted by ${sig}`));
+    void tearDown();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -142,8 +154,9 @@ async function main(): Promise<void> {
     const inventory = copyStackInventory(path.join(projectRoot(), 'inventories', 'lab'), path.join(work, 'inventory', 'lab'), config.subnetPrefix, ssh).dir;
     const targets = stackTargets(await loadForRun({ inventory }), config.subnetPrefix);
     Object.assign(figures, { hosts: targets.hosts.map((h) => h.name), vip: targets.vip, site: targets.site.domain });
-    const ctx: Ctx = { config, lab, work, inventory, targets, figures };
+    const ctx: Ctx = { config, lab, work, inventory, targets, figures, interrupted: interrupt.signal };
     log(`lab: ${targets.hosts.length} host(s) on ${config.bridge} (${config.subnetPrefix}.0/24), state in ${work}`);
+    interrupt.signal.throwIfAborted();
     const t0 = performance.now();
     await lab.up(targets.hosts);
     figures.labUpMs = performance.now() - t0;
@@ -151,8 +164,8 @@ async function main(): Promise<void> {
     await noOps(ctx);
     await loadRuns(ctx);
   } catch (e) {
-    figures.findings.push(`stopped early: ${(e as Error).message}`);
-    process.exitCode = 1;
+    figures.findings.push(`stopped early: ${(interrupt.signal.reason as Error | undefined)?.message ?? (e as Error).message}`);
+    process.exitCode = interrupt.signal.aborted ? 130 : 1;
   } finally {
     figures.machine.loadEnd = loadavg()[0]!;
     console.log(renderStackReport(figures).join('\n'));
