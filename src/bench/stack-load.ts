@@ -65,6 +65,6 @@ export async function runWrk(t: SshTarget, label: string, run: WrkRun): Promise<
 /** wrk needs the port spelled out (it maps a scheme to a port through /etc/services). */
 export const vipUrl = (vip: string, urlPath: string): string => `http://${vip}:80${urlPath}`;
 
-/** Shell text showing the X-Cache header the client itself gets for a request, for the report. */
-export const xCacheProbe = (url: string, host: string, headers: string[] = []): string =>
-  sh`curl -s -o /dev/null -D - -H ${`Host: ${host}`} ${headers.flatMap((h) => ['-H', h])} ${url}` + " | tr -d '\\r' | sed -n 's/^[Xx]-[Cc]ache: *//p'";
+/** Shell text printing "STATUS X-CACHE" (e.g. "200 HIT") for one request as wrk will send it, for the report. */
+export const answerProbe = (url: string, host: string, headers: string[] = []): string =>
+  sh`curl -s -o /dev/null -w ${'%{http_code} %header{x-cache}\n'} -H ${`Host: ${host}`} ${headers.flatMap((h) => ['-H', h])} ${url}`;

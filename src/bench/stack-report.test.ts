@@ -33,8 +33,8 @@ function figures(over: Partial<StackFigures> = {}): StackFigures {
     noOps: [noOp(1500, { front1: 1, web1: 1 }), noOp(1200, { front1: 1, web1: 2 }), noOp(1300, { front1: 1, web1: 1 })],
     load: { client: 'db1', wrk: 'wrk 4.1.0', settings: '-t2 -c32 -d10s' },
     loads: [
-      { label: 'cached: GET /', xCache: 'HIT', result: wrk(5000, 4, 20) },
-      { label: 'uncached: GET /?nocache=1', xCache: 'BYPASS', result: wrk(100, 300, 800, { badResponses: 3, socketErrors: { connect: 0, read: 1, write: 0, timeout: 2 } }) },
+      { label: 'cached: GET /', answer: '200 HIT', result: wrk(5000, 4, 20) },
+      { label: 'uncached: GET /?nocache=1', answer: '200 BYPASS', result: wrk(100, 300, 800) },
     ],
     findings: [],
     machine: { cpus: 2, loadStart: 3.25, loadEnd: 6.5 },
@@ -47,14 +47,18 @@ describe('stack report', () => {
     expect(roundTripsLine(figures().noOps, hosts)).toBe('front1 1, web1 1-2');
   });
 
+  const failing = wrk(100, 300, 800, { badResponses: 3, socketErrors: { connect: 0, read: 1, write: 0, timeout: 2 } });
+
   it('a load line: rounded req/s, latencies, and the failures when there were any', () => {
     const [cached, uncached] = figures().loads;
     expect(loadLine(cached!)).toBe('5000 req/s, p50 4.00 ms, p99 20.0 ms (50000 requests)');
-    expect(loadLine(uncached!)).toBe('100 req/s, p50 300 ms, p99 800 ms (1000 requests, 6 errors or non-2xx/3xx)');
+    expect(loadLine(uncached!)).toBe('100 req/s, p50 300 ms, p99 800 ms (1000 requests)');
+    expect(loadLine({ label: 'x', answer: '503', result: failing })).toBe('100 req/s, p50 300 ms, p99 800 ms (1000 requests, 6 errors or non-2xx/3xx)');
   });
 
-  it('the cached / uncached ratio of requests/s and of p99', () => {
+  it('the cached / uncached ratio of requests/s and of p99, refused when answers failed', () => {
     expect(cacheRatio(wrk(5000, 4, 20), wrk(100, 300, 800))).toBe('50.0x the requests/s, p99 40.0x lower');
+    expect(cacheRatio(wrk(5000, 4, 20), failing)).toBe('not comparable: 6 of 1000 requests failed');
   });
 
   it('renders every figure: apply, time to serving, no-op median and changed, loads and ratio', () => {
@@ -66,7 +70,7 @@ describe('stack report', () => {
     expect(text).toMatch(/time to serving \(apply start to 200 \+ title\)\s+122\.50 s/);
     expect(text).toMatch(/no-op re-apply, whole stack \(median of 3\)\s+1\.30 s \(1\.50, 1\.20, 1\.30\); engine 0\.80 s/);
     expect(text).toMatch(/no-op changed \(per repetition\)\s+0 on every host \(0, 0, 0\)/);
-    expect(text).toMatch(/cached: GET \/ \(X-Cache: HIT\)\s+5000 req\/s/);
+    expect(text).toMatch(/cached: GET \/ \(200 HIT\)\s+5000 req\/s/);
     expect(text).toMatch(/cached vs uncached: GET \/\?nocache=1\s+50\.0x the requests\/s/);
     expect(text).not.toContain('findings:');
   });

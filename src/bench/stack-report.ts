@@ -19,8 +19,8 @@ export interface ApplyFigures {
 
 export interface LoadFigures {
   label: string;
-  /** What the client got in X-Cache for the same request just before the run. */
-  xCache: string;
+  /** Status and X-Cache the client got for the same request just before the run, e.g. "200 HIT". */
+  answer: string;
   result: WrkResult;
 }
 
@@ -54,8 +54,13 @@ export function loadLine(l: LoadFigures): string {
   return `${r.requestsPerSecond.toFixed(0)} req/s, p50 ${ms(r.latencyMs.p50)} ms, p99 ${ms(r.latencyMs.p99)} ms (${r.requests} requests${failures ? `, ${failures} errors or non-2xx/3xx` : ''})`;
 }
 
-/** Cached over uncached: how many times more requests/s, how many times lower p99. */
+/**
+ * Cached over uncached: how many times more requests/s, how many times lower p99. Not computed
+ * when either run had failed answers: fast 503s would count as served pages.
+ */
 export function cacheRatio(cached: WrkResult, uncached: WrkResult): string {
+  const failed = [cached, uncached].filter((r) => wrkFailures(r) > 0);
+  if (failed.length) return `not comparable: ${failed.map((r) => `${wrkFailures(r)} of ${r.requests}`).join(' and ')} requests failed`;
   const rps = cached.requestsPerSecond / uncached.requestsPerSecond;
   const p99 = uncached.latencyMs.p99 / cached.latencyMs.p99;
   return `${rps.toFixed(1)}x the requests/s, p99 ${p99.toFixed(1)}x lower`;
@@ -80,7 +85,7 @@ export function renderStackReport(f: StackFigures): string[] {
     rows.push(['no-op changed (per repetition)', changed.every((c) => c === 0) ? `0 on every host (${changed.join(', ')})` : changed.join(', ')]);
   }
   if (f.load) rows.push(['load client', `${f.load.wrk} on ${f.load.client} (a lab host): ${f.load.settings}`]);
-  for (const l of f.loads) rows.push([`${l.label} (X-Cache: ${l.xCache || 'none'})`, loadLine(l)]);
+  for (const l of f.loads) rows.push([`${l.label} (${l.answer || 'no answer'})`, loadLine(l)]);
   const [cached, ...uncached] = f.loads;
   for (const u of cached ? uncached : []) rows.push([`cached vs ${u.label}`, cacheRatio(cached!.result, u.result)]);
   const width = Math.max(...rows.map(([k]) => k.length), 40);

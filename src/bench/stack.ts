@@ -23,11 +23,12 @@ import { projectRoot } from '../paths.js';
 import { stackBenchConfig, stackLabConfig, type StackBenchConfig } from './stack-config.js';
 import { copyStackInventory, stackTargets, type StackTargets } from './stack-inventory.js';
 import { waitUntilServing } from './stack-http.js';
-import { installWrk, runOnHost, runWrk, vipUrl, xCacheProbe, type SshTarget } from './stack-load.js';
+import { installWrk, runOnHost, runWrk, vipUrl, answerProbe, type SshTarget } from './stack-load.js';
 import { renderStackReport, type ApplyFigures, type StackFigures } from './stack-report.js';
 import { runWphaApply, type TimedRun } from './run-tools.js';
 import { describeChanges, notNoOp } from './parse-runs.js';
 import { seconds } from './stats.js';
+import { wrkFailures } from './wrk.js';
 
 const log = (s: string) => console.error(`[bench:stack] ${s}`);
 
@@ -113,12 +114,14 @@ async function loadRuns(ctx: Ctx): Promise<void> {
     ctx.interrupted.throwIfAborted();
     const url = vipUrl(targets.vip, m.path);
     // Three requests first: each web node's copy of the page is cached (or shown to bypass) before the run.
-    const probe = await runOnHost(client, Array(3).fill(xCacheProbe(url, base.host, m.headers)).join('\n'), 60_000);
-    const xCache = probe.stdout.trim().split('\n').pop() ?? '';
-    log(`${m.label}: X-Cache ${probe.stdout.trim().split('\n').join(', ') || 'none'}; wrk for ${base.seconds} s...`);
+    const probe = await runOnHost(client, Array(3).fill(answerProbe(url, base.host, m.headers)).join('\n'), 60_000);
+    const answers = probe.stdout.trim().split('\n').map((l) => l.trim());
+    log(`${m.label}: first answers ${answers.join(', ') || 'none'}; wrk for ${base.seconds} s...`);
     const run = await runWrk(client, m.label, { ...base, url, headers: m.headers });
     log(run.output.trimEnd().split('\n').map((l) => `  | ${l}`).join('\n'));
-    ctx.figures.loads.push({ label: m.label, xCache, result: run.result });
+    ctx.figures.loads.push({ label: m.label, answer: answers.at(-1) ?? '', result: run.result });
+    const failed = wrkFailures(run.result);
+    if (failed) ctx.figures.findings.push(`${m.label}: ${failed} of ${run.result.requests} requests failed or were not 2xx/3xx (machine load ${loadavg()[0]!.toFixed(1)})`);
   }
 }
 

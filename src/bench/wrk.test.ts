@@ -38,6 +38,11 @@ describe('parseWrk', () => {
     expect([r.socketErrors, r.badResponses, wrkFailures(r)]).toEqual([none, 0, 0]);
   });
 
+  it('non-2xx/3xx answers are counted (recorded with the machine at a load of 60: HAProxy answered 503)', () => {
+    const r = parseWrk(fixture('wrk-uncached-overloaded.out'));
+    expect([r.requests, r.requestsPerSecond, r.latencyMs.p50, r.latencyMs.p99, r.badResponses, wrkFailures(r)]).toEqual([4175, 413.24, 1.36, 8200, 4142, 4142]);
+  });
+
   it('socket errors and non-2xx/3xx answers are counted', () => {
     // The cached report with the two lines wrk adds when requests fail, in wrk's own wording.
     const text = fixture('wrk-cached.out').replace(
