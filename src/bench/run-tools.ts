@@ -11,7 +11,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { execa, type Options } from 'execa';
 import { projectRoot } from '../paths.js';
 import { parseAnsibleOutput, parseWphaJson, type RunOutcome } from './parse-runs.js';
-import { MAX_RSS_MARKER } from './rss-marker.js';
+import { parseUsage } from './usage-marker.js';
 import type { BenchInventories } from './web-tier-files.js';
 
 export interface TimedRun {
@@ -20,6 +20,8 @@ export interface TimedRun {
   outcome: RunOutcome;
   /** wpha only: the controller's peak RSS in kB. */
   maxRssKb?: number;
+  /** wpha only: the controller's CPU time (user + system) in ms. */
+  cpuMs?: number;
   /** Last lines of stderr, for the report when a run fails. */
   stderrTail: string;
 }
@@ -28,13 +30,6 @@ export interface TimedRun {
 const RUN_TIMEOUT_MS = 60 * 60_000;
 
 const tail = (s: string, lines = 15) => s.trimEnd().split('\n').slice(-lines).join('\n');
-
-export function parseMaxRssKb(stderr: string): number | undefined {
-  const i = stderr.lastIndexOf(MAX_RSS_MARKER);
-  if (i < 0) return undefined;
-  const n = Number.parseInt(stderr.slice(i + MAX_RSS_MARKER.length), 10);
-  return Number.isFinite(n) ? n : undefined;
-}
 
 export interface RunScope {
   /** `--limit` for both tools: comma-separated host names; all hosts of the inventory when absent. */
@@ -66,19 +61,18 @@ async function runGroup(cmd: string, args: string[], env: Record<string, string>
 }
 
 export async function runWphaApply(inventoryDir: string, cacheHome: string, scope: RunScope = {}, root: string = projectRoot()): Promise<TimedRun> {
-  const preload = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'rss-preload.js')).href;
+  const preload = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'usage-preload.js')).href;
   const limit = scope.limit ? ['--limit', scope.limit] : [];
   const t0 = performance.now();
   const r = await runGroup('node', ['--import', preload, path.join(root, 'bin', 'wpha'), 'apply', '-i', inventoryDir, '--json', ...limit], { XDG_CACHE_HOME: cacheHome, CI: '1' }, scope.signal);
   const ms = performance.now() - t0;
-  const stderr = String(r.stderr);
-  const rss = parseMaxRssKb(stderr);
+  const { usage, rest } = parseUsage(String(r.stderr));
   return {
     ms,
     exitCode: r.exitCode ?? -1,
     outcome: parseWphaJson(String(r.stdout)),
-    ...(rss !== undefined ? { maxRssKb: rss } : {}),
-    stderrTail: tail(stderr.replace(new RegExp(`\\n?${MAX_RSS_MARKER}\\d+\\n?`), '')),
+    ...(usage ? { maxRssKb: usage.maxRssKb, cpuMs: usage.cpuMs } : {}),
+    stderrTail: tail(rest),
   };
 }
 

@@ -10,6 +10,8 @@ export interface NoOpFigures {
   wpha: number[];
   /** The engine's own ms of each repetition (run-done): the wall clock minus process start-up and loading. */
   wphaEngine?: number[];
+  /** The controller's CPU time (user + system) of each repetition: near the wall clock, the controller is the bottleneck. */
+  wphaCpu?: number[];
   /** Round trips of each host, per repetition. */
   wphaRoundTrips: number[][];
   /** Peak controller RSS (kB) over the repetitions. */
@@ -66,6 +68,7 @@ export function renderReport(f: WebTierFigures): string[] {
   for (const n of f.noOps) {
     rows.push([`no-op, wpha, ${n.hosts} host(s)`, medianWithRuns(n.wpha), '']);
     if (n.wphaEngine?.length) rows.push([`  of which connect to recap`, medianWithRuns(n.wphaEngine), '']);
+    if (n.wphaCpu?.length) rows.push([`  controller CPU time`, medianWithRuns(n.wphaCpu), '']);
     const all = n.wphaRoundTrips.flat();
     const perRun = all.some((x) => x !== 1) ? `  (per run: ${n.wphaRoundTrips.map(rangeOf).join(', ')})` : '';
     rows.push([`  round trips per host`, `${rangeOf(all)}${perRun}`, '1']);
