@@ -45,7 +45,8 @@ interface Ctx {
 
 const apply = (ctx: Ctx) => {
   ctx.interrupted.throwIfAborted();
-  return runWphaApply(ctx.inventory, path.join(ctx.work, 'cache'));
+  // Aborting ends the apply's process group at once (it runs detached from the terminal's Ctrl-C).
+  return runWphaApply(ctx.inventory, path.join(ctx.work, 'cache'), { signal: ctx.interrupted });
 };
 
 function applyFigures(r: TimedRun): ApplyFigures {
@@ -141,9 +142,9 @@ async function main(): Promise<void> {
       await lab.down({ purge: true }).catch((e) => log(`lab down failed: ${(e as Error).message}`));
       rmSync(work, { recursive: true, force: true });
     })());
-  // Ctrl-C / SIGTERM: take the lab down at once. The running apply or wrk then fails within
-  // seconds (its hosts are gone), the steps below stop at the next check, and the report and
-  // exit happen as for any failure, with no child process left behind.
+  // Ctrl-C / SIGTERM: end the running apply and take the lab down at once (a running ssh/wrk then
+  // fails within seconds, its host gone); the steps below stop at the next check, and the report
+  // and exit happen as for any failure, with no child process left behind.
   const interrupt = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     log(`${sig}: stopping`);
