@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parse, parseDocument, stringify } from 'yaml';
 import { INVENTORY_FILE } from '../inventory/locate.js';
 import type { Inventory } from '../model.js';
+import { labEtcHosts } from '../engine/lab-hosts.js';
 import type { LabSsh } from './web-tier-files.js';
 
 const PREFIX = /^\d{1,3}\.\d{1,3}\.\d{1,3}$/;
@@ -106,6 +107,8 @@ export interface StackTargets {
   site: { domain: string; title: string };
   /** The host wrk runs on: the database host (it serves no HTTP, and it is a lab host). */
   loadClient: { name: string; address: string };
+  /** `lab_etc_hosts`: names the lab writes into every host's /etc/hosts (the site at the VIP), as `apply -i lab` has them. */
+  etcHosts: Record<string, string>;
 }
 
 interface SiteVar {
@@ -115,10 +118,10 @@ interface SiteVar {
 
 /**
  * What the bench needs to know of the loaded copy: hosts, VIP (keepalived_vips of the front
- * group), site and the load client. Throws when the copy does not look like the lab stack or an
+ * group), site, the load client and the lab's extra /etc/hosts names. Throws when the copy does not look like the lab stack or an
  * address is outside `subnet` (the bench must only ever touch its own lab).
  */
-export function stackTargets(inv: Pick<Inventory, 'hosts' | 'groups'>, subnet: string): StackTargets {
+export function stackTargets(inv: Inventory, subnet: string): StackTargets {
   const hosts = [...inv.hosts.values()].map((h) => ({ name: h.name, address: h.address }));
   const first = (group: string) => {
     const name = inv.groups.get(group)?.hosts[0];
@@ -133,7 +136,8 @@ export function stackTargets(inv: Pick<Inventory, 'hosts' | 'groups'>, subnet: s
   const site = (Array.isArray(sites) ? sites[0] : undefined) as SiteVar | undefined;
   if (typeof site?.domain !== 'string' || typeof site.title !== 'string') throw new Error('The stack inventory sets no wordpress_sites (domain, title) on the web group');
   const db = first('db');
-  const outside = [...hosts.map((h) => h.address), vip].filter((a) => addressesIn(a, subnet).length !== 1);
+  const etcHosts = labEtcHosts(inv);
+  const outside = [...hosts.map((h) => h.address), vip, ...Object.values(etcHosts)].filter((a) => addressesIn(a, subnet).length !== 1);
   if (outside.length) throw new Error(`Addresses outside the bench subnet ${subnet}.0/24: ${outside.join(', ')}`);
-  return { hosts, vip, site: { domain: site.domain, title: site.title }, loadClient: { name: db.name, address: db.address } };
+  return { hosts, vip, site: { domain: site.domain, title: site.title }, loadClient: { name: db.name, address: db.address }, etcHosts };
 }

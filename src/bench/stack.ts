@@ -3,7 +3,7 @@
  * keepalived, 2 web nodes, 1 database + Redis host) on a lab of the bench's own. Prints figures;
  * asserts nothing.
  *  1. inventories/lab copied with its addresses moved to the bench subnet (stack-inventory.ts);
- *     its hosts booted fresh.
+ *     its hosts booted fresh, with its lab_etc_hosts names as `apply -i lab` would write them.
  *  2. `wpha apply` from fresh hosts, then GET / on the VIP until 200 with the site title: apply
  *     time and time to serving.
  *  3. No-op re-apply of the whole stack, REPS times: median, round trips per host, changed count.
@@ -161,6 +161,8 @@ async function main(): Promise<void> {
     const ctx: Ctx = { config, lab, work, inventory, targets, figures, interrupted: interrupt.signal };
     log(`lab: ${targets.hosts.length} host(s) on ${config.bridge} (${config.subnetPrefix}.0/24), state in ${work}`);
     interrupt.signal.throwIfAborted();
+    // What `apply -i lab` does for a lab inventory: its extra names into every host's /etc/hosts.
+    await lab.setExtraNames(targets.etcHosts);
     const t0 = performance.now();
     await lab.up(targets.hosts);
     figures.labUpMs = performance.now() - t0;
