@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_RSS_MARKER } from '../../src/bench/rss-marker.js';
+import { parseUsage } from '../../src/bench/usage-marker.js';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
 import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
@@ -65,7 +65,7 @@ describe('hosts that misbehave during a run', () => {
         await new Promise((r) => setTimeout(r, 500));
       }
     })();
-    const run = await execa('node', ['--import', path.join(ROOT, 'dist/bench/rss-preload.js'), path.join(ROOT, 'bin/wpha'), 'apply', '-i', inv, '--json'], { reject: false, env: { CI: '1' }, timeout: 300_000 });
+    const run = await execa('node', ['--import', path.join(ROOT, 'dist/bench/usage-preload.js'), path.join(ROOT, 'bin/wpha'), 'apply', '-i', inv, '--json'], { reject: false, env: { CI: '1' }, timeout: 300_000 });
     running = false;
     await watch;
     expect(run.exitCode).toBe(0);
@@ -74,8 +74,9 @@ describe('hosts that misbehave during a run', () => {
     expect(flood?.warnings).toEqual(['output truncated: the step printed more than 1024 KiB on stdout; only the last 1024 KiB were kept']);
     // The register holds the LAST 1 MiB (the end of the output, where errors are), minus its final newline.
     expect(await sh(a, 'cat /srv/flood-kept')).toBe(String(1024 * 1024 - 1));
-    const rssKiB = Number(/wpha-bench max-rss-kb=(\d+)/.exec(String(run.stderr))?.[1]);
-    expect(String(run.stderr)).toContain(MAX_RSS_MARKER);
+    const usage = parseUsage(String(run.stderr)).usage;
+    expect(usage).toBeDefined();
+    const rssKiB = usage!.maxRssKb;
     expect(rssKiB).toBeGreaterThan(0);
     expect(rssKiB).toBeLessThan(300 * 1024);
     expect(biggestTmpKiB).toBeGreaterThan(0);
