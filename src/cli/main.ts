@@ -1,7 +1,7 @@
 /** The command-line entry: parses argv with commander and dispatches to one file per command. */
 import { Command, CommanderError } from 'commander';
 import { WphaError, ExitCode } from '../errors.js';
-import { commandModules } from './commands/index.js';
+import { commandFiles, commandModules } from './commands/index.js';
 import { readFileSync } from 'node:fs';
 import { projectRoot } from '../paths.js';
 import path from 'node:path';
@@ -29,7 +29,9 @@ Start here:
 
 Inventories live in inventories/<name>/ (see docs/inventory.md), roles in roles/<name>/
 (see docs/roles.md), secrets in the vault (see docs/vault.md). Every command has --help.`);
-  for (const load of commandModules) (await load()).register(program);
+  const name = argv.find((a) => !a.startsWith('-'));
+  const only = name !== undefined && Object.hasOwn(commandFiles, name) ? commandFiles[name] : undefined;
+  for (const load of only ? [only] : commandModules) (await load()).register(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);

@@ -9,7 +9,7 @@
  * costs one round trip; a changed one costs one more per barrier, plus one for handlers.
  */
 import type { HandlerSpec, TaskSpec, RoleSpec } from '../model.js';
-import type { OpModule, OpPlan } from '../ops/types.js';
+import type { ContentCache, OpModule, OpPlan } from '../ops/types.js';
 import type { Renderer } from '../template/index.js';
 import type { EventBus, Recap } from './events.js';
 import type { Facts } from './facts.js';
@@ -52,6 +52,8 @@ export interface ConvergeDeps {
   ops: ReadonlyMap<string, OpModule>;
   bus: EventBus;
   facts: { load(): Facts | undefined; save(f: Facts): void };
+  /** File texts kept between runs for this host (probes then send only a sha256). */
+  content?: ContentCache;
   /** The connection to another inventory host, for tasks with `delegate_to` (opened once per run). */
   delegate?: (host: string) => Promise<Remote>;
 }

@@ -3,7 +3,7 @@
  * the operations every phase shares: expanding tasks, one round trip, recording applied results.
  */
 import type { TaskSpec } from '../model.js';
-import type { OpPlan, StagedFile } from '../ops/types.js';
+import type { ContentCache, OpPlan, StagedFile } from '../ops/types.js';
 import { evaluateBool } from '../expr/index.js';
 import type { Recap, TaskStatus } from './events.js';
 import { emptyRecap } from './events.js';
@@ -103,7 +103,8 @@ export class HostRun {
   }
 
   planStep(s: Step, probe: { stdout: string; rc: number }, host = this.play.host, check = this.opts.check): OpPlan {
-    return s.op.plan(s.args, s.op.parse(probe, s.args), { host, facts: this.facts!, check, diff: this.opts.diff });
+    const content = host === this.play.host ? this.deps.content : undefined;
+    return s.op.plan(s.args, s.op.parse(probe, s.args), { host, facts: this.facts!, check, diff: this.opts.diff, ...(content ? { content } : {}) });
   }
 
   /** One round trip on this host: apply `applies` (in order, stopping at a failure), then probe. */
@@ -111,7 +112,7 @@ export class HostRun {
     const host = this.play.host;
     this.deps.bus.emit({ type: 'host-phase', host, phase });
     const notify = body.notify;
-    const script = roundTripBody(body.applies, body.probeSteps, this.opts.diff, body.facts ?? false, notify ? (p) => notify(p).map((h) => handlerId(this.play, h)) : undefined);
+    const script = roundTripBody(body.applies, body.probeSteps, this.opts.diff, body.facts ?? false, notify ? (p) => notify(p).map((h) => handlerId(this.play, h)) : undefined, this.deps.content);
     script.applies.push(...(body.extraApplies ?? []));
     script.probes.push(...(body.extraProbes ?? []));
     const r = await this.deps.remote.run(script);
@@ -175,10 +176,10 @@ export function preludesOf(steps: Step[]): string[] {
 }
 
 /** The script body of a round trip: planned applies (with their staged files) then probes. */
-export function roundTripBody(applies: Planned[], probeSteps: Step[], diff: boolean, facts: boolean, pendingHandlers?: (p: Planned) => string[]) {
+export function roundTripBody(applies: Planned[], probeSteps: Step[], diff: boolean, facts: boolean, pendingHandlers?: (p: Planned) => string[], content?: ContentCache) {
   const staged = new Map<string, StagedFile>();
   for (const a of applies) for (const f of a.plan.files ?? []) staged.set(f.sha256, f);
   const items: ApplyItem[] = applies.map((a) => ({ id: a.step.key, fragment: a.plan.apply ?? ':', notifyFlags: [], pendingHandlers: pendingHandlers?.(a) ?? [] }));
-  const probes: ProbeItem[] = probeSteps.map((s) => ({ id: s.key, fragment: s.op.probe(s.args, { diff }) }));
+  const probes: ProbeItem[] = probeSteps.map((s) => ({ id: s.key, fragment: s.op.probe(s.args, { diff, ...(content ? { content } : {}) }) }));
   return { preludes: preludesOf([...applies.map((a) => a.step), ...probeSteps]), staged: [...staged.values()], applies: items, facts, probes };
 }

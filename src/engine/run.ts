@@ -3,6 +3,7 @@
  * bring lab hosts up when the inventory is the lab, then converge every selected host in
  * parallel (bounded by --forks) over one SSH connection each, and report.
  */
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type { Inventory, HostSpec } from '../model.js';
@@ -13,6 +14,7 @@ import type { KnownHosts } from '../transport/known-hosts.js';
 import { openHost } from './connect.js';
 import { pool } from './pool.js';
 import { DelegateConnections } from './delegates.js';
+import { contentStoreFor, type ContentStore } from './content-store.js';
 import { ConnectError, UserError, WphaError } from '../errors.js';
 import { EventBus, emptyRecap, type Listener, type Recap } from './events.js';
 import { convergeHost, type HostPlay, type PlayTask } from './converge.js';
@@ -90,6 +92,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
     bus.emit({ type: 'host-phase', host: name, phase: 'connecting' });
     let conn: SshConnection | undefined;
     let remote: Remote | undefined;
+    let content: ContentStore | undefined;
     try {
       conn = await openHost(host, { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: knownHostsByFile });
       const becomePassword = typeof host.vars.become_password === 'string' ? host.vars.become_password : opts.becomePassword;
@@ -97,12 +100,14 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       // Plans change nothing and do not lock; applies take the host's lock beside the first round trip.
       if (!opts.check) remote.startLock(runId, holder, opts.lockTimeoutSeconds ?? 0);
       const play = hostPlay(inv, host, shared, runOnceOwner, opts);
+      content = contentStoreFor(path.join(path.dirname(opts.factsCacheDir ?? factsCacheDir()), 'content'), inv.dir, inv.name, name, redactor);
       const r = await convergeHost(play, { check: opts.check, diff: opts.diff, forceHandlers: opts.forceHandlers, ...(opts.signal ? { signal: opts.signal } : {}) }, {
         remote,
         renderer,
         ops: OPS,
         bus,
         facts: factsStore(opts.factsCacheDir ?? factsCacheDir(), inv.dir, inv.name, name),
+        content,
         delegate: (other) => delegates.get(other),
       });
       recaps[name] = r.recap;
@@ -121,6 +126,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       }
       recaps[name] = recap;
     } finally {
+      content?.save();
       await remote?.releaseLock();
       conn?.close();
       roundTrips[name] = remote?.roundTrips ?? 0;

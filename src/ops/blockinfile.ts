@@ -71,7 +71,7 @@ const blockinfileOp: OpModule<BlockinfileArgs, BlockinfileArgs, FileState> = {
   prelude: FILE_PRELUDE,
   args: blockinfileArgs,
   resources: (a) => [a.path],
-  probe: (a) => editedFileProbe(a),
+  probe: (a, ctx) => editedFileProbe(a, ctx),
   parse: (out, a) => parseFileState(out, a.path),
   plan(a, state, ctx) {
     const removing = a.state === 'absent' || a.block === '';

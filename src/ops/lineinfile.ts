@@ -72,7 +72,7 @@ const lineinfileOp: OpModule<LineinfileArgs, LineinfileArgs, FileState> = {
   prelude: FILE_PRELUDE,
   args: lineinfileArgs,
   resources: (a) => [a.path],
-  probe: (a) => editedFileProbe(a),
+  probe: (a, ctx) => editedFileProbe(a, ctx),
   parse: (out, a) => parseFileState(out, a.path),
   plan: (a, state, ctx) =>
     planEditedFile(

@@ -41,6 +41,26 @@ export interface PlanContext {
   check: boolean;
   /** `--diff`: file ops should include a unified diff when they have the old content. */
   diff: boolean;
+  /** File texts the controller kept from earlier runs (see ContentCache). */
+  content?: ContentCache;
+}
+
+export interface ProbeContext {
+  diff: boolean;
+  content?: ContentCache;
+}
+
+/**
+ * Texts of files edited in place, kept on the controller by sha256 between runs, so that a probe
+ * can send just the file's sha256 when the controller already has that text (a converged run
+ * does not download php.ini again).
+ */
+export interface ContentCache {
+  /** The sha256 of the text last seen at `path` on this host, when that text is still kept. */
+  knownSha(path: string): string | undefined;
+  get(sha256: string): Buffer | undefined;
+  /** Keep a text seen at `path` (not kept when it holds a known secret). */
+  put(path: string, content: Buffer): void;
 }
 
 export interface OpPlan {
@@ -98,7 +118,7 @@ export interface OpModule<A = any, P = A, S = any> {
    * package creates files and units; a command can do anything). Default false.
    */
   barrier?: boolean | ((args: P) => boolean);
-  probe(args: P, ctx: { diff: boolean }): string;
+  probe(args: P, ctx: ProbeContext): string;
   parse(out: ProbeOutput, args: P): S;
   plan(args: P, state: S, ctx: PlanContext): OpPlan;
   /**

@@ -1,18 +1,36 @@
 /**
- * Every command lives in its own file and exports `register(program)`; this list wires them in.
- * Keep one import per line so that parallel work on different commands merges cleanly.
+ * Every command lives in its own file and exports `register(program)`; this table wires them in,
+ * by the command names each file registers. Only the file of the command being run is loaded
+ * (its imports, such as SSH, templates or the vault, are what start-up costs); `--help`, `help`
+ * and unknown commands load them all. Keep one entry per line.
  */
 import type { Command } from 'commander';
 
 type Register = (program: Command) => void;
+type Loader = () => Promise<{ register: Register }>;
 
-export const commandModules: (() => Promise<{ register: Register }>)[] = [
-  () => import('./lab.js'),
-  () => import('./apply.js'),
-  () => import('./adhoc.js'),
-  () => import('./history.js'),
-  () => import('./inventory.js'),
-  () => import('./schema.js'),
-  () => import('./vault.js'),
-  () => import('./hostkeys.js'),
-];
+const lab: Loader = () => import('./lab.js');
+const apply: Loader = () => import('./apply.js');
+const adhoc: Loader = () => import('./adhoc.js');
+const history: Loader = () => import('./history.js');
+const inventory: Loader = () => import('./inventory.js');
+const schema: Loader = () => import('./schema.js');
+const vault: Loader = () => import('./vault.js');
+const hostkeys: Loader = () => import('./hostkeys.js');
+
+/** Command name -> the file that registers it. */
+export const commandFiles: Readonly<Record<string, Loader>> = {
+  lab,
+  apply,
+  plan: apply,
+  run: adhoc,
+  facts: adhoc,
+  history,
+  inventory,
+  schema,
+  vault,
+  hostkeys,
+};
+
+/** Every file once, in help order. */
+export const commandModules: Loader[] = [lab, apply, adhoc, history, inventory, schema, vault, hostkeys];

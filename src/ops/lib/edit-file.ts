@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { sh } from '../../shell/quote.js';
-import type { OpPlan, PlanContext } from '../types.js';
+import type { OpPlan, PlanContext, ProbeContext } from '../types.js';
 import { attrFields, type FileAttrs } from './attrs.js';
 import { EDIT_MAX_BYTES, fileStateProbe, isText, type FileState } from './file-state.js';
 import type { EditResult } from './line-edit.js';
@@ -37,8 +37,15 @@ export interface EditedFileArgs {
   removing?: boolean;
 }
 
-export function editedFileProbe(a: Pick<EditedFileArgs, 'path' | 'follow'>): string {
-  return fileStateProbe(a.path, { content: 'always', maxBytes: EDIT_MAX_BYTES, follow: a.follow ?? false });
+/**
+ * The whole file is needed to edit it, but when the controller kept the text it saw last time
+ * (ContentCache), the probe sends it only if its sha256 differs from that text's.
+ */
+export function editedFileProbe(a: Pick<EditedFileArgs, 'path' | 'follow'>, ctx?: ProbeContext): string {
+  const known = ctx?.content?.knownSha(a.path);
+  return known
+    ? fileStateProbe(a.path, { content: 'if-differs', want: known, maxBytes: EDIT_MAX_BYTES, follow: a.follow ?? false })
+    : fileStateProbe(a.path, { content: 'always', maxBytes: EDIT_MAX_BYTES, follow: a.follow ?? false });
 }
 
 export function planEditedFile(op: string, a: EditedFileArgs, state: FileState, ctx: PlanContext, edit: (text: string) => EditResult): OpPlan {
@@ -56,9 +63,14 @@ export function planEditedFile(op: string, a: EditedFileArgs, state: FileState, 
     }
   } else if (state.type === 'file') {
     if (state.contentSkipped === 'too-large') throw planError(op, ctx, `"${a.path}" is larger than ${EDIT_MAX_BYTES / 1024 / 1024} MiB; refusing to edit it`);
-    if (state.content === undefined) throw planError(op, ctx, `the content of "${a.path}" was not read`);
-    if (!isText(state.content)) throw planError(op, ctx, `"${a.path}" is not a UTF-8 text file; refusing to edit it`);
-    oldText = state.content.toString('utf8');
+    if (state.contentSkipped === 'binary') throw planError(op, ctx, `"${a.path}" is not a UTF-8 text file; refusing to edit it`);
+    // Not sent: the probe found the text the controller kept (same sha256).
+    const content = state.content ?? (state.sha256 ? ctx.content?.get(state.sha256) : undefined);
+    if (content === undefined) throw planError(op, ctx, `the content of "${a.path}" was not read`);
+    if (!isText(content)) throw planError(op, ctx, `"${a.path}" is not a UTF-8 text file; refusing to edit it`);
+    if (state.content) ctx.content?.put(a.path, state.content);
+    else state = { ...state, content }; // as if sent: diffs and the write guard use it
+    oldText = content.toString('utf8');
   }
   // Links without follow, directories: planFile explains the refusal.
   const result = state.type === 'absent' || state.type === 'file' ? edit(oldText) : { text: oldText, changed: false, action: '' };
