@@ -37,8 +37,9 @@ describe('ContentStore (file texts kept between runs)', () => {
   it('ignores a blob whose bytes no longer match its name (the probe then asks for the text)', () => {
     const text = 'never read in this process\n';
     writeFileSync(path.join(root, 'blobs', sha(text)), 'tampered bytes');
-    writeFileSync(index, JSON.stringify({ '/etc/x.ini': sha(text) }));
-    const s = new ContentStore(root, index, redactor);
+    const otherIndex = path.join(root, 'other-index.json');
+    writeFileSync(otherIndex, JSON.stringify({ '/etc/x.ini': sha(text) }));
+    const s = new ContentStore(root, otherIndex, redactor);
     expect(s.get(sha(text))).toBeUndefined();
     expect(s.knownSha('/etc/x.ini')).toBeUndefined();
   });
