@@ -8,13 +8,16 @@ import type { Facts } from './facts.js';
  * Nothing here resolves names (no `hostname -f`): lookups can stall on hosts with broken DNS.
  */
 export const FACTS_SCRIPT = `
-echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"
+if read -r _wfh < /proc/sys/kernel/hostname 2>/dev/null; then echo "hostname=$_wfh"; else echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"; fi
 if [ -r /etc/os-release ]; then ( . /etc/os-release; echo "os_id=\${ID:-}"; echo "os_version_id=\${VERSION_ID:-}"; echo "os_codename=\${VERSION_CODENAME:-}"; echo "os_pretty=\${PRETTY_NAME:-}"; echo "os_like=\${ID_LIKE:-}" ); fi
-echo "kernel=$(uname -r)"
+if read -r _wfk < /proc/sys/kernel/osrelease 2>/dev/null; then echo "kernel=$_wfk"; else echo "kernel=$(uname -r)"; fi
 echo "arch=$(uname -m)"
 echo "cpus=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
-echo "mem_kb=$(sed -n 's/^MemTotal:[[:space:]]*\\([0-9]*\\) kB/\\1/p' /proc/meminfo)"
-if command -v ip >/dev/null 2>&1; then ip -4 -o addr show scope global 2>/dev/null | while read -r _n _if _fam addr _rest; do case " $_rest " in *" secondary "*) continue;; esac; echo "ipv4=\${addr%/*}"; echo "ipv4_if=\$_if"; done; echo "default_if=$(ip -4 route show default 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)"; else for a in $(hostname -I 2>/dev/null); do case "$a" in *.*) echo "ipv4=$a";; esac; done; fi
+while read -r _wfa _wfb _wfc; do if [ "$_wfa" = MemTotal: ]; then echo "mem_kb=$_wfb"; break; fi; done < /proc/meminfo
+if command -v ip >/dev/null 2>&1; then
+  ip -4 -o addr show scope global 2>/dev/null | while read -r _n _if _fam addr _rest; do case " $_rest " in *" secondary "*) continue;; esac; echo "ipv4=\${addr%/*}"; echo "ipv4_if=\$_if"; done
+  ip -4 route show default 2>/dev/null | { _wfd=; while read -r _wfl; do set -- $_wfl; while [ $# -gt 1 ]; do if [ "$1" = dev ]; then _wfd=$2; break 2; fi; shift; done; done; echo "default_if=$_wfd"; }
+else for a in $(hostname -I 2>/dev/null); do case "$a" in *.*) echo "ipv4=$a";; esac; done; fi
 if [ -d /run/systemd/system ]; then echo "init=systemd"; else echo "init=other"; fi
 echo "virt=$(systemd-detect-virt 2>/dev/null || echo unknown)"
 echo "user=$(id -un)"
