@@ -4,6 +4,7 @@
  */
 import type { TaskSpec } from '../model.js';
 import type { ContentCache, OpPlan, StagedFile } from '../ops/types.js';
+import { FILE_PRELUDE, prefetchFragment } from '../ops/lib/index.js';
 import { evaluateBool } from '../expr/index.js';
 import type { Recap, TaskStatus } from './events.js';
 import { emptyRecap } from './events.js';
@@ -181,5 +182,7 @@ export function roundTripBody(applies: Planned[], probeSteps: Step[], diff: bool
   for (const a of applies) for (const f of a.plan.files ?? []) staged.set(f.sha256, f);
   const items: ApplyItem[] = applies.map((a) => ({ id: a.step.key, fragment: a.plan.apply ?? ':', notifyFlags: [], pendingHandlers: pendingHandlers?.(a) ?? [] }));
   const probes: ProbeItem[] = probeSteps.map((s) => ({ id: s.key, fragment: s.op.probe(s.args, { diff, ...(content ? { content } : {}) }) }));
-  return { preludes: preludesOf([...applies.map((a) => a.step), ...probeSteps]), staged: [...staged.values()], applies: items, facts, probes };
+  // Every absolute path the file ops of this probe ask about: one stat and one sha256sum for all.
+  const filePaths = probeSteps.filter((s) => s.op.prelude === FILE_PRELUDE).flatMap((s) => s.resources.filter((r) => r.startsWith('/')));
+  return { preludes: preludesOf([...applies.map((a) => a.step), ...probeSteps]), staged: [...staged.values()], applies: items, facts, probes, prefetch: prefetchFragment(filePaths) };
 }

@@ -45,6 +45,8 @@ export interface RoundTripScript {
   /** When an apply fails, still run these (e.g. handlers under --force-handlers). */
   facts: boolean;
   probes: ProbeItem[];
+  /** Runs in the script's own shell right before the probes (e.g. one stat for every file). */
+  prefetch?: string;
   /** Stage directory created by the caller (for SFTP uploads); else the script makes one. */
   stageDir?: string;
 }
@@ -122,6 +124,7 @@ export function buildScript(s: RoundTripScript): string {
     parts.push(a.onlyIfFlags?.length ? `if [ -n "${a.onlyIfFlags.map((f) => `\${${f}:-}`).join('')}" ]; then\n${run}\nfi` : run);
   });
   if (s.facts) parts.push(`wpha_facts() {${FACTS_SCRIPT}}`, 'wpha_probe facts wpha_facts');
+  if (s.prefetch && s.probes.length) parts.push(s.prefetch);
   s.probes.forEach((p, i) => {
     const fn = fnName('p', i);
     parts.push(`${fn}() {\n${p.fragment}\n}`, `wpha_probe ${p.id} ${fn}`);

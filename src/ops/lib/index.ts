@@ -87,3 +87,4 @@ export {
   type UnitState,
   type UnitWish,
 } from './systemd.js';
+export { prefetchFragment } from './prefetch.js';
