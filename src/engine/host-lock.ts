@@ -27,13 +27,14 @@ export function lockScript(runId: string, holder: string, waitSeconds: number): 
 
 /** Prefix of the first round trip: wait (briefly) until the lock channel has recorded this run. */
 export function awaitLockFragment(runId: string, waitSeconds: number): string {
-  const tries = Math.ceil((waitSeconds + 10) / 0.02);
+  const tries = Math.ceil((waitSeconds + 10) / 0.01);
+  // Builtins only while waiting (read, not cut): the wait usually ends at the first or second look.
   return [
     'wpha_w=0',
-    `until [ "$(cut -d' ' -f1 ${LOCK_INFO} 2>/dev/null)" = ${quote(runId)} ]; do`,
+    `while :; do wpha_li=; [ -r ${LOCK_INFO} ] && read -r wpha_li wpha_rest < ${LOCK_INFO}; [ "$wpha_li" = ${quote(runId)} ] && break`,
     '  wpha_w=$((wpha_w+1))',
     `  if [ "$wpha_w" -gt ${tries} ]; then printf '@@WPHA_%s LOCKED %s\\n' "$WPHA_NONCE" "$(cat ${LOCK_INFO} 2>/dev/null)"; exit 0; fi`,
-    '  sleep 0.02',
+    '  sleep 0.01',
     'done',
   ].join('\n');
 }
