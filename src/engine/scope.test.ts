@@ -61,5 +61,6 @@ describe('rolePorts', () => {
     const ports = scope.role_ports as Record<string, unknown>[];
     expect(ports.map((p) => p.port)).toEqual([22, 80]);
     expect(Object.getPrototypeOf(ports[0])).toBeNull();
+    expect(scope.inventory_dir).toBe(inv.dir);
   });
 });

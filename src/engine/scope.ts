@@ -1,7 +1,7 @@
 /**
  * The variables a host's tasks and templates see, by precedence:
  * role defaults < inventory vars (all < parent group < group < host < -e), then the engine's own
- * names: `facts`, `inventory_hostname`, `groups`, `hostvars`, `role_ports`, registered results and `item`.
+ * names: `facts`, `inventory_hostname`, `inventory_dir`, `groups`, `hostvars`, `role_ports`, registered results and `item`.
  * Built with null prototypes: no template or expression can reach Object.prototype through it.
  */
 import type { HostSpec, Inventory } from '../model.js';
@@ -80,6 +80,8 @@ export function hostScope(inv: Inventory, host: HostSpec, shared: { groups: Vars
     ...Object.entries(roleDefaults(inv, host)),
     ...Object.entries(host.vars),
     ['inventory_hostname', host.name],
+    // Folder of the inventory on the controller: files shipped with it (e.g. a folder `unarchive` sends).
+    ['inventory_dir', inv.dir],
     ['ansible_host', host.address],
     ['group_names', host.groups],
     ['groups', shared.groups],

@@ -19,10 +19,11 @@ import sysctl from './sysctl.js';
 import systemd_timer from './systemd_timer.js';
 import systemd_unit from './systemd_unit.js';
 import template from './template.js';
+import unarchive from './unarchive.js';
 import user from './user.js';
 import wait_for from './wait_for.js';
 
-const ALL: OpModule[] = [apt, apt_key, apt_repository, artifact, authorized_key, blockinfile, command, copy, cron, file, get_url, group, lineinfile, service, shell, sysctl, systemd_timer, systemd_unit, template, user, wait_for];
+const ALL: OpModule[] = [apt, apt_key, apt_repository, artifact, authorized_key, blockinfile, command, copy, cron, file, get_url, group, lineinfile, service, shell, sysctl, systemd_timer, systemd_unit, template, unarchive, user, wait_for];
 
 export type OpRegistry = ReadonlyMap<string, OpModule>;
 
