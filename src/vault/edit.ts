@@ -3,7 +3,6 @@
  * /dev/shm when there is one so it never reaches a disk) while $VISUAL / $EDITOR runs; the file
  * and its folder are removed afterwards, even when the editor or the encryption fails.
  */
-import { execa } from 'execa';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +23,7 @@ export function editorCommand(env: NodeJS.ProcessEnv): string {
 }
 
 async function defaultRunEditor(command: string, file: string): Promise<number> {
+  const { execa } = await import('execa'); // only `vault edit` runs an editor
   const r = await execa(`${command} ${quote(file)}`, { shell: true, stdio: 'inherit', reject: false });
   return r.exitCode ?? 1;
 }
