@@ -78,6 +78,7 @@ export const HELPERS: Readonly<Record<string, HelperImpl>> = {
     return quote(text(v));
   },
   replace: (a) => (arity(a, 3), text(a[0]).replaceAll(text(a[1]), text(a[2]))),
+  urlencode: (a) => (arity(a, 1), encodeURIComponent(text(a[0])).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)),
   int: (a) => {
     arity(a, 1);
     try {

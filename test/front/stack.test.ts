@@ -3,8 +3,9 @@
  * servers (haproxy, keepalived), two web nodes (php_fpm, nginx, wordpress, cache_warmer), one
  * database + Redis host (also the client). From scratch to WordPress on the virtual IP; the
  * warmer leaves every sitemap URL a HIT on both web nodes; publishing a post purges and re-warms
- * the home page on both nodes (the mu-plugin), unpublishing takes it off again; a second apply
- * changes nothing.
+ * the home page on both nodes (the mu-plugin), unpublishing takes it off again; PHP sessions are
+ * shared through Redis; a node cut off from the database leaves the pool by its health page and
+ * comes back; a second apply changes nothing.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -98,9 +99,17 @@ describe('front + web + db stack on fresh lab hosts', () => {
     // Through the VIP, whichever node answers: from the cache.
     const later = [await get(db, vip, '/'), await get(db, vip, '/')];
     expect(later.map((x) => [x.status, x.title, x.xcache])).toEqual([[200, TITLE, 'HIT'], [200, TITLE, 'HIT']]);
+    // Both fronts see both web nodes UP; a node still rising (its last PHP-FPM restart came late
+    // in the run) gets the same window of good checks as above.
+    const bothUp = `${web1} UP 1 0\n${web2} UP 1 0`;
     for (const f of names.slice(0, 2)) {
-      const st = (await lab.ssh(f, 'wpha-lb status')).stdout;
-      expect(st).toBe(`${web1} UP 1 0\n${web2} UP 1 0`);
+      const tFront = Date.now();
+      let st = (await lab.ssh(f, 'wpha-lb status')).stdout;
+      while (st !== bothUp && Date.now() - tFront < 20_000) {
+        await new Promise((r) => setTimeout(r, 500));
+        st = (await lab.ssh(f, 'wpha-lb status')).stdout;
+      }
+      expect(st).toBe(bothUp);
     }
   });
 
@@ -138,6 +147,62 @@ describe('front + web + db stack on fresh lab hosts', () => {
       const home = await get(db, address(h), '/');
       expect([h, home.status, home.body.includes(title)]).toEqual([h, 200, false]);
     }
+  });
+
+  it('a PHP session written through one web node is read through the other: sessions live in Redis', async () => {
+    const probe = '/usr/share/wordpress/wpha-session-probe.php';
+    const script = "<?php session_start(); if (isset($_GET['set'])) { $_SESSION['v'] = $_GET['set']; } echo session_id(), ' ', $_SESSION['v'] ?? 'none';";
+    for (const h of [web1, web2]) expect((await lab.ssh(h, `cat > ${probe}`, { input: script })).code).toBe(0);
+    try {
+      const value = `cart-${Date.now()}`;
+      // A query string bypasses the page cache; one cookie jar is one visitor.
+      const curl = (h: string, q: string) => `curl -s -b /tmp/jar -c /tmp/jar -H 'Host: ${SITE}' 'http://${address(h)}/wpha-session-probe.php?${q}'`;
+      const set = (await lab.ssh(db, `rm -f /tmp/jar; ${curl(web1, `set=${value}`)}`)).stdout;
+      const [sid, stored] = set.split(' ');
+      expect(sid).toMatch(/^[A-Za-z0-9,-]{20,}$/);
+      expect(stored).toBe(value);
+      expect((await lab.ssh(db, curl(web2, 'read=1'))).stdout).toBe(`${sid} ${value}`);
+      // In Redis (database 1, the sessions' own), not in a file on either node.
+      const pass = String(labVars('all').redis_password);
+      expect((await lab.ssh(db, `REDISCLI_AUTH="$(cat)" redis-cli -n 1 get wpha_session:${sid}`, { input: pass })).stdout).toContain(value);
+      for (const h of [web1, web2]) {
+        expect((await lab.ssh(h, `find /var/lib/php/sessions -name 'sess_${sid}' | wc -l; stat -c '%a %U' /etc/php/8.2/fpm/conf.d/91-wpha-sessions.ini`)).stdout).toBe('0\n600 root');
+      }
+    } finally {
+      for (const h of [web1, web2]) await lab.ssh(h, `rm -f ${probe}`);
+    }
+  });
+
+  it('a web node that loses its database fails its health page and leaves the pool; visitors see only 200s; it comes back', async () => {
+    const [front1] = names as [string];
+    const dbAddress = address(db);
+    const health = (h: string) => lab.ssh(front1, `curl -s -w ' %{http_code}' -H 'Host: localhost' http://${address(h)}/wpha-health`);
+    expect((await health(web1)).stdout).toBe('ok\n 200');
+    // Refused at the edge: the health page is for the cluster only.
+    expect((await get(db, vip, '/wpha-health')).status).toBe(403);
+    const waitFor = async (want: string) => {
+      const t0 = Date.now();
+      let st = (await lab.ssh(front1, 'wpha-lb status')).stdout;
+      while (st !== want && Date.now() - t0 < 20_000) {
+        await new Promise((r) => setTimeout(r, 500));
+        st = (await lab.ssh(front1, 'wpha-lb status')).stdout;
+      }
+      return st;
+    };
+    // web1 can no longer reach the database host (any packet to it is refused at once).
+    expect((await lab.ssh(web1, `ip route add prohibit ${dbAddress}/32`)).code).toBe(0);
+    try {
+      const down = (await health(web1)).stdout;
+      expect(down).toMatch(/^fail: database: .+\n 503$/);
+      expect(down).not.toContain(String(labVars('all').redis_password));
+      expect(await waitFor(`${web1} DOWN 1 0\n${web2} UP 1 0`)).toMatch(new RegExp(`^${web1} DOWN`));
+      const codes = await lab.ssh(db, `for i in $(seq 1 20); do curl -s -o /dev/null -w '%{http_code}\\n' -H 'Host: ${SITE}' "http://${vip}/?db-cut=$i"; done | sort | uniq -c`);
+      expect(codes.stdout.trim()).toBe('20 200');
+    } finally {
+      await lab.ssh(web1, `ip route del prohibit ${dbAddress}/32`);
+    }
+    expect((await health(web1)).stdout).toBe('ok\n 200');
+    expect(await waitFor(`${web1} UP 1 0\n${web2} UP 1 0`)).toBe(`${web1} UP 1 0\n${web2} UP 1 0`);
   });
 
   it('a second apply changes nothing', async () => {

@@ -182,7 +182,7 @@ describe('wordpress sources on fresh lab hosts (1 web + 1 db that serves the sou
   const notOk = (stdout: string) => tasksOf(jsonEvents(stdout)).filter((t) => t.status !== 'ok' && t.status !== 'skipped').map((t) => `${t.host} ${t.task} ${t.status}${t.error ? `: ${t.error}` : ''}`);
   /** GET through the web node's nginx, from the db host: status, the customization header, body head. */
   const get = async (urlPath: string) => {
-    const r = await lab.ssh(db.name, `curl -s -o /tmp/body -D /tmp/head -w '%{http_code}' -H 'Host: ${SITE}' 'http://${web.address}${urlPath}'; echo; grep -i '^x-wpha-custom:' /tmp/head | tr -d '\\r'; echo; grep -o '<title>[^<]*' /tmp/body | head -1; echo; head -c 200 /tmp/body`);
+    const r = await lab.ssh(db.name, `curl -s -o /tmp/body -D /tmp/head -w '%{http_code}' -H 'Host: ${SITE}' 'http://${web.address}${urlPath}'; echo; echo "$(grep -i '^x-wpha-custom:' /tmp/head | tr -d '\\r')"; echo "$(grep -o '<title>[^<]*' /tmp/body | head -1)"; head -c 200 /tmp/body`);
     const [status, custom, title, ...body] = r.stdout.split('\n');
     return { status: Number(status), custom: custom?.split(':')[1]?.trim() ?? '', title: title?.slice(7) ?? '', body: body.join('\n') };
   };
@@ -269,7 +269,7 @@ for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/custom.git/
     expect(tasksOf(jsonEvents(r.stdout)).filter((t) => t.status === 'failed').map((t) => `${t.task}: ${t.error}`)).toEqual([]);
     expect(r.code).toBe(0);
     const home = await get('/');
-    expect(home).toMatchObject({ status: 200, title: TITLE, custom: 'folder-c1' });
+    expect(home, home.body).toMatchObject({ status: 200, title: TITLE, custom: 'folder-c1' });
     expect((await get('/category/uncategorized/')).status).toBe(200);
     // Served from the tarball's files, not from Debian's package (not installed here).
     expect((await get('/wpha-release.txt')).body.trim()).toBe('release-a');
