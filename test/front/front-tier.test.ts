@@ -30,7 +30,8 @@ describe('front tier: haproxy + keepalived on lab hosts', () => {
     vip = lab.reserveAddress();
     inv = writeLabInventory(lab, {
       groups: {
-        front: { hosts: [0, 1], roles: ['haproxy', 'keepalived'] },
+        // The fixture's web nodes serve a static health page (no WordPress, no database).
+        front: { hosts: [0, 1], roles: ['haproxy', 'keepalived'], vars: { haproxy_health_path: '/health.php' } },
         web: { hosts: [2, 3], roles: ['cached_static'] },
       },
       roleDirs: [FIXTURES],
