@@ -1,17 +1,18 @@
 /**
  * Runs each tool once as a child process, the way an operator would, and times it from spawn to
  * exit (wall clock: interpreter start-up is part of what a user waits for).
- *  - wpha: `node --import rss-preload.js bin/wpha apply -i DIR --json`, its facts cache in the
+ *  - wpha: `node <bin/wpha's shebang options> --import rss-preload.js bin/wpha apply -i DIR --json`, its facts cache in the
  *    bench's own folder (XDG_CACHE_HOME), so the user's cache is neither used nor touched.
  *  - Ansible: `ansible-playbook -i INI playbook.yml` with ANSIBLE_CONFIG set to the bench's copy.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { execa, type Options } from 'execa';
 import { projectRoot } from '../paths.js';
 import { parseAnsibleOutput, parseWphaJson, type RunOutcome } from './parse-runs.js';
 import { parseUsage } from './usage-marker.js';
+import { nodeOptionsOfShebang } from './shebang.js';
 import type { BenchInventories } from './web-tier-files.js';
 
 export interface TimedRun {
@@ -64,7 +65,9 @@ export async function runWphaApply(inventoryDir: string, cacheHome: string, scop
   const preload = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'usage-preload.js')).href;
   const limit = scope.limit ? ['--limit', scope.limit] : [];
   const t0 = performance.now();
-  const r = await runGroup('node', ['--import', preload, path.join(root, 'bin', 'wpha'), 'apply', '-i', inventoryDir, '--json', ...limit], { XDG_CACHE_HOME: cacheHome, CI: '1' }, scope.signal);
+  const bin = path.join(root, 'bin', 'wpha');
+  const nodeOptions = nodeOptionsOfShebang(readFileSync(bin, 'utf8').split('\n', 1)[0]!);
+  const r = await runGroup('node', [...nodeOptions, '--import', preload, bin, 'apply', '-i', inventoryDir, '--json', ...limit], { XDG_CACHE_HOME: cacheHome, CI: '1' }, scope.signal);
   const ms = performance.now() - t0;
   const { usage, rest } = parseUsage(String(r.stderr));
   return {
