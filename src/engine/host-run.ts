@@ -4,7 +4,7 @@
  */
 import type { TaskSpec } from '../model.js';
 import type { ContentCache, OpPlan, StagedFile } from '../ops/types.js';
-import { FILE_PRELUDE, prefetchFragment } from '../ops/lib/index.js';
+import { FILE_PRELUDE, prefetchFragment, unitPrefetchFragment } from '../ops/lib/index.js';
 import { evaluateBool } from '../expr/index.js';
 import type { Recap, TaskStatus } from './events.js';
 import { emptyRecap } from './events.js';
@@ -184,5 +184,8 @@ export function roundTripBody(applies: Planned[], probeSteps: Step[], diff: bool
   const probes: ProbeItem[] = probeSteps.map((s) => ({ id: s.key, fragment: s.op.probe(s.args, { diff, ...(content ? { content } : {}) }) }));
   // Every absolute path the file ops of this probe ask about: one stat and one sha256sum for all.
   const filePaths = probeSteps.filter((s) => s.op.prelude === FILE_PRELUDE).flatMap((s) => s.resources.filter((r) => r.startsWith('/')));
-  return { preludes: preludesOf([...applies.map((a) => a.step), ...probeSteps]), staged: [...staged.values()], applies: items, facts, probes, prefetch: prefetchFragment(filePaths) };
+  // Every systemd unit they ask about: one systemctl show for all.
+  const units = probeSteps.flatMap((s) => s.resources.filter((r) => r.startsWith('unit:')).map((r) => r.slice('unit:'.length)));
+  const prefetch = [prefetchFragment(filePaths), unitPrefetchFragment(units)].filter(Boolean).join('\n');
+  return { preludes: preludesOf([...applies.map((a) => a.step), ...probeSteps]), staged: [...staged.values()], applies: items, facts, probes, prefetch };
 }

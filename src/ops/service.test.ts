@@ -162,11 +162,10 @@ describe('service plan', () => {
     expect(plan.apply).toContain("wpha_unit_run 'mnt-a\\x2db.mount' start -- 'mnt-a\\x2db.mount'");
   });
 
-  it('probe is one systemctl show call; resources name the unit', () => {
+  it('probe is one systemctl show (prefetched for the whole probe when possible); resources name the unit', () => {
     const a = args({ name: 'nginx', state: 'started' });
-    expect(service.probe(a, { diff: false })).toBe(
-      'systemctl show -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -- nginx.service 2>&1',
-    );
+    expect(service.probe(a, { diff: false })).toBe('wpha_unit_show nginx.service -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload 2>&1');
+    expect(service.prelude).toContain('wpha_unit_show() {');
     expect(service.resources(a)).toEqual(['unit:nginx.service']);
   });
 });

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { OperationError } from '../errors.js';
 import { sh } from '../shell/quote.js';
 import { joinSteps } from './lib/plan-file.js';
+import { UNIT_SHOW_FN } from './lib/unit-prefetch.js';
 import type { OpModule, OpPlan, PlanContext, ProbeOutput } from './types.js';
 
 const UNIT_NAME = /^[A-Za-z0-9:_.\\@-]+$/;
@@ -171,10 +172,10 @@ const serviceOp: OpModule<ServiceArgs, ServiceArgs, ServiceState> = {
   name: 'service',
   summary: 'Start, stop, restart or reload a systemd unit and enable or disable it at boot.',
   args: serviceArgs,
-  prelude: SERVICE_PRELUDE,
+  prelude: `${SERVICE_PRELUDE}\n${UNIT_SHOW_FN}`,
   resources: (args) => [`unit:${unitName(args.name)}`],
   probe: (args) =>
-    sh`systemctl show -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -- ${unitName(args.name)} 2>&1`,
+    sh`wpha_unit_show ${unitName(args.name)} -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload 2>&1`,
   parse: (out) => parseServiceProbe(out),
   plan: planService,
 };

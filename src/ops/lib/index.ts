@@ -88,3 +88,4 @@ export {
   type UnitWish,
 } from './systemd.js';
 export { prefetchFragment } from './prefetch.js';
+export { unitPrefetchFragment } from './unit-prefetch.js';

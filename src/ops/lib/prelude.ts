@@ -45,6 +45,7 @@
  * Source note: the text below is shell, kept verbatim through String.raw; only the token `@{`
  * stands for the shell's `${` (which a template literal would take as an interpolation).
  */
+import { UNIT_SHOW_FN } from './unit-prefetch.js';
 const FILE_PRELUDE_SOURCE = String.raw`wpha_trusted() {
   _wpr=@{1%/*}/ _wpc= _wptm=
   while [ -n "@{_wpr#/}" ]; do
@@ -161,4 +162,5 @@ wpha_put() {
 }
 `;
 
-export const FILE_PRELUDE: string = FILE_PRELUDE_SOURCE.replaceAll('@{', '${');
+/** The file ops' shell functions; with wpha_unit_show for systemd_unit and systemd_timer, which share it. */
+export const FILE_PRELUDE: string = `${FILE_PRELUDE_SOURCE.replaceAll('@{', '${')}${UNIT_SHOW_FN}\n`;

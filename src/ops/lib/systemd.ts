@@ -27,11 +27,12 @@ export interface UnitState {
 }
 
 /**
- * Prints `systemctl show` lines then `unit_rc=N`. The exit status is captured so that a host
+ * Prints `systemctl show` lines (prefetched for the whole probe when the engine could: see
+ * unit-prefetch.ts) then `unit_rc=N`. The exit status is captured so that a host
  * without a running systemd yields "unknown" instead of a failed probe.
  */
 export function unitStateProbe(name: string): string {
-  return sh`systemctl show -p LoadState -p ActiveState -p UnitFileState -- ${name} 2>/dev/null; echo "unit_rc=$?"`;
+  return sh`wpha_unit_show ${name} -p LoadState -p ActiveState -p UnitFileState 2>/dev/null; echo "unit_rc=$?"`;
 }
 
 export function parseUnitState(text: string): UnitState {
