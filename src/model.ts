@@ -27,6 +27,8 @@ export interface PortSpec {
   /** Who may connect: `world`, `cluster` (all inventory hosts), or a group name. */
   from: string;
   description?: string;
+  /** Open it only where this expression over the host's variables is true. */
+  when?: string;
   /** Where in role.yaml the port is declared (for errors about `from`). */
   location?: SourceLocation;
 }

@@ -159,6 +159,12 @@ const cases: Case[] = [
     count: 1,
   },
   {
+    name: "a port's `when` that is not an expression",
+    files: { 'roles/app/role.yaml': roleYaml(['- name: x\n  copy: { dest: /x, content: x }'], 'ports:\n  - { port: 26379, from: cluster, when: "redis_sentinel and" }\n') },
+    expect: [/^roles\/app\/role\.yaml:\d+:\d+: ports\[0\]\.when: invalid expression: .+/],
+    count: 1,
+  },
+  {
     name: 'a missing role, with a hint',
     files: { 'inventory.yaml': 'hosts:\n  web1: { address: 192.0.2.10 }\ngroups:\n  web: { hosts: [web1], roles: [app, databse] }\n', 'roles/database/role.yaml': 'description: db\ntasks: []\n' },
     expect: [/^inventory\.yaml:4:\d+: groups\.web\.roles\[1\]: Unknown role "databse" \(did you mean "database"\?\)$/],

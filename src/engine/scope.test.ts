@@ -56,6 +56,19 @@ describe('rolePorts', () => {
     expect(plain(rolePorts(inv, inv.hosts.get(name)!))).toEqual(expected);
   });
 
+  it("opens a port with `when` only where the expression over the host's variables (role defaults, then host vars) is true", () => {
+    const inv2 = inventory();
+    const sentinel: RoleSpec = { ...role('redis', [{ port: 6379, proto: 'tcp', from: 'cluster' }, { port: 26379, proto: 'tcp', from: 'cluster', when: 'redis_sentinel and inventory_hostname != "db9"', location: loc }]), variables: { redis_sentinel: { type: 'boolean', default: false, description: 'x' } } };
+    inv2.roles.set('redis', sentinel);
+    const on = { ...inv2.hosts.get('db1')!, roles: ['redis'], vars: { redis_sentinel: true } };
+    const off = { ...inv2.hosts.get('db1')!, roles: ['redis'], vars: {} };
+    expect(rolePorts(inv2, on).map((p) => p.port)).toEqual([6379, 26379]);
+    expect(rolePorts(inv2, off).map((p) => p.port)).toEqual([6379]);
+    // A name the host does not have: an error naming where the port is declared.
+    inv2.roles.set('redis', { ...sentinel, ports: [{ port: 26379, proto: 'tcp', from: 'cluster', when: 'no_such_var', location: loc }] });
+    expect(() => rolePorts(inv2, off)).toThrow(/inventory\.yaml:1:1/);
+  });
+
   it('is part of the host scope and has no prototype', () => {
     const scope = hostScope(inv, inv.hosts.get('web2')!, { groups: {}, hostvars: {} }, undefined);
     const ports = scope.role_ports as Record<string, unknown>[];

@@ -4,7 +4,8 @@
  * names: `facts`, `inventory_hostname`, `inventory_dir`, `groups`, `hostvars`, `role_ports`, registered results and `item`.
  * Built with null prototypes: no template or expression can reach Object.prototype through it.
  */
-import type { HostSpec, Inventory } from '../model.js';
+import type { HostSpec, Inventory, PortSpec } from '../model.js';
+import { evaluateBool } from '../expr/index.js';
 import type { Facts } from './facts.js';
 
 export type Vars = Record<string, unknown>;
@@ -57,10 +58,18 @@ export function hostvarsMap(inv: Inventory): Vars {
  */
 export function rolePorts(inv: Inventory, host: HostSpec): Vars[] {
   const everyone = [...inv.hosts.values()].map((h) => h.address);
+  // A port with `when` opens only where its expression over the host's variables is true.
+  let vars: Vars | undefined;
+  const wanted = (p: PortSpec) => {
+    if (p.when === undefined) return true;
+    vars ??= nullProto([...Object.entries(roleDefaults(inv, host)), ...Object.entries(host.vars), ['inventory_hostname', host.name], ['group_names', host.groups]]);
+    return evaluateBool(p.when, vars, p.location ? { origin: p.location } : {});
+  };
   // Two roles opening the same port to the same sources give one rule (roles named together).
   const byRule = new Map<string, Vars>();
   for (const r of host.roles) {
     for (const p of inv.roles.get(r)?.ports ?? []) {
+      if (!wanted(p)) continue;
       const sources = p.from === 'world' ? [] : p.from === 'cluster' ? everyone : [...allHostsOf(inv, p.from)].map((h) => inv.hosts.get(h)?.address ?? h);
       const key = `${p.port}/${p.proto}/${p.from}`;
       const seen = byRule.get(key);

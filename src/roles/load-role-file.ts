@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { InputIssue } from '../errors.js';
+import { checkExpression } from '../expr/index.js';
 import type { PortSpec, RoleSpec } from '../model.js';
 import type { YamlDoc } from '../yaml/parse.js';
 import { readYamlFile } from '../yaml/read.js';
@@ -44,20 +45,25 @@ export async function loadRoleFile(name: string, roleDir: string, opts: RoleFile
   if (typeof raw.description === 'string') spec.description = raw.description;
   if (Array.isArray(raw.depends)) spec.depends = raw.depends.filter((d): d is string => typeof d === 'string');
   spec.variables = buildVarSpecs(raw.variables, doc, issues);
-  spec.ports = buildPorts(raw.ports, doc);
+  spec.ports = buildPorts(raw.ports, doc, issues);
   const ctx: TaskBuildContext = { role: name, doc, knownOps: opts.knownOps, issues, validateExpressions: opts.validateExpressions };
   spec.tasks = buildTasks(raw.tasks, ctx);
   spec.handlers = buildHandlers(raw.handlers, ctx);
   return { spec, doc, issues };
 }
 
-function buildPorts(raw: unknown, doc: YamlDoc): PortSpec[] {
+function buildPorts(raw: unknown, doc: YamlDoc, issues: InputIssue[]): PortSpec[] {
   if (!Array.isArray(raw)) return [];
   return raw.flatMap((entry, i) => {
     const parsed = PortSpecSchema.safeParse(entry);
     if (!parsed.success) return [];
     const port: PortSpec = { port: parsed.data.port, proto: parsed.data.proto ?? 'tcp', from: parsed.data.from ?? 'world', location: doc.at(['ports', i]) };
     if (parsed.data.description !== undefined) port.description = parsed.data.description;
+    if (parsed.data.when !== undefined) {
+      const check = checkExpression(parsed.data.when);
+      if (!check.ok) issues.push({ location: doc.at(['ports', i, 'when']), path: ['ports', i, 'when'], message: `invalid expression: ${check.message}` });
+      port.when = parsed.data.when;
+    }
     return [port];
   });
 }

@@ -55,8 +55,9 @@ export const PortSpecSchema = z
         .optional()
         .describe('Who may connect: "world", "cluster" (every inventory host) or a group name. Default world.'),
       description: z.string().optional().describe('What the port serves.'),
+      when: z.string({ error: 'Expected an expression (a string)' }).optional().describe("Open the port only on hosts where this expression over the host's variables is true, e.g. `redis_sentinel`."),
     },
-    { error: 'Expected a map with "port" and optionally "proto", "from", "description"' },
+    { error: 'Expected a map with "port" and optionally "proto", "from", "description", "when"' },
   )
   .describe('A port the firewall must open for this role.');
 
