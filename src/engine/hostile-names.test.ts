@@ -7,10 +7,8 @@
  * in test/hostile/. Object.prototype must be untouched after every case.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError, formatIssue } from '../errors.js';
-import { Passphrases } from '../vault/passphrase.js';
 import { buildInventory, prototypeIsClean, removeInventory, roleYaml, type Files } from '../../test/hostile/fixture.js';
-import { loadForRun } from './load.js';
+import { loadIssues } from '../../test/hostile/load-issues.js';
 
 interface Case {
   name: string;
@@ -24,16 +22,10 @@ interface Case {
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeInventory));
 
-async function issuesOf(c: Case): Promise<string[]> {
+function issuesOf(c: Case): Promise<string[]> {
   const dir = buildInventory(c.files ?? {});
   dirs.push(dir);
-  try {
-    await loadForRun({ inventory: dir, cwd: dir, extraVars: c.extraVars ?? [], passphrases: new Passphrases({ env: {} }) });
-  } catch (e) {
-    if (e instanceof InputError) return e.issues.map(formatIssue);
-    throw e;
-  }
-  return [];
+  return loadIssues(dir, c.extraVars);
 }
 
 /** A role whose first task is `task` (YAML of one list item). */

@@ -8,7 +8,6 @@
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError, formatIssue } from '../errors.js';
 import type { TaskSpec } from '../model.js';
 import { OPS } from '../ops/registry.js';
 import { createRenderer } from '../template/index.js';
@@ -17,6 +16,7 @@ import { buildInventory, prototypeIsClean, removeInventory, roleYaml, type Files
 import { partialDirs } from './check-templates.js';
 import type { Facts } from './facts.js';
 import { loadForRun } from './load.js';
+import { loadIssues } from '../../test/hostile/load-issues.js';
 import { groupsMap, hostScope, hostvarsMap } from './scope.js';
 import { expandTask } from './steps.js';
 
@@ -38,16 +38,7 @@ function inventory(c: Pick<Case, 'files' | 'links'>): string {
   return dir;
 }
 
-async function issuesOf(c: Case): Promise<string[]> {
-  const dir = inventory(c);
-  try {
-    await loadForRun({ inventory: dir, cwd: dir, passphrases: new Passphrases({ env: {} }) });
-  } catch (e) {
-    if (e instanceof InputError) return e.issues.map(formatIssue);
-    throw e;
-  }
-  return [];
-}
+const issuesOf = (c: Case): Promise<string[]> => loadIssues(inventory(c));
 
 const task = (t: string): Files => ({ 'roles/app/role.yaml': roleYaml([t]) });
 const TASK = 'roles/app/role\\.yaml:6:5: tasks\\[0\\]';

@@ -6,10 +6,8 @@
  * (the lab tests in test/hostile/ prove that part on a real host).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError, formatIssue } from '../errors.js';
-import { Passphrases } from '../vault/passphrase.js';
 import { billionLaughs, buildInventory, deepMap, hugeYaml, prototypeIsClean, removeInventory, roleYaml, type Files } from '../../test/hostile/fixture.js';
-import { loadForRun } from './load.js';
+import { loadIssues } from '../../test/hostile/load-issues.js';
 
 interface Case {
   name: string;
@@ -25,16 +23,10 @@ const MB4 = 4 * 1024 * 1024;
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeInventory));
 
-async function issuesOf(c: Case): Promise<string[]> {
+function issuesOf(c: Case): Promise<string[]> {
   const dir = buildInventory(c.files ?? {});
   dirs.push(dir);
-  try {
-    await loadForRun({ inventory: dir, cwd: dir, extraVars: c.extraVars ?? [], passphrases: new Passphrases({ env: {} }) });
-  } catch (e) {
-    if (e instanceof InputError) return e.issues.map(formatIssue);
-    throw e;
-  }
-  return [];
+  return loadIssues(dir, c.extraVars);
 }
 
 const cases: Case[] = [

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
+import { stopwatch } from '../helpers/stopwatch.js';
 import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -23,15 +24,7 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
   let invDir: string;
   let web: { name: string; address: string };
   let db: { name: string; address: string };
-  const seconds: Record<string, number> = {};
-  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await fn();
-    } finally {
-      seconds[label] = (Date.now() - t0) / 1000;
-    }
-  };
+  const { seconds, timed } = stopwatch();
   /** GET through the web node's nginx, from the database host (a cluster member). */
   const get = async (urlPath: string, extra = '') => {
     const r = await lab.ssh(db.name, `curl -s -o /tmp/body -D /tmp/head -w '%{http_code}' -H 'Host: ${SITE}' ${extra} 'http://${web.address}${urlPath}'; echo; grep -i '^x-cache:' /tmp/head | tr -d '\\r'; grep -o '<title>[^<]*' /tmp/body | head -1`);

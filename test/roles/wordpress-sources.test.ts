@@ -21,6 +21,7 @@ import { createRenderer } from '../../src/template/index.js';
 import { OPS } from '../../src/ops/registry.js';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
+import { stopwatch } from '../helpers/stopwatch.js';
 import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -164,15 +165,7 @@ describe('wordpress sources on fresh lab hosts (1 web + 1 db that serves the sou
   let db: { name: string; address: string };
   const sha: Record<'a' | 'b', string> = { a: '', b: '' };
   const commits: Record<string, string> = {};
-  const seconds: Record<string, number> = {};
-  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await fn();
-    } finally {
-      seconds[label] = (Date.now() - t0) / 1000;
-    }
-  };
+  const { seconds, timed } = stopwatch();
   const src = (file: string) => `http://${db.address}:8000/${file}`;
   const tarball = (v: 'a' | 'b') => [`wordpress_tarball_url=${src(`wp-${v}.tar.gz`)}`, `wordpress_tarball_sha256="${sha[v]}"`];
   const gitAt = (ref: string) => `wordpress_customizations={git: "${src('custom.git')}", ref: ${ref}}`;
