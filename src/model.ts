@@ -108,6 +108,16 @@ export interface GroupSpec {
   children: string[];
   roles: string[];
   vars: Record<string, unknown>;
+  /** Rolling-run settings, when the group sets `serial` or `max_fail_percentage` (see src/rollout). */
+  rollout?: GroupRollout;
+  location: SourceLocation;
+}
+
+export interface GroupRollout {
+  /** Batch sizes (host counts or "N%"), last one repeating; empty: one batch. */
+  serial: (number | string)[];
+  /** Stop when more than this percentage of a batch failed. */
+  maxFailPercentage?: number;
   location: SourceLocation;
 }
 

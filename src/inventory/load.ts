@@ -5,8 +5,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, type InputIssue } from '../errors.js';
-import type { GroupSpec, HostSpec, Inventory, RoleSpec } from '../model.js';
+import { InputError, type InputIssue, type SourceLocation } from '../errors.js';
+import type { GroupRollout, GroupSpec, HostSpec, Inventory, RoleSpec } from '../model.js';
 import { projectRoot as defaultProjectRoot, shippedRolesDir } from '../paths.js';
 import { collectRoles, type RoleRequest } from '../roles/load.js';
 import type { KnownOps } from '../roles/schema.js';
@@ -22,6 +22,7 @@ import { INVENTORY_FILE, resolveInventoryDir } from './locate.js';
 import { checkDelegates } from './delegates.js';
 import { checkPorts } from './ports.js';
 import { readInventoryFile } from './read-file.js';
+import type { GroupEntry } from './schema.js';
 import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from './var-layers.js';
 import { readVarFiles } from './var-files.js';
 
@@ -119,18 +120,30 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
 
   const groups = new Map<string, GroupSpec>();
   for (const g of graph.names) {
+    const location = doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : { file: doc.file, line: 1, col: 1 };
+    const rolloutKey = ['serial', 'max_fail_percentage'].find((k) => doc.has(['groups', g, k]));
+    const rollout = groupRollout(file.groups.get(g), rolloutKey ? doc.keyAt(['groups', g, rolloutKey]) : location);
     groups.set(g, {
       name: g,
       hosts: graph.members.get(g)!,
       children: graph.children.get(g)!,
       roles: file.groups.get(g)?.roles ?? [],
       vars: layerValues(groupLayers.get(g)!),
-      location: doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : { file: doc.file, line: 1, col: 1 },
+      ...(rollout ? { rollout } : {}),
+      location,
     });
   }
   const inventory: Inventory = { name, dir, hosts, groups, roles: new Map<string, RoleSpec>(roles), secretVars };
   if (file.lab) inventory.lab = { hosts: [...hosts.keys()] };
   return inventory;
+}
+
+/** `serial` / `max_fail_percentage` of a group, normalized (a single size becomes a list, "25%" a number). */
+function groupRollout(entry: GroupEntry | undefined, location: SourceLocation): GroupRollout | undefined {
+  if (!entry || (entry.serial === undefined && entry.max_fail_percentage === undefined)) return undefined;
+  const serial = entry.serial === undefined ? [] : Array.isArray(entry.serial) ? entry.serial : [entry.serial];
+  const mfp = entry.max_fail_percentage;
+  return { serial, ...(mfp !== undefined ? { maxFailPercentage: typeof mfp === 'number' ? mfp : Number(mfp.slice(0, -1)) } : {}), location };
 }
 
 /** The same problem found through several hosts (a group var, a shared role) is reported once. */

@@ -30,6 +30,7 @@ describe('batchSizes (Ansible serial semantics)', () => {
     [0, [1, '25%'], []],
     [100, ['29%'], [29, 29, 29, 13]], // exact: Ansible's float math gives 28 here
     [1, ['1%'], [1]],
+    [10, ['007%', '02'], [1, 2, 2, 2, 2, 1]], // leading zeros are read as YAML would read the number
   ] as const)('%i hosts, %j -> %j', (total, spec, expected) => {
     const sizes = batchSizes(total, spec);
     expect(sizes).toEqual(expected);
@@ -40,7 +41,7 @@ describe('batchSizes (Ansible serial semantics)', () => {
     [0, 'Batch size 0 is not valid'],
     [-2, 'Batch size -2 is not valid'],
     [1.5, 'Batch size 1.5 is not valid'],
-    ['0', 'Batch size 0 is not valid'],
+    ['0', 'Batch size "0" is not valid'],
     ['0%', 'Batch size "0%" is not valid'],
     ['101%', 'Batch size "101%" is not valid'],
     ['12.5%', 'Batch size "12.5%" is not valid'],
@@ -49,6 +50,11 @@ describe('batchSizes (Ansible serial semantics)', () => {
     ['25 %', 'Batch size "25 %" is not valid'],
     ['%', 'Batch size "%" is not valid'],
     ['', 'Batch size "" is not valid'],
+    [' 25%', 'Batch size " 25%" is not valid'],
+    ['1000%', 'Batch size "1000%" is not valid'],
+    ['99999999999999999999', 'Batch size "99999999999999999999" is not valid'],
+    [Number.NaN, 'Batch size NaN is not valid'],
+    [Number.POSITIVE_INFINITY, 'Batch size Infinity is not valid'],
   ] as const)('refuses %j', (entry, message) => {
     expect(() => batchSizes(10, [entry])).toThrow(message);
     const error = caught(() => parseBatchEntry(entry));
@@ -78,7 +84,7 @@ describe('parseBatchSpec (command line)', () => {
     expect(() => parseBatchSpec(text)).toThrow('are not valid');
   });
   it('names the bad entry', () => {
-    expect(() => parseBatchSpec('1,0')).toThrow('Batch size 0 is not valid');
+    expect(() => parseBatchSpec('1,0')).toThrow('Batch size "0" is not valid');
   });
 });
 

@@ -30,21 +30,17 @@ function show(entry: unknown): string {
   return typeof entry === 'string' ? JSON.stringify(entry) : String(entry);
 }
 
+/** A host count written as a string (`"3"`): 1 or more. Shared with the inventory schema. */
+export const COUNT_TEXT = /^0*[1-9][0-9]*$/;
+/** A whole percentage from 1 to 100 (`"25%"`). Shared with the inventory schema. */
+export const PERCENT_TEXT = /^0*([1-9][0-9]?|100)%$/;
+
 /** Checks one entry; throws a BatchSpecError naming the value otherwise. */
 export function parseBatchEntry(entry: BatchEntry): ParsedBatchEntry {
-  if (typeof entry === 'number') {
-    if (!Number.isInteger(entry) || entry < 1) throw new BatchSpecError(`Batch size ${show(entry)} is not valid: ${HINT}`);
-    return { kind: 'count', hosts: entry };
-  }
-  if (typeof entry !== 'string') throw new BatchSpecError(`Batch size ${show(entry)} is not valid: ${HINT}`);
-  const text = entry.trim();
-  const count = /^[0-9]+$/.exec(text);
-  if (count) return parseBatchEntry(Number(text));
-  const pct = /^([0-9]+)%$/.exec(text);
-  if (!pct) throw new BatchSpecError(`Batch size ${show(entry)} is not valid: ${HINT}`);
-  const percent = Number(pct[1]);
-  if (percent < 1 || percent > 100) throw new BatchSpecError(`Batch size ${show(entry)} is not valid: ${HINT}`);
-  return { kind: 'percent', percent };
+  if (typeof entry === 'number' && Number.isSafeInteger(entry) && entry >= 1) return { kind: 'count', hosts: entry };
+  if (typeof entry === 'string' && COUNT_TEXT.test(entry) && Number.isSafeInteger(Number(entry))) return { kind: 'count', hosts: Number(entry) };
+  if (typeof entry === 'string' && PERCENT_TEXT.test(entry)) return { kind: 'percent', percent: Number(entry.slice(0, -1)) };
+  throw new BatchSpecError(`Batch size ${show(entry)} is not valid: ${HINT}`);
 }
 
 /** Splits a comma-separated command-line value (`1,25%,100%`) into entries, checking each. */
