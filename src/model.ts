@@ -18,6 +18,15 @@ export interface VarSpec {
   enum?: (string | number)[];
   /** For `list`: type of the items. */
   items?: VarType;
+  /** For `string`: a regular expression the whole value must match (e.g. a key in hex). */
+  pattern?: string;
+  /** What `pattern` means in words, for error messages (e.g. "32 to 512 hex digits"). */
+  patternDescription?: string;
+  /**
+   * The inventory must give the value from the vault (a `!vault` value or a vault file); plain
+   * text is refused, except in a lab inventory (`lab: true`) whose values protect nothing.
+   */
+  vault?: boolean;
   location?: SourceLocation;
 }
 

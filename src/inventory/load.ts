@@ -100,7 +100,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     const merged = mergeLayers(layers);
     const location = doc.keyAt(['hosts', hostName]);
     issues.push(
-      ...checkHostVars({ host: hostName, hostLocation: location, roles: hostRoles.map((r) => roles.get(r)!), merged, layers, declaredAnywhere }),
+      ...checkHostVars({ host: hostName, hostLocation: location, roles: hostRoles.map((r) => roles.get(r)!), merged, layers, declaredAnywhere, lab: file.lab }),
     );
     for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
     hosts.set(hostName, {

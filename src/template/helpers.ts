@@ -6,6 +6,7 @@
  */
 import { CallError } from '../expr/errors.js';
 import { toInt } from '../expr/functions.js';
+import { membership } from '../expr/membership.js';
 import { describeType, equals, isPlainMap, preview, sizeOf, truthy } from '../expr/values.js';
 import { quote } from '../shell/quote.js';
 
@@ -76,6 +77,15 @@ export const HELPERS: Readonly<Record<string, HelperImpl>> = {
     const v = a[0];
     if (Array.isArray(v)) return v.map((x) => quote(text(x))).join(' ');
     return quote(text(v));
+  },
+  /** `includes list x`: the expression language's `x in list` (list item, substring or map key). */
+  includes: (a) => {
+    arity(a, 2);
+    try {
+      return membership(a[1], a[0], 'it');
+    } catch (e) {
+      throw new CallError(e instanceof Error ? e.message.replace(/^it /, '') : String(e));
+    }
   },
   replace: (a) => (arity(a, 3), text(a[0]).replaceAll(text(a[1]), text(a[2]))),
   /** A list of the parts of `s` between each `sep` (e.g. the octets of an address). */
