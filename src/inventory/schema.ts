@@ -17,6 +17,7 @@ import {
   isValidAddress,
   isValidProxyJump,
 } from './names.js';
+import { MachinesSchema, ProviderSchema, UpgradeSchema } from './schema-machines.js';
 
 export const PortNumberSchema = z
   .int({ error: 'Expected a port number (an integer from 1 to 65535)' })
@@ -87,6 +88,8 @@ export const GroupSchema = z
         .optional()
         .describe('Roles applied to the members, in order (each role\'s depends run first).'),
       vars: VarsSchema.optional().describe('Variables of the group\'s hosts.'),
+      machines: MachinesSchema.optional(),
+      upgrade: UpgradeSchema.optional(),
     },
     { error: 'Expected a map with the group\'s hosts, children, roles and vars' },
   )
@@ -105,8 +108,12 @@ export const InventoryFileSchema = z
         .optional()
         .describe('Groups by name, in precedence order: among sibling groups, the one declared later wins.'),
       vars: VarsSchema.optional().describe('Variables of group "all" (lowest inventory precedence).'),
+      providers: z
+        .record(z.string().regex(GROUP_NAME, { error: 'Expected a provider name of lowercase letters, digits, "_" and "-", starting with a letter' }), ProviderSchema, { error: 'Expected a map of providers by name' })
+        .optional()
+        .describe('Where machines come from, by name (a group\'s `machines.provider` names one).'),
     },
-    { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab"' },
+    { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab", "providers"' },
   )
   .describe('A wpha inventory (inventories/<name>/inventory.yaml).');
 
