@@ -3,6 +3,8 @@
  * src/roles) turn YAML into these; nothing downstream reads YAML again.
  */
 import type { SourceLocation } from './errors.js';
+import type { MachinesSpec, ProviderSpec, UpgradeSpec } from './inventory/schema-machines.js';
+import type { MachineStatus } from './state/schema.js';
 
 export type VarType = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'map' | 'any';
 
@@ -109,6 +111,17 @@ export interface HostSpec {
   /** Merged vars from inventory sources (all < parent group < group < host < extra); role defaults are NOT included. */
   vars: Record<string, unknown>;
   location: SourceLocation;
+  /** Set for a host a provider made (recorded in the state file, not written in inventory.yaml). */
+  machine?: MadeHost;
+}
+
+/** What the state file says of a provider-made host. */
+export interface MadeHost {
+  provider: string;
+  providerId?: string;
+  image: string;
+  created: string;
+  status: MachineStatus;
 }
 
 export interface GroupSpec {
@@ -128,6 +141,10 @@ export interface GroupRollout {
   /** Stop when more than this percentage of a batch failed. */
   maxFailPercentage?: number;
   location: SourceLocation;
+  /** How a provider makes this group's machines. */
+  machines?: MachinesSpec;
+  /** How `wpha upgrade` checks this group's new hosts. */
+  upgrade?: UpgradeSpec;
 }
 
 export interface Inventory {
@@ -143,4 +160,8 @@ export interface Inventory {
   secretVars: Set<string>;
   /** Plaintexts the vault decrypted while loading (masked in all output even where no secret var holds them). */
   secretValues?: string[];
+  /** Where machines come from (`providers:`), by name. */
+  providers?: Record<string, ProviderSpec>;
+  /** Id of the state file (wpha-state.json) whose machines joined the inventory; machines a provider made for it carry this id. */
+  stateId?: string;
 }

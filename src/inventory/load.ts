@@ -25,6 +25,8 @@ import { readInventoryFile } from './read-file.js';
 import type { GroupEntry } from './schema.js';
 import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from './var-layers.js';
 import { readVarFiles } from './var-files.js';
+import { checkMachineGroups } from './machine-groups.js';
+import { joinMachines, readStateMachines } from './machines.js';
 
 export interface LoadInventoryOptions {
   /** A name under ./inventories/ or wpha's inventories/, or a path to the folder or its inventory.yaml. */
@@ -61,6 +63,10 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
 
   const doc = await readYamlFile(path.join(dir, INVENTORY_FILE), io);
   const file = readInventoryFile(doc, issues);
+  // Hosts a provider made (wpha-state.json) join their groups before the group graph is built.
+  const made = await readStateMachines(dir, io, issues);
+  joinMachines(file, made, issues);
+  issues.push(...checkMachineGroups(file, doc));
   const hostNames = [...file.hostNames];
   const graph = buildGroupGraph(file.groups, hostNames, doc, issues);
   const groupFiles = await readVarFiles(dir, 'group_vars', doc.ok ? graph.names : undefined, io);
@@ -98,7 +104,8 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     hostRoles.forEach((r) => usedRoles.add(r));
     const layers = [...groups.map((g) => groupLayers.get(g)!), hostLayers.get(hostName)!, extra.layer];
     const merged = mergeLayers(layers);
-    const location = doc.keyAt(['hosts', hostName]);
+    const machine = made.machines.get(hostName);
+    const location = machine?.location ?? doc.keyAt(['hosts', hostName]);
     issues.push(
       ...checkHostVars({ host: hostName, hostLocation: location, roles: hostRoles.map((r) => roles.get(r)!), merged, layers, declaredAnywhere, lab: file.lab }),
     );
@@ -111,6 +118,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
       roles: hostRoles,
       vars: layerValues(merged),
       location,
+      ...(machine ? { machine: machine.made } : {}),
     });
   }
   const used = [...usedRoles].map((r) => roles.get(r)!);
@@ -130,10 +138,14 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
       roles: file.groups.get(g)?.roles ?? [],
       vars: layerValues(groupLayers.get(g)!),
       ...(rollout ? { rollout } : {}),
+      ...(file.groups.get(g)?.machines ? { machines: file.groups.get(g)!.machines! } : {}),
+      ...(file.groups.get(g)?.upgrade ? { upgrade: file.groups.get(g)!.upgrade! } : {}),
       location,
     });
   }
   const inventory: Inventory = { name, dir, hosts, groups, roles: new Map<string, RoleSpec>(roles), secretVars };
+  if (file.providers.size > 0) inventory.providers = Object.fromEntries(file.providers);
+  if (made.id) inventory.stateId = made.id;
   if (file.lab) inventory.lab = { hosts: [...hosts.keys()] };
   return inventory;
 }
