@@ -44,6 +44,19 @@ export interface PortSpec {
   location?: SourceLocation;
 }
 
+/** A rule a role sets on each host's variables (role.yaml `checks:`), checked at load. */
+export interface CheckSpec {
+  that: string;
+  message: string;
+  /** The variable the error points at (where it is set); default: the host. */
+  var?: string;
+  /** An expression giving a list (or a map) whose items are checked one by one as `item`. */
+  loop?: string;
+  /** Position in role.yaml's `checks:` list. */
+  index: number;
+  location?: SourceLocation;
+}
+
 /** One task of a role, before templating (args may contain `{{ var }}` strings). */
 export interface TaskSpec {
   /** Stable id: `<role>/<index>` (or `<role>/handlers/<index>`). */
@@ -82,6 +95,8 @@ export interface RoleSpec {
   depends: string[];
   variables: Record<string, VarSpec>;
   ports: PortSpec[];
+  /** Rules over the variables of every host that gets the role (absent: none). */
+  checks?: CheckSpec[];
   tasks: TaskSpec[];
   handlers: HandlerSpec[];
 }

@@ -21,6 +21,7 @@ import { ALL, buildGroupGraph } from './groups.js';
 import { INVENTORY_FILE, resolveInventoryDir } from './locate.js';
 import { checkDelegates } from './delegates.js';
 import { checkPorts } from './ports.js';
+import { checkRoleRules } from './role-checks.js';
 import { readInventoryFile } from './read-file.js';
 import type { GroupEntry } from './schema.js';
 import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from './var-layers.js';
@@ -106,8 +107,10 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     const merged = mergeLayers(layers);
     const machine = made.machines.get(hostName);
     const location = machine?.location ?? doc.keyAt(['hosts', hostName]);
+    const roleSpecs = hostRoles.map((r) => roles.get(r)!);
     issues.push(
-      ...checkHostVars({ host: hostName, hostLocation: location, roles: hostRoles.map((r) => roles.get(r)!), merged, layers, declaredAnywhere, lab: file.lab }),
+      ...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab }),
+      ...checkRoleRules({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged }),
     );
     for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
     hosts.set(hostName, {
