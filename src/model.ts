@@ -143,6 +143,8 @@ export interface Inventory {
   secretValues?: string[];
   /** Where machines come from (`providers:`), by name. */
   providers?: Record<string, ProviderSpec>;
+  /** How wpha reaches the machines providers make (the inventory's connection defaults); set when it has providers. */
+  machineConnection?: Pick<HostSpec, 'user' | 'port' | 'become' | 'ssh'>;
   /** Id of the state file (wpha-state.json) whose machines joined the inventory; machines a provider made for it carry this id. */
   stateId?: string;
 }
