@@ -20,6 +20,15 @@ export interface VarSpec {
   enum?: (string | number)[];
   /** For `list`: type of the items. */
   items?: VarType;
+  /** For `string`: a regular expression the whole value must match (e.g. a key in hex). */
+  pattern?: string;
+  /** What `pattern` means in words, for error messages (e.g. "32 to 512 hex digits"). */
+  patternDescription?: string;
+  /**
+   * The inventory must give the value from the vault (a `!vault` value or a vault file); plain
+   * text is refused, except in a lab inventory (`lab: true`) whose values protect nothing.
+   */
+  vault?: boolean;
   location?: SourceLocation;
 }
 
@@ -32,6 +41,19 @@ export interface PortSpec {
   /** Open it only where this expression over the host's variables is true. */
   when?: string;
   /** Where in role.yaml the port is declared (for errors about `from`). */
+  location?: SourceLocation;
+}
+
+/** A rule a role sets on each host's variables (role.yaml `checks:`), checked at load. */
+export interface CheckSpec {
+  that: string;
+  message: string;
+  /** The variable the error points at (where it is set); default: the host. */
+  var?: string;
+  /** An expression giving a list (or a map) whose items are checked one by one as `item`. */
+  loop?: string;
+  /** Position in role.yaml's `checks:` list. */
+  index: number;
   location?: SourceLocation;
 }
 
@@ -73,6 +95,8 @@ export interface RoleSpec {
   depends: string[];
   variables: Record<string, VarSpec>;
   ports: PortSpec[];
+  /** Rules over the variables of every host that gets the role (absent: none). */
+  checks?: CheckSpec[];
   tasks: TaskSpec[];
   handlers: HandlerSpec[];
 }
@@ -121,6 +145,16 @@ export interface GroupSpec {
   children: string[];
   roles: string[];
   vars: Record<string, unknown>;
+  /** Rolling-run settings, when the group sets `serial` or `max_fail_percentage` (see src/rollout). */
+  rollout?: GroupRollout;
+  location: SourceLocation;
+}
+
+export interface GroupRollout {
+  /** Batch sizes (host counts or "N%"), last one repeating; empty: one batch. */
+  serial: (number | string)[];
+  /** Stop when more than this percentage of a batch failed. */
+  maxFailPercentage?: number;
   location: SourceLocation;
   /** How a provider makes this group's machines. */
   machines?: MachinesSpec;

@@ -35,7 +35,11 @@ export type RunEvent =
   | { type: 'host-unreachable'; host: string; error: string }
   | { type: 'host-failed'; host: string; error: string }
   | { type: 'host-done'; host: string; recap: Recap; roundTrips: number; ms: number }
-  | { type: 'run-done'; recaps: Record<string, Recap>; ms: number; failed: boolean; changed: boolean; interrupted: boolean };
+  /** A rolling run (src/rollout) starts batch `batch` of `batches`; only emitted when there are several. */
+  | { type: 'batch-start'; batch: number; batches: number; hosts: string[] }
+  /** Batch `batch` broke its failure budget: the hosts of later batches are not contacted. */
+  | { type: 'rollout-stopped'; batch: number; batches: number; reason: string; notRun: string[] }
+  | { type: 'run-done'; recaps: Record<string, Recap>; ms: number; failed: boolean; changed: boolean; interrupted: boolean; /** Hosts never contacted (rollout stopped or interrupted before their batch). */ notRun?: string[] };
 
 export type Listener = (e: RunEvent) => void;
 

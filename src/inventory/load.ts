@@ -5,8 +5,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, type InputIssue } from '../errors.js';
-import type { GroupSpec, HostSpec, Inventory, RoleSpec } from '../model.js';
+import { InputError, type InputIssue, type SourceLocation } from '../errors.js';
+import type { GroupRollout, GroupSpec, HostSpec, Inventory, RoleSpec } from '../model.js';
 import { projectRoot as defaultProjectRoot, shippedRolesDir } from '../paths.js';
 import { collectRoles, type RoleRequest } from '../roles/load.js';
 import type { KnownOps } from '../roles/schema.js';
@@ -21,7 +21,9 @@ import { ALL, buildGroupGraph } from './groups.js';
 import { INVENTORY_FILE, resolveInventoryDir } from './locate.js';
 import { checkDelegates } from './delegates.js';
 import { checkPorts } from './ports.js';
+import { checkRoleRules } from './role-checks.js';
 import { readInventoryFile } from './read-file.js';
+import type { GroupEntry } from './schema.js';
 import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from './var-layers.js';
 import { readVarFiles } from './var-files.js';
 import { checkMachineGroups } from './machine-groups.js';
@@ -105,8 +107,10 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     const merged = mergeLayers(layers);
     const machine = made.machines.get(hostName);
     const location = machine?.location ?? doc.keyAt(['hosts', hostName]);
+    const roleSpecs = hostRoles.map((r) => roles.get(r)!);
     issues.push(
-      ...checkHostVars({ host: hostName, hostLocation: location, roles: hostRoles.map((r) => roles.get(r)!), merged, layers, declaredAnywhere }),
+      ...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab }),
+      ...checkRoleRules({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged }),
     );
     for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
     hosts.set(hostName, {
@@ -127,15 +131,19 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
 
   const groups = new Map<string, GroupSpec>();
   for (const g of graph.names) {
+    const location = doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : { file: doc.file, line: 1, col: 1 };
+    const rolloutKey = ['serial', 'max_fail_percentage'].find((k) => doc.has(['groups', g, k]));
+    const rollout = groupRollout(file.groups.get(g), rolloutKey ? doc.keyAt(['groups', g, rolloutKey]) : location);
     groups.set(g, {
       name: g,
       hosts: graph.members.get(g)!,
       children: graph.children.get(g)!,
       roles: file.groups.get(g)?.roles ?? [],
       vars: layerValues(groupLayers.get(g)!),
+      ...(rollout ? { rollout } : {}),
       ...(file.groups.get(g)?.machines ? { machines: file.groups.get(g)!.machines! } : {}),
       ...(file.groups.get(g)?.upgrade ? { upgrade: file.groups.get(g)!.upgrade! } : {}),
-      location: doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : { file: doc.file, line: 1, col: 1 },
+      location,
     });
   }
   const inventory: Inventory = { name, dir, hosts, groups, roles: new Map<string, RoleSpec>(roles), secretVars };
@@ -146,6 +154,14 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   if (made.id) inventory.stateId = made.id;
   if (file.lab) inventory.lab = { hosts: [...hosts.keys()] };
   return inventory;
+}
+
+/** `serial` / `max_fail_percentage` of a group, normalized (a single size becomes a list, "25%" a number). */
+function groupRollout(entry: GroupEntry | undefined, location: SourceLocation): GroupRollout | undefined {
+  if (!entry || (entry.serial === undefined && entry.max_fail_percentage === undefined)) return undefined;
+  const serial = entry.serial === undefined ? [] : Array.isArray(entry.serial) ? entry.serial : [entry.serial];
+  const mfp = entry.max_fail_percentage;
+  return { serial, ...(mfp !== undefined ? { maxFailPercentage: typeof mfp === 'number' ? mfp : Number(mfp.slice(0, -1)) } : {}), location };
 }
 
 /** The same problem found through several hosts (a group var, a shared role) is reported once. */

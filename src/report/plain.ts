@@ -25,6 +25,12 @@ export function plainReporter(write: (s: string) => void, opts: { diff: boolean;
       case 'host-done':
         roundTrips[e.host] = e.roundTrips;
         break;
+      case 'batch-start':
+        write(`Batch ${e.batch}/${e.batches}: ${e.hosts.join(', ')}\n`);
+        break;
+      case 'rollout-stopped':
+        write(`${e.reason}\nNot run (no connection made): ${e.notRun.join(', ')}\n`);
+        break;
       case 'run-done':
         write(`${recapTable(e.recaps, e.ms, roundTrips)}\n`);
         if (e.interrupted) write('Interrupted: no new step was started after Ctrl-C; steps under way finished (file writes are atomic).\n');
