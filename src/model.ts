@@ -148,6 +148,10 @@ export interface GroupSpec {
   /** Rolling-run settings, when the group sets `serial` or `max_fail_percentage` (see src/rollout). */
   rollout?: GroupRollout;
   location: SourceLocation;
+  /** How a provider makes this group's machines. */
+  machines?: MachinesSpec;
+  /** How `wpha upgrade` checks this group's new hosts. */
+  upgrade?: UpgradeSpec;
 }
 
 export interface GroupRollout {
@@ -156,10 +160,6 @@ export interface GroupRollout {
   /** Stop when more than this percentage of a batch failed. */
   maxFailPercentage?: number;
   location: SourceLocation;
-  /** How a provider makes this group's machines. */
-  machines?: MachinesSpec;
-  /** How `wpha upgrade` checks this group's new hosts. */
-  upgrade?: UpgradeSpec;
 }
 
 export interface Inventory {
@@ -177,6 +177,8 @@ export interface Inventory {
   secretValues?: string[];
   /** Where machines come from (`providers:`), by name. */
   providers?: Record<string, ProviderSpec>;
+  /** How wpha reaches the machines providers make (the inventory's connection defaults); set when it has providers. */
+  machineConnection?: Pick<HostSpec, 'user' | 'port' | 'become' | 'ssh'>;
   /** Id of the state file (wpha-state.json) whose machines joined the inventory; machines a provider made for it carry this id. */
   stateId?: string;
 }
