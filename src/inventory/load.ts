@@ -98,6 +98,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   const secretVars = new Set([...roles.values()].flatMap((r) => Object.entries(r.variables).filter(([, v]) => v.secret).map(([k]) => k)));
 
   const hosts = new Map<string, HostSpec>();
+  const inventoryGroups = new Map(graph.names.map((g) => [g, { hosts: graph.members.get(g) ?? [], location: doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : undefined }]));
   const usedRoles = new Set<string>();
   for (const [hostName, entry] of file.hosts) {
     const groups = graph.groupsOf(hostName);
@@ -110,7 +111,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     const roleSpecs = hostRoles.map((r) => roles.get(r)!);
     issues.push(
       ...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab }),
-      ...checkRoleRules({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged }),
+      ...checkRoleRules({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged, inventoryGroups }),
     );
     for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
     hosts.set(hostName, {

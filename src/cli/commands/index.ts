@@ -20,6 +20,7 @@ const hostkeys: Loader = () => import('./hostkeys.js');
 const report: Loader = () => import('./report.js');
 const image: Loader = () => import('./image.js');
 const machines: Loader = () => import('./machines.js');
+const db: Loader = () => import('./db/index.js');
 
 /** Command name -> the file that registers it. */
 export const commandFiles: Readonly<Record<string, Loader>> = {
@@ -36,7 +37,8 @@ export const commandFiles: Readonly<Record<string, Loader>> = {
   report,
   image,
   machines,
+  db,
 };
 
 /** Every file once, in help order. */
-export const commandModules: Loader[] = [lab, image, machines, apply, adhoc, history, inventory, schema, vault, hostkeys, report];
+export const commandModules: Loader[] = [lab, image, machines, apply, adhoc, history, inventory, schema, vault, hostkeys, report, db];
