@@ -37,6 +37,7 @@ const outputs: [string, string][] = [
   ['{{replace name "S" "Wh"}} {{replace "a.b.c" "." "/"}}', 'Whhop a/b/c'],
   ['{{urlencode "p@ss w&rd=1?#%/\\"!\'()*é"}}', 'p%40ss%20w%26rd%3D1%3F%23%25%2F%22%21%27%28%29%2A%C3%A9'],
   ['{{int port}} {{int "3.9"}} {{int flag}}', '8080 3 1'],
+  ['{{join (split "10.0.12.7" ".") "|"}} {{int (lookup (split "10.0.12.7" ".") 3)}} {{length (split "a" ",")}}', '10|0|12|7 7 1'],
   ['{{max 2 7 5}} {{min 2 7 5}}', '7 2'],
   ['{{add 2 3}} {{sub 2 3}}', '5 -1'],
   ['{{mul memory_mb 0.25}} {{div memory_mb 64}} {{div -7 2}}', '992 62 -4'],

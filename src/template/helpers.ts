@@ -88,6 +88,13 @@ export const HELPERS: Readonly<Record<string, HelperImpl>> = {
     }
   },
   replace: (a) => (arity(a, 3), text(a[0]).replaceAll(text(a[1]), text(a[2]))),
+  /** A list of the parts of `s` between each `sep` (e.g. the octets of an address). */
+  split: (a) => {
+    arity(a, 2);
+    const sep = text(a[1]);
+    if (sep === '') throw new CallError('expects a non-empty separator');
+    return text(a[0]).split(sep);
+  },
   urlencode: (a) => (arity(a, 1), encodeURIComponent(text(a[0])).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)),
   int: (a) => {
     arity(a, 1);
