@@ -74,13 +74,14 @@ export function register(program: Command): void {
       .option('-C, --check', 'change nothing; show what would change')
       .option('-D, --diff', 'show unified diffs of file changes (secrets masked)')
       .option('--force-handlers', 'run notified handlers even on a host where a later task failed')
-      .option('--lock-timeout <seconds>', 'wait this long for a host another apply holds (default: fail at once, naming the holder)', (v) => positiveInt(v, '--lock-timeout')),
+      .option('--lock-timeout <seconds>', 'wait this long for a host another apply holds, or for the step an apply whose controller died still runs there (default: fail at once, naming the holder)', (v) => positiveInt(v, '--lock-timeout')),
   )
     .addHelpText('after', `
 Examples:
   wpha apply -i lab                         # the built-in lab (its hosts are booted when down)
   wpha apply -i prod -l web --diff          # only the web group, showing file diffs
   wpha apply -i prod -t nginx -e php_memory_limit=512M
+  wpha apply -i prod -l web2 --lock-timeout 300   # wait for another apply, or a killed one's last step
 Exit status: 0 all hosts converged, 1 a host failed or was unreachable, 130 interrupted.`)
     .action(async (flags: ApplyFlags) => {
       process.exitCode = await apply(flags, 'apply');
