@@ -24,6 +24,7 @@ import { checkPorts } from './ports.js';
 import { readInventoryFile } from './read-file.js';
 import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from './var-layers.js';
 import { readVarFiles } from './var-files.js';
+import { notCheckedIssues, type UnloadedSource } from './unloaded.js';
 
 export interface LoadInventoryOptions {
   /** A name under ./inventories/ or wpha's inventories/, or a path to the folder or its inventory.yaml. */
@@ -91,6 +92,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
 
   const hosts = new Map<string, HostSpec>();
   const usedRoles = new Set<string>();
+  const notChecked = new Map<UnloadedSource, Set<string>>();
   for (const [hostName, entry] of file.hosts) {
     const groups = graph.groupsOf(hostName);
     const hostRoles = expandRoles(groups.flatMap((g) => file.groups.get(g)?.roles ?? []), roles).filter((r) => roles.has(r));
@@ -98,8 +100,10 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     const layers = [...groups.map((g) => groupLayers.get(g)!), hostLayers.get(hostName)!, extra.layer];
     const merged = mergeLayers(layers);
     const location = doc.keyAt(['hosts', hostName]);
+    // Vars files of this host's groups and of the host that did not load, and bad extra vars.
+    const unloaded = [...groups.flatMap((g) => groupFiles.unloaded.get(g) ?? []), ...(hostFiles.unloaded.get(hostName) ?? []), ...extra.unloaded];
     issues.push(
-      ...checkHostVars({ host: hostName, hostLocation: location, roles: hostRoles.map((r) => roles.get(r)!), merged, layers, declaredAnywhere }),
+      ...checkHostVars({ host: hostName, hostLocation: location, roles: hostRoles.map((r) => roles.get(r)!), merged, layers, declaredAnywhere, unloaded, notChecked }),
     );
     for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
     hosts.set(hostName, {
@@ -112,6 +116,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
       location,
     });
   }
+  issues.push(...notCheckedIssues(notChecked));
   const used = [...usedRoles].map((r) => roles.get(r)!);
   issues.push(...checkPorts(used, graph.names), ...checkDelegates(used, hostNames));
 
