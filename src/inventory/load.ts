@@ -21,10 +21,13 @@ import { ALL, buildGroupGraph } from './groups.js';
 import { INVENTORY_FILE, resolveInventoryDir } from './locate.js';
 import { checkDelegates } from './delegates.js';
 import { checkPorts } from './ports.js';
+import { checkRoleRules } from './role-checks.js';
 import { readInventoryFile } from './read-file.js';
 import type { GroupEntry } from './schema.js';
 import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from './var-layers.js';
 import { readVarFiles } from './var-files.js';
+import { checkMachineGroups } from './machine-groups.js';
+import { joinMachines, readStateMachines } from './machines.js';
 
 export interface LoadInventoryOptions {
   /** A name under ./inventories/ or wpha's inventories/, or a path to the folder or its inventory.yaml. */
@@ -61,6 +64,10 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
 
   const doc = await readYamlFile(path.join(dir, INVENTORY_FILE), io);
   const file = readInventoryFile(doc, issues);
+  // Hosts a provider made (wpha-state.json) join their groups before the group graph is built.
+  const made = await readStateMachines(dir, io, issues);
+  joinMachines(file, made, issues);
+  issues.push(...checkMachineGroups(file, doc));
   const hostNames = [...file.hostNames];
   const graph = buildGroupGraph(file.groups, hostNames, doc, issues);
   const groupFiles = await readVarFiles(dir, 'group_vars', doc.ok ? graph.names : undefined, io);
@@ -98,9 +105,12 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     hostRoles.forEach((r) => usedRoles.add(r));
     const layers = [...groups.map((g) => groupLayers.get(g)!), hostLayers.get(hostName)!, extra.layer];
     const merged = mergeLayers(layers);
-    const location = doc.keyAt(['hosts', hostName]);
+    const machine = made.machines.get(hostName);
+    const location = machine?.location ?? doc.keyAt(['hosts', hostName]);
+    const roleSpecs = hostRoles.map((r) => roles.get(r)!);
     issues.push(
-      ...checkHostVars({ host: hostName, hostLocation: location, roles: hostRoles.map((r) => roles.get(r)!), merged, layers, declaredAnywhere }),
+      ...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab }),
+      ...checkRoleRules({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged }),
     );
     for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
     hosts.set(hostName, {
@@ -111,6 +121,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
       roles: hostRoles,
       vars: layerValues(merged),
       location,
+      ...(machine ? { machine: machine.made } : {}),
     });
   }
   const used = [...usedRoles].map((r) => roles.get(r)!);
@@ -130,10 +141,17 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
       roles: file.groups.get(g)?.roles ?? [],
       vars: layerValues(groupLayers.get(g)!),
       ...(rollout ? { rollout } : {}),
+      ...(file.groups.get(g)?.machines ? { machines: file.groups.get(g)!.machines! } : {}),
+      ...(file.groups.get(g)?.upgrade ? { upgrade: file.groups.get(g)!.upgrade! } : {}),
       location,
     });
   }
   const inventory: Inventory = { name, dir, hosts, groups, roles: new Map<string, RoleSpec>(roles), secretVars };
+  if (file.providers.size > 0) {
+    inventory.providers = Object.fromEntries(file.providers);
+    inventory.machineConnection = hostConnection(file.defaults, { address: '0.0.0.0' }, { invDir: dir, lab: file.lab, env: opts.env ?? process.env, home: opts.home ?? os.homedir() });
+  }
+  if (made.id) inventory.stateId = made.id;
   if (file.lab) inventory.lab = { hosts: [...hosts.keys()] };
   return inventory;
 }

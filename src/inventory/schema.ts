@@ -18,6 +18,7 @@ import {
   isValidProxyJump,
 } from './names.js';
 import { COUNT_TEXT, PERCENT_TEXT } from '../rollout/batch-size.js';
+import { MachinesSchema, ProviderSchema, UpgradeSchema } from './schema-machines.js';
 
 export const PortNumberSchema = z
   .int({ error: 'Expected a port number (an integer from 1 to 65535)' })
@@ -108,8 +109,10 @@ export const GroupSchema = z
       vars: VarsSchema.optional().describe('Variables of the group\'s hosts.'),
       serial: SerialSchema.optional(),
       max_fail_percentage: MaxFailPercentageSchema.optional(),
+      machines: MachinesSchema.optional(),
+      upgrade: UpgradeSchema.optional(),
     },
-    { error: 'Expected a map with the group\'s hosts, children, roles, vars, serial and max_fail_percentage' },
+    { error: 'Expected a map with the group\'s hosts, children, roles, vars, serial, max_fail_percentage, machines and upgrade' },
   )
   .describe('One group. "all" is implicit (every host) and may be declared to give it roles and vars.');
 
@@ -126,8 +129,12 @@ export const InventoryFileSchema = z
         .optional()
         .describe('Groups by name, in precedence order: among sibling groups, the one declared later wins.'),
       vars: VarsSchema.optional().describe('Variables of group "all" (lowest inventory precedence).'),
+      providers: z
+        .record(z.string().regex(GROUP_NAME, { error: 'Expected a provider name of lowercase letters, digits, "_" and "-", starting with a letter' }), ProviderSchema, { error: 'Expected a map of providers by name' })
+        .optional()
+        .describe('Where machines come from, by name (a group\'s `machines.provider` names one).'),
     },
-    { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab"' },
+    { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab", "providers"' },
   )
   .describe('A wpha inventory (inventories/<name>/inventory.yaml).');
 
