@@ -19,6 +19,7 @@ const vault: Loader = () => import('./vault.js');
 const hostkeys: Loader = () => import('./hostkeys.js');
 const image: Loader = () => import('./image.js');
 const machines: Loader = () => import('./machines.js');
+const upgrade: Loader = () => import('./upgrade.js');
 
 /** Command name -> the file that registers it. */
 export const commandFiles: Readonly<Record<string, Loader>> = {
@@ -34,7 +35,8 @@ export const commandFiles: Readonly<Record<string, Loader>> = {
   hostkeys,
   image,
   machines,
+  upgrade,
 };
 
 /** Every file once, in help order. */
-export const commandModules: Loader[] = [lab, image, machines, apply, adhoc, history, inventory, schema, vault, hostkeys];
+export const commandModules: Loader[] = [lab, image, machines, upgrade, apply, adhoc, history, inventory, schema, vault, hostkeys];
