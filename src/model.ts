@@ -3,6 +3,8 @@
  * src/roles) turn YAML into these; nothing downstream reads YAML again.
  */
 import type { SourceLocation } from './errors.js';
+import type { MachinesSpec, ProviderSpec, UpgradeSpec } from './inventory/schema-machines.js';
+import type { MachineStatus } from './state/schema.js';
 
 export type VarType = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'map' | 'any';
 
@@ -18,6 +20,15 @@ export interface VarSpec {
   enum?: (string | number)[];
   /** For `list`: type of the items. */
   items?: VarType;
+  /** For `string`: a regular expression the whole value must match (e.g. a key in hex). */
+  pattern?: string;
+  /** What `pattern` means in words, for error messages (e.g. "32 to 512 hex digits"). */
+  patternDescription?: string;
+  /**
+   * The inventory must give the value from the vault (a `!vault` value or a vault file); plain
+   * text is refused, except in a lab inventory (`lab: true`) whose values protect nothing.
+   */
+  vault?: boolean;
   location?: SourceLocation;
 }
 
@@ -115,6 +126,17 @@ export interface HostSpec {
   /** Merged vars from inventory sources (all < parent group < group < host < extra); role defaults are NOT included. */
   vars: Record<string, unknown>;
   location: SourceLocation;
+  /** Set for a host a provider made (recorded in the state file, not written in inventory.yaml). */
+  machine?: MadeHost;
+}
+
+/** What the state file says of a provider-made host. */
+export interface MadeHost {
+  provider: string;
+  providerId?: string;
+  image: string;
+  created: string;
+  status: MachineStatus;
 }
 
 export interface GroupSpec {
@@ -123,7 +145,21 @@ export interface GroupSpec {
   children: string[];
   roles: string[];
   vars: Record<string, unknown>;
+  /** Rolling-run settings, when the group sets `serial` or `max_fail_percentage` (see src/rollout). */
+  rollout?: GroupRollout;
   location: SourceLocation;
+}
+
+export interface GroupRollout {
+  /** Batch sizes (host counts or "N%"), last one repeating; empty: one batch. */
+  serial: (number | string)[];
+  /** Stop when more than this percentage of a batch failed. */
+  maxFailPercentage?: number;
+  location: SourceLocation;
+  /** How a provider makes this group's machines. */
+  machines?: MachinesSpec;
+  /** How `wpha upgrade` checks this group's new hosts. */
+  upgrade?: UpgradeSpec;
 }
 
 export interface Inventory {
@@ -139,4 +175,8 @@ export interface Inventory {
   secretVars: Set<string>;
   /** Plaintexts the vault decrypted while loading (masked in all output even where no secret var holds them). */
   secretValues?: string[];
+  /** Where machines come from (`providers:`), by name. */
+  providers?: Record<string, ProviderSpec>;
+  /** Id of the state file (wpha-state.json) whose machines joined the inventory; machines a provider made for it carry this id. */
+  stateId?: string;
 }

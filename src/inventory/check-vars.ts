@@ -21,6 +21,8 @@ export interface HostVarsCheck {
   layers: readonly VarLayer[];
   /** Every variable any role of the inventory declares (such a var is never a typo). */
   declaredAnywhere: ReadonlySet<string>;
+  /** A lab inventory (`lab: true`): its public lab values may stand where vault values are expected. */
+  lab?: boolean;
 }
 
 export function checkHostVars(c: HostVarsCheck): InputIssue[] {
@@ -39,6 +41,10 @@ export function checkHostVars(c: HostVarsCheck): InputIssue[] {
       }
       const why = checkVarValue({ ...spec, secret: spec.secret || entry.secret }, entry.value);
       if (why) issues.push({ location: entry.location, path: entry.path, message: `Variable "${name}" of role "${role.name}": ${why}` });
+      else if (spec.vault && !entry.vault && !c.lab && entry.value !== '') {
+        // Plain text in a repository is readable by everyone who can read the repository.
+        issues.push({ location: entry.location, path: entry.path, message: `Variable "${name}" of role "${role.name}" must come from the vault (a "!vault" value or a vault file), found plain text; encrypt it with "wpha vault encrypt-string --name ${name}"` });
+      }
     }
   }
 

@@ -1,7 +1,8 @@
 /**
- * The "#### Variables of `<role>`" tables of docs/roles.md, made from what role.yaml declares
- * (type, default, secret, description). `npm run docs:roles` rewrites them; a lab-project test
- * fails while the docs and the role files disagree.
+ * The "#### Variables of `<role>`" tables of the docs (docs/roles.md, or a tier's own page such
+ * as docs/monitoring.md), made from what role.yaml declares (type, default, secret, vault,
+ * pattern, description). `npm run docs:roles` rewrites them; a test fails while the docs and the
+ * role files disagree.
  */
 import type { VarSpec } from '../model.js';
 
@@ -18,7 +19,9 @@ export const tableHeading = (role: string): string => `#### Variables of \`${rol
 export function variableTable(role: string, vars: Record<string, VarSpec>): string {
   const rows = Object.entries(vars).map(([name, spec]) => {
     const type = spec.type + (spec.items ? ` of ${spec.items}` : '') + (spec.enum ? `: ${spec.enum.join(', ')}` : '');
-    return `| \`${name}\` | ${type} | ${defaultText(spec)}${spec.secret ? ' (secret)' : ''} | ${spec.description.replaceAll('|', '\\|')} |`;
+    const secret = spec.vault ? ' (secret, from the vault)' : spec.secret ? ' (secret)' : '';
+    const pattern = spec.pattern === undefined ? '' : ` Must be ${spec.patternDescription ?? `a string matching \`/${spec.pattern}/\``}.`;
+    return `| \`${name}\` | ${type} | ${defaultText(spec)}${secret} | ${(spec.description + pattern).replaceAll('|', '\\|')} |`;
   });
   return [tableHeading(role), '', '| Variable | Type | Default | Description |', '|---|---|---|---|', ...rows].join('\n');
 }

@@ -39,6 +39,16 @@ export const VarSpecSchema = z
         .optional()
         .describe('Allowed values (for string, integer and number variables).'),
       items: VarTypeSchema.optional().describe('For type list: the type of every item.'),
+      pattern: z
+        .string({ error: 'Expected a regular expression (a string)' })
+        .min(1, { error: 'Expected a regular expression (a string)' })
+        .optional()
+        .describe('For string variables: a regular expression (JavaScript syntax) the whole value must match, checked before any host is touched.'),
+      pattern_description: z.string({ error: 'Expected a description (a string)' }).optional().describe('What the pattern asks for, in words (used in error messages), e.g. "32 to 512 hex digits".'),
+      vault: z
+        .boolean({ error: 'Expected true or false' })
+        .optional()
+        .describe('The inventory must give the value from the vault (a !vault value or a vault file); plain text is refused except in lab inventories. Implies secret. Default false.'),
     },
     { error: 'Expected a map describing the variable (type, description, default, ...)' },
   )

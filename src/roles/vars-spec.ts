@@ -7,6 +7,15 @@ import { checkVarValue } from './vars.js';
 
 const ENUM_TYPES = new Set(['string', 'integer', 'number']);
 
+function regexProblem(source: string): string | undefined {
+  try {
+    new RegExp(source, 'u');
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.replace(/^Invalid regular expression: /, '');
+  }
+}
+
 /**
  * Builds the VarSpec of every well-formed variable entry. Entries that fail the schema are
  * skipped here (the schema issues are reported by the caller).
@@ -25,15 +34,26 @@ export function buildVarSpecs(raw: unknown, doc: YamlDoc, issues: InputIssue[]):
       type: r.type,
       description: r.description,
       required: r.required ?? false,
-      secret: (r.secret ?? false) || secretDefaults.has(name),
+      secret: (r.secret ?? false) || (r.vault ?? false) || secretDefaults.has(name),
       location: doc.keyAt(path),
     };
     if (r.items !== undefined) spec.items = r.items;
     if (r.enum !== undefined) spec.enum = r.enum;
     if (r.default !== undefined) spec.default = r.default;
+    if (r.vault) spec.vault = true;
+    if (r.pattern_description !== undefined) spec.patternDescription = r.pattern_description;
 
     const problem = (key: string, message: string) => issues.push({ location: doc.at([...path, key]), path: [...path, key], message });
     if (spec.items !== undefined && spec.type !== 'list') problem('items', `"items" applies to list variables only, and this one is a ${spec.type}`);
+    if (r.pattern !== undefined) {
+      if (spec.type !== 'string') problem('pattern', `"pattern" applies to string variables only, and this one is a ${spec.type}`);
+      else {
+        const why = regexProblem(r.pattern);
+        if (why) problem('pattern', `Invalid regular expression ${JSON.stringify(r.pattern)}: ${why}`);
+        else spec.pattern = r.pattern;
+      }
+    }
+    if (r.pattern_description !== undefined && r.pattern === undefined) problem('pattern_description', '"pattern_description" needs a "pattern"');
     if (spec.enum !== undefined) {
       if (!ENUM_TYPES.has(spec.type)) problem('enum', `"enum" applies to string, integer and number variables only, and this one is a ${spec.type}`);
       else {

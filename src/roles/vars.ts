@@ -43,8 +43,14 @@ function typeSchema(type: VarType, items?: VarType): z.ZodType {
 }
 
 /** The zod schema of one variable's value. */
-export function varValueSchema(spec: Pick<VarSpec, 'type' | 'items' | 'enum'>): z.ZodType {
-  const base = typeSchema(spec.type, spec.items);
+export function varValueSchema(spec: Pick<VarSpec, 'type' | 'items' | 'enum' | 'pattern' | 'patternDescription'>): z.ZodType {
+  let base = typeSchema(spec.type, spec.items);
+  const pattern = spec.pattern;
+  if (pattern !== undefined && spec.type === 'string') {
+    // The whole value must match, whatever anchors the pattern has.
+    const re = new RegExp(`^(?:${pattern})$`, 'u');
+    base = base.refine((v) => typeof v === 'string' && re.test(v), { error: `Expected ${spec.patternDescription ?? `a string matching /${pattern}/`}` });
+  }
   const allowed = spec.enum;
   if (!allowed) return base;
   return base.refine((v) => allowed.includes(v as string | number), { error: `Expected one of ${quoteList(allowed)}` });
@@ -62,10 +68,10 @@ export function roleVarsSchema(role: Pick<RoleSpec, 'variables'>) {
 
 /**
  * Why `value` does not fit `spec` (e.g. `expected an integer, found string "x"`), or undefined.
- * Templated strings pass: they are checked after rendering.
+ * Templated strings pass: their final value is only known when rendered.
  */
 export function checkVarValue(spec: VarSpec, value: unknown): string | undefined {
-  if (isTemplated(value) && spec.type !== 'string') return undefined;
+  if (isTemplated(value) && (spec.type !== 'string' || spec.pattern !== undefined)) return undefined;
   const result = varValueSchema(spec).safeParse(value);
   if (result.success) return undefined;
   const issue = result.error.issues[0]!;

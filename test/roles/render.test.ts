@@ -58,10 +58,12 @@ describe('shipped roles on the lab inventory', () => {
 
   it('grant the site user from every web node only', () => {
     const sql = content(expandHost(inv, 'db1', facts('db1', 24105, 'systemd-nspawn')).steps, '/etc/mysql/wpha/wordpress.sql');
+    const privileges = 'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, CREATE TEMPORARY TABLES, LOCK TABLES, REFERENCES, CREATE VIEW, SHOW VIEW, TRIGGER, CREATE ROUTINE, ALTER ROUTINE, EXECUTE, EVENT';
     expect(sql.match(/^GRANT .*$/gm)).toEqual([
-      "GRANT ALL PRIVILEGES ON `wp_shop`.* TO 'wp_shop'@'172.31.250.21';",
-      "GRANT ALL PRIVILEGES ON `wp_shop`.* TO 'wp_shop'@'172.31.250.22';",
+      `GRANT ${privileges} ON \`wp_shop\`.* TO 'wp_shop'@'172.31.250.21';`,
+      `GRANT ${privileges} ON \`wp_shop\`.* TO 'wp_shop'@'172.31.250.22';`,
     ]);
+    expect(sql.match(/^REVOKE .*$/gm)).toEqual(["REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'wp_shop'@'172.31.250.21';", "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'wp_shop'@'172.31.250.22';"]);
     expect(sql).toContain("ALTER USER 'wp_shop'@'172.31.250.21' IDENTIFIED BY \"lab-db-pass-not-secret\";");
     expect(sql).toContain("ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket;");
   });
