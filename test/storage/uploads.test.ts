@@ -142,6 +142,14 @@ describe('uploads in a bucket, served through the front VIP', () => {
     expect((await fetch(vip, `/wp-content/uploads/${dir}/nothing-here.png`)).status).toBe(404);
   });
 
+  it('the same file name uploaded on the other node gets a new name: names are unique in the bucket, not per node', async () => {
+    const again = await sideload(web2, 'lab-photo.png');
+    expect(again.error).toBeUndefined();
+    expect(new URL(again.url).pathname).toBe(new URL(upload.url).pathname.replace(/lab-photo\.png$/, 'lab-photo-1.png'));
+    // The first upload is untouched in the bucket.
+    expect((await fetch(vip, new URL(upload.url).pathname)).sha256).toBe(sha256(image));
+  });
+
   it('a second apply changes nothing', async () => {
     const r = await timed('second apply', () => runWpha(['apply', '-i', inv, '--json']));
     expect(r.code).toBe(0);

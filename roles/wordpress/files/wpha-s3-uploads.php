@@ -98,17 +98,21 @@ add_filter('wp_delete_file', function ($file) {
 });
 
 // 5. File names are unique in the bucket, not only in this node's folder: another node may have
-// taken the name, and the local copy is gone anyway.
+// taken the name, and the local copy is gone anyway. (Bucket unreachable: the name is kept; the
+// PUT that follows fails the upload with the reason.)
 add_filter('wp_unique_filename', function ($filename, $ext, $dir) {
-    $key = wpha_s3_key(rtrim($dir, '/') . '/' . $filename);
-    if ($key === null) return $filename;
+    $dir = rtrim($dir, '/');
+    if (wpha_s3_key("$dir/$filename") === null) return $filename;
     $name = pathinfo($filename, PATHINFO_FILENAME);
-    $ext = pathinfo($filename, PATHINFO_EXTENSION);
-    for ($n = 1, $try = $filename; $n < 1000; $n++) {
-        $exists = wpha_s3()->exists(WPHA_S3_PREFIX . ltrim(substr(rtrim($dir, '/') . '/' . $try, strlen(rtrim(wp_get_upload_dir()['basedir'], '/'))), '/'));
-        if ($exists === false) return $try;
-        if ($exists !== true) { error_log("wpha uploads: $exists"); return $try; }
-        $try = "$name-$n" . ($ext !== '' ? ".$ext" : '');
+    $suffix = pathinfo($filename, PATHINFO_EXTENSION);
+    $try = $filename;
+    for ($n = 1; $n < 100; $n++) {
+        $exists = wpha_s3()->exists(wpha_s3_key("$dir/$try"));
+        if ($exists !== true) {
+            if ($exists !== false) error_log("wpha uploads: $exists");
+            return $try;
+        }
+        $try = "$name-$n" . ($suffix !== '' ? ".$suffix" : '');
     }
     return $try;
 }, 10, 3);
