@@ -147,7 +147,10 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     });
   }
   const inventory: Inventory = { name, dir, hosts, groups, roles: new Map<string, RoleSpec>(roles), secretVars };
-  if (file.providers.size > 0) inventory.providers = Object.fromEntries(file.providers);
+  if (file.providers.size > 0) {
+    inventory.providers = Object.fromEntries(file.providers);
+    inventory.machineConnection = hostConnection(file.defaults, { address: '0.0.0.0' }, { invDir: dir, lab: file.lab, env: opts.env ?? process.env, home: opts.home ?? os.homedir() });
+  }
   if (made.id) inventory.stateId = made.id;
   if (file.lab) inventory.lab = { hosts: [...hosts.keys()] };
   return inventory;

@@ -18,6 +18,8 @@ const schema: Loader = () => import('./schema.js');
 const vault: Loader = () => import('./vault.js');
 const hostkeys: Loader = () => import('./hostkeys.js');
 const report: Loader = () => import('./report.js');
+const image: Loader = () => import('./image.js');
+const machines: Loader = () => import('./machines.js');
 
 /** Command name -> the file that registers it. */
 export const commandFiles: Readonly<Record<string, Loader>> = {
@@ -32,7 +34,9 @@ export const commandFiles: Readonly<Record<string, Loader>> = {
   vault,
   hostkeys,
   report,
+  image,
+  machines,
 };
 
 /** Every file once, in help order. */
-export const commandModules: Loader[] = [lab, apply, adhoc, history, inventory, schema, vault, hostkeys, report];
+export const commandModules: Loader[] = [lab, image, machines, apply, adhoc, history, inventory, schema, vault, hostkeys, report];
