@@ -44,10 +44,15 @@ export interface DbContext {
   say: (line: string) => void;
 }
 
-export function topologyOf(inv: Inventory, group?: string): ReplicationTopology {
+/** Every replication group of the inventory. */
+export function topologiesOf(inv: Inventory): ReplicationTopology[] {
   const hosts = [...inv.hosts.values()].map((h) => ({ name: h.name, address: h.address, roles: h.roles, vars: { ...roleDefaults(inv, h), ...h.vars } }));
+  return replicationTopologies(hosts, (g) => groupMembers(inv, g));
+}
+
+export function topologyOf(inv: Inventory, group?: string): ReplicationTopology {
   try {
-    return pickGroup(replicationTopologies(hosts, (g) => [...(inv.groups.get(g) ? groupMembers(inv, g) : [])]), group);
+    return pickGroup(topologiesOf(inv), group);
   } catch (e) {
     throw new UserError((e as Error).message);
   }
@@ -60,10 +65,19 @@ function groupMembers(inv: Inventory, group: string, seen = new Set<string>()): 
   return [...new Set([...g.hosts, ...g.children.flatMap((c) => groupMembers(inv, c, seen))])];
 }
 
-export async function openDb(flags: DbFlags, extraHosts: string[] = []): Promise<DbContext> {
-  const inv = await loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars, passphrases: passphrasesFor(flags, { cwd: process.cwd(), env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) }) });
-  const topo = topologyOf(inv, flags.group);
+/** The inventory, validated with its vault values decrypted. */
+export function loadDbInventory(flags: DbFlags): Promise<Inventory> {
+  return loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars, passphrases: passphrasesFor(flags, { cwd: process.cwd(), env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) }) });
+}
+
+/** Connections to a group's members and its SQL proxies, and a printer that masks secrets. */
+export async function openGroup(inv: Inventory, topo: ReplicationTopology, flags: DbFlags): Promise<DbContext> {
   const redactor = secretsRedactor(inv);
-  const session = await DbSession.open(inv, [...topo.members.map((m) => m.name), ...topo.proxies.map((p) => p.name), ...extraHosts], { connectTimeoutMs: flags.connectTimeout * 1000, acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) });
+  const session = await DbSession.open(inv, [...topo.members.map((m) => m.name), ...topo.proxies.map((p) => p.name)], { connectTimeoutMs: flags.connectTimeout * 1000, acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) });
   return { inv, topo, session, redactor, say: (line) => void process.stdout.write(redactor.redact(`${line}\n`)) };
+}
+
+export async function openDb(flags: DbFlags): Promise<DbContext> {
+  const inv = await loadDbInventory(flags);
+  return openGroup(inv, topologyOf(inv, flags.group), flags);
 }

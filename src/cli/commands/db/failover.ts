@@ -82,7 +82,7 @@ export async function failover(flags: FailoverFlags): Promise<number> {
   }
 }
 
-export function register(db: Command): void {
+export function registerFailover(db: Command): void {
   addDbOptions(db.command('failover'))
     .description('The primary is gone: promote the most advanced replica, refusing when it may lack an acknowledged transaction')
     .option('--to <host>', 'promote this replica instead of the most advanced one')

@@ -55,7 +55,7 @@ export async function promote(flags: PromoteFlags): Promise<number> {
   }
 }
 
-export function register(db: Command): void {
+export function registerPromote(db: Command): void {
   addDbOptions(db.command('promote'))
     .description('Planned switch-over: fence the primary, wait until HOST applied everything, promote HOST, repoint the replicas and the SQL proxies')
     .requiredOption('--to <host>', 'the replica that becomes the primary')
