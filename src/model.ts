@@ -29,8 +29,21 @@ export interface VarSpec {
    * text is refused, except in a lab inventory (`lab: true`) whose values protect nothing.
    */
   vault?: boolean;
+  /** For `integer` and `number`: the smallest and largest value allowed. */
+  min?: number;
+  max?: number;
+  /** For `map` (or `list` of `map`): the keys a map may hold, each typed; any other key is an error. */
+  fields?: Record<string, FieldSpec>;
+  /**
+   * An expression over the host's variables (over the map's own keys, for a field): when true,
+   * the value must be set and not empty (e.g. a key only needed when encryption is on).
+   */
+  requiredWhen?: string;
   location?: SourceLocation;
 }
+
+/** A key of a map variable (`fields:`): typed like a variable, without nested fields. */
+export type FieldSpec = Omit<VarSpec, 'fields' | 'location'>;
 
 export interface PortSpec {
   port: number;
@@ -148,6 +161,10 @@ export interface GroupSpec {
   /** Rolling-run settings, when the group sets `serial` or `max_fail_percentage` (see src/rollout). */
   rollout?: GroupRollout;
   location: SourceLocation;
+  /** How a provider makes this group's machines. */
+  machines?: MachinesSpec;
+  /** How `wpha upgrade` checks this group's new hosts. */
+  upgrade?: UpgradeSpec;
 }
 
 export interface GroupRollout {
@@ -156,10 +173,6 @@ export interface GroupRollout {
   /** Stop when more than this percentage of a batch failed. */
   maxFailPercentage?: number;
   location: SourceLocation;
-  /** How a provider makes this group's machines. */
-  machines?: MachinesSpec;
-  /** How `wpha upgrade` checks this group's new hosts. */
-  upgrade?: UpgradeSpec;
 }
 
 export interface Inventory {
@@ -177,6 +190,8 @@ export interface Inventory {
   secretValues?: string[];
   /** Where machines come from (`providers:`), by name. */
   providers?: Record<string, ProviderSpec>;
+  /** How wpha reaches the machines providers make (the inventory's connection defaults); set when it has providers. */
+  machineConnection?: Pick<HostSpec, 'user' | 'port' | 'become' | 'ssh'>;
   /** Id of the state file (wpha-state.json) whose machines joined the inventory; machines a provider made for it carry this id. */
   stateId?: string;
 }

@@ -28,7 +28,8 @@ import { secretsRedactor } from './load.js';
 import { ensureLabHosts } from './lab-hosts.js';
 import { partialDirs } from './check-templates.js';
 import type { Redactor } from '../secrets/redactor.js';
-import { batchesForRun } from '../rollout/units.js';
+import { batchesForRun, hostsOfShard } from '../rollout/units.js';
+import type { Shard } from '../rollout/shard.js';
 import { judgeBatch } from '../rollout/plan.js';
 import type { BatchEntry } from '../rollout/batch-size.js';
 
@@ -56,6 +57,8 @@ export interface RunOptions {
   serial?: BatchEntry[];
   /** `--max-fail-percentage`: replaces the groups' `max_fail_percentage`. */
   maxFailPercentage?: number;
+  /** `--shard i/n`: converge only this shard's part of the selected hosts. */
+  shard?: Shard;
 }
 
 export interface RunSummary {
@@ -73,8 +76,10 @@ export interface RunSummary {
 
 export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSummary> {
   const t0 = Date.now();
-  const selected = selectHosts(inv, opts.limit);
-  if (selected.length === 0) throw new UserError(`No host of inventory "${inv.name}" matches --limit "${opts.limit}"`);
+  const matching = selectHosts(inv, opts.limit);
+  if (matching.length === 0) throw new UserError(`No host of inventory "${inv.name}" matches --limit "${opts.limit}"`);
+  // A shard may be empty (more agents than hosts): it then converges nothing and reports so.
+  const selected = opts.shard ? hostsOfShard(inv, matching, opts.shard) : matching;
   // A host whose groups give it no role has nothing to converge: it is not contacted.
   const hosts = selected.filter((h) => inv.hosts.get(h)!.roles.length > 0);
   const withoutRoles = selected.filter((h) => !hosts.includes(h));
@@ -96,7 +101,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   const failedHosts = new Set<string>();
   const batches = batchesForRun(inv, hosts, { check: opts.check, ...(opts.serial ? { serial: opts.serial } : {}), ...(opts.maxFailPercentage !== undefined ? { maxFailPercentage: opts.maxFailPercentage } : {}) });
 
-  bus.emit({ type: 'run-start', inventory: inv.name, hosts, withoutRoles, check: opts.check, at: new Date().toISOString() });
+  bus.emit({ type: 'run-start', inventory: inv.name, hosts, withoutRoles, check: opts.check, at: new Date().toISOString(), ...(opts.shard ? { shard: `${opts.shard.index}/${opts.shard.count}` } : {}) });
   const convergeOne = async (name: string): Promise<void> => {
     const host = inv.hosts.get(name)!;
     const th = Date.now();

@@ -28,6 +28,7 @@ import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } 
 import { readVarFiles } from './var-files.js';
 import { checkMachineGroups } from './machine-groups.js';
 import { joinMachines, readStateMachines } from './machines.js';
+import { notCheckedIssues, type UnloadedSource } from './unloaded.js';
 
 export interface LoadInventoryOptions {
   /** A name under ./inventories/ or wpha's inventories/, or a path to the folder or its inventory.yaml. */
@@ -100,6 +101,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   const hosts = new Map<string, HostSpec>();
   const inventoryGroups = new Map(graph.names.map((g) => [g, { hosts: graph.members.get(g) ?? [], location: doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : undefined }]));
   const usedRoles = new Set<string>();
+  const notChecked = new Map<UnloadedSource, Set<string>>();
   for (const [hostName, entry] of file.hosts) {
     const groups = graph.groupsOf(hostName);
     const hostRoles = expandRoles(groups.flatMap((g) => file.groups.get(g)?.roles ?? []), roles).filter((r) => roles.has(r));
@@ -109,8 +111,10 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     const machine = made.machines.get(hostName);
     const location = machine?.location ?? doc.keyAt(['hosts', hostName]);
     const roleSpecs = hostRoles.map((r) => roles.get(r)!);
+    // Vars files of this host's groups and of the host that did not load, and bad extra vars.
+    const unloaded = [...groups.flatMap((g) => groupFiles.unloaded.get(g) ?? []), ...(hostFiles.unloaded.get(hostName) ?? []), ...extra.unloaded];
     issues.push(
-      ...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab }),
+      ...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab, unloaded, notChecked }),
       ...checkRoleRules({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged, inventoryGroups }),
     );
     for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
@@ -125,6 +129,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
       ...(machine ? { machine: machine.made } : {}),
     });
   }
+  issues.push(...notCheckedIssues(notChecked));
   const used = [...usedRoles].map((r) => roles.get(r)!);
   issues.push(...checkPorts(used, graph.names), ...checkDelegates(used, hostNames));
 
@@ -148,7 +153,10 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     });
   }
   const inventory: Inventory = { name, dir, hosts, groups, roles: new Map<string, RoleSpec>(roles), secretVars };
-  if (file.providers.size > 0) inventory.providers = Object.fromEntries(file.providers);
+  if (file.providers.size > 0) {
+    inventory.providers = Object.fromEntries(file.providers);
+    inventory.machineConnection = hostConnection(file.defaults, { address: '0.0.0.0' }, { invDir: dir, lab: file.lab, env: opts.env ?? process.env, home: opts.home ?? os.homedir() });
+  }
   if (made.id) inventory.stateId = made.id;
   if (file.lab) inventory.lab = { hosts: [...hosts.keys()] };
   return inventory;

@@ -13,6 +13,7 @@
  */
 import type { GroupRollout, Inventory } from '../model.js';
 import type { BatchEntry } from './batch-size.js';
+import { shardHosts, type Shard } from './shard.js';
 import { planBatches, type Batch, type RolloutUnit } from './plan.js';
 
 export interface RolloutOverrides {
@@ -61,4 +62,9 @@ export function batchesForRun(inv: Inventory, hosts: readonly string[], opts: Ro
   };
   const units = opts.check ? [{ name: '', hosts: [...hosts], serial: [], rolling: false, source: 'check mode' }] : rolloutUnits(inv, hosts, over);
   return planBatches(units, hosts);
+}
+
+/** `--shard i/n` over the run's hosts, spreading each rollout unit evenly (see shard.ts). */
+export function hostsOfShard(inv: Inventory, hosts: readonly string[], shard: Shard): string[] {
+  return shardHosts(hosts, (h) => decidingGroup(inv, h) ?? '', shard);
 }
