@@ -84,6 +84,30 @@ describe('galera role rendered', () => {
   });
 });
 
+describe('galera role with galera_flavor: percona (rendered only)', () => {
+  it('Percona XtraDB Cluster 8.0 from its repository, its own settings file, unit and bootstrap unit; no mariadb role', async () => {
+    const inv = await loadForRun({ inventory: inventory({ nodes: 3, roles: ['galera'], omitSstPassword: true, vars: { galera_flavor: 'percona', galera_percona_key_sha256: 'b'.repeat(64) } }) });
+    const { steps, skipped } = expandHost(inv, 'db1', recordedFacts({ hostname: 'db1' }));
+    expect(skipped).toEqual(expect.arrayContaining(['galera/Galera packages', 'galera/SST user', 'galera/Galera settings']));
+    const repo = steps.find((s) => s.op.name === 'apt_repository')!.args as { uris: string[]; suites: string[]; components: string[] };
+    expect([repo.uris, repo.suites, repo.components]).toEqual([['http://repo.percona.com/pxc-80/apt'], ['bookworm'], ['main']]);
+    expect(steps.find((s) => s.op.name === 'apt_key')!.args).toMatchObject({ sha256: 'b'.repeat(64) });
+    const cnf = stepContent(steps, '/etc/mysql/mysql.conf.d/70-galera.cnf');
+    expect(cnf).toContain('[mysqld]\n');
+    expect(cnf).toContain('wsrep_provider = /usr/lib/galera4/libgalera_smm.so\n');
+    expect(cnf).toContain('wsrep_cluster_address = gcomm://10.0.0.31,10.0.0.32,10.0.0.33\n');
+    expect(cnf).toContain('wsrep_sst_method = xtrabackup-v2\n');
+    const conf = stepContent(steps, '/etc/mysql/wpha/galera-node.conf');
+    expect(conf).toContain('GALERA_SERVICE=mysql\nGALERA_CLIENT=mysql\nGALERA_BOOTSTRAP_UNIT=mysql@bootstrap.service\n');
+  });
+
+  it('refuses Percona next to the mariadb role, or without the repository key\'s sha256', async () => {
+    const lines = await issues(inventory({ nodes: 3, vars: { galera_flavor: 'percona' } }));
+    expect(lines).toContain('inventory.yaml:2:3: hosts.db1: Host "db1": Percona XtraDB Cluster replaces MariaDB: give these hosts roles [galera] only (role "galera")');
+    expect(lines).toContain('inventory.yaml:2:3: hosts.db1: Host "db1": Percona\'s repository key needs its sha256 (galera_percona_key_sha256): a key fetched unchecked could sign anything (role "galera")');
+  });
+});
+
 describe('galera bad inputs, refused before any host is touched', () => {
   it('a group of two data nodes without an arbitrator', async () => {
     expect(await issues(inventory({ nodes: 2 }))).toEqual([
@@ -92,7 +116,7 @@ describe('galera bad inputs, refused before any host is touched', () => {
   });
 
   it('a missing SST password, on every node', async () => {
-    expect(await issues(inventory({ nodes: 3, omitSstPassword: true }))).toEqual([1, 2, 3].map((i) => `inventory.yaml:${i * 2}:3: hosts.db${i}: Missing required variable "galera_sst_password" of role "galera" for host "db${i}"`));
+    expect(await issues(inventory({ nodes: 3, omitSstPassword: true }))).toEqual([1, 2, 3].map((i) => `inventory.yaml:${i * 2}:3: hosts.db${i}: Host "db${i}": Missing galera_sst_password: the password of the user a donor's mariabackup logs in as (keep it in the vault) (role "galera")`));
   });
 
   it('an arbitrator group that does not exist, and the galera role without the mariadb role', async () => {

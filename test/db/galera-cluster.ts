@@ -1,13 +1,13 @@
 /**
  * Helpers of the Galera lab test: SQL on a node (as root through its socket), the node's wsrep
  * status, waiting until a condition holds, and the acknowledged-rows writer
- * (fixtures/acked-writer.py) started on a lab host and stopped with its results.
+ * (bench/db/acked-writer.py) started on a lab host and stopped with its results.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabHosts } from '../helpers/lab-hosts.js';
 
-const writerSource = readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'acked-writer.py'), 'utf8');
+const writerSource = readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../../bench/db/acked-writer.py'), 'utf8');
 
 export interface WriterResult {
   /** Ids the server acknowledged, in order. */
@@ -42,11 +42,11 @@ export function galeraCluster(lab: LabHosts) {
   const journal = async (i: number, since: number) => (await lab.ssh(name(i), `journalctl -u mariadb --no-pager -o short-unix --since @${Math.floor(since)}`)).stdout;
 
   /** Starts the writer on host `on` against `targets` (addresses), ids from `start`. */
-  const startWriter = async (on: number, targets: string[], opts: { start: number; user: string; password: string; db: string; table: string; tag: string; interval?: number }) => {
+  const startWriter = async (on: number, targets: string[], opts: { start: number; user: string; password: string; db: string; table: string; tag: string; rate?: number }) => {
     const dir = `/root/writer-${opts.tag}`;
     const put = await lab.ssh(name(on), `mkdir -p ${dir} && cat > ${dir}/acked-writer.py`, { input: writerSource });
     if (put.code !== 0) throw new Error(`Cannot copy the writer: ${put.stderr}`);
-    const args = `--hosts ${targets.join(',')} --user ${opts.user} --db ${opts.db} --table ${opts.table} --start ${opts.start} --out ${dir}/acked --stop ${dir}/stop --interval ${opts.interval ?? 0}`;
+    const args = `--hosts ${targets.join(',')} --user ${opts.user} --db ${opts.db} --table ${opts.table} --start ${opts.start} --out ${dir}/acked --stop ${dir}/stop --rate ${opts.rate ?? 0}`;
     // The password travels on stdin into the environment of the detached writer.
     const r = await lab.ssh(name(on), `read -r WRITER_PASSWORD; export WRITER_PASSWORD; setsid python3 ${dir}/acked-writer.py ${args} > /dev/null 2> ${dir}/err < /dev/null & echo started`, { input: `${opts.password}\n` });
     if (!r.stdout.includes('started')) throw new Error(`Cannot start the writer: ${r.stderr}`);

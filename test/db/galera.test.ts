@@ -28,12 +28,14 @@ describe('Galera cluster of three nodes', () => {
   let db: ReturnType<typeof galeraCluster>;
   const groupVars: Record<string, unknown> = { galera_group: 'galera', mariadb_client_group: 'galera', mariadb_innodb_buffer_pool_mb: 128, mariadb_max_connections: 100 };
 
-  const writeInventory = (extra: Record<string, unknown> = {}) =>
+  const writeInventory = (extra: Record<string, unknown> = {}, arbiter = false) =>
     writeLabInventory(lab, {
-      groups: { galera: { hosts: [0, 1, 2], roles: ['mariadb', 'galera'], vars: { ...groupVars, ...extra } } },
-      // The test's client (fixtures/acked-writer.py) runs on the first host.
+      groups: arbiter
+        ? { galera: { hosts: [0, 1], roles: ['mariadb', 'galera'], vars: { ...groupVars, ...extra } }, arbiter: { hosts: [2], roles: ['galera_arbitrator'] } }
+        : { galera: { hosts: [0, 1, 2], roles: ['mariadb', 'galera'], vars: { ...groupVars, ...extra } } },
+      // The test's client (bench/db/acked-writer.py) runs on the first host.
       hostVars: { [lab.hosts[0]!.name]: { common_extra_packages: ['python3-pymysql'] } },
-      vars: { ...labAll, galera_sst_password: SST_PASSWORD, mariadb_client_hosts: [`${addr[0]!.split('.').slice(0, 3).join('.')}.%`] },
+      vars: { ...labAll, galera_sst_password: SST_PASSWORD, mariadb_client_hosts: [`${addr[0]!.split('.').slice(0, 3).join('.')}.%`], ...(arbiter ? { galera_arbitrator_group: 'arbiter' } : {}) },
     }).dir;
 
   beforeAll(async () => {
@@ -166,15 +168,53 @@ describe('Galera cluster of three nodes', () => {
     const best = Math.max(seqno(0), seqno(1), seqno(2));
     expect(seqno(lab.hosts.findIndex((h) => h.name === chosen))).toBe(best);
 
+    const down = await runWpha(['db', 'status', '-i', inv]);
+    expect(down.code, down.stdout).toBe(1);
+    expect(down.stdout).toContain(': down');
     const r = await runWpha(['db', 'recover', '-i', inv], { timeoutMs: 900_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toContain(`${chosen}: bootstrap a new primary component from seqno ${best}`);
     expect(r.stdout).toContain('Recovered: every data node is Synced in one primary component.');
     for (const i of [0, 1, 2]) expect(await db.synced(i, 3)).toBe(true);
     await expectOnAll(res.acked);
+    const healthy = await runWpha(['db', 'status', '-i', inv]);
+    expect(healthy.code, healthy.stdout).toBe(0);
+    expect(healthy.stdout.split('\n')[0]).toMatch(/: healthy$/);
     for (const i of [0, 1, 2]) await lab.ssh(db.name(i), 'rm -f /run/systemd/system/mariadb.service.d/wpha-test.conf && systemctl daemon-reload');
     const again = await apply();
     expect(changedOf(again.stdout)).toEqual([]);
   }, 900_000);
+
+  it('two data nodes and an arbitrator: losing a data node leaves the other one taking writes', async () => {
+    // The third host leaves the data nodes and runs garbd instead.
+    expect((await lab.ssh(db.name(2), 'systemctl disable --now mariadb')).code).toBe(0);
+    inv = writeInventory({ galera_applier_threads: 2 }, true);
+    const r = await apply();
+    expect(failedOf(r.stdout)).toEqual([]);
+    expect((await lab.ssh(db.name(2), 'systemctl is-active garb')).stdout.trim()).toBe('active');
+    // Two data nodes and garbd: a cluster of three members.
+    for (const i of [0, 1]) expect(await until(`${db.name(i)} in a cluster of 3`, () => db.synced(i, 3), (v) => v, 120)).toBe(true);
+    expect((await runWpha(['db', 'status', '-i', inv])).code).toBe(0);
+    expect(changedOf((await apply()).stdout)).toEqual([]);
+
+    await lab.ssh(db.name(1), "mkdir -p /run/systemd/system/mariadb.service.d && printf '[Service]\\nRestart=no\\n' > /run/systemd/system/mariadb.service.d/wpha-test.conf && systemctl daemon-reload");
+    const w = await writer('garbd', 300_000, [0]);
+    await until('writer running', w.count, (n) => n > 20, 60);
+    const killedAt = Date.now() / 1000;
+    expect((await lab.ssh(db.name(1), 'systemctl kill -s KILL mariadb')).code).toBe(0);
+    // The survivor and garbd are 2 of 3 votes: it stays primary and keeps acknowledging writes.
+    const s0 = await until('survivor in a primary component of 2', () => db.status(0), (s) => s.wsrep_cluster_size === '2' && s.wsrep_cluster_status === 'Primary', 60);
+    expect(s0.wsrep_local_state_comment).toBe('Synced');
+    const atEviction = await w.count();
+    await until('writes after the eviction', w.count, (n) => n > atEviction + 20, 60);
+    const degraded = await runWpha(['db', 'status', '-i', inv]);
+    expect(degraded.code, degraded.stdout).toBe(2);
+    const res = await w.stop();
+    expect(res.acked.filter((id) => res.at.get(id)! > killedAt).length).toBeGreaterThan(20);
+    await lab.ssh(db.name(1), 'rm -f /run/systemd/system/mariadb.service.d/wpha-test.conf && systemctl daemon-reload && systemctl start mariadb');
+    for (const i of [0, 1]) await until(`${db.name(i)} Synced in a cluster of 3`, () => db.synced(i, 3), (v) => v, 180);
+    for (const i of [0, 1]) expect(missing(res.acked, await ids(i)), `acknowledged rows missing on ${db.name(i)}`).toEqual([]);
+    expect(changedOf((await apply()).stdout)).toEqual([]);
+  }, 1_200_000);
 });
 
