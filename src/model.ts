@@ -3,6 +3,7 @@
  * src/roles) turn YAML into these; nothing downstream reads YAML again.
  */
 import type { SourceLocation } from './errors.js';
+import type { VarFormat } from './roles/var-formats.js';
 
 export type VarType = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'map' | 'any';
 
@@ -18,6 +19,8 @@ export interface VarSpec {
   enum?: (string | number)[];
   /** For `list`: type of the items. */
   items?: VarType;
+  /** A known domain (time zone, size, duration, address...): the value (or each item) is checked at load. */
+  format?: VarFormat;
   location?: SourceLocation;
 }
 

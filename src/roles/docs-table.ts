@@ -17,7 +17,7 @@ export const tableHeading = (role: string): string => `#### Variables of \`${rol
 /** The markdown table of a role's variables, heading included, without a trailing newline. */
 export function variableTable(role: string, vars: Record<string, VarSpec>): string {
   const rows = Object.entries(vars).map(([name, spec]) => {
-    const type = spec.type + (spec.items ? ` of ${spec.items}` : '') + (spec.enum ? `: ${spec.enum.join(', ')}` : '');
+    const type = spec.type + (spec.items ? ` of ${spec.items}` : '') + (spec.format ? ` (${spec.format})` : '') + (spec.enum ? `: ${spec.enum.join(', ')}` : '');
     return `| \`${name}\` | ${type} | ${defaultText(spec)}${spec.secret ? ' (secret)' : ''} | ${spec.description.replaceAll('|', '\\|')} |`;
   });
   return [tableHeading(role), '', '| Variable | Type | Default | Description |', '|---|---|---|---|', ...rows].join('\n');

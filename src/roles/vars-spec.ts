@@ -4,6 +4,7 @@ import type { VarSpec } from '../model.js';
 import type { YamlDoc } from '../yaml/parse.js';
 import { VarSpecSchema } from './schema.js';
 import { checkVarValue } from './vars.js';
+import { formatType } from './var-formats.js';
 
 const ENUM_TYPES = new Set(['string', 'integer', 'number']);
 
@@ -29,6 +30,7 @@ export function buildVarSpecs(raw: unknown, doc: YamlDoc, issues: InputIssue[]):
       location: doc.keyAt(path),
     };
     if (r.items !== undefined) spec.items = r.items;
+    if (r.format !== undefined) spec.format = r.format;
     if (r.enum !== undefined) spec.enum = r.enum;
     if (r.default !== undefined) spec.default = r.default;
 
@@ -42,6 +44,10 @@ export function buildVarSpecs(raw: unknown, doc: YamlDoc, issues: InputIssue[]):
           if (why) issues.push({ location: doc.at([...path, 'enum', i]), path: [...path, 'enum', i], message: `Allowed value does not match the type: ${why}` });
         });
       }
+    }
+    if (spec.format !== undefined) {
+      const valueType = spec.type === 'list' ? spec.items : spec.type;
+      if (valueType !== formatType(spec.format)) problem('format', `Format "${spec.format}" applies to ${formatType(spec.format)} variables (or lists of them), and this one is ${spec.type === 'list' ? `a list of ${spec.items ?? 'any'}` : `${/^[aeiou]/.test(spec.type) ? 'an' : 'a'} ${spec.type}`}`);
     }
     if (spec.required && spec.default !== undefined) problem('default', 'A required variable cannot have a default (drop one of them)');
     else if (spec.default !== undefined) {
