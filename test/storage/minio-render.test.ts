@@ -132,7 +132,7 @@ describe('minio role on the prod-example inventory (rendered: MinIO cannot run h
 
   it('refuses a user without a secret key, naming the file and line', async () => {
     const err = await loadForRun({ inventory: 'prod-example', cwd: root, extraVars: ['@' + writeExtra({ minio_users: [{ name: 'wp-uploads', buckets: ['uploads'] }, { name: 'ghost', buckets: ['uploads'] }] })] }).catch((e: unknown) => e);
-    expect((err as InputError).issues.map(formatIssue)).toEqual([expect.stringMatching(/^\S+\.yaml:1:\d+: minio_users: Item "ghost": A MinIO user needs a secret key of 8 characters or more in minio_user_secrets \(from the vault\) \(role "minio"\)$/)]);
+    expect((err as InputError).issues.map(formatIssue)).toEqual([expect.stringMatching(/^\S+\.yaml:1:\d+: minio_users\[1\]: Item "ghost": A MinIO user needs a secret key of 8 characters or more in minio_user_secrets \(from the vault\) \(role "minio"\)$/)]);
   });
 });
 
