@@ -6,10 +6,17 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import path from 'node:path';
 import type { Inventory } from '../../src/model.js';
+import type { Facts } from '../../src/engine/facts.js';
 import { loadForRun } from '../../src/engine/load.js';
-import { content, expandHost, facts } from '../helpers/render-host.js';
+import { expandHost, recordedFacts, stepContent } from '../../src/engine/testing/expand-host.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+function facts(hostname: string, memoryMb: number, virtualization: string): Facts {
+  return recordedFacts({ hostname, memory_mb: memoryMb, virtualization });
+}
+
+const content = stepContent;
 
 describe('shipped roles on the lab inventory', () => {
   let inv: Inventory;
