@@ -15,14 +15,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, formatIssue } from '../../src/errors.js';
 import { loadForRun } from '../../src/engine/load.js';
 import type { Inventory } from '../../src/model.js';
-import { content, expandHost, facts } from '../helpers/render-host.js';
+import { expandHost, recordedFacts, stepContent as content } from '../../src/engine/testing/expand-host.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const SECRET = 'REPLACE-with-a-vault-value';
 
 describe('minio role on the prod-example inventory (rendered: MinIO cannot run here)', () => {
   let inv: Inventory;
-  const steps = (host: string) => expandHost(inv, host, facts(host, 8192, 'kvm')).steps;
+  const steps = (host: string) => expandHost(inv, host, recordedFacts({ hostname: host })).steps;
   const step = (host: string, dest: string) => steps(host).find((s) => (s.args as { dest?: string; name?: string }).dest === dest || (s.args as { name?: string }).name === dest);
   beforeAll(async () => {
     inv = await loadForRun({ inventory: 'prod-example', cwd: root });
@@ -132,7 +132,7 @@ describe('minio role on the prod-example inventory (rendered: MinIO cannot run h
 
   it('refuses a user without a secret key, naming the file and line', async () => {
     const err = await loadForRun({ inventory: 'prod-example', cwd: root, extraVars: ['@' + writeExtra({ minio_users: [{ name: 'wp-uploads', buckets: ['uploads'] }, { name: 'ghost', buckets: ['uploads'] }] })] }).catch((e: unknown) => e);
-    expect((err as InputError).issues.map(formatIssue)).toEqual([expect.stringMatching(/^\S+\.yaml:1:\d+: minio_users: Item "ghost": A MinIO user needs a secret key of 8 characters or more in minio_user_secrets \(from the vault\) \(role "minio"\)$/)]);
+    expect((err as InputError).issues.map(formatIssue)).toEqual([expect.stringMatching(/^\S+\.yaml:1:\d+: minio_users\[1\]: Item "ghost": A MinIO user needs a secret key of 8 characters or more in minio_user_secrets \(from the vault\) \(role "minio"\)$/)]);
   });
 });
 
