@@ -29,8 +29,21 @@ export interface VarSpec {
    * text is refused, except in a lab inventory (`lab: true`) whose values protect nothing.
    */
   vault?: boolean;
+  /** For `integer` and `number`: the smallest and largest value allowed. */
+  min?: number;
+  max?: number;
+  /** For `map` (or `list` of `map`): the keys a map may hold, each typed; any other key is an error. */
+  fields?: Record<string, FieldSpec>;
+  /**
+   * An expression over the host's variables (over the map's own keys, for a field): when true,
+   * the value must be set and not empty (e.g. a key only needed when encryption is on).
+   */
+  requiredWhen?: string;
   location?: SourceLocation;
 }
+
+/** A key of a map variable (`fields:`): typed like a variable, without nested fields. */
+export type FieldSpec = Omit<VarSpec, 'fields' | 'location'>;
 
 export interface PortSpec {
   port: number;

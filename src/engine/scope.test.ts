@@ -89,5 +89,9 @@ describe('role_names', () => {
     withPort.roles.set('nginx', role('nginx', [{ port: 8080, proto: 'tcp', from: 'cluster', when: '"haproxy" in role_names' }]));
     expect(rolePorts(withPort, inv.hosts.get('web1')!).map((p) => p.port)).toEqual([22]);
     expect(rolePorts(withPort, { ...inv.hosts.get('web1')!, roles: ['common', 'nginx', 'haproxy'] }).map((p) => p.port)).toEqual([22, 8080, 80]);
+    // The host's address is known there too (a log host named by its address opens its port).
+    withPort.roles.set('nginx', role('nginx', [{ port: 2514, proto: 'tcp', from: 'cluster', when: 'ansible_host == "10.0.0.22"' }]));
+    expect(rolePorts(withPort, inv.hosts.get('web2')!).map((p) => p.port)).toEqual([22, 2514]);
+    expect(rolePorts(withPort, inv.hosts.get('web1')!).map((p) => p.port)).toEqual([22]);
   });
 });

@@ -15,6 +15,8 @@ export interface VarEntry {
   /** Key path inside the file that set it (or `-e name` for the command line). */
   path: (string | number)[];
   location?: SourceLocation;
+  /** Where a part of the value starts (`[0, 'type']`: the first item's `type` key), for issues inside it. */
+  locate?: (sub: KeyPath) => SourceLocation;
   /** Tagged `!secret` / `!vault`. */
   secret: boolean;
   /** Every value in it came from the vault (a `!vault` value or a vault file): no plain text. */
@@ -34,7 +36,7 @@ export function layerFromDoc(doc: YamlDoc, basePath: KeyPath, scope: VarScope): 
   for (const [name, value] of Object.entries(map)) {
     const path = [...basePath, name];
     const secret = doc.secretPaths.some((p) => path.every((seg, i) => p[i] === seg));
-    layer.set(name, { value, path, location: doc.keyAt(path), secret, vault: allFromVault(value, path, doc.vaultPaths), scope });
+    layer.set(name, { value, path, location: doc.keyAt(path), locate: (sub) => doc.keyAt([...path, ...sub]), secret, vault: allFromVault(value, path, doc.vaultPaths), scope });
   }
   return layer;
 }

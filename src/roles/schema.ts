@@ -25,30 +25,48 @@ const expression = (what: string) =>
   z.union([z.string(), z.boolean()], { error: 'Expected an expression (a string) or true/false' }).describe(what);
 const stringOrList = (what: string) => z.union([z.string(), z.array(z.string())], { error: `Expected ${what} or a list of them` });
 
+const varSpecShape = {
+  type: VarTypeSchema,
+  description: z.string({ error: 'Expected a description (a string)' }).describe('What the variable is for (shown by `wpha inventory show` and in docs).'),
+  default: z.unknown().optional().describe('Value used when no inventory level sets one. Must match the type.'),
+  required: z.boolean({ error: 'Expected true or false' }).optional().describe('The inventory must set a value (no default). Default false.'),
+  required_when: z
+    .string({ error: 'Expected an expression (a string)' })
+    .optional()
+    .describe("The value must be set and not empty when this expression over the host's variables (a field: over its map's keys) is true, e.g. `backup_encryption == 'age'`."),
+  secret: z.boolean({ error: 'Expected true or false' }).optional().describe('The value is masked as *** in every output. Default false.'),
+  enum: z
+    .array(z.union([z.string(), z.number()], { error: 'Expected a string or a number' }), { error: 'Expected a list of allowed values' })
+    .min(1, { error: 'Expected at least one allowed value' })
+    .optional()
+    .describe('Allowed values (for string, integer and number variables).'),
+  items: VarTypeSchema.optional().describe('For type list: the type of every item.'),
+  pattern: z
+    .string({ error: 'Expected a regular expression (a string)' })
+    .min(1, { error: 'Expected a regular expression (a string)' })
+    .optional()
+    .describe('For string: a regular expression (JavaScript syntax) the whole value must match, checked before any host is touched, e.g. `^[a-z0-9_-]+$`.'),
+  pattern_description: z.string({ error: 'Expected a description (a string)' }).optional().describe('What the pattern asks for, in words (used in error messages), e.g. "32 to 512 hex digits".'),
+  vault: z
+    .boolean({ error: 'Expected true or false' })
+    .optional()
+    .describe('The inventory must give the value from the vault (a !vault value or a vault file); plain text is refused except in lab inventories. Implies secret. Default false.'),
+  min: z.number({ error: 'Expected a number' }).optional().describe('For integer and number: the smallest value allowed.'),
+  max: z.number({ error: 'Expected a number' }).optional().describe('For integer and number: the largest value allowed.'),
+};
+
+export const FieldSpecSchema = z
+  .strictObject(varSpecShape, { error: 'Expected a map describing the key (type, description, default, ...)' })
+  .describe('A key of a map variable.');
+
 export const VarSpecSchema = z
   .strictObject(
     {
-      type: VarTypeSchema,
-      description: z.string({ error: 'Expected a description (a string)' }).describe('What the variable is for (shown by `wpha inventory show` and in docs).'),
-      default: z.unknown().optional().describe('Value used when no inventory level sets one. Must match the type.'),
-      required: z.boolean({ error: 'Expected true or false' }).optional().describe('The inventory must set a value (no default). Default false.'),
-      secret: z.boolean({ error: 'Expected true or false' }).optional().describe('The value is masked as *** in every output. Default false.'),
-      enum: z
-        .array(z.union([z.string(), z.number()], { error: 'Expected a string or a number' }), { error: 'Expected a list of allowed values' })
-        .min(1, { error: 'Expected at least one allowed value' })
+      ...varSpecShape,
+      fields: z
+        .record(z.string().regex(VAR_NAME, { error: VAR_NAME_RULE }), FieldSpecSchema, { error: 'Expected a map of keys by name' })
         .optional()
-        .describe('Allowed values (for string, integer and number variables).'),
-      items: VarTypeSchema.optional().describe('For type list: the type of every item.'),
-      pattern: z
-        .string({ error: 'Expected a regular expression (a string)' })
-        .min(1, { error: 'Expected a regular expression (a string)' })
-        .optional()
-        .describe('For string variables: a regular expression (JavaScript syntax) the whole value must match, checked before any host is touched.'),
-      pattern_description: z.string({ error: 'Expected a description (a string)' }).optional().describe('What the pattern asks for, in words (used in error messages), e.g. "32 to 512 hex digits".'),
-      vault: z
-        .boolean({ error: 'Expected true or false' })
-        .optional()
-        .describe('The inventory must give the value from the vault (a !vault value or a vault file); plain text is refused except in lab inventories. Implies secret. Default false.'),
+        .describe('For type map, or list with items map: the keys each map may hold, typed (any other key is an error).'),
     },
     { error: 'Expected a map describing the variable (type, description, default, ...)' },
   )
