@@ -66,3 +66,31 @@ export function replicationUserSql(user: string, password: string, clients: read
     ])
     .join('\n');
 }
+
+const SQL_END = 'WPHA_SQL_END';
+
+/**
+ * Shell text running `sql` as root through the local socket, fed on stdin in a quoted
+ * here-document (nothing in it is expanded; a password in it never reaches a command line).
+ */
+export function sqlHeredoc(sql: string, flags = '--batch'): string {
+  if (sql.split('\n').includes(SQL_END)) throw new Error('SQL text holds the here-document end marker');
+  return `mariadb ${flags} <<'${SQL_END}'\n${sql}\n${SQL_END}`;
+}
+
+/** Fence a primary: no new write (the SQL proxy's check then fails and cuts its sessions). */
+export const FENCE_SQL = 'SET GLOBAL read_only = 1;';
+
+/** Wait until a server has applied `pos`; prints 0 when it did, -1 after `seconds`. */
+export function gtidWaitSql(pos: GtidPos, seconds: number): string {
+  return `SELECT MASTER_GTID_WAIT(${sqlString(formatGtidPos(pos))}, ${seconds});`;
+}
+
+/**
+ * Make a replica the primary: replicate from nobody (RESET SLAVE ALL forgets the old primary),
+ * semi-sync master on when replicas will follow (turned on before writes are: no write is
+ * acknowledged unreplicated), then writes.
+ */
+export function promoteSql(semiSync: boolean): string {
+  return ['STOP SLAVE;', 'RESET SLAVE ALL;', `SET GLOBAL rpl_semi_sync_master_enabled = ${semiSync ? 1 : 0};`, 'SET GLOBAL read_only = 0;'].join('\n');
+}

@@ -41,9 +41,13 @@ function runCheck(check: CheckSpec, role: string, scope: Record<string, unknown>
   const parsed = [check.that, check.loop ?? 'true'].map((src) => checkExpression(src));
   if (parsed.some((r) => !r.ok)) return [];
   if (parsed.flatMap((r) => (r.ok ? r.names : [])).some((n) => containsTemplate(scope[n]))) return [];
-  const fail = (message: string): InputIssue => {
+  // `sub`: the item of a looped check inside the named variable (its own line when known).
+  const fail = (message: string, sub: (string | number)[] = []): InputIssue => {
     const entry = check.var !== undefined ? c.merged.get(check.var) : undefined;
-    if (entry) return { location: entry.location, path: entry.path, message };
+    if (entry) {
+      if (sub.length > 0 && entry.locate && check.loop === check.var) return { location: entry.locate(sub), path: [...entry.path, ...sub], message };
+      return { location: entry.location, path: entry.path, message };
+    }
     // A variable left at its default that names a group: the problem is that group's definition.
     const named = check.var !== undefined ? scope[check.var] : undefined;
     const group = typeof named === 'string' ? c.inventoryGroups?.get(named) : undefined;
@@ -57,11 +61,13 @@ function runCheck(check: CheckSpec, role: string, scope: Record<string, unknown>
   });
   try {
     if (check.loop === undefined) return truthy(evaluate(check.that, scope)) ? [] : [fail(`${check.message} (role "${role}")`)];
-    const items = loopItems(evaluate(check.loop, scope));
+    const looped = evaluate(check.loop, scope);
+    const items = loopItems(looped);
     if (items === undefined) return [broken(`"${check.loop}" gives neither a list nor a map`)];
     const issues: InputIssue[] = [];
     items.forEach((item, i) => {
-      if (!truthy(evaluate(check.that, { ...scope, item }))) issues.push(fail(`${itemLabel(item, i)}: ${check.message} (role "${role}")`));
+      const sub = Array.isArray(looped) ? [i] : [(item as { key: string }).key];
+      if (!truthy(evaluate(check.that, { ...scope, item }))) issues.push(fail(`${itemLabel(item, i)}: ${check.message} (role "${role}")`, sub));
     });
     return issues;
   } catch (e) {

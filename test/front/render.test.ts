@@ -57,7 +57,7 @@ describe('front-tier roles on the lab inventory', () => {
     expect(lines(cfg, /^server /)).toEqual(['server web1 172.31.250.21:80', 'server web2 172.31.250.22:80']);
     expect(cfg).toContain('http-check send meth GET uri /wpha-health ver HTTP/1.1 hdr Host localhost');
     expect(cfg).toContain('default-server check inter 2s fall 2 rise 2');
-    expect(lines(cfg, /^http-request deny/)).toEqual(['/purge/', '/fpm-ping', '/fpm-status', '/wpha-health'].map((p) => `http-request deny deny_status 403 if { path_beg ${p} }`));
+    expect(lines(cfg, /^http-request deny/)).toEqual(['/purge/', '/fpm-ping', '/fpm-status', '/wpha-health', '/nginx-status'].map((p) => `http-request deny deny_status 403 if { path_beg ${p} }`));
     expect(cfg).toContain('stats socket /run/haproxy/admin.sock mode 660 level admin');
     expect(cfg).not.toMatch(/cookie|stick|balance source/);
     expect(content(front('front1'), '/usr/local/sbin/wpha-lb')).toContain('\nBACKEND=web\nSTATE_FILE=/var/lib/haproxy/server-state\n');

@@ -53,3 +53,10 @@ export function stepContent(steps: readonly Step[], dest: string): string {
   if (!s) throw new Error(`No step writes ${dest}`);
   return (s.args as { content: Buffer }).content.toString('utf8');
 }
+
+/** The step writing `dest` (or managing `path`), with its arguments (mode, owner...). */
+export function fileStep(steps: readonly Step[], dest: string): Step & { args: Record<string, unknown> } {
+  const s = steps.find((x) => (x.args as { dest?: string; path?: string }).dest === dest || (x.args as { path?: string }).path === dest);
+  if (!s) throw new Error(`No step writes ${dest}`);
+  return s as Step & { args: Record<string, unknown> };
+}

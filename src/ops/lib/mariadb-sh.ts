@@ -4,13 +4,7 @@
  * no secret reaches a command line), and two bounded waits.
  */
 
-const SQL_END = 'WPHA_SQL_END';
-
-/** `mariadb --batch` fed `sql` on stdin. `sql` must not hold a line equal to the end marker. */
-export function sqlHeredoc(sql: string): string {
-  if (sql.split('\n').includes(SQL_END)) throw new Error('SQL text holds the here-document end marker');
-  return `mariadb --batch <<'${SQL_END}'\n${sql}\n${SQL_END}`;
-}
+export { sqlHeredoc } from '../../db/replication-sql.js';
 
 /**
  * wpha_sql SQL: one statement as root (text written by wpha, never a secret).

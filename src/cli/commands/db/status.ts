@@ -1,70 +1,65 @@
 /**
- * `wpha db status` for Galera clusters: each data node's state, cluster size, readiness, flow
- * control and position, and the cluster's health as the exit code (0 healthy, 2 degraded, 1
- * down or unreachable), for cron and CI. The Galera part lives in galeraStatusSection() so that
- * a status command covering other topologies can print it too.
+ * `wpha db status`: the health of the database tier as an exit code (0 healthy, 2 degraded, 1
+ * error or down), for cron and CI. One section per replication group (what each server says:
+ * role, read_only, GTID position, lag, semi-sync; where the SQL proxies send) and per Galera
+ * cluster (galera-section.ts); the exit code is the worst of them.
  */
 import type { Command } from 'commander';
-import { loadForRun, secretsRedactor } from '../../../engine/load.js';
-import { ExitCode } from '../../../errors.js';
-import type { Inventory } from '../../../model.js';
-import { galeraTopology } from '../../../db/galera-topology.js';
-import { GALERA_NODE_SCRIPT, parseGaleraReport } from '../../../db/galera-report.js';
-import { galeraHealth, galeraNodeStatus, type GaleraNodeStatus, type Health } from '../../../db/galera-status.js';
-import { shellOnHosts, type ShellOptions } from '../../../db/remote-shell.js';
-import { addHostOptions, type HostCommandOptions } from '../../options.js';
+import { secretsRedactor } from '../../../engine/load.js';
+import { UserError } from '../../../errors.js';
+import { EXIT_FOR, formatStatus, groupStatus, type GroupStatus } from '../../../db/status.js';
+import { positiveInt } from '../../options.js';
+import { addDbOptions, loadDbInventory, openGroup, topologiesOf, type DbFlags } from './context.js';
+import { formatGaleraSection, galeraStatusSection, HEALTH_EXIT, type GaleraSection } from './galera-section.js';
 
-export interface GaleraSection {
-  cluster: string;
-  group: string;
-  health: Health;
-  reasons: string[];
-  nodes: GaleraNodeStatus[];
+export { formatGaleraSection, galeraStatusSection, HEALTH_EXIT, type GaleraSection } from './galera-section.js';
+
+interface StatusFlags extends DbFlags {
+  json?: boolean;
+  maxLag: number;
 }
 
-export async function galeraStatusSection(inv: Inventory, opts: ShellOptions & { group?: string } = {}): Promise<GaleraSection> {
-  const topo = galeraTopology(inv, opts.group);
-  const reports = await shellOnHosts(inv, topo.nodes, `${GALERA_NODE_SCRIPT} report`, opts);
-  const nodes = topo.nodes.map((host) => {
-    const r = reports.get(host);
-    if (!r || 'error' in r) return galeraNodeStatus(host, undefined, r?.error);
-    if (r.rc !== 0) return galeraNodeStatus(host, undefined, `report failed (exit ${r.rc})`);
-    return galeraNodeStatus(host, parseGaleraReport(r.stdout));
-  });
-  const { health, reasons } = galeraHealth(nodes, topo.nodes.length + topo.arbitrators.length);
-  return { cluster: topo.clusterName, group: topo.group, health, reasons, nodes };
-}
-
-export function formatGaleraSection(s: GaleraSection): string {
-  const rows = [['HOST', 'STATE', 'CLUSTER', 'SIZE', 'READY', 'FLOW-CONTROL', 'RECV-QUEUE', 'SEQNO']];
-  for (const n of s.nodes) {
-    const fc = n.flowControlPaused === undefined ? '-' : `${(n.flowControlPaused * 100).toFixed(1)}%`;
-    rows.push([n.host, n.state, n.clusterStatus ?? '-', n.clusterSize?.toString() ?? '-', n.ready === undefined ? '-' : n.ready ? 'yes' : 'no', fc, n.recvQueue?.toString() ?? '-', n.lastCommitted?.toString() ?? '-']);
+export async function status(flags: StatusFlags): Promise<number> {
+  const inv = await loadDbInventory(flags);
+  const topos = topologiesOf(inv).filter((t) => !flags.group || t.group === flags.group);
+  const hasGalera = [...inv.hosts.values()].some((h) => h.roles.includes('galera'));
+  const replication: GroupStatus[] = [];
+  for (const topo of topos) {
+    const ctx = await openGroup(inv, topo, flags);
+    try {
+      const [answers, proxies] = await Promise.all([ctx.session.views(topo), ctx.session.proxies(topo)]);
+      replication.push(groupStatus(topo, answers, proxies, flags.maxLag));
+    } finally {
+      ctx.session.close();
+    }
   }
-  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const table = rows.map((r) => `  ${r.map((v, c) => v.padEnd(w[c]!)).join('  ').trimEnd()}`).join('\n');
-  return `Galera cluster "${s.cluster}" (group ${s.group}): ${s.health}\n${table}${s.reasons.length ? `\n${s.reasons.map((r) => `  - ${r}`).join('\n')}` : ''}\n`;
+  const galera: GaleraSection[] = [];
+  if (hasGalera && !(flags.group && topos.length)) galera.push(await galeraStatusSection(inv, { acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), ...(flags.group ? { group: flags.group } : {}) }));
+  if (!replication.length && !galera.length) throw new UserError(flags.group ? `No replication group or Galera cluster "${flags.group}" in this inventory` : 'This inventory has no replication group and no Galera cluster');
+  const redactor = secretsRedactor(inv);
+  const text = flags.json
+    ? `${JSON.stringify(galera.length && !replication.length ? galera[0] : { replication, galera }, null, 2)}\n`
+    : [...replication.map((s) => `${formatStatus(s)}\n`), ...galera.map(formatGaleraSection)].join('\n');
+  process.stdout.write(redactor.redact(text));
+  // The worst section decides: an error or a cluster down (1) over degraded (2) over healthy (0).
+  const codes = [...replication.map((s) => EXIT_FOR[s.health]), ...galera.map((s) => HEALTH_EXIT[s.health])];
+  return codes.includes(1) ? 1 : codes.includes(2) ? 2 : 0;
 }
-
-export const HEALTH_EXIT: Record<Health, number> = { healthy: ExitCode.ok, degraded: 2, down: ExitCode.failed };
 
 export function registerStatus(db: Command): void {
-  addHostOptions(db.command('status'))
-    .description('Health of the database tier: per Galera node its state, cluster size, readiness, flow control and position')
-    .option('-g, --group <name>', 'the Galera group, when the inventory has several clusters')
-    .option('--json', 'one JSON document instead of the table')
+  addDbOptions(db.command('status'))
+    .description('Health of the database tier: per server its role, read_only, GTID position, lag and semi-sync (Galera: state, cluster size, readiness, flow control)')
+    .option('--json', 'machine-readable output ({replication: [...], galera: [...]}; a Galera-only inventory gives its section alone)')
+    .option('--max-lag <seconds>', 'a replica further behind than this makes its group degraded', (v) => positiveInt(v, '--max-lag'), 30)
     .addHelpText('after', `
-Exit code: 0 healthy, 2 degraded (the cluster takes writes with less margin: a node down or
-joining, a smaller cluster, flow control above 20%), 1 down (no node takes writes) or an error.
-
+Exit code: 0 healthy; 2 degraded (writes work with less margin: a node down, a replica stopped or
+late, semi-sync off, a proxy elsewhere; Galera: a node down or joining, flow control above 20%);
+1 error (no writable primary, or two; Galera: no node takes writes) or the inventory cannot be read.
 Examples:
   wpha db status -i prod
-  wpha db status -i prod --json | jq .health`)
-    .action(async (flags: HostCommandOptions & { group?: string; json?: boolean }) => {
-      const inv = await loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars });
-      const redactor = secretsRedactor(inv);
-      const section = await galeraStatusSection(inv, { acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), ...(flags.group ? { group: flags.group } : {}) });
-      process.stdout.write(redactor.redact(flags.json ? `${JSON.stringify(section, null, 2)}\n` : formatGaleraSection(section)));
-      process.exitCode = HEALTH_EXIT[section.health];
+  wpha db status -i prod --json | jq '.replication[0].rows'
+  wpha db status -i lab || echo "database tier needs attention"   # cron, Jenkins`)
+    .action(async (flags: StatusFlags) => {
+      process.exitCode = await status(flags);
     });
 }
