@@ -21,7 +21,10 @@ export interface Replay {
   close(): Promise<void>;
 }
 
-const sorted = (o: Record<string, string>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
+/** A recorded value ANY matches whatever was sent (a name wpha draws at random). */
+export const ANY = '<any>';
+const sorted = (o: Record<string, string>, like?: Record<string, string>) =>
+  JSON.stringify(Object.entries(o).map(([k, v]): [string, string] => [k, like?.[k] === ANY ? ANY : v]).sort(([a], [b]) => a.localeCompare(b)));
 
 export async function replay(pairs: Pair[], auth: string): Promise<Replay> {
   const queue = [...pairs];
@@ -39,8 +42,8 @@ export async function replay(pairs: Pair[], auth: string): Promise<Replay> {
         want &&
         want.method === got.method &&
         decodeURIComponent(want.path) === decodeURIComponent(got.path) &&
-        sorted(want.query ?? {}) === sorted(got.query) &&
-        sorted(want.body ?? {}) === sorted(got.body) &&
+        sorted(want.query ?? {}) === sorted(got.query, want.query) &&
+        sorted(want.body ?? {}) === sorted(got.body, want.body) &&
         req.headers.authorization === auth &&
         (text === '' || req.headers['content-type'] === 'application/x-www-form-urlencoded');
       if (!same) {
