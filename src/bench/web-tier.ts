@@ -15,6 +15,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Lab } from '../lab/lab.js';
 import { labConfig } from '../lab/config.js';
+import { proxyLogPath } from '../lab/proxy.js';
 import { benchHosts, benchLabConfig, webTierBenchConfig, type WebTierBenchConfig } from './web-tier-config.js';
 import { writeBenchInventories, type BenchInventories } from './web-tier-files.js';
 import { ansibleVersion, closeControlMasters, runAnsiblePlaybook, runWphaApply, type TimedRun } from './run-tools.js';
@@ -146,7 +147,7 @@ async function theirsThenOurs(ctx: Ctx, count: number): Promise<void> {
 async function assertProxyRunning(lab: Lab): Promise<void> {
   await new Promise((r) => setTimeout(r, 500)); // a proxy that could not bind exits right away
   if (!lab.status().infrastructure.proxy) {
-    throw new Error(`The bench lab's package proxy is not running (see ${path.join(lab.paths.proxyDir, 'tinyproxy.log')}); another process may hold ${lab.config.subnetPrefix}.1:${lab.config.proxyPort}: set WPHA_BENCH_SUBNET / WPHA_BENCH_PROXY_PORT`);
+    throw new Error(`The bench lab's package proxy is not running (see ${proxyLogPath(lab.config)}); another process may hold ${lab.config.subnetPrefix}.1:${lab.config.proxyPort}: set WPHA_BENCH_SUBNET / WPHA_BENCH_PROXY_PORT`);
   }
 }
 

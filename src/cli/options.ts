@@ -62,12 +62,15 @@ export function chooseReporters(opts: { json?: boolean; junit?: string; diff: bo
     const diffs = plainReporter((s) => diffBuffer.push(s), { diff: opts.diff, verbose: Boolean(opts.verbose) });
     const diffBuffer: string[] = [];
     if (opts.diff) listeners.push((e) => (e.type === 'task' && e.diff ? diffs(e) : undefined));
+    const notes: string[] = [];
+    listeners.push((e) => (e.type === 'rollout-stopped' ? void notes.push(`${e.reason}\nNot run (no connection made): ${e.notRun.join(', ')}`) : undefined));
     return {
       listeners,
       finish: async (recaps, ms, rt) => {
         await live.finish();
         if (diffBuffer.length) process.stdout.write(diffBuffer.join(''));
         process.stdout.write(`\n${recapTable(recaps, ms, rt)}\n`);
+        for (const n of notes) process.stdout.write(`${n}\n`);
       },
     };
   }

@@ -55,6 +55,19 @@ export function secretsRedactor(inv: Inventory, extra: (string | undefined)[] = 
       addDeep(defaults[name]);
     }
   }
+  // Keys a role marks secret inside a map variable (`fields:`), e.g. each remote's secret key.
+  for (const role of inv.roles.values()) {
+    for (const [name, spec] of Object.entries(role.variables)) {
+      const secretKeys = Object.entries(spec.fields ?? {}).filter(([, f]) => f.secret).map(([k]) => k);
+      if (secretKeys.length === 0) continue;
+      for (const h of inv.hosts.values()) {
+        const value = h.vars[name] ?? spec.default;
+        for (const map of Array.isArray(value) ? value : [value]) {
+          if (map && typeof map === 'object') for (const k of secretKeys) addDeep((map as Record<string, unknown>)[k]);
+        }
+      }
+    }
+  }
   for (const s of inv.secretValues ?? []) r.add(s);
   for (const s of extra) r.add(s);
   return r;

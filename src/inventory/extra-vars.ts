@@ -8,7 +8,7 @@ import type { InputIssue } from '../errors.js';
 import { parseYaml } from '../yaml/parse.js';
 import type { DecryptTag } from '../yaml/walk.js';
 import { RESERVED_VAR_NAMES, reservedVarNameMessage, VAR_NAME, VAR_NAME_RULE } from './names.js';
-import { mergeLayers, type VarLayer } from './var-layers.js';
+import { allFromVault, mergeLayers, type VarLayer } from './var-layers.js';
 import { readVarsLayer } from './var-files.js';
 import { unloadedFile, type UnloadedSource } from './unloaded.js';
 import { displayPath } from '../yaml/read.js';
@@ -51,7 +51,7 @@ export async function parseExtraVars(args: readonly string[], opts: ExtraVarsOpt
       unloaded.push({ path: where, name, what: 'value' });
       continue;
     }
-    layers.push(new Map([[name, { value: doc.value, path: where, secret: doc.secretPaths.length > 0, scope: 'extra' as const }]]));
+    layers.push(new Map([[name, { value: doc.value, path: where, secret: doc.secretPaths.length > 0, vault: allFromVault(doc.value, [], doc.vaultPaths), scope: 'extra' as const }]]));
   }
   return { layer: mergeLayers(layers), issues, unloaded };
 }

@@ -1,24 +1,37 @@
 /**
- * The "#### Variables of `<role>`" tables of docs/roles.md, made from what role.yaml declares
- * (type, default, secret, description). `npm run docs:roles` rewrites them; a lab-project test
- * fails while the docs and the role files disagree.
+ * The "#### Variables of `<role>`" tables of the docs (docs/roles.md, or a tier's own page such
+ * as docs/monitoring.md), made from what role.yaml declares (type, default, secret, vault,
+ * pattern, description). `npm run docs:roles` rewrites them; a test fails while the docs and the
+ * role files disagree.
  */
-import type { VarSpec } from '../model.js';
+import type { FieldSpec, VarSpec } from '../model.js';
 
-function defaultText(spec: VarSpec): string {
+function defaultText(spec: FieldSpec): string {
   if (spec.required) return 'required';
+  if (spec.requiredWhen) return `required when \`${spec.requiredWhen}\``;
   if (spec.default === undefined) return '';
   if (typeof spec.default === 'string') return spec.default === '' ? '`""`' : `\`${spec.default}\``;
   return `\`${JSON.stringify(spec.default)}\``;
 }
 
+function typeText(spec: FieldSpec): string {
+  const range = spec.min !== undefined && spec.max !== undefined ? ` ${spec.min}..${spec.max}` : spec.min !== undefined ? ` >= ${spec.min}` : spec.max !== undefined ? ` <= ${spec.max}` : '';
+  return spec.type + (spec.items ? ` of ${spec.items}` : '') + (spec.format ? ` (${spec.format})` : '') + range + (spec.enum ? `: ${spec.enum.join(', ')}` : '');
+}
+
+function row(name: string, spec: FieldSpec): string {
+  const secret = spec.vault ? ' (secret, from the vault)' : spec.secret ? ' (secret)' : '';
+  const pattern = spec.pattern === undefined ? '' : ` Must be ${spec.patternDescription ?? `a string matching \`/${spec.pattern}/\``}.`;
+  return `| \`${name}\` | ${typeText(spec)} | ${defaultText(spec)}${secret} | ${(spec.description + pattern).replaceAll('|', '\\|')} |`;
+}
+
 export const tableHeading = (role: string): string => `#### Variables of \`${role}\``;
 
-/** The markdown table of a role's variables, heading included, without a trailing newline. */
+/** The markdown table of a role's variables, heading included, without a trailing newline. A map's keys follow it as `name[].key` rows. */
 export function variableTable(role: string, vars: Record<string, VarSpec>): string {
-  const rows = Object.entries(vars).map(([name, spec]) => {
-    const type = spec.type + (spec.items ? ` of ${spec.items}` : '') + (spec.format ? ` (${spec.format})` : '') + (spec.enum ? `: ${spec.enum.join(', ')}` : '');
-    return `| \`${name}\` | ${type} | ${defaultText(spec)}${spec.secret ? ' (secret)' : ''} | ${spec.description.replaceAll('|', '\\|')} |`;
+  const rows = Object.entries(vars).flatMap(([name, spec]) => {
+    const prefix = spec.type === 'list' ? `${name}[].` : `${name}.`;
+    return [row(name, spec), ...Object.entries(spec.fields ?? {}).map(([field, f]) => row(prefix + field, f))];
   });
   return [tableHeading(role), '', '| Variable | Type | Default | Description |', '|---|---|---|---|', ...rows].join('\n');
 }

@@ -8,6 +8,7 @@ import type { HostSpec, Inventory, RoleSpec, VarSpec, VarType } from '../model.j
 import { describeType, describeValue, formatLocation } from '../yaml/describe.js';
 import { valueAt } from '../yaml/locations.js';
 import { quoteList } from '../yaml/suggest.js';
+import { fieldIssues, type ValueIssue } from './var-fields.js';
 import { checkFormat, type VarFormat } from './var-formats.js';
 
 /** A string holding `{{ ... }}` is rendered later; its final type is only known then. */
@@ -56,13 +57,72 @@ function typeSchema(type: VarType, items?: VarType, format?: VarFormat, emptyOk 
   }
 }
 
+type ValueSpec = Pick<VarSpec, 'type' | 'items' | 'enum' | 'pattern' | 'patternDescription' | 'min' | 'max' | 'fields' | 'format' | 'default'>;
+
 /** The zod schema of one variable's value. */
-export function varValueSchema(spec: Pick<VarSpec, 'type' | 'items' | 'enum' | 'format' | 'default'>): z.ZodType {
-  const base = typeSchema(spec.type, spec.items, spec.format, spec.default === '');
+export function varValueSchema(spec: ValueSpec): z.ZodType {
+  let schema = typeSchema(spec.type, spec.items, spec.format, spec.default === '');
   const allowed = spec.enum;
-  if (!allowed) return base;
-  return base.refine((v) => allowed.includes(v as string | number), { error: `Expected one of ${quoteList(allowed)}` });
+  if (allowed) schema = schema.refine((v) => allowed.includes(v as string | number), { error: `Expected one of ${quoteList(allowed)}` });
+  const pattern = spec.pattern !== undefined ? safeRegExp(spec.pattern) : undefined;
+  if (pattern) schema = schema.refine((v) => typeof v !== 'string' || pattern.test(v), { error: `Expected ${spec.patternDescription ?? `a string matching /${spec.pattern}/`}` });
+  const { min, max } = spec;
+  if (min !== undefined) schema = schema.refine((v) => typeof v !== 'number' || v >= min, { error: `Expected ${describeType(spec.type)} of at least ${min}` });
+  if (max !== undefined) schema = schema.refine((v) => typeof v !== 'number' || v <= max, { error: `Expected ${describeType(spec.type)} of at most ${max}` });
+  const fields = spec.fields;
+  if (fields) {
+    schema = schema.superRefine((v, ctx) => {
+      for (const issue of varValueIssues({ type: spec.type, fields }, v)) {
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      }
+    });
+  }
+  return schema;
 }
+
+/** The whole value must match; an invalid pattern is reported at role load and matches anything here. */
+function safeRegExp(pattern: string): RegExp | undefined {
+  try {
+    return new RegExp(`^(?:${pattern})$`, 'u');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every problem of `value` against `spec`, each with its path below the variable and a whole
+ * message (`expected an integer at item [1], found string "two"`). Templated strings pass:
+ * they are checked after rendering.
+ */
+export function varValueIssues(spec: ValueSpec & { secret?: boolean }, value: unknown): ValueIssue[] {
+  // A templated string's final value is only known when rendered (a pattern checks that value).
+  if (isTemplated(value) && (spec.type !== 'string' || spec.pattern !== undefined)) return [];
+  // Keys of maps are checked apart from zod, which skips refinements once an item has the wrong
+  // type: every map's problems are reported at once, even next to an item that is not a map.
+  const { fields, ...plain } = spec;
+  const result = varValueSchema(plain).safeParse(value);
+  const out: ValueIssue[] = [];
+  for (const issue of result.success ? [] : result.error.issues) {
+    const path = issue.path as (string | number)[];
+    if (isTemplated(valueAt(value, path))) continue;
+    const at = path.length > 0 ? ` at item ${path.map((p) => `[${String(p)}]`).join('')}` : '';
+    const found = describeValue(valueAt(value, path), { secret: spec.secret });
+    const expected = issue.message.startsWith('Expected') ? issue.message : `Expected ${describeType(spec.type)}`;
+    // A format's hint ("did you mean ...") is close to the value found: never for a secret.
+    const hint = !spec.secret && issue.code === 'custom' && typeof issue.params?.hint === 'string' ? issue.params.hint : '';
+    out.push({ path, message: `${lowerFirst(expected)}${at}, found ${found}${hint}` });
+  }
+  if (fields) {
+    const maps: [(string | number)[], unknown][] = spec.type === 'list' && Array.isArray(value) ? value.map((m, i) => [[i], m]) : [[[], value]];
+    for (const [at, m] of maps) {
+      if (m === null || typeof m !== 'object' || Array.isArray(m)) continue;
+      for (const issue of fieldIssues(fields, m as Record<string, unknown>, valueIssues)) out.push({ path: [...at, ...issue.path], message: issue.message });
+    }
+  }
+  return out;
+}
+
+const valueIssues = (spec: ValueSpec & { secret?: boolean }, value: unknown): ValueIssue[] => varValueIssues(spec, value);
 
 /** The zod schema of all variables of a role (required ones must be present). */
 export function roleVarsSchema(role: Pick<RoleSpec, 'variables'>) {
@@ -79,16 +139,10 @@ export function roleVarsSchema(role: Pick<RoleSpec, 'variables'>) {
  * Templated strings pass: they are checked after rendering.
  */
 export function checkVarValue(spec: VarSpec, value: unknown): string | undefined {
-  if (isTemplated(value) && spec.type !== 'string') return undefined;
-  const result = varValueSchema(spec).safeParse(value);
-  if (result.success) return undefined;
-  const issue = result.error.issues[0]!;
-  const at = issue.path.length > 0 ? ` at item ${issue.path.map((p) => `[${String(p)}]`).join('')}` : '';
-  const found = describeValue(valueAt(value, issue.path as (string | number)[]), { secret: spec.secret });
-  const expected = issue.message.startsWith('Expected') ? issue.message : `Expected ${describeType(spec.type)}`;
-  // A format's hint ("did you mean ...") is close to the value found: never for a secret.
-  const hint = !spec.secret && issue.code === 'custom' && typeof issue.params?.hint === 'string' ? issue.params.hint : '';
-  return `${lowerFirst(expected)}${at}, found ${found}${hint}`;
+  const first = varValueIssues(spec, value)[0];
+  if (!first) return undefined;
+  const where = first.path.map((p) => `[${String(p)}]`).join('');
+  return first.path.length > 0 && !first.message.includes(' at item ') ? `${first.message} at ${where}` : first.message;
 }
 
 function lowerFirst(s: string): string {
