@@ -123,7 +123,7 @@ export async function upgrade(load: () => Promise<Inventory>, req: UpgradeReques
         return { done: false };
       }
       if (req.rollback) {
-        await rollBack(cl, settings, store.state.rollout!);
+        await rollBack(cl, { ...settings, alarms: [] }, store.state.rollout!);
         store.update((s) => delete s.rollout);
         return { done: true };
       }
@@ -144,7 +144,8 @@ export async function upgrade(load: () => Promise<Inventory>, req: UpgradeReques
         store.update((s) => (s.rollout = { ...s.rollout!, status: 'failed', last_error: message }));
         if (settings.autoRollback && mode === 'replace') {
           report.say(`Rolling back (--auto-rollback): ${message}`);
-          await rollBack(cl, settings, store.state.rollout!);
+          // The alarm that stopped the roll must not stop its way back.
+          await rollBack(cl, { ...settings, alarms: [] }, store.state.rollout!);
           store.update((s) => delete s.rollout);
           throw new WphaError(`Upgrade of group "${group}" to ${image} failed and was rolled back: ${message}`);
         }
