@@ -17,6 +17,7 @@ const inventory: Loader = () => import('./inventory.js');
 const schema: Loader = () => import('./schema.js');
 const vault: Loader = () => import('./vault.js');
 const hostkeys: Loader = () => import('./hostkeys.js');
+const backup: Loader = () => import('./backup/index.js');
 
 /** Command name -> the file that registers it. */
 export const commandFiles: Readonly<Record<string, Loader>> = {
@@ -30,7 +31,8 @@ export const commandFiles: Readonly<Record<string, Loader>> = {
   schema,
   vault,
   hostkeys,
+  backup,
 };
 
 /** Every file once, in help order. */
-export const commandModules: Loader[] = [lab, apply, adhoc, history, inventory, schema, vault, hostkeys];
+export const commandModules: Loader[] = [lab, apply, adhoc, history, inventory, schema, vault, hostkeys, backup];
