@@ -5,6 +5,7 @@
 import type { SourceLocation } from './errors.js';
 import type { MachinesSpec, ProviderSpec, UpgradeSpec } from './inventory/schema-machines.js';
 import type { MachineStatus } from './state/schema.js';
+import type { VarFormat } from './roles/var-formats.js';
 
 export type VarType = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'map' | 'any';
 
@@ -39,6 +40,8 @@ export interface VarSpec {
    * the value must be set and not empty (e.g. a key only needed when encryption is on).
    */
   requiredWhen?: string;
+  /** A known domain (time zone, size, duration, address...): the value (or each item) is checked at load. */
+  format?: VarFormat;
   location?: SourceLocation;
 }
 

@@ -11,6 +11,7 @@ import { roleDefaults, varValueIssues } from '../roles/vars.js';
 import { ExpressionError, parseExpression } from '../expr/index.js';
 import { closestMatch } from '../yaml/suggest.js';
 import type { VarLayer } from './var-layers.js';
+import { couldSet, type UnloadedSource } from './unloaded.js';
 
 export interface HostVarsCheck {
   host: string;
@@ -25,6 +26,10 @@ export interface HostVarsCheck {
   declaredAnywhere: ReadonlySet<string>;
   /** A lab inventory (`lab: true`): its public lab values may stand where vault values are expected. */
   lab?: boolean;
+  /** Sources of this host's vars that did not load: a required var they could have set is not reported missing... */
+  unloaded?: readonly UnloadedSource[];
+  /** ...but recorded here (source -> hosts), for one summary line per source. */
+  notChecked?: Map<UnloadedSource, Set<string>>;
 }
 
 export function checkHostVars(c: HostVarsCheck): InputIssue[] {
@@ -36,7 +41,11 @@ export function checkHostVars(c: HostVarsCheck): InputIssue[] {
       checked.add(name);
       const entry = c.merged.get(name);
       if (!entry) {
-        if (spec.required && spec.default === undefined) {
+        const hidden = spec.required && spec.default === undefined ? c.unloaded?.find((u) => couldSet(u, name)) : undefined;
+        if (hidden) {
+          const hosts = c.notChecked?.get(hidden) ?? new Set<string>();
+          c.notChecked?.set(hidden, hosts.add(c.host));
+        } else if (spec.required && spec.default === undefined) {
           issues.push({ location: c.hostLocation, path: ['hosts', c.host], message: `Missing required variable "${name}" of role "${role.name}" for host "${c.host}"` });
         }
         continue;

@@ -28,6 +28,7 @@ import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } 
 import { readVarFiles } from './var-files.js';
 import { checkMachineGroups } from './machine-groups.js';
 import { joinMachines, readStateMachines } from './machines.js';
+import { notCheckedIssues, type UnloadedSource } from './unloaded.js';
 
 export interface LoadInventoryOptions {
   /** A name under ./inventories/ or wpha's inventories/, or a path to the folder or its inventory.yaml. */
@@ -98,7 +99,9 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   const secretVars = new Set([...roles.values()].flatMap((r) => Object.entries(r.variables).filter(([, v]) => v.secret).map(([k]) => k)));
 
   const hosts = new Map<string, HostSpec>();
+  const inventoryGroups = new Map(graph.names.map((g) => [g, { hosts: graph.members.get(g) ?? [], location: doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : undefined }]));
   const usedRoles = new Set<string>();
+  const notChecked = new Map<UnloadedSource, Set<string>>();
   for (const [hostName, entry] of file.hosts) {
     const groups = graph.groupsOf(hostName);
     const hostRoles = expandRoles(groups.flatMap((g) => file.groups.get(g)?.roles ?? []), roles).filter((r) => roles.has(r));
@@ -108,9 +111,11 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     const machine = made.machines.get(hostName);
     const location = machine?.location ?? doc.keyAt(['hosts', hostName]);
     const roleSpecs = hostRoles.map((r) => roles.get(r)!);
+    // Vars files of this host's groups and of the host that did not load, and bad extra vars.
+    const unloaded = [...groups.flatMap((g) => groupFiles.unloaded.get(g) ?? []), ...(hostFiles.unloaded.get(hostName) ?? []), ...extra.unloaded];
     issues.push(
-      ...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab }),
-      ...checkRoleRules({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged }),
+      ...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab, unloaded, notChecked }),
+      ...checkRoleRules({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged, inventoryGroups }),
     );
     for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
     hosts.set(hostName, {
@@ -124,6 +129,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
       ...(machine ? { machine: machine.made } : {}),
     });
   }
+  issues.push(...notCheckedIssues(notChecked));
   const used = [...usedRoles].map((r) => roles.get(r)!);
   issues.push(...checkPorts(used, graph.names), ...checkDelegates(used, hostNames));
 

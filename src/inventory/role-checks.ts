@@ -14,6 +14,8 @@ export interface HostChecks {
   host: string;
   hostLocation: SourceLocation;
   groups: readonly string[];
+  /** Every group of the inventory -> its hosts (children included), and where it is declared. */
+  inventoryGroups?: ReadonlyMap<string, { hosts: readonly string[]; location?: SourceLocation }>;
   /** The host's roles, in run order. */
   roles: readonly RoleSpec[];
   /** Winning entry per var after precedence. */
@@ -25,6 +27,9 @@ export function checkRoleRules(c: HostChecks): InputIssue[] {
   for (const [name, entry] of c.merged) scope[name] = entry.value;
   scope.inventory_hostname = c.host;
   scope.group_names = [...c.groups];
+  // Rules about a cluster's shape ("three nodes or two and an arbitrator") read group sizes.
+  scope.role_names = c.roles.map((r) => r.name);
+  scope.groups = Object.assign(Object.create(null), Object.fromEntries([...(c.inventoryGroups ?? [])].map(([g, v]) => [g, [...v.hosts]])));
   const issues: InputIssue[] = [];
   for (const role of c.roles) for (const check of role.checks ?? []) issues.push(...runCheck(check, role.name, scope, c));
   return issues;
@@ -36,9 +41,17 @@ function runCheck(check: CheckSpec, role: string, scope: Record<string, unknown>
   const parsed = [check.that, check.loop ?? 'true'].map((src) => checkExpression(src));
   if (parsed.some((r) => !r.ok)) return [];
   if (parsed.flatMap((r) => (r.ok ? r.names : [])).some((n) => containsTemplate(scope[n]))) return [];
-  const fail = (message: string): InputIssue => {
+  // `sub`: the item of a looped check inside the named variable (its own line when known).
+  const fail = (message: string, sub: (string | number)[] = []): InputIssue => {
     const entry = check.var !== undefined ? c.merged.get(check.var) : undefined;
-    if (entry) return { location: entry.location, path: entry.path, message };
+    if (entry) {
+      if (sub.length > 0 && entry.locate && check.loop === check.var) return { location: entry.locate(sub), path: [...entry.path, ...sub], message };
+      return { location: entry.location, path: entry.path, message };
+    }
+    // A variable left at its default that names a group: the problem is that group's definition.
+    const named = check.var !== undefined ? scope[check.var] : undefined;
+    const group = typeof named === 'string' ? c.inventoryGroups?.get(named) : undefined;
+    if (group?.location) return { location: group.location, path: ['groups', named as string], message: `Group "${named as string}": ${message}` };
     return { location: c.hostLocation, path: ['hosts', c.host], message: `Host "${c.host}": ${message}` };
   };
   const broken = (e: unknown): InputIssue => ({
@@ -48,11 +61,13 @@ function runCheck(check: CheckSpec, role: string, scope: Record<string, unknown>
   });
   try {
     if (check.loop === undefined) return truthy(evaluate(check.that, scope)) ? [] : [fail(`${check.message} (role "${role}")`)];
-    const items = loopItems(evaluate(check.loop, scope));
+    const looped = evaluate(check.loop, scope);
+    const items = loopItems(looped);
     if (items === undefined) return [broken(`"${check.loop}" gives neither a list nor a map`)];
     const issues: InputIssue[] = [];
     items.forEach((item, i) => {
-      if (!truthy(evaluate(check.that, { ...scope, item }))) issues.push(fail(`${itemLabel(item, i)}: ${check.message} (role "${role}")`));
+      const sub = Array.isArray(looped) ? [i] : [(item as { key: string }).key];
+      if (!truthy(evaluate(check.that, { ...scope, item }))) issues.push(fail(`${itemLabel(item, i)}: ${check.message} (role "${role}")`, sub));
     });
     return issues;
   } catch (e) {

@@ -114,6 +114,7 @@ export const UpgradeSchema = z
     {
       checks: z.array(CheckSchema).optional().describe('The gate: every check must pass on a new (or upgraded) host before it serves.'),
       alarms: z.array(AlarmSchema).optional().describe('Alarms that stop a roll of this group (with --auto-rollback, roll it back).'),
+      gate_timeout: DurationSchema.optional().describe('How long a new host may take to pass every check in one round (default 60s).'),
       warmup: DurationSchema.optional().describe('After a new host starts serving, errors are not counted for this long (default 0).'),
       soak: DurationSchema.optional().describe('How long a new host\'s HAProxy error counters are watched before old hosts go (default 10s).'),
       error_budget: z.union([z.int().min(0), z.string().regex(/^\d+(\.\d+)?%$/)]).optional().describe('Errors (count, or percent of requests) a new host may answer while soaking (default 0).'),

@@ -16,7 +16,7 @@ function defaultText(spec: FieldSpec): string {
 
 function typeText(spec: FieldSpec): string {
   const range = spec.min !== undefined && spec.max !== undefined ? ` ${spec.min}..${spec.max}` : spec.min !== undefined ? ` >= ${spec.min}` : spec.max !== undefined ? ` <= ${spec.max}` : '';
-  return spec.type + (spec.items ? ` of ${spec.items}` : '') + range + (spec.enum ? `: ${spec.enum.join(', ')}` : '');
+  return spec.type + (spec.items ? ` of ${spec.items}` : '') + (spec.format ? ` (${spec.format})` : '') + range + (spec.enum ? `: ${spec.enum.join(', ')}` : '');
 }
 
 function row(name: string, spec: FieldSpec): string {

@@ -4,6 +4,7 @@
  * by the loader (the set of operations is a parameter, so this module never imports op modules).
  */
 import { z } from 'zod';
+import { VAR_FORMATS } from './var-formats.js';
 import { GROUP_NAME, RESERVED_VAR_NAMES, reservedVarNameMessage, ROLE_NAME, ROLE_NAME_RULE, VAR_NAME, VAR_NAME_RULE } from '../inventory/names.js';
 import { PortNumberSchema } from '../inventory/schema.js';
 
@@ -41,6 +42,12 @@ const varSpecShape = {
     .optional()
     .describe('Allowed values (for string, integer and number variables).'),
   items: VarTypeSchema.optional().describe('For type list: the type of every item.'),
+  format: z
+    .enum(VAR_FORMATS, { error: `Expected one of ${VAR_FORMATS.map((f) => `"${f}"`).join(', ')}` })
+    .optional()
+    .describe(
+      'A known domain, checked at load where the value is set (for a list: every item). Strings: timezone (IANA name), locale, size (nginx/PHP: 64m, 2G), php-size (256M or -1), redis-size (256mb), duration (nginx/HAProxy: 30s, 24h), timespan (systemd: 2min), calendar (systemd OnCalendar), time-of-day (HH:MM), ip, cidr, ip-or-cidr. Integers: port. An empty string passes when the default is empty.',
+    ),
   pattern: z
     .string({ error: 'Expected a regular expression (a string)' })
     .min(1, { error: 'Expected a regular expression (a string)' })

@@ -5,6 +5,7 @@ import type { FieldSpec, VarSpec } from '../model.js';
 import type { YamlDoc } from '../yaml/parse.js';
 import { FieldSpecSchema, VarSpecSchema, type RawVarSpec } from './schema.js';
 import { checkVarValue } from './vars.js';
+import { formatType } from './var-formats.js';
 
 const ENUM_TYPES = new Set(['string', 'integer', 'number']);
 const NUMBER_TYPES = new Set(['integer', 'number']);
@@ -47,6 +48,7 @@ function buildSpec(r: Omit<RawVarSpec, 'fields'>, problem: Problem): FieldSpec {
   if (r.vault) spec.vault = true;
   if (r.pattern_description !== undefined) spec.patternDescription = r.pattern_description;
   if (r.items !== undefined) spec.items = r.items;
+  if (r.format !== undefined) spec.format = r.format;
   if (r.enum !== undefined) spec.enum = r.enum;
   if (r.default !== undefined) spec.default = r.default;
   if (r.pattern !== undefined) spec.pattern = r.pattern;
@@ -55,6 +57,10 @@ function buildSpec(r: Omit<RawVarSpec, 'fields'>, problem: Problem): FieldSpec {
   if (r.required_when !== undefined) spec.requiredWhen = r.required_when;
 
   if (spec.items !== undefined && spec.type !== 'list') problem(['items'], `"items" applies to list variables only, and this one is a ${spec.type}`);
+  if (spec.format !== undefined) {
+    const valueType = spec.type === 'list' ? spec.items : spec.type;
+    if (valueType !== formatType(spec.format)) problem(['format'], `Format "${spec.format}" applies to ${formatType(spec.format)} variables (or lists of them), and this one is ${spec.type === 'list' ? `a list of ${spec.items ?? 'any'}` : `${/^[aeiou]/.test(spec.type) ? 'an' : 'a'} ${spec.type}`}`);
+  }
   for (const key of ['min', 'max'] as const) {
     if (spec[key] !== undefined && !NUMBER_TYPES.has(spec.type)) problem([key], `"${key}" applies to integer and number variables only, and this one is a ${spec.type}`);
   }

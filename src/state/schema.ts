@@ -49,6 +49,8 @@ export const RolloutRecordSchema = z.strictObject({
   checkpoints_passed: z.array(z.string()),
   /** In-place mode: the host taken out of its pool right now. */
   in_place_host: z.string().optional(),
+  /** In-place mode: hosts upgraded by this rollout (a re-run leaves them alone). */
+  done_hosts: z.array(z.string()).optional(),
   /** Set while rolling back to the hosts' previous images. */
   rolling_back: z.boolean().optional(),
   last_error: z.string().optional(),

@@ -35,6 +35,7 @@ const outputs: [string, string][] = [
   ['{{json items 1}}', '[\n "a",\n "b c",\n "it\'s"\n]'],
   ['{{quote name}} {{quote "a b"}} {{quote items}}', "Shop 'a b' a 'b c' 'it'\\''s'"],
   ['{{replace name "S" "Wh"}} {{replace "a.b.c" "." "/"}}', 'Whhop a/b/c'],
+  ['{{json (concat "u" ":" name 1)}}', '"u:Shop1"'],
   ['{{urlencode "p@ss w&rd=1?#%/\\"!\'()*é"}}', 'p%40ss%20w%26rd%3D1%3F%23%25%2F%22%21%27%28%29%2A%C3%A9'],
   ['{{int port}} {{int "3.9"}} {{int flag}}', '8080 3 1'],
   ['{{join (split "10.0.12.7" ".") "|"}} {{int (lookup (split "10.0.12.7" ".") 3)}} {{length (split "a" ",")}}', '10|0|12|7 7 1'],

@@ -95,6 +95,8 @@ export const HELPERS: Readonly<Record<string, HelperImpl>> = {
     if (sep === '') throw new CallError('expects a non-empty separator');
     return text(a[0]).split(sep);
   },
+  /** Strings (or numbers) joined into one, e.g. to quote a "user:password" value as a whole. */
+  concat: (a) => (arity(a, 1, Infinity), a.map(text).join('')),
   urlencode: (a) => (arity(a, 1), encodeURIComponent(text(a[0])).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)),
   int: (a) => {
     arity(a, 1);

@@ -18,13 +18,14 @@ export interface ShellResult {
 
 export class Shells {
   private readonly open = new Map<string, Promise<Remote>>();
-  private readonly knownHosts = new Map<string, KnownHosts>();
 
   private remote(host: HostSpec): Promise<Remote> {
     const key = `${host.name}@${host.address}`;
     let r = this.open.get(key);
     if (!r) {
-      r = openHost(host, { acceptNewHostKeys: false, knownHosts: this.knownHosts }).then((conn) => {
+      // known_hosts is read afresh for each connection: during a roll it gains new hosts' keys, and
+      // an address an old (destroyed) host had may now belong to a new one.
+      r = openHost(host, { acceptNewHostKeys: false, knownHosts: new Map<string, KnownHosts>() }).then((conn) => {
         const pw = typeof host.vars.become_password === 'string' ? host.vars.become_password : undefined;
         return new Remote(conn, host.name, host.user, host.become, pw);
       });

@@ -78,9 +78,9 @@ describe('monitoring roles on the prod-example inventory', () => {
   });
 
   it('the monitoring host: frontend for the cluster, Telegram off until its vault values are set, its own MariaDB', () => {
-    const mon = expandHost(inv, 'mon1', labFacts('mon1', '10.20.0.41'));
+    const mon = expandHost(inv, 'mon1', labFacts('mon1', '10.20.0.51'));
     const api = JSON.parse(fileContent(mon.steps, '/etc/zabbix/wpha/api.json')) as { url: string; telegram: Record<string, unknown> };
-    expect(api.url).toBe('http://10.20.0.41:8080/api_jsonrpc.php');
+    expect(api.url).toBe('http://10.20.0.51:8080/api_jsonrpc.php');
     expect(api.telegram).toEqual({ token: '', chat_id: '', api_url: 'https://api.telegram.org', min_severity: 3 });
     expect(fileContent(mon.steps, '/etc/nftables.conf')).toMatch(/tcp dport 8080 accept/);
     expect(fileContent(mon.steps, '/etc/mysql/mariadb.conf.d/60-wpha.cnf')).toContain('bind_address = 127.0.0.1\n');

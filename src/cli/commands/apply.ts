@@ -97,7 +97,7 @@ export function register(program: Command): void {
       .option('-C, --check', 'change nothing; show what would change')
       .option('-D, --diff', 'show unified diffs of file changes (secrets masked)')
       .option('--force-handlers', 'run notified handlers even on a host where a later task failed')
-      .option('--lock-timeout <seconds>', 'wait this long for a host another apply holds (default: fail at once, naming the holder)', (v) => positiveInt(v, '--lock-timeout'))
+      .option('--lock-timeout <seconds>', 'wait this long for a host another apply holds, or for the step an apply whose controller died still runs there (default: fail at once, naming the holder)', (v) => positiveInt(v, '--lock-timeout'))
       .option('--serial <sizes>', 'apply the selected hosts in batches, e.g. "1,25%,100%" (the last size repeats); overrides the groups\' serial', serialOption)
       .option('--max-fail-percentage <pct>', 'stop before the next batch when more than this percentage of a batch failed (0: any failure); overrides the groups\' max_fail_percentage', percentOption),
   )
@@ -110,6 +110,7 @@ Examples:
                                             # a canary host, then quarters; any failure stops before the next batch
   wpha apply -i prod --shard 2/4 --json --junit shard-2.xml > shard-2.jsonl
                                             # the 2nd of 4 parallel agents (merge with: wpha report merge)
+  wpha apply -i prod -l web2 --lock-timeout 300   # wait for another apply, or a killed one's last step
 Groups may set serial and max_fail_percentage in the inventory (see docs/rollout.md).
 Exit status: 0 all hosts converged, 1 a host failed or was unreachable (or the rollout stopped), 130 interrupted.`)
     .action(async (flags: ApplyFlags) => {

@@ -20,6 +20,8 @@ const hostkeys: Loader = () => import('./hostkeys.js');
 const report: Loader = () => import('./report.js');
 const image: Loader = () => import('./image.js');
 const machines: Loader = () => import('./machines.js');
+const db: Loader = () => import('./db/index.js');
+const upgrade: Loader = () => import('./upgrade.js');
 
 /** Command name -> the file that registers it. */
 export const commandFiles: Readonly<Record<string, Loader>> = {
@@ -36,7 +38,9 @@ export const commandFiles: Readonly<Record<string, Loader>> = {
   report,
   image,
   machines,
+  db,
+  upgrade,
 };
 
 /** Every file once, in help order. */
-export const commandModules: Loader[] = [lab, image, machines, apply, adhoc, history, inventory, schema, vault, hostkeys, report];
+export const commandModules: Loader[] = [lab, image, machines, upgrade, apply, adhoc, history, inventory, schema, vault, hostkeys, report, db];

@@ -62,6 +62,6 @@ describe('wpha inventory', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(out.join('')).toBe('Inventory "prod-example" is valid: 6 hosts, 6 groups, 12 roles\n');
+    expect(out.join('')).toBe('Inventory "prod-example" is valid: 10 hosts, 7 groups, 13 roles\n');
   });
 });
