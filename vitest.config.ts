@@ -10,7 +10,10 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           environment: 'node',
-          // Unit tests first (fast, pure), then the lab tests.
+          // Unit tests first (fast, pure), then the lab tests. `npm test` and `npm run test:unit`
+          // run the unit project shuffled (--sequence.shuffle: files and the tests in each in a
+          // new order every run, the seed printed; --sequence.seed=N replays it), so a test that
+          // passes only after another fails there. Lab files keep their order (shared hosts).
           sequence: { groupOrder: 0 },
           // A few unit tests run real scrypt or /bin/sh; on a loaded 2-core machine 5 s is too tight.
           testTimeout: 30_000,

@@ -3,6 +3,9 @@
  * src/roles) turn YAML into these; nothing downstream reads YAML again.
  */
 import type { SourceLocation } from './errors.js';
+import type { MachinesSpec, ProviderSpec, UpgradeSpec } from './inventory/schema-machines.js';
+import type { MachineStatus } from './state/schema.js';
+import type { VarFormat } from './roles/var-formats.js';
 
 export type VarType = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'map' | 'any';
 
@@ -18,8 +21,15 @@ export interface VarSpec {
   enum?: (string | number)[];
   /** For `list`: type of the items. */
   items?: VarType;
-  /** For `string`: a regular expression the whole value must match (e.g. a name used in file paths). */
+  /** For `string`: a regular expression the whole value must match (e.g. a key in hex). */
   pattern?: string;
+  /** What `pattern` means in words, for error messages (e.g. "32 to 512 hex digits"). */
+  patternDescription?: string;
+  /**
+   * The inventory must give the value from the vault (a `!vault` value or a vault file); plain
+   * text is refused, except in a lab inventory (`lab: true`) whose values protect nothing.
+   */
+  vault?: boolean;
   /** For `integer` and `number`: the smallest and largest value allowed. */
   min?: number;
   max?: number;
@@ -30,6 +40,8 @@ export interface VarSpec {
    * the value must be set and not empty (e.g. a key only needed when encryption is on).
    */
   requiredWhen?: string;
+  /** A known domain (time zone, size, duration, address...): the value (or each item) is checked at load. */
+  format?: VarFormat;
   location?: SourceLocation;
 }
 
@@ -45,6 +57,19 @@ export interface PortSpec {
   /** Open it only where this expression over the host's variables is true. */
   when?: string;
   /** Where in role.yaml the port is declared (for errors about `from`). */
+  location?: SourceLocation;
+}
+
+/** A rule a role sets on each host's variables (role.yaml `checks:`), checked at load. */
+export interface CheckSpec {
+  that: string;
+  message: string;
+  /** The variable the error points at (where it is set); default: the host. */
+  var?: string;
+  /** An expression giving a list (or a map) whose items are checked one by one as `item`. */
+  loop?: string;
+  /** Position in role.yaml's `checks:` list. */
+  index: number;
   location?: SourceLocation;
 }
 
@@ -86,6 +111,8 @@ export interface RoleSpec {
   depends: string[];
   variables: Record<string, VarSpec>;
   ports: PortSpec[];
+  /** Rules over the variables of every host that gets the role (absent: none). */
+  checks?: CheckSpec[];
   tasks: TaskSpec[];
   handlers: HandlerSpec[];
 }
@@ -115,6 +142,17 @@ export interface HostSpec {
   /** Merged vars from inventory sources (all < parent group < group < host < extra); role defaults are NOT included. */
   vars: Record<string, unknown>;
   location: SourceLocation;
+  /** Set for a host a provider made (recorded in the state file, not written in inventory.yaml). */
+  machine?: MadeHost;
+}
+
+/** What the state file says of a provider-made host. */
+export interface MadeHost {
+  provider: string;
+  providerId?: string;
+  image: string;
+  created: string;
+  status: MachineStatus;
 }
 
 export interface GroupSpec {
@@ -123,6 +161,20 @@ export interface GroupSpec {
   children: string[];
   roles: string[];
   vars: Record<string, unknown>;
+  /** Rolling-run settings, when the group sets `serial` or `max_fail_percentage` (see src/rollout). */
+  rollout?: GroupRollout;
+  location: SourceLocation;
+  /** How a provider makes this group's machines. */
+  machines?: MachinesSpec;
+  /** How `wpha upgrade` checks this group's new hosts. */
+  upgrade?: UpgradeSpec;
+}
+
+export interface GroupRollout {
+  /** Batch sizes (host counts or "N%"), last one repeating; empty: one batch. */
+  serial: (number | string)[];
+  /** Stop when more than this percentage of a batch failed. */
+  maxFailPercentage?: number;
   location: SourceLocation;
 }
 
@@ -139,4 +191,10 @@ export interface Inventory {
   secretVars: Set<string>;
   /** Plaintexts the vault decrypted while loading (masked in all output even where no secret var holds them). */
   secretValues?: string[];
+  /** Where machines come from (`providers:`), by name. */
+  providers?: Record<string, ProviderSpec>;
+  /** How wpha reaches the machines providers make (the inventory's connection defaults); set when it has providers. */
+  machineConnection?: Pick<HostSpec, 'user' | 'port' | 'become' | 'ssh'>;
+  /** Id of the state file (wpha-state.json) whose machines joined the inventory; machines a provider made for it carry this id. */
+  stateId?: string;
 }

@@ -15,6 +15,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Lab } from '../lab/lab.js';
 import { labConfig } from '../lab/config.js';
+import { proxyLogPath } from '../lab/proxy.js';
 import { benchHosts, benchLabConfig, webTierBenchConfig, type WebTierBenchConfig } from './web-tier-config.js';
 import { writeBenchInventories, type BenchInventories } from './web-tier-files.js';
 import { ansibleVersion, closeControlMasters, runAnsiblePlaybook, runWphaApply, type TimedRun } from './run-tools.js';
@@ -99,13 +100,15 @@ async function wphaFirstApply(ctx: Ctx, count: number, fresh: number): Promise<v
  * then theirs" check: it must change nothing.
  */
 async function noOps(ctx: Ctx, count: number, withAnsible: boolean): Promise<void> {
-  const fig: NoOpFigures = { hosts: count, wpha: [], wphaEngine: [], wphaCpu: [], wphaRoundTrips: [], wphaMaxRssKb: 0, ...(withAnsible ? { ansible: [] } : {}) };
+  const fig: NoOpFigures = { hosts: count, wpha: [], wphaStartup: [], wphaEngine: [], wphaTail: [], wphaCpu: [], wphaRoundTrips: [], wphaMaxRssKb: 0, ...(withAnsible ? { ansible: [] } : {}) };
   const dirty = new Set<string>();
   for (let i = 1; i <= ctx.config.reps; i++) {
     const r = await wpha(ctx, count);
     check(ctx, `wpha no-op #${i}, ${count} host(s)`, r, count, true);
     fig.wpha.push(r.ms);
     fig.wphaEngine!.push(r.outcome.engineMs ?? NaN);
+    fig.wphaStartup!.push(r.startupMs ?? NaN);
+    fig.wphaTail!.push(r.tailMs ?? NaN);
     fig.wphaCpu!.push(r.cpuMs ?? NaN);
     fig.wphaRoundTrips.push(roundTripsOf(r));
     fig.wphaMaxRssKb = Math.max(fig.wphaMaxRssKb, r.maxRssKb ?? NaN);
@@ -146,7 +149,7 @@ async function theirsThenOurs(ctx: Ctx, count: number): Promise<void> {
 async function assertProxyRunning(lab: Lab): Promise<void> {
   await new Promise((r) => setTimeout(r, 500)); // a proxy that could not bind exits right away
   if (!lab.status().infrastructure.proxy) {
-    throw new Error(`The bench lab's package proxy is not running (see ${path.join(lab.paths.proxyDir, 'tinyproxy.log')}); another process may hold ${lab.config.subnetPrefix}.1:${lab.config.proxyPort}: set WPHA_BENCH_SUBNET / WPHA_BENCH_PROXY_PORT`);
+    throw new Error(`The bench lab's package proxy is not running (see ${proxyLogPath(lab.config)}); another process may hold ${lab.config.subnetPrefix}.1:${lab.config.proxyPort}: set WPHA_BENCH_SUBNET / WPHA_BENCH_PROXY_PORT`);
   }
 }
 

@@ -6,7 +6,8 @@ import { labConfig } from '../lab/config.js';
 export async function ensureLabHosts(inv: Inventory): Promise<void> {
   const lab = new Lab(labConfig(), (s) => process.stderr.write(`lab: ${s}\n`));
   const running = new Set(lab.status().hosts.filter((h) => h.running).map((h) => h.name));
-  const wanted = [...inv.hosts.values()].map((h) => ({ name: h.name, address: h.address }));
+  // Machines a provider made are that provider's to start: only written hosts are booted here.
+  const wanted = [...inv.hosts.values()].filter((h) => !h.machine).map((h) => ({ name: h.name, address: h.address }));
   await lab.setExtraNames(labEtcHosts(inv));
   if (wanted.every((h) => running.has(h.name))) return;
   const t0 = Date.now();

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { SshConnection } from '../transport/ssh.js';
 import { ConnectError, OperationError } from '../errors.js';
 import { buildScript, parseRoundTrip, STAGE_FAILED_EXIT, type RoundTripScript, type ParsedRoundTrip } from './script.js';
-import { lockScript, awaitLockFragment, parseLockOutput } from './host-lock.js';
+import { lockScript, gateFragment, parseLockOutput, lockRefusal, STAGE_PREFIX } from './host-lock.js';
+import { DEFAULT_ROUND_TRIP_TIMEOUT_S, formatSeconds, withDeadline } from './deadline.js';
 
 /** Staged contents above this size travel over SFTP instead of inline base64. */
 export const SFTP_THRESHOLD_BYTES = 256 * 1024;
@@ -35,6 +36,8 @@ const SUDO_WITH_PASSWORD = [
 
 export class Remote {
   roundTrips = 0;
+  /** Longest wait for one round trip's answer; then the connection is dropped and the host reported (0: no limit). */
+  roundTripTimeoutMs = DEFAULT_ROUND_TRIP_TIMEOUT_S * 1000;
   private mode: BecomeMode;
   private lock?: { runId: string; waitSeconds: number; endInput: () => void; done: Promise<unknown>; failure: Promise<string>; abort: AbortController };
 
@@ -69,8 +72,8 @@ export class Remote {
         onStdout: (d) => {
           stdout += d.toString('utf8');
           const st = parseLockOutput(stdout);
-          if (st.state === 'busy') {
-            failWith(`Host "${this.hostName}" is locked by another run: ${st.holder}. Try again when it ends, or pass --lock-timeout SECONDS to wait`);
+          if (st.state === 'busy' || st.state === 'working') {
+            failWith(lockRefusal(this.hostName, st));
             abort.abort();
           }
         },
@@ -111,25 +114,25 @@ export class Remote {
   async run(script: Omit<RoundTripScript, 'nonce'>, signal?: AbortSignal): Promise<RoundTripResult> {
     const lock = this.lock;
     const first = lock !== undefined && this.roundTrips === 0;
-    if (first) {
-      // The first script waits on the host until the lock channel recorded this run.
-      script = { ...script, preludes: [awaitLockFragment(lock.runId, lock.waitSeconds), ...script.preludes] };
-      signal = signal ? AbortSignal.any([signal, lock.abort.signal]) : lock.abort.signal;
-    }
-    const result = await this.runScript(script, signal);
-    if (first && (lock.abort.signal.aborted || result.locked !== undefined)) {
-      const why = lock.abort.signal.aborted ? await lock.failure : `Host "${this.hostName}" is locked by another run: ${result.locked}`;
+    if (first) signal = signal ? AbortSignal.any([signal, lock.abort.signal]) : lock.abort.signal;
+    // Every script of a locked run passes the gate: the first one waits there until the lock
+    // channel took the lock; all of them hold the work lock for everything they start.
+    const gate = lock ? gateFragment(lock.runId, first ? lock.waitSeconds : 0) : undefined;
+    const result = await this.runScript(script, signal, gate);
+    if (lock && (lock.abort.signal.aborted || result.locked !== undefined)) {
+      const why = lock.abort.signal.aborted ? await lock.failure : first ? `Host "${this.hostName}" is locked by another run: ${result.locked}` : `Host "${this.hostName}" no longer holds this run's lock (held by: ${result.locked}); nothing more was done there`;
       throw new OperationError(this.hostName, 'lock', why);
     }
     return result;
   }
 
-  private async runScript(script: Omit<RoundTripScript, 'nonce'>, signal?: AbortSignal): Promise<RoundTripResult> {
+  private async runScript(script: Omit<RoundTripScript, 'nonce'>, signal?: AbortSignal, gate?: string): Promise<RoundTripResult> {
     const nonce = Remote.newNonce();
     const big = script.staged.filter((f) => f.content.length > SFTP_THRESHOLD_BYTES);
     let stageDir: string | undefined;
     if (big.length) {
-      stageDir = `/tmp/wpha-stage-${nonce}`;
+      // A locked run's stage names the run: the next locked run removes it if this one died first.
+      stageDir = this.lock ? `${STAGE_PREFIX}${this.lock.runId}-stage-${nonce}` : `/tmp/wpha-stage-${nonce}`;
       await this.conn.exec(`mkdir -m 700 ${stageDir}`, '');
       try {
         for (const f of big) await this.conn.upload(`${stageDir}/${f.sha256}`, f.content, 0o600);
@@ -143,12 +146,17 @@ export class Remote {
         throw new OperationError(this.hostName, 'stage', `Cannot upload file contents to apply to host "${this.hostName}": ${why}; nothing was changed`);
       }
     }
-    const text = buildScript({ ...script, nonce, staged: script.staged.filter((f) => !big.includes(f)), ...(stageDir ? { stageDir } : {}) });
+    const text = buildScript({ ...script, nonce, staged: script.staged.filter((f) => !big.includes(f)), ...(stageDir ? { stageDir } : {}), ...(gate ? { gate } : {}) });
     for (;;) {
       const usedMode = this.mode;
       const { command, input } = this.invocation(text);
       this.roundTrips++;
-      const r = await this.conn.exec(command, input, { signal });
+      const limit = this.roundTripTimeoutMs;
+      const r = await withDeadline(this.conn.exec(command, input, { signal }), limit, () => {
+        const why = `Host "${this.hostName}" did not answer within ${formatSeconds(limit)} (round trip timeout, --round-trip-timeout)`;
+        this.conn.destroy(why);
+        return new ConnectError(this.hostName, 'timeout', `${why}: ${script.applies.length ? 'the step under way may still be running there' : 'nothing was changed there'}`);
+      });
       const stderr = r.stderr.toString('utf8');
       if (usedMode === 'sudo-nopass' && r.code === 1 && /a password is required/.test(stderr) && this.sudoPassword) {
         this.mode = 'sudo-pass';

@@ -1,7 +1,9 @@
 /**
  * A whole run: load and validate everything first (nothing is touched when anything is wrong),
- * bring lab hosts up when the inventory is the lab, then converge every selected host in
- * parallel (bounded by --forks) over one SSH connection each, and report.
+ * bring lab hosts up when the inventory is the lab, then converge the selected hosts batch by
+ * batch (src/rollout plans the batches and says when a batch stops the run; without `serial`
+ * there is one batch), the hosts of a batch in parallel (bounded by --forks) over one SSH
+ * connection each, and report.
  */
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,8 +13,9 @@ import { OPS } from '../ops/registry.js';
 import { createRenderer } from '../template/index.js';
 import type { SshConnection } from '../transport/ssh.js';
 import type { KnownHosts } from '../transport/known-hosts.js';
-import { openHost } from './connect.js';
+import { openHost, withConnectTimeout } from './connect.js';
 import { pool } from './pool.js';
+import { fitForks } from './fd-limit.js';
 import { DelegateConnections } from './delegates.js';
 import { contentStoreFor, type ContentStore } from './content-store.js';
 import { ConnectError, UserError, WphaError } from '../errors.js';
@@ -26,6 +29,10 @@ import { secretsRedactor } from './load.js';
 import { ensureLabHosts } from './lab-hosts.js';
 import { partialDirs } from './check-templates.js';
 import type { Redactor } from '../secrets/redactor.js';
+import { batchesForRun, hostsOfShard } from '../rollout/units.js';
+import type { Shard } from '../rollout/shard.js';
+import { judgeBatch } from '../rollout/plan.js';
+import type { BatchEntry } from '../rollout/batch-size.js';
 
 export interface RunOptions {
   limit?: string;
@@ -34,6 +41,10 @@ export interface RunOptions {
   check: boolean;
   diff: boolean;
   forks: number;
+  /** --connect-timeout: replaces the inventory's ssh.connect_timeout. */
+  connectTimeoutMs?: number;
+  /** --round-trip-timeout (0: no limit); default DEFAULT_ROUND_TRIP_TIMEOUT_S. */
+  roundTripTimeoutMs?: number;
   forceHandlers: boolean;
   acceptNewHostKeys: boolean;
   /** Sudo password for become (from a prompt); inventories may also set `become_password`. */
@@ -47,6 +58,12 @@ export interface RunOptions {
   lockTimeoutSeconds?: number;
   /** Bring lab hosts up when the inventory is a lab inventory (default true). */
   labAutoUp?: boolean;
+  /** `--serial`: batch the whole selection this way (overrides the groups' `serial`). */
+  serial?: BatchEntry[];
+  /** `--max-fail-percentage`: replaces the groups' `max_fail_percentage`. */
+  maxFailPercentage?: number;
+  /** `--shard i/n`: converge only this shard's part of the selected hosts. */
+  shard?: Shard;
 }
 
 export interface RunSummary {
@@ -56,12 +73,18 @@ export interface RunSummary {
   interrupted: boolean;
   ms: number;
   roundTrips: Record<string, number>;
+  /** Hosts never contacted because the rollout stopped (or the run was interrupted) before their batch. */
+  notRun: string[];
+  /** Why the rollout stopped, when a batch broke its failure budget. */
+  stopped?: string;
 }
 
 export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSummary> {
   const t0 = Date.now();
-  const selected = selectHosts(inv, opts.limit);
-  if (selected.length === 0) throw new UserError(`No host of inventory "${inv.name}" matches --limit "${opts.limit}"`);
+  const matching = selectHosts(inv, opts.limit);
+  if (matching.length === 0) throw new UserError(`No host of inventory "${inv.name}" matches --limit "${opts.limit}"`);
+  // A shard may be empty (more agents than hosts): it then converges nothing and reports so.
+  const selected = opts.shard ? hostsOfShard(inv, matching, opts.shard) : matching;
   // A host whose groups give it no role has nothing to converge: it is not contacted.
   const hosts = selected.filter((h) => inv.hosts.get(h)!.roles.length > 0);
   const withoutRoles = selected.filter((h) => !hosts.includes(h));
@@ -80,9 +103,14 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   const roundTrips: Record<string, number> = {};
   let anyFailed = false;
   let interrupted = false;
+  const failedHosts = new Set<string>();
+  // Hosts at once: --forks, within what the open-files limit allows (raised when it can be).
+  const fit = fitForks(Math.max(1, opts.forks));
+  if (fit.note) process.stderr.write(`wpha: ${fit.note}\n`);
+  const batches = batchesForRun(inv, hosts, { check: opts.check, ...(opts.serial ? { serial: opts.serial } : {}), ...(opts.maxFailPercentage !== undefined ? { maxFailPercentage: opts.maxFailPercentage } : {}) });
 
-  bus.emit({ type: 'run-start', inventory: inv.name, hosts, withoutRoles, check: opts.check, at: new Date().toISOString() });
-  await pool(hosts, Math.max(1, opts.forks), async (name) => {
+  bus.emit({ type: 'run-start', inventory: inv.name, hosts, withoutRoles, check: opts.check, at: new Date().toISOString(), ...(opts.shard ? { shard: `${opts.shard.index}/${opts.shard.count}` } : {}) });
+  const convergeOne = async (name: string): Promise<void> => {
     const host = inv.hosts.get(name)!;
     const th = Date.now();
     if (opts.signal?.aborted) {
@@ -94,9 +122,10 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
     let remote: Remote | undefined;
     let content: ContentStore | undefined;
     try {
-      conn = await openHost(host, { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: knownHostsByFile });
+      conn = await openHost(withConnectTimeout(host, opts.connectTimeoutMs), { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: knownHostsByFile });
       const becomePassword = typeof host.vars.become_password === 'string' ? host.vars.become_password : opts.becomePassword;
       remote = new Remote(conn, name, host.user, host.become, becomePassword);
+      if (opts.roundTripTimeoutMs !== undefined) remote.roundTripTimeoutMs = opts.roundTripTimeoutMs;
       // Plans change nothing and do not lock; applies take the host's lock beside the first round trip.
       if (!opts.check) remote.startLock(runId, holder, opts.lockTimeoutSeconds ?? 0);
       const play = hostPlay(inv, host, shared, runOnceOwner, opts);
@@ -112,9 +141,11 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       });
       recaps[name] = r.recap;
       if (r.failed) anyFailed = true;
+      if (r.failed) failedHosts.add(name);
       if (r.interrupted) interrupted = true;
     } catch (e) {
       anyFailed = true;
+      failedHosts.add(name);
       const recap = recaps[name] ?? emptyRecap();
       const msg = redactor.redact(e instanceof WphaError || e instanceof Error ? e.message : String(e));
       if (e instanceof ConnectError) {
@@ -132,11 +163,25 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       roundTrips[name] = remote?.roundTrips ?? 0;
       bus.emit({ type: 'host-done', host: name, recap: recaps[name] ?? emptyRecap(), roundTrips: roundTrips[name]!, ms: Date.now() - th });
     }
-  });
+  };
+  // A batch starts only when the previous one has finished; the batch that breaks its failure
+  // budget stops the run before the next batch touches any host.
+  const notRun: string[] = [];
+  let stopped: string | undefined;
+  for (const batch of batches) {
+    if (stopped || opts.signal?.aborted) {
+      notRun.push(...batch.hosts);
+      continue;
+    }
+    if (batches.length > 1) bus.emit({ type: 'batch-start', batch: batch.index, batches: batches.length, hosts: batch.hosts });
+    await pool(batch.hosts, fit.forks, convergeOne);
+    stopped = judgeBatch(batch, failedHosts, batches.length);
+    if (stopped) bus.emit({ type: 'rollout-stopped', batch: batch.index, batches: batches.length, reason: stopped, notRun: batches.slice(batch.index).flatMap((b) => b.hosts) });
+  }
   delegates.closeAll();
   const changed = Object.values(recaps).some((r) => r.changed > 0);
-  const summary = { recaps, failed: anyFailed, changed, interrupted: interrupted || Boolean(opts.signal?.aborted), ms: Date.now() - t0, roundTrips };
-  bus.emit({ type: 'run-done', recaps, ms: summary.ms, failed: anyFailed, changed, interrupted: summary.interrupted });
+  const summary: RunSummary = { recaps, failed: anyFailed, changed, interrupted: interrupted || Boolean(opts.signal?.aborted), ms: Date.now() - t0, roundTrips, notRun, ...(stopped ? { stopped } : {}) };
+  bus.emit({ type: 'run-done', recaps, ms: summary.ms, failed: anyFailed, changed, interrupted: summary.interrupted, ...(notRun.length ? { notRun } : {}) });
   return summary;
 }
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { HostSpec, Inventory, PortSpec, RoleSpec } from '../model.js';
-import { hostScope, rolePorts } from './scope.js';
+import { hostScope, hostvarsMap, rolePorts } from './scope.js';
 
 const loc = { file: 'inventory.yaml', line: 1, col: 1 };
 
@@ -75,5 +75,23 @@ describe('rolePorts', () => {
     expect(ports.map((p) => p.port)).toEqual([22, 80]);
     expect(Object.getPrototypeOf(ports[0])).toBeNull();
     expect(scope.inventory_dir).toBe(inv.dir);
+  });
+});
+
+describe('role_names', () => {
+  const inv = inventory();
+  it("is the host's roles in the host scope, in every host's hostvars, and in a port's `when`", () => {
+    expect(hostScope(inv, inv.hosts.get('web1')!, { groups: {}, hostvars: {} }, undefined).role_names).toEqual(['common', 'nginx']);
+    const hv = hostvarsMap(inv) as Record<string, Record<string, unknown>>;
+    expect(hv.front1!.role_names).toEqual(['common', 'haproxy']);
+    expect(hv.db1!.role_names).toEqual(['common', 'mariadb']);
+    const withPort = { ...inv, roles: new Map(inv.roles) };
+    withPort.roles.set('nginx', role('nginx', [{ port: 8080, proto: 'tcp', from: 'cluster', when: '"haproxy" in role_names' }]));
+    expect(rolePorts(withPort, inv.hosts.get('web1')!).map((p) => p.port)).toEqual([22]);
+    expect(rolePorts(withPort, { ...inv.hosts.get('web1')!, roles: ['common', 'nginx', 'haproxy'] }).map((p) => p.port)).toEqual([22, 8080, 80]);
+    // The host's address is known there too (a log host named by its address opens its port).
+    withPort.roles.set('nginx', role('nginx', [{ port: 2514, proto: 'tcp', from: 'cluster', when: 'ansible_host == "10.0.0.22"' }]));
+    expect(rolePorts(withPort, inv.hosts.get('web2')!).map((p) => p.port)).toEqual([22, 2514]);
+    expect(rolePorts(withPort, inv.hosts.get('web1')!).map((p) => p.port)).toEqual([22]);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The variables a host's tasks and templates see, by precedence:
  * role defaults < inventory vars (all < parent group < group < host < -e), then the engine's own
- * names: `facts`, `inventory_hostname`, `inventory_dir`, `groups`, `hostvars`, `role_ports`, registered results and `item`.
+ * names: `facts`, `inventory_hostname`, `inventory_dir`, `groups`, `hostvars`, `role_names`, `role_ports`, registered results and `item`.
+ * `role_names` (the roles the host gets, `depends` expanded, in run order) lets a role adapt to
+ * what else runs on the host (the monitoring agent defines only the item keys of those roles).
  * Built with null prototypes: no template or expression can reach Object.prototype through it.
  */
 import type { HostSpec, Inventory, PortSpec } from '../model.js';
@@ -44,10 +46,13 @@ function allHostsOf(inv: Inventory, group: string, seen = new Set<string>()): Se
   return out;
 }
 
-/** What templates may know of other hosts: address, name, groups and inventory vars (not facts). */
+/** What templates may know of other hosts: address, name, groups, roles and inventory vars (not facts). */
 export function hostvarsMap(inv: Inventory): Vars {
   return nullProto(
-    [...inv.hosts.values()].map((h) => [h.name, nullProto([...Object.entries(roleDefaults(inv, h)), ...Object.entries(h.vars), ['address', h.address], ['inventory_hostname', h.name], ['group_names', h.groups]])]),
+    [...inv.hosts.values()].map((h) => [
+      h.name,
+      nullProto([...Object.entries(roleDefaults(inv, h)), ...Object.entries(h.vars), ['address', h.address], ['inventory_hostname', h.name], ['group_names', h.groups], ['role_names', h.roles]]),
+    ]),
   );
 }
 
@@ -62,7 +67,7 @@ export function rolePorts(inv: Inventory, host: HostSpec): Vars[] {
   let vars: Vars | undefined;
   const wanted = (p: PortSpec) => {
     if (p.when === undefined) return true;
-    vars ??= nullProto([...Object.entries(roleDefaults(inv, host)), ...Object.entries(host.vars), ['inventory_hostname', host.name], ['group_names', host.groups]]);
+    vars ??= nullProto([...Object.entries(roleDefaults(inv, host)), ...Object.entries(host.vars), ['inventory_hostname', host.name], ['ansible_host', host.address], ['group_names', host.groups], ['role_names', host.roles]]);
     return evaluateBool(p.when, vars, p.location ? { origin: p.location } : {});
   };
   // Two roles opening the same port to the same sources give one rule (roles named together).
@@ -93,6 +98,7 @@ export function hostScope(inv: Inventory, host: HostSpec, shared: { groups: Vars
     ['inventory_dir', inv.dir],
     ['ansible_host', host.address],
     ['group_names', host.groups],
+    ['role_names', host.roles],
     ['groups', shared.groups],
     ['hostvars', shared.hostvars],
     ['role_ports', rolePorts(inv, host)],

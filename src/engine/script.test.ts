@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildScript, parseRoundTrip } from './script.js';
@@ -88,6 +88,47 @@ describe('round-trip scripts', () => {
     const r = parseRoundTrip(out, NONCE);
     expect(r.done).toBe(true);
     expect(r.probes.get('p0')!.stdout).toBe('after');
+  });
+
+  // The controller died (its end of stdout is closed): the step under way runs to its end, what
+  // it must leave on the host (its pending handlers) is recorded, then the script stops and
+  // removes its work folder. Both with SIGPIPE caught and with SIGPIPE ignored (a write error).
+  for (const how of ['SIGPIPE', 'a write error'] as const) {
+    it(`stops after the step under way when the controller is gone (${how}), its pending handlers recorded`, async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'wpha-script-'));
+      const tmp = mkdtempSync(path.join(tmpdir(), 'wpha-script-tmp-'));
+      const script = buildScript({
+        nonce: NONCE,
+        preludes: [],
+        staged: [],
+        applies: [
+          { id: 't0', fragment: `sleep 0.3; touch ${dir}/first`, notifyFlags: [], pendingHandlers: ['demo/restart'] },
+          { id: 't1', fragment: `touch ${dir}/second`, notifyFlags: [] },
+        ],
+        facts: false,
+        probes: [],
+        pendingFile: `${dir}/state/pending`,
+      });
+      const argv = how === 'SIGPIPE' ? ['-s'] : ['-c', 'trap "" PIPE; exec /bin/sh -s'];
+      const child = spawn('/bin/sh', argv, { env: { ...process.env, TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'ignore'] });
+      child.stdout.destroy();
+      // The shell reads the whole script before it runs it; a late EPIPE here would say otherwise.
+      const stdinError = new Promise<Error | undefined>((r) => child.stdin.on('error', r).on('finish', () => r(undefined)));
+      child.stdin.end(script.replaceAll('/tmp/wpha.', `${tmp}/wpha.`));
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(await stdinError).toBeUndefined();
+      expect(code).toBe(how === 'SIGPIPE' ? 143 : 141);
+      expect(existsSync(path.join(dir, 'first'))).toBe(true);
+      expect(readFileSync(path.join(dir, 'state/pending'), 'utf8')).toBe('demo/restart\n');
+      expect(existsSync(path.join(dir, 'second'))).toBe(false);
+      expect(readdirSync(tmp)).toEqual([]);
+    });
+  }
+
+  it('runs the gate before it makes its work folder', () => {
+    const text = buildScript({ nonce: NONCE, preludes: [], staged: [], applies: [], facts: false, probes: [], gate: 'echo gate-here' });
+    expect(text.indexOf('echo gate-here')).toBeGreaterThan(0);
+    expect(text.indexOf('echo gate-here')).toBeLessThan(text.indexOf('mktemp'));
   });
 
   it('reports a script that gave up waiting for the host lock', () => {

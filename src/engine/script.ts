@@ -10,6 +10,7 @@
 import type { StagedFile } from '../ops/types.js';
 import { UNCHANGED_MARKER, WARN_MARKER } from '../ops/types.js';
 import { FACTS_SCRIPT } from './facts-probe.js';
+import path from 'node:path';
 import { quote } from '../shell/quote.js';
 
 /** Where a host keeps the handlers notified by applied changes that have not run yet. */
@@ -49,6 +50,13 @@ export interface RoundTripScript {
   prefetch?: string;
   /** Stage directory created by the caller (for SFTP uploads); else the script makes one. */
   stageDir?: string;
+  /**
+   * Runs before the script makes anything on the host (the host lock's gate: wait until the run
+   * holds the lock, then hold the work lock for the script and everything it starts).
+   */
+  gate?: string;
+  /** Where changed steps record the handlers they notify (default PENDING_HANDLERS_FILE). */
+  pendingFile?: string;
 }
 
 /** Exit status of a script that could not stage file contents (nothing was applied). */
@@ -60,19 +68,29 @@ export const ERR_CAP = 64 * 1024;
 
 // The output is kept through `tail -c CAP+1` (bounded memory, nothing grows in /tmp whatever a
 // command prints); a file of CAP+1 bytes means there was more, which the result line reports.
+// Running a step (wpha_run) and reporting it (wpha_report) are apart so that what a changed step
+// must leave on the host (its pending handlers) is recorded before the first write to the
+// controller: when the controller is gone, that write ends the script (SIGPIPE, or the write
+// error when the signal is ignored) right after the step under way, with nothing lost.
 const RUNNER = `
 wpha_run() {
   { { ( set -eu; "$2" ) </dev/null 3>&-; echo $? > "$WPHA_WORK/rc"; } 2>&1 1>&3 3>&- | tail -c ${ERR_CAP + 1} > "$WPHA_WORK/err"; } 3>&1 | tail -c ${OUT_CAP + 1} > "$WPHA_WORK/out"
+  _wpha_id=$1
   _wpha_rc=$(cat "$WPHA_WORK/rc")
   _wpha_ch=1
   if grep -qx '${UNCHANGED_MARKER}' "$WPHA_WORK/out"; then _wpha_ch=0; fi
-  set -- "$1" $(stat -c %s "$WPHA_WORK/out" "$WPHA_WORK/err")
+  set -- $(stat -c %s "$WPHA_WORK/out" "$WPHA_WORK/err")
+  _wpha_so=$1 _wpha_se=$2
   _wpha_tr=
-  if [ "$2" -gt ${OUT_CAP} ]; then _wpha_tr=o; fi
-  if [ "$3" -gt ${ERR_CAP} ]; then _wpha_tr="\${_wpha_tr}e"; fi
-  printf '@@WPHA_%s RESULT %s %s %s %s\\n' "$WPHA_NONCE" "$1" "$_wpha_rc" "$_wpha_ch" "\${_wpha_tr:--}"
-  if [ "$2" -gt ${OUT_CAP} ]; then tail -c ${OUT_CAP} "$WPHA_WORK/out" | base64 -w0; else base64 -w0 < "$WPHA_WORK/out"; fi; printf '\\n'
-  if [ "$3" -gt ${ERR_CAP} ]; then tail -c ${ERR_CAP} "$WPHA_WORK/err" | base64 -w0; else base64 -w0 < "$WPHA_WORK/err"; fi; printf '\\n'
+  if [ "$_wpha_so" -gt ${OUT_CAP} ]; then _wpha_tr=o; fi
+  if [ "$_wpha_se" -gt ${ERR_CAP} ]; then _wpha_tr="\${_wpha_tr}e"; fi
+}
+wpha_report() {
+  {
+    printf '@@WPHA_%s RESULT %s %s %s %s\\n' "$WPHA_NONCE" "$_wpha_id" "$_wpha_rc" "$_wpha_ch" "\${_wpha_tr:--}"
+    if [ "$_wpha_so" -gt ${OUT_CAP} ]; then tail -c ${OUT_CAP} "$WPHA_WORK/out" | base64 -w0; else base64 -w0 < "$WPHA_WORK/out"; fi; printf '\\n'
+    if [ "$_wpha_se" -gt ${ERR_CAP} ]; then tail -c ${ERR_CAP} "$WPHA_WORK/err" | base64 -w0; else base64 -w0 < "$WPHA_WORK/err"; fi; printf '\\n'
+  } || exit 141
   return "$_wpha_rc"
 }
 wpha_probe() {
@@ -93,6 +111,7 @@ export function buildScript(s: RoundTripScript): string {
     'umask 077',
     'export LC_ALL=C DEBIAN_FRONTEND=noninteractive PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     `WPHA_NONCE=${s.nonce}`,
+    ...(s.gate ? [s.gate] : []),
     'WPHA_WORK=$(mktemp -d /tmp/wpha.XXXXXXXX) || exit 97',
     'export WPHA_WORK',
     s.stageDir ? `WPHA_STAGE=${s.stageDir}` : 'WPHA_STAGE="$WPHA_WORK/stage"; mkdir "$WPHA_STAGE"',
@@ -116,11 +135,12 @@ export function buildScript(s: RoundTripScript): string {
   s.applies.forEach((a, i) => {
     const fn = fnName('a', i);
     parts.push(`${fn}() {\n${a.fragment}\n}`);
-    const record = a.pendingHandlers?.length ? [`mkdir -p ${PENDING_DIR} && printf '%s\\n' ${a.pendingHandlers.map((h) => quote(h)).join(' ')} >> ${PENDING_HANDLERS_FILE}`] : [];
+    const pending = s.pendingFile ?? PENDING_HANDLERS_FILE;
+    const record = a.pendingHandlers?.length ? [`mkdir -p ${quote(path.posix.dirname(pending))} && printf '%s\\n' ${a.pendingHandlers.map((h) => quote(h)).join(' ')} >> ${quote(pending)}`] : [];
     const raise = [...a.notifyFlags.map((f) => `${f}=1`), ...record].join('; ');
     // A plain command, never `wpha_run ... || exit`: inside an || list the shell ignores `set -e`
     // for everything the function runs, so a fragment would go on after a failed command.
-    const run = `wpha_run ${a.id} ${fn}\nif [ "$?" -ne 0 ]; then exit 0; fi${raise ? `\nif [ "$_wpha_ch" = 1 ]; then ${raise}; fi` : ''}`;
+    const run = `wpha_run ${a.id} ${fn}${raise ? `\nif [ "$_wpha_rc" = 0 ] && [ "$_wpha_ch" = 1 ]; then ${raise}; fi` : ''}\nwpha_report\nif [ "$?" -ne 0 ]; then exit 0; fi`;
     parts.push(a.onlyIfFlags?.length ? `if [ -n "${a.onlyIfFlags.map((f) => `\${${f}:-}`).join('')}" ]; then\n${run}\nfi` : run);
   });
   if (s.facts) parts.push(`wpha_facts() {${FACTS_SCRIPT}}`, 'wpha_probe facts wpha_facts');

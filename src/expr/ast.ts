@@ -16,7 +16,8 @@ export type FunctionName =
   | 'int'
   | 'bool'
   | 'default'
-  | 'version_compare';
+  | 'version_compare'
+  | 'pluck';
 
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in';
 

@@ -20,6 +20,7 @@ export const FUNCTION_NAMES: readonly FunctionName[] = [
   'bool',
   'default',
   'version_compare',
+  'pluck',
 ];
 
 export const FUNCTION_ARITY: Readonly<Record<FunctionName, number>> = {
@@ -33,6 +34,7 @@ export const FUNCTION_ARITY: Readonly<Record<FunctionName, number>> = {
   bool: 1,
   default: 2,
   version_compare: 3,
+  pluck: 2,
 };
 
 function str(fn: string, v: unknown): string {
@@ -90,5 +92,12 @@ export const FUNCTIONS: Readonly<Record<FunctionName, (args: unknown[]) => unkno
       throw new CallError(`version_compare() operator must be one of ${Object.keys(VERSION_OPERATORS).join(' ')}, got ${preview(op)}`);
     }
     return test(compareDebianVersions(versionString(a), versionString(b)));
+  },
+  // The `key` of every map of a list (maps without it are skipped), e.g. the names of the
+  // remotes a job may name: `item.remote in pluck(rclone_remotes, 'name')`.
+  pluck: ([list, key]) => {
+    if (!Array.isArray(list)) throw new CallError(`pluck() expects a list of maps, got ${describeType(list)}`);
+    const k = str('pluck', key);
+    return list.filter((m): m is Record<string, unknown> => m !== null && typeof m === 'object' && !Array.isArray(m) && Object.hasOwn(m, k)).map((m) => m[k]);
   },
 };

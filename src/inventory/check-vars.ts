@@ -11,6 +11,7 @@ import { roleDefaults, varValueIssues } from '../roles/vars.js';
 import { ExpressionError, parseExpression } from '../expr/index.js';
 import { closestMatch } from '../yaml/suggest.js';
 import type { VarLayer } from './var-layers.js';
+import { couldSet, type UnloadedSource } from './unloaded.js';
 
 export interface HostVarsCheck {
   host: string;
@@ -23,6 +24,12 @@ export interface HostVarsCheck {
   layers: readonly VarLayer[];
   /** Every variable any role of the inventory declares (such a var is never a typo). */
   declaredAnywhere: ReadonlySet<string>;
+  /** A lab inventory (`lab: true`): its public lab values may stand where vault values are expected. */
+  lab?: boolean;
+  /** Sources of this host's vars that did not load: a required var they could have set is not reported missing... */
+  unloaded?: readonly UnloadedSource[];
+  /** ...but recorded here (source -> hosts), for one summary line per source. */
+  notChecked?: Map<UnloadedSource, Set<string>>;
 }
 
 export function checkHostVars(c: HostVarsCheck): InputIssue[] {
@@ -34,14 +41,23 @@ export function checkHostVars(c: HostVarsCheck): InputIssue[] {
       checked.add(name);
       const entry = c.merged.get(name);
       if (!entry) {
-        if (spec.required && spec.default === undefined) {
+        const hidden = spec.required && spec.default === undefined ? c.unloaded?.find((u) => couldSet(u, name)) : undefined;
+        if (hidden) {
+          const hosts = c.notChecked?.get(hidden) ?? new Set<string>();
+          c.notChecked?.set(hidden, hosts.add(c.host));
+        } else if (spec.required && spec.default === undefined) {
           issues.push({ location: c.hostLocation, path: ['hosts', c.host], message: `Missing required variable "${name}" of role "${role.name}" for host "${c.host}"` });
         }
         continue;
       }
-      for (const why of varValueIssues({ ...spec, secret: spec.secret || entry.secret }, entry.value)) {
+      const issuesOf = varValueIssues({ ...spec, secret: spec.secret || entry.secret }, entry.value);
+      for (const why of issuesOf) {
         const location = why.path.length > 0 && entry.locate ? entry.locate(why.path) : entry.location;
         issues.push({ location, path: [...entry.path, ...why.path], message: `Variable "${name}" of role "${role.name}": ${why.message}` });
+      }
+      if (issuesOf.length === 0 && spec.vault && !entry.vault && !c.lab && entry.value !== '') {
+        // Plain text in a repository is readable by everyone who can read the repository.
+        issues.push({ location: entry.location, path: entry.path, message: `Variable "${name}" of role "${role.name}" must come from the vault (a "!vault" value or a vault file), found plain text; encrypt it with "wpha vault encrypt-string --name ${name}"` });
       }
     }
   }

@@ -8,21 +8,26 @@ import type { InputIssue } from '../errors.js';
 import { parseYaml } from '../yaml/parse.js';
 import type { DecryptTag } from '../yaml/walk.js';
 import { RESERVED_VAR_NAMES, reservedVarNameMessage, VAR_NAME, VAR_NAME_RULE } from './names.js';
-import { mergeLayers, type VarLayer } from './var-layers.js';
+import { allFromVault, mergeLayers, type VarLayer } from './var-layers.js';
 import { readVarsLayer } from './var-files.js';
+import { unloadedFile, type UnloadedSource } from './unloaded.js';
+import { displayPath } from '../yaml/read.js';
 
 export interface ExtraVarsOptions {
   cwd: string;
   decryptTag?: DecryptTag;
 }
 
-export async function parseExtraVars(args: readonly string[], opts: ExtraVarsOptions): Promise<{ layer: VarLayer; issues: InputIssue[] }> {
+export async function parseExtraVars(args: readonly string[], opts: ExtraVarsOptions): Promise<{ layer: VarLayer; issues: InputIssue[]; unloaded: UnloadedSource[] }> {
   const issues: InputIssue[] = [];
+  const unloaded: UnloadedSource[] = [];
   const layers: VarLayer[] = [];
   for (const arg of args) {
     if (arg.startsWith('@')) {
-      const layer = await readVarsLayer(path.resolve(opts.cwd, arg.slice(1)), 'extra', opts, issues);
+      const file = path.resolve(opts.cwd, arg.slice(1));
+      const layer = await readVarsLayer(file, 'extra', opts, issues);
       if (layer) layers.push(layer);
+      else unloaded.push(unloadedFile(displayPath(file, opts.cwd)));
       continue;
     }
     const eq = arg.indexOf('=');
@@ -43,9 +48,10 @@ export async function parseExtraVars(args: readonly string[], opts: ExtraVarsOpt
     // cannot be decrypted leaves an empty value behind, which must not reach a host.
     if (!doc.ok || doc.issues.length > 0) {
       issues.push(...doc.issues.map((i) => ({ path: where, message: i.message })));
+      unloaded.push({ path: where, name, what: 'value' });
       continue;
     }
-    layers.push(new Map([[name, { value: doc.value, path: where, secret: doc.secretPaths.length > 0, scope: 'extra' as const }]]));
+    layers.push(new Map([[name, { value: doc.value, path: where, secret: doc.secretPaths.length > 0, vault: allFromVault(doc.value, [], doc.vaultPaths), scope: 'extra' as const }]]));
   }
-  return { layer: mergeLayers(layers), issues };
+  return { layer: mergeLayers(layers), issues, unloaded };
 }

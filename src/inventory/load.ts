@@ -5,8 +5,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, type InputIssue } from '../errors.js';
-import type { GroupSpec, HostSpec, Inventory, RoleSpec } from '../model.js';
+import { InputError, type InputIssue, type SourceLocation } from '../errors.js';
+import type { GroupRollout, GroupSpec, HostSpec, Inventory, RoleSpec } from '../model.js';
 import { projectRoot as defaultProjectRoot, shippedRolesDir } from '../paths.js';
 import { collectRoles, type RoleRequest } from '../roles/load.js';
 import type { KnownOps } from '../roles/schema.js';
@@ -21,9 +21,14 @@ import { ALL, buildGroupGraph } from './groups.js';
 import { INVENTORY_FILE, resolveInventoryDir } from './locate.js';
 import { checkDelegates } from './delegates.js';
 import { checkPorts } from './ports.js';
+import { checkHostvars, checkRoleRules } from './role-checks.js';
 import { readInventoryFile } from './read-file.js';
+import type { GroupEntry } from './schema.js';
 import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from './var-layers.js';
 import { readVarFiles } from './var-files.js';
+import { checkMachineGroups } from './machine-groups.js';
+import { joinMachines, readStateMachines } from './machines.js';
+import { notCheckedIssues, type UnloadedSource } from './unloaded.js';
 
 export interface LoadInventoryOptions {
   /** A name under ./inventories/ or wpha's inventories/, or a path to the folder or its inventory.yaml. */
@@ -60,6 +65,10 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
 
   const doc = await readYamlFile(path.join(dir, INVENTORY_FILE), io);
   const file = readInventoryFile(doc, issues);
+  // Hosts a provider made (wpha-state.json) join their groups before the group graph is built.
+  const made = await readStateMachines(dir, io, issues);
+  joinMachines(file, made, issues);
+  issues.push(...checkMachineGroups(file, doc));
   const hostNames = [...file.hostNames];
   const graph = buildGroupGraph(file.groups, hostNames, doc, issues);
   const groupFiles = await readVarFiles(dir, 'group_vars', doc.ok ? graph.names : undefined, io);
@@ -90,17 +99,26 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   const secretVars = new Set([...roles.values()].flatMap((r) => Object.entries(r.variables).filter(([, v]) => v.secret).map(([k]) => k)));
 
   const hosts = new Map<string, HostSpec>();
+  const inventoryGroups = new Map(graph.names.map((g) => [g, { hosts: graph.members.get(g) ?? [], location: doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : undefined }]));
   const usedRoles = new Set<string>();
+  const notChecked = new Map<UnloadedSource, Set<string>>();
+  // Role checks run once every host's variables are known: a rule may compare hosts (hostvars).
+  const toCheck: Parameters<typeof checkRoleRules>[0][] = [];
   for (const [hostName, entry] of file.hosts) {
     const groups = graph.groupsOf(hostName);
     const hostRoles = expandRoles(groups.flatMap((g) => file.groups.get(g)?.roles ?? []), roles).filter((r) => roles.has(r));
     hostRoles.forEach((r) => usedRoles.add(r));
     const layers = [...groups.map((g) => groupLayers.get(g)!), hostLayers.get(hostName)!, extra.layer];
     const merged = mergeLayers(layers);
-    const location = doc.keyAt(['hosts', hostName]);
+    const machine = made.machines.get(hostName);
+    const location = machine?.location ?? doc.keyAt(['hosts', hostName]);
+    const roleSpecs = hostRoles.map((r) => roles.get(r)!);
+    // Vars files of this host's groups and of the host that did not load, and bad extra vars.
+    const unloaded = [...groups.flatMap((g) => groupFiles.unloaded.get(g) ?? []), ...(hostFiles.unloaded.get(hostName) ?? []), ...extra.unloaded];
     issues.push(
-      ...checkHostVars({ host: hostName, hostLocation: location, roles: hostRoles.map((r) => roles.get(r)!), merged, layers, declaredAnywhere }),
+      ...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab, unloaded, notChecked }),
     );
+    toCheck.push({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged, inventoryGroups });
     for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
     hosts.set(hostName, {
       name: hostName,
@@ -110,8 +128,12 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
       roles: hostRoles,
       vars: layerValues(merged),
       location,
+      ...(machine ? { machine: machine.made } : {}),
     });
   }
+  const hostvars = checkHostvars(toCheck, hosts);
+  for (const c of toCheck) issues.push(...checkRoleRules({ ...c, hostvars }));
+  issues.push(...notCheckedIssues(notChecked));
   const used = [...usedRoles].map((r) => roles.get(r)!);
   issues.push(...checkPorts(used, graph.names), ...checkDelegates(used, hostNames));
 
@@ -119,18 +141,37 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
 
   const groups = new Map<string, GroupSpec>();
   for (const g of graph.names) {
+    const location = doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : { file: doc.file, line: 1, col: 1 };
+    const rolloutKey = ['serial', 'max_fail_percentage'].find((k) => doc.has(['groups', g, k]));
+    const rollout = groupRollout(file.groups.get(g), rolloutKey ? doc.keyAt(['groups', g, rolloutKey]) : location);
     groups.set(g, {
       name: g,
       hosts: graph.members.get(g)!,
       children: graph.children.get(g)!,
       roles: file.groups.get(g)?.roles ?? [],
       vars: layerValues(groupLayers.get(g)!),
-      location: doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : { file: doc.file, line: 1, col: 1 },
+      ...(rollout ? { rollout } : {}),
+      ...(file.groups.get(g)?.machines ? { machines: file.groups.get(g)!.machines! } : {}),
+      ...(file.groups.get(g)?.upgrade ? { upgrade: file.groups.get(g)!.upgrade! } : {}),
+      location,
     });
   }
   const inventory: Inventory = { name, dir, hosts, groups, roles: new Map<string, RoleSpec>(roles), secretVars };
+  if (file.providers.size > 0) {
+    inventory.providers = Object.fromEntries(file.providers);
+    inventory.machineConnection = hostConnection(file.defaults, { address: '0.0.0.0' }, { invDir: dir, lab: file.lab, env: opts.env ?? process.env, home: opts.home ?? os.homedir() });
+  }
+  if (made.id) inventory.stateId = made.id;
   if (file.lab) inventory.lab = { hosts: [...hosts.keys()] };
   return inventory;
+}
+
+/** `serial` / `max_fail_percentage` of a group, normalized (a single size becomes a list, "25%" a number). */
+function groupRollout(entry: GroupEntry | undefined, location: SourceLocation): GroupRollout | undefined {
+  if (!entry || (entry.serial === undefined && entry.max_fail_percentage === undefined)) return undefined;
+  const serial = entry.serial === undefined ? [] : Array.isArray(entry.serial) ? entry.serial : [entry.serial];
+  const mfp = entry.max_fail_percentage;
+  return { serial, ...(mfp !== undefined ? { maxFailPercentage: typeof mfp === 'number' ? mfp : Number(mfp.slice(0, -1)) } : {}), location };
 }
 
 /** The same problem found through several hosts (a group var, a shared role) is reported once. */

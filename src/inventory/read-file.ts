@@ -6,6 +6,7 @@ import type { InputIssue } from '../errors.js';
 import type { YamlDoc } from '../yaml/parse.js';
 import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
 import { DefaultsSchema, GroupSchema, HostSchema, InventoryFileSchema, type ConnectionEntry, type GroupEntry, type HostEntry } from './schema.js';
+import { ProviderSchema, type ProviderSpec } from './schema-machines.js';
 
 export interface InventoryParts {
   lab: boolean;
@@ -16,12 +17,14 @@ export interface InventoryParts {
   hostNames: string[];
   /** Every group declared (an invalid entry counts as an empty group), in declaration order. */
   groups: Map<string, GroupEntry>;
+  /** Providers whose entries are valid. */
+  providers: Map<string, ProviderSpec>;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export function readInventoryFile(doc: YamlDoc, issues: InputIssue[]): InventoryParts {
-  const parts: InventoryParts = { lab: false, hosts: new Map(), hostNames: [], groups: new Map() };
+  const parts: InventoryParts = { lab: false, hosts: new Map(), hostNames: [], groups: new Map(), providers: new Map() };
   issues.push(...doc.issues);
   if (!doc.ok) return parts;
   const parsed = InventoryFileSchema.safeParse(doc.value);
@@ -43,6 +46,12 @@ export function readInventoryFile(doc: YamlDoc, issues: InputIssue[]): Inventory
     for (const [name, entry] of Object.entries(raw.groups)) {
       const group = GroupSchema.safeParse(entry);
       parts.groups.set(name, group.success ? group.data : {});
+    }
+  }
+  if (isMap(raw.providers)) {
+    for (const [name, entry] of Object.entries(raw.providers)) {
+      const provider = ProviderSchema.safeParse(entry);
+      if (provider.success) parts.providers.set(name, provider.data);
     }
   }
   return parts;

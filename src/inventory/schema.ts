@@ -17,6 +17,8 @@ import {
   isValidAddress,
   isValidProxyJump,
 } from './names.js';
+import { COUNT_TEXT, PERCENT_TEXT } from '../rollout/batch-size.js';
+import { MachinesSchema, ProviderSchema, UpgradeSchema } from './schema-machines.js';
 
 export const PortNumberSchema = z
   .int({ error: 'Expected a port number (an integer from 1 to 65535)' })
@@ -78,6 +80,24 @@ export const HostSchema = z
 
 const listOf = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: `Expected a list of ${what}` });
 
+const BATCH_SIZE_RULE = 'Expected a batch size: a whole number of hosts (1 or more) or a percentage from "1%" to "100%"';
+// Type first, then a refinement: zod keeps a refinement's message (and reports each bad list item
+// at its own line) where a union of constrained types would only say that no option matched.
+const BatchSizeSchema = z
+  .union([z.number(), z.string()], { error: BATCH_SIZE_RULE })
+  .refine((v) => (typeof v === 'number' ? Number.isSafeInteger(v) && v >= 1 : COUNT_TEXT.test(v) || PERCENT_TEXT.test(v)), { error: BATCH_SIZE_RULE });
+
+/** Rolling batches, as Ansible's `serial`: one size, or a list whose last entry repeats. */
+export const SerialSchema = z
+  .union([BatchSizeSchema, z.array(BatchSizeSchema, { error: BATCH_SIZE_RULE }).min(1, { error: 'Expected at least one batch size' })], { error: `${BATCH_SIZE_RULE}, or a list of them` })
+  .describe('Apply the group\'s hosts in batches: a host count (3), a percentage of the group\'s hosts in the run ("25%", rounded down, at least 1), or a list such as [1, "25%", "100%"] whose last entry repeats. A batch starts only when the previous one finished. See docs/rollout.md.');
+
+const PERCENT_RULE = 'Expected a percentage from 0 to 100 (a number, or a string such as "25%")';
+export const MaxFailPercentageSchema = z
+  .union([z.number(), z.string()], { error: PERCENT_RULE })
+  .refine((v) => (typeof v === 'number' ? v >= 0 && v <= 100 : /^([0-9]|[1-9][0-9]|100)%$/.test(v)), { error: PERCENT_RULE })
+  .describe('Stop the run when more than this percentage of a batch of the group failed (0: any failure stops it). Without it, a batch whose hosts all failed stops the run. See docs/rollout.md.');
+
 export const GroupSchema = z
   .strictObject(
     {
@@ -87,8 +107,12 @@ export const GroupSchema = z
         .optional()
         .describe('Roles applied to the members, in order (each role\'s depends run first).'),
       vars: VarsSchema.optional().describe('Variables of the group\'s hosts.'),
+      serial: SerialSchema.optional(),
+      max_fail_percentage: MaxFailPercentageSchema.optional(),
+      machines: MachinesSchema.optional(),
+      upgrade: UpgradeSchema.optional(),
     },
-    { error: 'Expected a map with the group\'s hosts, children, roles and vars' },
+    { error: 'Expected a map with the group\'s hosts, children, roles, vars, serial, max_fail_percentage, machines and upgrade' },
   )
   .describe('One group. "all" is implicit (every host) and may be declared to give it roles and vars.');
 
@@ -105,8 +129,12 @@ export const InventoryFileSchema = z
         .optional()
         .describe('Groups by name, in precedence order: among sibling groups, the one declared later wins.'),
       vars: VarsSchema.optional().describe('Variables of group "all" (lowest inventory precedence).'),
+      providers: z
+        .record(z.string().regex(GROUP_NAME, { error: 'Expected a provider name of lowercase letters, digits, "_" and "-", starting with a letter' }), ProviderSchema, { error: 'Expected a map of providers by name' })
+        .optional()
+        .describe('Where machines come from, by name (a group\'s `machines.provider` names one).'),
     },
-    { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab"' },
+    { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab", "providers"' },
   )
   .describe('A wpha inventory (inventories/<name>/inventory.yaml).');
 

@@ -20,6 +20,8 @@ export interface HostView {
   roles: string[];
   /** Effective vars (role defaults < inventory < extra vars), sorted by name, secrets as ***. */
   vars: Record<string, unknown>;
+  /** For a host a provider made: which, from what image, in what state (from wpha-state.json). */
+  machine?: HostSpec['machine'];
 }
 
 /** Every string or number inside a secret value, for masking wherever it appears. */
@@ -52,7 +54,7 @@ export function hostViews(inv: Inventory, only?: string): HostView[] {
     const all = effectiveVars(inv, h);
     const vars: Record<string, unknown> = {};
     for (const name of Object.keys(all).sort()) vars[name] = inv.secretVars.has(name) ? MASK : all[name];
-    return { name: h.name, address: h.address, port: h.port, user: h.user, become: h.become, ssh: h.ssh, groups: h.groups, roles: h.roles, vars };
+    return { name: h.name, address: h.address, port: h.port, user: h.user, become: h.become, ssh: h.ssh, groups: h.groups, roles: h.roles, vars, ...(h.machine ? { machine: h.machine } : {}) };
   });
 }
 
@@ -60,6 +62,7 @@ export function formatHostsText(views: readonly HostView[]): string {
   const lines: string[] = [];
   for (const v of views) {
     lines.push(`${v.name}  ${v.user}@${v.address.includes(':') ? `[${v.address}]` : v.address}:${v.port}  become: ${v.become ? 'yes' : 'no'}${v.ssh.proxyJump ? `  via ${v.ssh.proxyJump}` : ''}`);
+    if (v.machine) lines.push(`  machine: made by provider "${v.machine.provider}"${v.machine.providerId ? ` (id ${v.machine.providerId})` : ''}, image ${v.machine.image}, ${v.machine.status}, created ${v.machine.created}`);
     lines.push(`  groups: ${v.groups.join(', ')}`);
     lines.push(`  roles:  ${v.roles.length > 0 ? v.roles.join(', ') : '(none)'}`);
     const names = Object.keys(v.vars);

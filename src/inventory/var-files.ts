@@ -11,6 +11,7 @@ import type { DecryptTag } from '../yaml/walk.js';
 import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
 import { VarsFileSchema } from './schema.js';
 import { joinSameLevel, layerFromDoc, type VarLayer, type VarScope } from './var-layers.js';
+import { unloadedFile, type UnloadedSource } from './unloaded.js';
 
 const EXTENSIONS = ['.yaml', '.yml'];
 const VAULT_SUFFIX = '.vault';
@@ -30,11 +31,13 @@ export async function readVarFiles(
   folder: 'group_vars' | 'host_vars',
   known: readonly string[] | undefined,
   opts: VarFilesOptions,
-): Promise<{ layers: Map<string, VarLayer>; issues: InputIssue[] }> {
+): Promise<{ layers: Map<string, VarLayer>; issues: InputIssue[]; unloaded: Map<string, UnloadedSource[]> }> {
   const dir = path.join(invDir, folder);
   const layers = new Map<string, VarLayer>();
   const issues: InputIssue[] = [];
-  if (!existsSync(dir)) return { layers, issues };
+  /** Files of a group or host that did not load, by that name. */
+  const unloaded = new Map<string, UnloadedSource[]>();
+  if (!existsSync(dir)) return { layers, issues, unloaded };
   const scope: VarScope = folder === 'host_vars' ? 'host' : 'group';
   const what = folder === 'host_vars' ? 'host' : 'group';
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
@@ -63,12 +66,15 @@ export async function readVarFiles(
     }
     seen.add(stem);
     const layer = await readVarsLayer(file, scope, opts, issues);
-    if (!layer) continue;
+    if (!layer) {
+      unloaded.set(name, [...(unloaded.get(name) ?? []), unloadedFile(at.file)]);
+      continue;
+    }
     const other = layers.get(name);
     // A var in both the plain and the vault file is an error naming both places.
     layers.set(name, other ? joinSameLevel([other, layer], issues) : layer);
   }
-  return { layers, issues };
+  return { layers, issues, unloaded };
 }
 
 /** A vars file (a map of variables) as a layer; undefined after recording why it cannot be one. */

@@ -19,6 +19,8 @@ export interface VarEntry {
   locate?: (sub: KeyPath) => SourceLocation;
   /** Tagged `!secret` / `!vault`. */
   secret: boolean;
+  /** Every value in it came from the vault (a `!vault` value or a vault file): no plain text. */
+  vault?: boolean;
   scope: VarScope;
 }
 
@@ -34,9 +36,23 @@ export function layerFromDoc(doc: YamlDoc, basePath: KeyPath, scope: VarScope): 
   for (const [name, value] of Object.entries(map)) {
     const path = [...basePath, name];
     const secret = doc.secretPaths.some((p) => path.every((seg, i) => p[i] === seg));
-    layer.set(name, { value, path, location: doc.keyAt(path), locate: (sub) => doc.keyAt([...path, ...sub]), secret, scope });
+    layer.set(name, { value, path, location: doc.keyAt(path), locate: (sub) => doc.keyAt([...path, ...sub]), secret, vault: allFromVault(value, path, doc.vaultPaths), scope });
   }
   return layer;
+}
+
+/**
+ * True when every scalar inside `value` (found at `path`) came from the vault: it lies at or
+ * below a vault path. A map of `!vault` values counts; a map holding one plain string does not.
+ */
+export function allFromVault(value: unknown, path: readonly (string | number)[], vaultPaths: readonly (string | number)[][]): boolean {
+  if (vaultPaths.some((p) => p.length <= path.length && p.every((seg, i) => path[i] === seg))) return true;
+  if (Array.isArray(value)) return value.length > 0 && value.every((v, i) => allFromVault(v, [...path, i], vaultPaths));
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    return entries.length > 0 && entries.every(([k, v]) => allFromVault(v, [...path, k], vaultPaths));
+  }
+  return false;
 }
 
 /**

@@ -23,6 +23,12 @@ export interface HostRecord {
   pid?: number;
   createdAt: string;
   startedAt?: string;
+  /** Image generation the host's disk sits on (absent: the base image). */
+  image?: string;
+  /** A public key allowed to log in besides the lab's (a provider's machine: the inventory's key). */
+  authorizedKey?: string;
+  /** Set on machines a provider made: the state (inventory) and group they were made for. */
+  owner?: { state: string; group: string };
 }
 
 export function hostFiles(c: LabConfig, name: string) {
@@ -92,16 +98,18 @@ export function isRunning(c: LabConfig, h: HostRecord): boolean {
   return isOurProcess(h.pid, hostFiles(c, h.name).root);
 }
 
-/** Create the host's folders, host key and overlay mount, and write its identity files. */
-export async function prepareHost(c: LabConfig, h: HostRecord, labPublicKey: string): Promise<void> {
+/**
+ * Create the host's folders, host key and overlay mount (its copy-on-write layer over `lowers`,
+ * the read-only layers of its image, topmost first), and write its identity files.
+ */
+export async function prepareHost(c: LabConfig, h: HostRecord, authorizedKeys: string, lowers: string[]): Promise<void> {
   const f = hostFiles(c, h.name);
   for (const d of [f.upper, f.work, f.root, path.dirname(f.hostKey)]) mkdirSync(d, { recursive: true });
   if (!existsSync(f.hostKey)) {
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${h.name}`, '-f', f.hostKey]);
   }
   if (!isMounted(f.root)) {
-    const base = labPaths(c).baseImage;
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${base},upperdir=${f.upper},workdir=${f.work}`, f.root]);
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lowers.join(':')},upperdir=${f.upper},workdir=${f.work}`, f.root]);
   }
   const r = f.root;
   const put = (rel: string, content: string, mode = 0o644) => {
@@ -116,7 +124,7 @@ export async function prepareHost(c: LabConfig, h: HostRecord, labPublicKey: str
   if (readFileSync(mid, 'utf8').trim() === '') put('etc/machine-id', randomMachineId(randomBytes(16)), 0o444);
   put('etc/systemd/network/10-host0.network', renderNetworkUnit(h.address));
   put('etc/apt/apt.conf.d/01wpha-lab-proxy', renderAptProxy(proxyUrl(c)));
-  put('root/.ssh/authorized_keys', labPublicKey.trim() + '\n', 0o600);
+  put('root/.ssh/authorized_keys', authorizedKeys.trim() + '\n', 0o600);
   chmodSync(path.join(r, 'root/.ssh'), 0o700);
   copyFileSync(f.hostKey, path.join(r, 'etc/ssh/ssh_host_ed25519_key'));
   chmodSync(path.join(r, 'etc/ssh/ssh_host_ed25519_key'), 0o600);

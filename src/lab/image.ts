@@ -95,7 +95,8 @@ export async function ensureBaseImage(c: LabConfig, hostsUsingImage: number, log
   return { built: true, seconds: (Date.now() - t0) / 1000 };
 }
 
-async function customize(root: string, c: LabConfig): Promise<void> {
+/** The lab-specific files of an image root (no host keys, no machine-id, lab resolver and apt sources, networkd on). */
+export async function customize(root: string, c: LabConfig): Promise<void> {
   for (const f of readdirSync(path.join(root, 'etc/ssh')).filter((n) => n.startsWith('ssh_host_'))) {
     unlinkSync(path.join(root, 'etc/ssh', f));
   }

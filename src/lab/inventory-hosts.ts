@@ -7,5 +7,5 @@ import { labEtcHosts } from '../engine/lab-hosts.js';
 export async function labHostsOfInventory(name: string): Promise<{ hosts: HostRequest[]; extraNames: Record<string, string> }> {
   const inv = await loadForRun({ inventory: name });
   if (!inv.lab) throw new UserError(`Inventory "${name}" is not a lab inventory (it has no \`lab: true\`)`);
-  return { hosts: [...inv.hosts.values()].map((h) => ({ name: h.name, address: h.address })), extraNames: labEtcHosts(inv) };
+  return { hosts: [...inv.hosts.values()].filter((h) => !h.machine).map((h) => ({ name: h.name, address: h.address })), extraNames: labEtcHosts(inv) };
 }

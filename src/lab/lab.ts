@@ -18,12 +18,19 @@ import { removeLabCgroupParents } from './cgroups.js';
 import type { HostRecord } from './host.js';
 import { listHosts, readHost, writeHost, claimAddress, addressOwner, releaseAddress, prepareHost, startHost, stopHost, isRunning, isMounted, hostFiles, waitForSsh } from './host.js';
 import { renderEtcHosts, renderKnownHosts } from './files.js';
+import { BASE_GENERATION, lowerDirs } from './generations.js';
 import { WphaError, UserError } from '../errors.js';
 
 export interface HostRequest {
   name: string;
   /** Fixed address in the lab subnet; when absent one is assigned from the auto range. */
   address?: string;
+  /** Image generation to make a new host from (default: the base image). */
+  image?: string;
+  /** Tag of a machine a provider makes (see HostRecord.owner). */
+  owner?: HostRecord['owner'];
+  /** Another public key allowed to log in as root, besides the lab's own. */
+  authorizedKey?: string;
 }
 
 export interface HostUpResult {
@@ -68,6 +75,7 @@ export class Lab {
   async up(requests: HostRequest[]): Promise<HostUpResult[]> {
     for (const r of requests) {
       if (!HOST_NAME.test(r.name)) throw new UserError(`Invalid lab host name "${r.name}": use lowercase letters, digits and dashes, starting with a letter`);
+      if (r.image && r.image !== BASE_GENERATION) lowerDirs(this.config, r.image); // an unknown image is refused before anything is made
     }
     await this.ensureInfrastructure();
     const pub = readFileSync(`${this.paths.sshKey}.pub`, 'utf8');
@@ -81,7 +89,9 @@ export class Lab {
         }
         const wasStarted = rec.pid !== undefined;
         if (wasStarted) await stopHost(this.config, rec); // half-started or crashed: clean up first
-        await prepareHost(this.config, rec, pub);
+        const extra = req.authorizedKey ?? rec.authorizedKey;
+        const keys = [pub, ...(extra && extra.trim() !== pub.trim() ? [extra] : [])].map((k) => k.trim()).join('\n');
+        await prepareHost(this.config, rec, keys, lowerDirs(this.config, rec.image ?? BASE_GENERATION));
         rec.pid = startHost(this.config, rec);
         rec.startedAt = new Date().toISOString();
         writeHost(this.config, rec);
@@ -110,6 +120,9 @@ export class Lab {
       if (req.address && req.address !== existing.address) {
         throw new UserError(`Lab host "${req.name}" already exists with address ${existing.address}, not ${req.address}: run \`wpha lab destroy ${req.name}\` first`);
       }
+      if (req.image && req.image !== (existing.image ?? BASE_GENERATION)) {
+        throw new UserError(`Lab host "${req.name}" already exists on image ${existing.image ?? BASE_GENERATION}, not ${req.image}: run \`wpha lab destroy ${req.name}\` first`);
+      }
       return existing;
     }
     const address = req.address ?? this.freeAddress(req.name);
@@ -119,6 +132,9 @@ export class Lab {
     }
     const octets = address.split('.');
     const rec: HostRecord = { name: req.name, address, machine: `w${octets[2]}-${octets[3]}`, createdAt: new Date().toISOString() };
+    if (req.image && req.image !== BASE_GENERATION) rec.image = req.image;
+    if (req.owner) rec.owner = req.owner;
+    if (req.authorizedKey) rec.authorizedKey = req.authorizedKey.trim();
     mkdirSync(hostFiles(this.config, req.name).dir, { recursive: true });
     writeHost(this.config, rec);
     return rec;

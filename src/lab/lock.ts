@@ -18,7 +18,8 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-export async function withLock<T>(lockFile: string, fn: () => Promise<T>, timeoutMs = 20 * 60_000): Promise<T> {
+/** `what` names the locked thing in the error (default: the lab). */
+export async function withLock<T>(lockFile: string, fn: () => Promise<T>, timeoutMs = 20 * 60_000, what = 'the lab'): Promise<T> {
   mkdirSync(path.dirname(lockFile), { recursive: true });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -39,7 +40,7 @@ export async function withLock<T>(lockFile: string, fn: () => Promise<T>, timeou
         continue;
       }
       if (Date.now() > deadline) {
-        throw new WphaError(`Cannot lock the lab: "${lockFile}" is held by pid ${holder?.pid ?? '?'} since ${holder?.since ?? '?'}`);
+        throw new WphaError(`Cannot lock ${what}: "${lockFile}" is held by pid ${holder?.pid ?? '?'} since ${holder?.since ?? '?'}`);
       }
       await sleep(50 + Math.random() * 100);
     }

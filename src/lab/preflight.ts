@@ -11,7 +11,7 @@ export const LAB_TOOLS: Record<string, string> = {
   'systemd-nspawn': 'systemd-container',
   debootstrap: 'debootstrap',
   ip: 'iproute2',
-  tinyproxy: 'tinyproxy',
+  squid: 'squid',
   'ssh-keygen': 'openssh-client',
   mount: 'mount',
 };

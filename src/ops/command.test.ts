@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import command, { type CommandArgs } from './command.js';
@@ -207,11 +207,11 @@ describe('command run locally with /bin/sh (temp dir only)', () => {
     expect(r.stderr).toContain('boom');
   });
 
-  it('a missing chdir fails clearly', () => {
-    const plan = command.plan(args({ cmd: ['true'], chdir: join(dir, 'missing') }), {}, planContext());
+  it('a missing chdir fails clearly, and the command does not run elsewhere', () => {
+    const plan = command.plan(args({ cmd: ['touch', 'made-here'], chdir: join(dir, 'missing') }), {}, planContext());
     const r = runApply(command, plan, dir);
     expect(r.rc).not.toBe(0);
     expect(r.stderr).toContain("can't cd to");
-    expect(readFileSync(join(dir, 'flag'), 'utf8')).toBe('1');
+    expect(existsSync(join(dir, 'made-here'))).toBe(false);
   });
 });

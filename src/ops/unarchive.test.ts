@@ -75,11 +75,18 @@ describe('unarchive: probe and plan', () => {
 });
 
 describe('unarchive: on this machine, in the engine script', () => {
-  const src = join(tmp, 'src');
-  customizations(src, 'v1');
-  const dest = join(tmp, 'opt/custom/v1');
+  // Every test makes its own source and destination: each stands alone, in any order.
+  let n = 0;
+  function fresh(marker: string) {
+    n++;
+    const src = join(tmp, `src${n}`);
+    customizations(src, marker);
+    return { src, parent: join(tmp, `opt${n}/custom`), dest: join(tmp, `opt${n}/custom/v1`) };
+  }
+  const lsParent = (parent: string) => spawnSync('ls', ['-A', parent], { encoding: 'utf8' }).stdout.trim();
 
   it('unpacks, owns, stamps, then changes nothing', () => {
+    const { src, dest } = fresh('v1');
     const r = converge(unarchiveOp, { src, dest, exclude: ['.git'], owner: '65534', group: '65534' }, { engine: true, scratch: tmp, prepare: pctx });
     expect(r.applied).toMatchObject({ rc: 0, stderr: '' });
     expect(r.replan?.changed).toBe(false);
@@ -93,6 +100,8 @@ describe('unarchive: on this machine, in the engine script', () => {
   });
 
   it('replaces changed content whole (a removed file is gone) and leaves no temp folder', () => {
+    const { src, parent, dest } = fresh('v1');
+    expect(converge(unarchiveOp, { src, dest, exclude: ['.git'] }, { engine: true, scratch: tmp, prepare: pctx }).applied?.rc).toBe(0);
     writeFileSync(join(src, 'mu-plugins/site.php'), "<?php header('X-Site: v2');\n");
     spawnSync('rm', ['-rf', join(src, 'themes')]);
     const r = converge(unarchiveOp, { src, dest, exclude: ['.git'] }, { engine: true, scratch: tmp, prepare: pctx });
@@ -101,13 +110,14 @@ describe('unarchive: on this machine, in the engine script', () => {
     expect(r.replan?.changed).toBe(false);
     expect(readFileSync(join(dest, 'mu-plugins/site.php'), 'utf8')).toContain('X-Site: v2');
     expect(existsSync(join(dest, 'themes'))).toBe(false);
-    expect(spawnSync('ls', ['-A', join(tmp, 'opt/custom')], { encoding: 'utf8' }).stdout.trim()).toBe('v1');
+    expect(lsParent(parent)).toBe('v1');
   });
 
   it('unpacks a gzip archive made by tar', () => {
+    const { src, parent } = fresh('v2');
     const arch = join(tmp, 'rel.tar.gz');
     expect(spawnSync('tar', ['-czf', arch, '-C', src, '.']).status).toBe(0);
-    const out = join(tmp, 'opt/rel');
+    const out = join(parent, 'rel');
     const r = converge(unarchiveOp, { src: arch, dest: out }, { engine: true, scratch: tmp, prepare: pctx });
     expect(r.applied?.rc).toBe(0);
     expect(r.replan?.changed).toBe(false);
@@ -115,6 +125,8 @@ describe('unarchive: on this machine, in the engine script', () => {
   });
 
   it('a broken archive fails and leaves dest as it was', () => {
+    const { src, parent, dest } = fresh('v2');
+    expect(converge(unarchiveOp, { src, dest, exclude: ['.git'] }, { engine: true, scratch: tmp, prepare: pctx }).applied?.rc).toBe(0);
     const bad = join(tmp, 'bad.tar');
     writeFileSync(bad, Buffer.alloc(700, 0x41));
     const a = unarchiveOp.prepare!(unarchiveOp.args.parse({ src: bad, dest }), pctx);
@@ -123,14 +135,15 @@ describe('unarchive: on this machine, in the engine script', () => {
     expect(r.rc).not.toBe(0);
     expect(r.stderr).toContain(`cannot unpack into "${dest}"`);
     expect(readFileSync(join(dest, 'mu-plugins/site.php'), 'utf8')).toContain('X-Site: v2');
-    expect(spawnSync('ls', ['-A', join(tmp, 'opt/custom')], { encoding: 'utf8' }).stdout.trim()).toBe('v1');
+    expect(lsParent(parent)).toBe('v1');
   });
 
   it('refuses a symlink or a foreign folder at dest', () => {
-    const foreign = join(tmp, 'opt/foreign');
+    const { src, parent } = fresh('v1');
+    const foreign = join(parent, 'foreign');
     mkdirSync(foreign, { recursive: true });
-    symlinkSync(foreign, join(tmp, 'opt/alink'));
-    for (const d of [foreign, join(tmp, 'opt/alink')]) {
+    symlinkSync(foreign, join(parent, 'alink'));
+    for (const d of [foreign, join(parent, 'alink')]) {
       const a = unarchiveOp.prepare!(unarchiveOp.args.parse({ src, dest: d }), pctx);
       expect(() => unarchiveOp.plan(a, unarchiveOp.parse(runProbeInEngineScript(unarchiveOp, a), a), planContext())).toThrow(/Cannot apply "unarchive" on host "local"/);
     }

@@ -44,6 +44,17 @@ export function liveReporter(): { listener: Listener; finish: () => Promise<void
       for (const name of e.hosts) ready.set(name, Promise.resolve());
       return;
     }
+    if (e.type === 'batch-start') {
+      for (const name of e.hosts) hosts.get(name)?.title(`${name}: batch ${e.batch}/${e.batches}`);
+      return;
+    }
+    if (e.type === 'rollout-stopped') {
+      for (const name of e.notRun) {
+        hosts.get(name)?.title(`${name}: not run (rollout stopped after batch ${e.batch})`);
+        hosts.get(name)?.resolve();
+      }
+      return;
+    }
     if (!('host' in e)) return;
     const h = hosts.get(e.host);
     if (!h) return;

@@ -7,7 +7,7 @@ export function plainReporter(write: (s: string) => void, opts: { diff: boolean;
   return (e: RunEvent) => {
     switch (e.type) {
       case 'run-start':
-        write(`${e.check ? 'Planning' : 'Applying'} inventory "${e.inventory}" on ${e.hosts.length} host(s): ${e.hosts.join(', ')}\n`);
+        write(`${e.check ? 'Planning' : 'Applying'} inventory "${e.inventory}"${e.shard ? ` (shard ${e.shard})` : ''} on ${e.hosts.length} host(s): ${e.hosts.join(', ')}\n`);
         if (e.withoutRoles.length) write(`No role for ${e.withoutRoles.join(', ')}: not contacted\n`);
         break;
       case 'task':
@@ -24,6 +24,12 @@ export function plainReporter(write: (s: string) => void, opts: { diff: boolean;
         break;
       case 'host-done':
         roundTrips[e.host] = e.roundTrips;
+        break;
+      case 'batch-start':
+        write(`Batch ${e.batch}/${e.batches}: ${e.hosts.join(', ')}\n`);
+        break;
+      case 'rollout-stopped':
+        write(`${e.reason}\nNot run (no connection made): ${e.notRun.join(', ')}\n`);
         break;
       case 'run-done':
         write(`${recapTable(e.recaps, e.ms, roundTrips)}\n`);

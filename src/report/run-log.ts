@@ -21,6 +21,8 @@ export interface RunRecord {
   changes: { host: string; role: string; task: string; summary: string[] }[];
   failures: { host: string; task?: string; error: string }[];
   result: 'ok' | 'failed' | 'interrupted';
+  /** A rolling run that stopped: why, and the hosts it never contacted. */
+  stopped?: { reason: string; notRun: string[] };
 }
 
 export function runLogFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -51,6 +53,7 @@ export function runLogger(file: string, meta: { id: string; command: string; lim
     if (e.type === 'task' && e.status === 'changed') rec.changes.push({ host: e.host, role: e.role, task: e.task, summary: e.summary });
     else if (e.type === 'task' && e.status === 'failed') rec.failures.push({ host: e.host, task: e.task, error: e.error ?? '' });
     else if (e.type === 'host-failed' || e.type === 'host-unreachable') rec.failures.push({ host: e.host, error: e.error });
+    else if (e.type === 'rollout-stopped') rec.stopped = { reason: e.reason, notRun: e.notRun };
     else if (e.type === 'run-done') {
       rec.ms = e.ms;
       rec.hosts = e.recaps;
@@ -77,5 +80,6 @@ export function formatRecord(r: RunRecord): string {
   for (const c of r.changes.slice(0, 50)) lines.push(`    ${c.host}: ${c.role}: ${c.task}${c.summary.length ? ` (${c.summary.join('; ')})` : ''}`);
   if (r.changes.length > 50) lines.push(`    ... ${r.changes.length - 50} more`);
   for (const f of r.failures) lines.push(`    FAILED ${f.host}${f.task ? `: ${f.task}` : ''}: ${f.error.split('\n')[0]}`);
+  if (r.stopped) lines.push(`    ${r.stopped.reason}; not run: ${r.stopped.notRun.join(', ')}`);
   return lines.join('\n');
 }

@@ -9,6 +9,8 @@ const VARS = {
   a_mode: { type: 'string', enum: ['on', 'off'], default: 'on', description: 'Mode.' },
   a_pass: { type: 'string', secret: true, required: true, description: 'Password.' },
   a_opt: { type: 'string', description: 'Optional.' },
+  a_key: { type: 'string', vault: true, secret: true, required: true, pattern: '[0-9a-f]{32,}', patternDescription: '32+ hex digits', description: 'Key.' },
+  a_id: { type: 'string', default: 'x', pattern: '[a-z]+', description: 'Id.' },
 } as unknown as Record<string, VarSpec>;
 
 const TABLE = [
@@ -22,10 +24,12 @@ const TABLE = [
   '| `a_mode` | string: on, off | `on` | Mode. |',
   '| `a_pass` | string | required (secret) | Password. |',
   '| `a_opt` | string |  | Optional. |',
+  '| `a_key` | string | required (secret, from the vault) | Key. Must be 32+ hex digits. |',
+  '| `a_id` | string | `x` | Id. Must be a string matching `/[a-z]+/`. |',
 ].join('\n');
 
 describe('variable tables of docs/roles.md', () => {
-  it('renders type, default, secret and an escaped description per variable', () => {
+  it('renders type, default, secret, vault, pattern and an escaped description per variable', () => {
     expect(variableTable('a', VARS)).toBe(TABLE);
   });
   it('replaces exactly the old table (rows that went away included), nothing around it', () => {

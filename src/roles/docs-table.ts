@@ -1,7 +1,8 @@
 /**
- * The "#### Variables of `<role>`" tables of docs/roles.md, made from what role.yaml declares
- * (type, default, secret, description). `npm run docs:roles` rewrites them; a lab-project test
- * fails while the docs and the role files disagree.
+ * The "#### Variables of `<role>`" tables of the docs (docs/roles.md, or a tier's own page such
+ * as docs/monitoring.md), made from what role.yaml declares (type, default, secret, vault,
+ * pattern, description). `npm run docs:roles` rewrites them; a test fails while the docs and the
+ * role files disagree.
  */
 import type { FieldSpec, VarSpec } from '../model.js';
 
@@ -15,11 +16,14 @@ function defaultText(spec: FieldSpec): string {
 
 function typeText(spec: FieldSpec): string {
   const range = spec.min !== undefined && spec.max !== undefined ? ` ${spec.min}..${spec.max}` : spec.min !== undefined ? ` >= ${spec.min}` : spec.max !== undefined ? ` <= ${spec.max}` : '';
-  return spec.type + (spec.items ? ` of ${spec.items}` : '') + range + (spec.enum ? `: ${spec.enum.join(', ')}` : '');
+  return spec.type + (spec.items ? ` of ${spec.items}` : '') + (spec.format ? ` (${spec.format})` : '') + range + (spec.enum ? `: ${spec.enum.join(', ')}` : '');
 }
 
-const row = (name: string, spec: FieldSpec): string =>
-  `| \`${name}\` | ${typeText(spec)} | ${defaultText(spec)}${spec.secret ? ' (secret)' : ''} | ${spec.description.replaceAll('|', '\\|')} |`;
+function row(name: string, spec: FieldSpec): string {
+  const secret = spec.vault ? ' (secret, from the vault)' : spec.secret ? ' (secret)' : '';
+  const pattern = spec.pattern === undefined ? '' : ` Must be ${spec.patternDescription ?? `a string matching \`/${spec.pattern}/\``}.`;
+  return `| \`${name}\` | ${typeText(spec)} | ${defaultText(spec)}${secret} | ${(spec.description + pattern).replaceAll('|', '\\|')} |`;
+}
 
 export const tableHeading = (role: string): string => `#### Variables of \`${role}\``;
 

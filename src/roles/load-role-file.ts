@@ -5,13 +5,13 @@
 import path from 'node:path';
 import type { InputIssue } from '../errors.js';
 import { checkExpression } from '../expr/index.js';
-import type { PortSpec, RoleSpec } from '../model.js';
+import type { CheckSpec, PortSpec, RoleSpec } from '../model.js';
 import type { YamlDoc } from '../yaml/parse.js';
 import { readYamlFile } from '../yaml/read.js';
 import type { DecryptTag } from '../yaml/walk.js';
 import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
 import { buildHandlers, buildTasks, type TaskBuildContext } from './load-tasks.js';
-import { PortSpecSchema, RoleFileSchema } from './schema.js';
+import { CheckSpecSchema, PortSpecSchema, RoleFileSchema } from './schema.js';
 import { buildVarSpecs } from './vars-spec.js';
 
 export interface RoleFileOptions {
@@ -46,6 +46,8 @@ export async function loadRoleFile(name: string, roleDir: string, opts: RoleFile
   if (Array.isArray(raw.depends)) spec.depends = raw.depends.filter((d): d is string => typeof d === 'string');
   spec.variables = buildVarSpecs(raw.variables, doc, issues);
   spec.ports = buildPorts(raw.ports, doc, issues);
+  const checks = buildChecks(raw.checks, doc, issues);
+  if (checks.length > 0) spec.checks = checks;
   const ctx: TaskBuildContext = { role: name, doc, knownOps: opts.knownOps, issues, validateExpressions: opts.validateExpressions };
   spec.tasks = buildTasks(raw.tasks, ctx);
   spec.handlers = buildHandlers(raw.handlers, ctx);
@@ -65,5 +67,23 @@ function buildPorts(raw: unknown, doc: YamlDoc, issues: InputIssue[]): PortSpec[
       port.when = parsed.data.when;
     }
     return [port];
+  });
+}
+
+function buildChecks(raw: unknown, doc: YamlDoc, issues: InputIssue[]): CheckSpec[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((entry, i) => {
+    const parsed = CheckSpecSchema.safeParse(entry);
+    if (!parsed.success) return [];
+    const check: CheckSpec = { that: parsed.data.that, message: parsed.data.message, index: i, location: doc.at(['checks', i]) };
+    for (const key of ['that', 'loop'] as const) {
+      const src = parsed.data[key];
+      if (src === undefined) continue;
+      const r = checkExpression(src);
+      if (!r.ok) issues.push({ location: doc.at(['checks', i, key]), path: ['checks', i, key], message: `invalid expression: ${r.message}` });
+    }
+    if (parsed.data.var !== undefined) check.var = parsed.data.var;
+    if (parsed.data.loop !== undefined) check.loop = parsed.data.loop;
+    return [check];
   });
 }

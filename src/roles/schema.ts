@@ -4,6 +4,7 @@
  * by the loader (the set of operations is a parameter, so this module never imports op modules).
  */
 import { z } from 'zod';
+import { VAR_FORMATS } from './var-formats.js';
 import { GROUP_NAME, RESERVED_VAR_NAMES, reservedVarNameMessage, ROLE_NAME, ROLE_NAME_RULE, VAR_NAME, VAR_NAME_RULE } from '../inventory/names.js';
 import { PortNumberSchema } from '../inventory/schema.js';
 
@@ -41,7 +42,22 @@ const varSpecShape = {
     .optional()
     .describe('Allowed values (for string, integer and number variables).'),
   items: VarTypeSchema.optional().describe('For type list: the type of every item.'),
-  pattern: z.string({ error: 'Expected a regular expression (a string)' }).optional().describe('For string: a regular expression the whole value must match, e.g. `^[a-z0-9_-]+$`.'),
+  format: z
+    .enum(VAR_FORMATS, { error: `Expected one of ${VAR_FORMATS.map((f) => `"${f}"`).join(', ')}` })
+    .optional()
+    .describe(
+      'A known domain, checked at load where the value is set (for a list: every item). Strings: timezone (IANA name), locale, size (nginx/PHP: 64m, 2G), php-size (256M or -1), redis-size (256mb), duration (nginx/HAProxy: 30s, 24h), timespan (systemd: 2min), calendar (systemd OnCalendar), time-of-day (HH:MM), ip, cidr, ip-or-cidr. Integers: port. An empty string passes when the default is empty.',
+    ),
+  pattern: z
+    .string({ error: 'Expected a regular expression (a string)' })
+    .min(1, { error: 'Expected a regular expression (a string)' })
+    .optional()
+    .describe('For string: a regular expression (JavaScript syntax) the whole value must match, checked before any host is touched, e.g. `^[a-z0-9_-]+$`.'),
+  pattern_description: z.string({ error: 'Expected a description (a string)' }).optional().describe('What the pattern asks for, in words (used in error messages), e.g. "32 to 512 hex digits".'),
+  vault: z
+    .boolean({ error: 'Expected true or false' })
+    .optional()
+    .describe('The inventory must give the value from the vault (a !vault value or a vault file); plain text is refused except in lab inventories. Implies secret. Default false.'),
   min: z.number({ error: 'Expected a number' }).optional().describe('For integer and number: the smallest value allowed.'),
   max: z.number({ error: 'Expected a number' }).optional().describe('For integer and number: the largest value allowed.'),
 };
@@ -79,6 +95,18 @@ export const PortSpecSchema = z
     { error: 'Expected a map with "port" and optionally "proto", "from", "description", "when"' },
   )
   .describe('A port the firewall must open for this role.');
+
+export const CheckSpecSchema = z
+  .strictObject(
+    {
+      that: z.string({ error: 'Expected an expression (a string)' }).describe("What must hold for every host of the role, over the host's variables, e.g. `s3_endpoint == '' or s3_secret_key != ''`."),
+      message: z.string({ error: 'Expected a message (a string)' }).min(1).describe('What is wrong and how to fix it, shown when `that` is false.'),
+      var: z.string({ error: 'Expected a variable name' }).regex(VAR_NAME, { error: VAR_NAME_RULE }).optional().describe('The variable the error points at (where the inventory sets it). Default: the host.'),
+      loop: z.string({ error: 'Expected an expression (a string) giving a list or a map' }).optional().describe('Check every item of this list (or every {key, value} of this map) as `item`.'),
+    },
+    { error: 'Expected a map with "that", "message" and optionally "var", "loop"' },
+  )
+  .describe("A rule over a host's variables, checked when the inventory loads (before any host is contacted).");
 
 /** Keys a task may have besides its one operation key. */
 export const taskKeywordShape = {
@@ -128,6 +156,7 @@ export function roleFileSchema(ops?: KnownOps) {
           .optional()
           .describe('Roles that run before this one on the same hosts.'),
         ports: z.array(PortSpecSchema, { error: 'Expected a list of ports' }).optional().describe('Ports the firewall must open for this role.'),
+        checks: z.array(CheckSpecSchema, { error: 'Expected a list of checks' }).optional().describe("Rules over each host's variables that the inventory must meet (e.g. credentials that go together)."),
         variables: z
           .record(z.string().regex(VAR_NAME, { error: VAR_NAME_RULE }), VarSpecSchema, { error: 'Expected a map of variables by name' })
           .optional()
@@ -135,7 +164,7 @@ export function roleFileSchema(ops?: KnownOps) {
         tasks: z.array(taskSchema('task', ops), { error: 'Expected a list of tasks' }).optional().describe('Tasks, run in order.'),
         handlers: z.array(taskSchema('handler', ops), { error: 'Expected a list of handlers' }).optional().describe('Tasks run only when notified.'),
       },
-      { error: 'Expected a map with "description" and optionally "depends", "ports", "variables", "tasks", "handlers"' },
+      { error: 'Expected a map with "description" and optionally "depends", "ports", "checks", "variables", "tasks", "handlers"' },
     )
     .describe('A wpha role (roles/<name>/role.yaml).');
 }
@@ -145,3 +174,4 @@ export const RoleFileSchema = roleFileSchema();
 export type RoleFile = z.infer<typeof RoleFileSchema>;
 export type RawVarSpec = z.infer<typeof VarSpecSchema>;
 export type RawPortSpec = z.infer<typeof PortSpecSchema>;
+export type RawCheckSpec = z.infer<typeof CheckSpecSchema>;

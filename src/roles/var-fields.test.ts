@@ -48,8 +48,8 @@ describe('typed map keys (fields)', () => {
   it('checks a string against its pattern, whole', () => {
     const name: VarSpec = { type: 'string', description: 'd', required: false, secret: false, pattern: '[a-z0-9_-]+' };
     expect(checkVarValue(name, 'offsite-1')).toBeUndefined();
-    expect(checkVarValue(name, '../etc')).toBe('expected a string matching [a-z0-9_-]+, found string "../etc"');
-    expect(checkVarValue(name, 'ok\nbad')).toBe('expected a string matching [a-z0-9_-]+, found string "ok\\nbad"');
+    expect(checkVarValue(name, '../etc')).toBe('expected a string matching /[a-z0-9_-]+/, found string "../etc"');
+    expect(checkVarValue(name, 'ok\nbad')).toBe('expected a string matching /[a-z0-9_-]+/, found string "ok\\nbad"');
   });
 
   it('checks min and max of numbers', () => {

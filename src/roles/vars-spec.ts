@@ -5,6 +5,7 @@ import type { FieldSpec, VarSpec } from '../model.js';
 import type { YamlDoc } from '../yaml/parse.js';
 import { FieldSpecSchema, VarSpecSchema, type RawVarSpec } from './schema.js';
 import { checkVarValue } from './vars.js';
+import { formatType } from './var-formats.js';
 
 const ENUM_TYPES = new Set(['string', 'integer', 'number']);
 const NUMBER_TYPES = new Set(['integer', 'number']);
@@ -43,8 +44,11 @@ export function buildVarSpecs(raw: unknown, doc: YamlDoc, issues: InputIssue[]):
 
 /** The common part of a variable and of a map key: type, limits, condition, and their checks. */
 function buildSpec(r: Omit<RawVarSpec, 'fields'>, problem: Problem): FieldSpec {
-  const spec: FieldSpec = { type: r.type, description: r.description, required: r.required ?? false, secret: r.secret ?? false };
+  const spec: FieldSpec = { type: r.type, description: r.description, required: r.required ?? false, secret: (r.secret ?? false) || (r.vault ?? false) };
+  if (r.vault) spec.vault = true;
+  if (r.pattern_description !== undefined) spec.patternDescription = r.pattern_description;
   if (r.items !== undefined) spec.items = r.items;
+  if (r.format !== undefined) spec.format = r.format;
   if (r.enum !== undefined) spec.enum = r.enum;
   if (r.default !== undefined) spec.default = r.default;
   if (r.pattern !== undefined) spec.pattern = r.pattern;
@@ -53,6 +57,10 @@ function buildSpec(r: Omit<RawVarSpec, 'fields'>, problem: Problem): FieldSpec {
   if (r.required_when !== undefined) spec.requiredWhen = r.required_when;
 
   if (spec.items !== undefined && spec.type !== 'list') problem(['items'], `"items" applies to list variables only, and this one is a ${spec.type}`);
+  if (spec.format !== undefined) {
+    const valueType = spec.type === 'list' ? spec.items : spec.type;
+    if (valueType !== formatType(spec.format)) problem(['format'], `Format "${spec.format}" applies to ${formatType(spec.format)} variables (or lists of them), and this one is ${spec.type === 'list' ? `a list of ${spec.items ?? 'any'}` : `${/^[aeiou]/.test(spec.type) ? 'an' : 'a'} ${spec.type}`}`);
+  }
   for (const key of ['min', 'max'] as const) {
     if (spec[key] !== undefined && !NUMBER_TYPES.has(spec.type)) problem([key], `"${key}" applies to integer and number variables only, and this one is a ${spec.type}`);
   }
@@ -61,9 +69,10 @@ function buildSpec(r: Omit<RawVarSpec, 'fields'>, problem: Problem): FieldSpec {
     try {
       new RegExp(spec.pattern, 'u');
     } catch (e) {
-      problem(['pattern'], `invalid regular expression: ${(e as Error).message}`);
+      problem(['pattern'], `Invalid regular expression ${JSON.stringify(spec.pattern)}: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
     }
   }
+  if (r.pattern_description !== undefined && r.pattern === undefined) problem(['pattern_description'], '"pattern_description" needs a "pattern"');
   if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) problem(['max'], `"max" (${spec.max}) is below "min" (${spec.min})`);
   if (spec.requiredWhen !== undefined) {
     const check = checkExpression(spec.requiredWhen);

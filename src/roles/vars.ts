@@ -9,6 +9,7 @@ import { describeType, describeValue, formatLocation } from '../yaml/describe.js
 import { valueAt } from '../yaml/locations.js';
 import { quoteList } from '../yaml/suggest.js';
 import { fieldIssues, type ValueIssue } from './var-fields.js';
+import { checkFormat, type VarFormat } from './var-formats.js';
 
 /** A string holding `{{ ... }}` is rendered later; its final type is only known then. */
 export function isTemplated(value: unknown): boolean {
@@ -23,19 +24,32 @@ export function containsTemplate(value: unknown): boolean {
   return false;
 }
 
-function typeSchema(type: VarType, items?: VarType): z.ZodType {
+/**
+ * A format check on a string or integer value. A templated string is checked once rendered, and
+ * the empty string passes when the role's own default is empty (it means "none" or "automatic").
+ */
+function withFormat<T extends z.ZodType>(base: T, format: VarFormat | undefined, emptyOk: boolean): T | z.ZodType {
+  if (!format) return base;
+  return base.superRefine((v, ctx) => {
+    if ((v === '' && emptyOk) || isTemplated(v)) return;
+    const why = checkFormat(format, v);
+    if (why) ctx.addIssue({ code: 'custom', message: why.expected, params: { hint: why.hint } });
+  });
+}
+
+function typeSchema(type: VarType, items?: VarType, format?: VarFormat, emptyOk = false): z.ZodType {
   const expected = { error: `Expected ${describeType(type)}` };
   switch (type) {
     case 'string':
-      return z.string(expected);
+      return withFormat(z.string(expected), format, emptyOk);
     case 'integer':
-      return z.int(expected);
+      return withFormat(z.int(expected), format, emptyOk);
     case 'number':
       return z.number(expected);
     case 'boolean':
       return z.boolean(expected);
     case 'list':
-      return z.array(items ? typeSchema(items) : z.unknown(), expected);
+      return z.array(items ? typeSchema(items, undefined, format, emptyOk) : z.unknown(), expected);
     case 'map':
       return z.record(z.string(), z.unknown(), expected);
     case 'any':
@@ -43,15 +57,15 @@ function typeSchema(type: VarType, items?: VarType): z.ZodType {
   }
 }
 
-type ValueSpec = Pick<VarSpec, 'type' | 'items' | 'enum' | 'pattern' | 'min' | 'max' | 'fields'>;
+type ValueSpec = Pick<VarSpec, 'type' | 'items' | 'enum' | 'pattern' | 'patternDescription' | 'min' | 'max' | 'fields' | 'format' | 'default'>;
 
 /** The zod schema of one variable's value. */
 export function varValueSchema(spec: ValueSpec): z.ZodType {
-  let schema = typeSchema(spec.type, spec.items);
+  let schema = typeSchema(spec.type, spec.items, spec.format, spec.default === '');
   const allowed = spec.enum;
   if (allowed) schema = schema.refine((v) => allowed.includes(v as string | number), { error: `Expected one of ${quoteList(allowed)}` });
   const pattern = spec.pattern !== undefined ? safeRegExp(spec.pattern) : undefined;
-  if (pattern) schema = schema.refine((v) => typeof v !== 'string' || pattern.test(v), { error: `Expected a string matching ${spec.pattern}` });
+  if (pattern) schema = schema.refine((v) => typeof v !== 'string' || pattern.test(v), { error: `Expected ${spec.patternDescription ?? `a string matching /${spec.pattern}/`}` });
   const { min, max } = spec;
   if (min !== undefined) schema = schema.refine((v) => typeof v !== 'number' || v >= min, { error: `Expected ${describeType(spec.type)} of at least ${min}` });
   if (max !== undefined) schema = schema.refine((v) => typeof v !== 'number' || v <= max, { error: `Expected ${describeType(spec.type)} of at most ${max}` });
@@ -81,7 +95,8 @@ function safeRegExp(pattern: string): RegExp | undefined {
  * they are checked after rendering.
  */
 export function varValueIssues(spec: ValueSpec & { secret?: boolean }, value: unknown): ValueIssue[] {
-  if (isTemplated(value) && spec.type !== 'string') return [];
+  // A templated string's final value is only known when rendered (a pattern checks that value).
+  if (isTemplated(value) && (spec.type !== 'string' || spec.pattern !== undefined)) return [];
   // Keys of maps are checked apart from zod, which skips refinements once an item has the wrong
   // type: every map's problems are reported at once, even next to an item that is not a map.
   const { fields, ...plain } = spec;
@@ -93,7 +108,9 @@ export function varValueIssues(spec: ValueSpec & { secret?: boolean }, value: un
     const at = path.length > 0 ? ` at item ${path.map((p) => `[${String(p)}]`).join('')}` : '';
     const found = describeValue(valueAt(value, path), { secret: spec.secret });
     const expected = issue.message.startsWith('Expected') ? issue.message : `Expected ${describeType(spec.type)}`;
-    out.push({ path, message: `${lowerFirst(expected)}${at}, found ${found}` });
+    // A format's hint ("did you mean ...") is close to the value found: never for a secret.
+    const hint = !spec.secret && issue.code === 'custom' && typeof issue.params?.hint === 'string' ? issue.params.hint : '';
+    out.push({ path, message: `${lowerFirst(expected)}${at}, found ${found}${hint}` });
   }
   if (fields) {
     const maps: [(string | number)[], unknown][] = spec.type === 'list' && Array.isArray(value) ? value.map((m, i) => [[i], m]) : [[[], value]];

@@ -6,6 +6,7 @@
  */
 import { CallError } from '../expr/errors.js';
 import { toInt } from '../expr/functions.js';
+import { membership } from '../expr/membership.js';
 import { describeType, equals, isPlainMap, preview, sizeOf, truthy } from '../expr/values.js';
 import { quote } from '../shell/quote.js';
 
@@ -77,7 +78,25 @@ export const HELPERS: Readonly<Record<string, HelperImpl>> = {
     if (Array.isArray(v)) return v.map((x) => quote(text(x))).join(' ');
     return quote(text(v));
   },
+  /** `includes list x`: the expression language's `x in list` (list item, substring or map key). */
+  includes: (a) => {
+    arity(a, 2);
+    try {
+      return membership(a[1], a[0], 'it');
+    } catch (e) {
+      throw new CallError(e instanceof Error ? e.message.replace(/^it /, '') : String(e));
+    }
+  },
   replace: (a) => (arity(a, 3), text(a[0]).replaceAll(text(a[1]), text(a[2]))),
+  /** A list of the parts of `s` between each `sep` (e.g. the octets of an address). */
+  split: (a) => {
+    arity(a, 2);
+    const sep = text(a[1]);
+    if (sep === '') throw new CallError('expects a non-empty separator');
+    return text(a[0]).split(sep);
+  },
+  /** Strings (or numbers) joined into one, e.g. to quote a "user:password" value as a whole. */
+  concat: (a) => (arity(a, 1, Infinity), a.map(text).join('')),
   urlencode: (a) => (arity(a, 1), encodeURIComponent(text(a[0])).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)),
   int: (a) => {
     arity(a, 1);

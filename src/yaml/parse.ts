@@ -19,6 +19,8 @@ export interface YamlDoc {
   issues: InputIssue[];
   /** Paths of values tagged `!secret` or `!vault`. */
   secretPaths: (string | number)[][];
+  /** Paths of values that came from the vault (`!vault` values, every top-level key of a vault file). */
+  vaultPaths: (string | number)[][];
   at(path: KeyPath): SourceLocation;
   keyAt(path: KeyPath): SourceLocation;
   has(path: KeyPath): boolean;
@@ -39,7 +41,8 @@ export function parseYaml(text: string, opts: ParseYamlOptions): YamlDoc {
   const index = new LocationIndex(opts.file);
   const issues: InputIssue[] = [];
   const secretPaths: (string | number)[][] = [];
-  const base = { file: opts.file, issues, secretPaths, at: index.at.bind(index), keyAt: index.keyAt.bind(index), has: index.has.bind(index) };
+  const vaultPaths: (string | number)[][] = [];
+  const base = { file: opts.file, issues, secretPaths, vaultPaths, at: index.at.bind(index), keyAt: index.keyAt.bind(index), has: index.has.bind(index) };
 
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxBytes) {
@@ -82,8 +85,13 @@ export function parseYaml(text: string, opts: ParseYamlOptions): YamlDoc {
   issues.push(...doc.warnings.filter((w) => w.code !== 'TAG_RESOLVE_FAILED').map(toIssue));
   if (issues.length > 0) return { ...base, value: undefined, ok: false };
 
-  const walked = walkDocument({ doc, lineCounter, index, limits, decryptTag: opts.decryptTag, issues, secretPaths });
-  if (wholeVault && walked.value !== null && typeof walked.value === 'object') for (const key of Object.keys(walked.value)) secretPaths.push([key]);
+  const walked = walkDocument({ doc, lineCounter, index, limits, decryptTag: opts.decryptTag, issues, secretPaths, vaultPaths });
+  if (wholeVault && walked.value !== null && typeof walked.value === 'object') {
+    for (const key of Object.keys(walked.value)) {
+      secretPaths.push([key]);
+      vaultPaths.push([key]);
+    }
+  }
   // Skipped keys, unknown tags and failed decryption are reported but leave the rest usable, so
   // the loaders go on and report everything else too. Only a hit limit makes the value unusable.
   return { ...base, value: walked.aborted ? undefined : walked.value, ok: !walked.aborted };

@@ -43,6 +43,8 @@ export interface WalkContext {
   decryptTag?: DecryptTag;
   issues: InputIssue[];
   secretPaths: (string | number)[][];
+  /** Paths of values decrypted from the vault (a subset of secretPaths). */
+  vaultPaths: (string | number)[][];
 }
 
 const CORE_TAG_PREFIX = 'tag:yaml.org,2002:';
@@ -125,6 +127,7 @@ export function walkDocument(ctx: WalkContext): { value: unknown; aborted: boole
     }
     if (tag === VAULT_TAG) {
       ctx.secretPaths.push(path);
+      ctx.vaultPaths.push(path);
       if (!ctx.decryptTag) return fail(path, offset, `Cannot decrypt a "${VAULT_TAG}" value: no vault key was given`);
       try {
         return ctx.decryptTag(tag, String(value ?? ''));

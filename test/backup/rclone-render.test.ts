@@ -96,7 +96,7 @@ describe('rclone role, rendered', () => {
       'group_vars/db.yaml:2:5: rclone_remotes[0]: Variable "rclone_remotes" of role "rclone": Missing key "secret_access_key", required when type == \'s3\' and not env_auth (S3 secret key (from the vault).)',
       'group_vars/db.yaml:6:5: rclone_remotes[1]: Variable "rclone_remotes" of role "rclone": Missing key "key_pem", required when type == \'sftp\' and not key_file (SFTP private key, OpenSSH or PEM text (from the vault); written 0600 next to rclone.conf.)',
       expect.stringMatching(/^group_vars\/db\.yaml:16:5: rclone_remotes\[2\]\.pasword: Variable "rclone_remotes" of role "rclone": Unknown key "pasword"; allowed keys: name, type, /),
-      'group_vars/db.yaml:11:5: rclone_remotes[2].name: Variable "rclone_remotes" of role "rclone": expected a string matching [A-Za-z0-9][A-Za-z0-9_-]*, found string "../etc"',
+      'group_vars/db.yaml:11:5: rclone_remotes[2].name: Variable "rclone_remotes" of role "rclone": expected a string matching /[A-Za-z0-9][A-Za-z0-9_-]*/, found string "../etc"',
     ]);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * One apply at a time per host: a second apply is refused naming the holder (or waits with
- * --lock-timeout), and a killed run leaves no stale lock behind.
+ * --lock-timeout), and a killed run leaves no stale lock behind (only its step under way, which
+ * the next apply waits for; test/engine/killed-controller.test.ts covers that in depth).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execa } from 'execa';
@@ -53,18 +54,25 @@ describe('host locks', () => {
     await holder;
   });
 
-  it('a run killed in the middle leaves no stale lock: the next apply proceeds', async () => {
-    const slow = execa('node', [BIN, 'apply', '-i', inv, '-e', 'demo_pause=30'], { reject: false, env: { CI: '1' } });
+  it('a run killed in the middle leaves no stale lock: the next apply waits for its last step, then proceeds', async () => {
+    const slow = execa('node', [BIN, 'apply', '-i', inv, '-e', 'demo_pause=600'], { reject: false, env: { CI: '1' } });
     // Wait until the slow step runs on the host (the lock is held by that run).
     for (let i = 0; i < 200; i++) {
-      if ((await lab.ssh(h, 'pgrep -x sleep >/dev/null && cat /run/wpha.lock.info')).code === 0) break;
+      if ((await lab.ssh(h, 'pgrep -fx "sleep 600" >/dev/null && cat /run/wpha.lock.info')).code === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const during = await runWpha(['apply', '-i', inv]);
     expect(during.stdout).toMatch(new RegExp(`Host "${h}" is locked by another run: \\S+@\\S+ pid ${slow.pid} since `));
     slow.kill('SIGKILL');
     await slow;
-    const after = await runWpha(['apply', '-i', inv, '--json']);
+    // The step under way goes on without its controller: the run lock is gone, its work is not.
+    const refused = await runWpha(['apply', '-i', inv]);
+    expect(refused.stdout).toMatch(new RegExp(`Host "${h}" still runs work an earlier run left \\(\\S+@\\S+ pid ${slow.pid} since [^)]+\\): a shell step \\(pid \\d+\\); sleep 600 \\(pid \\d+\\)`));
+    // The test ends the step it made (by pid, on the host); the waiting apply then goes on.
+    const waiting = runWpha(['apply', '-i', inv, '--lock-timeout', '120', '--json']);
+    await lab.ssh(h, 'kill $(pgrep -fx "sleep 600")');
+    const after = await waiting;
     expect(after.code, after.stdout).toBe(0);
+    expect((await lab.ssh(h, 'pgrep -fx "sleep 600"; ls -d /tmp/wpha* 2>/dev/null; true')).stdout).toBe('');
   });
 });

@@ -19,7 +19,7 @@ import type { LabHosts } from './lab-hosts.js';
 
 export interface LabInventorySpec {
   /** Group name -> hosts (indexes into lab.hosts, or names) and roles. */
-  groups: Record<string, { hosts?: (number | string)[]; children?: string[]; roles?: string[]; vars?: Record<string, unknown> }>;
+  groups: Record<string, { hosts?: (number | string)[]; children?: string[]; roles?: string[]; vars?: Record<string, unknown>; serial?: unknown; max_fail_percentage?: unknown }>;
   /** Vars of group `all`. */
   vars?: Record<string, unknown>;
   hostVars?: Record<string, Record<string, unknown>>;
@@ -44,7 +44,7 @@ export function writeLabInventory(lab: LabHosts, spec: LabInventorySpec): LabInv
   for (const [n, h] of Object.entries(spec.extraHosts ?? {})) hosts[n] = { address: h.address, ...(h.port ? { port: h.port } : {}) };
   const groups: Record<string, unknown> = {};
   for (const [g, v] of Object.entries(spec.groups)) {
-    groups[g] = { ...(v.hosts ? { hosts: v.hosts.map(name) } : {}), ...(v.children ? { children: v.children } : {}), ...(v.roles ? { roles: v.roles } : {}), ...(v.vars ? { vars: v.vars } : {}) };
+    groups[g] = { ...(v.hosts ? { hosts: v.hosts.map(name) } : {}), ...(v.children ? { children: v.children } : {}), ...(v.roles ? { roles: v.roles } : {}), ...(v.vars ? { vars: v.vars } : {}), ...(v.serial !== undefined ? { serial: v.serial } : {}), ...(v.max_fail_percentage !== undefined ? { max_fail_percentage: v.max_fail_percentage } : {}) };
   }
   const doc = {
     defaults: { user: 'root', ssh: { key: lab.key, known_hosts: lab.knownHosts, ...(spec.connectTimeout ? { connect_timeout: spec.connectTimeout } : {}) } },

@@ -4,13 +4,14 @@
  * the lab, and (on a separate lab of its own) idempotent `up` and a `down` that leaves nothing.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { acquireLabHosts, sshRun, type LabHosts } from '../helpers/lab-hosts.js';
 import { Lab } from '../../src/lab/lab.js';
 import { labConfig } from '../../src/lab/config.js';
+import { proxyAccessLog } from '../../src/lab/proxy.js';
 
 describe('lab hosts', () => {
   let lab: LabHosts;
@@ -70,6 +71,25 @@ describe('lab hosts', () => {
     expect(denied.stdout).toBe('403');
   });
 
+  it('the proxy downloads a package once: the next host gets it from the cache', async () => {
+    const log = proxyAccessLog(lab.lab.config);
+    const before = existsSync(log) ? readFileSync(log, 'utf8').length : 0;
+    const download = 'cd /tmp && apt-get update -q >/dev/null && apt-get download -q hello >/dev/null && ls hello_*.deb';
+    const first = await lab.ssh(lab.hosts[1]!.name, download);
+    const second = await lab.ssh(lab.hosts[0]!.name, download);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    const deb = second.stdout.trim();
+    let lines: string[] = [];
+    for (let i = 0; i < 50 && lines.length < 2; i++) {
+      lines = readFileSync(log, 'utf8').slice(before).split('\n').filter((l) => l.includes(`/${deb} `));
+      if (lines.length < 2) await new Promise((res) => setTimeout(res, 100));
+    }
+    // squid's access log: whatever the first request was (a cache may already hold it), the
+    // second host's request was answered from the cache, not from the mirror.
+    expect(lines).toHaveLength(2);
+    expect(lines[1]!.split(/\s+/)[3]).toMatch(/^TCP_(MEM_)?HIT\/200$/);
+  });
+
   it('reset gives a host a fresh disk with the same address and host key', async () => {
     const h = lab.hosts[0]!;
     await lab.ssh(h.name, 'echo data > /root/marker');
@@ -103,6 +123,8 @@ describe('a lab of its own: up is idempotent, down leaves nothing behind', () =>
 
   afterAll(async () => {
     await lab.down({ purge: true }).catch(() => undefined);
+    // Its package cache is named after its one-off bridge: no later lab reuses it.
+    rmSync(path.join(config.cacheDir, `apt-proxy-${config.bridge}`), { recursive: true, force: true });
   });
 
   it('brings two hosts up, and a second up changes nothing', async () => {

@@ -8,46 +8,15 @@ import path from 'node:path';
 import type { Inventory } from '../../src/model.js';
 import type { Facts } from '../../src/engine/facts.js';
 import { loadForRun } from '../../src/engine/load.js';
-import { groupsMap, hostScope, hostvarsMap } from '../../src/engine/scope.js';
-import { expandTask, type Step } from '../../src/engine/steps.js';
-import { createRenderer } from '../../src/template/index.js';
-import { OPS } from '../../src/ops/registry.js';
+import { expandHost, recordedFacts, stepContent } from '../../src/engine/testing/expand-host.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 function facts(hostname: string, memoryMb: number, virtualization: string): Facts {
-  return {
-    hostname, fqdn: hostname, kernel: '6.1.0-28-amd64', arch: 'x86_64', cpus: 4, memory_mb: memoryMb, ipv4: ['10.0.0.9'], default_ipv4: '10.0.0.9', default_interface: 'eth0', init: 'systemd', virtualization, user: 'root',
-    os: { family: 'debian', id: 'debian', version_id: '12', codename: 'bookworm', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
-  };
+  return recordedFacts({ hostname, memory_mb: memoryMb, virtualization });
 }
 
-/** Every step of every task of the host, expanded as the engine would (handlers excluded). */
-function expandHost(inv: Inventory, host: string, f: Facts): { steps: Step[]; skipped: string[] } {
-  const renderer = createRenderer({ partialDirs: [path.join(root, 'templates', 'partials'), ...[...inv.roles.values()].map((r) => path.join(r.dir, 'templates', 'partials'))] });
-  const h = inv.hosts.get(host)!;
-  const scope = hostScope(inv, h, { groups: groupsMap(inv), hostvars: hostvarsMap(inv) }, f);
-  const steps: Step[] = [];
-  const skipped: string[] = [];
-  let i = 0;
-  for (const roleName of h.roles) {
-    const role = inv.roles.get(roleName)!;
-    for (const task of role.tasks) {
-      if (task.op === 'flush_handlers') continue;
-      const exp = expandTask(i++, task, scope, { host, facts: f, role, renderer, ops: OPS });
-      if (exp.kind === 'error') throw new Error(`${host}: ${task.role} "${task.name}": ${exp.message}`);
-      if (exp.kind === 'skip') skipped.push(`${task.role}/${task.name}`);
-      else steps.push(...exp.steps);
-    }
-  }
-  return { steps, skipped };
-}
-
-const content = (steps: Step[], dest: string): string => {
-  const s = steps.find((x) => (x.args as { dest?: string }).dest === dest);
-  if (!s) throw new Error(`No step writes ${dest}`);
-  return (s.args as { content: Buffer }).content.toString('utf8');
-};
+const content = stepContent;
 
 describe('shipped roles on the lab inventory', () => {
   let inv: Inventory;
@@ -96,10 +65,12 @@ describe('shipped roles on the lab inventory', () => {
 
   it('grant the site user from every web node only', () => {
     const sql = content(expandHost(inv, 'db1', facts('db1', 24105, 'systemd-nspawn')).steps, '/etc/mysql/wpha/wordpress.sql');
+    const privileges = 'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, CREATE TEMPORARY TABLES, LOCK TABLES, REFERENCES, CREATE VIEW, SHOW VIEW, TRIGGER, CREATE ROUTINE, ALTER ROUTINE, EXECUTE, EVENT';
     expect(sql.match(/^GRANT .*$/gm)).toEqual([
-      "GRANT ALL PRIVILEGES ON `wp_shop`.* TO 'wp_shop'@'172.31.250.21';",
-      "GRANT ALL PRIVILEGES ON `wp_shop`.* TO 'wp_shop'@'172.31.250.22';",
+      `GRANT ${privileges} ON \`wp_shop\`.* TO 'wp_shop'@'172.31.250.21';`,
+      `GRANT ${privileges} ON \`wp_shop\`.* TO 'wp_shop'@'172.31.250.22';`,
     ]);
+    expect(sql.match(/^REVOKE .*$/gm)).toEqual(["REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'wp_shop'@'172.31.250.21';", "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'wp_shop'@'172.31.250.22';"]);
     expect(sql).toContain("ALTER USER 'wp_shop'@'172.31.250.21' IDENTIFIED BY \"lab-db-pass-not-secret\";");
     expect(sql).toContain("ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket;");
   });

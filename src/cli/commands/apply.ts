@@ -4,9 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { runLogger, runLogFile } from '../../report/run-log.js';
 import { loadForRun } from '../../engine/load.js';
 import { runPlay } from '../../engine/run.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, UserError } from '../../errors.js';
+import { parseBatchSpec, type BatchEntry } from '../../rollout/batch-size.js';
+import { parseShard, type Shard } from '../../rollout/shard.js';
 import { passphrasesFor } from '../../vault/actions.js';
-import { addHostOptions, chooseReporters, interruptController, positiveInt, promptHidden, type HostCommandOptions } from '../options.js';
+import { addHostOptions, chooseReporters, hostTimeouts, interruptController, positiveInt, promptHidden, type HostCommandOptions } from '../options.js';
 
 interface ApplyFlags extends HostCommandOptions {
   check?: boolean;
@@ -19,6 +21,23 @@ interface ApplyFlags extends HostCommandOptions {
   verbose?: boolean;
   detailedExitcode?: boolean;
   lockTimeout?: number;
+  serial?: BatchEntry[];
+  maxFailPercentage?: number;
+  shard?: Shard;
+}
+
+function serialOption(v: string): BatchEntry[] {
+  try {
+    return parseBatchSpec(v);
+  } catch (e) {
+    throw new UserError(`--serial "${v}": ${(e as Error).message}`);
+  }
+}
+
+function percentOption(v: string): number {
+  const n = Number(v.endsWith('%') ? v.slice(0, -1) : v);
+  if (v.trim() === '' || v === '%' || !Number.isFinite(n) || n < 0 || n > 100) throw new UserError(`--max-fail-percentage takes a percentage from 0 to 100, not "${v}"`);
+  return n;
 }
 
 const list = (v: string, prev: string[]) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -39,8 +58,12 @@ export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<
       check,
       diff,
       forks: flags.forks,
+      ...hostTimeouts(flags),
       forceHandlers: Boolean(flags.forceHandlers),
       ...(flags.lockTimeout ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
+      ...(flags.serial ? { serial: flags.serial } : {}),
+      ...(flags.shard ? { shard: flags.shard } : {}),
+      ...(flags.maxFailPercentage !== undefined ? { maxFailPercentage: flags.maxFailPercentage } : {}),
       acceptNewHostKeys: Boolean(flags.acceptNewHostKeys),
       ...(becomePassword ? { becomePassword } : {}),
       signal: interrupt.signal,
@@ -63,6 +86,7 @@ function common(cmd: Command): Command {
     .option('--skip-tags <tags>', 'skip tasks with one of these tags', list, [])
     .option('--json', 'one JSON event per line on stdout (secrets masked)')
     .option('--junit <file>', 'write a JUnit XML report: one test case per host x task')
+    .option('--shard <i/n>', 'only the i-th of n disjoint parts of the selected hosts (parallel agents; see docs/rollout.md)', parseShard)
     .option('-v, --verbose', 'also list tasks that were already in place');
 }
 
@@ -74,14 +98,22 @@ export function register(program: Command): void {
       .option('-C, --check', 'change nothing; show what would change')
       .option('-D, --diff', 'show unified diffs of file changes (secrets masked)')
       .option('--force-handlers', 'run notified handlers even on a host where a later task failed')
-      .option('--lock-timeout <seconds>', 'wait this long for a host another apply holds (default: fail at once, naming the holder)', (v) => positiveInt(v, '--lock-timeout')),
+      .option('--lock-timeout <seconds>', 'wait this long for a host another apply holds, or for the step an apply whose controller died still runs there (default: fail at once, naming the holder)', (v) => positiveInt(v, '--lock-timeout'))
+      .option('--serial <sizes>', 'apply the selected hosts in batches, e.g. "1,25%,100%" (the last size repeats); overrides the groups\' serial', serialOption)
+      .option('--max-fail-percentage <pct>', 'stop before the next batch when more than this percentage of a batch failed (0: any failure); overrides the groups\' max_fail_percentage', percentOption),
   )
     .addHelpText('after', `
 Examples:
   wpha apply -i lab                         # the built-in lab (its hosts are booted when down)
   wpha apply -i prod -l web --diff          # only the web group, showing file diffs
   wpha apply -i prod -t nginx -e php_memory_limit=512M
-Exit status: 0 all hosts converged, 1 a host failed or was unreachable, 130 interrupted.`)
+  wpha apply -i prod -l web --serial 1,25%,100% --max-fail-percentage 0
+                                            # a canary host, then quarters; any failure stops before the next batch
+  wpha apply -i prod --shard 2/4 --json --junit shard-2.xml > shard-2.jsonl
+                                            # the 2nd of 4 parallel agents (merge with: wpha report merge)
+  wpha apply -i prod -l web2 --lock-timeout 300   # wait for another apply, or a killed one's last step
+Groups may set serial and max_fail_percentage in the inventory (see docs/rollout.md).
+Exit status: 0 all hosts converged, 1 a host failed or was unreachable (or the rollout stopped), 130 interrupted.`)
     .action(async (flags: ApplyFlags) => {
       process.exitCode = await apply(flags, 'apply');
     });
@@ -93,6 +125,9 @@ Exit status: 0 all hosts converged, 1 a host failed or was unreachable, 130 inte
       .option('--detailed-exitcode', 'exit 0 when nothing would change, 2 when changes are pending, 1 on error'),
   )
     .addHelpText('after', `
+Examples:
+  wpha plan -i prod --detailed-exitcode     # exit 2 when changes are pending (CI gate)
+  wpha plan -i prod --shard 1/2 --json      # the first of two parallel agents
 Tasks after a package install or a command are planned on the host's current state, which that
 earlier change may alter: such lines carry a warning.`)
     .action(async (flags: ApplyFlags) => {

@@ -17,6 +17,12 @@ const inventory: Loader = () => import('./inventory.js');
 const schema: Loader = () => import('./schema.js');
 const vault: Loader = () => import('./vault.js');
 const hostkeys: Loader = () => import('./hostkeys.js');
+const report: Loader = () => import('./report.js');
+const image: Loader = () => import('./image.js');
+const machines: Loader = () => import('./machines.js');
+const db: Loader = () => import('./db/index.js');
+const upgrade: Loader = () => import('./upgrade.js');
+const test: Loader = () => import('./test.js');
 const backup: Loader = () => import('./backup/index.js');
 
 /** Command name -> the file that registers it. */
@@ -31,8 +37,14 @@ export const commandFiles: Readonly<Record<string, Loader>> = {
   schema,
   vault,
   hostkeys,
+  report,
+  image,
+  machines,
+  db,
+  upgrade,
+  test,
   backup,
 };
 
 /** Every file once, in help order. */
-export const commandModules: Loader[] = [lab, apply, adhoc, history, inventory, schema, vault, hostkeys, backup];
+export const commandModules: Loader[] = [lab, image, machines, upgrade, apply, adhoc, test, history, inventory, schema, vault, hostkeys, report, db, backup];

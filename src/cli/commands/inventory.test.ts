@@ -62,6 +62,6 @@ describe('wpha inventory', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(out.join('')).toBe('Inventory "prod-example" is valid: 5 hosts, 4 groups, 9 roles\n');
+    expect(out.join('')).toBe('Inventory "prod-example" is valid: 9 hosts, 5 groups, 10 roles\n');
   });
 });

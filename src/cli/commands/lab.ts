@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .addHelpText('after', `
 The lab keeps its state in $WPHA_LAB_DIR (default /var/lib/wpha/lab) and its base image in
 $WPHA_LAB_CACHE (default /var/cache/wpha/lab). It needs root and: systemd-container,
-debootstrap, iproute2, tinyproxy, openssh-client.
+debootstrap, iproute2, squid, openssh-client.
 
 Examples:
   wpha lab up                 # the hosts of inventories/lab
