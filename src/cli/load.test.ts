@@ -62,12 +62,15 @@ const CASES: [string[], RegExp][] = [
   [['db', 'promote', '--to', 'web1', '--dry-run'], /has no replication group/],
   [['db', 'failover', '--dry-run'], /has no replication group/],
   [['db', 'recover', '--dry-run'], /has no host with the galera role/],
+  [['backup', 'list'], /No host of inventory "wpha-load-\w+" has the backup role/],
+  [['backup', 'run'], /No host of inventory "wpha-load-\w+" has the backup role/],
+  [['backup', 'verify'], /No host of inventory "wpha-load-\w+" has the backup role/],
 ];
 
 /** `wpha SUB -i DIR EXTRA... REST...` for a case's argv (SUB: the command and its subcommand, if any). */
 function argvOf(args: string[], extra: string[]): string[] {
   const [cmd, ...rest] = args;
-  const sub = ['hostkeys', 'inventory', 'machines', 'db'].includes(cmd!) ? [cmd!, rest.shift()!] : [cmd!];
+  const sub = ['hostkeys', 'inventory', 'machines', 'db', 'backup'].includes(cmd!) ? [cmd!, rest.shift()!] : [cmd!];
   return [...sub, '-i', dir, ...extra, ...rest];
 }
 

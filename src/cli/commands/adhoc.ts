@@ -5,7 +5,7 @@ import { eachHost } from '../../engine/each-host.js';
 import { parseFacts } from '../../engine/facts-probe.js';
 import { ExitCode } from '../../errors.js';
 import { loadInventoryFor } from '../load.js';
-import { addHostOptions, type HostCommandOptions } from '../options.js';
+import { addHostOptions, hostTimeouts, type HostCommandOptions } from '../options.js';
 import { promptHidden } from '../prompt.js';
 
 export function register(program: Command): void {
@@ -23,7 +23,7 @@ Examples:
       let failed = false;
       await eachHost(
         inv,
-        { hosts, forks: flags.forks, acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), ...(becomePassword ? { becomePassword } : {}) },
+        { hosts, forks: flags.forks, ...hostTimeouts(flags), acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), ...(becomePassword ? { becomePassword } : {}) },
         async (remote) => {
           const r = await remote.run({ preludes: [], staged: [], applies: [{ id: 'cmd', fragment: command, notifyFlags: [] }], facts: false, probes: [] });
           const res = r.applies[0];
@@ -49,7 +49,7 @@ Examples:
     .description('Gather and print the facts tasks and templates see as `facts.*` (JSON per host)')
     .action(async (flags: HostCommandOptions) => {
       const { inv, hosts } = await loadInventoryFor(flags);
-      const outcomes = await eachHost(inv, { hosts, forks: flags.forks, acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) }, async (remote) => {
+      const outcomes = await eachHost(inv, { hosts, forks: flags.forks, ...hostTimeouts(flags), acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) }, async (remote) => {
         const r = await remote.run({ preludes: [], staged: [], applies: [], facts: true, probes: [] });
         return parseFacts(r.probes.get('facts')?.stdout ?? '');
       });

@@ -7,7 +7,7 @@ import { ExitCode, UserError } from '../../errors.js';
 import { parseBatchSpec, type BatchEntry } from '../../rollout/batch-size.js';
 import { parseShard, type Shard } from '../../rollout/shard.js';
 import { loadInventoryFor } from '../load.js';
-import { addHostOptions, chooseReporters, interruptController, positiveInt, type HostCommandOptions } from '../options.js';
+import { addHostOptions, chooseReporters, hostTimeouts, interruptController, positiveInt, type HostCommandOptions } from '../options.js';
 import { promptHidden } from '../prompt.js';
 
 interface ApplyFlags extends HostCommandOptions {
@@ -58,6 +58,7 @@ export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<
       check,
       diff,
       forks: flags.forks,
+      ...hostTimeouts(flags),
       forceHandlers: Boolean(flags.forceHandlers),
       ...(flags.lockTimeout ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
       ...(flags.serial ? { serial: flags.serial } : {}),
