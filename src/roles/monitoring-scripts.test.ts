@@ -107,4 +107,16 @@ describe('redis (redis-cli), vips (ip), warmer (status file)', () => {
     expect(run('warmer', ['failures', status]).out).toBe('3');
     expect(run('warmer', ['age', path.join(dir, 'none.json')]).out).toBe('-1');
   });
+  it("gives the backup role's last success age and last result", () => {
+    const status = path.join(dir, 'backup-status');
+    const when = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    writeFileSync(status, `result failed\ntime 2026-12-04T10:00:00Z\nid 20261204T100000Z\nmessage the push failed\nlast_success ${when}\n`);
+    expect(Number(run('backup', ['age', status]).out)).toBeGreaterThanOrEqual(3600);
+    expect(Number(run('backup', ['age', status]).out)).toBeLessThan(3700);
+    expect(run('backup', ['result', status]).out).toBe('0');
+    writeFileSync(status, 'result ok\ntime x\nid y\nmessage taken\n');
+    expect(run('backup', ['age', status]).out).toBe('-1');
+    expect(run('backup', ['result', status]).out).toBe('1');
+    expect(run('backup', ['age', path.join(dir, 'none')]).out).toBe('-1');
+  });
 });

@@ -17,6 +17,13 @@ import { encryptEnvelope, KeyCache, newHeader } from '../../src/vault/cipher.js'
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const labVars = (f: string) => parse(readFileSync(path.join(root, 'inventories/lab/group_vars', f), 'utf8')) as Record<string, unknown>;
+/** The lab inventory's variables without its plain lab secrets of the monitoring roles (this inventory gives them from the vault). */
+function labVarsWithoutMonitoringSecrets(): Record<string, unknown> {
+  const vars = { ...labVars('all.yaml'), ...labVars('web.yaml'), ...labVars('db.yaml'), ...labVars('redis.yaml') };
+  delete vars.zabbix_agent_psk;
+  delete vars.zabbix_server_admin_password;
+  return vars;
+}
 
 export const VAULT_PASSWORD = 'monitoring-test-vault-passphrase';
 export const RECEIVER_PORT = 8099;
@@ -46,7 +53,7 @@ export function writeMonitoringInventory(lab: LabHosts): MonitoringLab {
     },
     hostVars: { [web.name]: { keepalived_track_process: '', keepalived_track_url: '' } },
     vars: {
-      ...labVars('all.yaml'), ...labVars('web.yaml'), ...labVars('db.yaml'), ...labVars('redis.yaml'),
+      ...labVarsWithoutMonitoringSecrets(),
       lab_etc_hosts: {},
       keepalived_vips: [`${vip}/24`],
       keepalived_router_id: Number(vip.split('.')[3]),

@@ -32,8 +32,8 @@ describe('monitoring (Zabbix) and central logs', () => {
     lab = await acquireLabHosts(2, 'mon');
     m = writeMonitoringInventory(lab);
     // The receiver standing in for the Telegram API, and the API query helper, on the server host.
-    expect((await on(m.mon.name, 'cat > /root/telegram-receiver.py', readFileSync(path.join(here, 'telegram-receiver.py'), 'utf8'))).code).toBe(0);
-    expect((await on(m.mon.name, 'cat > /root/zbx-api.py', readFileSync(path.join(here, 'zbx-api.py'), 'utf8'))).code).toBe(0);
+    expect((await on(m.mon.name, 'cat > /root/telegram-receiver.py', readFileSync(path.join(here, '../../bench/monitoring/telegram-receiver.py'), 'utf8'))).code).toBe(0);
+    expect((await on(m.mon.name, 'cat > /root/zbx-api.py', readFileSync(path.join(here, '../../bench/monitoring/zbx-api.py'), 'utf8'))).code).toBe(0);
     expect((await on(m.mon.name, `systemd-run --unit=telegram-receiver python3 /root/telegram-receiver.py ${RECEIVER_PORT} ${RECEIVER_LOG}`)).code).toBe(0);
   }, 900_000);
   afterAll(async () => lab?.release());
