@@ -16,9 +16,9 @@ import {
   VAR_NAME_RULE,
   isValidAddress,
   isValidProxyJump,
-} from './names.js';
+} from '../spec/names.js';
 import { COUNT_TEXT, PERCENT_TEXT } from '../rollout/batch-size.js';
-import { MachinesSchema, ProviderSchema, UpgradeSchema } from './schema-machines.js';
+import { MachinesSchema, ProviderSchema, UpgradeSchema } from '../spec/machines.js';
 
 export const PortNumberSchema = z
   .int({ error: 'Expected a port number (an integer from 1 to 65535)' })

@@ -5,7 +5,7 @@
  * docs/testing-roles.md.
  */
 import { z } from 'zod';
-import { GROUP_NAME, GROUP_NAME_RULE, ROLE_NAME, ROLE_NAME_RULE } from '../inventory/names.js';
+import { GROUP_NAME, GROUP_NAME_RULE, ROLE_NAME, ROLE_NAME_RULE } from '../spec/names.js';
 import { PortNumberSchema, VarsSchema } from '../inventory/schema.js';
 
 /** Scenario host and address names: short, so that lab host names stay within 63 characters. */
