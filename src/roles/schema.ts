@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { VAR_FORMATS } from '../spec/var-formats.js';
 import { GROUP_NAME, RESERVED_VAR_NAMES, reservedVarNameMessage, ROLE_NAME, ROLE_NAME_RULE, VAR_NAME, VAR_NAME_RULE } from '../spec/names.js';
-import { PortNumberSchema } from '../inventory/schema.js';
+import { PortNumberSchema } from '../spec/port.js';
 
 /** Operations a task may name: a set of names, or names with their argument schemas. */
 export type KnownOps = ReadonlySet<string> | ReadonlyMap<string, { args: z.ZodType }>;
