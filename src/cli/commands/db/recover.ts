@@ -7,10 +7,10 @@
 import type { Command } from 'commander';
 import { secretsRedactor } from '../../../engine/load.js';
 import { ExitCode, UserError } from '../../../errors.js';
-import { galeraTopology } from '../../../db/galera-topology.js';
+import { galeraTopology } from './galera-topology.js';
 import { GALERA_NODE_SCRIPT, parseGaleraReport } from '../../../db/galera-report.js';
 import { planRecovery, type NodeInput, type NodeSummary } from '../../../db/galera-recover.js';
-import { shellOnHosts } from '../../../db/remote-shell.js';
+import { shellOnHosts } from './remote-shell.js';
 import { loadInventoryFor } from '../../load.js';
 import { addHostOptions, type HostCommandOptions } from '../../options.js';
 import { promptHidden } from '../../prompt.js';

@@ -1,6 +1,6 @@
 /** One shell fragment on one host (as root through become), for the database runbooks. */
-import { eachHost } from '../engine/each-host.js';
-import type { Inventory } from '../model.js';
+import { eachHost } from '../../../engine/each-host.js';
+import type { Inventory } from '../../../model.js';
 
 export interface ShellResult {
   rc: number;
