@@ -4,7 +4,7 @@ import type { KnownHosts } from '../transport/known-hosts.js';
 import { openHost, withConnectTimeout } from './connect.js';
 import { Remote } from './remote.js';
 import { pool } from './pool.js';
-import { ensureLabHosts } from './lab-hosts.js';
+import { ensureLabHosts } from '../cli/lab-hosts.js';
 
 export interface EachHostOptions {
   hosts: string[];

@@ -26,7 +26,7 @@ import { selectHosts, taskSelected } from './limit.js';
 import { Remote } from './remote.js';
 import { groupsMap, hostScope, hostvarsMap } from './scope.js';
 import { secretsRedactor } from './load.js';
-import { ensureLabHosts } from './lab-hosts.js';
+import { ensureLabHosts } from '../cli/lab-hosts.js';
 import { partialDirs } from './check-templates.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { batchesForRun, hostsOfShard } from '../rollout/units.js';

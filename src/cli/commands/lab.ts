@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { Lab } from '../../lab/lab.js';
 import { labConfig } from '../../lab/config.js';
 import { UserError } from '../../errors.js';
-import { labHostsOfInventory } from '../../lab/inventory-hosts.js';
+import { labHostsOfInventory } from '../lab-inventory-hosts.js';
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
 

@@ -1,8 +1,8 @@
 /** The lab hosts an inventory describes (name + address), for `wpha lab up -i NAME`. */
 import { UserError } from '../errors.js';
-import type { HostRequest } from './lab.js';
+import type { HostRequest } from '../lab/lab.js';
 import { loadForRun } from '../engine/load.js';
-import { labEtcHosts } from '../engine/lab-hosts.js';
+import { labEtcHosts } from './lab-hosts.js';
 
 export async function labHostsOfInventory(name: string): Promise<{ hosts: HostRequest[]; extraNames: Record<string, string> }> {
   const inv = await loadForRun({ inventory: name });
