@@ -39,10 +39,12 @@ export interface LoadedInventory {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-/** -i, -e and --vault-password-file; with `limit`, -l too. */
-export function addInventoryOptions(cmd: Command, opts: { limit?: boolean } = {}): Command {
+/** -i, -e and --vault-password-file; with `limit`, -l too; with `inventory`, -i defaults to it. */
+export function addInventoryOptions(cmd: Command, opts: { limit?: boolean; inventory?: string } = {}): Command {
+  const what = 'inventory name (folder under inventories/) or path';
+  if (opts.inventory) cmd.option('-i, --inventory <name>', what, opts.inventory);
+  else cmd.requiredOption('-i, --inventory <name>', what);
   cmd
-    .requiredOption('-i, --inventory <name>', 'inventory name (folder under inventories/) or path')
     .option('-e, --extra-vars <key=value|@file.yaml>', 'extra variables, highest precedence (repeatable, later wins)', collect, [])
     .option('--vault-password-file <FILE|LABEL@FILE>', 'vault passphrase file, for one label or any (repeatable; env WPHA_VAULT_PASSWORD[_<LABEL>] or WPHA_VAULT_PASSWORD_FILE also work)', collect, []);
   if (opts.limit) cmd.option('-l, --limit <pattern>', 'only these hosts: names, groups, globs; "!x" excludes, "&x" intersects (e.g. "web:!web2")');

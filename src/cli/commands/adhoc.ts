@@ -4,6 +4,7 @@ import { secretsRedactor } from '../../engine/load.js';
 import { eachHost } from '../../engine/each-host.js';
 import { parseFacts } from '../../engine/facts-probe.js';
 import { ExitCode } from '../../errors.js';
+import { ensureLabHosts } from '../lab-hosts.js';
 import { loadInventoryFor } from '../load.js';
 import { addHostOptions, hostTimeouts, type HostCommandOptions } from '../options.js';
 import { promptHidden } from '../prompt.js';
@@ -18,6 +19,7 @@ Examples:
   wpha run -i lab 'df -h /'`)
     .action(async (command: string, flags: HostCommandOptions) => {
       const { inv, hosts } = await loadInventoryFor(flags);
+      await ensureLabHosts(inv);
       const redactor = secretsRedactor(inv);
       const becomePassword = flags.askBecomePass ? await promptHidden('sudo password: ') : undefined;
       let failed = false;
@@ -49,6 +51,7 @@ Examples:
     .description('Gather and print the facts tasks and templates see as `facts.*` (JSON per host)')
     .action(async (flags: HostCommandOptions) => {
       const { inv, hosts } = await loadInventoryFor(flags);
+      await ensureLabHosts(inv);
       const outcomes = await eachHost(inv, { hosts, forks: flags.forks, ...hostTimeouts(flags), acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) }, async (remote) => {
         const r = await remote.run({ preludes: [], staged: [], applies: [], facts: true, probes: [] });
         return parseFacts(r.probes.get('facts')?.stdout ?? '');

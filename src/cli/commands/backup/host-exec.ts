@@ -10,6 +10,7 @@ import { eachHost } from '../../../engine/each-host.js';
 import { UserError } from '../../../errors.js';
 import type { Inventory } from '../../../model.js';
 import type { Redactor } from '../../../secrets/redactor.js';
+import { ensureLabHosts } from '../../lab-hosts.js';
 import { addInventoryOptions, loadInventoryFor, type InventoryFlags } from '../../load.js';
 import { didYouMean } from '../../../yaml/suggest.js';
 
@@ -51,6 +52,7 @@ export function backupHosts(inv: Inventory, only?: string): string[] {
 
 /** Runs `script` (shell, as root) on `host`; an unreachable host is an error naming it. */
 export async function runOnHost(inv: Inventory, host: string, script: string, flags: Pick<BackupFlags, 'acceptNewHostKeys'>): Promise<HostResult> {
+  await ensureLabHosts(inv);
   const [outcome] = await eachHost(inv, { hosts: [host], forks: 1, acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) }, async (remote) => {
     const r = await remote.run({ preludes: [], staged: [], applies: [{ id: 'backup', fragment: script, notifyFlags: [] }], facts: false, probes: [] });
     const res = r.applies[0];
