@@ -1,5 +1,5 @@
 /** Loading an inventory for a run: the op registry, load-time expression checks, secrets registered. */
-import { loadInventory } from '../inventory/load.js';
+import { loadInventory } from '../play/load.js';
 import { checkExpression } from '../expr/index.js';
 import { OPS } from '../ops/registry.js';
 import type { InputIssue } from '../errors.js';

@@ -1,6 +1,6 @@
 /** `wpha inventory show|check`: resolve and validate an inventory without connecting anywhere. */
 import type { Command } from 'commander';
-import { formatCheckSummary, formatHostsText, hostViews, inventoryRedactor } from '../../inventory/show.js';
+import { formatCheckSummary, formatHostsText, hostViews, inventoryRedactor } from '../../play/show.js';
 import { addInventoryOptions, loadInventoryFor, type InventoryFlags, type LoadContext } from '../load.js';
 
 export type InventoryCommandOptions = InventoryFlags & LoadContext;
