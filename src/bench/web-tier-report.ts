@@ -12,6 +12,10 @@ export interface NoOpFigures {
   wphaEngine?: number[];
   /** The controller's CPU time (user + system) of each repetition: near the wall clock, the controller is the bottleneck. */
   wphaCpu?: number[];
+  /** Spawn to first connection of each repetition (loading and validating, before any host). */
+  wphaStartup?: number[];
+  /** Last answer of a host to the process's exit, each repetition. */
+  wphaTail?: number[];
   /** Round trips of each host, per repetition. */
   wphaRoundTrips: number[][];
   /** Peak controller RSS (kB) over the repetitions. */
@@ -44,7 +48,11 @@ export interface WebTierFigures {
 }
 
 export const TARGETS = {
-  noOpSpeedupAt10: 30,
+  noOpSpeedupAt10: 40,
+  /** Process start to exit, no-op on 10 hosts (ms). */
+  noOpWallAt10Ms: 800,
+  /** Process start to the first connection (ms). */
+  startupMs: 100,
   scaling50Over10: 2,
   maxRssMbAt50: 150,
 } as const;
@@ -66,8 +74,11 @@ export function renderReport(f: WebTierFigures): string[] {
     rows.push([`first apply, ${a.tool}, ${what}`, `${seconds(a.ms)}${extra ? `  (${extra})` : ''}`, a.tool === 'ansible' && a.hosts === 10 ? 'reference: 6 min 39 s' : '']);
   }
   for (const n of f.noOps) {
-    rows.push([`no-op, wpha, ${n.hosts} host(s)`, medianWithRuns(n.wpha), '']);
+    const wallTarget = n.hosts === 10 ? `<= ${TARGETS.noOpWallAt10Ms / 1000} s: ${verdict(median(n.wpha) <= TARGETS.noOpWallAt10Ms)}` : '';
+    rows.push([`no-op, wpha, ${n.hosts} host(s)`, medianWithRuns(n.wpha), wallTarget]);
+    if (n.wphaStartup?.length) rows.push([`  of which start to first connection`, medianWithRuns(n.wphaStartup), `<= ${TARGETS.startupMs} ms: ${verdict(median(n.wphaStartup) <= TARGETS.startupMs)}`]);
     if (n.wphaEngine?.length) rows.push([`  of which connect to recap`, medianWithRuns(n.wphaEngine), '']);
+    if (n.wphaTail?.length) rows.push([`  of which last answer to exit`, medianWithRuns(n.wphaTail), '']);
     if (n.wphaCpu?.length) rows.push([`  controller CPU time`, medianWithRuns(n.wphaCpu), '']);
     const all = n.wphaRoundTrips.flat();
     const perRun = all.some((x) => x !== 1) ? `  (per run: ${n.wphaRoundTrips.map(rangeOf).join(', ')})` : '';

@@ -100,13 +100,15 @@ async function wphaFirstApply(ctx: Ctx, count: number, fresh: number): Promise<v
  * then theirs" check: it must change nothing.
  */
 async function noOps(ctx: Ctx, count: number, withAnsible: boolean): Promise<void> {
-  const fig: NoOpFigures = { hosts: count, wpha: [], wphaEngine: [], wphaCpu: [], wphaRoundTrips: [], wphaMaxRssKb: 0, ...(withAnsible ? { ansible: [] } : {}) };
+  const fig: NoOpFigures = { hosts: count, wpha: [], wphaStartup: [], wphaEngine: [], wphaTail: [], wphaCpu: [], wphaRoundTrips: [], wphaMaxRssKb: 0, ...(withAnsible ? { ansible: [] } : {}) };
   const dirty = new Set<string>();
   for (let i = 1; i <= ctx.config.reps; i++) {
     const r = await wpha(ctx, count);
     check(ctx, `wpha no-op #${i}, ${count} host(s)`, r, count, true);
     fig.wpha.push(r.ms);
     fig.wphaEngine!.push(r.outcome.engineMs ?? NaN);
+    fig.wphaStartup!.push(r.startupMs ?? NaN);
+    fig.wphaTail!.push(r.tailMs ?? NaN);
     fig.wphaCpu!.push(r.cpuMs ?? NaN);
     fig.wphaRoundTrips.push(roundTripsOf(r));
     fig.wphaMaxRssKb = Math.max(fig.wphaMaxRssKb, r.maxRssKb ?? NaN);

@@ -7,6 +7,7 @@ import { jsonReporter } from '../report/json.js';
 import { junitReporter } from '../report/junit.js';
 import { liveReporter } from '../report/live.js';
 import { recapTable } from '../report/format.js';
+import { DEFAULT_ROUND_TRIP_TIMEOUT_S } from '../engine/deadline.js';
 
 export interface HostCommandOptions {
   inventory: string;
@@ -17,6 +18,18 @@ export interface HostCommandOptions {
   askBecomePass?: boolean;
   /** `--vault-password-file` values (FILE or LABEL@FILE). */
   vaultPasswordFile?: string[];
+  /** `--connect-timeout` (seconds). */
+  connectTimeout?: number;
+  /** `--round-trip-timeout` (seconds; 0: none). */
+  roundTripTimeout?: number;
+}
+
+/** The per-host limits the flags set (absent: the inventory's and the engine's defaults). */
+export function hostTimeouts(flags: HostCommandOptions): { connectTimeoutMs?: number; roundTripTimeoutMs?: number } {
+  return {
+    ...(flags.connectTimeout !== undefined ? { connectTimeoutMs: flags.connectTimeout * 1000 } : {}),
+    ...(flags.roundTripTimeout !== undefined ? { roundTripTimeoutMs: flags.roundTripTimeout * 1000 } : {}),
+  };
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -26,7 +39,9 @@ export function addHostOptions(cmd: Command): Command {
     .requiredOption('-i, --inventory <name>', 'inventory name (folder under inventories/) or path')
     .option('-e, --extra-vars <key=value|@file.yaml>', 'extra variables, highest precedence (repeatable)', collect, [])
     .option('-l, --limit <pattern>', 'only these hosts: names, groups, globs; "!x" excludes, "&x" intersects (e.g. "web:!web2")')
-    .option('-f, --forks <n>', 'hosts handled in parallel', (v) => positiveInt(v, '--forks'), 50)
+    .option('-f, --forks <n>', 'hosts handled at once; each holds one SSH connection (lowered to what the open-files limit allows)', (v) => positiveInt(v, '--forks'), 50)
+    .option('--connect-timeout <seconds>', "give up connecting to a host after this long (default: the inventory's ssh.connect_timeout, 10 s)", (v) => seconds(v, '--connect-timeout', false))
+    .option('--round-trip-timeout <seconds>', `give up on a host that has not answered a round trip after this long (default ${DEFAULT_ROUND_TRIP_TIMEOUT_S}; 0: no limit)`, (v) => seconds(v, '--round-trip-timeout', true))
     .option('--accept-new-host-keys', 'trust-on-first-use: record host keys not yet in known_hosts (a changed key is still refused)')
     .option('-K, --ask-become-pass', 'ask for the sudo password (for hosts whose user is not root)')
     .option('--vault-password-file <FILE|LABEL@FILE>', 'vault passphrase file, for one label or any (repeatable; env WPHA_VAULT_PASSWORD[_<LABEL>] or WPHA_VAULT_PASSWORD_FILE also work)', collect, []);
@@ -35,6 +50,12 @@ export function addHostOptions(cmd: Command): Command {
 /** `--vault-password-file` for the vault commands. */
 export function addVaultPasswordOption(cmd: Command): Command {
   return cmd.option('--vault-password-file <FILE|LABEL@FILE>', 'vault passphrase file, for one label or any (repeatable)', collect, []);
+}
+
+function seconds(v: string, flag: string, zeroOk: boolean): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || (!zeroOk && n === 0)) throw new UserError(`${flag} takes a number of seconds${zeroOk ? ' (0: no limit)' : ' above 0'}, not "${v}"`);
+  return n;
 }
 
 export function positiveInt(v: string, flag: string): number {

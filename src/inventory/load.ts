@@ -21,7 +21,7 @@ import { ALL, buildGroupGraph } from './groups.js';
 import { INVENTORY_FILE, resolveInventoryDir } from './locate.js';
 import { checkDelegates } from './delegates.js';
 import { checkPorts } from './ports.js';
-import { checkRoleRules } from './role-checks.js';
+import { checkHostvars, checkRoleRules } from './role-checks.js';
 import { readInventoryFile } from './read-file.js';
 import type { GroupEntry } from './schema.js';
 import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from './var-layers.js';
@@ -102,6 +102,8 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   const inventoryGroups = new Map(graph.names.map((g) => [g, { hosts: graph.members.get(g) ?? [], location: doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : undefined }]));
   const usedRoles = new Set<string>();
   const notChecked = new Map<UnloadedSource, Set<string>>();
+  // Role checks run once every host's variables are known: a rule may compare hosts (hostvars).
+  const toCheck: Parameters<typeof checkRoleRules>[0][] = [];
   for (const [hostName, entry] of file.hosts) {
     const groups = graph.groupsOf(hostName);
     const hostRoles = expandRoles(groups.flatMap((g) => file.groups.get(g)?.roles ?? []), roles).filter((r) => roles.has(r));
@@ -115,8 +117,8 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     const unloaded = [...groups.flatMap((g) => groupFiles.unloaded.get(g) ?? []), ...(hostFiles.unloaded.get(hostName) ?? []), ...extra.unloaded];
     issues.push(
       ...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab, unloaded, notChecked }),
-      ...checkRoleRules({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged, inventoryGroups }),
     );
+    toCheck.push({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged, inventoryGroups });
     for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
     hosts.set(hostName, {
       name: hostName,
@@ -129,6 +131,8 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
       ...(machine ? { machine: machine.made } : {}),
     });
   }
+  const hostvars = checkHostvars(toCheck, hosts);
+  for (const c of toCheck) issues.push(...checkRoleRules({ ...c, hostvars }));
   issues.push(...notCheckedIssues(notChecked));
   const used = [...usedRoles].map((r) => roles.get(r)!);
   issues.push(...checkPorts(used, graph.names), ...checkDelegates(used, hostNames));

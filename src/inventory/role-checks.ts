@@ -20,6 +20,21 @@ export interface HostChecks {
   roles: readonly RoleSpec[];
   /** Winning entry per var after precedence. */
   merged: VarLayer;
+  /** Every host -> its variables (role defaults, then the inventory's), `address` and `inventory_hostname`. */
+  hostvars?: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+/** What checks see of every host as `hostvars` (rules that compare hosts, e.g. one primary per group). */
+export function checkHostvars(checks: readonly HostChecks[], hosts: ReadonlyMap<string, { address: string }>): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = Object.create(null);
+  for (const c of checks) {
+    const v: Record<string, unknown> = Object.assign(Object.create(null), roleDefaults(c.roles));
+    for (const [name, entry] of c.merged) v[name] = entry.value;
+    v.address = hosts.get(c.host)?.address;
+    v.inventory_hostname = c.host;
+    out[c.host] = v;
+  }
+  return out;
 }
 
 export function checkRoleRules(c: HostChecks): InputIssue[] {
@@ -30,6 +45,7 @@ export function checkRoleRules(c: HostChecks): InputIssue[] {
   // Rules about a cluster's shape ("three nodes or two and an arbitrator") read group sizes.
   scope.role_names = c.roles.map((r) => r.name);
   scope.groups = Object.assign(Object.create(null), Object.fromEntries([...(c.inventoryGroups ?? [])].map(([g, v]) => [g, [...v.hosts]])));
+  scope.hostvars = c.hostvars ?? Object.create(null);
   const issues: InputIssue[] = [];
   for (const role of c.roles) for (const check of role.checks ?? []) issues.push(...runCheck(check, role.name, scope, c));
   return issues;

@@ -50,6 +50,8 @@ export const ProxmoxProviderSchema = z
   )
   .describe('Machines are Proxmox VE virtual machines cloned from a template (cloud-init for address and SSH key).');
 
+export type ProxmoxProviderSpec = z.infer<typeof ProxmoxProviderSchema>;
+
 export const ProviderSchema = z.discriminatedUnion('type', [LabProviderSchema, ProxmoxProviderSchema], { error: 'Expected "type: lab" or "type: proxmox"' });
 export type ProviderSpec = z.infer<typeof ProviderSchema>;
 

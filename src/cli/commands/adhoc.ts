@@ -5,7 +5,7 @@ import { selectHosts } from '../../engine/limit.js';
 import { eachHost } from '../../engine/each-host.js';
 import { parseFacts } from '../../engine/facts-probe.js';
 import { ExitCode } from '../../errors.js';
-import { addHostOptions, promptHidden, type HostCommandOptions } from '../options.js';
+import { addHostOptions, hostTimeouts, promptHidden, type HostCommandOptions } from '../options.js';
 
 export function register(program: Command): void {
   addHostOptions(program.command('run <command>'))
@@ -22,7 +22,7 @@ Examples:
       let failed = false;
       await eachHost(
         inv,
-        { hosts: selectHosts(inv, flags.limit), forks: flags.forks, acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), ...(becomePassword ? { becomePassword } : {}) },
+        { hosts: selectHosts(inv, flags.limit), forks: flags.forks, ...hostTimeouts(flags), acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), ...(becomePassword ? { becomePassword } : {}) },
         async (remote) => {
           const r = await remote.run({ preludes: [], staged: [], applies: [{ id: 'cmd', fragment: command, notifyFlags: [] }], facts: false, probes: [] });
           const res = r.applies[0];
@@ -48,7 +48,7 @@ Examples:
     .description('Gather and print the facts tasks and templates see as `facts.*` (JSON per host)')
     .action(async (flags: HostCommandOptions) => {
       const inv = await loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars });
-      const outcomes = await eachHost(inv, { hosts: selectHosts(inv, flags.limit), forks: flags.forks, acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) }, async (remote) => {
+      const outcomes = await eachHost(inv, { hosts: selectHosts(inv, flags.limit), forks: flags.forks, ...hostTimeouts(flags), acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) }, async (remote) => {
         const r = await remote.run({ preludes: [], staged: [], applies: [], facts: true, probes: [] });
         return parseFacts(r.probes.get('facts')?.stdout ?? '');
       });

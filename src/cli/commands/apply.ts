@@ -8,7 +8,7 @@ import { ExitCode, UserError } from '../../errors.js';
 import { parseBatchSpec, type BatchEntry } from '../../rollout/batch-size.js';
 import { parseShard, type Shard } from '../../rollout/shard.js';
 import { passphrasesFor } from '../../vault/actions.js';
-import { addHostOptions, chooseReporters, interruptController, positiveInt, promptHidden, type HostCommandOptions } from '../options.js';
+import { addHostOptions, chooseReporters, hostTimeouts, interruptController, positiveInt, promptHidden, type HostCommandOptions } from '../options.js';
 
 interface ApplyFlags extends HostCommandOptions {
   check?: boolean;
@@ -58,6 +58,7 @@ export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<
       check,
       diff,
       forks: flags.forks,
+      ...hostTimeouts(flags),
       forceHandlers: Boolean(flags.forceHandlers),
       ...(flags.lockTimeout ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
       ...(flags.serial ? { serial: flags.serial } : {}),
