@@ -12,7 +12,7 @@ import type { HandlerSpec, TaskSpec, RoleSpec } from '../model.js';
 import type { ContentCache, OpModule, OpPlan } from '../ops/types.js';
 import type { Renderer } from '../template/index.js';
 import type { EventBus, Recap } from './events.js';
-import type { Facts } from './facts.js';
+import type { Facts } from '../ops/facts.js';
 import { parseFacts } from './facts-probe.js';
 import type { Remote } from './remote.js';
 import { resourcesOverlap, type Step } from './steps.js';

@@ -9,7 +9,7 @@ import { evaluateBool } from '../expr/index.js';
 import type { Recap, TaskStatus } from './events.js';
 import { emptyRecap } from './events.js';
 import { ConnectError } from '../errors.js';
-import type { Facts } from './facts.js';
+import type { Facts } from '../ops/facts.js';
 import type { RoundTripResult } from './remote.js';
 import type { ApplyItem, ProbeItem } from './script.js';
 import { expandTask, pendingRegisters, type Expansion, type Step } from './steps.js';

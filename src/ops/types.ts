@@ -13,7 +13,7 @@
  * Check mode, diff and "changed" come for free from this split.
  */
 import type { z } from 'zod';
-import type { Facts } from '../engine/facts.js';
+import type { Facts } from './facts.js';
 
 export interface ProbeOutput {
   /** Everything the probe fragment printed on stdout (decoded as UTF-8, invalid bytes replaced). */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Inventory } from '../../src/model.js';
-import type { Facts } from '../../src/engine/facts.js';
+import type { Facts } from '../../src/ops/facts.js';
 import { loadForRun } from '../../src/engine/load.js';
 import { expandHost as expandSteps, stepContent } from '../../src/engine/testing/expand-host.js';
 
@@ -89,7 +89,7 @@ describe('front-tier roles on the lab inventory', () => {
       'ExecStartPost=-/usr/local/sbin/wpha-lb rejoin',
     ]);
     const vipTool = content(steps, '/usr/local/sbin/wpha-vip');
-    expect(lines(vipTool, /^(IFACE|VIPS)=/)).toEqual(['IFACE=host0', 'VIPS=172.31.250.10/24']);
+    expect(lines(vipTool, /^(IFACE|VIPS|PEERS)=/)).toEqual(['IFACE=host0', 'VIPS=172.31.250.10/24', 'PEERS=1']);
     expect(content(steps, '/usr/local/sbin/wpha-lb')).toContain('wpha-vip standby --hold --port 80 ||');
   });
 

@@ -11,8 +11,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runWpha(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  const r = await execa('node', [bin, ...args], { reject: false, env: { CI: '1', ...opts.env }, input: opts.input ?? '', timeout: opts.timeoutMs ?? 600_000 });
+export async function runWpha(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+  const r = await execa('node', [bin, ...args], { reject: false, env: { CI: '1', ...opts.env }, input: opts.input ?? '', timeout: opts.timeoutMs ?? 600_000, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 

@@ -22,6 +22,8 @@ const image: Loader = () => import('./image.js');
 const machines: Loader = () => import('./machines.js');
 const db: Loader = () => import('./db/index.js');
 const upgrade: Loader = () => import('./upgrade.js');
+const test: Loader = () => import('./test.js');
+const backup: Loader = () => import('./backup/index.js');
 
 /** Command name -> the file that registers it. */
 export const commandFiles: Readonly<Record<string, Loader>> = {
@@ -40,7 +42,9 @@ export const commandFiles: Readonly<Record<string, Loader>> = {
   machines,
   db,
   upgrade,
+  test,
+  backup,
 };
 
 /** Every file once, in help order. */
-export const commandModules: Loader[] = [lab, image, machines, upgrade, apply, adhoc, history, inventory, schema, vault, hostkeys, report, db];
+export const commandModules: Loader[] = [lab, image, machines, upgrade, apply, adhoc, test, history, inventory, schema, vault, hostkeys, report, db, backup];
