@@ -84,7 +84,8 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   const selected = opts.shard ? hostsOfShard(inv, matching, opts.shard) : matching;
   // A host whose groups give it no role has nothing to converge: it is not contacted.
   const hosts = selected.filter((h) => inv.hosts.get(h)!.roles.length > 0);
-  const withoutRoles = selected.filter((h) => !hosts.includes(h));
+  const withRoles = new Set(hosts);
+  const withoutRoles = selected.filter((h) => !withRoles.has(h));
   const redactor = secretsRedactor(inv, [opts.becomePassword]);
   const bus = new EventBus(redactor);
   for (const l of opts.listeners) bus.on(l);
