@@ -9,6 +9,7 @@ import { passphrasesFor } from '../../vault/actions.js';
 import { loadWithVault } from '../../vault/load.js';
 import type { Passphrases } from '../../vault/passphrase.js';
 import { addVaultPasswordOption, promptHidden } from '../options.js';
+import { registerImport } from './inventory-import.js';
 
 export interface InventoryCommandOptions {
   inventory: string;
@@ -57,7 +58,7 @@ export async function inventoryCheck(opts: InventoryCommandOptions): Promise<str
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function register(program: Command): void {
-  const inventory = program.command('inventory').description('Show or validate an inventory (hosts, groups, roles, resolved vars)');
+  const inventory = program.command('inventory').description('Show, validate or import an inventory (hosts, groups, roles, resolved vars)');
   const common = (cmd: Command) =>
     addVaultPasswordOption(
       cmd
@@ -76,4 +77,6 @@ export function register(program: Command): void {
     .action(async (o: { inventory: string; extraVars?: string[]; vaultPasswordFile?: string[] }) => {
       process.stdout.write(await inventoryCheck(o));
     });
+
+  registerImport(inventory);
 }
