@@ -19,6 +19,7 @@ import {
 } from './names.js';
 import { COUNT_TEXT, PERCENT_TEXT } from '../rollout/batch-size.js';
 import { MachinesSchema, ProviderSchema, UpgradeSchema } from './schema-machines.js';
+import { SourcesSchema } from './schema-sources.js';
 
 export const PortNumberSchema = z
   .int({ error: 'Expected a port number (an integer from 1 to 65535)' })
@@ -133,8 +134,9 @@ export const InventoryFileSchema = z
         .record(z.string().regex(GROUP_NAME, { error: 'Expected a provider name of lowercase letters, digits, "_" and "-", starting with a letter' }), ProviderSchema, { error: 'Expected a map of providers by name' })
         .optional()
         .describe('Where machines come from, by name (a group\'s `machines.provider` names one).'),
+      sources: SourcesSchema.optional(),
     },
-    { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab", "providers"' },
+    { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab", "providers", "sources"' },
   )
   .describe('A wpha inventory (inventories/<name>/inventory.yaml).');
 
