@@ -23,6 +23,7 @@ const machines: Loader = () => import('./machines.js');
 const db: Loader = () => import('./db/index.js');
 const upgrade: Loader = () => import('./upgrade.js');
 const test: Loader = () => import('./test.js');
+const lint: Loader = () => import('./lint.js');
 
 /** Command name -> the file that registers it. */
 export const commandFiles: Readonly<Record<string, Loader>> = {
@@ -42,7 +43,8 @@ export const commandFiles: Readonly<Record<string, Loader>> = {
   db,
   upgrade,
   test,
+  lint,
 };
 
 /** Every file once, in help order. */
-export const commandModules: Loader[] = [lab, image, machines, upgrade, apply, adhoc, test, history, inventory, schema, vault, hostkeys, report, db];
+export const commandModules: Loader[] = [lab, image, machines, upgrade, apply, adhoc, test, lint, history, inventory, schema, vault, hostkeys, report, db];
