@@ -23,6 +23,14 @@ export interface TimedRun {
   maxRssKb?: number;
   /** wpha only: the controller's CPU time (user + system) in ms. */
   cpuMs?: number;
+  /** wpha only: most file descriptors open at once. */
+  maxFds?: number;
+  /** wpha only: the longest event-loop stall (ms). */
+  loopMaxMs?: number;
+  /** wpha only: from spawning the process to its first TCP connection (loading, validating, planning the run). */
+  startupMs?: number;
+  /** wpha only: from the last bytes a host sent to the process's exit (recap, run log, closing). */
+  tailMs?: number;
   /** Last lines of stderr, for the report when a run fails. */
   stderrTail: string;
 }
@@ -37,6 +45,8 @@ export interface RunScope {
   limit?: string;
   /** Aborting ends the run's whole process group (ansible-playbook's forks and ssh too). */
   signal?: AbortSignal;
+  /** wpha only: more arguments for `wpha apply` (e.g. --forks). */
+  extraArgs?: string[];
 }
 
 /**
@@ -64,17 +74,23 @@ async function runGroup(cmd: string, args: string[], env: Record<string, string>
 export async function runWphaApply(inventoryDir: string, cacheHome: string, scope: RunScope = {}, root: string = projectRoot()): Promise<TimedRun> {
   const preload = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'usage-preload.js')).href;
   const limit = scope.limit ? ['--limit', scope.limit] : [];
-  const t0 = performance.now();
   const bin = path.join(root, 'bin', 'wpha');
   const nodeOptions = nodeOptionsOfShebang(readFileSync(bin, 'utf8').split('\n', 1)[0]!);
-  const r = await runGroup('node', [...nodeOptions, '--import', preload, bin, 'apply', '-i', inventoryDir, '--json', ...limit], { XDG_CACHE_HOME: cacheHome, CI: '1' }, scope.signal);
-  const ms = performance.now() - t0;
+  // Epoch milliseconds, the clock the preload reports the child's first connection and last answer on.
+  const clock = () => performance.timeOrigin + performance.now();
+  const t0 = clock();
+  const r = await runGroup('node', [...nodeOptions, '--import', preload, bin, 'apply', '-i', inventoryDir, '--json', ...limit, ...(scope.extraArgs ?? [])], { XDG_CACHE_HOME: cacheHome, CI: '1' }, scope.signal);
+  const t1 = clock();
   const { usage, rest } = parseUsage(String(r.stderr));
   return {
-    ms,
+    ms: t1 - t0,
     exitCode: r.exitCode ?? -1,
     outcome: parseWphaJson(String(r.stdout)),
     ...(usage ? { maxRssKb: usage.maxRssKb, cpuMs: usage.cpuMs } : {}),
+    ...(usage?.maxFds !== undefined ? { maxFds: usage.maxFds } : {}),
+    ...(usage?.loopMaxMs !== undefined ? { loopMaxMs: usage.loopMaxMs } : {}),
+    ...(usage?.firstConnectAt !== undefined ? { startupMs: usage.firstConnectAt - t0 } : {}),
+    ...(usage?.lastDataAt !== undefined ? { tailMs: t1 - usage.lastDataAt } : {}),
     stderrTail: tail(rest),
   };
 }

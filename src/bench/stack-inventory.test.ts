@@ -104,6 +104,10 @@ describe('copyStackInventory on inventories/lab', () => {
     expect(t.vip).toBe('172.31.246.10');
     expect(t.site).toEqual({ domain: 'shop.lab', title: 'Lab Shop' });
     expect(t.loadClient).toEqual({ name: 'db1', address: '172.31.246.31' });
+    expect(t.fronts).toEqual([
+      { name: 'front1', address: '172.31.246.11' },
+      { name: 'front2', address: '172.31.246.12' },
+    ]);
     expect(t.etcHosts).toEqual({ 'shop.lab': '172.31.246.10' });
     for (const h of inv.hosts.values()) {
       expect([h.name, h.ssh.keyFile, h.ssh.knownHosts]).toEqual([h.name, ssh.key, ssh.knownHosts]);

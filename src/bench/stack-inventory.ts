@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parse, parseDocument, stringify } from 'yaml';
 import { INVENTORY_FILE } from '../inventory/locate.js';
 import type { Inventory } from '../model.js';
-import { labEtcHosts } from '../engine/lab-hosts.js';
+import { labEtcHosts } from '../cli/lab-hosts.js';
 import type { LabSsh } from './web-tier-files.js';
 
 const PREFIX = /^\d{1,3}\.\d{1,3}\.\d{1,3}$/;
@@ -107,6 +107,8 @@ export interface StackTargets {
   site: { domain: string; title: string };
   /** The host wrk runs on: the database host (it serves no HTTP, and it is a lab host). */
   loadClient: { name: string; address: string };
+  /** The front servers (HAProxy + keepalived): the failover runs act on the one holding the VIP. */
+  fronts: { name: string; address: string }[];
   /** `lab_etc_hosts`: names the lab writes into every host's /etc/hosts (the site at the VIP), as `apply -i lab` has them. */
   etcHosts: Record<string, string>;
 }
@@ -139,5 +141,6 @@ export function stackTargets(inv: Inventory, subnet: string): StackTargets {
   const etcHosts = labEtcHosts(inv);
   const outside = [...hosts.map((h) => h.address), vip, ...Object.values(etcHosts)].filter((a) => addressesIn(a, subnet).length !== 1);
   if (outside.length) throw new Error(`Addresses outside the bench subnet ${subnet}.0/24: ${outside.join(', ')}`);
-  return { hosts, vip, site: { domain: site.domain, title: site.title }, loadClient: { name: db.name, address: db.address }, etcHosts };
+  const fronts = (inv.groups.get('front')?.hosts ?? []).map((n) => ({ name: n, address: inv.hosts.get(n)!.address }));
+  return { hosts, vip, site: { domain: site.domain, title: site.title }, loadClient: { name: db.name, address: db.address }, fronts, etcHosts };
 }

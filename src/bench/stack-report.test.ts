@@ -75,6 +75,20 @@ describe('stack report', () => {
     expect(text).not.toContain('findings:');
   });
 
+  it('a row per failover: where the VIP went, failed requests and seconds', () => {
+    const outage = (failed: number, outageMs: number) => ({ failed, outageMs, after: 50, total: 90 });
+    const text = renderStackReport(
+      figures({
+        failovers: [
+          { label: 'planned: HAProxy restart on the VIP holder', planned: true, from: 'front1', to: 'front2', outage: outage(0, 0) },
+          { label: 'unplanned: HAProxy hung 8 s (SIGSTOP) on the VIP holder', planned: false, from: 'front2', to: 'front1', outage: outage(2, 2400) },
+        ],
+      }),
+    ).join('\n');
+    expect(text).toMatch(/planned: HAProxy restart on the VIP holder \(VIP front1 -> front2\)\s+0 failed requests, 0\.0 s \(90 requests\)/);
+    expect(text).toMatch(/unplanned: HAProxy hung 8 s \(SIGSTOP\) on the VIP holder \(VIP front2 -> front1\)\s+2 failed requests, 2\.4 s \(90 requests\)/);
+  });
+
   it('a no-op that changed something shows the counts, and findings are listed', () => {
     const f = figures({ noOps: [noOp(1000, { front1: 1, web1: 1 }, { web1: 2 })], findings: ['no-op re-apply #1: exit 0\nchanged web1: "nginx site"'] });
     const text = renderStackReport(f).join('\n');

@@ -5,6 +5,8 @@
 import { median, medianWithRuns, rangeOf, seconds } from './stats.js';
 import type { WrkResult } from './wrk.js';
 import { wrkFailures } from './wrk.js';
+import { outageLine } from './failover.js';
+import type { FailoverFigures } from './stack-failover.js';
 
 export interface ApplyFigures {
   ms: number;
@@ -36,6 +38,8 @@ export interface StackFigures {
   /** wrk's version line and settings, e.g. "wrk 4.1.0 [epoll] on db1: -t2 -c32 -d10s". */
   load?: { client: string; wrk: string; settings: string };
   loads: LoadFigures[];
+  /** Requests through the VIP while the VIP holder was restarted, killed or hung. */
+  failovers?: FailoverFigures[];
   findings: string[];
   machine: { cpus: number; loadStart: number; loadEnd?: number };
 }
@@ -88,6 +92,7 @@ export function renderStackReport(f: StackFigures): string[] {
   for (const l of f.loads) rows.push([`${l.label} (${l.answer || 'no answer'})`, loadLine(l)]);
   const [cached, ...uncached] = f.loads;
   for (const u of cached ? uncached : []) rows.push([`cached vs ${u.label}`, cacheRatio(cached!.result, u.result)]);
+  for (const fo of f.failovers ?? []) rows.push([`${fo.label} (VIP ${fo.from} -> ${fo.to})`, outageLine(fo.outage)]);
   const width = Math.max(...rows.map(([k]) => k.length), 40);
   const load = `load ${f.machine.loadStart.toFixed(1)}${f.machine.loadEnd !== undefined ? ` -> ${f.machine.loadEnd.toFixed(1)}` : ''}`;
   return [

@@ -9,7 +9,9 @@
  *  3. No-op re-apply of the whole stack, REPS times: median, round trips per host, changed count.
  *  4. wrk on the database host (a lab host: traffic stays on the bench bridge) against the VIP:
  *     cached home page, then uncached (query string, cart cookie); requests/s, p50/p99, ratio.
- *  5. The bench lab is taken down and deleted at the end, also on failure or Ctrl-C (unless
+ *  5. Failovers through the VIP (stack-failover.ts): planned restarts of HAProxy and keepalived on
+ *     the VIP holder, then HAProxy killed and hung there; failed requests and seconds.
+ *  6. The bench lab is taken down and deleted at the end, also on failure or Ctrl-C (unless
  *     WPHA_BENCH_KEEP=1).
  * Settings: stack-config.ts.
  */
@@ -29,6 +31,7 @@ import { runWphaApply, type TimedRun } from './run-tools.js';
 import { describeChanges, notNoOp } from './parse-runs.js';
 import { seconds } from './stats.js';
 import { wrkFailures } from './wrk.js';
+import { failoverRuns } from './stack-failover.js';
 
 const log = (s: string) => console.error(`[bench:stack] ${s}`);
 
@@ -126,6 +129,14 @@ async function loadRuns(ctx: Ctx): Promise<void> {
   }
 }
 
+async function failovers(ctx: Ctx): Promise<void> {
+  const ssh = { key: ctx.lab.paths.sshKey, knownHosts: ctx.lab.paths.knownHosts };
+  const { targets } = ctx;
+  log('failovers through the VIP...');
+  ctx.figures.failovers = await failoverRuns({ client: { ...ssh, address: targets.loadClient.address }, fronts: targets.fronts.map((f) => ({ ...ssh, ...f })), vip: targets.vip, site: targets.site.domain }, log, ctx.interrupted);
+  for (const f of ctx.figures.failovers) if (f.planned && f.outage.failed > 0) ctx.figures.findings.push(`${f.label}: ${f.outage.failed} requests failed (a planned handover should lose none)`);
+}
+
 async function main(): Promise<void> {
   const config = stackBenchConfig();
   const work = mkdtempSync(path.join(tmpdir(), 'wpha-bench-stack-'));
@@ -169,6 +180,7 @@ async function main(): Promise<void> {
     await firstApplyUntilServing(ctx);
     await noOps(ctx);
     await loadRuns(ctx);
+    await failovers(ctx);
   } catch (e) {
     figures.findings.push(`stopped early: ${(interrupt.signal.reason as Error | undefined)?.message ?? (e as Error).message}`);
     process.exitCode = interrupt.signal.aborted ? 130 : 1;

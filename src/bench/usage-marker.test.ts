@@ -12,3 +12,11 @@ describe('usage line of the bench preload', () => {
     expect(parseUsage('Killed\n')).toEqual({ rest: 'Killed\n' });
   });
 });
+
+describe('start-up and tail times of the bench preload', () => {
+  it('carries the first connection and the last answer when the process had them', () => {
+    const line = formatUsage({ maxRssKb: 1000, cpuMs: 20, firstConnectAt: 1_790_000_000_123.46, startupCpuMs: 61.4, lastDataAt: 1_790_000_000_900, maxFds: 57, loopMaxMs: 12.34 });
+    expect(line).toBe('wpha-bench usage: max-rss-kb=1000 cpu-ms=20 first-connect=1790000000123.5 startup-cpu-ms=61 last-data=1790000000900.0 max-fds=57 loop-max-ms=12.3');
+    expect(parseUsage(`${line}\n`).usage).toEqual({ maxRssKb: 1000, cpuMs: 20, firstConnectAt: 1_790_000_000_123.5, startupCpuMs: 61, lastDataAt: 1_790_000_000_900, maxFds: 57, loopMaxMs: 12.3 });
+  });
+});

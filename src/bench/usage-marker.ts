@@ -5,20 +5,44 @@
 export interface ProcessUsage {
   maxRssKb: number;
   cpuMs: number;
+  /** Wall clock (epoch ms) when the process opened its first TCP connection (absent: none). */
+  firstConnectAt?: number;
+  /** CPU time (user + system, ms) the process had used by its first TCP connection. */
+  startupCpuMs?: number;
+  /** Wall clock (epoch ms) of the last bytes any of its TCP connections received (absent: none). */
+  lastDataAt?: number;
+  /** Most file descriptors open at once (sampled every 20 ms). */
+  maxFds?: number;
+  /** Longest event-loop delay seen (perf_hooks.monitorEventLoopDelay), ms. */
+  loopMaxMs?: number;
 }
 
 const MARKER = 'wpha-bench usage:';
-const LINE = /wpha-bench usage: max-rss-kb=(\d+) cpu-ms=(\d+)\n?/;
+const FIELDS: [keyof ProcessUsage, string, number][] = [
+  ['maxRssKb', 'max-rss-kb', 0],
+  ['cpuMs', 'cpu-ms', 0],
+  ['firstConnectAt', 'first-connect', 1],
+  ['startupCpuMs', 'startup-cpu-ms', 0],
+  ['lastDataAt', 'last-data', 1],
+  ['maxFds', 'max-fds', 0],
+  ['loopMaxMs', 'loop-max-ms', 1],
+];
 
 export function formatUsage(u: ProcessUsage): string {
-  return `${MARKER} max-rss-kb=${Math.round(u.maxRssKb)} cpu-ms=${Math.round(u.cpuMs)}`;
+  const parts = FIELDS.filter(([k]) => u[k] !== undefined).map(([k, name, digits]) => `${name}=${digits ? u[k]!.toFixed(digits) : Math.round(u[k]!)}`);
+  return `${MARKER} ${parts.join(' ')}`;
 }
 
 /** The usage line (the last one) out of a process's stderr, and that stderr without it. */
 export function parseUsage(stderr: string): { usage?: ProcessUsage; rest: string } {
   const at = stderr.lastIndexOf(MARKER);
-  const m = at >= 0 ? stderr.slice(at).match(LINE) : null;
-  if (!m) return { rest: stderr };
-  const rest = (stderr.slice(0, at) + stderr.slice(at + m[0].length)).replace(/\n$/, '');
-  return { usage: { maxRssKb: Number(m[1]), cpuMs: Number(m[2]) }, rest };
+  if (at < 0) return { rest: stderr };
+  const end = stderr.indexOf('\n', at);
+  const line = stderr.slice(at + MARKER.length, end < 0 ? undefined : end);
+  const values = new Map(line.trim().split(/\s+/).map((p) => p.split('=') as [string, string]));
+  if (!values.has('max-rss-kb') || !values.has('cpu-ms')) return { rest: stderr };
+  const usage = {} as ProcessUsage;
+  for (const [k, name] of FIELDS) if (values.has(name)) usage[k] = Number(values.get(name));
+  const rest = (stderr.slice(0, at) + (end < 0 ? '' : stderr.slice(end + 1))).replace(/\n$/, '');
+  return { usage, rest };
 }

@@ -2,13 +2,60 @@
  * Loaded into the wpha process the benchmark starts (`node --import <this> bin/wpha ...`): at exit
  * it prints the process's peak resident set size and CPU time (user + system) to stderr, as the
  * kernel counts them (getrusage), so the figures are exact whatever the run's length, with no
- * polling and no change to the CLI itself. CPU time next to the wall clock says whether a run
- * waited on the hosts or on the controller.
+ * change to the CLI itself. CPU time next to the wall clock says whether a run waited on the
+ * hosts or on the controller.
+ *
+ * It also notes, on the wall clock, when the process opened its first TCP connection and when
+ * its connections last received anything: the bench turns them into "start-up" (spawn to first
+ * connection) and "tail" (last answer to exit). ssh2 connects with `new Socket().connect()`,
+ * which Node 20's `net.client.socket` diagnostics channel does not see, so the preload wraps
+ * `Socket.prototype.connect` (in this measured process only). And the most file descriptors open
+ * at once (/proc/self/fd, sampled every 20 ms) and the longest event-loop stall after the first
+ * connection (monitorEventLoopDelay): what a fleet of thousands of hosts strains first.
  */
+import { readdirSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { formatUsage } from './usage-marker.js';
+
+const now = () => performance.timeOrigin + performance.now();
+const cpuMs = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+let firstConnectAt: number | undefined;
+let startupCpuMs: number | undefined;
+let lastDataAt: number | undefined;
+
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+
+const connect = Socket.prototype.connect;
+Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
+  if (firstConnectAt === undefined) {
+    firstConnectAt = now();
+    startupCpuMs = cpuMs();
+    loop.reset(); // stalls while hosts are served, not the start-up's one long synchronous load
+  }
+  this.on('data', () => void (lastDataAt = now()));
+  return (connect as (...a: unknown[]) => Socket).apply(this, args);
+} as typeof connect;
+
+const openFds = () => {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return 0;
+  }
+};
+let maxFds = openFds();
+setInterval(() => void (maxFds = Math.max(maxFds, openFds())), 20).unref();
 
 process.on('exit', () => {
   const u = process.resourceUsage();
+  loop.disable();
+  const usage = { maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxFds: Math.max(maxFds, openFds()), loopMaxMs: loop.max / 1e6 };
+  const times = firstConnectAt !== undefined ? { firstConnectAt, startupCpuMs: startupCpuMs!, ...(lastDataAt !== undefined ? { lastDataAt } : {}) } : {};
   // stderr writes are synchronous for pipes and files on Linux, so this line is not lost.
-  process.stderr.write(`\n${formatUsage({ maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000 })}\n`);
+  process.stderr.write(`\n${formatUsage({ ...usage, ...times })}\n`);
 });

@@ -7,12 +7,12 @@ import { labConfig } from '../lab/config.js';
 const figures = (over: Partial<WebTierFigures> = {}): WebTierFigures => ({
   ansible: { version: 'ansible-playbook [core 2.14.18]' },
   firstApplies: [
-    { tool: 'wpha', hosts: 10, freshHosts: 10, ms: 95_000, roundTrips: [6, 6, 7] },
+    { tool: 'wpha', hosts: 10, freshHosts: 10, ms: 95_000, roundTrips: [6, 6, 7], ownShares: [0.04, 0.06], aptMs: 150_000, serviceMs: 10_000, hostMs: 170_000 },
     { tool: 'ansible', hosts: 10, freshHosts: 10, ms: 400_000 },
   ],
   noOps: [
     { hosts: 1, wpha: [400, 300, 350], wphaRoundTrips: [[1], [1], [1]], wphaMaxRssKb: 80_000, ansible: [19_000, 18_000, 20_000] },
-    { hosts: 10, wpha: [1000, 900, 1100], wphaEngine: [600, 500, 700], wphaCpu: [800, 750, 900], wphaRoundTrips: [[1, 1], [1, 1], [1, 1]], wphaMaxRssKb: 90_000, ansible: [47_000, 46_000, 49_000] },
+    { hosts: 10, wpha: [1000, 900, 1100], wphaStartup: [90, 80, 120], wphaEngine: [600, 500, 700], wphaTail: [20, 30, 25], wphaCpu: [800, 750, 900], wphaRoundTrips: [[1, 1], [1, 1], [1, 1]], wphaMaxRssKb: 90_000, ansible: [47_000, 46_000, 49_000] },
     { hosts: 50, wpha: [2500, 2000, 1900], wphaRoundTrips: [[1, 2], [1, 1], [1, 1]], wphaMaxRssKb: 160 * 1024 },
   ],
   crossChecks: [
@@ -31,11 +31,13 @@ describe('web-tier report', () => {
     const out = renderReport(figures());
     expect(out).toContain('Ansible: ansible-playbook [core 2.14.18]');
     expect(out).toContain('Machine: 2 CPU(s) shared by the controller and every lab host; load average (1 min) 0.50 at start, 1.25 at end');
-    expect(line(out, 'no-op, wpha, 10 host(s)')).toContain('1.00 s (1.00, 0.90, 1.10)');
+    expect(line(out, 'no-op, wpha, 10 host(s)')).toMatch(/1\.00 s \(1\.00, 0\.90, 1\.10\)\s+<= 0\.8 s: NOT MET$/);
+    expect(line(out, 'of which start to first connection')).toMatch(/0\.09 s \(0\.09, 0\.08, 0\.12\)\s+<= 100 ms: met$/);
+    expect(line(out, 'of which last answer to exit')).toContain('0.03 s (0.02, 0.03, 0.03)');
     expect(out.filter((l) => l.includes('of which connect to recap'))).toEqual([expect.stringContaining('0.60 s (0.60, 0.50, 0.70)')]);
     expect(out.filter((l) => l.includes('controller CPU time'))).toEqual([expect.stringContaining('0.80 s (0.80, 0.75, 0.90)')]);
-    // 47 s / 1 s = 47x >= 30x; at one host no target is printed
-    expect(line(out, 'ratio ansible/wpha, 10 host(s)')).toMatch(/47\.0x\s+>= 30x: met$/);
+    // 47 s / 1 s = 47x >= 40x; at one host no target is printed
+    expect(line(out, 'ratio ansible/wpha, 10 host(s)')).toMatch(/47.0x\s+>= 40x: met$/);
     expect(line(out, 'ratio ansible/wpha, 1 host(s)')).toMatch(/54\.3x$/);
     // 2.0 s / 1.0 s = 2.00x is not < 2x
     expect(line(out, 'no-op 50 hosts / no-op 10 hosts')).toMatch(/2\.00x\s+< 2x: NOT MET$/);
@@ -43,6 +45,8 @@ describe('web-tier report', () => {
     expect(line(out, 'round trips per host')).toMatch(/ 1\s+1$/);
     expect(out.filter((l) => l.includes('round trips per host')).at(-1)).toMatch(/1-2  \(per run: 1-2, 1, 1\)\s+1$/);
     expect(line(out, 'first apply, wpha')).toContain('round trips/host 6-7');
+    // 150 + 10 of 170 s in apt/dpkg and services: 10 s (5.9 %) is wpha's own
+    expect(line(out, "host time: apt/dpkg / services / wpha's own")).toMatch(/88\.2 % \/ 5\.9 % \/ 5\.9 % \(hosts: 4\.0 %-6\.0 % own\)\s+own <= 5 %: NOT MET$/);
     expect(line(out, 'theirs then ours')).toContain('CHANGED on web-3');
     expect(line(out, 'ours then theirs')).toContain('0 changed on every host');
     expect(out).toContain('  - wpha no-op after ansible: not clean on web-3');

@@ -12,6 +12,10 @@ export interface NoOpFigures {
   wphaEngine?: number[];
   /** The controller's CPU time (user + system) of each repetition: near the wall clock, the controller is the bottleneck. */
   wphaCpu?: number[];
+  /** Spawn to first connection of each repetition (loading and validating, before any host). */
+  wphaStartup?: number[];
+  /** Last answer of a host to the process's exit, each repetition. */
+  wphaTail?: number[];
   /** Round trips of each host, per repetition. */
   wphaRoundTrips: number[][];
   /** Peak controller RSS (kB) over the repetitions. */
@@ -28,6 +32,12 @@ export interface FirstApplyFigures {
   ms: number;
   roundTrips?: number[];
   maxRssKb?: number;
+  /** wpha: per host, the share of its time that was not apt/dpkg nor services starting (0..1). */
+  ownShares?: number[];
+  /** wpha: apt/dpkg and services' ms summed over the hosts, and the hosts' ms. */
+  aptMs?: number;
+  serviceMs?: number;
+  hostMs?: number;
 }
 
 export interface WebTierFigures {
@@ -44,7 +54,13 @@ export interface WebTierFigures {
 }
 
 export const TARGETS = {
-  noOpSpeedupAt10: 30,
+  noOpSpeedupAt10: 40,
+  /** Process start to exit, no-op on 10 hosts (ms). */
+  noOpWallAt10Ms: 800,
+  /** Process start to the first connection (ms). */
+  startupMs: 100,
+  /** wpha's own share of a first apply (everything but apt/dpkg and the services' own start). */
+  ownSharePct: 5,
   scaling50Over10: 2,
   maxRssMbAt50: 150,
 } as const;
@@ -64,10 +80,17 @@ export function renderReport(f: WebTierFigures): string[] {
     const what = a.freshHosts === a.hosts ? `${a.hosts} fresh host(s)` : `${a.hosts} host(s), ${a.freshHosts} fresh`;
     const extra = [a.roundTrips ? `round trips/host ${rangeOf(a.roundTrips)}` : '', a.maxRssKb ? `peak RSS ${mb(a.maxRssKb)}` : ''].filter(Boolean).join(', ');
     rows.push([`first apply, ${a.tool}, ${what}`, `${seconds(a.ms)}${extra ? `  (${extra})` : ''}`, a.tool === 'ansible' && a.hosts === 10 ? 'reference: 6 min 39 s' : '']);
+    if (a.ownShares?.length && a.hostMs) {
+      const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+      rows.push([`  host time: apt/dpkg / services / wpha's own`, `${pct((a.aptMs ?? 0) / a.hostMs)} / ${pct((a.serviceMs ?? 0) / a.hostMs)} / ${pct(1 - ((a.aptMs ?? 0) + (a.serviceMs ?? 0)) / a.hostMs)} (hosts: ${pct(Math.min(...a.ownShares))}-${pct(Math.max(...a.ownShares))} own)`, `own <= ${TARGETS.ownSharePct} %: ${verdict(1 - ((a.aptMs ?? 0) + (a.serviceMs ?? 0)) / a.hostMs <= TARGETS.ownSharePct / 100)}`]);
+    }
   }
   for (const n of f.noOps) {
-    rows.push([`no-op, wpha, ${n.hosts} host(s)`, medianWithRuns(n.wpha), '']);
+    const wallTarget = n.hosts === 10 ? `<= ${TARGETS.noOpWallAt10Ms / 1000} s: ${verdict(median(n.wpha) <= TARGETS.noOpWallAt10Ms)}` : '';
+    rows.push([`no-op, wpha, ${n.hosts} host(s)`, medianWithRuns(n.wpha), wallTarget]);
+    if (n.wphaStartup?.length) rows.push([`  of which start to first connection`, medianWithRuns(n.wphaStartup), `<= ${TARGETS.startupMs} ms: ${verdict(median(n.wphaStartup) <= TARGETS.startupMs)}`]);
     if (n.wphaEngine?.length) rows.push([`  of which connect to recap`, medianWithRuns(n.wphaEngine), '']);
+    if (n.wphaTail?.length) rows.push([`  of which last answer to exit`, medianWithRuns(n.wphaTail), '']);
     if (n.wphaCpu?.length) rows.push([`  controller CPU time`, medianWithRuns(n.wphaCpu), '']);
     const all = n.wphaRoundTrips.flat();
     const perRun = all.some((x) => x !== 1) ? `  (per run: ${n.wphaRoundTrips.map(rangeOf).join(', ')})` : '';

@@ -76,11 +76,20 @@ describe('galera role rendered', () => {
     expect(cnf).toContain('wsrep_cluster_name = shop\nwsrep_cluster_address = gcomm://10.20.0.31,10.20.0.32,10.20.0.33\n');
     expect(cnf).toContain('wsrep_provider_options = "gcache.size=1G"\n');
     expect(cnf).toContain('wsrep_sync_wait = 1\n');
+    // The SQL proxy on the three nodes checks for a Synced node; the web nodes use its VIP.
+    const proxy = stepContent(expandHost(inv, 'db1', recordedFacts({ hostname: 'db1' })).steps, '/etc/haproxy/wpha-sql.cfg');
+    expect(proxy).toContain('external-check command /usr/local/lib/wpha/wpha-sql-check-synced');
+    expect(proxy.match(/^ {4}server db\d 10\.20\.0\.3\d:3306 check$/gm)).toHaveLength(3);
+    expect(inv.hosts.get('web1')!.vars.wordpress_db_host).toBe('10.20.0.30:3307');
   });
 
-  it('leaves starts and restarts of MariaDB to the galera role on its hosts only', async () => {
+  it('leaves starts, restarts and the sites\' SQL of MariaDB to the galera role on its hosts', async () => {
     const inv = await loadForRun({ inventory: inventory({ nodes: 3 }) });
-    expect(expandHost(inv, 'db1', recordedFacts({ hostname: 'db1' })).skipped).toContain('mariadb/MariaDB running');
+    const { steps, skipped } = expandHost(inv, 'db1', recordedFacts({ hostname: 'db1' }));
+    expect(skipped).toEqual(expect.arrayContaining(['mariadb/MariaDB running', 'mariadb/databases and users']));
+    // The sites' SQL runs in the galera role, after the node's membership task.
+    const names = steps.map((s) => `${s.task.role}/${s.task.name}`);
+    expect(names.indexOf('galera/databases and users')).toBeGreaterThan(names.indexOf('galera/member of the Galera cluster'));
   });
 });
 

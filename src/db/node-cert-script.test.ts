@@ -21,14 +21,23 @@ function makeCa(dir: string, name: string): { cert: string; key: string } {
 
 const run = (args: string[], input = '') => spawnSync('sh', [tool, ...args], { input, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', WPHA_CERT_GROUP: group } });
 
-describe('wpha-mariadb-node-cert', () => {
+/**
+ * A folder of its own with a CA (and a node certificate for `issuedFor`): every test stands alone,
+ * in any order (the unit tests run shuffled).
+ */
+function setup(issuedFor?: string) {
   const work = mkdtempSync(path.join(tmpdir(), 'wpha-cert-'));
   const tls = path.join(work, 'tls');
   execFileSync('mkdir', [tls]);
   const ca = makeCa(work, 'ca');
   writeFileSync(path.join(tls, 'ca.pem'), ca.cert);
+  if (issuedFor) expect(run(['issue', tls, issuedFor, 'db1'], ca.key).status).toBe(0);
+  return { work, tls, ca };
+}
 
+describe('wpha-mariadb-node-cert', () => {
   it('issues a certificate for the address that check then accepts; the CA key stays out of the folder', () => {
+    const { tls, ca } = setup();
     expect(run(['check', tls, '10.0.0.5', 'db1']).status).toBe(1);
     const issued = run(['issue', tls, '10.0.0.5', 'db1'], ca.key);
     expect(issued.stderr).toBe('');
@@ -42,6 +51,7 @@ describe('wpha-mariadb-node-cert', () => {
   });
 
   it('refuses a certificate for another address, and issues a new one with the same key', () => {
+    const { tls, ca } = setup('10.0.0.5');
     const key = readFileSync(path.join(tls, 'node.key'), 'utf8');
     const other = run(['check', tls, '10.0.0.6', 'db1']);
     expect(other.status).toBe(1);
@@ -52,6 +62,7 @@ describe('wpha-mariadb-node-cert', () => {
   });
 
   it('refuses a certificate signed by another CA, or a key that is not the certificate\'s', () => {
+    const { work, tls } = setup('10.0.0.6');
     const second = makeCa(work, 'other');
     writeFileSync(path.join(tls, 'ca.pem'), second.cert);
     expect(run(['check', tls, '10.0.0.6', 'db1']).stderr).toContain('not signed by the current CA');
@@ -62,6 +73,7 @@ describe('wpha-mariadb-node-cert', () => {
   });
 
   it('fails when the CA key on stdin is not the CA\'s', () => {
+    const { work, tls } = setup();
     const third = makeCa(work, 'third');
     const bad = run(['issue', tls, '10.0.0.7', 'db1'], third.key);
     expect(bad.status).not.toBe(0);

@@ -15,6 +15,11 @@ export function parseJump(spec: string, h: HostSpec): Target {
   return { name: `${address} (bastion of ${h.name})`, address, port: m[3] ? Number(m[3]) : 22, user: m[1] ?? h.user };
 }
 
+/** The host with --connect-timeout in place of its inventory's `ssh.connect_timeout` (when given). */
+export function withConnectTimeout(h: HostSpec, ms: number | undefined): HostSpec {
+  return ms === undefined ? h : { ...h, ssh: { ...h.ssh, connectTimeoutMs: ms } };
+}
+
 /** `knownHosts` caches one KnownHosts per file across the hosts of a run. */
 export async function openHost(host: HostSpec, opts: { acceptNewHostKeys: boolean; knownHosts: Map<string, KnownHosts> }): Promise<SshConnection> {
   const kh = opts.knownHosts.get(host.ssh.knownHosts) ?? new KnownHosts(host.ssh.knownHosts);

@@ -8,6 +8,7 @@ import { SshConnection } from '../transport/ssh.js';
 import { ConnectError, OperationError } from '../errors.js';
 import { buildScript, parseRoundTrip, STAGE_FAILED_EXIT, type RoundTripScript, type ParsedRoundTrip } from './script.js';
 import { lockScript, gateFragment, parseLockOutput, lockRefusal, STAGE_PREFIX } from './host-lock.js';
+import { DEFAULT_ROUND_TRIP_TIMEOUT_S, formatSeconds, withDeadline } from './deadline.js';
 
 /** Staged contents above this size travel over SFTP instead of inline base64. */
 export const SFTP_THRESHOLD_BYTES = 256 * 1024;
@@ -35,6 +36,8 @@ const SUDO_WITH_PASSWORD = [
 
 export class Remote {
   roundTrips = 0;
+  /** Longest wait for one round trip's answer; then the connection is dropped and the host reported (0: no limit). */
+  roundTripTimeoutMs = DEFAULT_ROUND_TRIP_TIMEOUT_S * 1000;
   private mode: BecomeMode;
   private lock?: { runId: string; waitSeconds: number; endInput: () => void; done: Promise<unknown>; failure: Promise<string>; abort: AbortController };
 
@@ -148,7 +151,12 @@ export class Remote {
       const usedMode = this.mode;
       const { command, input } = this.invocation(text);
       this.roundTrips++;
-      const r = await this.conn.exec(command, input, { signal });
+      const limit = this.roundTripTimeoutMs;
+      const r = await withDeadline(this.conn.exec(command, input, { signal }), limit, () => {
+        const why = `Host "${this.hostName}" did not answer within ${formatSeconds(limit)} (round trip timeout, --round-trip-timeout)`;
+        this.conn.destroy(why);
+        return new ConnectError(this.hostName, 'timeout', `${why}: ${script.applies.length ? 'the step under way may still be running there' : 'nothing was changed there'}`);
+      });
       const stderr = r.stderr.toString('utf8');
       if (usedMode === 'sudo-nopass' && r.code === 1 && /a password is required/.test(stderr) && this.sudoPassword) {
         this.mode = 'sudo-pass';

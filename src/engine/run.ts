@@ -13,8 +13,9 @@ import { OPS } from '../ops/registry.js';
 import { createRenderer } from '../template/index.js';
 import type { SshConnection } from '../transport/ssh.js';
 import type { KnownHosts } from '../transport/known-hosts.js';
-import { openHost } from './connect.js';
+import { openHost, withConnectTimeout } from './connect.js';
 import { pool } from './pool.js';
+import { fitForks } from './fd-limit.js';
 import { DelegateConnections } from './delegates.js';
 import { contentStoreFor, type ContentStore } from './content-store.js';
 import { ConnectError, UserError, WphaError } from '../errors.js';
@@ -25,7 +26,6 @@ import { selectHosts, taskSelected } from './limit.js';
 import { Remote } from './remote.js';
 import { groupsMap, hostScope, hostvarsMap } from './scope.js';
 import { secretsRedactor } from './load.js';
-import { ensureLabHosts } from './lab-hosts.js';
 import { partialDirs } from './check-templates.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { batchesForRun, hostsOfShard } from '../rollout/units.js';
@@ -40,6 +40,10 @@ export interface RunOptions {
   check: boolean;
   diff: boolean;
   forks: number;
+  /** --connect-timeout: replaces the inventory's ssh.connect_timeout. */
+  connectTimeoutMs?: number;
+  /** --round-trip-timeout (0: no limit); default DEFAULT_ROUND_TRIP_TIMEOUT_S. */
+  roundTripTimeoutMs?: number;
   forceHandlers: boolean;
   acceptNewHostKeys: boolean;
   /** Sudo password for become (from a prompt); inventories may also set `become_password`. */
@@ -51,8 +55,6 @@ export interface RunOptions {
   runId?: string;
   /** Wait this long for a host another run holds (default 0: fail at once, naming the holder). */
   lockTimeoutSeconds?: number;
-  /** Bring lab hosts up when the inventory is a lab inventory (default true). */
-  labAutoUp?: boolean;
   /** `--serial`: batch the whole selection this way (overrides the groups' `serial`). */
   serial?: BatchEntry[];
   /** `--max-fail-percentage`: replaces the groups' `max_fail_percentage`. */
@@ -86,7 +88,6 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   const redactor = secretsRedactor(inv, [opts.becomePassword]);
   const bus = new EventBus(redactor);
   for (const l of opts.listeners) bus.on(l);
-  if (inv.lab && opts.labAutoUp !== false) await ensureLabHosts(inv);
   const renderer = createRenderer({ partialDirs: partialDirs(inv), displayRoot: process.cwd() });
   const shared = { groups: groupsMap(inv), hostvars: hostvarsMap(inv) };
   const runOnceOwner = runOnceOwners(inv, hosts, opts);
@@ -99,6 +100,9 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   let anyFailed = false;
   let interrupted = false;
   const failedHosts = new Set<string>();
+  // Hosts at once: --forks, within what the open-files limit allows (raised when it can be).
+  const fit = fitForks(Math.max(1, opts.forks));
+  if (fit.note) process.stderr.write(`wpha: ${fit.note}\n`);
   const batches = batchesForRun(inv, hosts, { check: opts.check, ...(opts.serial ? { serial: opts.serial } : {}), ...(opts.maxFailPercentage !== undefined ? { maxFailPercentage: opts.maxFailPercentage } : {}) });
 
   bus.emit({ type: 'run-start', inventory: inv.name, hosts, withoutRoles, check: opts.check, at: new Date().toISOString(), ...(opts.shard ? { shard: `${opts.shard.index}/${opts.shard.count}` } : {}) });
@@ -114,9 +118,10 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
     let remote: Remote | undefined;
     let content: ContentStore | undefined;
     try {
-      conn = await openHost(host, { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: knownHostsByFile });
+      conn = await openHost(withConnectTimeout(host, opts.connectTimeoutMs), { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: knownHostsByFile });
       const becomePassword = typeof host.vars.become_password === 'string' ? host.vars.become_password : opts.becomePassword;
       remote = new Remote(conn, name, host.user, host.become, becomePassword);
+      if (opts.roundTripTimeoutMs !== undefined) remote.roundTripTimeoutMs = opts.roundTripTimeoutMs;
       // Plans change nothing and do not lock; applies take the host's lock beside the first round trip.
       if (!opts.check) remote.startLock(runId, holder, opts.lockTimeoutSeconds ?? 0);
       const play = hostPlay(inv, host, shared, runOnceOwner, opts);
@@ -152,7 +157,9 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       await remote?.releaseLock();
       conn?.close();
       roundTrips[name] = remote?.roundTrips ?? 0;
-      bus.emit({ type: 'host-done', host: name, recap: recaps[name] ?? emptyRecap(), roundTrips: roundTrips[name]!, ms: Date.now() - th });
+      const recap = (recaps[name] ??= emptyRecap());
+      recap.ms = Date.now() - th;
+      bus.emit({ type: 'host-done', host: name, recap, roundTrips: roundTrips[name]!, ms: recap.ms });
     }
   };
   // A batch starts only when the previous one has finished; the batch that breaks its failure
@@ -165,7 +172,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       continue;
     }
     if (batches.length > 1) bus.emit({ type: 'batch-start', batch: batch.index, batches: batches.length, hosts: batch.hosts });
-    await pool(batch.hosts, Math.max(1, opts.forks), convergeOne);
+    await pool(batch.hosts, fit.forks, convergeOne);
     stopped = judgeBatch(batch, failedHosts, batches.length);
     if (stopped) bus.emit({ type: 'rollout-stopped', batch: batch.index, batches: batches.length, reason: stopped, notRun: batches.slice(batch.index).flatMap((b) => b.hosts) });
   }

@@ -34,21 +34,22 @@ export function opsFromModule(mod: Record<string, unknown>): OpArgsMap {
   return out;
 }
 
-const opsDir = (): string => path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ops');
-
-export async function defaultKnownOps(dir: string = opsDir()): Promise<OpArgsMap> {
-  const ext = path.extname(fileURLToPath(import.meta.url)); // .js from dist/, .ts under vitest
-  const registry = path.join(dir, `registry${ext}`);
-  try {
-    const fromRegistry = opsFromModule((await import(pathToFileURL(registry).href)) as Record<string, unknown>);
+/**
+ * The registry's ops. A literal specifier (not a path computed at run time) so that the CLI's
+ * bundle (scripts/bundle.mjs) carries the registry with it; the folder scan is for a tree
+ * without a registry (and `dir` for tests).
+ */
+export async function defaultKnownOps(dir?: string): Promise<OpArgsMap> {
+  if (dir === undefined) {
+    const fromRegistry = opsFromModule((await import('../ops/registry.js')) as Record<string, unknown>);
     if (fromRegistry.size > 0) return fromRegistry;
-  } catch {
-    // no registry yet: scan the folder
   }
+  const folder = dir ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ops');
+  const ext = path.extname(fileURLToPath(import.meta.url)); // .js from dist/, .ts under vitest
   const out: OpArgsMap = new Map();
-  const files = readdirSync(dir).filter((f) => f.endsWith(ext) && !f.includes('.test.') && !f.endsWith('.d.ts')).sort();
+  const files = readdirSync(folder).filter((f) => f.endsWith(ext) && !f.includes('.test.') && !f.endsWith('.d.ts')).sort();
   for (const file of files) {
-    const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: unknown };
+    const mod = (await import(pathToFileURL(path.join(folder, file)).href)) as { default?: unknown };
     if (isOpLike(mod.default)) out.set(mod.default.name, { args: mod.default.args });
   }
   return out;

@@ -5,7 +5,7 @@ import type { Inventory } from '../model.js';
 import { testOps } from '../roles/fixtures/known-ops.js';
 import { OPS } from '../ops/registry.js';
 import { loadRoles } from '../roles/load.js';
-import { loadInventory } from './load.js';
+import { loadInventory } from '../play/load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, 'fixtures', 'valid');
@@ -70,9 +70,9 @@ describe('loadInventory (valid fixture)', () => {
 
   it('loads the shipped prod-example inventory', async () => {
     const loaded = await loadInventory({ name: 'prod-example', cwd: here, knownOps: OPS, env: {} }); // shipped roles: the real ops
-    expect([...loaded.groups.keys()]).toEqual(['all', 'front', 'web', 'db', 'redis', 'minio']);
+    expect([...loaded.groups.keys()]).toEqual(['all', 'front', 'web', 'db', 'redis', 'minio', 'monitoring', 'monitored']);
     const db1 = loaded.hosts.get('db1')!;
-    expect([db1.user, db1.become, db1.port, db1.groups]).toEqual(['deploy', true, 22, ['all', 'db', 'redis']]);
+    expect([db1.user, db1.become, db1.port, db1.groups]).toEqual(['deploy', true, 22, ['all', 'db', 'redis', 'monitored']]);
     expect(db1.ssh).toEqual({ knownHosts: path.join(loaded.dir, 'known_hosts'), proxyJump: 'deploy@bastion.shop.example.com:22', connectTimeoutMs: 20000 });
     expect(loaded.hosts.get('web1')!.ssh.connectTimeoutMs).toBe(10000);
     expect(loaded.lab).toBeUndefined();

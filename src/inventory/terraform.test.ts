@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, formatIssue } from '../errors.js';
-import { loadInventory } from './load.js';
+import { loadInventory } from '../play/load.js';
 
 const fixture = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'terraform');
 const work = mkdtempSync(path.join(tmpdir(), 'wpha-tf-'));

@@ -17,9 +17,10 @@ import { z } from 'zod';
 import type { InputIssue, SourceLocation } from '../errors.js';
 import { readYamlFile, type ReadYamlOptions } from '../yaml/read.js';
 import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
-import { HOST_NAME, HOST_NAME_RULE, isValidAddress, UNIX_USER } from './names.js';
+import { HOST_NAME, HOST_NAME_RULE, isValidAddress, UNIX_USER } from '../spec/names.js';
 import type { InventoryParts } from './read-file.js';
-import { PortNumberSchema, VarsSchema } from './schema.js';
+import { VarsSchema } from './schema.js';
+import { PortNumberSchema } from '../spec/port.js';
 import { DEFAULT_TERRAFORM_OUTPUT, type TerraformSource } from './schema-sources.js';
 import { layerFromDoc, type VarLayer } from './var-layers.js';
 

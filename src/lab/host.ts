@@ -25,6 +25,8 @@ export interface HostRecord {
   startedAt?: string;
   /** Image generation the host's disk sits on (absent: the base image). */
   image?: string;
+  /** A public key allowed to log in besides the lab's (a provider's machine: the inventory's key). */
+  authorizedKey?: string;
   /** Set on machines a provider made: the state (inventory) and group they were made for. */
   owner?: { state: string; group: string };
 }

@@ -89,7 +89,8 @@ export class Lab {
         }
         const wasStarted = rec.pid !== undefined;
         if (wasStarted) await stopHost(this.config, rec); // half-started or crashed: clean up first
-        const keys = [pub, ...(req.authorizedKey && req.authorizedKey.trim() !== pub.trim() ? [req.authorizedKey] : [])].map((k) => k.trim()).join('\n');
+        const extra = req.authorizedKey ?? rec.authorizedKey;
+        const keys = [pub, ...(extra && extra.trim() !== pub.trim() ? [extra] : [])].map((k) => k.trim()).join('\n');
         await prepareHost(this.config, rec, keys, lowerDirs(this.config, rec.image ?? BASE_GENERATION));
         rec.pid = startHost(this.config, rec);
         rec.startedAt = new Date().toISOString();
@@ -133,6 +134,7 @@ export class Lab {
     const rec: HostRecord = { name: req.name, address, machine: `w${octets[2]}-${octets[3]}`, createdAt: new Date().toISOString() };
     if (req.image && req.image !== BASE_GENERATION) rec.image = req.image;
     if (req.owner) rec.owner = req.owner;
+    if (req.authorizedKey) rec.authorizedKey = req.authorizedKey.trim();
     mkdirSync(hostFiles(this.config, req.name).dir, { recursive: true });
     writeHost(this.config, rec);
     return rec;

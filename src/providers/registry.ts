@@ -2,6 +2,7 @@
 import type { Inventory } from '../model.js';
 import { UserError } from '../errors.js';
 import { LabProvider } from './lab.js';
+import { ProxmoxProvider } from './proxmox/provider.js';
 import type { Provider } from './types.js';
 
 export class Providers {
@@ -13,8 +14,7 @@ export class Providers {
     if (cached) return cached;
     const spec = this.inv.providers?.[name];
     if (!spec) throw new UserError(`Inventory "${this.inv.name}" declares no provider "${name}"`);
-    if (spec.type !== 'lab') throw new UserError(`Provider "${name}" (${spec.type}) is not available in this version`);
-    const p = new LabProvider(name, this.stateId, undefined, this.log);
+    const p: Provider = spec.type === 'lab' ? new LabProvider(name, this.stateId, undefined, this.log) : new ProxmoxProvider(name, this.stateId, spec, this.log);
     this.made.set(name, p);
     return p;
   }

@@ -63,6 +63,8 @@ describe('mysql (mariadb client)', () => {
   it('reads read_only, the replica threads and lag, and Galera state', () => {
     fake('mariadb', `case "$*" in
       *read_only*) echo 1 ;;
+      # Like the real client: -N drops the field names of vertical output too.
+      *-N*'SLAVE STATUS\\G'* | *skip-column-names*'SLAVE STATUS\\G'*) printf 'Yes\\nNo\\nNULL\\n' ;;
       *'SLAVE STATUS\\G'*) printf '*** 1. row ***\\n  Slave_IO_Running: Yes\\n Slave_SQL_Running: No\\n Seconds_Behind_Master: NULL\\n' ;;
       *'SLAVE STATUS'*) printf 'x\\ty\\n' ;;
       *wsrep_local_state_comment*) printf 'wsrep_local_state_comment\\tSynced\\n' ;;
@@ -106,5 +108,17 @@ describe('redis (redis-cli), vips (ip), warmer (status file)', () => {
     expect(Number(run('warmer', ['age', status]).out)).toBeGreaterThanOrEqual(120);
     expect(run('warmer', ['failures', status]).out).toBe('3');
     expect(run('warmer', ['age', path.join(dir, 'none.json')]).out).toBe('-1');
+  });
+  it("gives the backup role's last success age and last result", () => {
+    const status = path.join(dir, 'backup-status');
+    const when = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    writeFileSync(status, `result failed\ntime 2026-12-04T10:00:00Z\nid 20261204T100000Z\nmessage the push failed\nlast_success ${when}\n`);
+    expect(Number(run('backup', ['age', status]).out)).toBeGreaterThanOrEqual(3600);
+    expect(Number(run('backup', ['age', status]).out)).toBeLessThan(3700);
+    expect(run('backup', ['result', status]).out).toBe('0');
+    writeFileSync(status, 'result ok\ntime x\nid y\nmessage taken\n');
+    expect(run('backup', ['age', status]).out).toBe('-1');
+    expect(run('backup', ['result', status]).out).toBe('1');
+    expect(run('backup', ['age', path.join(dir, 'none')]).out).toBe('-1');
   });
 });

@@ -5,7 +5,7 @@ import type { FieldSpec, VarSpec } from '../model.js';
 import type { YamlDoc } from '../yaml/parse.js';
 import { FieldSpecSchema, VarSpecSchema, type RawVarSpec } from './schema.js';
 import { checkVarValue } from './vars.js';
-import { formatType } from './var-formats.js';
+import { formatType } from '../spec/var-formats.js';
 
 const ENUM_TYPES = new Set(['string', 'integer', 'number']);
 const NUMBER_TYPES = new Set(['integer', 'number']);

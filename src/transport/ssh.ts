@@ -165,6 +165,13 @@ export class SshConnection {
     this.client.end();
     this.jump?.end();
   }
+
+  /** Drops the connection at once, without a goodbye a host that stopped answering would never return. */
+  destroy(reason: string): void {
+    this.lost ??= reason;
+    this.client.destroy();
+    this.jump?.destroy();
+  }
 }
 
 function connectClient(target: Target, opts: ConnectOptions, sock: NodeJS.ReadableStream | undefined): Promise<Client> {
@@ -207,7 +214,12 @@ function connectClient(target: Target, opts: ConnectOptions, sock: NodeJS.Readab
   return new Promise((resolve, reject) => {
     const client = new Client();
     client.once('ready', () => resolve(client));
-    client.once('error', (err: Error & { level?: string; code?: string }) => {
+    // `on`, not `once`: after a timeout ssh2 can emit a second error (the connection lost before
+    // the handshake), and an 'error' without a listener would end the whole run.
+    let failed = false;
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (failed) return;
+      failed = true;
       client.end();
       if (keyProblem) return reject(keyProblem);
       const msg = err.message;

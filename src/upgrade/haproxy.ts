@@ -62,16 +62,14 @@ api_ok ${quote(`enable health ${server(f, name)}`)}
 ${SAVE}`;
 }
 
-export function setStateScript(f: Front, name: string, state: 'ready' | 'drain' | 'maint'): string {
-  return `${PRELUDE(f)}api_ok ${quote(`set server ${server(f, name)} state ${state}`)}
+/** With `ifPresent`, a server HAProxy does not have (never added, or gone after a reload) is fine. */
+export function setStateScript(f: Front, name: string, state: 'ready' | 'drain' | 'maint', opts: { ifPresent?: boolean } = {}): string {
+  return `${PRELUDE(f)}api_ok ${quote(`set server ${server(f, name)} state ${state}`)}${opts.ifPresent ? " 'No such server' 'No such backend'" : ''}
 ${SAVE}`;
 }
 
 /** Put a server in maintenance if HAProxy still has it (a missing one is fine). */
-export function maintIfPresentScript(f: Front, name: string): string {
-  return `${PRELUDE(f)}api_ok ${quote(`set server ${server(f, name)} state maint`)} 'No such server' 'No such backend'
-${SAVE}`;
-}
+export const maintIfPresentScript = (f: Front, name: string): string => setStateScript(f, name, 'maint', { ifPresent: true });
 
 export function showStatScript(f: Front): string {
   return `${PRELUDE(f)}api 'show stat'\n`;

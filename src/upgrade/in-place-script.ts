@@ -55,7 +55,8 @@ function section(stdout: string, name: string): string[] {
   return out;
 }
 
-const asMap = (lines: string[]) => Object.fromEntries(lines.filter((l) => l.includes(' ')).map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+/** `package version` lines (anything else a host prints is ignored). */
+const asMap = (lines: string[]) => Object.fromEntries(lines.filter((l) => /^\S+ \S+$/.test(l)).map((l) => l.split(' ') as [string, string]));
 
 export function parseUpgrade(stdout: string): UpgradeOutput {
   const reboot = section(stdout, 'reboot').find((l) => l.startsWith('required by:'));

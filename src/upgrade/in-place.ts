@@ -36,17 +36,20 @@ export async function upgradeInPlace(cl: Cluster, s: Settings, rollout: RolloutR
       return parseUpgrade(up.stdout);
     });
     r.say(`${tag}: ${out.diff.changed.length} package(s) upgraded, ${out.diff.added.length} new, ${out.diff.removed.length} removed\n${formatPackageDiff(out.diff).trimEnd()}`);
+    // Units running replaced code are restarted; what cannot be (D-Bus, logind) or a system
+    // asking for a reboot (a new kernel or libc) gets one where the host's provider can.
+    const restarted = parseRestarts((await cl.shells.run(host, RESTART_SCRIPT)).stdout);
+    const needReboot = [...restarted.filter((l) => l.endsWith('needs a reboot')).map((l) => l.replace(/ needs a reboot$/, '')), ...(out.reboot ? [out.reboot] : [])];
+    r.say(`${tag}: ${restarted.filter((l) => !l.endsWith('needs a reboot')).join(', ') || 'no running service uses replaced files'}`);
     const provider = host.machine ? cl.providers.get(host.machine.provider) : undefined;
-    if (out.reboot && provider?.reboot) {
-      await r.phase('upgrade', [name], i + 1, `${tag}: reboot (${out.reboot})`, async () => {
-        await provider.reboot!(host.machine!.providerId ?? name);
+    if (needReboot.length && provider?.reboot) {
+      await r.phase('reboot', [name], i + 1, `${tag}: reboot (${needReboot.join(', ')})`, async () => {
         cl.shells.forget(host);
+        await provider.reboot!(host.machine!.providerId ?? name);
         await waitForSsh(host.address, 120_000);
       });
-    } else {
-      const restarted = await cl.shells.run(host, RESTART_SCRIPT);
-      const lines = parseRestarts(restarted.stdout);
-      r.say(`${tag}: ${lines.length ? lines.join(', ') : 'no running service uses replaced files'}${out.reboot ? `; the system asks for a reboot (${out.reboot}) that its provider cannot do: not rebooted` : ''}`);
+    } else if (needReboot.length) {
+      r.say(`warning: ${tag}: needs a reboot (${needReboot.join(', ')}) that no provider can do for it: not rebooted`);
     }
     const front = fronts[0];
     const outcomes = await r.phase('gate', [name], i + 1, `${tag}: checks`, () => gate(s.checks, host, front?.host ?? host, front?.port ?? 80, cl.shells, s.gateTimeoutMs));

@@ -5,7 +5,7 @@
  */
 import type { Redactor } from '../secrets/redactor.js';
 
-export type Phase = 'create' | 'converge' | 'gate' | 'serve' | 'soak' | 'drain' | 'destroy' | 'cluster' | 'recover' | 'upgrade' | 'bake';
+export type Phase = 'create' | 'converge' | 'gate' | 'serve' | 'soak' | 'drain' | 'destroy' | 'cluster' | 'recover' | 'upgrade' | 'reboot' | 'bake';
 
 export type UpgradeEvent =
   | { type: 'upgrade-start'; group: string; image: string; mode: 'replace' | 'in-place'; batches: number; hosts: string[] }

@@ -60,9 +60,12 @@ export async function serveAndSoak(cl: Cluster, s: Settings, names: string[]): P
   return { errors: now.errors - base.errors, requests: now.requests - base.requests };
 }
 
-/** Drain on every front, wait until no front has an open connection to them (or the timeout), then maintenance. */
-export async function drainAndStop(cl: Cluster, s: Settings, names: string[]): Promise<{ waitedMs: number; cut: number }> {
-  for (const n of names) await cl.onFronts(`drain "${n}"`, (f) => setStateScript(f, n, 'drain'));
+/**
+ * Drain on every front, wait until no front has an open connection to them (or the timeout), then
+ * maintenance. With `ifPresent` (recovering a killed run), a front that does not have the server is fine.
+ */
+export async function drainAndStop(cl: Cluster, s: Settings, names: string[], opts: { ifPresent?: boolean } = {}): Promise<{ waitedMs: number; cut: number }> {
+  for (const n of names) await cl.onFronts(`drain "${n}"`, (f) => setStateScript(f, n, 'drain', opts));
   const t0 = Date.now();
   let open = (await counters(cl, names)).scur;
   while (open > 0 && Date.now() - t0 < s.drainTimeoutMs) {
@@ -70,6 +73,6 @@ export async function drainAndStop(cl: Cluster, s: Settings, names: string[]): P
     open = (await counters(cl, names)).scur;
   }
   if (open > 0) cl.report.say(`warning: ${names.join(', ')} still had ${open} open connection(s) after ${s.drainTimeoutMs / 1000} s of draining: they are cut`);
-  for (const n of names) await cl.onFronts(`put "${n}" in maintenance`, (f) => setStateScript(f, n, 'maint'));
+  for (const n of names) await cl.onFronts(`put "${n}" in maintenance`, (f) => setStateScript(f, n, 'maint', opts));
   return { waitedMs: Date.now() - t0, cut: open };
 }

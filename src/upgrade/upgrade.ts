@@ -12,16 +12,16 @@ import type { Inventory } from '../model.js';
 import { UserError, WphaError } from '../errors.js';
 import { Providers } from '../providers/registry.js';
 import { StateStore, readState, withStateLock } from '../state/state-file.js';
-import type { RolloutRecord, StateFile } from '../state/schema.js';
-import { runBatch } from './batch.js';
+import type { RolloutRecord } from '../state/schema.js';
 import { Cluster } from './cluster.js';
-import { upgradeInPlace } from './in-place.js';
-import { formatPlan, planRollout, type RolloutPlan } from './plan.js';
+import { formatPlan } from './plan.js';
 import { recover } from './recover.js';
 import type { UpgradeReporter } from './report.js';
-import { raiseAlarms } from './serve.js';
+import { bake, planOf, rollBack, runInPlace, runReplace, servingHosts, type UpgradeResult } from './runs.js';
 import { resolveSettings, type Settings, type UpgradeFlags } from './settings.js';
 import { Shells } from './shell.js';
+
+export type { UpgradeResult };
 
 export interface UpgradeRequest extends UpgradeFlags {
   group?: string;
@@ -33,22 +33,6 @@ export interface UpgradeRequest extends UpgradeFlags {
   dryRun?: boolean;
 }
 
-export interface UpgradeResult {
-  /** The plan's text (dry run), or undefined. */
-  plan?: string;
-  paused?: number;
-  done: boolean;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The group's serving machines, oldest first (the order they are replaced in). */
-function servingHosts(state: StateFile, group: string) {
-  return Object.entries(state.machines)
-    .filter(([, m]) => m.group === group && m.status === 'serving')
-    .sort(([a, x], [b, y]) => x.created.localeCompare(y.created) || a.localeCompare(b))
-    .map(([name, m]) => ({ name, image: m.image }));
-}
 
 /** What the command line and the inventory must get right before anything is touched. */
 function checkRequest(inv: Inventory, req: UpgradeRequest, existing?: RolloutRecord): { group: string; image?: string; mode: 'replace' | 'in-place'; settings: Settings } {
@@ -78,9 +62,6 @@ function definedFlags(req: UpgradeRequest): UpgradeFlags {
   return Object.fromEntries(Object.entries(req).filter(([k, v]) => v !== undefined && !['group', 'image', 'inPlace', 'continue', 'abort', 'rollback', 'dryRun'].includes(k))) as UpgradeFlags;
 }
 
-function planOf(state: StateFile, group: string, image: string, s: Settings, rollout?: RolloutRecord): RolloutPlan {
-  return planRollout(group, servingHosts(state, group), image, s, rollout ? { done: rollout.done, total: rollout.total, passed: rollout.checkpoints_passed.map(Number) } : undefined);
-}
 
 export async function upgrade(load: () => Promise<Inventory>, req: UpgradeRequest, report: UpgradeReporter): Promise<UpgradeResult> {
   const inv = await load();
@@ -116,14 +97,14 @@ export async function upgrade(load: () => Promise<Inventory>, req: UpgradeReques
         : { id: cl.runId, group, image: image ?? 'in-place', mode, started: new Date().toISOString(), status: 'running', options: definedFlags(req) as Record<string, unknown>, done: 0, total: 0, checkpoints_passed: [], holder };
       store.update((s) => (s.rollout = rollout));
       if (existing) report.say(`Resuming the upgrade of group "${group}" started ${existing.started} (${existing.status}${existing.last_error ? `: ${existing.last_error}` : ''})`);
-      await report.phase('recover', [], undefined, 'bring the cluster to a consistent state', () => recover(cl, { converge: existing !== undefined }));
+      await report.phase('recover', [], undefined, 'bring the cluster to a consistent state', () => recover(cl, settings, { converge: existing !== undefined }));
       if (req.abort) {
         store.update((s) => delete s.rollout);
         report.say(`Upgrade of group "${group}" abandoned; hosts stay on the images they have`);
         return { done: false };
       }
       if (req.rollback) {
-        await rollBack(cl, settings, store.state.rollout!);
+        await rollBack(cl, { ...settings, alarms: [] }, store.state.rollout!);
         store.update((s) => delete s.rollout);
         return { done: true };
       }
@@ -144,7 +125,8 @@ export async function upgrade(load: () => Promise<Inventory>, req: UpgradeReques
         store.update((s) => (s.rollout = { ...s.rollout!, status: 'failed', last_error: message }));
         if (settings.autoRollback && mode === 'replace') {
           report.say(`Rolling back (--auto-rollback): ${message}`);
-          await rollBack(cl, settings, store.state.rollout!);
+          // The alarm that stopped the roll must not stop its way back.
+          await rollBack(cl, { ...settings, alarms: [] }, store.state.rollout!);
           store.update((s) => delete s.rollout);
           throw new WphaError(`Upgrade of group "${group}" to ${image} failed and was rolled back: ${message}`);
         }
@@ -154,53 +136,4 @@ export async function upgrade(load: () => Promise<Inventory>, req: UpgradeReques
       shells.closeAll();
     }
   }, 3000);
-}
-
-async function runReplace(cl: Cluster, s: Settings, store: StateStore, image: string): Promise<UpgradeResult> {
-  const rollout = store.state.rollout!;
-  const plan = planOf(store.state, cl.group, image, s, rollout.total ? rollout : undefined);
-  if (!rollout.total) store.update((st) => (st.rollout = { ...st.rollout!, total: plan.batches.reduce((n, b) => n + b.replace.length, 0) }));
-  cl.report.say(formatPlan(plan, { soakSeconds: s.soakMs / 1000, warmupSeconds: s.warmupMs / 1000 }).trimEnd());
-  cl.report.emit({ type: 'upgrade-start', group: cl.group, image, mode: 'replace', batches: plan.batches.length, hosts: plan.batches.flatMap((b) => b.replace) });
-  for (const b of plan.batches) {
-    await raiseAlarms(s);
-    await runBatch(cl, s, plan, b, store.state.rollout!);
-    const r = store.state.rollout!;
-    store.update((st) => (st.rollout = { ...r, done: r.done + b.replace.length, ...(b.pauseAt !== undefined ? { status: 'paused' as const, checkpoints_passed: [...r.checkpoints_passed, String(b.pauseAt)] } : {}) }));
-    if (b.pauseAt !== undefined) {
-      cl.report.say(`Paused at checkpoint ${b.pauseAt}%: ${store.state.rollout!.done} of ${store.state.rollout!.total} host(s) replaced. \`wpha upgrade -i ${cl.inv.name} --continue\` goes on, \`--rollback\` goes back`);
-      return { paused: b.pauseAt, done: false };
-    }
-  }
-  return { done: true };
-}
-
-async function runInPlace(cl: Cluster, s: Settings, store: StateStore): Promise<UpgradeResult> {
-  await cl.reload();
-  const hosts = cl.inv.groups.get(cl.group)!.hosts;
-  cl.report.emit({ type: 'upgrade-start', group: cl.group, image: 'in-place', mode: 'in-place', batches: hosts.length, hosts });
-  await upgradeInPlace(cl, s, store.state.rollout!, hosts);
-  return { done: true };
-}
-
-async function bake(s: Settings): Promise<void> {
-  const end = Date.now() + s.bakeMs;
-  while (Date.now() < end) {
-    await raiseAlarms(s);
-    await sleep(Math.min(5000, Math.max(0, end - Date.now())));
-  }
-  await raiseAlarms(s);
-}
-
-/** Replace the hosts a roll made with new ones from the image they replaced, with the same gate. */
-async function rollBack(cl: Cluster, s: Settings, rollout: RolloutRecord): Promise<void> {
-  const made = Object.entries(cl.store.state.machines).filter(([, m]) => m.group === cl.group && m.rollout === rollout.id && m.status === 'serving' && m.replaced_image);
-  const byImage = new Map<string, string[]>();
-  for (const [n, m] of made) byImage.set(m.replaced_image!, [...(byImage.get(m.replaced_image!) ?? []), n]);
-  if (byImage.size === 0) cl.report.say('Nothing to roll back: this upgrade replaced no host yet');
-  for (const [image, names] of byImage) {
-    const plan = planRollout(cl.group, names.map((n) => ({ name: n, image: cl.store.machine(n)!.image })), image, { ...s, checkpoints: [] });
-    cl.report.say(`Roll back ${names.join(', ')} to ${image}:\n${formatPlan(plan, { soakSeconds: s.soakMs / 1000, warmupSeconds: s.warmupMs / 1000 }).trimEnd()}`);
-    for (const b of plan.batches) await runBatch(cl, s, plan, b, { ...rollout, id: `${rollout.id}-back` });
-  }
 }

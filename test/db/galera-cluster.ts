@@ -42,11 +42,11 @@ export function galeraCluster(lab: LabHosts) {
   const journal = async (i: number, since: number) => (await lab.ssh(name(i), `journalctl -u mariadb --no-pager -o short-unix --since @${Math.floor(since)}`)).stdout;
 
   /** Starts the writer on host `on` against `targets` (addresses), ids from `start`. */
-  const startWriter = async (on: number, targets: string[], opts: { start: number; user: string; password: string; db: string; table: string; tag: string; rate?: number }) => {
+  const startWriter = async (on: number, targets: string[], opts: { start: number; user: string; password: string; db: string; table: string; tag: string; rate?: number; port?: number }) => {
     const dir = `/root/writer-${opts.tag}`;
     const put = await lab.ssh(name(on), `mkdir -p ${dir} && cat > ${dir}/acked-writer.py`, { input: writerSource });
     if (put.code !== 0) throw new Error(`Cannot copy the writer: ${put.stderr}`);
-    const args = `--hosts ${targets.join(',')} --user ${opts.user} --db ${opts.db} --table ${opts.table} --start ${opts.start} --out ${dir}/acked --stop ${dir}/stop --rate ${opts.rate ?? 0}`;
+    const args = `--hosts ${targets.join(',')} --user ${opts.user} --db ${opts.db} --table ${opts.table} --start ${opts.start} --out ${dir}/acked --stop ${dir}/stop --rate ${opts.rate ?? 0} --port ${opts.port ?? 3306}`;
     // The password travels on stdin into the environment of the detached writer.
     const r = await lab.ssh(name(on), `read -r WRITER_PASSWORD; export WRITER_PASSWORD; setsid python3 ${dir}/acked-writer.py ${args} > /dev/null 2> ${dir}/err < /dev/null & echo started`, { input: `${opts.password}\n` });
     if (!r.stdout.includes('started')) throw new Error(`Cannot start the writer: ${r.stderr}`);

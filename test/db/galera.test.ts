@@ -6,7 +6,9 @@
  * by IST; every row a client was told was committed is on every node after each drill.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
@@ -25,23 +27,45 @@ describe('Galera cluster of three nodes', () => {
   let lab: LabHosts;
   let inv: string;
   let addr: string[];
+  let vip: string;
   let db: ReturnType<typeof galeraCluster>;
-  const groupVars: Record<string, unknown> = { galera_group: 'galera', mariadb_client_group: 'galera', mariadb_innodb_buffer_pool_mb: 128, mariadb_max_connections: 100 };
+  // Replication and snapshots over TLS, with the mariadb role's node certificates of a test CA.
+  let tls: Record<string, unknown> = {};
+  const groupVars: Record<string, unknown> = { galera_tls: true, galera_group: 'galera', mariadb_client_group: 'galera', mariadb_innodb_buffer_pool_mb: 128, mariadb_max_connections: 100 };
 
+  // The SQL proxy (HAProxy sending every connection to the first Synced node) on every host,
+  // behind a virtual IP (keepalived).
+  const proxyGroup = () => ({
+    hosts: [0, 1, 2],
+    roles: ['sql_proxy', 'keepalived'],
+    vars: {
+      sql_proxy_backend_group: 'galera',
+      sql_proxy_check: 'synced',
+      keepalived_group: 'sqlproxy',
+      keepalived_vips: [`${vip}/24`],
+      keepalived_router_id: Number(vip.split('.')[3]),
+      keepalived_auth_pass: 'lab-vrrp',
+      keepalived_track_url: 'http://127.0.0.1:8405/healthz',
+    },
+  });
   const writeInventory = (extra: Record<string, unknown> = {}, arbiter = false) =>
     writeLabInventory(lab, {
       groups: arbiter
-        ? { galera: { hosts: [0, 1], roles: ['mariadb', 'galera'], vars: { ...groupVars, ...extra } }, arbiter: { hosts: [2], roles: ['galera_arbitrator'] } }
-        : { galera: { hosts: [0, 1, 2], roles: ['mariadb', 'galera'], vars: { ...groupVars, ...extra } } },
+        ? { galera: { hosts: [0, 1], roles: ['mariadb', 'galera'], vars: { ...groupVars, ...extra } }, arbiter: { hosts: [2], roles: ['galera_arbitrator'] }, sqlproxy: proxyGroup() }
+        : { galera: { hosts: [0, 1, 2], roles: ['mariadb', 'galera'], vars: { ...groupVars, ...extra } }, sqlproxy: proxyGroup() },
       // The test's client (bench/db/acked-writer.py) runs on the first host.
       hostVars: { [lab.hosts[0]!.name]: { common_extra_packages: ['python3-pymysql'] } },
-      vars: { ...labAll, galera_sst_password: SST_PASSWORD, mariadb_client_hosts: [`${addr[0]!.split('.').slice(0, 3).join('.')}.%`], ...(arbiter ? { galera_arbitrator_group: 'arbiter' } : {}) },
+      vars: { ...labAll, ...tls, mariadb_proxy_group: 'sqlproxy', common_firewall_extra_rules: [`ip saddr { ${addr.join(', ')} } ip protocol vrrp accept`], galera_sst_password: SST_PASSWORD, mariadb_client_hosts: [`${addr[0]!.split('.').slice(0, 3).join('.')}.%`], ...(arbiter ? { galera_arbitrator_group: 'arbiter' } : {}) },
     }).dir;
 
   beforeAll(async () => {
     lab = await acquireLabHosts(3, 'galera');
     addr = lab.hosts.map((h) => h.address);
+    vip = lab.reserveAddress();
     db = galeraCluster(lab);
+    const ca = mkdtempSync(path.join(tmpdir(), 'wpha-galera-ca-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(ca, 'ca.key'), '-out', path.join(ca, 'ca.pem'), '-days', '30', '-subj', '/CN=wpha-galera-test-ca'], { stdio: 'ignore' });
+    tls = { mariadb_tls_ca_cert: readFileSync(path.join(ca, 'ca.pem'), 'utf8'), mariadb_tls_ca_key: readFileSync(path.join(ca, 'ca.key'), 'utf8') };
     inv = writeInventory();
   });
   afterAll(async () => lab?.release());
@@ -52,6 +76,8 @@ describe('Galera cluster of three nodes', () => {
   const ids = async (i: number) => (await db.sql(i, `SET SESSION wsrep_sync_wait = 1; SELECT id FROM ${site.db_name}.acked ORDER BY id`)).split('\n').filter(Boolean).map(Number);
   const writer = (tag: string, start: number, targets: number[]) =>
     db.startWriter(0, targets.map((i) => addr[i]!), { start, user: site.db_user, password: appPassword, db: site.db_name, table: 'acked', tag });
+  /** The Galera node the SQL proxy's VIP leads to, asked through it as the site's user. */
+  const throughVip = async () => (await lab.ssh(db.name(0), `mariadb -h ${vip} -P 3307 -u ${site.db_user} -p"$(cat)" -N -B -e 'SELECT @@wsrep_node_name' 2>&1`, { input: appPassword })).stdout.trim();
   /** Every acknowledged id is on every node. */
   const expectOnAll = async (acked: number[]) => {
     for (const i of [0, 1, 2]) expect(missing(acked, await ids(i)), `acknowledged rows missing on ${db.name(i)}`).toEqual([]);
@@ -66,6 +92,10 @@ describe('Galera cluster of three nodes', () => {
     for (const i of [1, 2]) {
       const log = await db.journal(i, 0);
       expect(log).not.toContain('bootstrapping new group');
+      // Replication and the snapshot went over TLS, the donor checking the joiner's certificate.
+      expect(log).toMatch(/connection established to \S+ ssl:\/\//);
+      expect(log).toContain("MODE='VERIFY_CA'");
+      expect(log).toContain('IST receiver using ssl');
       // A snapshot was installed, and not as an IST (MariaDB runs the SST script for both; the
       // joiner's script says "Running IST" for an IST only).
       expect(log).toMatch(/WSREP: SST received: [0-9a-f-]{36}:\d+/);
@@ -143,6 +173,27 @@ describe('Galera cluster of three nodes', () => {
     expect(changedOf(r.stdout)).toEqual([]);
   }, 900_000);
 
+  it('writes through the SQL proxy\'s virtual IP go to one Synced node; kill -9 of that node: they move to the next, every acknowledged row kept', async () => {
+    // Every connection goes to the first Synced node of the group (the proxy's synced check).
+    expect(await until('the VIP leads to the first node', throughVip, (v) => v === db.name(0), 60)).toBe(db.name(0));
+    const w = await db.startWriter(0, [vip], { start: 150_000, user: site.db_user, password: appPassword, db: site.db_name, table: 'acked', tag: 'proxy', port: 3307 });
+    await until('writer running through the VIP', w.count, (n) => n > 20, 60);
+    const killedAt = Date.now() / 1000;
+    expect((await lab.ssh(db.name(0), 'systemctl kill -s KILL mariadb')).code).toBe(0);
+    // The proxy's check fails on the dead node; the next Synced node takes the connections.
+    expect(await until('the VIP leads to the second node', throughVip, (v) => v === db.name(1), 60)).toBe(db.name(1));
+    const atSwitch = await w.count();
+    await until('writes through the VIP after the switch', w.count, (n) => n > atSwitch + 20, 60);
+    await until('killed node Synced again', () => db.synced(0, 3), (v) => v, 180);
+    const res = await w.stop();
+    const after = res.acked.filter((id) => res.at.get(id)! > killedAt);
+    expect(after.length).toBeGreaterThan(20);
+    const times = [killedAt, ...after.map((id) => res.at.get(id)!)];
+    const outage = Math.max(...times.slice(1).map((t, k) => t - times[k]!));
+    console.log(`SQL proxy (synced check): longest time without an acknowledged write after kill -9 of the node it led to: ${outage.toFixed(1)} s`);
+    await expectOnAll(res.acked);
+  }, 600_000);
+
   it('all three down (one stopped cleanly, two killed): wpha db recover bootstraps the most advanced node, no acknowledged row is lost', async () => {
     // Debian's unit would restart a killed server (and Galera could then re-form by itself):
     // off for this drill, as when hosts come back after a power loss one by one.
@@ -185,15 +236,26 @@ describe('Galera cluster of three nodes', () => {
     expect(changedOf(again.stdout)).toEqual([]);
   }, 900_000);
 
-  it('two data nodes and an arbitrator: losing a data node leaves the other one taking writes', async () => {
-    // The third host leaves the data nodes and runs garbd instead.
-    expect((await lab.ssh(db.name(2), 'systemctl disable --now mariadb')).code).toBe(0);
-    inv = writeInventory({ galera_applier_threads: 2 }, true);
-    const r = await apply();
-    expect(failedOf(r.stdout)).toEqual([]);
+  it('two data nodes and an arbitrator (a whole-cluster restart switches TLS off): losing a data node leaves the other one taking writes', async () => {
+    // garbd has no certificate: the cluster leaves TLS, which takes a whole-cluster restart. The
+    // nodes stop cleanly (the first one last), the third host leaves the data nodes for garbd.
+    for (const i of [2, 1, 0]) expect((await lab.ssh(db.name(i), 'systemctl stop mariadb')).code).toBe(0);
+    expect((await lab.ssh(db.name(2), 'systemctl disable mariadb')).code).toBe(0);
+    inv = writeInventory({ galera_applier_threads: 2, galera_tls: false }, true);
+    // apply writes the new settings but starts no cluster of nodes that were members.
+    const stopped = await apply();
+    expect(stopped.code).not.toBe(0);
+    expect(failedOf(stopped.stdout).filter((f) => f.includes('member of the Galera cluster')).map((f) => f.split(' ')[0]).sort()).toEqual([db.name(0), db.name(1)].sort());
+    expect(failedOf(stopped.stdout).join('\n')).toContain('wpha db recover');
+    const r = await runWpha(['db', 'recover', '-i', inv], { timeoutMs: 900_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain(`${db.name(2)}: restart the arbitrator (garbd)`);
+    const converged = await apply();
+    expect(failedOf(converged.stdout)).toEqual([]);
     expect((await lab.ssh(db.name(2), 'systemctl is-active garb')).stdout.trim()).toBe('active');
-    // Two data nodes and garbd: a cluster of three members.
+    // Two data nodes and garbd: a cluster of three members, without TLS now.
     for (const i of [0, 1]) expect(await until(`${db.name(i)} in a cluster of 3`, () => db.synced(i, 3), (v) => v, 120)).toBe(true);
+    expect(await db.journal(1, Date.now() / 1000 - 600)).toMatch(/connection established to \S+ tcp:\/\//);
     expect((await runWpha(['db', 'status', '-i', inv])).code).toBe(0);
     expect(changedOf((await apply()).stdout)).toEqual([]);
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Inventory } from '../../src/model.js';
-import type { Facts } from '../../src/engine/facts.js';
+import type { Facts } from '../../src/ops/facts.js';
 import { loadForRun } from '../../src/engine/load.js';
 import { expandHost as expandSteps, stepContent } from '../../src/engine/testing/expand-host.js';
 
@@ -66,15 +66,31 @@ describe('front-tier roles on the lab inventory', () => {
   it('elects by inventory position, peers by unicast with the other front, on the given interface', () => {
     const k1 = content(front('front1'), '/etc/keepalived/keepalived.conf');
     const k2 = content(front('front2'), '/etc/keepalived/keepalived.conf');
-    expect(lines(k1, /^(priority|unicast_src_ip|interface|auth_pass|virtual_router_id) /)).toEqual(['interface host0', 'virtual_router_id 51', 'priority 150', 'unicast_src_ip 172.31.250.11', 'auth_pass lab-vrrp']);
-    expect(lines(k2, /^(priority|unicast_src_ip) /)).toEqual(['priority 140', 'unicast_src_ip 172.31.250.12']);
+    expect(lines(k1, /^(priority|unicast_src_ip|interface|auth_pass|virtual_router_id) /)).toEqual(['interface host0', 'virtual_router_id 51', 'priority 250', 'unicast_src_ip 172.31.250.11', 'auth_pass lab-vrrp']);
+    expect(lines(k2, /^(priority|unicast_src_ip) /)).toEqual(['priority 240', 'unicast_src_ip 172.31.250.12']);
     const peers = (k: string) => k.slice(k.indexOf('unicast_peer {'), k.indexOf('}', k.indexOf('unicast_peer {')));
     expect(lines(peers(k1), /^\d/)).toEqual(['172.31.250.12']);
     expect(lines(peers(k2), /^\d/)).toEqual(['172.31.250.11']);
     expect(lines(k1, /dev host0$/)).toEqual(['172.31.250.10/24 dev host0']);
     expect(k1).toContain('nopreempt');
     const check = content(front('front1'), '/usr/local/lib/wpha/keepalived-check');
-    expect(lines(check, /^(pidof|curl)/)).toEqual(['pidof haproxy >/dev/null || exit 1', 'curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:8404/healthz || exit 1']);
+    expect(lines(check, /^(pidof|curl)/)).toEqual(['pidof haproxy >/dev/null || exit 1', 'curl -fsS -o /dev/null --max-time 1 http://127.0.0.1:8404/healthz || exit 1']);
+    // The standby file wpha-vip writes before a planned stop, tracked beside the check.
+    expect(lines(k1, /^(file|weight|init_file|timeout) /)).toEqual(['timeout 2', 'file /run/keepalived-wpha-standby', 'weight 0', 'init_file 0 overwrite']);
+    expect(k1).toMatch(/track_file \{\s+wpha_standby\s+\}\s+track_script \{\s+wpha_track\s+\}/);
+  });
+
+  it('hands the VIP over before keepalived or HAProxy stops: systemd drop-ins calling wpha-vip and wpha-lb', () => {
+    const steps = front('front1');
+    expect(lines(content(steps, '/etc/systemd/system/keepalived.service.d/50-wpha-handover.conf'), /^Exec/)).toEqual(['ExecStop=-/usr/local/sbin/wpha-vip standby --hold --port 80 --wait 10']);
+    expect(lines(content(steps, '/etc/systemd/system/haproxy.service.d/50-wpha-handover.conf'), /^Exec/)).toEqual([
+      'ExecStop=-/usr/local/sbin/wpha-lb handover',
+      'ExecStopPost=-/usr/local/sbin/wpha-lb crashed',
+      'ExecStartPost=-/usr/local/sbin/wpha-lb rejoin',
+    ]);
+    const vipTool = content(steps, '/usr/local/sbin/wpha-vip');
+    expect(lines(vipTool, /^(IFACE|VIPS|PEERS)=/)).toEqual(['IFACE=host0', 'VIPS=172.31.250.10/24', 'PEERS=1']);
+    expect(content(steps, '/usr/local/sbin/wpha-lb')).toContain('wpha-vip standby --hold --port 80 ||');
   });
 
   it('takes the interface from facts when none is set, and a per-host priority when given', async () => {

@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import path from 'node:path';
 import type { Inventory } from '../../src/model.js';
-import type { Facts } from '../../src/engine/facts.js';
+import type { Facts } from '../../src/ops/facts.js';
 import { loadForRun } from '../../src/engine/load.js';
 import { expandHost, recordedFacts, stepContent } from '../../src/engine/testing/expand-host.js';
 
@@ -36,22 +36,30 @@ describe('shipped roles on the lab inventory', () => {
     const fw = (host: string) => content(expandHost(inv, host, facts(host, 24105, 'systemd-nspawn')).steps, '/etc/nftables.conf');
     const cluster = '127.0.0.1, 172.31.250.11, 172.31.250.12, 172.31.250.21, 172.31.250.22, 172.31.250.31,  }';
     const rules = (text: string) => text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim());
+    // Every host's Zabbix agent answers the cluster (it accepts only the server, with the PSK).
+    const agent = [`ip saddr { ${cluster} tcp dport 10050 accept`, 'ip6 saddr { ::1,  } tcp dport 10050 accept'];
     // The front tier is the only one open to the world (HTTP, from the haproxy role).
-    expect(rules(fw('front1'))).toEqual(['tcp dport 22 accept', 'tcp dport 80 accept']);
-    expect(rules(fw('web1'))).toEqual(['tcp dport 22 accept', `ip saddr { ${cluster} tcp dport 80 accept`, 'ip6 saddr { ::1,  } tcp dport 80 accept']);
+    expect(rules(fw('front1'))).toEqual(['tcp dport 22 accept', 'tcp dport 80 accept', ...agent]);
+    expect(rules(fw('web1'))).toEqual(['tcp dport 22 accept', `ip saddr { ${cluster} tcp dport 80 accept`, 'ip6 saddr { ::1,  } tcp dport 80 accept', ...agent]);
+    // db1 is also the Zabbix server (trapper 10051; its frontend stays on 127.0.0.1) and the log host (RELP 2514).
     expect(rules(fw('db1'))).toEqual([
       'tcp dport 22 accept',
       `ip saddr { ${cluster} tcp dport 3306 accept`,
       'ip6 saddr { ::1,  } tcp dport 3306 accept',
       `ip saddr { ${cluster} tcp dport 6379 accept`,
       'ip6 saddr { ::1,  } tcp dport 6379 accept',
+      `ip saddr { ${cluster} tcp dport 10051 accept`,
+      'ip6 saddr { ::1,  } tcp dport 10051 accept',
+      ...agent,
+      `ip saddr { ${cluster} tcp dport 2514 accept`,
+      'ip6 saddr { ::1,  } tcp dport 2514 accept',
     ]);
   });
 
   it('keep SSH open on another port when told so', async () => {
     const moved = await loadForRun({ inventory: 'lab', cwd: root, extraVars: ['common_ssh_port=2222'] });
     const text = content(expandHost(moved, 'front1', facts('front1', 1024, 'kvm')).steps, '/etc/nftables.conf');
-    expect(text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim())).toEqual(['tcp dport 2222 accept', 'tcp dport 80 accept']);
+    expect(text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim()).slice(0, 2)).toEqual(['tcp dport 2222 accept', 'tcp dport 80 accept']);
   });
 
   it('point WordPress at the db and redis groups, with secrets as literal strings', () => {

@@ -13,11 +13,12 @@ export interface MachineGroups {
   [group: string]: { machines?: Record<string, unknown>; upgrade?: Record<string, unknown> };
 }
 
-export function writeProviderInventory(lab: LabHosts, spec: LabInventorySpec, machineGroups: MachineGroups): string {
+export function writeProviderInventory(lab: LabHosts, spec: LabInventorySpec, machineGroups: MachineGroups, opts: { providers?: Record<string, unknown>; knownHosts?: string } = {}): string {
   const dir = writeLabInventory(lab, spec).dir;
   const file = path.join(dir, 'inventory.yaml');
-  const doc = parse(readFileSync(file, 'utf8')) as { groups: Record<string, Record<string, unknown>>; providers?: unknown };
-  doc.providers = { lab: { type: 'lab' } };
+  const doc = parse(readFileSync(file, 'utf8')) as { groups: Record<string, Record<string, unknown>>; providers?: unknown; defaults: { ssh: Record<string, unknown> } };
+  doc.providers = opts.providers ?? { lab: { type: 'lab' } };
+  if (opts.knownHosts) doc.defaults.ssh.known_hosts = opts.knownHosts;
   for (const [g, extra] of Object.entries(machineGroups)) doc.groups[g] = { ...(doc.groups[g] ?? {}), ...extra };
   writeFileSync(file, stringify(doc));
   return dir;

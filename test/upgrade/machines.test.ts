@@ -108,6 +108,26 @@ describe('machines from the lab provider', () => {
     generations.pop();
   });
 
+  it('a generation derived with apt-get full-upgrade: its manifest is what dpkg says on a host made from it, and apt has nothing left to upgrade', async () => {
+    const b = await wpha(['image', 'build', '--from', 'base', '--note', 'machines test: full-upgrade']);
+    expect(b.code).toBe(0);
+    const g = b.stdout.trim();
+    generations.push(g);
+    const manifest = JSON.parse((await wpha(['image', 'show', g])).stdout) as { packages: Record<string, string> };
+    expect(manifest).toMatchObject({ id: g, parent: 'base', kind: 'derived', upgraded: true });
+    const made = await wpha(['machines', 'create', '-i', inv, '--group', 'web', '--count', '1', '--image', g]);
+    expect(made.code).toBe(0);
+    const m = readStateFile(inv).machines[made.stdout.trim()]!;
+    expect(m.image).toBe(g);
+    const dpkg = await sshRun(m.address!, "dpkg-query -W -f '${Package} ${Version}\\n'", lab);
+    expect(Object.fromEntries(dpkg.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')))).toEqual(manifest.packages);
+    const left = await sshRun(m.address!, "apt-get -qq update && apt-get -s full-upgrade | grep -c '^Inst ' || true", lab);
+    expect(left.stdout).toBe('0');
+    expect((await wpha(['machines', 'destroy', '-i', inv, made.stdout.trim()])).code).toBe(0);
+    expect((await wpha(['image', 'delete', g])).code).toBe(0);
+    generations.pop();
+  });
+
   /** Whether a lab host's nspawn still runs (a zombie does not) and its disk is still there. */
   const gone = (pid: number, name: string) => ({ process: isOurProcess(pid, hostFiles(c, name).root), disk: existsSync(hostFiles(c, name).dir) });
 });

@@ -15,6 +15,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execa } from 'execa';
 import path from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { acquireLabHosts, sshRun, type LabHosts } from '../helpers/lab-hosts.js';
 import { hostDone, jsonEvents, runWpha } from '../helpers/wpha-cli.js';
 import { stopwatch } from '../helpers/stopwatch.js';
@@ -177,11 +179,17 @@ describe('wpha upgrade: canary rolling replacement of a web group', () => {
   });
 
   it('killed (SIGKILL) in the middle of a batch, twice, then run again: consistent, no orphan, no drained host left, 0 failed requests', async () => {
-    const args = ['upgrade', '-i', inv, '--group', 'web', '--image', 'base', '--batch', '2'];
+    // To whichever image the hosts are not on (the earlier tests leave them on the good one).
+    const target = webMachines(inv).every(([, m]) => m.image === 'base') ? good : 'base';
+    const args = ['upgrade', '-i', inv, '--group', 'web', '--image', target, '--batch', '2'];
+    const marks: string[] = [];
+    const mark = (what: string) => marks.push(`${Date.now()} ${what}`);
     const killWhen = async (what: string, ok: () => boolean) => {
+      mark(`start, kill when ${what}`);
       const child = execa('node', [bin, ...args], { env: { ...env, CI: '1' }, reject: false });
       await waitUntil(what, ok, 600);
       child.kill('SIGKILL');
+      mark('killed');
       const r = await child;
       expect(r.signal).toBe('SIGKILL');
       return r;
@@ -189,23 +197,75 @@ describe('wpha upgrade: canary rolling replacement of a web group', () => {
     const { samples, result } = await loopDuring(lab, client, `http://${vip}/`, 3000, async () => {
       // 1. Killed once the new hosts are made (answering, not serving yet).
       await timed('run killed at canary', () => killWhen('new hosts made', () => webMachines(inv).some(([, m]) => m.status === 'canary' && m.address !== undefined)));
-      const canaries = webMachines(inv).filter(([, m]) => m.status !== 'serving' || m.image === 'base').map(([n]) => n);
-      expect(readStateFile(inv).rollout).toMatchObject({ status: 'running', image: 'base' });
+      const canaries = webMachines(inv).filter(([, m]) => m.status !== 'serving' || m.image === target).map(([n]) => n);
+      expect(readStateFile(inv).rollout).toMatchObject({ status: 'running', image: target });
       // 2. Run again, killed while the old hosts drain: their replacements serve.
       await timed('run killed at drain', () => killWhen('old hosts draining', () => webMachines(inv).some(([, m]) => m.status === 'draining')));
       const drainedAt = webMachines(inv).filter(([, m]) => m.status === 'draining').map(([n]) => n);
       expect(drainedAt.length).toBeGreaterThan(0);
       // 3. Run again to the end.
+      mark('run to the end');
       const done = await timed('run to the end', () => wpha(args));
+      mark('ended');
       expect(done.code).toBe(0);
-      expect(done.stderr).toContain('was draining and its replacement serves: retired');
+      expect(done.stderr).toContain('was draining and its replacement serves: drained on every front, retired');
       return { canaries, drainedAt, done };
     });
-    const final = await expectConsistent('base');
+    const failures = samples.filter((s) => s.code !== 200);
+    if (failures.length) {
+      // Which step it was: the runs' marks, each front's keepalived and HAProxy journal.
+      process.stderr.write(`[upgrade] failed requests at ${failures.map((f) => f.t).join(', ')}; marks:\n${marks.join('\n')}\n${result.done.stderr}\n`);
+      for (const f of [f1, f2]) process.stderr.write((await lab.ssh(f, 'journalctl -u keepalived -u haproxy --no-pager -o short-unix | tail -n 40')).stdout + '\n');
+    }
+    const final = await expectConsistent(target);
     // The first run's new hosts never served: destroyed by the second run, not among the final ones.
     expect(result.canaries.length).toBeGreaterThan(0);
     for (const n of result.canaries) expect([n, final.includes(n), labTrace(n, undefined).disk]).toEqual([n, false, false]);
     for (const n of result.drainedAt) expect([n, final.includes(n), labTrace(n, undefined).disk]).toEqual([n, false, false]);
     expect(samples.filter((s) => s.code !== 200)).toEqual([]);
+  });
+
+  it('a checkpoint pauses the roll; --continue goes on; an alarm stops it and --auto-rollback brings the replaced host back', async () => {
+    const alarm = path.join(tmpdir(), `wpha-upgrade-alarm-${process.pid}`);
+    rmSync(alarm, { force: true });
+    const paused = await timed('upgrade to a checkpoint', () => wpha(['upgrade', '-i', inv, '--group', 'web', '--image', good, '--checkpoints', '50%', '--alarm-command', `test ! -e ${alarm} || { cat ${alarm}; exit 1; }`]));
+    expect(paused.code).toBe(0);
+    expect(paused.stderr).toContain('Paused at checkpoint 50%: 1 of 2 host(s) replaced');
+    expect(readStateFile(inv).rollout).toMatchObject({ status: 'paused', done: 1, total: 2, checkpoints_passed: ['50'] });
+    expect(webMachines(inv).map(([, m]) => m.image).sort()).toEqual(['base', good].sort());
+    // Another upgrade is refused while this one is under way.
+    expect((await wpha(['upgrade', '-i', inv, '--group', 'web', '--image', 'base'])).stderr).toContain(`An upgrade of group "web" to ${good} is under way (paused)`);
+    writeFileSync(alarm, 'error rate 12% over the last 5 minutes\n');
+    try {
+      const { samples, result } = await loopDuring(lab, client, `http://${vip}/`, 2000, () => timed('continue, alarm, rollback', () => wpha(['upgrade', '-i', inv, '--continue', '--auto-rollback'])));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`Upgrade of group "web" to ${good} failed and was rolled back: Alarm "--alarm-command 1" raised: exit 1: error rate 12% over the last 5 minutes`);
+      await expectConsistent('base');
+      expect(samples.filter((s) => s.code !== 200)).toEqual([]);
+    } finally {
+      rmSync(alarm, { force: true });
+    }
+  });
+
+  it('--in-place: each web host in turn leaves HAProxy, gets apt-get full-upgrade and restarts what uses replaced files, passes its checks and comes back; 0 failed requests', async () => {
+    const before = webMachines(inv).map(([n, m]) => ({ name: n, pid: labPid(n), address: m.address! }));
+    const { samples, result } = await loopDuring(lab, client, `http://${vip}/`, 2000, () => timed('in-place upgrade', () => wpha(['upgrade', '-i', inv, '--group', 'web', '--in-place', '--json'])));
+    expect(result.stderr).toContain('Upgrade done');
+    expect(result.code).toBe(0);
+    expect(samples.filter((s) => s.code !== 200)).toEqual([]);
+    // The same machines (in place: nothing replaced; rebooted when D-Bus or logind used replaced
+    // libraries), now with nothing left to upgrade and no process running a replaced file.
+    expect(webMachines(inv).map(([n]) => n).sort()).toEqual(before.map((h) => h.name).sort());
+    for (const h of before) {
+      const left = await sshRun(h.address, "apt-get -s full-upgrade | grep -c '^Inst ' || true; grep -lE ' /(usr|lib)/.* \\(deleted\\)$' /proc/[0-9]*/maps 2>/dev/null | wc -l", lab);
+      expect([h.name, left.stdout]).toEqual([h.name, '0\n0']);
+    }
+    const events = result.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.type === 'phase' && e.phase === 'upgrade' && e.ok).map((e) => e.hosts[0]).sort()).toEqual(before.map((h) => h.name).sort());
+    expect(events.filter((e) => e.type === 'check' && !e.ok)).toEqual([]);
+    // D-Bus and logind ran replaced libraries: the lab provider rebooted each host (out of service).
+    expect(events.filter((e) => e.type === 'phase' && e.phase === 'reboot' && e.ok).map((e) => e.hosts[0]).sort()).toEqual(before.map((h) => h.name).sort());
+    expect(result.stderr).toMatch(/nginx\.service restarted/);
+    await expectConsistent('base');
   });
 });

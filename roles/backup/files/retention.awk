@@ -47,6 +47,7 @@ function has_reason(id, why) {
 BEGIN {
   if (now == "" || hours == "" || days == "" || days < 1 || hours < 0) {
     print "retention.awk: give now (epoch), hours (>= 0) and days (>= 1)" > "/dev/stderr"
+    bad_args = 1
     exit 2
   }
   n = 0
@@ -60,6 +61,7 @@ NF >= 2 {
 }
 
 END {
+  if (bad_args) exit 2
   if (n == 0) exit 0
   # Newest first (insertion sort: a host keeps at most a few hundred backups).
   for (i = 2; i <= n; i++) {
@@ -76,7 +78,7 @@ END {
     if (status[id] != "ok") continue
     if (newest == "") { newest = id; add_reason(id, "newest") }
     day = int(t / 86400)
-    if (today - day < days && !(day in daily)) { daily[day] = id; add_reason(id, "daily") }
+    if (day <= today && today - day < days && !(day in daily)) { daily[day] = id; add_reason(id, "daily") }
   }
   if (newest == "") for (i = 1; i <= n; i++) add_reason(ids[i], "unsure")
   # A kept differential backup needs its base (one level: bases are full backups).

@@ -24,6 +24,7 @@ const db: Loader = () => import('./db/index.js');
 const upgrade: Loader = () => import('./upgrade.js');
 const test: Loader = () => import('./test.js');
 const lint: Loader = () => import('./lint.js');
+const backup: Loader = () => import('./backup/index.js');
 
 /** Command name -> the file that registers it. */
 export const commandFiles: Readonly<Record<string, Loader>> = {
@@ -44,7 +45,8 @@ export const commandFiles: Readonly<Record<string, Loader>> = {
   upgrade,
   test,
   lint,
+  backup,
 };
 
 /** Every file once, in help order. */
-export const commandModules: Loader[] = [lab, image, machines, upgrade, apply, adhoc, test, lint, history, inventory, schema, vault, hostkeys, report, db];
+export const commandModules: Loader[] = [lab, image, machines, upgrade, apply, adhoc, test, lint, history, inventory, schema, vault, hostkeys, report, db, backup];

@@ -9,7 +9,7 @@
  *  - what cannot be mapped (names wpha refuses, Jinja in values, other connection settings) is
  *    reported with file:line and left out.
  */
-import { GROUP_NAME, HOST_NAME, VAR_NAME } from '../names.js';
+import { GROUP_NAME, HOST_NAME, VAR_NAME } from '../../spec/names.js';
 import type { AnsibleInventory, ImportIssue, Where } from './ansible-model.js';
 import { isConnectionVar, mapConnection } from './connection-vars.js';
 

@@ -3,7 +3,7 @@
  * jump host...) turned into wpha's host settings. What wpha has no equivalent for (passwords,
  * other connection plugins, become methods) is reported, never guessed.
  */
-import { isValidAddress, isValidProxyJump, UNIX_USER } from '../names.js';
+import { isValidAddress, isValidProxyJump, UNIX_USER } from '../../spec/names.js';
 
 export interface WphaConnection {
   address?: string;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importAnsible } from '../../cli/commands/inventory-import.js';
 import type { Inventory } from '../../model.js';
-import { loadInventory } from '../load.js';
+import { loadInventory } from '../../play/load.js';
 import { parsePythonLiteral } from './python-literal.js';
 import { expandHostPattern } from './host-pattern.js';
 import { shlexSplit } from './shlex.js';

@@ -1,0 +1,34 @@
+// Bundles the compiled CLI (dist/cli/main.js and everything it imports, npm packages included)
+// into one CommonJS file, dist/bundle/wpha.cjs, so that starting `wpha` reads one file instead of
+// resolving and compiling ~400 modules one by one. bin/wpha compiles it with V8's code cache
+// (dist/bundle/wpha.cjs.cache, written by the first run that finds none), which Node 20's ES
+// module loader cannot use; modules still initialise lazily (esbuild keeps each one behind its
+// own init function), so `wpha apply` runs only what apply imports. bin/wpha uses the bundle
+// when it is at least as new as dist/cli/main.js and dist/ otherwise (a `tsc` run after the last
+// bundle), so a stale bundle never runs. Figures and what was tried: docs/startup.md.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = path.join(root, 'dist', 'bundle');
+rmSync(outdir, { recursive: true, force: true });
+const t0 = performance.now();
+await build({
+  entryPoints: [path.join(root, 'dist', 'cli', 'main.js')],
+  outfile: path.join(outdir, 'wpha.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // ssh2's optional native helpers (its crypto binding, cpu-features) are required inside
+  // try/catch and not installed here: left as runtime requires, ssh2 uses pure JS without them.
+  external: ['*.node', 'cpu-features'],
+  // Modules that find their files (projectRoot) from import.meta.url get the bundle's own URL.
+  define: { 'import.meta.url': '__wphaModuleUrl' },
+  banner: { js: "var __wphaModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+process.stderr.write(`bundle: dist/bundle/wpha.cjs (${Math.round(performance.now() - t0)} ms)\n`);
