@@ -8,55 +8,15 @@
  * applied and the rest of the play re-probed in the SAME round trip. A converged host therefore
  * costs one round trip; a changed one costs one more per barrier, plus one for handlers.
  */
-import type { HandlerSpec, TaskSpec, RoleSpec } from '../model.js';
-import type { ContentCache, OpModule, OpPlan } from '../ops/types.js';
-import type { Renderer } from '../template/index.js';
-import type { EventBus, Recap } from './events.js';
-import type { Facts } from '../ops/facts.js';
+import type { OpPlan } from '../ops/types.js';
+import type { Recap } from './events.js';
 import { parseFacts } from './facts-probe.js';
-import type { Remote } from './remote.js';
 import { resourcesOverlap } from './steps.js';
-import type { Vars } from './scope.js';
-import { HostRun, type Exp, type Planned } from './host-run.js';
-import { handlersFor, handlerSteps, parsePendingHandlers, PENDING_PROBE, runHandlers } from './handlers.js';
+import { handlersFor, parsePendingHandlers, type ConvergeDeps, type ConvergeOptions, type Exp, type HostPlay, type Planned } from './host-play.js';
+import { HostRun } from './host-run.js';
+import { handlerSteps, PENDING_PROBE, runHandlers } from './handlers.js';
 import { runDelegated } from './delegated.js';
 import { reportUnplannable } from './check-mode.js';
-
-export { handlersFor } from './handlers.js';
-
-export interface PlayTask {
-  task: TaskSpec;
-  role: RoleSpec;
-}
-
-export interface HostPlay {
-  host: string;
-  tasks: PlayTask[];
-  handlers: { handler: HandlerSpec; role: RoleSpec }[];
-  /** Scope without facts; facts are added once known. */
-  baseScope: (facts: Facts | undefined) => Vars;
-  /** Tasks marked run_once that another host runs: index -> that host. */
-  runOnceElsewhere: Map<number, string>;
-}
-
-export interface ConvergeOptions {
-  check: boolean;
-  diff: boolean;
-  forceHandlers: boolean;
-  signal?: AbortSignal;
-}
-
-export interface ConvergeDeps {
-  remote: Remote;
-  renderer: Renderer;
-  ops: ReadonlyMap<string, OpModule>;
-  bus: EventBus;
-  facts: { load(): Facts | undefined; save(f: Facts): void };
-  /** File texts kept between runs for this host (probes then send only a sha256). */
-  content?: ContentCache;
-  /** The connection to another inventory host, for tasks with `delegate_to` (opened once per run). */
-  delegate?: (host: string) => Promise<Remote>;
-}
 
 export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: ConvergeDeps): Promise<{ recap: Recap; failed: boolean; interrupted: boolean }> {
   const run = new HostRun(play, opts, deps);

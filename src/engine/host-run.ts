@@ -12,26 +12,9 @@ import { ConnectError } from '../errors.js';
 import type { Facts } from '../ops/facts.js';
 import type { RoundTripResult } from './remote.js';
 import type { ApplyItem, ProbeItem } from './script.js';
-import { expandTask, pendingRegisters, type Expansion, type Step } from './steps.js';
+import { expandTask, pendingRegisters, type Step } from './steps.js';
 import { nullProto, withNames, type Vars } from './scope.js';
-import type { ConvergeDeps, ConvergeOptions, HostPlay } from './converge.js';
-import { handlersFor, handlerId } from './handlers.js';
-
-export type Exp = Expansion | { kind: 'defer'; names: string[] };
-
-export interface Planned {
-  step: Step;
-  plan: OpPlan;
-}
-
-export interface EmitExtra {
-  summary?: string[];
-  diff?: string;
-  warnings?: string[];
-  error?: string;
-  handler?: boolean;
-  ms?: number;
-}
+import { handlerId, handlersFor, type ConvergeDeps, type ConvergeOptions, type EmitExtra, type Exp, type HostPlay, type Planned } from './host-play.js';
 
 export class HostRun {
   readonly recap: Recap = emptyRecap();
