@@ -21,6 +21,8 @@ export class HostRun {
   readonly registered: Vars = nullProto();
   readonly notified = new Set<number>();
   facts: Facts | undefined;
+  /** Tasks whose skip was reported (a task is re-planned after each batch; its skip is told once). */
+  readonly skipReported = new Set<number>();
   /** Handlers an earlier run notified but did not run (read from the host in the first round trip). */
   pendingFromEarlier = new Set<number>();
   failed = false;
