@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { Listener } from '../engine/events.js';
 import { plainReporter } from '../report/plain.js';
-import { jsonReporter } from '../report/json.js';
+import { batchedWriter, jsonReporter } from '../report/json.js';
 import { junitReporter } from '../report/junit.js';
 import { liveReporter } from '../report/live.js';
 import { recapTable } from '../report/format.js';
@@ -68,8 +68,9 @@ export function chooseReporters(opts: { json?: boolean; junit?: string; diff: bo
   const listeners: Listener[] = [];
   if (opts.junit) listeners.push(junitReporter(opts.junit));
   if (opts.json) {
-    listeners.push(jsonReporter((s) => process.stdout.write(s)));
-    return { listeners, finish: async () => {} };
+    const out = batchedWriter((s) => void process.stdout.write(s));
+    listeners.push(jsonReporter(out.write));
+    return { listeners, finish: async () => out.flush() };
   }
   if (process.stdout.isTTY && !process.env.CI) {
     const live = liveReporter();

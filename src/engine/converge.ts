@@ -13,7 +13,7 @@
  */
 import type { Recap } from './events.js';
 import { parseFacts } from './facts-probe.js';
-import { handlersFor, parsePendingHandlers, type ConvergeDeps, type ConvergeOptions, type Exp, type HostPlay } from './host-play.js';
+import { notifiedBy, parsePendingHandlers, type ConvergeDeps, type ConvergeOptions, type Exp, type HostPlay } from './host-play.js';
 import { HostRun } from './host-run.js';
 import { handlerSteps, PENDING_PROBE, runHandlers } from './handlers.js';
 import { reportUnplannable } from './check-mode.js';
@@ -84,7 +84,7 @@ function refuseBrokenTasks(run: HostRun, exps: Map<number, Exp>): boolean {
 function reportCheck(run: HostRun, fwd: Forward, at: Position): void {
   for (const b of fwd.batch) {
     run.emit(b.step, 'changed', { summary: b.plan.summary, ...(b.plan.diff ? { diff: b.plan.diff } : {}), ...(b.plan.warnings ? { warnings: b.plan.warnings } : {}) });
-    for (const h of handlersFor(run.play, b.step.task)) run.notified.add(h);
+    for (const h of notifiedBy(run.play, b)) run.notified.add(h);
   }
   reportUnplannable(run, fwd.stop, at.exps, at.probes);
   for (const h of [...run.notified].sort((a, b) => a - b)) {
@@ -107,10 +107,10 @@ async function applyForward(run: HostRun, fwd: Forward): Promise<Position | unde
   let applied: Position | undefined;
   if (fwd.batch.length) {
     // When the play ends with this batch, probe the handlers it may notify in the same round trip.
-    const candidates = atEnd || fwd.flushAt >= 0 ? [...new Set([...run.notified, ...fwd.batch.flatMap((b) => handlersFor(run.play, b.step.task))])].sort((a, b) => a - b) : [];
+    const candidates = atEnd || fwd.flushAt >= 0 ? [...new Set([...run.notified, ...fwd.batch.flatMap((b) => notifiedBy(run.play, b))])].sort((a, b) => a - b) : [];
     const preSteps = candidates.length ? handlerSteps(run, candidates) ?? [] : [];
     if (run.failed) return undefined;
-    const rt = await run.trip('applying', { applies: fwd.batch, probeSteps: [...run.stepsIn(rest), ...preSteps], notify: (p) => handlersFor(run.play, p.step.task) });
+    const rt = await run.trip('applying', { applies: fwd.batch, probeSteps: [...run.stepsIn(rest), ...preSteps], notify: (p) => notifiedBy(run.play, p) });
     applied = { cursor: fwd.stop, exps: rest, probes: rt.probes };
     run.failed = run.recordApplies(fwd.batch, rt);
     if (run.failed && (!run.opts.forceHandlers || run.lostConnection)) return undefined;

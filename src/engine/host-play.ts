@@ -52,6 +52,8 @@ export type Exp = Expansion | { kind: 'defer'; names: string[] };
 export interface Planned {
   step: Step;
   plan: OpPlan;
+  /** Later steps whose work this step's change does too (one apt transaction: join-steps.ts). */
+  joined?: Planned[];
 }
 
 export interface EmitExtra {
@@ -71,6 +73,11 @@ export function handlersFor(play: HostPlay, task: TaskSpec): number[] {
     if (task.notify.includes(handler.name) || handler.listen.some((l) => task.notify.includes(l))) out.push(idx);
   });
   return out;
+}
+
+/** The handlers a planned change notifies: its task's, and those of the steps joined to it. */
+export function notifiedBy(play: HostPlay, p: Planned): number[] {
+  return [...new Set([p.step.task, ...(p.joined ?? []).map((j) => j.step.task)].flatMap((t) => handlersFor(play, t)))];
 }
 
 /** A handler's stable name on the host (the pending-handlers file): `<role>/<name>`. */

@@ -27,6 +27,8 @@ export class HostRun {
   pendingFromEarlier = new Set<number>();
   failed = false;
   lostConnection = false;
+  /** Tasks whose steps joined an earlier step's change (reported with it, not planned again). */
+  readonly joinedTasks = new Set<number>();
 
   constructor(
     readonly play: HostPlay,
@@ -132,6 +134,8 @@ export class HostRun {
         this.emit(b.step, 'failed', { error: `Not run: ${why}` });
         return true;
       }
+      if (r.timings.apt) this.recap.aptMs = (this.recap.aptMs ?? 0) + r.timings.apt;
+      if (r.timings.service) this.recap.serviceMs = (this.recap.serviceMs ?? 0) + r.timings.service;
       let changed = r.changed;
       let isFailed = r.rc !== 0;
       const result = { changed, rc: r.rc, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, ''), failed: isFailed, skipped: false };
@@ -152,6 +156,11 @@ export class HostRun {
       }
       if (changed) for (const h of handlersFor(this.play, t)) this.notified.add(h);
       this.emit(b.step, changed ? 'changed' : 'ok', { summary: changed ? b.plan.summary : [], ...(changed && b.plan.diff ? { diff: b.plan.diff } : {}), warnings: [...(b.plan.warnings ?? []), ...r.warnings] });
+      for (const j of b.joined ?? []) {
+        // Done by the step it joined (one transaction): reported as its own task, with what it needed.
+        if (changed) for (const h of handlersFor(this.play, j.step.task)) this.notified.add(h);
+        this.emit(j.step, changed ? 'changed' : 'ok', { summary: changed ? [...j.plan.summary, `in one transaction with task "${b.step.label}"`] : [] });
+      }
     }
     return false;
   }

@@ -158,7 +158,9 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       await remote?.releaseLock();
       conn?.close();
       roundTrips[name] = remote?.roundTrips ?? 0;
-      bus.emit({ type: 'host-done', host: name, recap: recaps[name] ?? emptyRecap(), roundTrips: roundTrips[name]!, ms: Date.now() - th });
+      const recap = (recaps[name] ??= emptyRecap());
+      recap.ms = Date.now() - th;
+      bus.emit({ type: 'host-done', host: name, recap, roundTrips: roundTrips[name]!, ms: recap.ms });
     }
   };
   // A batch starts only when the previous one has finished; the batch that breaks its failure
