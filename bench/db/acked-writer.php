@@ -3,7 +3,7 @@
 // what a WordPress web node already has).
 //
 //   WRITER_PASSWORD=... php acked-writer.php --host VIP --port 3307 --user u --db d --table t \
-//       --start 1 --out /root/acked.log --stop /root/stop-writer [--rate 200]
+//       --start 1 --out /root/acked.log --stop /root/stop-writer [--rate 200] [--read-timeout 5]
 //
 // One connection at a time (autocommit): INSERT id n; an answer means committed, and the line
 // "<id> <host> <unix time>" is appended to --out before the next insert. An insert whose
@@ -11,22 +11,24 @@
 // "? <id> <host> <time> <errno>" and its id is never used again; one the server refused (it
 // answered an error) as "! <id> ...". So the acknowledged rows are exactly the plain lines, and
 // a retry never collides with an earlier id. --rate paces the inserts (per second; 0: as fast as
-// the server answers). Runs until the --stop file exists. The same format as acked-writer.py.
-$o = getopt('', ['host:', 'port:', 'user:', 'db:', 'table:', 'start:', 'out:', 'stop:', 'rate:']);
+// the server answers). --read-timeout (seconds, 5) bounds how long one insert may wait for its
+// answer (a server cut off the network never answers). Runs until the --stop file exists.
+$o = getopt('', ['host:', 'port:', 'user:', 'db:', 'table:', 'start:', 'out:', 'stop:', 'rate:', 'read-timeout:']);
 foreach (['host', 'user', 'db', 'table', 'out', 'stop'] as $k) {
     if (!isset($o[$k])) { fwrite(STDERR, "missing --$k\n"); exit(2); }
 }
 $port = (int) ($o['port'] ?? 3306);
 $n = (int) ($o['start'] ?? 1);
 $rate = (float) ($o['rate'] ?? 0);
+$readTimeout = (int) ($o['read-timeout'] ?? 5);
 $password = getenv('WRITER_PASSWORD');
 mysqli_report(MYSQLI_REPORT_OFF);
 $out = fopen($o['out'], 'a');
 $stamp = fn () => sprintf('%.3f', microtime(true));
-$connect = function () use ($o, $port, $password) {
+$connect = function () use ($o, $port, $password, $readTimeout) {
     $m = mysqli_init();
     $m->options(MYSQLI_OPT_CONNECT_TIMEOUT, 2);
-    $m->options(MYSQLI_OPT_READ_TIMEOUT, 30);
+    $m->options(MYSQLI_OPT_READ_TIMEOUT, $readTimeout);
     return @$m->real_connect($o['host'], $o['user'], $password, $o['db'], $port) ? $m : null;
 };
 $conn = null;

@@ -76,15 +76,15 @@ export async function replicationBench(lab: Lab, names: [string, string, string]
 
   o.log(`load: ${o.rate} rows/s through the VIP for ${o.loadSeconds} s, replicas sampled every 0.5 s`);
   const w1 = await startWriter('load', 1);
-  const samples: Record<string, LagSample[]> = { [names[1]]: [], [names[2]]: [] };
-  const end = now() + o.loadSeconds;
-  while (now() < end) {
-    await Promise.all([1, 2].map(async (i) => {
-      const at = now();
-      const maxId = Number(await run(i, `mariadb --batch -N -e 'SELECT COALESCE(MAX(id), 0) FROM ${BENCH_DB.name}.acked'`));
-      samples[names[i]!]!.push({ at, maxId });
-    }));
-    await sleep(500);
+  // Each replica samples its own newest row every half second (an SSH round trip per sample
+  // would be slower than the lag it measures).
+  const sampler = `while [ ! -e /root/sample.stop ]; do t=$(date +%s.%N); m=$(mariadb --batch -N -e 'SELECT COALESCE(MAX(id), 0) FROM ${BENCH_DB.name}.acked'); echo "$t $m" >> /root/samples; sleep 0.5; done`;
+  await Promise.all([1, 2].map((i) => run(i, `rm -f /root/sample.stop /root/samples\ncat > /root/sampler.sh <<'WPHA_SH'\n${sampler}\nWPHA_SH\nnohup sh /root/sampler.sh > /dev/null 2>&1 < /dev/null &`)));
+  await sleep(o.loadSeconds * 1000);
+  const samples: Record<string, LagSample[]> = {};
+  for (const i of [1, 2]) {
+    const text = await run(i, 'touch /root/sample.stop; sleep 1; cat /root/samples');
+    samples[names[i]!] = text.split('\n').map((l) => l.trim().split(' ')).filter((f) => f.length === 2).map(([at, maxId]) => ({ at: Number(at), maxId: Number(maxId) }));
   }
   const loadLog = await w1.stop();
   f.lag = Object.fromEntries(
