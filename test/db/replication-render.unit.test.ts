@@ -58,7 +58,7 @@ describe('the replicated database tier, rendered', () => {
     expect(check).toContain("user=wpha_check\n");
     const vrrp = stepContent(steps(inv, 'db2'), '/etc/keepalived/keepalived.conf');
     expect(vrrp).toContain('172.31.250.30/24 dev host0');
-    expect(vrrp).toMatch(/priority 140\n/);
+    expect(vrrp).toMatch(/priority 240\n/);
     expect(vrrp).toMatch(/unicast_peer \{\n\s+172\.31\.250\.31\n/);
   });
 
