@@ -50,7 +50,14 @@ export async function applyBatch(run: HostRun, batch: Planned[], body: { probeSt
       part = [retried];
     }
     // A failed step stops the batch there, as in a single round trip.
-    if (part.some((p) => { const r = results.get(p.step.key); return r?.rc !== 0; }) || rt.lost) break;
+    if (
+      part.some((p) => {
+        const r = results.get(p.step.key);
+        return r?.rc !== 0;
+      }) ||
+      rt.lost
+    )
+      break;
     start = end + 1;
   }
   return { rt: { ...rt!, applies: batch.flatMap((b) => results.get(b.step.key) ?? []) }, attempts };

@@ -4,7 +4,20 @@ import { renderJunit } from './junit.js';
 import { recapTable, taskLine } from './format.js';
 
 describe('rescued failures in reports', () => {
-  const event = { type: 'task', host: 'web1', role: 'app', task: 'risky step', status: 'failed', planned: false, summary: [], warnings: [], error: 'exit 3: broke', rescued: true, handler: false, ms: 5 } as const;
+  const event = {
+    type: 'task',
+    host: 'web1',
+    role: 'app',
+    task: 'risky step',
+    status: 'failed',
+    planned: false,
+    summary: [],
+    warnings: [],
+    error: 'exit 3: broke',
+    rescued: true,
+    handler: false,
+    ms: 5,
+  } as const;
 
   it('the recap shows a rescued column only when a host has rescued failures', () => {
     expect(recapTable({ web1: emptyRecap() }, 1000)).not.toContain('rescued');
@@ -18,6 +31,6 @@ describe('rescued failures in reports', () => {
     expect(taskLine(event)).toBe('web1 | failed, rescued | app | risky step | exit 3: broke');
     const xml = renderJunit(new Map([['web1', { tasks: [event], ms: 5 }]]));
     expect(xml).toContain('failures="0"');
-    expect(xml).toContain("failed, rescued by the block&apos;s rescue: exit 3: broke");
+    expect(xml).toContain('failed, rescued by the block&apos;s rescue: exit 3: broke');
   });
 });

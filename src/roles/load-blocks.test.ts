@@ -58,7 +58,10 @@ describe('block / rescue / always', () => {
     expect(tasks[0]!.blocks).toBeUndefined();
     const outer = { id: `${role!.name}/tasks.1`, hasRescue: true };
     expect(tasks[1]).toMatchObject({ when: '(ok_to_run) and (other)', tags: ['web'], become: true, blocks: [{ ...outer, section: 'block' }], keyPath: ['tasks', 1, 'block', 0] });
-    expect(tasks[2]!.blocks).toEqual([{ ...outer, section: 'block' }, { id: `${role!.name}/tasks.1.block.1`, hasRescue: false, section: 'block' }]);
+    expect(tasks[2]!.blocks).toEqual([
+      { ...outer, section: 'block' },
+      { id: `${role!.name}/tasks.1.block.1`, hasRescue: false, section: 'block' },
+    ]);
     expect(tasks[3]!.blocks![1]!.section).toBe('always');
     expect(tasks[4]).toMatchObject({ when: 'ok_to_run', tags: ['web', 'fix'], blocks: [{ ...outer, section: 'rescue' }] });
     expect(tasks[5]!.blocks).toEqual([{ ...outer, section: 'always' }]);
