@@ -96,6 +96,18 @@ describe('block / rescue / always', () => {
     expect(issues).toEqual([expect.stringMatching(/role\.yaml:5:9: tasks\[0\]\.block\[0\]\.comand: Unknown operation or keyword "comand" \(did you mean "command"\?\)/)]);
   });
 
+  it('names the line of a task inside a block that notifies an unknown handler', async () => {
+    const { issues } = await load(`tasks:
+  - block:
+      - command: { cmd: "true" }
+        notify: restart web
+handlers:
+  - name: restart app
+    command: { cmd: "true" }
+`);
+    expect(issues).toEqual([expect.stringMatching(/role\.yaml:5:17: tasks\[0\]\.block\[0\]\.notify: No handler "restart web"/)]);
+  });
+
   it('a handler cannot be a block', async () => {
     const { issues } = await load(`handlers:
   - name: h
