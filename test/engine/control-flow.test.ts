@@ -23,7 +23,9 @@ describe('control flow', () => {
     const r = await runWpha(['apply', '-i', inv, '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const events = jsonEvents(r.stdout);
-    const tasks = tasksOf(events, host).map((t) => [t.task, t.status, t.rescued ?? false]);
+    const tasks = tasksOf(events, host)
+      .filter((t) => t.status !== 'skipped')
+      .map((t) => [t.task, t.status, t.rescued ?? false]);
     expect(tasks).toEqual([
       ['flow folder', 'changed', false],
       ['risky step', 'failed', true],
@@ -32,6 +34,12 @@ describe('control flow', () => {
       ['wait until ready', 'changed', false],
       ['ready marker', 'changed', false],
     ]);
+    // "never reached" is not reported: the block stopped at the failure.
+    expect(
+      tasksOf(events, host)
+        .filter((t) => t.status === 'skipped')
+        .map((t) => t.task),
+    ).toEqual(['doomed step', 'note the failure', 'after the doomed block']);
     const risky = tasksOf(events, host).find((t) => t.task === 'risky step')!;
     expect(risky.error).toContain('risky step broke');
     expect(tasksOf(events, host).find((t) => t.task === 'wait until ready')!.summary).toContain('done at attempt 3');
@@ -44,13 +52,28 @@ describe('control flow', () => {
     const r = await runWpha(['apply', '-i', inv, '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const done = hostDone(jsonEvents(r.stdout), host);
-    const changed = tasksOf(jsonEvents(r.stdout), host).filter((t) => t.status !== 'ok');
+    const changed = tasksOf(jsonEvents(r.stdout), host).filter((t) => t.status === 'changed' || t.status === 'failed');
     expect(changed).toEqual([]);
     expect(done?.recap).toMatchObject({ changed: 0, failed: 0 });
     expect(done?.recap.rescued).toBeUndefined();
     expect(done?.roundTrips).toBe(1);
     // The rescue task is not reported when its block did not fail.
     expect(tasksOf(jsonEvents(r.stdout), host).map((t) => t.task)).not.toContain('fall back');
+  });
+
+  it('a failure in a block without rescue runs its always, then the host fails and runs nothing after the block', async () => {
+    const r = await runWpha(['apply', '-i', inventory({ flow_always_drill: true }), '--json']);
+    expect(r.code).toBe(1);
+    const events = jsonEvents(r.stdout);
+    const tasks = tasksOf(events, host)
+      .filter((t) => t.status !== 'ok')
+      .map((t) => [t.task, t.status, t.rescued ?? false]);
+    expect(tasks).toEqual([
+      ['doomed step', 'failed', false],
+      ['note the failure', 'changed', false],
+    ]);
+    expect(hostDone(events, host)?.recap).toMatchObject({ failed: 1 });
+    expect((await lab.ssh(host, 'cat /srv/flow/noted; test -e /srv/flow/after; echo $?')).stdout).toBe('noted\n1');
   });
 
   it('until never true: the task fails naming its attempts, and the host fails', async () => {
