@@ -41,7 +41,18 @@ describe('connection: local', () => {
   });
 
   it('--connection local turns any host into a local one, as the user running wpha', () => {
-    const h: HostSpec = { name: 'web1', address: '192.0.2.1', port: 2222, user: 'deploy', become: true, ssh: { knownHosts: '/kh', connectTimeoutMs: 1 }, groups: ['all'], roles: [], vars: {}, location: { file: 'inventory.yaml', line: 1, col: 1 } };
+    const h: HostSpec = {
+      name: 'web1',
+      address: '192.0.2.1',
+      port: 2222,
+      user: 'deploy',
+      become: true,
+      ssh: { knownHosts: '/kh', connectTimeoutMs: 1 },
+      groups: ['all'],
+      roles: [],
+      vars: {},
+      location: { file: 'inventory.yaml', line: 1, col: 1 },
+    };
     expect(withLocalConnection(h, 'root')).toMatchObject({ name: 'web1', connection: 'local', user: 'root', become: false });
     expect(withLocalConnection(h, 'ops')).toMatchObject({ connection: 'local', user: 'ops', become: true });
   });

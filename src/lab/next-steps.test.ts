@@ -9,7 +9,10 @@ const sites = [{ id: 'shop', domain: 'shop.lab', admin_user: 'admin' }];
 
 describe('quickstart next steps', () => {
   it('the site behind the front VIP, with the Host header, the /etc/hosts line and the admin page', () => {
-    const inv: ShownInventory = { inventory: 'lab', hosts: [host('front1', '10.0.0.11', ['haproxy', 'keepalived'], { keepalived_vips: ['10.0.0.10/24'] }), host('web1', '10.0.0.21', ['wordpress'], { wordpress_sites: sites })] };
+    const inv: ShownInventory = {
+      inventory: 'lab',
+      hosts: [host('front1', '10.0.0.11', ['haproxy', 'keepalived'], { keepalived_vips: ['10.0.0.10/24'] }), host('web1', '10.0.0.21', ['wordpress'], { wordpress_sites: sites })],
+    };
     const text = nextSteps(inv);
     expect(text).toContain("curl -H 'Host: shop.lab' http://10.0.0.10/");
     expect(text).toContain('\n  10.0.0.10 shop.lab\n');

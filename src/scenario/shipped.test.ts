@@ -13,14 +13,16 @@ import { validateLabUnit } from './run-lab.js';
 import { planUnits } from './units.js';
 
 const root = projectRoot();
-const roles = readdirSync(path.join(root, 'roles')).filter((r) => existsSync(path.join(root, 'roles', r, 'role.yaml'))).sort();
+const roles = readdirSync(path.join(root, 'roles'))
+  .filter((r) => existsSync(path.join(root, 'roles', r, 'role.yaml')))
+  .sort();
 
 describe('shipped scenarios', () => {
   it('every shipped role has a default scenario', () => {
     expect(roles.filter((r) => !existsSync(path.join(root, 'roles', r, 'tests', 'default.yaml')))).toEqual([]);
   });
 
-  it('load, and the inventories their run units make pass the loader and the roles\' checks', async () => {
+  it("load, and the inventories their run units make pass the loader and the roles' checks", async () => {
     const scenarios = await collectScenarios({ roles: [], all: true, scenario: 'default', cwd: root });
     expect(scenarios.map((s) => s.role).sort()).toEqual(roles);
     const units = planUnits(scenarios);

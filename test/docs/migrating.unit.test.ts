@@ -47,7 +47,7 @@ describe('the role converted in docs/migrating-from-ansible.md', () => {
     expect((await lint('roles', dir)).findings).toEqual([]);
   });
 
-  it('its scenario loads with the role\'s checks', async () => {
+  it("its scenario loads with the role's checks", async () => {
     const units = planUnits(await collectScenarios({ roles: ['memcached'], all: false, scenario: 'default', cwd: dir }));
     expect((await validateLabUnit(units[0]!)).hosts.size).toBe(1);
   });

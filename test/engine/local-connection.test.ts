@@ -59,7 +59,10 @@ describe('local connection', () => {
     expect(again.code).toBe(0);
     for (const h of ['builder', sshHost]) {
       expect(hostDone(jsonEvents(again.stdout), h)).toMatchObject({ recap: { changed: 0, failed: 0 }, roundTrips: 1 });
-      expect(outcomes(again.stdout, h).every((o) => o.endsWith(': ok')), outcomes(again.stdout, h).join('\n')).toBe(true);
+      expect(
+        outcomes(again.stdout, h).every((o) => o.endsWith(': ok')),
+        outcomes(again.stdout, h).join('\n'),
+      ).toBe(true);
     }
   });
 
@@ -75,7 +78,14 @@ describe('local connection', () => {
     const other = mkdtempSync(path.join(tmpdir(), 'wpha-local-inv-'));
     const target = path.join(scratch, 'second');
     // 192.0.2.1 (TEST-NET-1) answers nothing: only the local shell can converge this host.
-    writeFileSync(path.join(other, 'inventory.yaml'), stringify({ defaults: { ssh: { connect_timeout: 2, known_hosts: path.join(other, 'known_hosts') } }, hosts: { image: { address: '192.0.2.1', vars: { scratch_root: target } } }, groups: { tree: { hosts: ['image'], roles: ['scratch_tree'] } } }));
+    writeFileSync(
+      path.join(other, 'inventory.yaml'),
+      stringify({
+        defaults: { ssh: { connect_timeout: 2, known_hosts: path.join(other, 'known_hosts') } },
+        hosts: { image: { address: '192.0.2.1', vars: { scratch_root: target } } },
+        groups: { tree: { hosts: ['image'], roles: ['scratch_tree'] } },
+      }),
+    );
     writeFileSync(path.join(other, 'known_hosts'), '');
     mkdirSync(path.join(other, 'roles'));
     symlinkSync(path.resolve(roleDir, 'scratch_tree'), path.join(other, 'roles', 'scratch_tree'));

@@ -11,7 +11,25 @@ import { runWpha } from '../helpers/wpha-cli.js';
 
 export const CI_UNITS = {
   /** One host: the WordPress stack, its front, S3 and backups; MinIO and ProxySQL rendered. */
-  shared: ['common', 'php_fpm', 'nginx', 'mariadb', 'redis', 'wordpress', 'cache_warmer', 'haproxy', 'keepalived', 'sql_proxy', 'swift_s3', 'rclone', 'rclone_sync', 'backup_target', 'backup', 'minio', 'proxysql'],
+  shared: [
+    'common',
+    'php_fpm',
+    'nginx',
+    'mariadb',
+    'redis',
+    'wordpress',
+    'cache_warmer',
+    'haproxy',
+    'keepalived',
+    'sql_proxy',
+    'swift_s3',
+    'rclone',
+    'rclone_sync',
+    'backup_target',
+    'backup',
+    'minio',
+    'proxysql',
+  ],
   /** Three hosts for Galera, then one for monitoring. */
   data: ['galera', 'galera_arbitrator', 'zabbix_server', 'zabbix_agent', 'logging'],
 } as const;
@@ -19,7 +37,9 @@ export const CI_UNITS = {
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 export function rolesWithScenarios(): string[] {
-  return readdirSync(path.join(root, 'roles')).filter((r) => existsSync(path.join(root, 'roles', r, 'tests', 'default.yaml'))).sort();
+  return readdirSync(path.join(root, 'roles'))
+    .filter((r) => existsSync(path.join(root, 'roles', r, 'tests', 'default.yaml')))
+    .sort();
 }
 
 /** `wpha test ROLES...`; asserts every scenario passed and returns the output for more checks. */
