@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../errors.js';
-import { parseYaml } from './parse.js';
+import { parseYaml, runawayBracket } from './parse.js';
 
 const lines = (text: string, opts: Parameters<typeof parseYaml>[1] = { file: 't.yaml' }) => parseYaml(text, opts).issues.map(formatIssue);
 
@@ -62,11 +62,17 @@ describe('parseYaml', () => {
     expect(lines(text.replace('['.repeat(70), '['.repeat(62)).replace(']'.repeat(70), ']'.repeat(62)))).toEqual([]);
   });
 
-  it('turns parser stack exhaustion into the nesting message', () => {
+  it('turns runaway nesting (5000 brackets, which exhausts the parser) into the nesting message', () => {
     const text = 'a: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n';
     const issues = lines(text);
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatch(/^t\.yaml:1:\d+: \(document\): Nesting is deeper than 64 levels; refusing to load it$/);
+  });
+
+  it('refuses runaway bracket nesting before the parser sees it, and counts only unclosed levels', () => {
+    expect(runawayBracket('a: ' + '['.repeat(1001))).toBe(3 + 1000);
+    expect(runawayBracket('a: ' + '[]'.repeat(5000) + ' {{ x }}' + '['.repeat(1000))).toBe(-1);
+    expect(lines('x: 1\nb: ' + '{'.repeat(2000))).toEqual(['t.yaml:2:1004: (document): Nesting is deeper than 64 levels; refusing to load it']);
   });
 
   it('refuses files over the size limit before parsing', () => {

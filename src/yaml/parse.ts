@@ -64,6 +64,17 @@ export function parseYaml(text: string, opts: ParseYamlOptions): YamlDoc {
     }
   }
 
+  // Thousands of nested flow brackets exhaust the parser's stack and, at times, V8's regexp
+  // memory (a crash, not an error): refuse them before parsing. Brackets are counted without
+  // reading quotes, so the bound is far above any real file's nesting.
+  const runaway = runawayBracket(text);
+  if (runaway >= 0) {
+    const before = text.slice(0, runaway);
+    const at = { line: before.split('\n').length, col: runaway - before.lastIndexOf('\n') };
+    issues.push({ location: { file: opts.file, line: at.line, col: at.col }, path: [], message: `Nesting is deeper than ${limits.maxDepth} levels; refusing to load it` });
+    return { ...base, value: undefined, ok: false };
+  }
+
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
@@ -95,6 +106,21 @@ export function parseYaml(text: string, opts: ParseYamlOptions): YamlDoc {
   // Skipped keys, unknown tags and failed decryption are reported but leave the rest usable, so
   // the loaders go on and report everything else too. Only a hit limit makes the value unusable.
   return { ...base, value: walked.aborted ? undefined : walked.value, ok: !walked.aborted };
+}
+
+/** Unclosed flow brackets ([ and {) counted naively beyond this many: runaway nesting. */
+export const RUNAWAY_BRACKETS = 1000;
+
+/** Offset of the bracket that opens the RUNAWAY_BRACKETS-th unclosed level, or -1. */
+export function runawayBracket(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > RUNAWAY_BRACKETS) return i;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return -1;
 }
 
 function yamlMessage(e: YAMLError, limits: YamlLimits, text: string): string {
