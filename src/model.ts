@@ -3,9 +3,8 @@
  * src/roles) turn YAML into these; nothing downstream reads YAML again.
  */
 import type { SourceLocation } from './errors.js';
-import type { MachinesSpec, ProviderSpec, UpgradeSpec } from './inventory/schema-machines.js';
-import type { MachineStatus } from './state/schema.js';
-import type { VarFormat } from './roles/var-formats.js';
+import type { MachineStatus, MachinesSpec, ProviderSpec, UpgradeSpec } from './spec/machines.js';
+import type { VarFormat } from './spec/var-formats.js';
 
 /**
  * `map`: free keys (e.g. a password by site id); `object`: the keys its `properties` declare,

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeChanges, notNoOp, parseAnsibleOutput, parseWphaJson, type RunOutcome } from './parse-runs.js';
+import { describeChanges, notNoOp, parseAnsibleOutput, parseWphaJson, type RunOutcome, ownShare } from './parse-runs.js';
 
 // Outputs recorded from real runs of both tools on lab hosts (x-9 is an address nobody answers on).
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
@@ -101,5 +101,15 @@ describe('run output parsers (recorded outputs)', () => {
     const o = parseAnsibleOutput('PLAY RECAP ***\nweb-1                      : ok=3    changed=1    unreachable=0    failed=0    skipped=0\n');
     expect(o.hosts['web-1']).toEqual({ changed: 1, failed: 0, unreachable: false });
     expect(notNoOp(o)).toEqual(['web-1']);
+  });
+});
+
+describe("wpha's own share of a host's time", () => {
+  it('is what is left after apt/dpkg and services, read from host-done recaps', () => {
+    const line = JSON.stringify({ type: 'host-done', host: 'web-1', recap: { ok: 1, changed: 19, failed: 0, skipped: 0, unreachable: false, aptMs: 40_000, serviceMs: 2_000, ms: 45_000 }, roundTrips: 7, ms: 45_000 });
+    const h = parseWphaJson(`${line}\n`).hosts['web-1']!;
+    expect(h).toMatchObject({ ms: 45_000, aptMs: 40_000, serviceMs: 2_000, roundTrips: 7 });
+    expect(ownShare(h)).toBeCloseTo(3_000 / 45_000);
+    expect(ownShare({ changed: 0, failed: 0, unreachable: false })).toBeUndefined();
   });
 });

@@ -11,6 +11,16 @@ export interface HostOutcome {
   unreachable: boolean;
   /** wpha only: SSH round trips the host cost. */
   roundTrips?: number;
+  /** wpha only: the host's time in the run, and what of it went to apt/dpkg and to services starting (ms). */
+  ms?: number;
+  aptMs?: number;
+  serviceMs?: number;
+}
+
+/** wpha's own share of a host's time: everything but apt/dpkg and the services' own start. */
+export function ownShare(h: HostOutcome): number | undefined {
+  if (!h.ms) return undefined;
+  return Math.max(0, h.ms - (h.aptMs ?? 0) - (h.serviceMs ?? 0)) / h.ms;
 }
 
 export interface ChangedTask {
@@ -43,7 +53,8 @@ export function parseWphaJson(stdout: string): RunOutcome {
     } else if (e.type === 'host-unreachable' || e.type === 'host-failed') {
       out.errors.push(`${e.host}: ${e.error}`);
     } else if (e.type === 'host-done') {
-      out.hosts[e.host] = { changed: e.recap.changed, failed: e.recap.failed, unreachable: e.recap.unreachable, roundTrips: e.roundTrips };
+      const times = { ...(e.recap.ms !== undefined ? { ms: e.recap.ms } : {}), ...(e.recap.aptMs ? { aptMs: e.recap.aptMs } : {}), ...(e.recap.serviceMs ? { serviceMs: e.recap.serviceMs } : {}) };
+      out.hosts[e.host] = { changed: e.recap.changed, failed: e.recap.failed, unreachable: e.recap.unreachable, roundTrips: e.roundTrips, ...times };
     } else if (e.type === 'run-done') {
       out.engineMs = e.ms;
     }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parse, parseDocument, stringify } from 'yaml';
 import { INVENTORY_FILE } from '../inventory/locate.js';
 import type { Inventory } from '../model.js';
-import { labEtcHosts } from '../engine/lab-hosts.js';
+import { labEtcHosts } from '../cli/lab-hosts.js';
 import type { LabSsh } from './web-tier-files.js';
 
 const PREFIX = /^\d{1,3}\.\d{1,3}\.\d{1,3}$/;

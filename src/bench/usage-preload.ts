@@ -10,8 +10,8 @@
  * connection) and "tail" (last answer to exit). ssh2 connects with `new Socket().connect()`,
  * which Node 20's `net.client.socket` diagnostics channel does not see, so the preload wraps
  * `Socket.prototype.connect` (in this measured process only). And the most file descriptors open
- * at once (/proc/self/fd, sampled every 20 ms) and the longest event-loop stall
- * (monitorEventLoopDelay): what a fleet of thousands of hosts strains first.
+ * at once (/proc/self/fd, sampled every 20 ms) and the longest event-loop stall after the first
+ * connection (monitorEventLoopDelay): what a fleet of thousands of hosts strains first.
  */
 import { readdirSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -27,11 +27,15 @@ let firstConnectAt: number | undefined;
 let startupCpuMs: number | undefined;
 let lastDataAt: number | undefined;
 
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+
 const connect = Socket.prototype.connect;
 Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
   if (firstConnectAt === undefined) {
     firstConnectAt = now();
     startupCpuMs = cpuMs();
+    loop.reset(); // stalls while hosts are served, not the start-up's one long synchronous load
   }
   this.on('data', () => void (lastDataAt = now()));
   return (connect as (...a: unknown[]) => Socket).apply(this, args);
@@ -46,8 +50,6 @@ const openFds = () => {
 };
 let maxFds = openFds();
 setInterval(() => void (maxFds = Math.max(maxFds, openFds())), 20).unref();
-const loop = monitorEventLoopDelay({ resolution: 10 });
-loop.enable();
 
 process.on('exit', () => {
   const u = process.resourceUsage();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ansibleCfg, ansibleInventoryIni, webTierDir, wphaInventoryYaml, writeBenchInventories } from './web-tier-files.js';
-import { loadInventory } from '../inventory/load.js';
+import { loadInventory } from '../play/load.js';
 import { OPS } from '../ops/registry.js';
 
 const hosts = [

@@ -7,7 +7,7 @@ import { labConfig } from '../lab/config.js';
 const figures = (over: Partial<WebTierFigures> = {}): WebTierFigures => ({
   ansible: { version: 'ansible-playbook [core 2.14.18]' },
   firstApplies: [
-    { tool: 'wpha', hosts: 10, freshHosts: 10, ms: 95_000, roundTrips: [6, 6, 7] },
+    { tool: 'wpha', hosts: 10, freshHosts: 10, ms: 95_000, roundTrips: [6, 6, 7], ownShares: [0.04, 0.06], aptMs: 150_000, serviceMs: 10_000, hostMs: 170_000 },
     { tool: 'ansible', hosts: 10, freshHosts: 10, ms: 400_000 },
   ],
   noOps: [
@@ -45,6 +45,8 @@ describe('web-tier report', () => {
     expect(line(out, 'round trips per host')).toMatch(/ 1\s+1$/);
     expect(out.filter((l) => l.includes('round trips per host')).at(-1)).toMatch(/1-2  \(per run: 1-2, 1, 1\)\s+1$/);
     expect(line(out, 'first apply, wpha')).toContain('round trips/host 6-7');
+    // 150 + 10 of 170 s in apt/dpkg and services: 10 s (5.9 %) is wpha's own
+    expect(line(out, "host time: apt/dpkg / services / wpha's own")).toMatch(/88\.2 % \/ 5\.9 % \/ 5\.9 % \(hosts: 4\.0 %-6\.0 % own\)\s+own <= 5 %: NOT MET$/);
     expect(line(out, 'theirs then ours')).toContain('CHANGED on web-3');
     expect(line(out, 'ours then theirs')).toContain('0 changed on every host');
     expect(out).toContain('  - wpha no-op after ansible: not clean on web-3');

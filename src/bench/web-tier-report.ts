@@ -32,6 +32,12 @@ export interface FirstApplyFigures {
   ms: number;
   roundTrips?: number[];
   maxRssKb?: number;
+  /** wpha: per host, the share of its time that was not apt/dpkg nor services starting (0..1). */
+  ownShares?: number[];
+  /** wpha: apt/dpkg and services' ms summed over the hosts, and the hosts' ms. */
+  aptMs?: number;
+  serviceMs?: number;
+  hostMs?: number;
 }
 
 export interface WebTierFigures {
@@ -53,6 +59,8 @@ export const TARGETS = {
   noOpWallAt10Ms: 800,
   /** Process start to the first connection (ms). */
   startupMs: 100,
+  /** wpha's own share of a first apply (everything but apt/dpkg and the services' own start). */
+  ownSharePct: 5,
   scaling50Over10: 2,
   maxRssMbAt50: 150,
 } as const;
@@ -72,6 +80,10 @@ export function renderReport(f: WebTierFigures): string[] {
     const what = a.freshHosts === a.hosts ? `${a.hosts} fresh host(s)` : `${a.hosts} host(s), ${a.freshHosts} fresh`;
     const extra = [a.roundTrips ? `round trips/host ${rangeOf(a.roundTrips)}` : '', a.maxRssKb ? `peak RSS ${mb(a.maxRssKb)}` : ''].filter(Boolean).join(', ');
     rows.push([`first apply, ${a.tool}, ${what}`, `${seconds(a.ms)}${extra ? `  (${extra})` : ''}`, a.tool === 'ansible' && a.hosts === 10 ? 'reference: 6 min 39 s' : '']);
+    if (a.ownShares?.length && a.hostMs) {
+      const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+      rows.push([`  host time: apt/dpkg / services / wpha's own`, `${pct((a.aptMs ?? 0) / a.hostMs)} / ${pct((a.serviceMs ?? 0) / a.hostMs)} / ${pct(1 - ((a.aptMs ?? 0) + (a.serviceMs ?? 0)) / a.hostMs)} (hosts: ${pct(Math.min(...a.ownShares))}-${pct(Math.max(...a.ownShares))} own)`, `own <= ${TARGETS.ownSharePct} %: ${verdict(1 - ((a.aptMs ?? 0) + (a.serviceMs ?? 0)) / a.hostMs <= TARGETS.ownSharePct / 100)}`]);
+    }
   }
   for (const n of f.noOps) {
     const wallTarget = n.hosts === 10 ? `<= ${TARGETS.noOpWallAt10Ms / 1000} s: ${verdict(median(n.wpha) <= TARGETS.noOpWallAt10Ms)}` : '';

@@ -19,7 +19,7 @@ import { proxyLogPath } from '../lab/proxy.js';
 import { benchHosts, benchLabConfig, webTierBenchConfig, type WebTierBenchConfig } from './web-tier-config.js';
 import { writeBenchInventories, type BenchInventories } from './web-tier-files.js';
 import { ansibleVersion, closeControlMasters, runAnsiblePlaybook, runWphaApply, type TimedRun } from './run-tools.js';
-import { describeChanges, notNoOp } from './parse-runs.js';
+import { describeChanges, notNoOp, ownShare } from './parse-runs.js';
 import { renderReport, type NoOpFigures, type WebTierFigures } from './web-tier-report.js';
 import { seconds } from './stats.js';
 
@@ -90,7 +90,11 @@ async function wphaFirstApply(ctx: Ctx, count: number, fresh: number): Promise<v
   log(`wpha first apply on ${count} host(s) (${fresh} fresh)...`);
   const r = await wpha(ctx, count);
   check(ctx, `wpha first apply, ${count} host(s)`, r, count, false);
-  ctx.figures.firstApplies.push({ tool: 'wpha', hosts: count, freshHosts: fresh, ms: r.ms, roundTrips: roundTripsOf(r), ...(r.maxRssKb ? { maxRssKb: r.maxRssKb } : {}) });
+  // Only the fresh hosts' share: a converged host of the run has no package work to compare with.
+  const freshHosts = Object.values(r.outcome.hosts).filter((h) => h.aptMs);
+  const sum = (f: (h: (typeof freshHosts)[number]) => number) => freshHosts.reduce((s, h) => s + f(h), 0);
+  const shares = { ownShares: freshHosts.map((h) => ownShare(h)!).filter((x) => x !== undefined), aptMs: sum((h) => h.aptMs ?? 0), serviceMs: sum((h) => h.serviceMs ?? 0), hostMs: sum((h) => h.ms ?? 0) };
+  ctx.figures.firstApplies.push({ tool: 'wpha', hosts: count, freshHosts: fresh, ms: r.ms, roundTrips: roundTripsOf(r), ...(r.maxRssKb ? { maxRssKb: r.maxRssKb } : {}), ...(freshHosts.length ? shares : {}) });
   log(`  ${seconds(r.ms)}`);
 }
 

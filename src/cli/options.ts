@@ -3,21 +3,18 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { Listener } from '../engine/events.js';
 import { plainReporter } from '../report/plain.js';
-import { jsonReporter } from '../report/json.js';
+import { batchedWriter, jsonReporter } from '../report/json.js';
 import { junitReporter } from '../report/junit.js';
 import { liveReporter } from '../report/live.js';
 import { recapTable } from '../report/format.js';
 import { DEFAULT_ROUND_TRIP_TIMEOUT_S } from '../engine/deadline.js';
+import { addInventoryOptions, type InventoryFlags } from './load.js';
 
-export interface HostCommandOptions {
-  inventory: string;
+export interface HostCommandOptions extends InventoryFlags {
   extraVars: string[];
-  limit?: string;
   forks: number;
   acceptNewHostKeys?: boolean;
   askBecomePass?: boolean;
-  /** `--vault-password-file` values (FILE or LABEL@FILE). */
-  vaultPasswordFile?: string[];
   /** `--connect-timeout` (seconds). */
   connectTimeout?: number;
   /** `--round-trip-timeout` (seconds; 0: none). */
@@ -34,17 +31,14 @@ export function hostTimeouts(flags: HostCommandOptions): { connectTimeoutMs?: nu
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+/** The inventory options (src/cli/load.ts) with -l, and what connecting to hosts takes. */
 export function addHostOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('-i, --inventory <name>', 'inventory name (folder under inventories/) or path')
-    .option('-e, --extra-vars <key=value|@file.yaml>', 'extra variables, highest precedence (repeatable)', collect, [])
-    .option('-l, --limit <pattern>', 'only these hosts: names, groups, globs; "!x" excludes, "&x" intersects (e.g. "web:!web2")')
+  return addInventoryOptions(cmd, { limit: true })
     .option('-f, --forks <n>', 'hosts handled at once; each holds one SSH connection (lowered to what the open-files limit allows)', (v) => positiveInt(v, '--forks'), 50)
     .option('--connect-timeout <seconds>', "give up connecting to a host after this long (default: the inventory's ssh.connect_timeout, 10 s)", (v) => seconds(v, '--connect-timeout', false))
     .option('--round-trip-timeout <seconds>', `give up on a host that has not answered a round trip after this long (default ${DEFAULT_ROUND_TRIP_TIMEOUT_S}; 0: no limit)`, (v) => seconds(v, '--round-trip-timeout', true))
     .option('--accept-new-host-keys', 'trust-on-first-use: record host keys not yet in known_hosts (a changed key is still refused)')
-    .option('-K, --ask-become-pass', 'ask for the sudo password (for hosts whose user is not root)')
-    .option('--vault-password-file <FILE|LABEL@FILE>', 'vault passphrase file, for one label or any (repeatable; env WPHA_VAULT_PASSWORD[_<LABEL>] or WPHA_VAULT_PASSWORD_FILE also work)', collect, []);
+    .option('-K, --ask-become-pass', 'ask for the sudo password (for hosts whose user is not root)');
 }
 
 /** `--vault-password-file` for the vault commands. */
@@ -74,8 +68,9 @@ export function chooseReporters(opts: { json?: boolean; junit?: string; diff: bo
   const listeners: Listener[] = [];
   if (opts.junit) listeners.push(junitReporter(opts.junit));
   if (opts.json) {
-    listeners.push(jsonReporter((s) => process.stdout.write(s)));
-    return { listeners, finish: async () => {} };
+    const out = batchedWriter((s) => void process.stdout.write(s));
+    listeners.push(jsonReporter(out.write));
+    return { listeners, finish: async () => out.flush() };
   }
   if (process.stdout.isTTY && !process.env.CI) {
     const live = liveReporter();
@@ -97,22 +92,6 @@ export function chooseReporters(opts: { json?: boolean; junit?: string; diff: bo
   }
   listeners.push(plainReporter((s) => process.stdout.write(s), { diff: opts.diff, verbose: Boolean(opts.verbose) }));
   return { listeners, finish: async () => {} };
-}
-
-export async function promptHidden(question: string): Promise<string> {
-  const { createInterface } = await import('node:readline');
-  if (!process.stdin.isTTY) throw new UserError('Cannot ask for a password: standard input is not a terminal (set become_password in the vault instead)');
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-    const out = rl as unknown as { _writeToOutput: (s: string) => void };
-    process.stderr.write(question);
-    out._writeToOutput = () => {};
-    rl.question('', (answer) => {
-      rl.close();
-      process.stderr.write('\n');
-      resolve(answer);
-    });
-  });
 }
 
 /** First Ctrl-C: stop starting new steps and let steps under way finish. Second: quit at once. */

@@ -12,12 +12,13 @@ import type { HandlerSpec, TaskSpec, RoleSpec } from '../model.js';
 import type { ContentCache, OpModule, OpPlan } from '../ops/types.js';
 import type { Renderer } from '../template/index.js';
 import type { EventBus, Recap } from './events.js';
-import type { Facts } from './facts.js';
+import type { Facts } from '../ops/facts.js';
 import { parseFacts } from './facts-probe.js';
 import type { Remote } from './remote.js';
-import { resourcesOverlap } from './steps.js';
+import { resourcesOverlap, type Step } from './steps.js';
 import type { Vars } from './scope.js';
-import { HostRun, type Exp, type Planned } from './host-run.js';
+import { HostRun, notifiedBy, type Exp, type Planned } from './host-run.js';
+import { joinableTasks, type LaterTask } from './join-steps.js';
 import { handlersFor, handlerSteps, parsePendingHandlers, PENDING_PROBE, runHandlers } from './handlers.js';
 import { runDelegated } from './delegated.js';
 import { reportUnplannable } from './check-mode.js';
@@ -100,6 +101,7 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     let flushAt = -1;
     let i = cursor;
     for (; i < n && !barrier; i++) {
+      if (run.joinedTasks.has(i)) continue; // done and reported with the step it joined
       const exp = exps.get(i)!;
       const t = play.tasks[i]!.task;
       if (exp.kind === 'defer') break;
@@ -145,7 +147,9 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
           break;
         }
         if (plan.changed) {
-          batch.push({ step: s, plan });
+          const joined = s.barrier && s.op.join && !opts.check ? joinLater(run, s, i, exps, probes) : undefined;
+          batch.push(joined ? { step: s, plan: joined.plan, joined: joined.steps } : { step: s, plan });
+          for (const j of joined?.steps ?? []) for (const r of j.step.resources) dirty.add(r);
           anyChanged = true;
           for (const r of s.resources) dirty.add(r);
           if (s.barrier) barrier = true;
@@ -159,7 +163,7 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     if (opts.check) {
       for (const b of batch) {
         run.emit(b.step, 'changed', { summary: b.plan.summary, ...(b.plan.diff ? { diff: b.plan.diff } : {}), ...(b.plan.warnings ? { warnings: b.plan.warnings } : {}) });
-        for (const h of handlersFor(play, b.step.task)) run.notified.add(h);
+        for (const h of notifiedBy(play, b)) run.notified.add(h);
       }
       reportUnplannable(run, i, exps, probes);
       for (const h of [...run.notified].sort((a, b) => a - b)) {
@@ -185,10 +189,10 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     let handlerProbes: ReadonlyMap<string, { stdout: string; rc: number }> | undefined;
     if (batch.length) {
       // When the play ends with this batch, probe the handlers it may notify in the same round trip.
-      const candidates = atEnd || flushAt >= 0 ? [...new Set([...run.notified, ...batch.flatMap((b) => handlersFor(play, b.step.task))])].sort((a, b) => a - b) : [];
+      const candidates = atEnd || flushAt >= 0 ? [...new Set([...run.notified, ...batch.flatMap((b) => notifiedBy(play, b))])].sort((a, b) => a - b) : [];
       const preSteps = candidates.length ? handlerSteps(run, candidates) ?? [] : [];
       if (run.failed) break;
-      rt = await run.trip('applying', { applies: batch, probeSteps: [...run.stepsIn(rest), ...preSteps], notify: (p) => handlersFor(play, p.step.task) });
+      rt = await run.trip('applying', { applies: batch, probeSteps: [...run.stepsIn(rest), ...preSteps], notify: (p) => notifiedBy(play, p) });
       handlerProbes = rt.probes;
       run.failed = run.recordApplies(batch, rt);
       if (run.failed && (!opts.forceHandlers || run.lostConnection)) break;
@@ -211,4 +215,44 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     cursor = i;
   }
   return { recap: run.recap, failed: run.failed || run.recap.failed > 0, interrupted: false };
+}
+
+/**
+ * Later steps of the same op that may join step `s` (task `i`), planned on this round trip's
+ * probes, and the one plan doing all of it; undefined when none joins. The tasks are marked so
+ * the walk does not plan them again.
+ */
+function joinLater(run: HostRun, s: Step, i: number, exps: Map<number, Exp>, probes: ReadonlyMap<string, { stdout: string; rc: number }>): { plan: OpPlan; steps: Planned[] } | undefined {
+  const later: LaterTask[] = [];
+  for (let j = i + 1; j < run.n; j++) {
+    const e = exps.get(j);
+    if (!e || run.joinedTasks.has(j)) break;
+    later.push({ index: j, task: run.play.tasks[j]!.task, ...(e.kind === 'steps' ? { kind: 'steps', steps: e.steps } : { kind: e.kind }) } as LaterTask);
+  }
+  const ctx = { host: run.play.host, facts: run.facts!, check: false, diff: run.opts.diff };
+  let acc = { args: s.args, state: s.op.parse(probes.get(s.key)!, s.args) };
+  const steps: Planned[] = [];
+  for (const t of joinableTasks(s.op.name, later).tasks) {
+    const mine: Planned[] = [];
+    let next = acc;
+    for (const step of t.steps) {
+      const probe = probes.get(step.key);
+      if (!probe) return finish();
+      const state = step.op.parse(probe, step.args);
+      const own = step.op.plan(step.args, state, ctx);
+      if (!own.changed) continue;
+      const j = s.op.join!(next, { args: step.args, state });
+      if (!j) return finish();
+      next = j;
+      mine.push({ step, plan: own });
+    }
+    if (mine.length === 0) continue; // already in place: planned where it stands
+    acc = next;
+    steps.push(...mine);
+    run.joinedTasks.add(t.index);
+  }
+  return finish();
+  function finish() {
+    return steps.length ? { plan: s.op.plan(acc.args, acc.state, ctx), steps } : undefined;
+  }
 }

@@ -4,7 +4,6 @@ import type { KnownHosts } from '../transport/known-hosts.js';
 import { openHost, withConnectTimeout } from './connect.js';
 import { Remote } from './remote.js';
 import { pool } from './pool.js';
-import { ensureLabHosts } from './lab-hosts.js';
 
 export interface EachHostOptions {
   hosts: string[];
@@ -18,7 +17,6 @@ export interface EachHostOptions {
 export type HostOutcome<T> = { host: string; ok: true; value: T } | { host: string; ok: false; error: string };
 
 export async function eachHost<T>(inv: Inventory, opts: EachHostOptions, fn: (remote: Remote) => Promise<T>, onDone?: (o: HostOutcome<T>) => void): Promise<HostOutcome<T>[]> {
-  if (inv.lab) await ensureLabHosts(inv);
   const known = new Map<string, KnownHosts>();
   const out: HostOutcome<T>[] = [];
   await pool(opts.hosts, opts.forks, async (name) => {

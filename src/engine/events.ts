@@ -12,6 +12,12 @@ export interface Recap {
   failed: number;
   skipped: number;
   unreachable: boolean;
+  /** Milliseconds the host spent in apt-get/dpkg (package lists, installs) during the run. */
+  aptMs?: number;
+  /** Milliseconds the host spent starting, restarting or reloading services. */
+  serviceMs?: number;
+  /** The host's whole time in the run (connect to done), ms. */
+  ms?: number;
 }
 
 export type RunEvent =

@@ -1,5 +1,5 @@
 /** The facts section of the probe script, and its pure parser. */
-import type { Facts } from './facts.js';
+import type { Facts } from '../ops/facts.js';
 
 /**
  * Prints `key=value` lines. Only stable facts (no uptime, no free memory, no secondary addresses

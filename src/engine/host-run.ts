@@ -9,7 +9,7 @@ import { evaluateBool } from '../expr/index.js';
 import type { Recap, TaskStatus } from './events.js';
 import { emptyRecap } from './events.js';
 import { ConnectError } from '../errors.js';
-import type { Facts } from './facts.js';
+import type { Facts } from '../ops/facts.js';
 import type { RoundTripResult } from './remote.js';
 import type { ApplyItem, ProbeItem } from './script.js';
 import { expandTask, pendingRegisters, type Expansion, type Step } from './steps.js';
@@ -22,6 +22,13 @@ export type Exp = Expansion | { kind: 'defer'; names: string[] };
 export interface Planned {
   step: Step;
   plan: OpPlan;
+  /** Later steps whose work this step's change does too (one apt transaction: join-steps.ts). */
+  joined?: Planned[];
+}
+
+/** The handlers a planned change notifies: its task's, and those of the steps joined to it. */
+export function notifiedBy(play: HostPlay, p: Planned): number[] {
+  return [...new Set([p.step.task, ...(p.joined ?? []).map((j) => j.step.task)].flatMap((t) => handlersFor(play, t)))];
 }
 
 export interface EmitExtra {
@@ -42,6 +49,8 @@ export class HostRun {
   pendingFromEarlier = new Set<number>();
   failed = false;
   lostConnection = false;
+  /** Tasks whose steps joined an earlier step's change (reported with it, not planned again). */
+  readonly joinedTasks = new Set<number>();
 
   constructor(
     readonly play: HostPlay,
@@ -147,6 +156,8 @@ export class HostRun {
         this.emit(b.step, 'failed', { error: `Not run: ${why}` });
         return true;
       }
+      if (r.timings.apt) this.recap.aptMs = (this.recap.aptMs ?? 0) + r.timings.apt;
+      if (r.timings.service) this.recap.serviceMs = (this.recap.serviceMs ?? 0) + r.timings.service;
       let changed = r.changed;
       let isFailed = r.rc !== 0;
       const result = { changed, rc: r.rc, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, ''), failed: isFailed, skipped: false };
@@ -167,6 +178,11 @@ export class HostRun {
       }
       if (changed) for (const h of handlersFor(this.play, t)) this.notified.add(h);
       this.emit(b.step, changed ? 'changed' : 'ok', { summary: changed ? b.plan.summary : [], ...(changed && b.plan.diff ? { diff: b.plan.diff } : {}), warnings: [...(b.plan.warnings ?? []), ...r.warnings] });
+      for (const j of b.joined ?? []) {
+        // Done by the step it joined (one transaction): reported as its own task, with what it needed.
+        if (changed) for (const h of handlersFor(this.play, j.step.task)) this.notified.add(h);
+        this.emit(j.step, changed ? 'changed' : 'ok', { summary: changed ? [...j.plan.summary, `in one transaction with task "${b.step.label}"`] : [] });
+      }
     }
     return false;
   }

@@ -14,7 +14,7 @@ import { createRenderer } from '../template/index.js';
 import { Passphrases } from '../vault/passphrase.js';
 import { buildInventory, prototypeIsClean, removeInventory, roleYaml, type Files } from '../../test/hostile/fixture.js';
 import { partialDirs } from './check-templates.js';
-import type { Facts } from './facts.js';
+import type { Facts } from '../ops/facts.js';
 import { loadForRun } from './load.js';
 import { loadIssues } from '../../test/hostile/load-issues.js';
 import { groupsMap, hostScope, hostvarsMap } from './scope.js';

@@ -1,10 +1,11 @@
 /** Loading an inventory for a run: the op registry, load-time expression checks, secrets registered. */
-import { loadInventory } from '../inventory/load.js';
+import { loadInventory } from '../play/load.js';
 import { checkExpression } from '../expr/index.js';
 import { OPS } from '../ops/registry.js';
 import type { InputIssue } from '../errors.js';
 import { checkRoleTemplates } from './check-templates.js';
 import type { Inventory, RoleSpec, TaskSpec } from '../model.js';
+import type { KnownOps } from '../roles/schema.js';
 import { Redactor } from '../secrets/redactor.js';
 import { roleDefaults } from './scope.js';
 import { secretKeyValues } from '../roles/vars.js';
@@ -24,10 +25,10 @@ export function validateTaskExpressions(task: TaskSpec): InputIssue[] {
   return issues;
 }
 
-export async function loadForRun(opts: { inventory: string; extraVars?: string[]; cwd?: string; passphrases?: Passphrases }): Promise<Inventory> {
+export async function loadForRun(opts: { inventory: string; extraVars?: string[]; cwd?: string; passphrases?: Passphrases; knownOps?: KnownOps }): Promise<Inventory> {
   // `!vault` values and vault files are decrypted while loading; their plaintexts become secrets of the run.
   const { value: inv, secrets } = await loadWithVault(
-    (decryptTag) => loadInventory({ name: opts.inventory, extraVars: opts.extraVars ?? [], cwd: opts.cwd, knownOps: OPS, validateExpressions: validateTaskExpressions, checkRoles: templateChecks(opts.cwd), decryptTag }),
+    (decryptTag) => loadInventory({ name: opts.inventory, extraVars: opts.extraVars ?? [], cwd: opts.cwd, knownOps: opts.knownOps ?? OPS, validateExpressions: validateTaskExpressions, checkRoles: templateChecks(opts.cwd), decryptTag }),
     opts.passphrases ?? new Passphrases({ cwd: opts.cwd }),
   );
   inv.secretValues = secrets;

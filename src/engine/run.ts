@@ -26,7 +26,6 @@ import { selectHosts, taskSelected } from './limit.js';
 import { Remote } from './remote.js';
 import { groupsMap, hostScope, hostvarsMap } from './scope.js';
 import { secretsRedactor } from './load.js';
-import { ensureLabHosts } from './lab-hosts.js';
 import { partialDirs } from './check-templates.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { batchesForRun, hostsOfShard } from '../rollout/units.js';
@@ -56,8 +55,6 @@ export interface RunOptions {
   runId?: string;
   /** Wait this long for a host another run holds (default 0: fail at once, naming the holder). */
   lockTimeoutSeconds?: number;
-  /** Bring lab hosts up when the inventory is a lab inventory (default true). */
-  labAutoUp?: boolean;
   /** `--serial`: batch the whole selection this way (overrides the groups' `serial`). */
   serial?: BatchEntry[];
   /** `--max-fail-percentage`: replaces the groups' `max_fail_percentage`. */
@@ -91,7 +88,6 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   const redactor = secretsRedactor(inv, [opts.becomePassword]);
   const bus = new EventBus(redactor);
   for (const l of opts.listeners) bus.on(l);
-  if (inv.lab && opts.labAutoUp !== false) await ensureLabHosts(inv);
   const renderer = createRenderer({ partialDirs: partialDirs(inv), displayRoot: process.cwd() });
   const shared = { groups: groupsMap(inv), hostvars: hostvarsMap(inv) };
   const runOnceOwner = runOnceOwners(inv, hosts, opts);
@@ -161,7 +157,9 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       await remote?.releaseLock();
       conn?.close();
       roundTrips[name] = remote?.roundTrips ?? 0;
-      bus.emit({ type: 'host-done', host: name, recap: recaps[name] ?? emptyRecap(), roundTrips: roundTrips[name]!, ms: Date.now() - th });
+      const recap = (recaps[name] ??= emptyRecap());
+      recap.ms = Date.now() - th;
+      bus.emit({ type: 'host-done', host: name, recap, roundTrips: roundTrips[name]!, ms: recap.ms });
     }
   };
   // A batch starts only when the previous one has finished; the batch that breaks its failure

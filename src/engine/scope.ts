@@ -8,7 +8,7 @@
  */
 import type { HostSpec, Inventory, PortSpec } from '../model.js';
 import { evaluateBool } from '../expr/index.js';
-import type { Facts } from './facts.js';
+import type { Facts } from '../ops/facts.js';
 
 export type Vars = Record<string, unknown>;
 

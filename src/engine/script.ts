@@ -8,7 +8,7 @@
  * so no output of a host can forge them.
  */
 import type { StagedFile } from '../ops/types.js';
-import { UNCHANGED_MARKER, WARN_MARKER } from '../ops/types.js';
+import { TIME_MARKER, UNCHANGED_MARKER, WARN_MARKER } from '../ops/types.js';
 import { FACTS_SCRIPT } from './facts-probe.js';
 import path from 'node:path';
 import { quote } from '../shell/quote.js';
@@ -163,6 +163,8 @@ export interface ApplyResult {
   stdout: string;
   stderr: string;
   warnings: string[];
+  /** Milliseconds the step spent in timed parts on the host (TIME_MARKER lines), by kind: apt, service. */
+  timings: Record<string, number>;
 }
 
 export interface ParsedRoundTrip {
@@ -197,6 +199,7 @@ export function parseRoundTrip(stdout: string, nonce: string): ParsedRoundTrip {
         stdout: stripMarkers(stdoutText),
         stderr: stderrText,
         warnings,
+        timings: timingsOf(stdoutText),
       });
     } else if (kind === 'PROBE' && id) {
       const body: string[] = [];
@@ -228,6 +231,13 @@ function decode(b64: string): string {
 function stripMarkers(text: string): string {
   return text
     .split('\n')
-    .filter((l) => l !== UNCHANGED_MARKER && !l.startsWith(`${WARN_MARKER} `))
+    .filter((l) => l !== UNCHANGED_MARKER && !l.startsWith(`${WARN_MARKER} `) && !l.startsWith(`${TIME_MARKER} `))
     .join('\n');
+}
+
+/** `@@WPHA_TIME apt 1234` lines, summed by kind. */
+export function timingsOf(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^@@WPHA_TIME (\w+) (\d+)$/gm)) out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
+  return out;
 }

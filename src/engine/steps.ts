@@ -12,7 +12,7 @@ import { resolveInside } from '../template/index.js';
 import { evaluateBool } from '../expr/index.js';
 import { formatIssue } from '../errors.js';
 import { NUL_MESSAGE, nulPaths } from '../roles/load-tasks.js';
-import type { Facts } from './facts.js';
+import type { Facts } from '../ops/facts.js';
 import { withNames, type Vars } from './scope.js';
 
 export interface Step {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InputError, formatIssue } from '../errors.js';
 import { testOps } from '../roles/fixtures/known-ops.js';
-import { loadInventory } from './load.js';
+import { loadInventory } from '../play/load.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'bad');
 const cases = readdirSync(root).filter((d) => existsSync(path.join(root, d, 'inventory.yaml'))).sort();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { InputIssue } from '../errors.js';
 import { parseYaml } from '../yaml/parse.js';
 import type { DecryptTag } from '../yaml/walk.js';
-import { RESERVED_VAR_NAMES, reservedVarNameMessage, VAR_NAME, VAR_NAME_RULE } from './names.js';
+import { RESERVED_VAR_NAMES, reservedVarNameMessage, VAR_NAME, VAR_NAME_RULE } from '../spec/names.js';
 import { allFromVault, mergeLayers, type VarLayer } from './var-layers.js';
 import { readVarsLayer } from './var-files.js';
 import { unloadedFile, type UnloadedSource } from './unloaded.js';

@@ -5,7 +5,7 @@ import type { Inventory } from '../model.js';
 import { testOps } from '../roles/fixtures/known-ops.js';
 import { OPS } from '../ops/registry.js';
 import { loadRoles } from '../roles/load.js';
-import { loadInventory } from './load.js';
+import { loadInventory } from '../play/load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, 'fixtures', 'valid');

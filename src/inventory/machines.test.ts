@@ -2,8 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { testOps } from '../roles/fixtures/known-ops.js';
-import { loadInventory } from './load.js';
-import { formatHostsText, hostViews } from './show.js';
+import { loadInventory } from '../play/load.js';
+import { formatHostsText, hostViews } from '../play/show.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'machines');
 

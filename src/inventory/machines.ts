@@ -11,7 +11,7 @@ import type { MadeHost } from '../model.js';
 import { MachineRecordSchema, MEMBER_STATUSES, STATE_FILE, StateFileSchema } from '../state/schema.js';
 import { readYamlFile, type ReadYamlOptions } from '../yaml/read.js';
 import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
-import { HOST_NAME, HOST_NAME_RULE } from './names.js';
+import { HOST_NAME, HOST_NAME_RULE } from '../spec/names.js';
 import type { InventoryParts } from './read-file.js';
 
 export interface JoinedMachine {

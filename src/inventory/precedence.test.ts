@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { effectiveVars } from '../roles/vars.js';
-import { loadInventory } from './load.js';
+import { loadInventory } from '../play/load.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'precedence');
 const knownOps = new Set(['command']);

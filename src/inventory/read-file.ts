@@ -6,7 +6,7 @@ import type { InputIssue } from '../errors.js';
 import type { YamlDoc } from '../yaml/parse.js';
 import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
 import { DefaultsSchema, GroupSchema, HostSchema, InventoryFileSchema, type ConnectionEntry, type GroupEntry, type HostEntry } from './schema.js';
-import { ProviderSchema, type ProviderSpec } from './schema-machines.js';
+import { ProviderSchema, type ProviderSpec } from '../spec/machines.js';
 
 export interface InventoryParts {
   lab: boolean;

@@ -16,14 +16,10 @@ import {
   VAR_NAME_RULE,
   isValidAddress,
   isValidProxyJump,
-} from './names.js';
+} from '../spec/names.js';
 import { COUNT_TEXT, PERCENT_TEXT } from '../rollout/batch-size.js';
-import { MachinesSchema, ProviderSchema, UpgradeSchema } from './schema-machines.js';
-
-export const PortNumberSchema = z
-  .int({ error: 'Expected a port number (an integer from 1 to 65535)' })
-  .min(1, { error: 'Expected a port number from 1 to 65535' })
-  .max(65535, { error: 'Expected a port number from 1 to 65535' });
+import { MachinesSchema, ProviderSchema, UpgradeSchema } from '../spec/machines.js';
+import { PortNumberSchema } from '../spec/port.js';
 
 const UserSchema = z.string({ error: 'Expected a user name' }).regex(UNIX_USER, { error: 'Expected a Unix user name (lowercase letters, digits, "_" and "-")' });
 

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Facts } from '../engine/facts.js';
+import type { Facts } from './facts.js';
 import { buildScript, parseRoundTrip } from '../engine/script.js';
 import apt, { formatAge, type AptArgs } from './apt.js';
 import { parseAptProbe, type AptState } from './apt-state.js';

@@ -36,7 +36,7 @@ import {
   type PackageSpec,
 } from './apt-state.js';
 import { joinSteps } from './lib/plan-file.js';
-import { UNCHANGED_MARKER, type OpModule, type OpPlan } from './types.js';
+import { TIME_START, UNCHANGED_MARKER, timeEnd, type OpModule, type OpPlan } from './types.js';
 
 const packageName = z
   .string()
@@ -137,7 +137,9 @@ function measured(names: string[], body: string[]): string {
     UMASK,
     'export DEBIAN_FRONTEND=noninteractive',
     `wpha_before=$(wpha_apt_versions ${list})`,
+    TIME_START,
     ...body,
+    timeEnd('apt'),
     `wpha_after=$(wpha_apt_versions ${list})`,
     `[ "$wpha_before" != "$wpha_after" ] || echo ${UNCHANGED_MARKER}`,
   );
@@ -205,6 +207,20 @@ function planRemove(args: AptArgs, state: AptState, pkgs: PackageSpec[]): OpPlan
   };
 }
 
+/**
+ * Two `present` installs with the same options as one: the union of their packages, planned on
+ * both probes (the same host, read in the same round trip). Anything else stays apart: removals,
+ * `latest` (its refresh decides what moves), other recommends or list-refresh settings.
+ */
+export function joinInstalls(a: { args: AptArgs; state: AptState }, b: { args: AptArgs; state: AptState }): { args: AptArgs; state: AptState } | undefined {
+  const same = (k: 'state' | 'install_recommends' | 'update_cache' | 'cache_valid_time' | 'purge') => a.args[k] === b.args[k];
+  if (a.args.state !== 'present' || !same('state') || !same('install_recommends') || !same('update_cache') || !same('cache_valid_time') || !same('purge')) return undefined;
+  const names = [...new Set([...packagesOf(a.args), ...packagesOf(b.args)].map((p) => p.raw))];
+  if (names.length === 0) return undefined;
+  const entries = [...a.state.entries, ...b.state.entries.filter((e) => !a.state.entries.some((x) => x.name === e.name && x.arch === e.arch))];
+  return { args: { ...a.args, name: names }, state: { ...a.state, entries, candidates: { ...b.state.candidates, ...a.state.candidates } } };
+}
+
 const aptOp: OpModule<AptArgs, AptArgs, AptState> = {
   name: 'apt',
   summary: 'Install, upgrade or remove Debian packages (refreshing stale package lists only when something must be installed).',
@@ -217,6 +233,7 @@ const aptOp: OpModule<AptArgs, AptArgs, AptState> = {
     return aptProbe(packagesOf(args), candidates);
   },
   parse: (out) => parseAptProbe(out),
+  join: joinInstalls,
   plan(args, state, ctx) {
     const pkgs = packagesOf(args);
     if (state.now <= 0) throw new OperationError(ctx.host, 'apt', `Cannot plan "apt" on host "${ctx.host}": the probe gave no answer`);
@@ -230,7 +247,9 @@ const aptOp: OpModule<AptArgs, AptArgs, AptState> = {
           UMASK,
           'export DEBIAN_FRONTEND=noninteractive',
           'wpha_apt_refreshed=',
+          TIME_START,
           `wpha_apt_refresh ${args.cache_valid_time}`,
+          timeEnd('apt'),
           `[ -n "$wpha_apt_refreshed" ] || echo ${UNCHANGED_MARKER}`,
         ),
       };

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import aptKeyOp, { detectKeyFormat } from './apt_key.js';
 import { sha256Hex, type FileState } from './lib/index.js';
 import { join } from 'node:path';
-import { localPrepareContext, planContext, removeTempDir, tempDir, writeRole } from './testing/run-local.js';
+import { localPrepareContext, planContext, removeTempDir, tempDir, writeRole } from '../engine/testing/run-local.js';
 
 const ARMORED = '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBF...\n-----END PGP PUBLIC KEY BLOCK-----\n';
 const BINARY = Buffer.from([0x99, 0x02, 0x0d, 0x04, 0x5f, 0x00, 0x10, 0x80]);

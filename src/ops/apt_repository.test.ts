@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { quote } from '../shell/quote.js';
 import aptRepositoryOp, { renderSources, updateThisSource } from './apt_repository.js';
 import type { FileState } from './lib/index.js';
-import { localPrepareContext, planContext, removeTempDir, runScript, tempDir } from './testing/run-local.js';
+import { localPrepareContext, planContext, removeTempDir, runScript, tempDir } from '../engine/testing/run-local.js';
 
 const prepare = (raw: Record<string, unknown>) => aptRepositoryOp.prepare!(aptRepositoryOp.args.parse(raw), localPrepareContext('/nonexistent'));
 const PROXYSQL = { name: 'proxysql', uris: 'https://repo.proxysql.com/ProxySQL/proxysql-2.6.x/bookworm/', suites: './', signed_by: '/etc/apt/keyrings/proxysql.asc' };

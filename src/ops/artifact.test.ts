@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import artifactOp from './artifact.js';
 import { sha256Hex } from './lib/index.js';
-import { converge, localPrepareContext, planContext, removeTempDir, tempDir, writeRole } from './testing/run-local.js';
+import { converge, localPrepareContext, planContext, removeTempDir, tempDir, writeRole } from '../engine/testing/run-local.js';
 
 const tmp = tempDir();
 afterAll(() => removeTempDir(tmp));

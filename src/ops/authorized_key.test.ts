@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperationError } from '../errors.js';
 import { editKeys, parseKeyLine, type KeyLine } from './authorized-key-lines.js';
 import ak, { type AuthorizedKeyArgs, type AuthorizedKeyState } from './authorized_key.js';
-import { converge, planContext, removeTempDir, runApply, runProbe, tempDir } from './testing/run-local.js';
+import { converge, planContext, removeTempDir, runApply, runProbe, tempDir } from '../engine/testing/run-local.js';
 
 // Public keys generated with ssh-keygen for these tests.
 const ED1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILsNQP8ZYtbLFzJtNMwgxvf7KzqcsldoA2myn/VAGI15 deploy1@ci';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import blockinfileOp from './blockinfile.js';
-import { planContext } from './testing/run-local.js';
+import { planContext } from '../engine/testing/run-local.js';
 
 const fixture = (name: string) => ({ stdout: readFileSync(new URL(`./fixtures/blockinfile/${name}.txt`, import.meta.url), 'utf8'), rc: 0 });
 function plan(raw: Record<string, unknown>, fx: string, diff = false) {

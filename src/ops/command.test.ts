@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import command, { type CommandArgs } from './command.js';
 import { joinSteps } from './lib/plan-file.js';
 import { splitCommand } from './command-split.js';
-import { converge, planContext, removeTempDir, runApply, runProbe, tempDir } from './testing/run-local.js';
+import { converge, planContext, removeTempDir, runApply, runProbe, tempDir } from '../engine/testing/run-local.js';
 
 const args = (a: unknown): CommandArgs => command.args.parse(a);
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import copyOp, { type CopyPrepared } from './copy.js';
 import { sha256Hex } from './lib/index.js';
 import type { PrepareContext } from './types.js';
-import { LOCAL_FACTS, planContext } from './testing/run-local.js';
+import { LOCAL_FACTS, planContext } from '../engine/testing/run-local.js';
 
 const fixture = (name: string) => ({ stdout: readFileSync(new URL(`./fixtures/copy/${name}.txt`, import.meta.url), 'utf8'), rc: 0 });
 const NGINX = 'user www-data;\nworker_processes auto;\n';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileState } from './lib/file-state.js';
 import cron, { cronFileContent, escapePercent, makeCronOp, type CronArgs } from './cron.js';
-import { converge, planContext, removeTempDir, tempDir } from './testing/run-local.js';
+import { converge, planContext, removeTempDir, tempDir } from '../engine/testing/run-local.js';
 
 const args = (a: unknown): CronArgs => cron.args.parse(a);
 const fixtures = join(import.meta.dirname, 'fixtures', 'cron');

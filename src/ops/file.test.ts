@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fileOp from './file.js';
 import type { FileState } from './lib/index.js';
-import { planContext } from './testing/run-local.js';
+import { planContext } from '../engine/testing/run-local.js';
 
 const ctx = planContext();
 const parse = (raw: unknown) => fileOp.args.parse(raw);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import getUrlOp, { displayUrl } from './get_url.js';
 import { sha256Hex, type FileState } from './lib/index.js';
-import { converge, planContext, removeTempDir, runScript, tempDir } from './testing/run-local.js';
+import { converge, planContext, removeTempDir, runScript, tempDir } from '../engine/testing/run-local.js';
 
 const SHA = 'a'.repeat(64);
 const parse = (raw: unknown) => getUrlOp.args.parse(raw);

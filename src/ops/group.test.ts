@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Facts } from '../engine/facts.js';
+import type { Facts } from './facts.js';
 import group, { type GroupArgs, type GroupState } from './group.js';
 import type { PlanContext } from './types.js';
 

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Facts } from '../engine/facts.js';
+import type { Facts } from './facts.js';
 import apt, { type AptArgs } from './apt.js';
 import { parseAptProbe } from './apt-state.js';
 import type { PlanContext } from './types.js';

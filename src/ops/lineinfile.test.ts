@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import lineinfileOp from './lineinfile.js';
-import { planContext } from './testing/run-local.js';
+import { planContext } from '../engine/testing/run-local.js';
 
 const fixture = (name: string) => ({ stdout: readFileSync(new URL(`./fixtures/lineinfile/${name}.txt`, import.meta.url), 'utf8'), rc: 0 });
 const PHP_SHA = '0a4ec30512d005d469d220b213df4dde562d3fbfee58e81da59b4aabf5cf9e42';

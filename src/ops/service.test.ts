@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Facts } from '../engine/facts.js';
+import type { Facts } from './facts.js';
 import { OperationError } from '../errors.js';
 import service, { unitName, type ServiceArgs, type ServiceState } from './service.js';
 import type { PlanContext } from './types.js';

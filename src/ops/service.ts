@@ -16,7 +16,7 @@ import { OperationError } from '../errors.js';
 import { sh } from '../shell/quote.js';
 import { joinSteps } from './lib/plan-file.js';
 import { UNIT_SHOW_FN } from './lib/unit-prefetch.js';
-import type { OpModule, OpPlan, PlanContext, ProbeOutput } from './types.js';
+import { TIME_START, timeEnd, type OpModule, type OpPlan, type PlanContext, type ProbeOutput } from './types.js';
 
 const UNIT_NAME = /^[A-Za-z0-9:_.\\@-]+$/;
 const UNIT_SUFFIX = /\.(service|socket|timer|target|mount|automount|path|swap|slice|scope|device)$/;
@@ -165,7 +165,8 @@ function planService(args: ServiceArgs, state: ServiceState, ctx: PlanContext): 
   if (enable) lines.push(now ? sh`wpha_unit_run ${unit} ${enable} --now -- ${unit}` : sh`wpha_unit_run ${unit} ${enable} -- ${unit}`);
   lines.push(...steps);
   if (verify) lines.push(sh`wpha_unit_verify ${unit} ${verify}`);
-  return { changed: true, summary, apply: joinSteps(...lines) };
+  // Timed: the service's own start (or restart) is the host's time, not wpha's (the recap says both).
+  return { changed: true, summary, apply: joinSteps(TIME_START, ...lines, timeEnd('service')) };
 }
 
 const serviceOp: OpModule<ServiceArgs, ServiceArgs, ServiceState> = {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinSteps } from './lib/plan-file.js';
 import shell, { scriptHeadline, type ShellArgs } from './shell.js';
-import { converge, planContext, removeTempDir, runApply, runProbe, tempDir } from './testing/run-local.js';
+import { converge, planContext, removeTempDir, runApply, runProbe, tempDir } from '../engine/testing/run-local.js';
 
 const args = (a: unknown): ShellArgs => shell.args.parse(a);
 

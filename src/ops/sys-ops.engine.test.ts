@@ -15,7 +15,7 @@ import group from './group.js';
 import service from './service.js';
 import shell from './shell.js';
 import { makeSysctlOp } from './sysctl.js';
-import { planContext, removeTempDir, runScript, tempDir } from './testing/run-local.js';
+import { planContext, removeTempDir, runScript, tempDir } from '../engine/testing/run-local.js';
 import type { OpModule, OpPlan } from './types.js';
 import user from './user.js';
 import waitFor from './wait_for.js';

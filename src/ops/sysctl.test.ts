@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sysctl, { makeSysctlOp, normalizeValue, procPath, type SysctlArgs, type SysctlState } from './sysctl.js';
-import { converge, planContext, removeTempDir, runApply, runProbe, tempDir } from './testing/run-local.js';
+import { converge, planContext, removeTempDir, runApply, runProbe, tempDir } from '../engine/testing/run-local.js';
 
 const FILE = '/etc/sysctl.d/60-web.conf';
 const args = (a: unknown): SysctlArgs => sysctl.args.parse(a);

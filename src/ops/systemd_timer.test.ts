@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FileState } from './lib/index.js';
 import systemdTimerOp, { renderTimerUnits } from './systemd_timer.js';
-import { localPrepareContext, planContext, runProbe } from './testing/run-local.js';
+import { localPrepareContext, planContext, runProbe } from '../engine/testing/run-local.js';
 
 const parse = (raw: Record<string, unknown>) => systemdTimerOp.args.parse({ name: 'rclone-backup', on_calendar: '*:0/15', exec_start: '/usr/bin/true', ...raw });
 const prepare = (raw: Record<string, unknown>) => systemdTimerOp.prepare!(parse(raw), localPrepareContext('/nonexistent'));

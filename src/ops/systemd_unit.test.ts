@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseUnitState, splitSections } from './lib/index.js';
 import systemdUnitOp from './systemd_unit.js';
 import type { PrepareContext } from './types.js';
-import { LOCAL_FACTS, planContext } from './testing/run-local.js';
+import { LOCAL_FACTS, planContext } from '../engine/testing/run-local.js';
 
 // Fixtures follow `systemctl show -p LoadState -p ActiveState -p UnitFileState` on Debian 12
 // (systemd 252); a host without a running systemd prints nothing and exits 1.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './lib/index.js';
 import templateOp from './template.js';
 import type { PrepareContext } from './types.js';
-import { LOCAL_FACTS, planContext } from './testing/run-local.js';
+import { LOCAL_FACTS, planContext } from '../engine/testing/run-local.js';
 
 const ctxWith = (render: PrepareContext['renderTemplate']): PrepareContext => ({
   host: 'web1',

@@ -13,7 +13,7 @@
  * Check mode, diff and "changed" come for free from this split.
  */
 import type { z } from 'zod';
-import type { Facts } from '../engine/facts.js';
+import type { Facts } from './facts.js';
 
 export interface ProbeOutput {
   /** Everything the probe fragment printed on stdout (decoded as UTF-8, invalid bytes replaced). */
@@ -126,6 +126,12 @@ export interface OpModule<A = any, P = A, S = any> {
    * `{ changed, rc, stdout }` from the apply output.
    */
   registerValue?(result: { changed: boolean; rc: number; output: string }, args: P): Record<string, unknown>;
+  /**
+   * Optional, for barrier ops: one step doing the work of this step and of a later step of the
+   * same op (their arguments and probed states joined), or undefined when they cannot go
+   * together. The engine decides which later steps may move up (src/engine/join-steps.ts).
+   */
+  join?(a: { args: P; state: S }, b: { args: P; state: S }): { args: P; state: S } | undefined;
 }
 
 /** The marker a runtime-decided fragment prints to say "nothing changed". */
@@ -133,3 +139,16 @@ export const UNCHANGED_MARKER = '@@WPHA_UNCHANGED';
 
 /** A fragment prints `@@WPHA_WARN <text>` to attach a warning to its result (e.g. read-only /proc/sys). */
 export const WARN_MARKER = '@@WPHA_WARN';
+
+/**
+ * A fragment prints `@@WPHA_TIME <what> <ms>` to say how long a part of it took on the host
+ * (`apt`: package lists and dpkg; `service`: services starting or restarting): the recap then
+ * tells the host's own work from wpha's.
+ */
+export const TIME_MARKER = '@@WPHA_TIME';
+
+/** Shell steps around the part of a fragment to time: `${TIME_START}`, the work, then `timeEnd(what)`. */
+export const TIME_START = 'wpha_t0=$(date +%s%N)';
+export function timeEnd(what: 'apt' | 'service'): string {
+  return `echo "${TIME_MARKER} ${what} $(( ($(date +%s%N) - wpha_t0) / 1000000 ))"`;
+}

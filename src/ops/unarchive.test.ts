@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from './lib/index.js';
 import { packFolder } from './lib/tar-pack.js';
-import { converge, localPrepareContext, planContext, removeTempDir, runApplyInEngineScript, runProbeInEngineScript, tempDir, writeRole } from './testing/run-local.js';
+import { converge, localPrepareContext, planContext, removeTempDir, runApplyInEngineScript, runProbeInEngineScript, tempDir, writeRole } from '../engine/testing/run-local.js';
 import unarchiveOp, { parseUnarchive, planUnarchive, STAMP, type UnarchivePrepared } from './unarchive.js';
 
 const tmp = tempDir('wpha-unarchive-');

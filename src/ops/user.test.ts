@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Facts } from '../engine/facts.js';
+import type { Facts } from './facts.js';
 import type { PlanContext } from './types.js';
 import { joinSteps } from './lib/plan-file.js';
 import user, { type UserArgs, type UserState } from './user.js';

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperationError } from '../errors.js';
-import { planContext, removeTempDir, runApply, runProbe, runScript, tempDir } from './testing/run-local.js';
+import { planContext, removeTempDir, runApply, runProbe, runScript, tempDir } from '../engine/testing/run-local.js';
 import { joinSteps } from './lib/plan-file.js';
 import waitFor, { target, type WaitForArgs } from './wait_for.js';
 

@@ -63,6 +63,8 @@ describe('mysql (mariadb client)', () => {
   it('reads read_only, the replica threads and lag, and Galera state', () => {
     fake('mariadb', `case "$*" in
       *read_only*) echo 1 ;;
+      # Like the real client: -N drops the field names of vertical output too.
+      *-N*'SLAVE STATUS\\G'* | *skip-column-names*'SLAVE STATUS\\G'*) printf 'Yes\\nNo\\nNULL\\n' ;;
       *'SLAVE STATUS\\G'*) printf '*** 1. row ***\\n  Slave_IO_Running: Yes\\n Slave_SQL_Running: No\\n Seconds_Behind_Master: NULL\\n' ;;
       *'SLAVE STATUS'*) printf 'x\\ty\\n' ;;
       *wsrep_local_state_comment*) printf 'wsrep_local_state_comment\\tSynced\\n' ;;

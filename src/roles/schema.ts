@@ -4,9 +4,9 @@
  * by the loader (the set of operations is a parameter, so this module never imports op modules).
  */
 import { z } from 'zod';
-import { VAR_FORMATS } from './var-formats.js';
-import { GROUP_NAME, RESERVED_VAR_NAMES, reservedVarNameMessage, ROLE_NAME, ROLE_NAME_RULE, VAR_NAME, VAR_NAME_RULE } from '../inventory/names.js';
-import { PortNumberSchema } from '../inventory/schema.js';
+import { VAR_FORMATS } from '../spec/var-formats.js';
+import { GROUP_NAME, RESERVED_VAR_NAMES, reservedVarNameMessage, ROLE_NAME, ROLE_NAME_RULE, VAR_NAME, VAR_NAME_RULE } from '../spec/names.js';
+import { PortNumberSchema } from '../spec/port.js';
 
 /** Operations a task may name: a set of names, or names with their argument schemas. */
 export type KnownOps = ReadonlySet<string> | ReadonlyMap<string, { args: z.ZodType }>;

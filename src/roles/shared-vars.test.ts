@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { secretsRedactor } from '../engine/load.js';
 import { InputError, formatIssue } from '../errors.js';
-import { loadInventory } from '../inventory/load.js';
+import { loadInventory } from '../play/load.js';
 import { OPS } from '../ops/registry.js';
 import { projectRoot, shippedRolesDir } from '../paths.js';
 import { findVariableTable, SHARED_TABLE, sharedVariableTable, variableTable } from './docs-table.js';

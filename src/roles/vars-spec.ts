@@ -9,7 +9,7 @@ import type { KeyPath } from '../yaml/locations.js';
 import type { YamlDoc } from '../yaml/parse.js';
 import { VarSpecSchema, type RawVarSpec } from './schema.js';
 import { checkVarValue } from './vars.js';
-import { formatType } from './var-formats.js';
+import { formatType } from '../spec/var-formats.js';
 
 const ENUM_TYPES = new Set(['string', 'integer', 'number']);
 const NUMBER_TYPES = new Set(['integer', 'number']);

@@ -9,7 +9,7 @@ import { describeType, describeValue, formatLocation } from '../yaml/describe.js
 import { valueAt } from '../yaml/locations.js';
 import { quoteList } from '../yaml/suggest.js';
 import { propertyIssues, type ValueIssue } from './var-fields.js';
-import { checkFormat, type VarFormat } from './var-formats.js';
+import { checkFormat, type VarFormat } from '../spec/var-formats.js';
 
 /** A string holding `{{ ... }}` is rendered later; its final type is only known then. */
 export function isTemplated(value: unknown): boolean {

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadInventory } from '../inventory/load.js';
+import { loadInventory } from '../play/load.js';
 import { testOps } from '../roles/fixtures/known-ops.js';
 import { SerialSchema } from '../inventory/schema.js';
 import { parseBatchEntry } from './batch-size.js';

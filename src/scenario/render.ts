@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { partialDirs } from '../engine/check-templates.js';
-import type { Facts } from '../engine/facts.js';
+import type { Facts } from '../ops/facts.js';
 import { groupsMap, hostScope, hostvarsMap } from '../engine/scope.js';
 import { expandTask, type Step } from '../engine/steps.js';
 import { OPS } from '../ops/registry.js';

@@ -129,7 +129,7 @@ async function converge(inv: Inventory, dir: string, opts: UnitRunOptions): Prom
   const t0 = Date.now();
   const events: RunEvent[] = [];
   const listeners = [(e: RunEvent) => void events.push(e), ...(opts.verbose ? [plainReporter((s) => opts.say(s.replace(/\n$/, '')), { diff: false, verbose: false })] : [])];
-  const summary = await runPlay(inv, { tags: [], skipTags: [], check: false, diff: false, forks: 10, forceHandlers: false, acceptNewHostKeys: false, labAutoUp: false, listeners, factsCacheDir: path.join(dir, '.cache', 'facts'), ...(opts.signal ? { signal: opts.signal } : {}) });
+  const summary = await runPlay(inv, { tags: [], skipTags: [], check: false, diff: false, forks: 10, forceHandlers: false, acceptNewHostKeys: false, listeners, factsCacheDir: path.join(dir, '.cache', 'facts'), ...(opts.signal ? { signal: opts.signal } : {}) });
   const tasks = events.filter((e): e is Extract<RunEvent, { type: 'task' }> => e.type === 'task');
   const failed = [
     ...tasks.filter((t) => t.status === 'failed').map((t) => `${t.host} ${t.role}: "${t.task}" failed: ${t.error ?? ''}`.trim()),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, formatIssue } from '../errors.js';
-import { runScript } from '../ops/testing/run-local.js';
+import { runScript } from '../engine/testing/run-local.js';
 import { checkFragment } from './checks.js';
 import { evaluateCheck } from './evaluate.js';
 import { loadScenario, type Scenario } from './load.js';

@@ -5,8 +5,9 @@
  * docs/testing-roles.md.
  */
 import { z } from 'zod';
-import { GROUP_NAME, GROUP_NAME_RULE, ROLE_NAME, ROLE_NAME_RULE } from '../inventory/names.js';
-import { PortNumberSchema, VarsSchema } from '../inventory/schema.js';
+import { GROUP_NAME, GROUP_NAME_RULE, ROLE_NAME, ROLE_NAME_RULE } from '../spec/names.js';
+import { VarsSchema } from '../inventory/schema.js';
+import { PortNumberSchema } from '../spec/port.js';
 
 /** Scenario host and address names: short, so that lab host names stay within 63 characters. */
 export const SCENARIO_NAME = /^[a-z][a-z0-9]{0,15}$/;

@@ -9,7 +9,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ssh2 from 'ssh2';
 import { stringify } from 'yaml';
 import { SimHostServer, type HostCounters, type SimHostAddress, type SimHostSpec } from './host-server.js';
 import type { Behaviour } from './behaviour.js';
@@ -44,7 +43,7 @@ const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), `work
 
 export async function startFleet(o: FleetOptions): Promise<Fleet> {
   mkdirSync(o.dir, { recursive: true });
-  const client = ssh2.utils.generateKeyPairSync('ed25519');
+  const client = SimHostServer.keyPair();
   const keyFile = path.join(o.dir, 'id_ed25519');
   writeFileSync(keyFile, client.private, { mode: 0o600 });
   const specs: SimHostSpec[] = Array.from({ length: o.count }, (_, i) => ({ name: `${o.prefix ?? 'sim-'}${i + 1}`, behaviour: o.behaviours?.[i] ?? { kind: 'normal' }, fresh: Boolean(o.fresh) }));
@@ -104,7 +103,8 @@ async function serveInWorkers(o: FleetOptions, specs: SimHostSpec[], clientKey: 
       hosts: started.flatMap((s) => s.hosts),
       counters: async () => {
         const all = await Promise.all(children.map((c) => ask<{ counters: HostCounters }>(c, { type: 'counters' }, 'counters')));
-        return all.reduce((a, b) => ({ roundTrips: a.roundTrips + b.counters.roundTrips, missing: a.missing + b.counters.missing }), { roundTrips: 0, missing: 0 });
+        // peakConnections: the sum of each process's peak, an upper bound of the fleet's.
+        return all.reduce((a, b) => ({ roundTrips: a.roundTrips + b.counters.roundTrips, missing: a.missing + b.counters.missing, peakConnections: a.peakConnections + b.counters.peakConnections }), { roundTrips: 0, missing: 0, peakConnections: 0 });
       },
       stop: async () => {
         await Promise.all(children.map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.send({ type: 'stop' }))))));

@@ -34,14 +34,19 @@ export interface HostCounters {
   roundTrips: number;
   /** Items answered with NO_RECORDING (the recording lacks them). */
   missing: number;
+  /** Most SSH connections open at once on this process's hosts. */
+  peakConnections: number;
 }
 
 type Closeable = { close(cb?: () => void): unknown };
 
 export class SimHostServer {
+  /** ed25519 key pairs ssh2 can parse back (see hostKeyPair). */
+  static keyPair = (): { private: string; public: string } => hostKeyPair();
   private readonly servers: Closeable[] = [];
   private readonly sockets = new Set<Socket>();
-  readonly counters: HostCounters = { roundTrips: 0, missing: 0 };
+  readonly counters: HostCounters = { roundTrips: 0, missing: 0, peakConnections: 0 };
+  private open = 0;
 
   constructor(
     private readonly recording: Recording,
@@ -49,7 +54,7 @@ export class SimHostServer {
   ) {}
 
   async start(spec: SimHostSpec): Promise<SimHostAddress> {
-    const keys = utils.generateKeyPairSync('ed25519');
+    const keys = hostKeyPair();
     const hostKey = keys.public.split(' ').slice(0, 2).join(' ');
     if (spec.behaviour.kind === 'silent') {
       const srv: NetServer = createServer((s) => this.track(s)); // accepts, never speaks
@@ -61,6 +66,8 @@ export class SimHostServer {
     const state = { trips: 0 };
     const srv = new Server({ hostKeys: [keys.private] }, (client: Connection) => {
       client.on('error', () => {});
+      this.counters.peakConnections = Math.max(this.counters.peakConnections, ++this.open);
+      client.on('close', () => this.open--);
       client.on('authentication', (ctx) => {
         if (ctx.method !== 'publickey' || ctx.key.algo !== allowed.type || !timingSafeEqual(ctx.key.data, allowed.getPublicSSH())) return ctx.reject(['publickey']);
         if (ctx.signature && ctx.blob && allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey']);
@@ -125,6 +132,17 @@ export class SimHostServer {
   /** Keeps a server to close at the end. */
   keep(s: Closeable): void {
     this.servers.push(s);
+  }
+}
+
+/**
+ * A new ed25519 host key. ssh2's generator now and then writes a private key its own parser
+ * refuses ("Malformed OpenSSH private key", about one in a thousand here): such a key is drawn again.
+ */
+function hostKeyPair(): { private: string; public: string } {
+  for (;;) {
+    const keys = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(keys.private) instanceof Error)) return keys;
   }
 }
 

@@ -5,14 +5,7 @@
  * the inventory loader reads it so that provider-made hosts join their groups like written ones.
  */
 import { z } from 'zod';
-
-/**
- * Where a made host is in its life. `creating`: asked of the provider, not yet answering (no
- * address may be known). `canary`: answering, not serving yet. `serving`: a normal member.
- * `draining`: a member taking no new requests. `retiring`: out of every pool, to be destroyed.
- */
-export const MACHINE_STATUSES = ['creating', 'canary', 'serving', 'draining', 'retiring'] as const;
-export type MachineStatus = (typeof MACHINE_STATUSES)[number];
+import { MACHINE_STATUSES, type MachineStatus } from '../spec/machines.js';
 
 /** Statuses of hosts that are members of their group (configured, connected to, load balanced). */
 export const MEMBER_STATUSES: ReadonlySet<MachineStatus> = new Set(['canary', 'serving', 'draining']);

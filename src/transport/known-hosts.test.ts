@@ -69,3 +69,20 @@ describe('known_hosts', () => {
     expect(kh.keyTypesFor(['db1'])).toEqual(['ecdsa-sha2-nistp256']);
   });
 });
+
+describe('known_hosts of a large fleet', () => {
+  it('finds each host among thousands of plain entries, in file order, beside wildcard and negated ones', () => {
+    const key = (i: number) => Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 4]), Buffer.from(String(i).padStart(4, '0'))]);
+    const lines = Array.from({ length: 5000 }, (_, i) => `[127.0.0.1]:${20000 + i} ssh-ed25519 ${key(i).toString('base64')}`);
+    lines.push(`*.example.test,!bad.example.test ssh-ed25519 ${key(9999).toString('base64')}`, `[127.0.0.1]:24999 ssh-ed25519 ${key(7777).toString('base64')}`);
+    const kh = new KnownHosts('/nonexistent/known_hosts', `${lines.join('\n')}\n`);
+    expect(kh.verify(['[127.0.0.1]:20042'], key(42))).toEqual({ status: 'match' });
+    expect(kh.verify(['[127.0.0.1]:20042'], key(43))).toMatchObject({ status: 'mismatch', lines: [43] });
+    // two lines for one host: both are on record, in file order
+    expect(kh.verify(['[127.0.0.1]:24999'], key(1))).toMatchObject({ status: 'mismatch', lines: [5000, 5002] });
+    expect(kh.verify(['[127.0.0.1]:24999'], key(7777))).toEqual({ status: 'match' });
+    expect(kh.verify(['web.EXAMPLE.test'], key(9999))).toEqual({ status: 'match' });
+    expect(kh.verify(['bad.example.test'], key(9999))).toEqual({ status: 'unknown' });
+    expect(kh.keyTypesFor(['[127.0.0.1]:20001'])).toEqual(['ssh-ed25519']);
+  });
+});

@@ -4,7 +4,7 @@
  * alarms when it exits non-zero; a URL when it does not answer 2xx within 10 s.
  */
 import { spawn } from 'node:child_process';
-import type { AlarmSpec } from '../inventory/schema-machines.js';
+import type { AlarmSpec } from '../spec/machines.js';
 
 export interface AlarmResult {
   name: string;

@@ -7,8 +7,8 @@
  * reported with its output.
  */
 import type { HostSpec } from '../model.js';
-import type { CheckSpec } from '../inventory/schema-machines.js';
-import { durationMs } from '../inventory/schema-machines.js';
+import type { CheckSpec } from '../spec/machines.js';
+import { durationMs } from '../spec/machines.js';
 import { quote } from '../shell/quote.js';
 import type { Shells } from './shell.js';
 

@@ -3,7 +3,7 @@
  * defaults. Resolved and checked before anything is touched.
  */
 import type { BatchEntry } from '../rollout/batch-size.js';
-import { durationMs, type AlarmSpec, type CheckSpec, type UpgradeSpec } from '../inventory/schema-machines.js';
+import { durationMs, type AlarmSpec, type CheckSpec, type UpgradeSpec } from '../spec/machines.js';
 import type { Amount } from './plan.js';
 import { PlanError } from './plan.js';
 

@@ -7,11 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { VAR_NAME, VAR_NAME_RULE } from '../inventory/names.js';
+import { VAR_NAME, VAR_NAME_RULE } from '../spec/names.js';
 import { decodeText, decryptEnvelope, DEFAULT_PARAMS, encryptEnvelope, envelopeLabel, KeyCache, newHeader, VaultDecryptError } from './cipher.js';
 import { commitAll, type CommitFs, type FileChange } from './commit.js';
 import { editPlaintext, type EditEnv } from './edit.js';
-import { DEFAULT_LABEL, LABEL_PATTERN, LABEL_RULE, looksLikeEnvelope, type EnvelopeHeader, type ScryptParams } from './envelope.js';
+import { DEFAULT_LABEL, LABEL_PATTERN, LABEL_RULE, type EnvelopeHeader, type ScryptParams } from './envelope.js';
+import { looksLikeEnvelope } from '../yaml/vault-file.js';
 import { headerForEncrypt, initLabel } from './labels.js';
 import { checkNewPassphrase, Passphrases } from './passphrase.js';
 import { rekey } from './rekey.js';

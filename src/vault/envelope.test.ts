@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { EnvelopeError, looksLikeEnvelope, parseEnvelope, parseHeader } from './envelope.js';
+import { EnvelopeError, parseEnvelope, parseHeader } from './envelope.js';
+import { looksLikeEnvelope } from '../yaml/vault-file.js';
 
 const SALT = Buffer.alloc(16, 7).toString('base64');
 const HEAD = `$WPHA_VAULT;1;AES256GCM;scrypt;N=131072;r=8;p=1;salt=${SALT};prod`;

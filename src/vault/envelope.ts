@@ -10,8 +10,8 @@
  * key check tells a wrong passphrase apart from altered ciphertext.
  * Parsing is pure and strict; every problem is an EnvelopeError with a clear message.
  */
+import { ENVELOPE_MAGIC } from '../yaml/vault-file.js';
 
-export const ENVELOPE_MAGIC = '$WPHA_VAULT';
 export const ENVELOPE_VERSION = 1;
 export const CIPHER_NAME = 'AES256GCM';
 export const KDF_NAME = 'scrypt';
@@ -56,11 +56,6 @@ export class EnvelopeError extends Error {}
 
 const B64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const HEADER = /^\$WPHA_VAULT;(\d+);([A-Z0-9]+);([a-z0-9]+);N=(\d+);r=(\d+);p=(\d+);salt=([A-Za-z0-9+/]+={0,2});(.*)$/;
-
-/** True when `text` starts like an envelope (leading blank lines allowed): whole vault files. */
-export function looksLikeEnvelope(text: string): boolean {
-  return text.trimStart().startsWith(`${ENVELOPE_MAGIC};`);
-}
 
 export function formatHeader(h: EnvelopeHeader): string {
   const { N, r, p } = h.params;

@@ -5,7 +5,7 @@
  */
 import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { looksLikeEnvelope } from './envelope.js';
+import { looksLikeEnvelope } from '../yaml/vault-file.js';
 
 export interface VaultFileRef {
   file: string;

@@ -6,7 +6,7 @@
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { InputIssue, SourceLocation } from '../errors.js';
 import { LocationIndex, type KeyPath } from './locations.js';
-import { looksLikeEnvelope } from '../vault/envelope.js';
+import { looksLikeEnvelope } from './vault-file.js';
 import { DEFAULT_LIMITS, SECRET_TAG, VAULT_FILE_TAG, VAULT_TAG, walkDocument, type DecryptTag, type YamlLimits } from './walk.js';
 
 export interface YamlDoc {

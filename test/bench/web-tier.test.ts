@@ -78,7 +78,7 @@ async function applyRole(dir: string, factsCacheDir: string): Promise<{ summary:
   const events: RunEvent[] = [];
   const summary = await runPlay(inv, {
     tags: [], skipTags: [], check: false, diff: false, forks: 10, forceHandlers: false, acceptNewHostKeys: false,
-    listeners: [(e) => events.push(e)], factsCacheDir, labAutoUp: false,
+    listeners: [(e) => events.push(e)], factsCacheDir,
   });
   return { summary, events };
 }

@@ -2,7 +2,7 @@
  * Renders a host's roles without touching it (see src/engine/testing/expand-host.ts, the one
  * implementation); here: facts shaped like a lab host's.
  */
-import type { Facts } from '../../src/engine/facts.js';
+import type { Facts } from '../../src/ops/facts.js';
 import { recordedFacts } from '../../src/engine/testing/expand-host.js';
 
 export { expandHost, fileStep, stepContent as fileContent } from '../../src/engine/testing/expand-host.js';

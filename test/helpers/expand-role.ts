@@ -4,7 +4,7 @@
  * tasks that run, by "role/task name", and the names of those skipped by `when`.
  */
 import path from 'node:path';
-import type { Facts } from '../../src/engine/facts.js';
+import type { Facts } from '../../src/ops/facts.js';
 import { loadForRun } from '../../src/engine/load.js';
 import { groupsMap, hostScope, hostvarsMap } from '../../src/engine/scope.js';
 import { expandTask, type Step } from '../../src/engine/steps.js';

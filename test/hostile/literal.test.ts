@@ -130,7 +130,7 @@ describe('hostile input on a lab host', () => {
     const dir = writeLabInventory(lab, { groups: { app: { hosts: [0], roles: ['proto'] } }, roleDirs: [ROLES] }).dir;
     const inv = await loadForRun({ inventory: dir, cwd: dir, passphrases: new Passphrases({ env: {} }) });
     const events: RunEvent[] = [];
-    const s = await runPlay(inv, { tags: [], skipTags: [], check: false, diff: true, forks: 2, forceHandlers: false, acceptNewHostKeys: false, listeners: [(e) => events.push(e)], labAutoUp: false, factsCacheDir: mkdtempSync(path.join(tmpdir(), 'wpha-facts-')) });
+    const s = await runPlay(inv, { tags: [], skipTags: [], check: false, diff: true, forks: 2, forceHandlers: false, acceptNewHostKeys: false, listeners: [(e) => events.push(e)], factsCacheDir: mkdtempSync(path.join(tmpdir(), 'wpha-facts-')) });
     expect(s.failed).toBe(false);
     expect(hostDone(events, host)?.recap).toMatchObject({ changed: 4, failed: 0 });
     expect(prototypeIsClean()).toBe(true);

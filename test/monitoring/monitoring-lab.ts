@@ -1,13 +1,16 @@
 /**
- * The monitoring tests' lab: two fresh hosts. "mon" is the database host (MariaDB, Redis) and the
- * Zabbix server, the central log host, a HAProxy in front of the web node and the first
- * keepalived peer; "web" is a web node (PHP-FPM, nginx, WordPress, cache warmer) and the second
- * keepalived peer (no HAProxy there: its track checks are off). Both run zabbix_agent and
- * logging, declared last so that they see what the other roles set up. The secrets the
- * monitoring roles want from the vault (PSK, Admin password, Telegram token and chat id) are in
- * a vault file (group_vars/all.vault.yaml) opened with WPHA_VAULT_PASSWORD.
+ * The monitoring tests' lab: two fresh hosts. "mon" is the database primary (MariaDB, Redis) and
+ * the Zabbix server, the central log host, a HAProxy in front of the web node and the first
+ * keepalived peer; "web" is a web node (PHP-FPM, nginx, WordPress, cache warmer), the MariaDB
+ * replica of "mon" (the mariadb role's replication group, TLS from a CA made here) and the
+ * second keepalived peer (no HAProxy there: its track checks are off). Both run zabbix_agent and
+ * logging, declared last so that they see what the other roles set up. The secrets (PSK, Admin
+ * password, Telegram token and chat id, the CA key, the replication password) are in a vault
+ * file (group_vars/all.vault.yaml) opened with WPHA_VAULT_PASSWORD.
  */
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -42,9 +45,12 @@ export interface MonitoringLab {
 export function writeMonitoringInventory(lab: LabHosts): MonitoringLab {
   const [mon, web] = [lab.hosts[0]!, lab.hosts[1]!];
   const vip = lab.reserveAddress();
+  const ca = testCa();
   const inv = writeLabInventory(lab, {
     groups: {
-      db: { hosts: [0], roles: ['mariadb', 'zabbix_server'] },
+      // A replication group: mon starts as the primary, web is its replica.
+      db: { hosts: [0, 1], roles: ['mariadb'], vars: { mariadb_replication_group: 'db' } },
+      monitoring: { hosts: [0], roles: ['zabbix_server'] },
       redis: { hosts: [0], roles: ['redis'] },
       lb: { hosts: [0], roles: ['haproxy'] },
       front: { hosts: [0, 1], roles: ['keepalived'] },
@@ -66,15 +72,27 @@ export function writeMonitoringInventory(lab: LabHosts): MonitoringLab {
       zabbix_server_telegram_api_url: `http://127.0.0.1:${RECEIVER_PORT}`,
       zabbix_server_settings: { StartPollers: 2, StartPollersUnreachable: 1, StartTrappers: 3, StartPreprocessors: 2, StartHistoryPollers: 1, StartDBSyncers: 2, StartAlerters: 1, StartLLDProcessors: 1, StartODBCPollers: 0, StartHTTPPollers: 0, StartDiscoverers: 0, StartEscalators: 1 },
       logging_server: mon.address,
+      mariadb_tls_ca_cert: ca.cert,
     },
   }).dir;
   const psk = randomBytes(32).toString('hex');
   const telegramToken = `${randomBytes(4).readUInt32BE()}:${randomBytes(16).toString('hex')}`;
-  const secrets = { zabbix_agent_psk: psk, zabbix_server_admin_password: `Lab-${randomBytes(6).toString('hex')}-pass`, zabbix_server_telegram_token: telegramToken, zabbix_server_telegram_chat_id: '-1001234567' };
+  const secrets = { mariadb_tls_ca_key: ca.key, mariadb_replication_password: `repl-${randomBytes(9).toString('hex')}`, zabbix_agent_psk: psk, zabbix_server_admin_password: `Lab-${randomBytes(6).toString('hex')}-pass`, zabbix_server_telegram_token: telegramToken, zabbix_server_telegram_chat_id: '-1001234567' };
   const body = Object.entries(secrets).map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`).join('');
   mkdirSync(path.join(inv, 'group_vars'), { recursive: true });
   writeFileSync(path.join(inv, 'group_vars', 'all.vault.yaml'), encryptEnvelope(body, VAULT_PASSWORD, newHeader('monitoring', { N: 2 ** 14, r: 8, p: 1 }), new KeyCache()));
   return { inv, mon, web, vip, psk, psk_identity: 'wpha', telegramToken };
+}
+
+/** A throw-away CA for the MariaDB nodes' certificates (each node signs its own with the key). */
+function testCa(): { cert: string; key: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wpha-mon-ca-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.pem'), '-days', '30', '-subj', '/CN=wpha monitoring test CA'], { stdio: 'ignore' });
+    return { cert: readFileSync(path.join(dir, 'ca.pem'), 'utf8'), key: readFileSync(path.join(dir, 'ca.key'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Polls `fn` until `ok` holds (every `stepMs`), or throws after `seconds` naming what it waited for. */

@@ -1,6 +1,6 @@
 /**
  * The monitoring and logging tier on two fresh lab hosts (see monitoring-lab.ts): Zabbix server
- * with its database, agents with PSK, auto-registration, Zabbix's real Telegram webhook posting
+ * with its database, a MariaDB replica, agents with PSK, auto-registration, Zabbix's real Telegram webhook posting
  * to a recording receiver (the one stand-in: the Telegram API is not reachable), and rsyslog
  * forwarding over RELP to the central log host.
  */
@@ -65,9 +65,18 @@ describe('monitoring (Zabbix) and central logs', () => {
     // The virtual IP is on exactly one of the two keepalived peers (whichever won the election).
     const vips = [(await zget(web, 'wpha.keepalived.vips')).out, (await zget(mon, 'wpha.keepalived.vips')).out];
     expect(vips.sort()).toEqual(['0', '1']);
+    // MariaDB: mon is the writable primary, web its read-only replica, replicating.
     expect((await zget(mon, 'wpha.mysql[ping]')).out).toBe('1');
     expect((await zget(mon, 'wpha.mysql[read_only]')).out).toBe('0');
     expect((await zget(mon, 'wpha.mysql[replica]')).out).toBe('0');
+    expect((await zget(mon, 'wpha.mysql[replica_lag]')).out).toBe('-1');
+    expect((await zget(web, 'wpha.mysql.state')).out).toBe('active');
+    expect((await zget(web, 'wpha.mysql[read_only]')).out).toBe('1');
+    expect((await zget(web, 'wpha.mysql[replica]')).out).toBe('1');
+    expect((await zget(web, 'wpha.mysql[replica_io]')).out).toBe('1');
+    expect((await zget(web, 'wpha.mysql[replica_sql]')).out).toBe('1');
+    expect(Number((await zget(web, 'wpha.mysql[replica_lag]')).out)).toBeGreaterThanOrEqual(0);
+    // No Galera here (the keys say so; recorded Galera answers are in the unit test).
     expect((await zget(mon, 'wpha.mysql[galera_size]')).out).toBe('0');
     expect((await zget(mon, 'wpha.redis[role]')).out).toBe('master');
     expect(Number((await zget(mon, 'wpha.redis[used_memory]')).out)).toBeGreaterThan(100_000);
@@ -77,7 +86,7 @@ describe('monitoring (Zabbix) and central logs', () => {
     expect((await zget(mon, 'wpha.rsyslog.state')).out).toBe('active');
     expect(Number((await zget(mon, 'vfs.fs.size[/,pused]')).out)).toBeGreaterThan(0);
     // A key of a role the host does not run is not defined there.
-    expect((await zget(web, 'wpha.mysql[ping]')).out).toContain('ZBX_NOTSUPPORTED');
+    expect((await zget(web, 'wpha.redis[ping]')).out).toContain('ZBX_NOTSUPPORTED');
     expect((await zget(mon, 'wpha.nginx.state')).out).toContain('ZBX_NOTSUPPORTED');
   });
 
@@ -93,8 +102,11 @@ describe('monitoring (Zabbix) and central logs', () => {
   it('both hosts registered themselves with the templates of their roles, encrypted with the PSK', async () => {
     const hosts = await until('both hosts registered with their templates', () => api('host.get', { filter: { host: [m.mon.name, m.web.name] }, output: ['host', 'tls_connect', 'tls_accept'], selectParentTemplates: ['name'], selectGroups: ['name'] }),
       (v) => v.length === 2 && v.every((h) => (h.parentTemplates as unknown[]).length >= 6), 180);
+    // The replica's state reaches the server, and "Replication is broken" is not raised.
+    await until('the server collects the replica state', () => api('item.get', { host: m.web.name, filter: { key_: 'wpha.mysql[replica_sql]' }, output: ['lastvalue'] }), (v) => v[0]?.lastvalue === '1', 240, 3000);
+    expect(await api('problem.get', { hostids: [hosts.find((h) => h.host === m.web.name)!.hostid], search: { name: 'Replication' }, output: ['name'] })).toEqual([]);
     const templates = (name: string) => (hosts.find((h) => h.host === name)!.parentTemplates as { name: string }[]).map((t) => t.name).sort();
-    expect(templates(m.web.name)).toEqual(['wpha base', 'wpha cache warmer', 'wpha keepalived', 'wpha logging', 'wpha nginx', 'wpha php-fpm', 'wpha wordpress']);
+    expect(templates(m.web.name)).toEqual(['wpha base', 'wpha cache warmer', 'wpha keepalived', 'wpha logging', 'wpha mariadb', 'wpha nginx', 'wpha php-fpm', 'wpha wordpress']);
     expect(templates(m.mon.name)).toEqual(['wpha base', 'wpha haproxy', 'wpha keepalived', 'wpha logging', 'wpha mariadb', 'wpha redis']);
     for (const h of hosts) expect([h.tls_connect, h.tls_accept]).toEqual(['2', '2']);
     expect((hosts.find((h) => h.host === m.web.name)!.groups as { name: string }[]).map((g) => g.name)).toContain('wpha keepalived front');

@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import path from 'node:path';
 import type { Inventory } from '../../src/model.js';
-import type { Facts } from '../../src/engine/facts.js';
+import type { Facts } from '../../src/ops/facts.js';
 import { loadForRun } from '../../src/engine/load.js';
 import { expandHost, recordedFacts, stepContent } from '../../src/engine/testing/expand-host.js';
 

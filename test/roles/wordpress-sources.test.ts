@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { Facts } from '../../src/engine/facts.js';
+import type { Facts } from '../../src/ops/facts.js';
 import { loadForRun } from '../../src/engine/load.js';
 import { groupsMap, hostScope, hostvarsMap } from '../../src/engine/scope.js';
 import { expandTask, type Step } from '../../src/engine/steps.js';

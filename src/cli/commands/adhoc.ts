@@ -1,11 +1,13 @@
 /** `wpha run` (an ad-hoc command on hosts) and `wpha facts` (what the engine knows about hosts). */
 import type { Command } from 'commander';
-import { loadForRun, secretsRedactor } from '../../engine/load.js';
-import { selectHosts } from '../../engine/limit.js';
+import { secretsRedactor } from '../../engine/load.js';
 import { eachHost } from '../../engine/each-host.js';
 import { parseFacts } from '../../engine/facts-probe.js';
 import { ExitCode } from '../../errors.js';
-import { addHostOptions, hostTimeouts, promptHidden, type HostCommandOptions } from '../options.js';
+import { ensureLabHosts } from '../lab-hosts.js';
+import { loadInventoryFor } from '../load.js';
+import { addHostOptions, hostTimeouts, type HostCommandOptions } from '../options.js';
+import { promptHidden } from '../prompt.js';
 
 export function register(program: Command): void {
   addHostOptions(program.command('run <command>'))
@@ -16,13 +18,14 @@ Examples:
   wpha run -i prod -l web 'systemctl is-active nginx php8.2-fpm'
   wpha run -i lab 'df -h /'`)
     .action(async (command: string, flags: HostCommandOptions) => {
-      const inv = await loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars });
+      const { inv, hosts } = await loadInventoryFor(flags);
+      await ensureLabHosts(inv);
       const redactor = secretsRedactor(inv);
       const becomePassword = flags.askBecomePass ? await promptHidden('sudo password: ') : undefined;
       let failed = false;
       await eachHost(
         inv,
-        { hosts: selectHosts(inv, flags.limit), forks: flags.forks, ...hostTimeouts(flags), acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), ...(becomePassword ? { becomePassword } : {}) },
+        { hosts, forks: flags.forks, ...hostTimeouts(flags), acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), ...(becomePassword ? { becomePassword } : {}) },
         async (remote) => {
           const r = await remote.run({ preludes: [], staged: [], applies: [{ id: 'cmd', fragment: command, notifyFlags: [] }], facts: false, probes: [] });
           const res = r.applies[0];
@@ -47,8 +50,9 @@ Examples:
   addHostOptions(program.command('facts'))
     .description('Gather and print the facts tasks and templates see as `facts.*` (JSON per host)')
     .action(async (flags: HostCommandOptions) => {
-      const inv = await loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars });
-      const outcomes = await eachHost(inv, { hosts: selectHosts(inv, flags.limit), forks: flags.forks, ...hostTimeouts(flags), acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) }, async (remote) => {
+      const { inv, hosts } = await loadInventoryFor(flags);
+      await ensureLabHosts(inv);
+      const outcomes = await eachHost(inv, { hosts, forks: flags.forks, ...hostTimeouts(flags), acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) }, async (remote) => {
         const r = await remote.run({ preludes: [], staged: [], applies: [], facts: true, probes: [] });
         return parseFacts(r.probes.get('facts')?.stdout ?? '');
       });

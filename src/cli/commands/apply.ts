@@ -2,13 +2,14 @@
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { runLogger, runLogFile } from '../../report/run-log.js';
-import { loadForRun } from '../../engine/load.js';
 import { runPlay } from '../../engine/run.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { parseBatchSpec, type BatchEntry } from '../../rollout/batch-size.js';
 import { parseShard, type Shard } from '../../rollout/shard.js';
-import { passphrasesFor } from '../../vault/actions.js';
-import { addHostOptions, chooseReporters, hostTimeouts, interruptController, positiveInt, promptHidden, type HostCommandOptions } from '../options.js';
+import { ensureLabHosts } from '../lab-hosts.js';
+import { loadInventoryFor } from '../load.js';
+import { addHostOptions, chooseReporters, hostTimeouts, interruptController, positiveInt, type HostCommandOptions } from '../options.js';
+import { promptHidden } from '../prompt.js';
 
 interface ApplyFlags extends HostCommandOptions {
   check?: boolean;
@@ -45,7 +46,8 @@ const list = (v: string, prev: string[]) => [...prev, ...v.split(',').map((s) =>
 export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<number> {
   const check = mode === 'plan' || Boolean(flags.check);
   const diff = mode === 'plan' || Boolean(flags.diff);
-  const inv = await loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars, passphrases: passphrasesFor(flags, { cwd: process.cwd(), env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) }) });
+  const { inv, hosts } = await loadInventoryFor(flags);
+  if (hosts.length > 0) await ensureLabHosts(inv);
   const becomePassword = flags.askBecomePass ? await promptHidden('sudo password: ') : undefined;
   const runId = randomBytes(6).toString('hex');
   const reporting = chooseReporters({ json: flags.json, ...(flags.junit ? { junit: flags.junit } : {}), diff, verbose: flags.verbose });

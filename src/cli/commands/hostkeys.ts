@@ -1,34 +1,14 @@
 /** `wpha hostkeys scan|pin|rotate`: the host keys an inventory's known_hosts pins. */
 import type { Command } from 'commander';
-import { loadForRun } from '../../engine/load.js';
 import { hostkeysPin, hostkeysRotate, hostkeysScan, type HostkeysIO } from '../../hostkeys/actions.js';
-import { passphrasesFor } from '../../vault/actions.js';
-import { addVaultPasswordOption, promptHidden } from '../options.js';
-
-interface InventoryFlags {
-  inventory: string;
-  extraVars: string[];
-  vaultPasswordFile: string[];
-}
-
-const collect = (v: string, prev: string[]) => [...prev, v];
+import { addInventoryOptions, loadInventoryFor, type InventoryFlags } from '../load.js';
 
 function io(): HostkeysIO {
   return { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) };
 }
 
 async function load(flags: InventoryFlags) {
-  const prompt = process.stdin.isTTY ? { prompt: promptHidden } : {};
-  const passphrases = passphrasesFor(flags, { cwd: process.cwd(), env: process.env, err: (s) => void process.stderr.write(s), ...prompt });
-  return loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars, passphrases });
-}
-
-function inventoryOptions(cmd: Command): Command {
-  return addVaultPasswordOption(
-    cmd
-      .requiredOption('-i, --inventory <name>', 'inventory name (folder under inventories/) or path')
-      .option('-e, --extra-vars <key=value|@file.yaml>', 'extra variables (repeatable)', collect, []),
-  );
+  return (await loadInventoryFor(flags)).inv;
 }
 
 export function register(program: Command): void {
@@ -42,19 +22,18 @@ whose key changed (naming both fingerprints; nothing runs there). Typical flows:
   wpha hostkeys scan -i prod -l web3 --pin   # after checking them out of band: record them
   wpha hostkeys rotate -i prod web1 --fingerprint SHA256:...   # a rebuilt host`);
 
-  inventoryOptions(hk.command('scan').description('Fetch the keys hosts present (trusting none), print their fingerprints and whether known_hosts pins them'))
-    .option('-l, --limit <pattern>', 'only these hosts (names, groups, globs; "!x" excludes)')
+  addInventoryOptions(hk.command('scan').description('Fetch the keys hosts present (trusting none), print their fingerprints and whether known_hosts pins them'), { limit: true })
     .option('--pin', 'record the keys of hosts that have none in known_hosts yet (never replaces a recorded key)')
     .addHelpText('after', `
 No login is attempted: each key exchange is stopped at the host-key check. Only pin keys whose
 fingerprints you have compared with what the host itself shows (its console, cloud-init output,
 or \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` run there).
 Exit status: 0 all hosts answered and none presents a key different from known_hosts, 1 otherwise.`)
-    .action(async (flags: InventoryFlags & { limit?: string; pin?: boolean }) => {
+    .action(async (flags: InventoryFlags & { pin?: boolean }) => {
       process.exitCode = await hostkeysScan(await load(flags), { ...(flags.limit ? { limit: flags.limit } : {}), pin: Boolean(flags.pin) }, io());
     });
 
-  inventoryOptions(hk.command('pin').description("Record a host's key given by hand (a .pub file or the TYPE BASE64 text)"))
+  addInventoryOptions(hk.command('pin').description("Record a host's key given by hand (a .pub file or the TYPE BASE64 text)"))
     .argument('<host>', 'inventory host name')
     .argument('<key...>', 'the public key: a path to a .pub file, or "ssh-ed25519 AAAA..."')
     .addHelpText('after', `
@@ -63,7 +42,7 @@ A key of a type already recorded for the host with another value is refused: use
       await hostkeysPin(await load(flags), { host, key: key.join(' ') }, io());
     });
 
-  inventoryOptions(hk.command('rotate').description("Replace a host's recorded key after the operator confirms the new fingerprint"))
+  addInventoryOptions(hk.command('rotate').description("Replace a host's recorded key after the operator confirms the new fingerprint"))
     .argument('<host>', 'inventory host name')
     .requiredOption('--fingerprint <SHA256:...>', 'the new key fingerprint, checked out of band; it must match what the host presents')
     .addHelpText('after', `

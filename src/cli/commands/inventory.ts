@@ -1,40 +1,13 @@
 /** `wpha inventory show|check`: resolve and validate an inventory without connecting anywhere. */
 import type { Command } from 'commander';
-import { templateChecks, validateTaskExpressions } from '../../engine/load.js';
-import { defaultKnownOps } from '../../inventory/known-ops.js';
-import { loadInventory } from '../../inventory/load.js';
-import { formatCheckSummary, formatHostsText, hostViews, inventoryRedactor } from '../../inventory/show.js';
-import type { KnownOps } from '../../roles/schema.js';
-import { passphrasesFor } from '../../vault/actions.js';
-import { loadWithVault } from '../../vault/load.js';
-import type { Passphrases } from '../../vault/passphrase.js';
-import { addVaultPasswordOption, promptHidden } from '../options.js';
+import { formatCheckSummary, formatHostsText, hostViews, inventoryRedactor } from '../../play/show.js';
+import { addInventoryOptions, loadInventoryFor, type InventoryFlags, type LoadContext } from '../load.js';
 
-export interface InventoryCommandOptions {
-  inventory: string;
-  extraVars?: string[];
-  cwd?: string;
-  /** Default: the project's operations. */
-  knownOps?: KnownOps;
-  /** `--vault-password-file` values (FILE or LABEL@FILE). */
-  vaultPasswordFile?: string[];
-  /** Vault passphrases; default: from vaultPasswordFile, the environment, or a prompt on a terminal. */
-  passphrases?: Passphrases;
-}
+export type InventoryCommandOptions = InventoryFlags & LoadContext;
 
-/** Loads as `apply` does: `!vault` values and vault files decrypted, expressions and templates checked. */
+/** Loads as every command does: `!vault` values and vault files decrypted, expressions and templates checked. */
 async function load(opts: InventoryCommandOptions) {
-  const cwd = opts.cwd ?? process.cwd();
-  const knownOps = opts.knownOps ?? (await defaultKnownOps());
-  const passphrases =
-    opts.passphrases ??
-    passphrasesFor({ vaultPasswordFile: opts.vaultPasswordFile ?? [] }, { cwd, env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) });
-  const { value: inv, secrets } = await loadWithVault(
-    (decryptTag) => loadInventory({ name: opts.inventory, cwd, extraVars: opts.extraVars, knownOps, validateExpressions: validateTaskExpressions, checkRoles: templateChecks(cwd), decryptTag }),
-    passphrases,
-  );
-  inv.secretValues = secrets;
-  return inv;
+  return (await loadInventoryFor(opts, opts)).inv;
 }
 
 /** The text `inventory show` prints (secrets masked). */
@@ -54,26 +27,18 @@ export async function inventoryCheck(opts: InventoryCommandOptions): Promise<str
   return formatCheckSummary(await load(opts));
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
 export function register(program: Command): void {
   const inventory = program.command('inventory').description('Show or validate an inventory (hosts, groups, roles, resolved vars)');
-  const common = (cmd: Command) =>
-    addVaultPasswordOption(
-      cmd
-        .requiredOption('-i, --inventory <name>', 'inventory name (under inventories/) or path')
-        .option('-e, --extra-vars <key=value|@file.yaml>', 'extra variables (highest precedence; repeatable, later wins)', collect),
-    );
 
-  common(inventory.command('show').description('Print the resolved hosts: address, user, groups, roles and vars with role defaults applied (secrets as ***)'))
+  addInventoryOptions(inventory.command('show').description('Print the resolved hosts: address, user, groups, roles and vars with role defaults applied (secrets as ***)'))
     .option('--host <name>', 'only this host')
     .option('--json', 'machine-readable output')
-    .action(async (o: { inventory: string; extraVars?: string[]; host?: string; json?: boolean; vaultPasswordFile?: string[] }) => {
+    .action(async (o: InventoryFlags & { host?: string; json?: boolean }) => {
       process.stdout.write(await inventoryShow(o));
     });
 
-  common(inventory.command('check').description('Validate the inventory, its vars files and roles; report every problem at once'))
-    .action(async (o: { inventory: string; extraVars?: string[]; vaultPasswordFile?: string[] }) => {
+  addInventoryOptions(inventory.command('check').description('Validate the inventory, its vars files and roles; report every problem at once'))
+    .action(async (o: InventoryFlags) => {
       process.stdout.write(await inventoryCheck(o));
     });
 }

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { Lab } from '../../lab/lab.js';
 import { labConfig } from '../../lab/config.js';
 import { UserError } from '../../errors.js';
-import { labHostsOfInventory } from '../../lab/inventory-hosts.js';
+import { labHostsOfInventory } from '../lab-hosts.js';
+import { addInventoryOptions, type InventoryFlags } from '../load.js';
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -26,14 +27,12 @@ Examples:
   wpha lab stop web1          # power a host off (disk kept); \`up\` boots it again
   wpha lab down               # stop everything the lab started; disks are kept (--purge drops them)`);
 
-  lab
-    .command('up')
-    .description('Bring lab hosts up (idempotent; repairs a half-started lab)')
+  addInventoryOptions(lab.command('up'), { inventory: 'lab' })
+    .description('Bring lab hosts up (idempotent; repairs a half-started lab): those of the lab inventory -i names (default "lab"), or --hosts N generic ones')
     .option('--hosts <n>', 'number of generic hosts lab1..labN', (v) => parsePositive(v, '--hosts'))
-    .option('-i, --inventory <name>', 'bring up the hosts of this lab inventory', 'lab')
-    .action(async (opts: { hosts?: number; inventory: string }) => {
+    .action(async (opts: InventoryFlags & { hosts?: number }) => {
       const l = new Lab(labConfig(), say);
-      const fromInventory = opts.hosts ? undefined : await labHostsOfInventory(opts.inventory);
+      const fromInventory = opts.hosts ? undefined : await labHostsOfInventory(opts);
       const requests = fromInventory ? fromInventory.hosts : Array.from({ length: opts.hosts! }, (_, i) => ({ name: `lab${i + 1}` }));
       if (fromInventory) await l.setExtraNames(fromInventory.extraNames);
       const t0 = Date.now();

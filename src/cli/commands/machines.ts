@@ -1,17 +1,17 @@
 /** `wpha machines ...`: the hosts providers make for an inventory (recorded in wpha-state.json). */
 import type { Command } from 'commander';
-import { loadForRun } from '../../engine/load.js';
 import { UserError } from '../../errors.js';
 import type { Inventory } from '../../model.js';
 import { destroyMachine, makeMachine, reconcile, type MachineContext } from '../../providers/machines.js';
 import { Providers } from '../../providers/registry.js';
 import { StateStore, withStateLock } from '../../state/state-file.js';
+import { addInventoryOptions, loadInventoryFor, type InventoryFlags } from '../load.js';
 import { positiveInt } from '../options.js';
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
-async function withMachines<T>(inventory: string, fn: (ctx: MachineContext) => Promise<T>): Promise<T> {
-  const inv = await loadForRun({ inventory });
+async function withMachines<T>(flags: InventoryFlags, fn: (ctx: MachineContext) => Promise<T>): Promise<T> {
+  const { inv } = await loadInventoryFor(flags);
   if (!inv.providers) throw new UserError(`Inventory "${inv.name}" declares no providers: its hosts are all written in inventory.yaml`);
   return withStateLock(inv.dir, async () => {
     const store = new StateStore(inv.dir);
@@ -48,26 +48,22 @@ Examples:
   wpha machines destroy -i prod web-3f2a                # not drained first: see wpha upgrade
   wpha machines reconcile -i prod                       # destroy what a killed run left behind`);
 
-  machines
-    .command('list')
-    .requiredOption('-i, --inventory <name>', 'inventory name or path')
+  addInventoryOptions(machines.command('list'))
     .description('The machines of the state file, as their provider sees them, and orphans')
-    .action(async (o: { inventory: string }) => {
-      const inv = await loadForRun({ inventory: o.inventory });
+    .action(async (o: InventoryFlags) => {
+      const { inv } = await loadInventoryFor(o);
       if (!inv.providers) throw new UserError(`Inventory "${inv.name}" declares no providers`);
       const store = new StateStore(inv.dir);
       process.stdout.write(await machinesList(inv, { store, providers: new Providers(inv, store.state.id, say) }));
     });
 
-  machines
-    .command('create')
-    .requiredOption('-i, --inventory <name>', 'inventory name or path')
+  addInventoryOptions(machines.command('create'))
     .requiredOption('--group <group>', 'the group the machines join')
     .option('--count <n>', 'how many to make (default: up to the group\'s machines.count)', (v) => positiveInt(v, '--count'))
     .option('--image <generation>', 'image generation (default: the group\'s newest among its machines, else machines.image)')
     .description('Make machines for a group (they are converged by the next apply)')
-    .action(async (o: { inventory: string; group: string; count?: number; image?: string }) => {
-      const made = await withMachines(o.inventory, async (ctx) => {
+    .action(async (o: InventoryFlags & { group: string; count?: number; image?: string }) => {
+      const made = await withMachines(o, async (ctx) => {
         const spec = ctx.inv.groups.get(o.group)?.machines;
         if (!spec) throw new UserError(`Group "${o.group}" of inventory "${ctx.inv.name}" has no "machines:" settings`);
         const current = Object.values(ctx.store.state.machines).filter((m) => m.group === o.group && m.status !== 'retiring');
@@ -81,23 +77,19 @@ Examples:
       say(made.length ? `Made ${made.length} machine(s); run \`wpha apply -i ${o.inventory}\` to converge them (and the hosts that list them).` : 'Nothing to make: the group has its count.');
     });
 
-  machines
-    .command('destroy <names...>')
-    .requiredOption('-i, --inventory <name>', 'inventory name or path')
+  addInventoryOptions(machines.command('destroy <names...>'))
     .description('Destroy machines (machine, disk, pinned host key) and forget them')
-    .action(async (names: string[], o: { inventory: string }) => {
-      await withMachines(o.inventory, async (ctx) => {
+    .action(async (names: string[], o: InventoryFlags) => {
+      await withMachines(o, async (ctx) => {
         for (const n of names) if (!ctx.store.machine(n)) throw new UserError(`No machine "${n}" in the state of inventory "${ctx.inv.name}"`);
         for (const n of names) await destroyMachine(ctx, n);
       });
     });
 
-  machines
-    .command('reconcile')
-    .requiredOption('-i, --inventory <name>', 'inventory name or path')
+  addInventoryOptions(machines.command('reconcile'))
     .description('Destroy machines a killed run left (being created or retired, or unknown to the state)')
-    .action(async (o: { inventory: string }) => {
-      const done = await withMachines(o.inventory, (ctx) => reconcile(ctx));
+    .action(async (o: InventoryFlags) => {
+      const done = await withMachines(o, (ctx) => reconcile(ctx));
       if (done.length === 0) say('Nothing to reconcile: the provider and the state agree.');
     });
 }

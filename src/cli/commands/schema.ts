@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { defaultKnownOps } from '../../inventory/known-ops.js';
-import { writeJsonSchemas } from '../../inventory/json-schema.js';
+import { writeJsonSchemas } from '../json-schema.js';
 import type { KnownOps } from '../../roles/schema.js';
 
 export async function schemaCommand(opts: { out: string; cwd?: string; knownOps?: KnownOps }): Promise<string> {

@@ -1,14 +1,14 @@
 /** `wpha upgrade`: canary rolling upgrades that replace a group's machines (or upgrade hosts in place). */
 import type { Command } from 'commander';
-import { loadForRun, secretsRedactor } from '../../engine/load.js';
+import { secretsRedactor } from '../../engine/load.js';
 import { ExitCode } from '../../errors.js';
 import { parseBatchSpec } from '../../rollout/batch-size.js';
 import { parseAmount, parseCheckpoints } from '../../upgrade/plan.js';
 import { UpgradeReporter } from '../../upgrade/report.js';
 import { upgrade, type UpgradeRequest } from '../../upgrade/upgrade.js';
+import { addInventoryOptions, loadInventoryFor, type InventoryFlags } from '../load.js';
 
-interface Flags {
-  inventory: string;
+interface Flags extends InventoryFlags {
   group?: string;
   image?: string;
   batch?: string;
@@ -61,10 +61,8 @@ export function requestOf(f: Flags): UpgradeRequest {
 }
 
 export function register(program: Command): void {
-  program
-    .command('upgrade')
+  addInventoryOptions(program.command('upgrade'))
     .description('Canary rolling upgrade of a group: new machines from a new image, gated by health checks, then old ones drained and destroyed, in batches')
-    .requiredOption('-i, --inventory <name>', 'inventory name or path')
     .option('--group <group>', 'the group to upgrade')
     .option('--image <generation>', 'image generation to move to (wpha image list)')
     .option('--batch <sizes>', 'hosts per batch: a count, a percentage, or a list "1,25%,100%" (default 1)')
@@ -100,8 +98,7 @@ Examples:
 Exit status: 0 done (or paused at a checkpoint), 1 the roll stopped (the cluster is consistent), 64 bad input.`)
     .action(async (f: Flags) => {
       const req = requestOf(f);
-      const load = () => loadForRun({ inventory: f.inventory });
-      const inv = await load();
+      const { inv, reload: load } = await loadInventoryFor(f);
       const report = new UpgradeReporter(secretsRedactor(inv), { line: (s) => process.stderr.write(`${s}\n`), ...(f.json ? { json: (s: string) => process.stdout.write(`${s}\n`) } : {}) });
       try {
         const r = await upgrade(load, req, report);

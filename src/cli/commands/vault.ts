@@ -1,7 +1,8 @@
 /** `wpha vault ...`: encrypted secrets in the repository (whole files, or single YAML values). */
 import type { Command } from 'commander';
 import { vaultDecrypt, vaultEdit, vaultEncrypt, vaultEncryptString, vaultInit, vaultRekey, vaultView, type VaultIO } from '../../vault/actions.js';
-import { addVaultPasswordOption, positiveInt, promptHidden } from '../options.js';
+import { addVaultPasswordOption, positiveInt } from '../options.js';
+import { promptHidden } from '../prompt.js';
 
 function processIO(): VaultIO {
   return {

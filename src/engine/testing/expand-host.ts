@@ -11,7 +11,7 @@ import type { Inventory } from '../../model.js';
 import { projectRoot } from '../../paths.js';
 import { OPS } from '../../ops/registry.js';
 import { createRenderer } from '../../template/index.js';
-import type { Facts } from '../facts.js';
+import type { Facts } from '../../ops/facts.js';
 import { groupsMap, hostScope, hostvarsMap } from '../scope.js';
 import { expandTask, type Step } from '../steps.js';
 

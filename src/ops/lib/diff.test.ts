@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDir, tempDir } from '../testing/run-local.js';
+import { removeTempDir, tempDir } from '../../engine/testing/run-local.js';
 import { unifiedDiff } from './diff.js';
 
 describe('unifiedDiff', () => {

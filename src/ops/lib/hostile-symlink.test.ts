@@ -13,7 +13,7 @@ import copyOp from '../copy.js';
 import fileOp from '../file.js';
 import lineinfileOp from '../lineinfile.js';
 import { quote } from '../../shell/quote.js';
-import { converge, removeTempDir, runScript, tempDir } from '../testing/run-local.js';
+import { converge, removeTempDir, runScript, tempDir } from '../../engine/testing/run-local.js';
 import { fileStateProbe, parseFileState } from './file-state.js';
 import { FILE_PRELUDE } from './prelude.js';
 

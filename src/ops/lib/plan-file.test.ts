@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OperationError } from '../../errors.js';
-import { planContext } from '../testing/run-local.js';
+import { planContext } from '../../engine/testing/run-local.js';
 import type { FileState } from './file-state.js';
 import { planFile, planFileAbsent, sha256Hex, type WantedFile } from './plan-file.js';
 

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { quote } from '../../shell/quote.js';
-import { removeTempDir, runApplyInEngineScript, runScript, tempDir } from '../testing/run-local.js';
+import { removeTempDir, runApplyInEngineScript, runScript, tempDir } from '../../engine/testing/run-local.js';
 import { fileStateProbe, parseFileState } from './file-state.js';
 import { joinSteps, sha256Hex } from './plan-file.js';
 import { FILE_PRELUDE } from './prelude.js';

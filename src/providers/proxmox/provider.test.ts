@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProxmoxProviderSpec } from '../../inventory/schema-machines.js';
+import type { ProxmoxProviderSpec } from '../../spec/machines.js';
 import { PveClient } from './client.js';
 import { ProxmoxProvider } from './provider.js';
 import type { Clock } from './rate.js';

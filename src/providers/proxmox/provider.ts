@@ -7,7 +7,7 @@
  * Written against Proxmox VE's published API; tested against recorded request/answer pairs, not
  * (yet) against a real cluster.
  */
-import type { ProxmoxProviderSpec } from '../../inventory/schema-machines.js';
+import type { ProxmoxProviderSpec } from '../../spec/machines.js';
 import { PveClient, PveError } from './client.js';
 import { addressOf, agentAddresses, configParams, freeAddress, machineTags, parseTags } from './cloud-init.js';
 import type { Clock } from './rate.js';

@@ -5,22 +5,19 @@
  * redacted).
  */
 import type { Command } from 'commander';
-import { loadForRun, secretsRedactor } from '../../../engine/load.js';
+import { secretsRedactor } from '../../../engine/load.js';
 import { eachHost } from '../../../engine/each-host.js';
 import { UserError } from '../../../errors.js';
 import type { Inventory } from '../../../model.js';
 import type { Redactor } from '../../../secrets/redactor.js';
-import { passphrasesFor } from '../../../vault/actions.js';
-import { promptHidden } from '../../options.js';
+import { ensureLabHosts } from '../../lab-hosts.js';
+import { addInventoryOptions, loadInventoryFor, type InventoryFlags } from '../../load.js';
 import { didYouMean } from '../../../yaml/suggest.js';
 
-export interface BackupFlags {
-  inventory: string;
-  extraVars: string[];
+export interface BackupFlags extends InventoryFlags {
   host?: string;
   json?: boolean;
   acceptNewHostKeys?: boolean;
-  vaultPasswordFile?: string[];
 }
 
 export interface HostResult {
@@ -29,21 +26,15 @@ export interface HostResult {
   stderr: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
-
-/** -i, -e, --host, --json, --accept-new-host-keys, --vault-password-file. */
+/** The inventory options (src/cli/load.ts), --host, --accept-new-host-keys. */
 export function backupOptions(cmd: Command, hostHelp = 'only this host (default: every host with the backup role)'): Command {
-  return cmd
-    .requiredOption('-i, --inventory <name>', 'inventory name (folder under inventories/) or path')
-    .option('-e, --extra-vars <key=value|@file.yaml>', 'extra variables, highest precedence (repeatable)', collect, [])
+  return addInventoryOptions(cmd)
     .option('--host <name>', hostHelp)
-    .option('--accept-new-host-keys', 'trust-on-first-use: record host keys not yet in known_hosts')
-    .option('--vault-password-file <FILE|LABEL@FILE>', 'vault passphrase file, for one label or any (repeatable)', collect, []);
+    .option('--accept-new-host-keys', 'trust-on-first-use: record host keys not yet in known_hosts');
 }
 
 export async function loadBackupInventory(flags: BackupFlags): Promise<{ inv: Inventory; redactor: Redactor }> {
-  const passphrases = passphrasesFor(flags, { cwd: process.cwd(), env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) });
-  const inv = await loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars, passphrases });
+  const { inv } = await loadInventoryFor(flags);
   return { inv, redactor: secretsRedactor(inv) };
 }
 
@@ -61,6 +52,7 @@ export function backupHosts(inv: Inventory, only?: string): string[] {
 
 /** Runs `script` (shell, as root) on `host`; an unreachable host is an error naming it. */
 export async function runOnHost(inv: Inventory, host: string, script: string, flags: Pick<BackupFlags, 'acceptNewHostKeys'>): Promise<HostResult> {
+  await ensureLabHosts(inv);
   const [outcome] = await eachHost(inv, { hosts: [host], forks: 1, acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) }, async (remote) => {
     const r = await remote.run({ preludes: [], staged: [], applies: [{ id: 'backup', fragment: script, notifyFlags: [] }], facts: false, probes: [] });
     const res = r.applies[0];

@@ -4,35 +4,27 @@
  * proxies, and a printer that masks secrets and numbers the runbook's steps.
  */
 import type { Command } from 'commander';
-import { loadForRun, secretsRedactor } from '../../../engine/load.js';
+import { secretsRedactor } from '../../../engine/load.js';
 import { roleDefaults } from '../../../engine/scope.js';
 import { UserError } from '../../../errors.js';
 import type { Inventory } from '../../../model.js';
 import type { Redactor } from '../../../secrets/redactor.js';
 import { pickGroup, replicationTopologies, type ReplicationTopology } from '../../../db/topology.js';
-import { passphrasesFor } from '../../../vault/actions.js';
-import { positiveInt, promptHidden } from '../../options.js';
+import { addInventoryOptions, loadInventoryFor, type InventoryFlags } from '../../load.js';
+import { positiveInt } from '../../options.js';
 import { DbSession } from './session.js';
 
-export interface DbFlags {
-  inventory: string;
-  extraVars: string[];
+export interface DbFlags extends InventoryFlags {
   group?: string;
   connectTimeout: number;
   acceptNewHostKeys?: boolean;
-  vaultPasswordFile?: string[];
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
-
 export function addDbOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('-i, --inventory <name>', 'inventory name (folder under inventories/) or path')
-    .option('-e, --extra-vars <key=value|@file.yaml>', 'extra variables, highest precedence (repeatable)', collect, [])
+  return addInventoryOptions(cmd)
     .option('-g, --group <name>', 'the replication group (needed when the inventory has several)')
     .option('--connect-timeout <seconds>', 'SSH connect timeout per host: a host that does not answer in time counts as down', (v) => positiveInt(v, '--connect-timeout'), 5)
-    .option('--accept-new-host-keys', 'trust-on-first-use: record host keys not yet in known_hosts (a changed key is still refused)')
-    .option('--vault-password-file <FILE|LABEL@FILE>', 'vault passphrase file, for one label or any (repeatable)', collect, []);
+    .option('--accept-new-host-keys', 'trust-on-first-use: record host keys not yet in known_hosts (a changed key is still refused)');
 }
 
 export interface DbContext {
@@ -66,8 +58,8 @@ function groupMembers(inv: Inventory, group: string, seen = new Set<string>()): 
 }
 
 /** The inventory, validated with its vault values decrypted. */
-export function loadDbInventory(flags: DbFlags): Promise<Inventory> {
-  return loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars, passphrases: passphrasesFor(flags, { cwd: process.cwd(), env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) }) });
+export async function loadDbInventory(flags: DbFlags): Promise<Inventory> {
+  return (await loadInventoryFor(flags)).inv;
 }
 
 /** Connections to a group's members and its SQL proxies, and a printer that masks secrets. */

@@ -4,10 +4,10 @@
  */
 import { ExitCode } from '../../../errors.js';
 import type { Inventory } from '../../../model.js';
-import { galeraTopology } from '../../../db/galera-topology.js';
+import { galeraTopology } from './galera-topology.js';
 import { GALERA_NODE_SCRIPT, parseGaleraReport } from '../../../db/galera-report.js';
 import { galeraHealth, galeraNodeStatus, type GaleraNodeStatus, type Health } from '../../../db/galera-status.js';
-import { shellOnHosts, type ShellOptions } from '../../../db/remote-shell.js';
+import { shellOnHosts, type ShellOptions } from './remote-shell.js';
 
 export interface GaleraSection {
   cluster: string;

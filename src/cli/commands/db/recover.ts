@@ -5,13 +5,15 @@
  * stops at the first failed step. `--dry-run` prints and changes nothing.
  */
 import type { Command } from 'commander';
-import { loadForRun, secretsRedactor } from '../../../engine/load.js';
+import { secretsRedactor } from '../../../engine/load.js';
 import { ExitCode, UserError } from '../../../errors.js';
-import { galeraTopology } from '../../../db/galera-topology.js';
+import { galeraTopology } from './galera-topology.js';
 import { GALERA_NODE_SCRIPT, parseGaleraReport } from '../../../db/galera-report.js';
 import { planRecovery, type NodeInput, type NodeSummary } from '../../../db/galera-recover.js';
-import { shellOnHosts } from '../../../db/remote-shell.js';
-import { addHostOptions, promptHidden, type HostCommandOptions } from '../../options.js';
+import { shellOnHosts } from './remote-shell.js';
+import { loadInventoryFor } from '../../load.js';
+import { addHostOptions, type HostCommandOptions } from '../../options.js';
+import { promptHidden } from '../../prompt.js';
 
 interface RecoverOptions extends HostCommandOptions {
   dryRun?: boolean;
@@ -36,10 +38,10 @@ Examples:
   wpha db recover -i prod
   wpha db recover -i prod --group galera_eu`)
     .action(async (flags: RecoverOptions) => {
-      const inv = await loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars });
+      if (flags.limit) throw new UserError('wpha db recover asks every node of the cluster: --limit does not apply');
+      const { inv } = await loadInventoryFor(flags);
       const redactor = secretsRedactor(inv);
       const print = (s: string) => process.stdout.write(redactor.redact(`${s}\n`));
-      if (flags.limit) throw new UserError('wpha db recover asks every node of the cluster: --limit does not apply');
       const topo = galeraTopology(inv, flags.group);
       const becomePassword = flags.askBecomePass ? await promptHidden('sudo password: ') : undefined;
       const shellOpts = { acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), ...(becomePassword ? { becomePassword } : {}) };

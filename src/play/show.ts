@@ -7,7 +7,7 @@ import type { HostSpec, Inventory } from '../model.js';
 import { effectiveVars } from '../roles/vars.js';
 import { MASK, Redactor } from '../secrets/redactor.js';
 import { didYouMean } from '../yaml/suggest.js';
-import { ALL } from './groups.js';
+import { ALL } from '../inventory/groups.js';
 
 export interface HostView {
   name: string;

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { roleFileSchema, SharedVarsFileSchema, type KnownOps } from '../roles/schema.js';
-import { InventoryFileSchema, VarsFileSchema } from './schema.js';
+import { InventoryFileSchema, VarsFileSchema } from '../inventory/schema.js';
 import { ScenarioFileSchema } from '../scenario/schema.js';
 
 export const SCHEMA_FILES = {

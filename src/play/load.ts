@@ -15,20 +15,20 @@ import type { TaskSpec } from '../model.js';
 import { readYamlFile } from '../yaml/read.js';
 import type { DecryptTag } from '../yaml/walk.js';
 import { checkHostVars } from './check-vars.js';
-import { hostConnection } from './connection.js';
-import { parseExtraVars } from './extra-vars.js';
-import { ALL, buildGroupGraph } from './groups.js';
-import { INVENTORY_FILE, resolveInventoryDir } from './locate.js';
+import { hostConnection } from '../inventory/connection.js';
+import { parseExtraVars } from '../inventory/extra-vars.js';
+import { ALL, buildGroupGraph } from '../inventory/groups.js';
+import { INVENTORY_FILE, resolveInventoryDir } from '../inventory/locate.js';
 import { checkDelegates } from './delegates.js';
 import { checkPorts } from './ports.js';
 import { checkHostvars, checkRoleRules } from './role-checks.js';
-import { readInventoryFile } from './read-file.js';
-import type { GroupEntry } from './schema.js';
-import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from './var-layers.js';
-import { readVarFiles } from './var-files.js';
-import { checkMachineGroups } from './machine-groups.js';
-import { joinMachines, readStateMachines } from './machines.js';
-import { notCheckedIssues, type UnloadedSource } from './unloaded.js';
+import { readInventoryFile } from '../inventory/read-file.js';
+import type { GroupEntry } from '../inventory/schema.js';
+import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from '../inventory/var-layers.js';
+import { readVarFiles } from '../inventory/var-files.js';
+import { checkMachineGroups } from '../inventory/machine-groups.js';
+import { joinMachines, readStateMachines } from '../inventory/machines.js';
+import { notCheckedIssues, type UnloadedSource } from '../inventory/unloaded.js';
 
 export interface LoadInventoryOptions {
   /** A name under ./inventories/ or wpha's inventories/, or a path to the folder or its inventory.yaml. */

@@ -8,7 +8,7 @@ import type { InputIssue, SourceLocation } from '../errors.js';
 import { checkExpression, evaluate, ExpressionError, truthy } from '../expr/index.js';
 import type { CheckSpec, RoleSpec } from '../model.js';
 import { containsTemplate, roleDefaults } from '../roles/vars.js';
-import type { VarLayer } from './var-layers.js';
+import type { VarLayer } from '../inventory/var-layers.js';
 
 export interface HostChecks {
   host: string;

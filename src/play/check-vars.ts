@@ -10,8 +10,8 @@ import { isUnset, requiredWhen } from '../roles/var-fields.js';
 import { roleDefaults, varValueIssues } from '../roles/vars.js';
 import { ExpressionError, parseExpression } from '../expr/index.js';
 import { closestMatch } from '../yaml/suggest.js';
-import type { VarLayer } from './var-layers.js';
-import { couldSet, type UnloadedSource } from './unloaded.js';
+import type { VarLayer } from '../inventory/var-layers.js';
+import { couldSet, type UnloadedSource } from '../inventory/unloaded.js';
 
 export interface HostVarsCheck {
   host: string;

@@ -1,9 +1,18 @@
 /**
  * Inventory keys for hosts that providers make: `providers:` (where machines come from), a
  * group's `machines:` (how its machines are made) and `upgrade:` (what `wpha upgrade` checks
- * before a new host serves, and what stops a roll). Part of InventoryFileSchema.
+ * before a new host serves, and what stops a roll). Part of InventoryFileSchema. Also where a
+ * made host is in its life (the state file records it).
  */
 import { z } from 'zod';
+
+/**
+ * Where a made host is in its life. `creating`: asked of the provider, not yet answering (no
+ * address may be known). `canary`: answering, not serving yet. `serving`: a normal member.
+ * `draining`: a member taking no new requests. `retiring`: out of every pool, to be destroyed.
+ */
+export const MACHINE_STATUSES = ['creating', 'canary', 'serving', 'draining', 'retiring'] as const;
+export type MachineStatus = (typeof MACHINE_STATUSES)[number];
 
 /** A duration: seconds, or a number with a unit (`500ms`, `30s`, `5m`, `1h`). */
 export const DURATION = /^\d+(\.\d+)?(ms|s|m|h)?$/;

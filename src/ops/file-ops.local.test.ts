@@ -4,13 +4,13 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import blockinfileOp from '../blockinfile.js';
-import copyOp from '../copy.js';
-import fileOp from '../file.js';
-import lineinfileOp from '../lineinfile.js';
-import templateOp from '../template.js';
-import type { OpModule } from '../types.js';
-import { converge, localPrepareContext, planContext, removeTempDir, runApplyInEngineScript, runProbeInEngineScript, tempDir, writeRole } from './run-local.js';
+import blockinfileOp from './blockinfile.js';
+import copyOp from './copy.js';
+import fileOp from './file.js';
+import lineinfileOp from './lineinfile.js';
+import templateOp from './template.js';
+import type { OpModule } from './types.js';
+import { converge, localPrepareContext, planContext, removeTempDir, runApplyInEngineScript, runProbeInEngineScript, tempDir, writeRole } from '../engine/testing/run-local.js';
 
 let tmp: string;
 beforeEach(() => {

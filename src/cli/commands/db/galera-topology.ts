@@ -3,9 +3,9 @@
  * the galera role, in inventory order) and the arbitrators. Refuses an inventory whose galera
  * hosts disagree on the group, or that has none.
  */
-import { UserError } from '../errors.js';
-import type { Inventory } from '../model.js';
-import { roleDefaults } from '../engine/scope.js';
+import { UserError } from '../../../errors.js';
+import type { Inventory } from '../../../model.js';
+import { roleDefaults } from '../../../engine/scope.js';
 
 export interface GaleraTopology {
   group: string;

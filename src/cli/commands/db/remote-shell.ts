@@ -1,6 +1,7 @@
 /** One shell fragment on one host (as root through become), for the database runbooks. */
-import { eachHost } from '../engine/each-host.js';
-import type { Inventory } from '../model.js';
+import { eachHost } from '../../../engine/each-host.js';
+import type { Inventory } from '../../../model.js';
+import { ensureLabHosts } from '../../lab-hosts.js';
 
 export interface ShellResult {
   rc: number;
@@ -16,6 +17,7 @@ export interface ShellOptions {
 /** Runs `fragment` on each host in parallel; a host that cannot be reached gives `error`. */
 export async function shellOnHosts(inv: Inventory, hosts: string[], fragment: string, opts: ShellOptions = {}): Promise<Map<string, ShellResult | { error: string }>> {
   const out = new Map<string, ShellResult | { error: string }>();
+  await ensureLabHosts(inv);
   const outcomes = await eachHost(inv, { hosts, forks: Math.max(1, hosts.length), acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), ...(opts.becomePassword ? { becomePassword: opts.becomePassword } : {}) }, async (remote) => {
     const r = await remote.run({ preludes: [], staged: [], applies: [{ id: 'step', fragment, notifyFlags: [] }], facts: false, probes: [] });
     const a = r.applies[0];

@@ -13,9 +13,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import Handlebars from 'handlebars';
-import type { Facts } from '../../engine/facts.js';
-import { buildScript, parseRoundTrip } from '../../engine/script.js';
-import type { OpModule, OpPlan, PlanContext, PrepareContext, ProbeOutput } from '../types.js';
+import type { Facts } from '../../ops/facts.js';
+import { buildScript, parseRoundTrip } from '../script.js';
+import type { OpModule, OpPlan, PlanContext, PrepareContext, ProbeOutput } from '../../ops/types.js';
 
 export const LOCAL_ENV = {
   LC_ALL: 'C',
