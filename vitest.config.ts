@@ -1,14 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (pure code, from fixtures, fast) and `lab` (integration tests on real
-// lab hosts: systemd-nspawn Debian 12 machines reached over real SSH; needs root).
+// Two projects: `unit` (everything that needs no host: pure code from fixtures, and the shipped
+// roles rendered for the shipped inventories; fast, needs no root) and `lab` (integration tests on
+// real lab hosts: systemd-nspawn Debian 12 machines reached over real SSH; needs root).
+// Tests live beside the code in src/; test/ holds the lab tests and, named *.unit.test.ts, the
+// host-free tests of the shipped roles next to their lab siblings (src/test-projects.test.ts
+// checks that every test/ file the lab project runs does use lab hosts).
+const UNIT_IN_TEST = 'test/**/*.unit.test.ts';
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts'],
+          include: ['src/**/*.test.ts', UNIT_IN_TEST],
           environment: 'node',
           // Unit tests first (fast, pure), then the lab tests. `npm test` and `npm run test:unit`
           // run the unit project shuffled (--sequence.shuffle: files and the tests in each in a
@@ -23,6 +28,7 @@ export default defineConfig({
         test: {
           name: 'lab',
           include: ['test/**/*.test.ts'],
+          exclude: [UNIT_IN_TEST],
           environment: 'node',
           globalSetup: ['test/helpers/lab-global-setup.ts'],
           testTimeout: 600_000,

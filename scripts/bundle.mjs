@@ -7,6 +7,7 @@
 // when it is at least as new as dist/cli/main.js and dist/ otherwise (a `tsc` run after the last
 // bundle), so a stale bundle never runs. Figures and what was tried: docs/startup.md.
 import { build } from 'esbuild';
+import { BUNDLE_OPTIONS } from './bundle-options.mjs';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,19 +17,8 @@ const outdir = path.join(root, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
 const t0 = performance.now();
 await build({
+  ...BUNDLE_OPTIONS,
   entryPoints: [path.join(root, 'dist', 'cli', 'main.js')],
   outfile: path.join(outdir, 'wpha.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  // ssh2's optional native helpers (its crypto binding, cpu-features) are required inside
-  // try/catch and not installed here: left as runtime requires, ssh2 uses pure JS without them.
-  external: ['*.node', 'cpu-features'],
-  // Modules that find their files (projectRoot) from import.meta.url get the bundle's own URL.
-  define: { 'import.meta.url': '__wphaModuleUrl' },
-  banner: { js: "var __wphaModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  legalComments: 'none',
-  logLevel: 'warning',
 });
 process.stderr.write(`bundle: dist/bundle/wpha.cjs (${Math.round(performance.now() - t0)} ms)\n`);

@@ -17,6 +17,7 @@ describe('backup bench data', () => {
   });
 
   it('names upload files from the given number', () => {
-    expect(uploadsScript('/u', 2, 8, 5)).toContain('i=5; while [ $i -lt 7 ]; do head -c 8192 /dev/urandom > /u/img-$i.jpg');
+    expect(uploadsScript('/u', 2, 8, 5)).toContain('i=5; while [ $i -lt 7 ]; do f=/u/img-$i.jpg; head -c 8192 /dev/urandom > $f; chown www-data:www-data $f');
+    expect(uploadsScript('/u', 2, 8, 5)).not.toContain('chown -R');
   });
 });

@@ -50,7 +50,12 @@ FROM ${seq} JOIN (SELECT '_edit_last' AS meta_key UNION ALL SELECT '_thumbnail_i
 `;
 }
 
-/** Shell adding `count` random files of `kib` KiB to the uploads folder (names from `first`). */
+/**
+ * Shell adding `count` random files of `kib` KiB to the uploads folder (names from `first`),
+ * owned by www-data as WordPress writes them. Only the new files are chowned: a `chown -R` of
+ * the folder would change every file's ctime, and the next differential archive would hold
+ * them all again.
+ */
 export function uploadsScript(dir: string, count: number, kib: number, first = 0): string {
-  return `set -e; mkdir -p ${dir}; i=${first}; while [ $i -lt ${first + count} ]; do head -c ${kib * 1024} /dev/urandom > ${dir}/img-$i.jpg; i=$((i + 1)); done; chown -R www-data:www-data ${dir} 2>/dev/null || true`;
+  return `set -e; mkdir -p ${dir}; i=${first}; while [ $i -lt ${first + count} ]; do f=${dir}/img-$i.jpg; head -c ${kib * 1024} /dev/urandom > $f; chown www-data:www-data $f 2>/dev/null || true; i=$((i + 1)); done`;
 }

@@ -13,6 +13,7 @@ export interface FleetRun {
   maxRssKb: number;
   maxFds: number;
   loopMaxMs: number;
+  gcMaxMs: number;
   /** Round trips per host, min-max. */
   roundTrips: string;
   ok: number;
@@ -42,7 +43,7 @@ export function renderFleetReport(runs: FleetRun[], machine: { cpus: number; loa
     rows.push(['  controller CPU per host', `${perHost.toFixed(1)} ms (${seconds(r.cpuMs)} in all)`, noOp ? `<= ${FLEET_TARGETS.cpuMsPerHost} ms: ${verdict(perHost <= FLEET_TARGETS.cpuMsPerHost)}` : '']);
     rows.push(['  controller peak RSS', mb(r.maxRssKb), noOp && r.hosts === 1000 ? `<= ${FLEET_TARGETS.rssMbAt1000} MB: ${verdict(r.maxRssKb / 1024 <= FLEET_TARGETS.rssMbAt1000)}` : '']);
     rows.push(['  peak open files', String(r.maxFds), '']);
-    rows.push(['  longest event-loop stall (after the first connection)', `${r.loopMaxMs.toFixed(0)} ms`, '']);
+    rows.push(['  longest event-loop stall (after the first connection)', `${r.loopMaxMs.toFixed(0)} ms (longest GC pause ${r.gcMaxMs.toFixed(0)} ms)`, '']);
     rows.push(['  round trips per host', r.roundTrips, '']);
     rows.push(['  hosts ok / failed / unreachable', `${r.ok} / ${r.failed} / ${r.unreachable}${r.exitCode !== 0 ? ` (exit ${r.exitCode})` : ''}`, '']);
     if (r.missing) rows.push(['  items without a recorded answer', String(r.missing), 'record again (docs/fleet-sim.md)']);

@@ -43,6 +43,7 @@ function figures(label: string, hosts: number, r: TimedRun, missing: number): Fl
     maxRssKb: r.maxRssKb ?? NaN,
     maxFds: r.maxFds ?? NaN,
     loopMaxMs: r.loopMaxMs ?? NaN,
+    gcMaxMs: r.gcMaxMs ?? NaN,
     roundTrips: rangeOf(outcomes.map((h) => h.roundTrips ?? 0)),
     ok: outcomes.filter((h) => !h.failed && !h.unreachable).length,
     failed: outcomes.filter((h) => h.failed && !h.unreachable).length,

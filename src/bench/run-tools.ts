@@ -27,6 +27,8 @@ export interface TimedRun {
   maxFds?: number;
   /** wpha only: the longest event-loop stall (ms). */
   loopMaxMs?: number;
+  /** wpha only: the longest garbage-collection pause (ms). */
+  gcMaxMs?: number;
   /** wpha only: from spawning the process to its first TCP connection (loading, validating, planning the run). */
   startupMs?: number;
   /** wpha only: from the last bytes a host sent to the process's exit (recap, run log, closing). */
@@ -89,6 +91,7 @@ export async function runWphaApply(inventoryDir: string, cacheHome: string, scop
     ...(usage ? { maxRssKb: usage.maxRssKb, cpuMs: usage.cpuMs } : {}),
     ...(usage?.maxFds !== undefined ? { maxFds: usage.maxFds } : {}),
     ...(usage?.loopMaxMs !== undefined ? { loopMaxMs: usage.loopMaxMs } : {}),
+    ...(usage?.gcMaxMs !== undefined ? { gcMaxMs: usage.gcMaxMs } : {}),
     ...(usage?.firstConnectAt !== undefined ? { startupMs: usage.firstConnectAt - t0 } : {}),
     ...(usage?.lastDataAt !== undefined ? { tailMs: t1 - usage.lastDataAt } : {}),
     stderrTail: tail(rest),

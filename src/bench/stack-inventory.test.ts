@@ -81,7 +81,7 @@ describe('copyStackInventory on inventories/lab', () => {
     const dest = path.join(tempDir(), 'lab');
     const copy = copyStackInventory(labInventory, dest, '172.31.246', ssh);
     expect(copy.fromSubnet).toBe('172.31.250');
-    for (const rel of ['group_vars/all.yaml', 'group_vars/front.yaml', 'group_vars/web.yaml', 'group_vars/db.yaml', 'group_vars/redis.yaml']) {
+    for (const rel of ['group_vars/all.yaml', 'group_vars/front.yaml', 'group_vars/web.yaml', 'group_vars/db.yaml', 'group_vars/db_ha.yaml', 'group_vars/redis.yaml']) {
       const before = readFileSync(path.join(labInventory, rel), 'utf8');
       const after = readFileSync(path.join(dest, rel), 'utf8');
       expect(addressesIn(after, '172.31.250')).toEqual([]);
@@ -100,6 +100,7 @@ describe('copyStackInventory on inventories/lab', () => {
       { name: 'web1', address: '172.31.246.21' },
       { name: 'web2', address: '172.31.246.22' },
       { name: 'db1', address: '172.31.246.31' },
+      { name: 'db2', address: '172.31.246.32' },
     ]);
     expect(t.vip).toBe('172.31.246.10');
     expect(t.site).toEqual({ domain: 'shop.lab', title: 'Lab Shop' });

@@ -15,6 +15,11 @@ describe('bench:upgrade report', () => {
     expect(phaseTimes(ev)).toEqual({ create: { total: 5000, max: 3000, count: 2 }, converge: { total: 8500, max: 7000, count: 2 } });
   });
 
+  it('says which statuses the failed requests had', () => {
+    const out = renderRolls([{ label: 'x', hosts: 1, batches: 1, ms: 1000, exitCode: 0, events: [], requests: 10, failed: 3, failedCodes: { '000': 2, '503': 1 } }]);
+    expect(out[3]).toBe('x: 1 host(s) in 1 batch(es): 1.0 s (exit 0); client requests during the roll: 10, failed: 3 (000 x2, 503 x1)');
+  });
+
   it('prints a block per roll', () => {
     const out = renderRolls([{ label: 'batch 1', hosts: 2, batches: 2, ms: 61_000, exitCode: 0, events: ev, requests: 400, failed: 0 }]);
     expect(out.slice(3, 7)).toEqual([

@@ -50,7 +50,9 @@ async function roll(client: SshTarget, vip: string, label: string, hosts: number
   const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as UpgradeEvent);
   const start = events.find((e): e is Extract<UpgradeEvent, { type: 'upgrade-start' }> => e.type === 'upgrade-start');
   if (r.code !== 0) log(`${label}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  return { label, hosts, batches: start?.batches ?? 0, ms, exitCode: r.code, events, requests: codes.length, failed: codes.filter((c) => c !== '200').length };
+  const failedCodes: Record<string, number> = {};
+  for (const c of codes.filter((x) => x !== '200')) failedCodes[c] = (failedCodes[c] ?? 0) + 1;
+  return { label, hosts, batches: start?.batches ?? 0, ms, exitCode: r.code, events, requests: codes.length, failed: codes.filter((c) => c !== '200').length, failedCodes };
 }
 
 async function main(): Promise<void> {

@@ -15,6 +15,8 @@ export interface ProcessUsage {
   maxFds?: number;
   /** Longest event-loop delay seen (perf_hooks.monitorEventLoopDelay), ms. */
   loopMaxMs?: number;
+  /** Longest garbage-collection pause after the first connection, ms. */
+  gcMaxMs?: number;
 }
 
 const MARKER = 'wpha-bench usage:';
@@ -26,6 +28,7 @@ const FIELDS: [keyof ProcessUsage, string, number][] = [
   ['lastDataAt', 'last-data', 1],
   ['maxFds', 'max-fds', 0],
   ['loopMaxMs', 'loop-max-ms', 1],
+  ['gcMaxMs', 'gc-max-ms', 1],
 ];
 
 export function formatUsage(u: ProcessUsage): string {

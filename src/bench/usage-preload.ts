@@ -15,7 +15,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { formatUsage } from './usage-marker.js';
 
 const now = () => performance.timeOrigin + performance.now();
@@ -29,6 +29,12 @@ let lastDataAt: number | undefined;
 
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
+// The longest garbage-collection pause after the first connection: tells a stall the collector
+// caused from one of wpha's own work (or from waiting for a CPU on a loaded machine).
+let gcMaxMs = 0;
+new PerformanceObserver((list) => {
+  if (firstConnectAt !== undefined) for (const e of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, e.duration);
+}).observe({ entryTypes: ['gc'] });
 
 const connect = Socket.prototype.connect;
 Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
@@ -54,7 +60,7 @@ setInterval(() => void (maxFds = Math.max(maxFds, openFds())), 20).unref();
 process.on('exit', () => {
   const u = process.resourceUsage();
   loop.disable();
-  const usage = { maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxFds: Math.max(maxFds, openFds()), loopMaxMs: loop.max / 1e6 };
+  const usage = { maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxFds: Math.max(maxFds, openFds()), loopMaxMs: loop.max / 1e6, gcMaxMs };
   const times = firstConnectAt !== undefined ? { firstConnectAt, startupCpuMs: startupCpuMs!, ...(lastDataAt !== undefined ? { lastDataAt } : {}) } : {};
   // stderr writes are synchronous for pipes and files on Linux, so this line is not lost.
   process.stderr.write(`\n${formatUsage({ ...usage, ...times })}\n`);

@@ -41,16 +41,21 @@ export function masterOptions(login: ReplicationLogin): string {
 }
 
 /**
- * Point a server at a primary: stop what runs, start from `from` (every transaction it holds, so
- * it asks only for what it lacks; RESET SLAVE ALL never clears gtid_slave_pos: feasibility P4),
- * never as a semi-sync master (a replica that waits for acks stalls: P3).
+ * Point a server at a primary: stop what runs, start from every transaction it holds, so it asks
+ * only for what it lacks (RESET SLAVE ALL never clears gtid_slave_pos: feasibility P4). The
+ * position is read by the server itself once its threads stopped, not taken from an earlier
+ * look: a replica may still have applied more in between (through its old primary, back and now
+ * a replica of the new one), and asking again for what it holds breaks strict mode.
+ * @@gtid_current_pos is, per domain, the binary log's position when this server wrote the last
+ * transaction itself (a demoted primary), else what it applied as a replica. Never a semi-sync
+ * master (a replica that waits for acks stalls: P3).
  */
-export function repointSql(host: string, from: GtidPos, login: ReplicationLogin): string {
+export function repointSql(host: string, login: ReplicationLogin): string {
   return [
     'STOP SLAVE;',
     'SET GLOBAL rpl_semi_sync_master_enabled = 0;',
     'SET GLOBAL read_only = 1;',
-    `SET GLOBAL gtid_slave_pos = ${sqlString(formatGtidPos(from))};`,
+    'SET GLOBAL gtid_slave_pos = @@gtid_current_pos;',
     `CHANGE MASTER TO MASTER_HOST=${sqlString(host)}, ${masterOptions(login)};`,
     'START SLAVE;',
   ].join('\n');

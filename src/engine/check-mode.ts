@@ -1,6 +1,6 @@
 /** `--check`: what could not be planned in order (after a barrier) is planned on the current state, with a warning. */
-import { handlersFor } from './handlers.js';
-import type { Exp, HostRun } from './host-run.js';
+import { handlersFor, type Exp } from './host-play.js';
+import type { HostRun } from './host-run.js';
 
 export function reportUnplannable(run: HostRun, from: number, exps: Map<number, Exp>, probes: ReadonlyMap<string, { stdout: string; rc: number }>): void {
   for (let k = from; k < run.n; k++) {

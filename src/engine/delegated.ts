@@ -2,7 +2,8 @@
 import type { TaskSpec } from '../model.js';
 import type { Remote, RoundTripResult } from './remote.js';
 import type { Step } from './steps.js';
-import { roundTripBody, type HostRun, type Planned } from './host-run.js';
+import type { Planned } from './host-play.js';
+import { roundTripBody, type HostRun } from './host-run.js';
 
 /** True when the delegated task failed (reported). */
 export async function runDelegated(run: HostRun, t: TaskSpec, steps: Step[]): Promise<boolean> {

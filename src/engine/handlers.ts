@@ -1,31 +1,8 @@
 /** Handlers: run once, after the tasks (or at flush_handlers), only when a task that notifies them changed something. */
-import type { TaskSpec } from '../model.js';
 import { expandTask, type Step } from './steps.js';
-import type { HostPlay } from './converge.js';
-import type { HostRun, Planned } from './host-run.js';
+import type { Planned } from './host-play.js';
+import type { HostRun } from './host-run.js';
 import { PENDING_HANDLERS_FILE, type ApplyItem, type ProbeItem } from './script.js';
-
-/** Indexes of the handlers a task notifies (by name or `listen`), within the host's roles. */
-export function handlersFor(play: HostPlay, task: TaskSpec): number[] {
-  if (!task.notify.length) return [];
-  const out: number[] = [];
-  play.handlers.forEach(({ handler }, idx) => {
-    if (task.notify.includes(handler.name) || handler.listen.some((l) => task.notify.includes(l))) out.push(idx);
-  });
-  return out;
-}
-
-/** A handler's stable name on the host (the pending-handlers file): `<role>/<name>`. */
-export function handlerId(play: HostPlay, index: number): string {
-  const { handler, role } = play.handlers[index]!;
-  return `${role.name}/${handler.name}`;
-}
-
-/** Handlers recorded as pending on the host (the first probe reads the file): their indexes. */
-export function parsePendingHandlers(play: HostPlay, stdout: string): number[] {
-  const ids = new Set(stdout.split('\n').map((l) => l.trim()).filter(Boolean));
-  return play.handlers.map((_, i) => i).filter((i) => ids.has(handlerId(play, i)));
-}
 
 export const PENDING_PROBE: ProbeItem = { id: 'pending', fragment: `cat ${PENDING_HANDLERS_FILE} 2>/dev/null; true` };
 const CLEAR_PENDING: ApplyItem = { id: 'pending-clear', fragment: `rm -f ${PENDING_HANDLERS_FILE}`, notifyFlags: [] };

@@ -12,39 +12,17 @@ import { ConnectError } from '../errors.js';
 import type { Facts } from '../ops/facts.js';
 import type { RoundTripResult } from './remote.js';
 import type { ApplyItem, ProbeItem } from './script.js';
-import { expandTask, pendingRegisters, type Expansion, type Step } from './steps.js';
+import { expandTask, pendingRegisters, type Step } from './steps.js';
 import { nullProto, withNames, type Vars } from './scope.js';
-import type { ConvergeDeps, ConvergeOptions, HostPlay } from './converge.js';
-import { handlersFor, handlerId } from './handlers.js';
-
-export type Exp = Expansion | { kind: 'defer'; names: string[] };
-
-export interface Planned {
-  step: Step;
-  plan: OpPlan;
-  /** Later steps whose work this step's change does too (one apt transaction: join-steps.ts). */
-  joined?: Planned[];
-}
-
-/** The handlers a planned change notifies: its task's, and those of the steps joined to it. */
-export function notifiedBy(play: HostPlay, p: Planned): number[] {
-  return [...new Set([p.step.task, ...(p.joined ?? []).map((j) => j.step.task)].flatMap((t) => handlersFor(play, t)))];
-}
-
-export interface EmitExtra {
-  summary?: string[];
-  diff?: string;
-  warnings?: string[];
-  error?: string;
-  handler?: boolean;
-  ms?: number;
-}
+import { handlerId, handlersFor, type ConvergeDeps, type ConvergeOptions, type EmitExtra, type Exp, type HostPlay, type Planned } from './host-play.js';
 
 export class HostRun {
   readonly recap: Recap = emptyRecap();
   readonly registered: Vars = nullProto();
   readonly notified = new Set<number>();
   facts: Facts | undefined;
+  /** Tasks whose skip was reported (a task is re-planned after each batch; its skip is told once). */
+  readonly skipReported = new Set<number>();
   /** Handlers an earlier run notified but did not run (read from the host in the first round trip). */
   pendingFromEarlier = new Set<number>();
   failed = false;

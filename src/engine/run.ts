@@ -20,7 +20,8 @@ import { DelegateConnections } from './delegates.js';
 import { contentStoreFor, type ContentStore } from './content-store.js';
 import { ConnectError, UserError, WphaError } from '../errors.js';
 import { EventBus, emptyRecap, type Listener, type Recap } from './events.js';
-import { convergeHost, type HostPlay, type PlayTask } from './converge.js';
+import { convergeHost } from './converge.js';
+import type { HostPlay, PlayTask } from './host-play.js';
 import { factsCacheDir, factsStore } from './facts-cache.js';
 import { selectHosts, taskSelected } from './limit.js';
 import { Remote } from './remote.js';
@@ -84,7 +85,8 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   const selected = opts.shard ? hostsOfShard(inv, matching, opts.shard) : matching;
   // A host whose groups give it no role has nothing to converge: it is not contacted.
   const hosts = selected.filter((h) => inv.hosts.get(h)!.roles.length > 0);
-  const withoutRoles = selected.filter((h) => !hosts.includes(h));
+  const withRoles = new Set(hosts);
+  const withoutRoles = selected.filter((h) => !withRoles.has(h));
   const redactor = secretsRedactor(inv, [opts.becomePassword]);
   const bus = new EventBus(redactor);
   for (const l of opts.listeners) bus.on(l);

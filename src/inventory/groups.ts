@@ -32,16 +32,20 @@ export function buildGroupGraph(groups: ReadonlyMap<string, GroupEntry>, hostNam
   const children = new Map<string, string[]>(names.map((g) => [g, []]));
   const ownHosts = new Map<string, string[]>(names.map((g) => [g, []]));
 
+  // Sets for membership: a fleet's groups list thousands of hosts (indexOf/includes made it quadratic).
+  const knownHosts = new Set(hostNames);
   for (const [name, entry] of groups) {
     if (name === ALL && (entry.hosts?.length || entry.children?.length)) {
       issues.push({ location: doc.at(['groups', ALL]), path: ['groups', ALL], message: 'Group "all" always holds every host; it takes only "roles" and "vars"' });
       continue;
     }
+    const firstAt = new Map<string, number>();
     entry.hosts?.forEach((h, i) => {
       // A name listed twice is most likely a typo for another host: say so rather than merge.
-      const first = entry.hosts!.indexOf(h);
+      const first = firstAt.get(h) ?? i;
+      firstAt.set(h, first);
       if (first < i) issues.push({ location: doc.at(['groups', name, 'hosts', i]), path: ['groups', name, 'hosts', i], message: `Host "${h}" is listed twice in group "${name}" (also at hosts[${first}])` });
-      else if (hostNames.includes(h)) ownHosts.get(name)!.push(h);
+      else if (knownHosts.has(h)) ownHosts.get(name)!.push(h);
       else issues.push({ location: doc.at(['groups', name, 'hosts', i]), path: ['groups', name, 'hosts', i], message: `Unknown host "${h}"${didYouMean(h, hostNames)}` });
     });
     entry.children?.forEach((c, i) => {
@@ -71,11 +75,12 @@ export function buildGroupGraph(groups: ReadonlyMap<string, GroupEntry>, hostNam
     members.set(g, [...set].sort((a, b) => hostOrder.get(a)! - hostOrder.get(b)!));
   }
   const byPrecedence = [...names].sort((a, b) => depth.get(a)! - depth.get(b)! || declIndex.get(a)! - declIndex.get(b)!);
+  const memberSets = new Map([...members].map(([g, hs]) => [g, new Set(hs)]));
   return {
     names,
     members,
     children,
-    groupsOf: (host) => byPrecedence.filter((g) => members.get(g)!.includes(host)),
+    groupsOf: (host) => byPrecedence.filter((g) => memberSets.get(g)!.has(host)),
   };
 }
 

@@ -65,7 +65,7 @@ describe('loadInventory (valid fixture)', () => {
     const loaded = await loadInventory({ name: 'lab', cwd: here, knownOps: OPS, env: { WPHA_LAB_DIR: '/srv/lab' } }); // shipped roles: the real ops
     const front1 = loaded.hosts.get('front1')!;
     expect(front1.ssh).toEqual({ keyFile: '/srv/lab/ssh/id_ed25519', knownHosts: '/srv/lab/ssh/known_hosts', connectTimeoutMs: 10000 });
-    expect(loaded.lab).toEqual({ hosts: ['front1', 'front2', 'web1', 'web2', 'db1'] });
+    expect(loaded.lab).toEqual({ hosts: ['front1', 'front2', 'web1', 'web2', 'db1', 'db2'] });
   });
 
   it('loads the shipped prod-example inventory', async () => {

@@ -7,6 +7,7 @@ import type { YamlDoc } from '../yaml/parse.js';
 import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
 import { DefaultsSchema, GroupSchema, HostSchema, InventoryFileSchema, type ConnectionEntry, type GroupEntry, type HostEntry } from './schema.js';
 import { ProviderSchema, type ProviderSpec } from '../spec/machines.js';
+import { TerraformSourceSchema, type TerraformSource } from './schema-sources.js';
 
 export interface InventoryParts {
   lab: boolean;
@@ -19,12 +20,14 @@ export interface InventoryParts {
   groups: Map<string, GroupEntry>;
   /** Providers whose entries are valid. */
   providers: Map<string, ProviderSpec>;
+  /** `sources:` entries that are valid (Terraform outputs). */
+  sources: TerraformSource[];
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export function readInventoryFile(doc: YamlDoc, issues: InputIssue[]): InventoryParts {
-  const parts: InventoryParts = { lab: false, hosts: new Map(), hostNames: [], groups: new Map(), providers: new Map() };
+  const parts: InventoryParts = { lab: false, hosts: new Map(), hostNames: [], groups: new Map(), providers: new Map(), sources: [] };
   issues.push(...doc.issues);
   if (!doc.ok) return parts;
   const parsed = InventoryFileSchema.safeParse(doc.value);
@@ -52,6 +55,12 @@ export function readInventoryFile(doc: YamlDoc, issues: InputIssue[]): Inventory
     for (const [name, entry] of Object.entries(raw.providers)) {
       const provider = ProviderSchema.safeParse(entry);
       if (provider.success) parts.providers.set(name, provider.data);
+    }
+  }
+  if (Array.isArray(raw.sources)) {
+    for (const src of raw.sources) {
+      const one = TerraformSourceSchema.safeParse(src);
+      if (one.success) parts.sources.push(one.data);
     }
   }
   return parts;

@@ -20,6 +20,7 @@ import {
 import { COUNT_TEXT, PERCENT_TEXT } from '../rollout/batch-size.js';
 import { MachinesSchema, ProviderSchema, UpgradeSchema } from '../spec/machines.js';
 import { PortNumberSchema } from '../spec/port.js';
+import { SourcesSchema } from './schema-sources.js';
 
 const UserSchema = z.string({ error: 'Expected a user name' }).regex(UNIX_USER, { error: 'Expected a Unix user name (lowercase letters, digits, "_" and "-")' });
 
@@ -129,8 +130,9 @@ export const InventoryFileSchema = z
         .record(z.string().regex(GROUP_NAME, { error: 'Expected a provider name of lowercase letters, digits, "_" and "-", starting with a letter' }), ProviderSchema, { error: 'Expected a map of providers by name' })
         .optional()
         .describe('Where machines come from, by name (a group\'s `machines.provider` names one).'),
+      sources: SourcesSchema.optional(),
     },
-    { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab", "providers"' },
+    { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab", "providers", "sources"' },
   )
   .describe('A wpha inventory (inventories/<name>/inventory.yaml).');
 

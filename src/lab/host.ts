@@ -3,6 +3,7 @@
  * (upper/work), the mount point of its root, and its SSH host key; a systemd-nspawn process
  * booting systemd as PID 1 on the lab bridge.
  */
+import { connect } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, openSync, closeSync, writeSync, readdirSync, chmodSync, copyFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -158,7 +159,6 @@ export async function stopHost(c: LabConfig, h: HostRecord): Promise<void> {
 
 /** Wait until sshd on the host answers with its banner. */
 export async function waitForSsh(address: string, timeoutMs: number): Promise<number> {
-  const { connect } = await import('node:net');
   const t0 = Date.now();
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {

@@ -9,6 +9,7 @@
  * minute. The cache lives in the lab's cache folder (one per bridge, so two labs never share one
  * squid cache), survives `lab down --purge`, and is owned by squid's own user.
  */
+import { connect } from 'node:net';
 import { writeFileSync, readFileSync, mkdirSync, existsSync, chownSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { LabConfig } from './config.js';
@@ -147,7 +148,6 @@ function readPid(c: LabConfig): number | undefined {
 }
 
 async function waitForPort(host: string, port: number, timeoutMs: number, log: string): Promise<void> {
-  const { connect } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {

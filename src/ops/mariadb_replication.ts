@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
 import { sh } from '../shell/quote.js';
-import { decideNode, heldPos, type Member, type NodeAction } from '../db/primary.js';
+import { decideNode, type Member, type NodeAction } from '../db/primary.js';
 import { parseViews, VIEW_FN, viewSql, type NodeView } from '../db/node-view.js';
 import { masterOptions, repointSql, replicationUserSql, sqlString, type ReplicationLogin } from '../db/replication-sql.js';
 import { REPLICATION_PRELUDE, sqlHeredoc } from './lib/mariadb-sh.js';
@@ -140,7 +140,7 @@ function planAction(a: MariadbReplicationArgs, mine: NodeView, action: NodeActio
       const settingsDiffer = r && (r.usingGtid !== 'Slave_Pos' || r.masterUser !== a.user || r.sslVerify !== Boolean(a.tls_dir));
       if (action.setup === 'repoint' || settingsDiffer) {
         summary.push(`replicate from "${action.of.name}" (${action.of.address})${r ? ` instead of ${r.masterHost === action.of.address ? 'the old settings' : r.masterHost}` : ''}`);
-        steps.push(sqlHeredoc(repointSql(action.of.address, heldPos(mine), login(a))), 'wpha_repl_wait_io 60');
+        steps.push(sqlHeredoc(repointSql(action.of.address, login(a))), 'wpha_repl_wait_io 60');
       } else if (action.setup === 'start') {
         summary.push(`start replication from "${action.of.name}" (threads: IO ${r?.ioRunning}, SQL ${r?.sqlRunning})`);
         steps.push(sqlHeredoc('START SLAVE;'), 'wpha_repl_wait_io 60');

@@ -166,7 +166,7 @@ describe('service plan', () => {
     const a = args({ name: 'nginx', state: 'started' });
     expect(service.probe(a, { diff: false })).toBe('wpha_unit_show nginx.service -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload 2>&1');
     expect(service.prelude).toContain('wpha_unit_show() {');
-    expect(service.resources(a)).toEqual(['unit:nginx.service']);
+    expect(service.resources(a)).toEqual(['unit:nginx.service', '/etc/systemd/system/nginx.service', '/etc/systemd/system/nginx.service.d']);
   });
 });
 

@@ -174,7 +174,9 @@ const serviceOp: OpModule<ServiceArgs, ServiceArgs, ServiceState> = {
   summary: 'Start, stop, restart or reload a systemd unit and enable or disable it at boot.',
   args: serviceArgs,
   prelude: `${SERVICE_PRELUDE}\n${UNIT_SHOW_FN}`,
-  resources: (args) => [`unit:${unitName(args.name)}`],
+  // The unit's local files too: a unit file or drop-in written earlier in the same run makes this
+  // probe stale (NeedDaemonReload), so the engine probes again and the apply reloads systemd first.
+  resources: (args) => [`unit:${unitName(args.name)}`, `/etc/systemd/system/${unitName(args.name)}`, `/etc/systemd/system/${unitName(args.name)}.d`],
   probe: (args) =>
     sh`wpha_unit_show ${unitName(args.name)} -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload 2>&1`,
   parse: (out) => parseServiceProbe(out),

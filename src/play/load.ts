@@ -29,6 +29,7 @@ import { readVarFiles } from '../inventory/var-files.js';
 import { checkMachineGroups } from '../inventory/machine-groups.js';
 import { joinMachines, readStateMachines } from '../inventory/machines.js';
 import { notCheckedIssues, type UnloadedSource } from '../inventory/unloaded.js';
+import { joinTerraformHosts, readTerraformSources } from '../inventory/terraform.js';
 
 export interface LoadInventoryOptions {
   /** A name under ./inventories/ or wpha's inventories/, or a path to the folder or its inventory.yaml. */
@@ -68,6 +69,9 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   // Hosts a provider made (wpha-state.json) join their groups before the group graph is built.
   const made = await readStateMachines(dir, io, issues);
   joinMachines(file, made, issues);
+  // Hosts of Terraform outputs (`sources:`) join their groups the same way, with their own vars.
+  const fromTerraform = await readTerraformSources(dir, file.sources, io, issues);
+  joinTerraformHosts(file, fromTerraform, issues);
   issues.push(...checkMachineGroups(file, doc));
   const hostNames = [...file.hostNames];
   const graph = buildGroupGraph(file.groups, hostNames, doc, issues);
@@ -83,7 +87,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     groupLayers.set(g, joinSameLevel([...inline, groupFiles.layers.get(g) ?? new Map()], issues));
   }
   const hostLayers = new Map<string, VarLayer>();
-  for (const h of hostNames) hostLayers.set(h, joinSameLevel([layerFromDoc(doc, ['hosts', h, 'vars'], 'host'), hostFiles.layers.get(h) ?? new Map()], issues));
+  for (const h of hostNames) hostLayers.set(h, joinSameLevel([fromTerraform.get(h)?.layer ?? layerFromDoc(doc, ['hosts', h, 'vars'], 'host'), hostFiles.layers.get(h) ?? new Map()], issues));
 
   // Roles, in group precedence order so that run order follows the inventory.
   const requests: RoleRequest[] = [];
@@ -111,7 +115,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     const layers = [...groups.map((g) => groupLayers.get(g)!), hostLayers.get(hostName)!, extra.layer];
     const merged = mergeLayers(layers);
     const machine = made.machines.get(hostName);
-    const location = machine?.location ?? doc.keyAt(['hosts', hostName]);
+    const location = machine?.location ?? fromTerraform.get(hostName)?.location ?? doc.keyAt(['hosts', hostName]);
     const roleSpecs = hostRoles.map((r) => roles.get(r)!);
     // Vars files of this host's groups and of the host that did not load, and bad extra vars.
     const unloaded = [...groups.flatMap((g) => groupFiles.unloaded.get(g) ?? []), ...(hostFiles.unloaded.get(hostName) ?? []), ...extra.unloaded];

@@ -30,6 +30,7 @@ export function checkFragment(check: Check, id: string): string {
     if (h.method === 'HEAD') args.push('--head');
     else if (h.method === 'POST') args.push('-X', 'POST', '--data', "''");
     if (h.host) args.push('-H', quote(`Host: ${h.host}`));
+    for (const [name, value] of Object.entries(h.request_headers ?? {})) args.push('-H', quote(`${name}: ${value}`));
     if (h.insecure) args.push('-k');
     args.push('--', quote(h.url));
     return [

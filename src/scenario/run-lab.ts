@@ -29,6 +29,8 @@ export interface UnitOutcome {
   /** Why the unit failed before or instead of its checks (converge failures, changed tasks). */
   failures: string[];
   checks: CheckResult[];
+  /** The failures were already printed as they happened. */
+  printed?: boolean;
   /** Set when --keep left the hosts up. */
   kept?: { inventory: string; hosts: string[] };
 }
@@ -87,11 +89,14 @@ export async function runLabUnit(u: RunUnit, opts: UnitRunOptions): Promise<Unit
     const first = await converge(inv, dir, opts);
     opts.say(`  converge     ${recapLine(first.summary)} in ${secs(first.t0)}`);
     failures.push(...first.failed);
+    for (const f of first.failed) opts.say(`  ! ${f}`);
     if (failures.length === 0) {
       const second = await converge(inv, dir, opts);
       const changed = second.tasks.filter((t) => t.status === 'changed');
       opts.say(`  idempotence  ${changed.length === 0 && second.failed.length === 0 ? 'ok: 0 changed' : `FAILED: ${changed.length} changed`} in ${secs(second.t0)} (${Object.values(second.summary.roundTrips).join('/')} round trip(s))`);
-      failures.push(...second.failed, ...changed.map((t) => `not idempotent: ${t.host} ${t.role}: "${t.task}" changed on the second converge${t.summary.length ? ` (${t.summary.join('; ')})` : ''}`));
+      const more = [...second.failed, ...changed.map((t) => `not idempotent: ${t.host} ${t.role}: "${t.task}" changed on the second converge${t.summary.length ? ` (${t.summary.join('; ')})` : ''}`)];
+      for (const f of more) opts.say(`  ! ${f}`);
+      failures.push(...more);
     }
     let checks: CheckResult[] = [];
     if (failures.length === 0) {
@@ -103,7 +108,7 @@ export async function runLabUnit(u: RunUnit, opts: UnitRunOptions): Promise<Unit
     }
     const ok = failures.length === 0 && checks.every((c) => c.verdict.ok);
     keep = opts.keep;
-    return { ok, failures, checks, ...(keep ? { kept: { inventory: dir, hosts: hosts.machines } } : {}) };
+    return { ok, failures, printed: true, checks, ...(keep ? { kept: { inventory: dir, hosts: hosts.machines } } : {}) };
   } finally {
     if (!keep) {
       if (hosts) {

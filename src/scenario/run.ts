@@ -71,7 +71,7 @@ export async function runTests(req: TestRequest): Promise<boolean> {
       if (e instanceof InputError) throw e;
       outcome = { ok: false, failures: [(e as Error).message], checks: [] };
     }
-    for (const f of outcome.failures) req.say(`  ! ${f}`);
+    if (!outcome.printed) for (const f of outcome.failures) req.say(`  ! ${f}`);
     for (const s of u.scenarios) {
       const mine = outcome.checks.filter((c) => c.scenario === s.id);
       for (const c of mine.filter((x) => !x.verdict.ok)) req.say(`  FAIL ${s.id} [${c.host}] ${c.label}: ${c.verdict.problems.join('; ')}`);

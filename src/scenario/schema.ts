@@ -49,12 +49,13 @@ const HttpCheck = z
       url: z.string({ error: 'Expected a URL' }).regex(/^https?:\/\/[^\s/]+/, { error: 'Expected an http:// or https:// URL' }).describe('URL fetched with curl from the host itself (e.g. http://127.0.0.1/; ${address:NAME} works).'),
       host: z.string({ error: 'Expected a host name' }).min(1).optional().describe('Host header to send (the site\'s domain).'),
       method: z.enum(['GET', 'HEAD', 'POST']).optional().describe('Request method. Default GET.'),
+      request_headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'Expected a header name' }), z.string({ error: 'Expected a header value (a string)' }), { error: 'Expected a map of header name -> value' }).optional().describe('More request headers, e.g. a Cookie.'),
       status: z.int({ error: 'Expected an HTTP status (an integer)' }).min(100).max(599).optional().describe('Expected status. Default 200.'),
       body: pattern('What the response body must contain').optional(),
       headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'Expected a header name' }), pattern('What the header\'s value must contain'), { error: 'Expected a map of header name -> pattern' }).optional().describe('Response headers that must be present, each with a pattern its value must match (names are case-insensitive).'),
       insecure: z.boolean({ error: 'Expected true or false' }).optional().describe('Accept any TLS certificate (a self-signed lab certificate). Default false.'),
     },
-    { error: 'Expected a map with "url" and optionally "host", "method", "status", "body", "headers", "insecure"' },
+    { error: 'Expected a map with "url" and optionally "host", "method", "request_headers", "status", "body", "headers", "insecure"' },
   )
   .describe('An HTTP request made on the host and what the response must be.');
 

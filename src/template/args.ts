@@ -8,7 +8,13 @@ import type { SourceLocation } from '../errors.js';
 import type { Scope } from '../expr/evaluate.js';
 import { describeType, isPlainMap, preview } from '../expr/values.js';
 import { parseOrigin, TemplateError } from './errors.js';
-import type { RenderStringOptions } from './renderer.js';
+
+export interface RenderStringOptions {
+  /** Where the string is: `roles/nginx/role.yaml:12:5` or a SourceLocation. */
+  origin: string | SourceLocation;
+  /** Key path of the string inside the task (e.g. ['args', 'name']), shown in messages. */
+  path?: (string | number)[];
+}
 
 interface ValueRenderer {
   renderValue(source: string, vars: Scope, options: RenderStringOptions): unknown;

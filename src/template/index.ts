@@ -1,4 +1,4 @@
 /** Strict Handlebars rendering of role templates and task arguments. */
-export { createRenderer, resolveInside, type Renderer, type RendererOptions, type RenderStringOptions } from './renderer.js';
+export { createRenderer, resolveInside, type Renderer, type RendererOptions } from './renderer.js';
 export { TemplateError } from './errors.js';
 export { HELPERS } from './helpers.js';

@@ -13,7 +13,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { ExitCode, WphaError, type SourceLocation } from '../errors.js';
 import type { Scope } from '../expr/evaluate.js';
-import { expandLoopWith, renderArgsWith } from './args.js';
+import { expandLoopWith, renderArgsWith, type RenderStringOptions } from './args.js';
 import { parseOrigin, TemplateError } from './errors.js';
 import { findPartials } from './partials.js';
 import { createEnvironment } from './runtime.js';
@@ -24,13 +24,6 @@ export interface RendererOptions {
   partialDirs: readonly string[];
   /** Show file paths in messages relative to this folder (e.g. the project root). */
   displayRoot?: string;
-}
-
-export interface RenderStringOptions {
-  /** Where the string is: `roles/nginx/role.yaml:12:5` or a SourceLocation. */
-  origin: string | SourceLocation;
-  /** Key path of the string inside the task (e.g. ['args', 'name']), shown in messages. */
-  path?: (string | number)[];
 }
 
 export interface Renderer {

@@ -70,6 +70,7 @@ export function createEnvironment(): Environment {
   hb.registerHelper('if', blockHelper('if', false));
   hb.registerHelper('unless', blockHelper('unless', true));
   hb.registerHelper('lookup', (obj: unknown, key: unknown, options: HelperOptions) => {
+    key = unboxed(key);
     if (typeof key !== 'string' && typeof key !== 'number') throw new LocatedFailure(`Helper "lookup" needs a string or number key, got ${describeType(key)}`, options?.loc);
     try {
       return strictLookup(obj, String(key), options.loc);
@@ -118,8 +119,18 @@ function blockHelper(name: string, negate: boolean) {
     const options = all.pop() as HelperOptions;
     if (all.length !== 1) throw new LocatedFailure(`#${name} takes 1 argument, got ${all.length}`, options.loc);
     if (!options.fn) throw new LocatedFailure(`"${name}" must be used as a block: {{#${name} x}}...{{/${name}}}`, options.loc);
-    return truthy(all[0]) !== negate ? options.fn(this) : options.inverse(this);
+    const context = unboxed(this);
+    return truthy(all[0]) !== negate ? options.fn(context) : options.inverse(context);
   };
+}
+
+/**
+ * The block's context as Handlebars passed it. The CLI runs from a CommonJS bundle, where this
+ * module is not in strict mode and a string context (`{{#each list}}{{#if ..}}`) arrives as a
+ * String object: `lookup` then refused `this` as a key (keepalived peers on every front).
+ */
+export function unboxed(value: unknown): unknown {
+  return value instanceof String || value instanceof Number || value instanceof Boolean ? value.valueOf() : value;
 }
 
 /** Own-key lookup used for every strict read (variables, helper arguments, `lookup`). */

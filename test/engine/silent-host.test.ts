@@ -9,7 +9,8 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
@@ -60,13 +61,14 @@ describe('a silent host never holds up the others', () => {
   let lab: LabHosts;
   let inv: string;
   let [quiet, other] = ['', ''];
+  let roles = '';
 
   beforeAll(async () => {
     lab = await acquireLabHosts(2, 'silent');
     [quiet, other] = lab.hosts.map((h) => h.name) as [string, string];
     // A role whose apply runs a few seconds on the host (a command, so every run applies it): well
     // within the round trip timeout of these runs when the host answers.
-    const roles = path.join(lab.lab.config.stateDir, `silent-roles-${process.pid}`);
+    roles = mkdtempSync(path.join(tmpdir(), 'wpha-silent-roles-'));
     mkdirSync(path.join(roles, 'slow_step'), { recursive: true });
     writeFileSync(path.join(roles, 'slow_step', 'role.yaml'), 'description: a step that takes a few seconds\ntasks:\n  - name: slow step\n    command: { cmd: "sleep 3" }\n');
     inv = writeLabInventory(lab, { groups: { slow: { hosts: [0, 1], roles: ['slow_step'] } }, roleDirs: [roles] }).dir;
@@ -74,6 +76,7 @@ describe('a silent host never holds up the others', () => {
   afterAll(async () => {
     if (lab) for (const h of lab.hosts) signal(sshdOf(lab, h.name), 'SIGCONT');
     await lab?.release();
+    if (roles) rmSync(roles, { recursive: true, force: true });
   });
 
   it('silent before the run: its connection times out, the other host converges', async () => {

@@ -44,7 +44,9 @@ take_db() {
     return 0
   fi
   if [ ${#BACKUP_DATABASES[@]} -gt 0 ]; then dbs=("${BACKUP_DATABASES[@]}"); else
-    mapfile -t dbs < <(mariadb -NBe "SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN ('mysql','information_schema','performance_schema','sys') AND schema_name NOT LIKE 'wpha\\_%' ORDER BY 1")
+    # Not the system databases, nor wpha's own: wpha (the mariadb role's record of what it
+    # applied, written again by the next apply) and wpha_prev_* / wpha_restore_* (a restore's).
+    mapfile -t dbs < <(mariadb -NBe "SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN ('mysql','information_schema','performance_schema','sys','wpha') AND schema_name NOT LIKE 'wpha\\_%' ORDER BY 1")
   fi
   local db
   for db in "${dbs[@]}"; do

@@ -114,6 +114,8 @@ Examples:
   wpha apply -i prod --shard 2/4 --json --junit shard-2.xml > shard-2.jsonl
                                             # the 2nd of 4 parallel agents (merge with: wpha report merge)
   wpha apply -i prod -l web2 --lock-timeout 300   # wait for another apply, or a killed one's last step
+  wpha apply -i prod -f 200 --connect-timeout 5 --round-trip-timeout 900
+                                            # a large fleet: 200 hosts at once, a frozen host given up sooner (docs/fleet.md)
 Groups may set serial and max_fail_percentage in the inventory (see docs/rollout.md).
 Exit status: 0 all hosts converged, 1 a host failed or was unreachable (or the rollout stopped), 130 interrupted.`)
     .action(async (flags: ApplyFlags) => {

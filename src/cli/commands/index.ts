@@ -23,6 +23,7 @@ const machines: Loader = () => import('./machines.js');
 const db: Loader = () => import('./db/index.js');
 const upgrade: Loader = () => import('./upgrade.js');
 const test: Loader = () => import('./test.js');
+const lint: Loader = () => import('./lint.js');
 const backup: Loader = () => import('./backup/index.js');
 
 /** Command name -> the file that registers it. */
@@ -43,8 +44,9 @@ export const commandFiles: Readonly<Record<string, Loader>> = {
   db,
   upgrade,
   test,
+  lint,
   backup,
 };
 
 /** Every file once, in help order. */
-export const commandModules: Loader[] = [lab, image, machines, upgrade, apply, adhoc, test, history, inventory, schema, vault, hostkeys, report, db, backup];
+export const commandModules: Loader[] = [lab, image, machines, upgrade, apply, adhoc, test, lint, history, inventory, schema, vault, hostkeys, report, db, backup];

@@ -12,7 +12,7 @@ const secretFixture = path.join(fixtures, 'show');
 
 describe('wpha inventory', () => {
   it('check prints the summary line for the lab inventory', async () => {
-    expect(await inventoryCheck({ inventory: 'lab', cwd: here })).toBe('Inventory "lab" is valid: 5 hosts, 6 groups, 12 roles\n');
+    expect(await inventoryCheck({ inventory: 'lab', cwd: here })).toBe('Inventory "lab" is valid: 6 hosts, 7 groups, 13 roles\n');
   });
 
   it('check throws every problem at once', async () => {
@@ -62,6 +62,6 @@ describe('wpha inventory', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(out.join('')).toBe('Inventory "prod-example" is valid: 10 hosts, 7 groups, 13 roles\n');
+    expect(out.join('')).toBe('Inventory "prod-example" is valid: 11 hosts, 7 groups, 14 roles\n');
   });
 });

@@ -1,7 +1,8 @@
-/** `wpha inventory show|check`: resolve and validate an inventory without connecting anywhere. */
+/** `wpha inventory show|check|import`: resolve and validate an inventory without connecting anywhere, or import one from Ansible. */
 import type { Command } from 'commander';
 import { formatCheckSummary, formatHostsText, hostViews, inventoryRedactor } from '../../play/show.js';
 import { addInventoryOptions, loadInventoryFor, type InventoryFlags, type LoadContext } from '../load.js';
+import { registerImport } from './inventory-import.js';
 
 export type InventoryCommandOptions = InventoryFlags & LoadContext;
 
@@ -28,7 +29,7 @@ export async function inventoryCheck(opts: InventoryCommandOptions): Promise<str
 }
 
 export function register(program: Command): void {
-  const inventory = program.command('inventory').description('Show or validate an inventory (hosts, groups, roles, resolved vars)');
+  const inventory = program.command('inventory').description('Show, validate or import an inventory (hosts, groups, roles, resolved vars)');
 
   addInventoryOptions(inventory.command('show').description('Print the resolved hosts: address, user, groups, roles and vars with role defaults applied (secrets as ***)'))
     .option('--host <name>', 'only this host')
@@ -41,4 +42,6 @@ export function register(program: Command): void {
     .action(async (o: InventoryFlags) => {
       process.stdout.write(await inventoryCheck(o));
     });
+
+  registerImport(inventory);
 }

@@ -23,7 +23,8 @@ export async function backupRun(flags: BackupFlags): Promise<number> {
     if (r.rc === 0 && status.result === 'ok') printLines(redactor, host, `backup ${status.id} done (${status.message})`);
     else {
       failed = true;
-      printLines(redactor, host, `backup failed: ${status.message ?? `exit ${r.rc}`}`);
+      // The status file says why when the run got far enough to write it; else the exit status does.
+      printLines(redactor, host, `backup failed: ${status.result === 'failed' && status.message ? status.message : `exit ${r.rc}`}`);
       printLines(redactor, host, r.stderr, process.stderr);
     }
   }

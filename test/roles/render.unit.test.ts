@@ -34,7 +34,7 @@ describe('shipped roles on the lab inventory', () => {
 
   it('open each host only to what its roles declare', () => {
     const fw = (host: string) => content(expandHost(inv, host, facts(host, 24105, 'systemd-nspawn')).steps, '/etc/nftables.conf');
-    const cluster = '127.0.0.1, 172.31.250.11, 172.31.250.12, 172.31.250.21, 172.31.250.22, 172.31.250.31,  }';
+    const cluster = '127.0.0.1, 172.31.250.11, 172.31.250.12, 172.31.250.21, 172.31.250.22, 172.31.250.31, 172.31.250.32,  }';
     const rules = (text: string) => text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim());
     // Every host's Zabbix agent answers the cluster (it accepts only the server, with the PSK).
     const agent = [`ip saddr { ${cluster} tcp dport 10050 accept`, 'ip6 saddr { ::1,  } tcp dport 10050 accept'];
@@ -46,6 +46,11 @@ describe('shipped roles on the lab inventory', () => {
       'tcp dport 22 accept',
       `ip saddr { ${cluster} tcp dport 3306 accept`,
       'ip6 saddr { ::1,  } tcp dport 3306 accept',
+      // The replication group's copy stream for new replicas, and the SQL proxy (db_ha).
+      `ip saddr { ${cluster} tcp dport 4445 accept`,
+      'ip6 saddr { ::1,  } tcp dport 4445 accept',
+      `ip saddr { ${cluster} tcp dport 3307 accept`,
+      'ip6 saddr { ::1,  } tcp dport 3307 accept',
       `ip saddr { ${cluster} tcp dport 6379 accept`,
       'ip6 saddr { ::1,  } tcp dport 6379 accept',
       `ip saddr { ${cluster} tcp dport 10051 accept`,
@@ -62,23 +67,26 @@ describe('shipped roles on the lab inventory', () => {
     expect(text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim()).slice(0, 2)).toEqual(['tcp dport 2222 accept', 'tcp dport 80 accept']);
   });
 
-  it('point WordPress at the db and redis groups, with secrets as literal strings', () => {
+  it('point WordPress at the database VIP and the redis group, with secrets as literal strings', () => {
     const config = content(expandHost(inv, 'web1', facts('web1', 24105, 'systemd-nspawn')).steps, '/etc/wordpress/config-shop.php');
-    expect(config).toContain("define('DB_HOST', '172.31.250.31');");
+    expect(config).toContain("define('DB_HOST', '172.31.250.30:3307');");
     expect(config).toContain("define('WP_REDIS_HOST', '172.31.250.31');");
     expect(config).toContain("define('DB_PASSWORD', <<<'WPHA_VALUE_END'\nlab-db-pass-not-secret\nWPHA_VALUE_END);");
     expect(config).toContain("define('WP_HTTP_BLOCK_EXTERNAL', true);");
     expect(config).toContain("define('DISALLOW_FILE_EDIT', true);");
   });
 
-  it('grant the site user from every web node only', () => {
+  it('grant the site user from every web node and SQL proxy only', () => {
     const sql = content(expandHost(inv, 'db1', facts('db1', 24105, 'systemd-nspawn')).steps, '/etc/mysql/wpha/wordpress.sql');
     const privileges = 'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, CREATE TEMPORARY TABLES, LOCK TABLES, REFERENCES, CREATE VIEW, SHOW VIEW, TRIGGER, CREATE ROUTINE, ALTER ROUTINE, EXECUTE, EVENT';
+    const clients = ['172.31.250.21', '172.31.250.22', '172.31.250.31', '172.31.250.32'];
     expect(sql.match(/^GRANT .*$/gm)).toEqual([
-      `GRANT ${privileges} ON \`wp_shop\`.* TO 'wp_shop'@'172.31.250.21';`,
-      `GRANT ${privileges} ON \`wp_shop\`.* TO 'wp_shop'@'172.31.250.22';`,
+      ...clients.map((c) => `GRANT ${privileges} ON \`wp_shop\`.* TO 'wp_shop'@'${c}';`),
+      // The replicas' user, from each member of the group.
+      "GRANT REPLICATION SLAVE, SLAVE MONITOR ON *.* TO 'wpha_repl'@'172.31.250.31';",
+      "GRANT REPLICATION SLAVE, SLAVE MONITOR ON *.* TO 'wpha_repl'@'172.31.250.32';",
     ]);
-    expect(sql.match(/^REVOKE .*$/gm)).toEqual(["REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'wp_shop'@'172.31.250.21';", "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'wp_shop'@'172.31.250.22';"]);
+    expect(sql.match(/^REVOKE .*$/gm)).toEqual(clients.map((c) => `REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'wp_shop'@'${c}';`));
     expect(sql).toContain("ALTER USER 'wp_shop'@'172.31.250.21' IDENTIFIED BY \"lab-db-pass-not-secret\";");
     expect(sql).toContain("ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket;");
   });
@@ -86,7 +94,7 @@ describe('shipped roles on the lab inventory', () => {
   it('allow purges from cluster addresses only', () => {
     const site = content(expandHost(inv, 'web2', facts('web2', 24105, 'systemd-nspawn')).steps, '/etc/nginx/sites-enabled/shop.conf');
     const purge = site.slice(site.indexOf('location ~ ^/purge'), site.indexOf('}', site.indexOf('location ~ ^/purge')));
-    expect(purge.match(/allow [^;]+/g)).toEqual(['allow 127.0.0.1', 'allow 172.31.250.11', 'allow 172.31.250.12', 'allow 172.31.250.21', 'allow 172.31.250.22', 'allow 172.31.250.31']);
+    expect(purge.match(/allow [^;]+/g)).toEqual(['allow 127.0.0.1', 'allow 172.31.250.11', 'allow 172.31.250.12', 'allow 172.31.250.21', 'allow 172.31.250.22', 'allow 172.31.250.31', 'allow 172.31.250.32']);
     expect(purge).toContain('deny all;');
     expect(site).toContain('listen 80 default_server;');
   });

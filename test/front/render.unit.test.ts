@@ -6,7 +6,7 @@
  * nodes and sites.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -34,7 +34,7 @@ function writeInventory(frontVars: Record<string, unknown> = {}): string {
   groups.web = { ...groups.web, roles: [...(groups.web?.roles ?? []), 'cache_warmer'] };
   writeFileSync(path.join(dir, 'inventory.yaml'), stringify({ defaults: { user: 'root' }, hosts: lab.hosts, groups }));
   mkdirSync(path.join(dir, 'group_vars'));
-  for (const g of ['all', 'web', 'db', 'redis', 'front']) {
+  for (const g of readdirSync(path.join(labInv, 'group_vars')).map((f) => f.replace(/\.yaml$/, ''))) {
     const vars = parse(readFileSync(path.join(labInv, 'group_vars', `${g}.yaml`), 'utf8')) as Record<string, unknown>;
     writeFileSync(path.join(dir, 'group_vars', `${g}.yaml`), stringify(g === 'front' ? { ...vars, ...frontVars } : vars));
   }
