@@ -103,7 +103,26 @@ export interface TaskSpec {
   become?: boolean;
   runOnce: boolean;
   delegateTo?: string;
+  /** Retry the task until this expression over its result is true (`until:`; needs retries). */
+  until?: string;
+  /** Further attempts after the first when the task fails or `until` is false (`retries:`). */
+  retries?: number;
+  /** Seconds between attempts (`delay:`, default 5). */
+  delay?: number;
+  /** The `block:`s the task sits in, outermost first (absent: none). */
+  blocks?: BlockFrame[];
+  /** Where the task is in role.yaml (absent: `tasks`/`handlers` and the index in the id). */
+  keyPath?: (string | number)[];
   location: SourceLocation;
+}
+
+/** A task's place in one `block:` of a role: which block, which of its sections. */
+export interface BlockFrame {
+  /** Unique in the role: `<role>/<key path of the block entry>`. */
+  id: string;
+  section: 'block' | 'rescue' | 'always';
+  /** The block has a `rescue:` section (a failure in its `block:` section is then rescued). */
+  hasRescue: boolean;
 }
 
 export interface HandlerSpec extends TaskSpec {

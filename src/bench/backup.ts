@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     const inv = ['-i', dir];
     add('apply from fresh hosts (s)', (await wpha(['apply', ...inv])).toFixed(1));
 
-    let t0 = performance.now();
+    const t0 = performance.now();
     await ssh(db, `mariadb <<'SQL'\n${wordpressSchemaSql('wp_shop')}\n${postsSql('wp_shop', POSTS)}\nSQL`);
     await ssh(db, uploadsScript(UPLOADS, FILES, 64));
     add(`generate ${POSTS} posts (SQL) + ${FILES} uploads (s)`, ((performance.now() - t0) / 1000).toFixed(1));

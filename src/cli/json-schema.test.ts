@@ -24,6 +24,13 @@ function undescribed(schema: Json, at = '$'): string[] {
   return out;
 }
 
+/** The schema of a task in role.yaml: tasks are recursive (blocks hold tasks), so it lives in $defs. */
+function taskItem(role: Json): Json {
+  const items = (role.properties as Record<string, Json>).tasks!.items as Json;
+  const ref = items.$ref as string | undefined;
+  return ref ? ((role.$defs as Record<string, Json>)[ref.replace('#/$defs/', '')] as Json) : items;
+}
+
 describe('JSON Schemas', () => {
   const schemas = jsonSchemas(testOps);
 
@@ -36,15 +43,25 @@ describe('JSON Schemas', () => {
       for (const op of testOps.keys()) delete (task.properties as Json)[op];
     };
     const props = role.properties as Record<string, Json>;
-    stripOps(props.tasks!.items as Json);
+    stripOps(taskItem(role));
     stripOps(props.handlers!.items as Json);
     expect(undescribed(role)).toEqual([]);
+    expect(undescribed(taskItem(role))).toEqual([]);
   });
 
   it('lists each known operation as a task property, with its argument schema', () => {
-    const task = ((schemas[SCHEMA_FILES.role]!.properties as Record<string, Json>).tasks!.items as Json).properties as Record<string, Json>;
-    expect(Object.keys(task)).toEqual(expect.arrayContaining(['name', 'when', 'notify', 'flush_handlers', 'apt', 'template']));
+    const task = taskItem(schemas[SCHEMA_FILES.role]!).properties as Record<string, Json>;
+    expect(Object.keys(task)).toEqual(expect.arrayContaining(['name', 'when', 'notify', 'flush_handlers', 'apt', 'template', 'until', 'retries', 'delay']));
     expect(task.apt!.required).toEqual(['name']);
+  });
+
+  it('a task may be a block: block, rescue and always are lists of tasks (the same schema, by reference)', () => {
+    const role = schemas[SCHEMA_FILES.role]!;
+    const items = (role.properties as Record<string, Json>).tasks!.items as Json;
+    const task = taskItem(role).properties as Record<string, Json>;
+    for (const section of ['block', 'rescue', 'always']) expect((task[section]!.items as Json).$ref).toBe(items.$ref);
+    const handler = ((role.properties as Record<string, Json>).handlers!.items as Json).properties as Record<string, Json>;
+    expect(handler.block).toBeUndefined();
   });
 
   it('the committed inventory and vars schemas are up to date (run `wpha schema`)', () => {

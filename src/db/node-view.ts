@@ -117,7 +117,7 @@ export function parseView(text: string): NodeView {
     uptimeSeconds: num(v.uptime),
     raw,
   };
-  if (s && s.Master_Host) {
+  if (s?.Master_Host) {
     view.replica = {
       masterHost: s.Master_Host,
       masterUser: s.Master_User ?? '',

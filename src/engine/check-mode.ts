@@ -7,7 +7,9 @@ export function reportUnplannable(run: HostRun, from: number, exps: Map<number, 
     const exp = exps.get(k)!;
     const t = run.play.tasks[k]!.task;
     if (exp.kind === 'defer') run.emit({ label: t.name, task: t }, 'skipped', { summary: [`needs the result of an earlier task (${exp.names.join(', ')})`] });
-    else if (exp.kind === 'skip') run.emit({ label: t.name, task: t }, 'skipped', { summary: [exp.reason] });
+    else if (exp.kind === 'skip') {
+      if (!exp.quiet) run.emit({ label: t.name, task: t }, 'skipped', { summary: [exp.reason] });
+    }
     else if (exp.kind === 'error') run.emit({ label: t.name, task: t }, 'failed', { error: exp.message });
     else
       for (const s of exp.steps) {

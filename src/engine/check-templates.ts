@@ -50,6 +50,7 @@ export function checkRoleTemplates(inv: RolesOf, opts: { displayRoot?: string } 
 }
 
 function taskPath(task: TaskSpec): (string | number)[] {
+  if (task.keyPath) return task.keyPath;
   const index = Number(task.id.split('/').pop());
   return [task.id.includes('/handlers/') ? 'handlers' : 'tasks', index];
 }

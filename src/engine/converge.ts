@@ -18,6 +18,7 @@ import { HostRun } from './host-run.js';
 import { handlerSteps, PENDING_PROBE, runHandlers } from './handlers.js';
 import { reportUnplannable } from './check-mode.js';
 import { planForward, type Forward, type Position } from './plan-forward.js';
+import { applyBatch } from './retries.js';
 
 export interface HostOutcome {
   recap: Recap;
@@ -30,11 +31,16 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
   let at: Position | undefined = await openingTrips(run);
   if (!opts.check && refuseBrokenTasks(run, at.exps)) return outcome(run);
   const guardLimit = 3 * run.n + 10;
-  for (let guard = 0; at && (at.cursor < run.n || run.notified.size); guard++) {
+  for (let guard = 0; at && (at.cursor < run.n || run.notified.size || run.flow.dueAt(at.cursor)); guard++) {
     if (guard > guardLimit) throw new Error(`Internal error: no progress converging host "${play.host}"`);
     if (opts.signal?.aborted) return { recap: run.recap, failed: true, interrupted: true };
     const fwd = await planForward(run, at);
-    if (run.failed) break;
+    if (run.failed) {
+      const next = opts.check ? undefined : caught(run);
+      if (next === undefined) break;
+      at = await reprobeFrom(run, next);
+      continue;
+    }
     if (opts.check) {
       reportCheck(run, fwd, at);
       break;
@@ -42,6 +48,16 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     at = await applyForward(run, fwd);
   }
   return outcome(run);
+}
+
+/** A failure a block takes over (rescue or always): the task the play goes on from; undefined: the host fails. */
+function caught(run: HostRun): number | undefined {
+  if (run.lostConnection || run.failedTask === undefined) return undefined;
+  const next = run.flow.onFailure(run.failedTask);
+  if (next === undefined) return undefined;
+  run.failed = false;
+  run.failedTask = undefined;
+  return next;
 }
 
 function outcome(run: HostRun): HostOutcome {
@@ -99,10 +115,10 @@ function reportCheck(run: HostRun, fwd: Forward, at: Position): void {
  * a flush_handlers or at the end, and says where planning goes on; undefined when the host is done.
  */
 async function applyForward(run: HostRun, fwd: Forward): Promise<Position | undefined> {
-  const atEnd = fwd.stop >= run.n && fwd.flushAt < 0;
+  const atEnd = fwd.stop >= run.n && fwd.flushAt < 0 && !fwd.due;
   if (fwd.batch.length === 0 && atEnd && run.notified.size === 0) return undefined;
   // Nothing to apply, but the next task needs a fresh probe (deferred register or stale state).
-  if (fwd.batch.length === 0 && fwd.flushAt < 0 && !atEnd) return reprobeFrom(run, fwd.stop);
+  if (fwd.batch.length === 0 && fwd.flushAt < 0 && !atEnd && !fwd.due) return reprobeFrom(run, fwd.stop);
   const rest = atEnd ? new Map<number, Exp>() : run.expandFrom(fwd.stop);
   let applied: Position | undefined;
   if (fwd.batch.length) {
@@ -110,10 +126,19 @@ async function applyForward(run: HostRun, fwd: Forward): Promise<Position | unde
     const candidates = atEnd || fwd.flushAt >= 0 ? [...new Set([...run.notified, ...fwd.batch.flatMap((b) => notifiedBy(run.play, b))])].sort((a, b) => a - b) : [];
     const preSteps = candidates.length ? handlerSteps(run, candidates) ?? [] : [];
     if (run.failed) return undefined;
-    const rt = await run.trip('applying', { applies: fwd.batch, probeSteps: [...run.stepsIn(rest), ...preSteps], notify: (p) => notifiedBy(run.play, p) });
+    const { rt, attempts } = await applyBatch(run, fwd.batch, { probeSteps: [...run.stepsIn(rest), ...preSteps], notify: (p) => notifiedBy(run.play, p) });
     applied = { cursor: fwd.stop, exps: rest, probes: rt.probes };
-    run.failed = run.recordApplies(fwd.batch, rt);
+    run.failed = run.recordApplies(fwd.batch, rt, attempts);
+    const next = run.failed ? caught(run) : undefined;
+    if (next !== undefined) return reprobeFrom(run, next);
     if (run.failed && (!run.opts.forceHandlers || run.lostConnection)) return undefined;
+  }
+  if (fwd.due && !run.failed) {
+    // A failed block's `always` is done: its failure goes on (an outer rescue or always, or the host fails).
+    const next = run.flow.resume();
+    if (next !== undefined) return reprobeFrom(run, next);
+    run.failed = true;
+    if (!run.opts.forceHandlers) return undefined;
   }
   if (fwd.flushAt >= 0 || atEnd || run.failed) {
     await runHandlers(run, run.failed ? undefined : applied?.probes);

@@ -11,6 +11,8 @@ export interface Recap {
   changed: number;
   failed: number;
   skipped: number;
+  /** Failed tasks a block's `rescue` took over (not counted in failed; absent: none). */
+  rescued?: number;
   unreachable: boolean;
   /** Milliseconds the host spent in apt-get/dpkg (package lists, installs) during the run. */
   aptMs?: number;
@@ -35,6 +37,8 @@ export type RunEvent =
       diff?: string;
       warnings: string[];
       error?: string;
+      /** The failure is rescued: the task's block runs its `rescue` and the host goes on. */
+      rescued?: boolean;
       handler: boolean;
       ms: number;
     }

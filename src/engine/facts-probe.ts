@@ -15,7 +15,7 @@ echo "arch=$(uname -m)"
 echo "cpus=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
 while read -r _wfa _wfb _wfc; do if [ "$_wfa" = MemTotal: ]; then echo "mem_kb=$_wfb"; break; fi; done < /proc/meminfo
 if command -v ip >/dev/null 2>&1; then
-  ip -4 -o addr show scope global 2>/dev/null | while read -r _n _if _fam addr _rest; do case " $_rest " in *" secondary "*) continue;; esac; echo "ipv4=\${addr%/*}"; echo "ipv4_if=\$_if"; done
+  ip -4 -o addr show scope global 2>/dev/null | while read -r _n _if _fam addr _rest; do case " $_rest " in *" secondary "*) continue;; esac; echo "ipv4=\${addr%/*}"; echo "ipv4_if=$_if"; done
   ip -4 route show default 2>/dev/null | { _wfd=; while read -r _wfl; do set -- $_wfl; while [ $# -gt 1 ]; do if [ "$1" = dev ]; then _wfd=$2; break 2; fi; shift; done; done; echo "default_if=$_wfd"; }
 else for a in $(hostname -I 2>/dev/null); do case "$a" in *.*) echo "ipv4=$a";; esac; done; fi
 if [ -d /run/systemd/system ]; then echo "init=systemd"; else echo "init=other"; fi

@@ -5,7 +5,6 @@
 import type { TaskSpec } from '../model.js';
 import type { ContentCache, OpPlan, StagedFile } from '../ops/types.js';
 import { FILE_PRELUDE, prefetchFragment, unitPrefetchFragment } from '../ops/lib/index.js';
-import { evaluateBool } from '../expr/index.js';
 import type { Recap, TaskStatus } from './events.js';
 import { emptyRecap } from './events.js';
 import { ConnectError } from '../errors.js';
@@ -14,6 +13,8 @@ import type { RoundTripResult } from './remote.js';
 import type { ApplyItem, ProbeItem } from './script.js';
 import { expandTask, pendingRegisters, type Step } from './steps.js';
 import { nullProto, withNames, type Vars } from './scope.js';
+import { BlockFlow } from './blocks.js';
+import { attemptDone, stepOutcome, type StepOutcome } from './step-result.js';
 import { handlerId, handlersFor, type ConvergeDeps, type ConvergeOptions, type EmitExtra, type Exp, type HostPlay, type Planned } from './host-play.js';
 
 export class HostRun {
@@ -29,6 +30,10 @@ export class HostRun {
   lostConnection = false;
   /** Tasks whose steps joined an earlier step's change (reported with it, not planned again). */
   readonly joinedTasks = new Set<number>();
+  /** block / rescue / always: where the play goes on after a failure. */
+  readonly flow: BlockFlow;
+  /** The play task that failed last (set by emit), for the block it sits in. */
+  failedTask: number | undefined;
 
   constructor(
     readonly play: HostPlay,
@@ -36,6 +41,7 @@ export class HostRun {
     readonly deps: ConvergeDeps,
   ) {
     this.facts = deps.facts.load();
+    this.flow = new BlockFlow(play.tasks.map((p) => p.task));
   }
 
   get n(): number {
@@ -43,7 +49,11 @@ export class HostRun {
   }
 
   emit(step: { label: string; task: TaskSpec }, status: TaskStatus, extra: EmitExtra = {}): void {
-    this.recap[status === 'changed' ? 'changed' : status]++;
+    const index = status === 'failed' && !extra.handler ? this.play.tasks.findIndex((p) => p.task === step.task) : -1;
+    const rescued = index >= 0 && !this.lostConnection && this.flow.rescuable(index);
+    if (index >= 0) this.failedTask = index;
+    if (rescued) this.recap.rescued = (this.recap.rescued ?? 0) + 1;
+    else this.recap[status === 'changed' ? 'changed' : status]++;
     this.deps.bus.emit({
       type: 'task',
       host: this.play.host,
@@ -55,6 +65,7 @@ export class HostRun {
       ...(extra.diff ? { diff: extra.diff } : {}),
       warnings: extra.warnings ?? [],
       ...(extra.error ? { error: extra.error } : {}),
+      ...(rescued ? { rescued: true } : {}),
       handler: extra.handler ?? false,
       ms: extra.ms ?? 0,
     });
@@ -77,7 +88,8 @@ export class HostRun {
         else if (other) out.set(i, { kind: 'skip', reason: `run once, on host "${other}"` });
         else {
           const names = pendingRegisters(t, pending);
-          out.set(i, names.length ? { kind: 'defer', names } : expandTask(i, t, scope, { host: this.play.host, facts: this.facts!, role, renderer: this.deps.renderer, ops: this.deps.ops }));
+          const exp: Exp = names.length ? { kind: 'defer', names } : expandTask(i, t, scope, { host: this.play.host, facts: this.facts!, role, renderer: this.deps.renderer, ops: this.deps.ops });
+          out.set(i, this.flow.inactive(i) ? quietSkip(exp) : exp);
         }
       }
       if (t.register && !(t.register in this.registered)) pending.add(t.register);
@@ -115,8 +127,8 @@ export class HostRun {
     if (task.register) this.registered[task.register] = nullProto(Object.entries(value));
   }
 
-  /** Report what a round trip applied; registers, changed_when/failed_when, notifications. True when a step failed. */
-  recordApplies(batch: Planned[], rt: RoundTripResult): boolean {
+  /** Report what a round trip applied; registers, changed_when/failed_when, until (with the attempts a retried step took), notifications. True when a step failed. */
+  recordApplies(batch: Planned[], rt: RoundTripResult, attempts?: ReadonlyMap<string, number>): boolean {
     const results = new Map(rt.applies.map((a) => [a.id, a]));
     for (const b of batch) {
       const r = results.get(b.step.key);
@@ -136,26 +148,28 @@ export class HostRun {
       }
       if (r.timings.apt) this.recap.aptMs = (this.recap.aptMs ?? 0) + r.timings.apt;
       if (r.timings.service) this.recap.serviceMs = (this.recap.serviceMs ?? 0) + r.timings.service;
-      let changed = r.changed;
-      let isFailed = r.rc !== 0;
-      const result = { changed, rc: r.rc, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, ''), failed: isFailed, skipped: false };
-      const value = b.step.op.registerValue ? { ...b.step.op.registerValue({ changed, rc: r.rc, output: r.stdout }, b.step.args), ...result } : result;
+      let out: StepOutcome;
+      let done = true;
       try {
-        const s = withNames(b.step.scope, { result: nullProto(Object.entries(value)), ...(t.register ? { [t.register]: nullProto(Object.entries(value)) } : {}) });
-        if (t.failedWhen !== undefined) isFailed = evaluateBool(t.failedWhen, s, { origin: t.location });
-        if (t.changedWhen !== undefined && !isFailed) changed = evaluateBool(t.changedWhen, s, { origin: t.location });
+        out = stepOutcome(b.step, r);
+        if (t.retries !== undefined) done = attemptDone(b.step, out);
       } catch (e) {
         this.emit(b.step, 'failed', { error: (e as Error).message });
         return true;
       }
-      this.setRegister(t, { ...value, changed, failed: isFailed });
-      if (isFailed) {
+      const tries = attempts?.get(b.step.key);
+      this.setRegister(t, tries === undefined ? out.value : { ...out.value, attempts: tries });
+      const { changed } = out;
+      if (out.failed || !done) {
         const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-12).join('\n');
-        this.emit(b.step, 'failed', { error: `${r.rc !== 0 ? `exit ${r.rc}` : 'failed_when is true'}${tail ? `: ${tail}` : ''}`, warnings: r.warnings });
+        const why = !done && !out.failed ? `until "${t.until}" still false` : r.rc !== 0 ? `exit ${r.rc}` : 'failed_when is true';
+        const after = tries === undefined ? '' : ` after ${tries} attempt${tries === 1 ? '' : 's'}`;
+        this.emit(b.step, 'failed', { error: `${why}${after}${tail ? `: ${tail}` : ''}`, warnings: r.warnings });
         return true;
       }
       if (changed) for (const h of handlersFor(this.play, t)) this.notified.add(h);
-      this.emit(b.step, changed ? 'changed' : 'ok', { summary: changed ? b.plan.summary : [], ...(changed && b.plan.diff ? { diff: b.plan.diff } : {}), warnings: [...(b.plan.warnings ?? []), ...r.warnings] });
+      const retried = tries !== undefined && tries > 1 ? [`done at attempt ${tries}`] : [];
+      this.emit(b.step, changed ? 'changed' : 'ok', { summary: changed ? [...b.plan.summary, ...retried] : retried, ...(changed && b.plan.diff ? { diff: b.plan.diff } : {}), warnings: [...(b.plan.warnings ?? []), ...r.warnings] });
       for (const j of b.joined ?? []) {
         // Done by the step it joined (one transaction): reported as its own task, with what it needed.
         if (changed) for (const h of handlersFor(this.play, j.step.task)) this.notified.add(h);
@@ -164,6 +178,11 @@ export class HostRun {
     }
     return false;
   }
+}
+
+/** A rescue task that does not run: its input errors still count (checked before the first change), nothing else is reported. */
+function quietSkip(e: Exp): Exp {
+  return e.kind === 'error' ? e : { kind: 'skip', reason: 'rescue: the block did not fail', quiet: true };
 }
 
 export function preludesOf(steps: Step[]): string[] {

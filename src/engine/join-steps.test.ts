@@ -3,6 +3,7 @@ import type { TaskSpec } from '../model.js';
 import type { Step } from './steps.js';
 import { holdsBack, joinableTasks, type LaterTask } from './join-steps.js';
 import aptOp, { joinInstalls, aptArgs } from '../ops/apt.js';
+import serviceOp from '../ops/service.js';
 import { parseAptProbe } from '../ops/apt-state.js';
 
 const task = (op: string, name: string, over: Partial<TaskSpec> = {}): TaskSpec => ({ id: `r/${name}`, role: 'r', name, op, args: {}, loopVar: 'item', notify: [], tags: [], runOnce: false, location: { file: 'role.yaml', line: 1, col: 1 }, ...over });
@@ -14,7 +15,8 @@ describe('which later installs may join an earlier one', () => {
   it('joins installs across tasks that only write files or drive services', () => {
     const r = joinableTasks('apt', [
       at(task('template', 'php settings'), ['/etc/php/8.2/fpm/conf.d/90-wpha.ini']),
-      at(task('service', 'php-fpm running'), ['unit:php8.2-fpm.service']),
+      // the service op's own resources: its unit file and drop-in folder (read, never written)
+      at(task('service', 'php-fpm running'), serviceOp.resources(serviceOp.args.parse({ name: 'php8.2-fpm', state: 'started', enabled: true }))),
       at(task('apt', 'nginx packages'), ['pkg:nginx']),
       { index: 99, task: task('shell', 'tarball check'), kind: 'skip' },
       at(task('apt', 'curl'), ['pkg:curl']),

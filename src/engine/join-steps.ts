@@ -27,6 +27,13 @@ export const INSTALL_SETTINGS = ['/etc/apt', '/etc/dpkg', '/var/lib/dpkg', '/var
 
 const under = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
 
+/**
+ * Ops whose resources name what they read, not what they write: a service step lists its unit
+ * file and drop-in folder so that it is probed again after a task writes them, but starting or
+ * enabling a unit writes only its .wants link, which no install reads.
+ */
+const READS_ONLY = new Set(['service', 'wait_for']);
+
 export type LaterTask = { index: number; task: TaskSpec } & ({ kind: 'steps'; steps: Step[] } | { kind: 'skip' } | { kind: 'defer' } | { kind: 'error' });
 
 /** Why a task between the two must stay before the later install, or undefined when it need not. */
@@ -35,6 +42,7 @@ export function holdsBack(t: LaterTask): string | undefined {
   if (t.kind !== 'steps') return `task "${t.task.name}" is decided later in the run`;
   if (t.task.delegateTo !== undefined) return `task "${t.task.name}" runs on another host`;
   if (!PLAIN_OPS.has(t.task.op)) return `task "${t.task.name}" (${t.task.op}) may change what an install does`;
+  if (READS_ONLY.has(t.task.op)) return undefined;
   const path = t.steps.flatMap((s) => s.resources).find((r) => r.startsWith('/') && INSTALL_SETTINGS.some((d) => under(r, d)));
   return path ? `task "${t.task.name}" writes ${path}, which installs read` : undefined;
 }

@@ -14,7 +14,7 @@ import { Passphrases } from '../vault/passphrase.js';
 
 export function validateTaskExpressions(task: TaskSpec): InputIssue[] {
   const issues: InputIssue[] = [];
-  const check = (key: 'when' | 'changed_when' | 'failed_when', src: string | undefined) => {
+  const check = (key: 'when' | 'changed_when' | 'failed_when' | 'until', src: string | undefined) => {
     if (src === undefined) return;
     const r = checkExpression(src);
     if (!r.ok) issues.push({ location: task.location, path: [key], message: `invalid expression: ${r.message}` });
@@ -22,6 +22,7 @@ export function validateTaskExpressions(task: TaskSpec): InputIssue[] {
   check('when', task.when);
   check('changed_when', task.changedWhen);
   check('failed_when', task.failedWhen);
+  check('until', task.until);
   return issues;
 }
 

@@ -22,20 +22,25 @@ export interface Position {
   probes: Probes;
 }
 
-/** What planning forward found: the changes to apply, where it stopped, and a flush_handlers it stopped at (-1: none). */
+/**
+ * What planning forward found: the changes to apply, where it stopped, a flush_handlers it
+ * stopped at (-1: none), and whether it stopped where a failed block's `always` ended (due).
+ */
 export interface Forward {
   batch: Planned[];
   stop: number;
   flushAt: number;
+  due: boolean;
 }
 
 type Verdict = 'next' | 'stop' | 'barrier';
 
 export async function planForward(run: HostRun, at: Position): Promise<Forward> {
-  const fwd: Forward = { batch: [], stop: at.cursor, flushAt: -1 };
+  const fwd: Forward = { batch: [], stop: at.cursor, flushAt: -1, due: false };
   const dirty = new Set<string>();
   for (let i = at.cursor; i < run.n; i++) {
     fwd.stop = i;
+    if ((fwd.due = run.flow.dueAt(i))) return fwd;
     const verdict = await planTask(run, i, at, fwd, dirty);
     if (verdict === 'stop') return fwd;
     if (verdict === 'barrier') {
@@ -44,6 +49,7 @@ export async function planForward(run: HostRun, at: Position): Promise<Forward> 
     }
   }
   fwd.stop = run.n;
+  fwd.due = run.flow.dueAt(run.n);
   return fwd;
 }
 
@@ -52,6 +58,7 @@ async function planTask(run: HostRun, i: number, at: Position, fwd: Forward, dir
   const exp = at.exps.get(i)!;
   const t = run.play.tasks[i]!.task;
   if (exp.kind === 'defer') return 'stop';
+  if (exp.kind === 'skip' && exp.quiet) return 'next';
   if (exp.kind === 'skip') {
     if (!run.skipReported.has(i)) run.emit({ label: t.name, task: t }, 'skipped', { summary: [exp.reason] });
     run.skipReported.add(i);
@@ -59,6 +66,8 @@ async function planTask(run: HostRun, i: number, at: Position, fwd: Forward, dir
     return 'next';
   }
   if (exp.kind === 'error') {
+    // In a block, the failure moves the play (rescue, always): apply what comes before it first.
+    if (fwd.batch.length && t.blocks) return 'stop';
     run.emit({ label: t.name, task: t }, 'failed', { error: exp.message });
     run.failed = true;
     return 'stop';
@@ -96,12 +105,13 @@ function planSteps(run: HostRun, i: number, t: TaskSpec, steps: Step[], at: Posi
       return 'stop';
     }
     if (plan.changed) {
-      const joined = s.barrier && s.op.join && !run.opts.check ? joinLater(run, s, i, at) : undefined;
+      const joined = s.barrier && s.op.join && !run.opts.check && t.retries === undefined ? joinLater(run, s, i, at) : undefined;
       fwd.batch.push(joined ? { step: s, plan: joined.plan, joined: joined.steps } : { step: s, plan });
       for (const j of joined?.steps ?? []) for (const r of j.step.resources) dirty.add(r);
       anyChanged = true;
       for (const r of s.resources) dirty.add(r);
-      if (s.barrier) barrier = true;
+      // A retried task ends its batch: its attempts are round trips of their own (retries.ts).
+      if (s.barrier || t.retries !== undefined) barrier = true;
     } else run.emit(s, 'ok', plan.warnings ? { warnings: plan.warnings } : {});
   }
   if (!anyChanged) run.setRegister(t, { changed: false, rc: 0, stdout: '', stderr: '', skipped: false });

@@ -31,7 +31,8 @@ export interface Step {
 
 export type Expansion =
   | { kind: 'steps'; steps: Step[] }
-  | { kind: 'skip'; reason: string }
+  /** quiet: not reported nor registered (a rescue task of a block that did not fail). */
+  | { kind: 'skip'; reason: string; quiet?: boolean }
   | { kind: 'error'; message: string };
 
 export interface ExpandContext {

@@ -41,7 +41,9 @@ describe('git: arguments, parser and planner', () => {
     expect(() => parseGit({ stdout: 'oops', rc: 1 })).toThrow(/Unexpected git probe output/);
     expect(planGit(a, { type: 'directory', source: a.source }, planContext())).toEqual({ changed: false, summary: [] });
     expect(planGit(a, { type: 'absent' }, planContext()).summary).toEqual(['check out https://***@git.example.net/site.git at v2 into /opt/site']);
-    expect(planGit(a, { type: 'directory', source: 'f'.repeat(64), commit: 'a'.repeat(40) }, planContext()).summary).toEqual([`replace /opt/site (commit ${'a'.repeat(12)}) with https://***@git.example.net/site.git at v2`]);
+    expect(planGit(a, { type: 'directory', source: 'f'.repeat(64), commit: 'a'.repeat(40) }, planContext()).summary).toEqual([
+      `replace /opt/site (commit ${'a'.repeat(12)}) with https://***@git.example.net/site.git at v2`,
+    ]);
     expect(planGit(a, { type: 'absent' }, planContext()).apply).not.toContain('u:pw@git.example.net/site.git"');
     expect(() => planGit(a, { type: 'directory' }, planContext())).toThrow(/is a folder that the git operation did not make/);
     expect(() => planGit(a, { type: 'link' }, planContext())).toThrow(/exists and is not a folder \(it is a symbolic link\)/);
@@ -52,7 +54,10 @@ describe('git: on this machine, in the engine script', () => {
   const repo = join(tmp, 'repo');
   const commits: Record<string, string> = {};
   const git = (...args: string[]) => {
-    const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } });
+    const r = spawnSync('git', ['-C', repo, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' },
+    });
     expect(r.status, r.stderr).toBe(0);
     return r.stdout.trim();
   };

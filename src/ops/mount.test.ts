@@ -30,7 +30,14 @@ describe('mount: unit name and text', () => {
   it('writes What/Where/Type/Options; a network file system waits for the network', () => {
     const text = mountUnitText(mountOp.args.parse(NFS));
     expect(text.split('\n').filter((l) => /^(What|Where|Type|Options|Wants|After|WantedBy|TimeoutSec)=/.test(l))).toEqual([
-      'Wants=network-online.target', 'After=network-online.target', 'What=nfs.lab:/export/uploads', 'Where=/srv/wp-uploads', 'Type=nfs', 'Options=vers=4.2,hard,noatime', 'TimeoutSec=30', 'WantedBy=remote-fs.target',
+      'Wants=network-online.target',
+      'After=network-online.target',
+      'What=nfs.lab:/export/uploads',
+      'Where=/srv/wp-uploads',
+      'Type=nfs',
+      'Options=vers=4.2,hard,noatime',
+      'TimeoutSec=30',
+      'WantedBy=remote-fs.target',
     ]);
     const tmpfs = mountUnitText(mountOp.args.parse({ what: 'tmpfs', where: '/mnt/t', type: 'tmpfs' }));
     expect(tmpfs).toContain('Options=defaults\n');
@@ -52,10 +59,14 @@ describe('mount: plan', () => {
   const a = prepare(NFS);
   const plan = (file: FileState, u: UnitState) => mountOp.plan(a, { file, unit: u }, planContext());
 
-  it('new: write the unit, reload, enable, mount (with the mount\'s own error on failure)', () => {
+  it("new: write the unit, reload, enable, mount (with the mount's own error on failure)", () => {
     const p = plan(absent, NOT_FOUND);
-    expect(p.summary).toEqual([`create /etc/systemd/system/srv-wp\\x2duploads.mount (${a.content.length} bytes, mode 0644, root:root)`, 'enable srv-wp\\x2duploads.mount', 'mount nfs.lab:/export/uploads on /srv/wp-uploads']);
-    expect(p.apply).toContain("systemctl daemon-reload");
+    expect(p.summary).toEqual([
+      `create /etc/systemd/system/srv-wp\\x2duploads.mount (${a.content.length} bytes, mode 0644, root:root)`,
+      'enable srv-wp\\x2duploads.mount',
+      'mount nfs.lab:/export/uploads on /srv/wp-uploads',
+    ]);
+    expect(p.apply).toContain('systemctl daemon-reload');
     expect(p.apply).toContain("systemctl start -- 'srv-wp\\x2duploads.mount' 2>/dev/null || { journalctl -q -u 'srv-wp\\x2duploads.mount' -n 4");
     expect(p.files?.[0]?.sha256).toBe(sha256Hex(a.content));
   });

@@ -18,7 +18,23 @@
  */
 import { z } from 'zod';
 import { sh } from '../shell/quote.js';
-import { absolutePath, FILE_PRELUDE, fileStateProbe, joinSteps, parseFileState, planFile, sectionMarker, sha256Hex, splitSections, UNIT_DIR, unitStateProbe, parseUnitState, planError, type FileState, type UnitState } from './lib/index.js';
+import {
+  absolutePath,
+  FILE_PRELUDE,
+  fileStateProbe,
+  joinSteps,
+  parseFileState,
+  planFile,
+  sectionMarker,
+  sha256Hex,
+  splitSections,
+  UNIT_DIR,
+  unitStateProbe,
+  parseUnitState,
+  planError,
+  type FileState,
+  type UnitState,
+} from './lib/index.js';
 import type { OpModule, OpPlan, PlanContext } from './types.js';
 
 const NETWORK_TYPES = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'sshfs', 'fuse.sshfs', 'glusterfs', 'ceph', '9p']);
@@ -26,10 +42,26 @@ const NETWORK_TYPES = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'sshfs', 'fuse.ssh
 const mountArgs = z
   .object({
     where: absolutePath.refine((p) => p !== '/', { message: 'must not be "/"' }).describe('Mount point (created by systemd when missing).'),
-    what: z.string().min(1).refine((v) => !/[\s\0]/.test(v), { message: 'must not contain whitespace' }).describe('What is mounted: host:/export for NFS, a device, or a name (tmpfs).'),
-    type: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file system type such as nfs, ext4 or tmpfs' }).describe('File system type (Type= of the unit).'),
-    options: z.string().min(1).refine((v) => !/[\s\0]/.test(v), { message: 'must not contain whitespace' }).default('defaults').describe('Mount options, comma-separated (Options=).'),
-    description: z.string().refine((v) => !/[\n\0]/.test(v), { message: 'must be one line' }).optional().describe('Description= of the unit; default names what is mounted.'),
+    what: z
+      .string()
+      .min(1)
+      .refine((v) => !/[\s\0]/.test(v), { message: 'must not contain whitespace' })
+      .describe('What is mounted: host:/export for NFS, a device, or a name (tmpfs).'),
+    type: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file system type such as nfs, ext4 or tmpfs' })
+      .describe('File system type (Type= of the unit).'),
+    options: z
+      .string()
+      .min(1)
+      .refine((v) => !/[\s\0]/.test(v), { message: 'must not contain whitespace' })
+      .default('defaults')
+      .describe('Mount options, comma-separated (Options=).'),
+    description: z
+      .string()
+      .refine((v) => !/[\n\0]/.test(v), { message: 'must be one line' })
+      .optional()
+      .describe('Description= of the unit; default names what is mounted.'),
     timeout: z.number().int().positive().max(3600).default(30).describe('Seconds systemd waits for the mount (TimeoutSec=).'),
     state: z.enum(['mounted', 'absent']).default('mounted').describe('mounted: unit written, enabled and active; absent: unmounted, disabled, file removed.'),
   })

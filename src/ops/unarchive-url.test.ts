@@ -64,7 +64,10 @@ describe('unarchive url: on this machine, from a loopback server', () => {
       mkdirSync(www, { recursive: true });
       expect(spawnSync('tar', ['-czf', join(www, `wp-${v}.tar.gz`), '-C', join(tmp, `rel${v}`), 'wordpress']).status).toBe(0);
     }
-    server = spawn(process.execPath, ['-e', `const s=require('http').createServer((q,r)=>{try{r.end(require('fs').readFileSync(${JSON.stringify(www)}+q.url))}catch{r.statusCode=404;r.end('no')}});s.listen(0,'127.0.0.1',()=>console.log(s.address().port));`]);
+    server = spawn(process.execPath, [
+      '-e',
+      `const s=require('http').createServer((q,r)=>{try{r.end(require('fs').readFileSync(${JSON.stringify(www)}+q.url))}catch{r.statusCode=404;r.end('no')}});s.listen(0,'127.0.0.1',()=>console.log(s.address().port));`,
+    ]);
     base = await new Promise<string>((resolve) => server.stdout!.once('data', (d: Buffer) => resolve(`http://127.0.0.1:${d.toString().trim()}`)));
   });
   afterAll(() => {
@@ -73,7 +76,13 @@ describe('unarchive url: on this machine, from a loopback server', () => {
   });
 
   const release = (v: string, dest: string, extra: Record<string, unknown> = {}) => ({
-    url: `${base}/wp-${v}.tar.gz`, sha256: shaOf(`wp-${v}.tar.gz`), dest, strip_components: 1, exclude: ['wp-config.php'], require: ['wp-settings.php'], ...extra,
+    url: `${base}/wp-${v}.tar.gz`,
+    sha256: shaOf(`wp-${v}.tar.gz`),
+    dest,
+    strip_components: 1,
+    exclude: ['wp-config.php'],
+    require: ['wp-settings.php'],
+    ...extra,
   });
 
   it('downloads, checks, strips the top folder, skips excluded names; then changes nothing', () => {

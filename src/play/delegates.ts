@@ -10,10 +10,10 @@ export function checkDelegates(roles: readonly RoleSpec[], hostNames: readonly s
     for (const task of [...role.tasks, ...role.handlers]) {
       const target = task.delegateTo;
       if (target === undefined || isTemplated(target) || hostNames.includes(target)) continue;
-      const [section, index] = task.id.includes('/handlers/') ? ['handlers', Number(task.id.split('/').pop())] : ['tasks', Number(task.id.split('/').pop())];
+      const at = task.keyPath ?? [task.id.includes('/handlers/') ? 'handlers' : 'tasks', Number(task.id.split('/').pop())];
       issues.push({
         location: task.location,
-        path: [section!, index!, 'delegate_to'],
+        path: [...at, 'delegate_to'],
         message: `Task "${task.name}" of role "${role.name}" delegates to "${target}", which is not a host of this inventory${didYouMean(target, hostNames)}`,
       });
     }

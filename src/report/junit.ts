@@ -27,7 +27,9 @@ export function renderJunit(byHost: Map<string, JunitHost>): string {
     const cases = h.tasks.map((t) => {
       const name = esc(`${t.role}: ${t.task}${t.handler ? ' (handler)' : ''}`);
       const inner =
-        t.status === 'failed'
+        t.status === 'failed' && t.rescued
+          ? `<system-out>${esc(`failed, rescued by the block's rescue: ${t.error ?? ''}`)}</system-out>`
+          : t.status === 'failed'
           ? `<failure message="${esc((t.error ?? '').split('\n')[0] ?? '')}">${esc(t.error ?? '')}</failure>`
           : t.status === 'skipped'
             ? '<skipped/>'
@@ -38,7 +40,7 @@ export function renderJunit(byHost: Map<string, JunitHost>): string {
     });
     if (h.error) cases.push(`    <testcase classname="${esc(host)}" name="connection"><failure message="${esc(h.error)}">${esc(h.error)}</failure></testcase>`);
     if (h.notRun) cases.push(`    <testcase classname="${esc(host)}" name="not run"><skipped message="${esc(h.notRun)}"/></testcase>`);
-    const f = h.tasks.filter((t) => t.status === 'failed').length + (h.error ? 1 : 0);
+    const f = h.tasks.filter((t) => t.status === 'failed' && !t.rescued).length + (h.error ? 1 : 0);
     const skipped = h.tasks.filter((t) => t.status === 'skipped').length + (h.notRun ? 1 : 0);
     total += cases.length;
     failures += f;

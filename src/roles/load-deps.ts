@@ -71,11 +71,11 @@ export function checkNotify(roles: ReadonlyMap<string, RoleNode>): InputIssue[] 
   for (const [name, { spec, doc }] of roles) {
     const known = notifiableNames(name, specs);
     for (const task of [...spec.tasks, ...spec.handlers]) {
-      const [section, index] = task.id.includes('/handlers/') ? ['handlers', Number(task.id.split('/').pop())] : ['tasks', Number(task.id.split('/').pop())];
+      const at = task.keyPath ?? [task.id.includes('/handlers/') ? 'handlers' : 'tasks', Number(task.id.split('/').pop())];
       task.notify.forEach((target, j) => {
         if (known.has(target)) return;
-        const listPath = [section!, index!, 'notify', j];
-        const path = doc.has(listPath) ? listPath : listPath.slice(0, 3);
+        const listPath = [...at, 'notify', j];
+        const path = doc.has(listPath) ? listPath : listPath.slice(0, -1);
         issues.push({
           location: doc.at(path),
           path,

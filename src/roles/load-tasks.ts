@@ -6,12 +6,13 @@
  */
 import type { z } from 'zod';
 import type { InputIssue } from '../errors.js';
-import type { HandlerSpec, TaskSpec } from '../model.js';
+import type { BlockFrame, HandlerSpec, TaskSpec } from '../model.js';
 import { valueAt, type KeyPath } from '../yaml/locations.js';
 import type { YamlDoc } from '../yaml/parse.js';
 import { didYouMean, quoteList } from '../yaml/suggest.js';
 import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
-import { ENGINE_OPS, HANDLER_KEYWORDS, TASK_KEYWORDS, taskSchema, type KnownOps } from './schema.js';
+import { BLOCK_SECTIONS, ENGINE_OPS, HANDLER_KEYWORDS, TASK_KEYWORDS, taskSchema, type KnownOps } from './schema.js';
+import { checkBlockEntry, inheritBlock, isBlockEntry, mergeBlockKeywords, retriesFrom, type BlockKeywords } from './load-blocks.js';
 import { containsTemplate, isTemplated } from './vars.js';
 
 export interface TaskBuildContext {
@@ -27,11 +28,21 @@ const asList = (v: string | string[] | undefined): string[] => (v === undefined 
 const asExpression = (v: string | boolean | undefined): string | undefined => (v === undefined ? undefined : String(v));
 
 export function buildTasks(raw: unknown, ctx: TaskBuildContext): TaskSpec[] {
-  return buildList(raw, 'tasks', ctx);
+  if (!Array.isArray(raw)) return [];
+  const out: TaskSpec[] = [];
+  raw.forEach((entry, index) => walkTask(entry, ['tasks', index], [], undefined, ctx, out));
+  return out;
 }
 
 export function buildHandlers(raw: unknown, ctx: TaskBuildContext): HandlerSpec[] {
-  const handlers = buildList(raw, 'handlers', ctx) as HandlerSpec[];
+  if (!Array.isArray(raw)) return [];
+  const handlers: HandlerSpec[] = [];
+  raw.forEach((entry, index) => {
+    const path = ['handlers', index];
+    if (isBlockEntry(entry)) return void ctx.issues.push({ location: ctx.doc.at(path), path, message: 'A handler cannot be a block (block, rescue, always): notify several handlers instead' });
+    const h = buildTask(entry, path, 'handler', ctx) as HandlerSpec | undefined;
+    if (h) handlers.push(h);
+  });
   const seen = new Map<string, HandlerSpec>();
   for (const h of handlers) {
     const first = seen.get(h.name);
@@ -43,47 +54,64 @@ export function buildHandlers(raw: unknown, ctx: TaskBuildContext): HandlerSpec[
   return handlers;
 }
 
-function buildList(raw: unknown, section: 'tasks' | 'handlers', ctx: TaskBuildContext): TaskSpec[] {
-  if (!Array.isArray(raw)) return [];
-  const kind = section === 'tasks' ? 'task' : 'handler';
-  const schema = taskSchema(kind);
-  const out: TaskSpec[] = [];
-  raw.forEach((entry, index) => {
-    const path = [section, index];
-    const opKey = findOpKey(entry, path, kind, ctx);
-    const parsed = schema.safeParse(entry);
-    // Keyword issues were reported with the whole file; a broken task is just not built.
-    if (!parsed.success || opKey === undefined) return;
-    const r = parsed.data as Record<string, unknown> & z.infer<ReturnType<typeof taskSchema>>;
-    const args = (entry as Record<string, unknown>)[opKey];
-    checkArgs(opKey, args, [...path, opKey], ctx);
-    const task: TaskSpec = {
-      id: section === 'tasks' ? `${ctx.role}/${index}` : `${ctx.role}/handlers/${index}`,
-      role: ctx.role,
-      name: typeof r.name === 'string' ? r.name : opKey,
-      op: opKey,
-      args,
-      loopVar: typeof r.loop_var === 'string' ? r.loop_var : 'item',
-      notify: asList(r.notify as string | string[] | undefined),
-      tags: asList(r.tags as string | string[] | undefined),
-      runOnce: r.run_once === true,
-      location: ctx.doc.at(path),
-    };
-    const when = asExpression(r.when as string | boolean | undefined);
-    if (when !== undefined) task.when = when;
-    if (r.loop !== undefined) task.loop = r.loop;
-    if (typeof r.register === 'string') task.register = r.register;
-    const changedWhen = asExpression(r.changed_when as string | boolean | undefined);
-    if (changedWhen !== undefined) task.changedWhen = changedWhen;
-    const failedWhen = asExpression(r.failed_when as string | boolean | undefined);
-    if (failedWhen !== undefined) task.failedWhen = failedWhen;
-    if (typeof r.become === 'boolean') task.become = r.become;
-    if (typeof r.delegate_to === 'string') task.delegateTo = r.delegate_to;
-    if (kind === 'handler') (task as HandlerSpec).listen = asList(r.listen as string | string[] | undefined);
-    if (ctx.validateExpressions) ctx.issues.push(...ctx.validateExpressions(task));
+/** A task, or a block flattened into its tasks (each one knowing its blocks and sections). */
+function walkTask(entry: unknown, path: KeyPath, frames: BlockFrame[], inherited: BlockKeywords | undefined, ctx: TaskBuildContext, out: TaskSpec[]): void {
+  if (!isBlockEntry(entry)) {
+    const task = buildTask(entry, path, 'task', ctx);
+    if (!task) return;
+    if (frames.length) task.blocks = frames;
+    if (inherited) inheritBlock(task, inherited);
     out.push(task);
-  });
-  return out;
+    return;
+  }
+  const block = checkBlockEntry(entry, path, ctx);
+  if (!block) return;
+  const keywords = mergeBlockKeywords(inherited, block.keywords);
+  const id = `${ctx.role}/${path.join('.')}`;
+  for (const section of BLOCK_SECTIONS) {
+    const list = block.sections[section];
+    const frame: BlockFrame = { id, section, hasRescue: block.sections.rescue !== undefined };
+    list?.forEach((child, j) => walkTask(child, [...path, section, j], [...frames, frame], keywords, ctx, out));
+  }
+}
+
+function buildTask(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx: TaskBuildContext): TaskSpec | undefined {
+  const opKey = findOpKey(entry, path, kind, ctx);
+  const parsed = taskSchema(kind).safeParse(entry);
+  // Keyword issues were reported with the whole file; a broken task is just not built.
+  if (!parsed.success || opKey === undefined) return undefined;
+  const r = parsed.data as Record<string, unknown>;
+  const args = (entry as Record<string, unknown>)[opKey];
+  checkArgs(opKey, args, [...path, opKey], ctx);
+  const index = path[path.length - 1];
+  const nested = path.length > 2;
+  const task: TaskSpec = {
+    id: kind === 'handler' ? `${ctx.role}/handlers/${index}` : nested ? `${ctx.role}/${path.slice(1).join('/')}` : `${ctx.role}/${index}`,
+    role: ctx.role,
+    name: typeof r.name === 'string' ? r.name : opKey,
+    op: opKey,
+    args,
+    loopVar: typeof r.loop_var === 'string' ? r.loop_var : 'item',
+    notify: asList(r.notify as string | string[] | undefined),
+    tags: asList(r.tags as string | string[] | undefined),
+    runOnce: r.run_once === true,
+    location: ctx.doc.at(path),
+  };
+  if (nested) task.keyPath = [...path];
+  const when = asExpression(r.when as string | boolean | undefined);
+  if (when !== undefined) task.when = when;
+  if (r.loop !== undefined) task.loop = r.loop;
+  if (typeof r.register === 'string') task.register = r.register;
+  const changedWhen = asExpression(r.changed_when as string | boolean | undefined);
+  if (changedWhen !== undefined) task.changedWhen = changedWhen;
+  const failedWhen = asExpression(r.failed_when as string | boolean | undefined);
+  if (failedWhen !== undefined) task.failedWhen = failedWhen;
+  if (typeof r.become === 'boolean') task.become = r.become;
+  if (typeof r.delegate_to === 'string') task.delegateTo = r.delegate_to;
+  if (kind === 'handler') (task as HandlerSpec).listen = asList(r.listen as string | string[] | undefined);
+  if (!retriesFrom(r, task, path, kind, ctx)) return undefined;
+  if (ctx.validateExpressions) ctx.issues.push(...ctx.validateExpressions(task));
+  return task;
 }
 
 /** The one operation key of a task, reporting unknown keys, missing and extra operations. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError, formatIssue, type InputIssue } from '../errors.js';
 import type { RoleSpec } from '../model.js';
 import { testOpNames, testOps } from './fixtures/known-ops.js';
-import { collectRoles, loadRole, loadRoles } from './load.js';
+import { loadRole, loadRoles } from './load.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const rolesDir = path.join(fixtures, 'roles');

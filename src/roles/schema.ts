@@ -136,7 +136,30 @@ export const taskKeywordShape = {
   become: z.boolean({ error: 'Expected true or false' }).optional().describe('Run this task as root (or not), overriding the host setting.'),
   run_once: z.boolean({ error: 'Expected true or false' }).optional().describe('Run on the first host of the play only.'),
   delegate_to: z.string({ error: 'Expected a host name' }).optional().describe('Run the operation on this inventory host instead.'),
+  until: expression(
+    'Run the task again (up to `retries` more times, `delay` seconds apart) until this expression over its result (`result`, or the registered name) is true. Needs retries. A step its probe finds already done is not run, so not retried.',
+  ).optional(),
+  retries: z
+    .number({ error: 'Expected a number of retries (an integer from 1 to 1000)' })
+    .int({ error: 'Expected a number of retries (an integer from 1 to 1000)' })
+    .min(1, { error: 'Expected a number of retries (an integer from 1 to 1000)' })
+    .max(1000, { error: 'Expected a number of retries (an integer from 1 to 1000)' })
+    .optional()
+    .describe('Run the task again, up to this many more times, while it fails or `until` is false (Ansible meaning: retries 3 = at most 4 attempts).'),
+  delay: z
+    .number({ error: 'Expected a number of seconds (0 to 3600)' })
+    .min(0, { error: 'Expected a number of seconds (0 to 3600)' })
+    .max(3600, { error: 'Expected a number of seconds (0 to 3600)' })
+    .optional()
+    .describe('Seconds between attempts (with retries). Default 5.'),
 };
+
+/** Keys of a task that only a task (not a handler) may have. */
+export const TASK_ONLY_KEYWORDS: ReadonlySet<string> = new Set(['until', 'retries', 'delay']);
+
+/** Keys of a block entry (`block:` with optional `rescue:` / `always:`), besides its sections. */
+export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set(['name', 'when', 'tags', 'become']);
+export const BLOCK_SECTIONS = ['block', 'rescue', 'always'] as const;
 
 export const handlerKeywordShape = {
   ...taskKeywordShape,
@@ -147,14 +170,34 @@ export const handlerKeywordShape = {
 export const TASK_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(taskKeywordShape));
 export const HANDLER_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(handlerKeywordShape));
 
-/** Task schema; the operation key is left to `catchall` (the loader checks it). With `ops`, each op is a documented property. */
-export function taskSchema(kind: 'task' | 'handler', ops?: KnownOps) {
+const SECTION_DOCS = {
+  block: 'Tasks run in order as one unit; a failure skips the rest of them and runs `rescue` (when given), then `always`. A block entry takes only name, when, tags and become, applied to each of its tasks.',
+  rescue: 'Tasks run only when a task of `block` failed; when they succeed the failure is rescued and the play goes on. Needs block.',
+  always: 'Tasks run after `block` (and `rescue`) whatever happened. Needs block.',
+} as const;
+
+/**
+ * Task schema; the operation key is left to `catchall` (the loader checks it). With `ops`, each op
+ * is a documented property. Tasks (not handlers) may be blocks: `block` / `rescue` / `always` hold
+ * lists of tasks (the loader checks which keys a block entry may have).
+ */
+export function taskSchema(kind: 'task' | 'handler', ops?: KnownOps): z.ZodType {
   const keywords = kind === 'task' ? taskKeywordShape : handlerKeywordShape;
   const error = { error: `Expected a ${kind}: a map with one operation key and optional keywords (name, when, notify, ...)` };
-  if (!ops || !(ops instanceof Map)) return z.object(keywords, error).catchall(z.unknown()).describe(`A ${kind}: one operation key plus keywords.`);
+  const sections = (self: () => z.ZodType) =>
+    kind === 'handler'
+      ? {}
+      : Object.fromEntries(BLOCK_SECTIONS.map((k) => [k, z.array(z.lazy(self), { error: 'Expected a list of tasks' }).optional().describe(SECTION_DOCS[k])]));
+  if (!ops || !(ops instanceof Map)) {
+    const loose: z.ZodType = z.object({ ...keywords, ...sections(() => loose) }, error).catchall(z.unknown()).describe(`A ${kind}: one operation key plus keywords.`);
+    return loose;
+  }
   const opShape: Record<string, z.ZodType> = { flush_handlers: z.literal(true).optional().describe('Run the handlers notified so far, now.') };
   for (const [name, op] of ops as ReadonlyMap<string, { args: z.ZodType }>) opShape[name] = op.args.optional();
-  return z.strictObject({ ...keywords, ...opShape }, error).describe(`A ${kind}: exactly one operation key plus keywords.`);
+  const strict: z.ZodType = z
+    .strictObject({ ...keywords, ...sections(() => strict), ...opShape }, error)
+    .describe(kind === 'task' ? 'A task: exactly one operation key plus keywords, or a block (block, rescue, always).' : `A ${kind}: exactly one operation key plus keywords.`);
+  return strict;
 }
 
 export function roleFileSchema(ops?: KnownOps) {

@@ -75,7 +75,7 @@ export async function resolveUses(spec: { name: string; variables: Record<string
   const issues: InputIssue[] = [];
   const sets = (await Promise.all([...new Set(dirs)].map((d) => cache.load(d)))).filter((s): s is SharedVars => s !== undefined);
   for (const set of sets) issues.push(...cache.issuesOnce(set));
-  const find = (name: string) => sets.find((s) => Object.prototype.hasOwnProperty.call(s.variables, name));
+  const find = (name: string) => sets.find((s) => Object.hasOwn(s.variables, name));
   // "Declared once" holds within a role set; a role of another set (an inventory's own) may
   // declare a variable of the same name, as two roles may (their types must then agree).
   const ownSet = await cache.load(dirs[0]!);
@@ -94,7 +94,7 @@ export async function resolveUses(spec: { name: string; variables: Record<string
   });
   for (const [name, mine] of Object.entries(own)) {
     const listed = (spec.uses ?? []).includes(name);
-    const set = listed ? find(name) : ownSet && Object.prototype.hasOwnProperty.call(ownSet.variables, name) ? ownSet : undefined;
+    const set = listed ? find(name) : ownSet && Object.hasOwn(ownSet.variables, name) ? ownSet : undefined;
     if (set) {
       const there = set.variables[name]!.location;
       const message = listed

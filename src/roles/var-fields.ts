@@ -51,7 +51,7 @@ export function propertyIssues(
   const issues: ValueIssue[] = [];
   const names = Object.keys(fields);
   for (const key of Object.keys(map)) {
-    if (Object.prototype.hasOwnProperty.call(fields, key)) continue;
+    if (Object.hasOwn(fields, key)) continue;
     const match = closestMatch(key, names);
     issues.push({ path: [key], message: `Unknown key "${key}"${match ? ` (did you mean "${match}"?)` : ''}; allowed keys: ${names.join(', ')}` });
   }
@@ -60,7 +60,7 @@ export function propertyIssues(
   for (const [name, spec] of Object.entries(fields)) if (spec.default !== undefined) scope[name] = spec.default;
   for (const [name, value] of Object.entries(map)) scope[name] = value;
   for (const [name, spec] of Object.entries(fields)) {
-    const value = Object.prototype.hasOwnProperty.call(map, name) ? map[name] : undefined;
+    const value = Object.hasOwn(map, name) ? map[name] : undefined;
     if (value !== undefined) issues.push(...checkField(spec, value).map((i) => ({ path: [name, ...i.path], message: i.message })));
     if (spec.required && value === undefined) issues.push({ path: [], message: `Missing key "${name}" (${spec.description})` });
     else if (spec.requiredWhen && isUnset(value)) {

@@ -137,7 +137,7 @@ async function converge(inv: Inventory, dir: string, opts: UnitRunOptions): Prom
   const summary = await runPlay(inv, { tags: [], skipTags: [], check: false, diff: false, forks: 10, forceHandlers: false, acceptNewHostKeys: false, listeners, factsCacheDir: path.join(dir, '.cache', 'facts'), ...(opts.signal ? { signal: opts.signal } : {}) });
   const tasks = events.filter((e): e is Extract<RunEvent, { type: 'task' }> => e.type === 'task');
   const failed = [
-    ...tasks.filter((t) => t.status === 'failed').map((t) => `${t.host} ${t.role}: "${t.task}" failed: ${t.error ?? ''}`.trim()),
+    ...tasks.filter((t) => t.status === 'failed' && !t.rescued).map((t) => `${t.host} ${t.role}: "${t.task}" failed: ${t.error ?? ''}`.trim()),
     ...events.flatMap((e) => (e.type === 'host-failed' || e.type === 'host-unreachable' ? [`${e.host}: ${e.error}`] : [])),
     ...(summary.interrupted ? ['interrupted'] : []),
   ];

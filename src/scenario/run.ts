@@ -9,7 +9,7 @@ import { InputError, UserError, type InputIssue } from '../errors.js';
 import { projectRoot, shippedRolesDir } from '../paths.js';
 import { availableRoles, findRoleDir } from '../roles/load.js';
 import { didYouMean } from '../yaml/suggest.js';
-import { DEFAULT_SCENARIO, loadScenario, scenarioPath, scenariosOf, TESTS_DIR, type Scenario } from './load.js';
+import { loadScenario, scenarioPath, scenariosOf, TESTS_DIR, type Scenario } from './load.js';
 import { runLabUnit, type UnitOutcome } from './run-lab.js';
 import { runRenderUnit } from './render.js';
 import { planUnits } from './units.js';

@@ -3,7 +3,7 @@
  * replace each envelope in place and leave every other byte of the file (comments, order,
  * formatting) as it was.
  */
-import { isScalar, parseDocument, visit, type Scalar } from 'yaml';
+import { parseDocument, visit, type Scalar } from 'yaml';
 
 export const VAULT_TAG = '!vault';
 

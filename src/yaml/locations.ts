@@ -50,7 +50,7 @@ export function valueAt(root: unknown, path: KeyPath): unknown {
   let cur: unknown = root;
   for (const seg of path) {
     if (Array.isArray(cur) && typeof seg === 'number') cur = cur[seg];
-    else if (cur !== null && typeof cur === 'object' && !Array.isArray(cur) && Object.prototype.hasOwnProperty.call(cur, seg)) {
+    else if (cur !== null && typeof cur === 'object' && !Array.isArray(cur) && Object.hasOwn(cur, seg)) {
       cur = (cur as Record<string, unknown>)[String(seg)];
     } else return undefined;
   }

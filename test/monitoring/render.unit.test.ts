@@ -67,7 +67,9 @@ describe('monitoring roles on the lab inventory', () => {
     expect([...fwd.matchAll(/File="([^"]+)"/g)].map((m) => m[1])).toEqual(['/var/log/nginx/access.log', '/var/log/nginx/error.log', '/var/log/php8.2-fpm.log']);
     expect(fwd).toContain('global(net.enableDNS="off" localHostName="web1")');
     expect(fwd).toContain('target="172.31.250.31" port="2514"');
-    expect(fileContent(render('front1').steps, FORWARD)).not.toContain('imfile" File=');
+    // A front follows no file: no imfile module either (rsyslogd -N1 refuses imfile without files).
+    expect(fileContent(render('front1').steps, FORWARD)).not.toContain('imfile');
+    expect(fwd).toContain('module(load="imfile" mode="inotify")');
   });
 });
 

@@ -21,7 +21,13 @@ describe('git, mount and unarchive from a URL on a lab host', () => {
   const commits: Record<string, string> = {};
   const sh = (cmd: string) => onHost(lab, host, cmd);
   const gets = async () => Number(await sh(`grep -c '"GET /rel.tar.gz ' /srv/www.log || :`));
-  const run = (mode: 'plan' | 'apply', extra: string[] = []) => wpha(mode, inv, host, extra.flatMap((e) => ['-e', e]));
+  const run = (mode: 'plan' | 'apply', extra: string[] = []) =>
+    wpha(
+      mode,
+      inv,
+      host,
+      extra.flatMap((e) => ['-e', e]),
+    );
 
   beforeAll(async () => {
     lab = await acquireLabHosts(1, 'opsrc');
@@ -44,7 +50,11 @@ for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8000/rel/VERSION &
     }
     expect(Object.keys(commits)).toEqual(['v1', 'v2']);
     expect(tarSha).toMatch(/^[0-9a-f]{64}$/);
-    inv = writeLabInventory(lab, { groups: { sources: { hosts: [0], roles: ['ops_sources'] } }, roleDirs: [ROLES], vars: { src_tar_url: 'http://127.0.0.1:8000/rel.tar.gz', src_tar_sha256: tarSha } }).dir;
+    inv = writeLabInventory(lab, {
+      groups: { sources: { hosts: [0], roles: ['ops_sources'] } },
+      roleDirs: [ROLES],
+      vars: { src_tar_url: 'http://127.0.0.1:8000/rel.tar.gz', src_tar_sha256: tarSha },
+    }).dir;
   }, 600_000);
   afterAll(async () => lab?.release());
 
@@ -61,7 +71,9 @@ for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8000/rel/VERSION &
     const r = await run('apply');
     expectSuccess(r);
     expect(labelsWith(r, 'changed')).toEqual(expect.arrayContaining(['code at a ref', 'release from a URL', 'scratch mount']));
-    expect(await sh('cat /opt/src/v1/lib/code.php; stat -c %U /opt/src/v1/lib/code.php; ls -A /opt/src/v1; grep commit= /opt/src/v1/.wpha-git')).toBe(`<?php // v1\nnobody\n.wpha-git\nlib\ncommit=${commits.v1}`);
+    expect(await sh('cat /opt/src/v1/lib/code.php; stat -c %U /opt/src/v1/lib/code.php; ls -A /opt/src/v1; grep commit= /opt/src/v1/.wpha-git')).toBe(
+      `<?php // v1\nnobody\n.wpha-git\nlib\ncommit=${commits.v1}`,
+    );
     expect(await sh('ls -A /opt/release; cat /opt/release/VERSION')).toBe('.wpha-unarchive\nVERSION\n1.0');
     expect(await sh(`findmnt -n -o FSTYPE,OPTIONS /mnt/ops-scratch; systemctl is-enabled ${UNIT.replaceAll('\\', '\\\\')}`)).toMatch(/^tmpfs\s+rw,.*size=8192k.*\nenabled$/);
     expect(await gets()).toBe(1);
@@ -80,7 +92,7 @@ for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8000/rel/VERSION &
     expectConverged(await run('apply', extra));
   });
 
-  it('a device that does not exist fails with the mount\'s own message', async () => {
+  it("a device that does not exist fails with the mount's own message", async () => {
     const r = await run('apply', ['src_ref=v2', 'src_tmpfs_options=size=16m,mode=0755', 'src_bad_mount=true']);
     expect(r.code, explain(r)).toBe(1);
     const failed = r.tasks.get('missing device');

@@ -5,7 +5,7 @@
  * disk; a generation is kept while a host uses it; bad input is refused before anything is made.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLabHosts, sshRun, type LabHosts } from '../helpers/lab-hosts.js';
 import { hostDone, jsonEvents, runWpha } from '../helpers/wpha-cli.js';

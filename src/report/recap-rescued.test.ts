@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { emptyRecap } from '../engine/events.js';
+import { renderJunit } from './junit.js';
+import { recapTable, taskLine } from './format.js';
+
+describe('rescued failures in reports', () => {
+  const event = {
+    type: 'task',
+    host: 'web1',
+    role: 'app',
+    task: 'risky step',
+    status: 'failed',
+    planned: false,
+    summary: [],
+    warnings: [],
+    error: 'exit 3: broke',
+    rescued: true,
+    handler: false,
+    ms: 5,
+  } as const;
+
+  it('the recap shows a rescued column only when a host has rescued failures', () => {
+    expect(recapTable({ web1: emptyRecap() }, 1000)).not.toContain('rescued');
+    const table = recapTable({ web1: { ...emptyRecap(), ok: 3, rescued: 1 }, web2: emptyRecap() }, 1000).split('\n');
+    expect(table[1]).toMatch(/failed\s+rescued\s+skipped/);
+    expect(table[2]).toMatch(/^web1\s+3\s+0\s+0\s+1\s+0\s+no/);
+    expect(table[3]).toMatch(/^web2\s+0\s+0\s+0\s+0\s+0\s+no/);
+  });
+
+  it('the task line says the failure was rescued; JUnit does not count it as a failure', () => {
+    expect(taskLine(event)).toBe('web1 | failed, rescued | app | risky step | exit 3: broke');
+    const xml = renderJunit(new Map([['web1', { tasks: [event], ms: 5 }]]));
+    expect(xml).toContain('failures="0"');
+    expect(xml).toContain('failed, rescued by the block&apos;s rescue: exit 3: broke');
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Task control flow on a real host: block / rescue / always, and retries / until (one host, the
+ * fixture role test/engine/fixtures/roles/flow).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
+import { writeLabInventory } from '../helpers/lab-inventory.js';
+import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
+
+describe('control flow', () => {
+  let lab: LabHosts;
+  let host: string;
+  let inv: string;
+  const inventory = (vars: Record<string, unknown> = {}) => writeLabInventory(lab, { groups: { app: { hosts: [0], roles: ['flow'], vars } }, roleDirs: ['test/engine/fixtures/roles'] }).dir;
+  beforeAll(async () => {
+    lab = await acquireLabHosts(1, 'flow');
+    host = lab.hosts[0]!.name;
+    inv = inventory();
+  });
+  afterAll(async () => lab?.release());
+
+  it('a failing task in a block runs rescue then always; until retries until the output says ready; the host succeeds', async () => {
+    const r = await runWpha(['apply', '-i', inv, '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const events = jsonEvents(r.stdout);
+    const tasks = tasksOf(events, host)
+      .filter((t) => t.status !== 'skipped')
+      .map((t) => [t.task, t.status, t.rescued ?? false]);
+    expect(tasks).toEqual([
+      ['flow folder', 'changed', false],
+      ['risky step', 'failed', true],
+      ['fall back', 'changed', false],
+      ['clean up', 'changed', false],
+      ['wait until ready', 'changed', false],
+      ['ready marker', 'changed', false],
+    ]);
+    // "never reached" is not reported: the block stopped at the failure.
+    expect(
+      tasksOf(events, host)
+        .filter((t) => t.status === 'skipped')
+        .map((t) => t.task),
+    ).toEqual(['doomed step', 'note the failure', 'after the doomed block']);
+    const risky = tasksOf(events, host).find((t) => t.task === 'risky step')!;
+    expect(risky.error).toContain('risky step broke');
+    expect(tasksOf(events, host).find((t) => t.task === 'wait until ready')!.summary).toContain('done at attempt 3');
+    expect(hostDone(events, host)?.recap).toMatchObject({ failed: 0, rescued: 1 });
+    const files = await lab.ssh(host, 'ls /srv/flow; wc -l < /srv/flow/attempts');
+    expect(files.stdout.split('\n')).toEqual(['always', 'attempts', 'ready', 'rescued', '3']);
+  });
+
+  it('a second apply changes nothing, in one round trip (facts cached by the first)', async () => {
+    const r = await runWpha(['apply', '-i', inv, '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const done = hostDone(jsonEvents(r.stdout), host);
+    const changed = tasksOf(jsonEvents(r.stdout), host).filter((t) => t.status === 'changed' || t.status === 'failed');
+    expect(changed).toEqual([]);
+    expect(done?.recap).toMatchObject({ changed: 0, failed: 0 });
+    expect(done?.recap.rescued).toBeUndefined();
+    expect(done?.roundTrips).toBe(1);
+    // The rescue task is not reported when its block did not fail.
+    expect(tasksOf(jsonEvents(r.stdout), host).map((t) => t.task)).not.toContain('fall back');
+  });
+
+  it('a failure in a block without rescue runs its always, then the host fails and runs nothing after the block', async () => {
+    const r = await runWpha(['apply', '-i', inventory({ flow_always_drill: true }), '--json']);
+    expect(r.code).toBe(1);
+    const events = jsonEvents(r.stdout);
+    const tasks = tasksOf(events, host)
+      .filter((t) => t.status !== 'ok')
+      .map((t) => [t.task, t.status, t.rescued ?? false]);
+    expect(tasks).toEqual([
+      ['doomed step', 'failed', false],
+      ['note the failure', 'changed', false],
+    ]);
+    expect(hostDone(events, host)?.recap).toMatchObject({ failed: 1 });
+    expect((await lab.ssh(host, 'cat /srv/flow/noted; test -e /srv/flow/after; echo $?')).stdout).toBe('noted\n1');
+  });
+
+  it('until never true: the task fails naming its attempts, and the host fails', async () => {
+    await lab.ssh(host, 'rm /srv/flow/ready /srv/flow/attempts');
+    const r = await runWpha(['apply', '-i', inventory({ flow_ready_at: 99 })]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/failed \| flow \| wait until ready \| until "probe.stdout == 'ready'" still false after 6 attempts/);
+    expect((await lab.ssh(host, 'wc -l < /srv/flow/attempts; test -e /srv/flow/ready; echo $?')).stdout).toBe('6\n1');
+  });
+});
