@@ -22,6 +22,8 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           // A few unit tests run real scrypt or /bin/sh; on a loaded 2-core machine 5 s is too tight.
           testTimeout: 30_000,
+          // Render tests load whole inventories in beforeAll (10 s default: timed out at load 27).
+          hookTimeout: 60_000,
         },
       },
       {

@@ -163,6 +163,8 @@ export interface HostSpec {
   user: string;
   /** Run as root through sudo when `user` is not root. */
   become: boolean;
+  /** `local`: the scripts run on the machine wpha runs on, through its shell (absent: SSH). */
+  connection?: 'local';
   ssh: SshSettings;
   /** Groups the host belongs to, ancestors included, `all` first. */
   groups: string[];

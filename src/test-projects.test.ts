@@ -18,8 +18,8 @@ function testFiles(dir: string): string[] {
   });
 }
 
-/** What a lab test does that a unit test must not: boot or reach lab hosts. */
-const USES_LAB = /\bacquireLabHosts\(|\bnew Lab\(/;
+/** What a lab test does that a unit test must not: boot or reach lab hosts (passScenarios runs `wpha test`, which boots them). */
+const USES_LAB = /\bacquireLabHosts\(|\bnew Lab\(|\bpassScenarios\(/;
 
 describe('test projects', () => {
   const files = testFiles('test');

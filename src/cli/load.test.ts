@@ -99,4 +99,12 @@ describe('one loader for every command', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/app_port: 9191/);
   });
+
+  it('--connection takes "local" only, and is refused before the inventory loads', async () => {
+    for (const cmd of ['apply', 'plan', 'run', 'facts']) {
+      const r = await wpha([cmd, '-i', dir, '--connection', 'winrm', ...(cmd === 'run' ? ['true'] : [])]);
+      expect(r.out, cmd).toContain('--connection takes "local" (hosts use SSH unless the inventory says `connection: local`), not "winrm"');
+      expect(r.out).not.toMatch(/no passphrase/);
+    }
+  });
 });

@@ -8,7 +8,9 @@
 import type { Command } from 'commander';
 import { loadForRun } from '../engine/load.js';
 import { selectHosts } from '../engine/limit.js';
+import os from 'node:os';
 import type { Inventory } from '../model.js';
+import { withLocalConnection } from '../inventory/connection.js';
 import type { KnownOps } from '../roles/schema.js';
 import { passphrasesFor } from '../vault/actions.js';
 import type { Passphrases } from '../vault/passphrase.js';
@@ -20,6 +22,8 @@ export interface InventoryFlags {
   /** `--vault-password-file` values (FILE or LABEL@FILE). */
   vaultPasswordFile?: string[];
   limit?: string;
+  /** `--connection local`: every host is reached through the local shell. */
+  connection?: 'local';
 }
 
 /** What tests give instead of the process's own working folder, terminal and operations. */
@@ -57,7 +61,14 @@ export async function loadInventoryFor(flags: InventoryFlags, ctx: LoadContext =
   const passphrases =
     ctx.passphrases ??
     passphrasesFor(flags, { cwd, env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) });
-  const reload = () => loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars ?? [], cwd, passphrases, ...(ctx.knownOps ? { knownOps: ctx.knownOps } : {}) });
+  const load = () => loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars ?? [], cwd, passphrases, ...(ctx.knownOps ? { knownOps: ctx.knownOps } : {}) });
+  const reload = flags.connection === 'local' ? () => load().then(allLocal) : load;
   const inv = await reload();
   return { inv, hosts: selectHosts(inv, flags.limit), reload };
+}
+
+/** The inventory with every host reached through the local shell, as the user running wpha. */
+function allLocal(inv: Inventory): Inventory {
+  const user = os.userInfo().username;
+  return { ...inv, hosts: new Map([...inv.hosts].map(([name, h]) => [name, withLocalConnection(h, user)])) };
 }

@@ -1,6 +1,11 @@
-/** Opening the SSH connection to an inventory host with its settings (key, agent, bastion, known_hosts). */
+/**
+ * Opening the connection to an inventory host: SSH with its settings (key, agent, bastion,
+ * known_hosts), or the local shell for a host with `connection: local`.
+ */
 import type { HostSpec } from '../model.js';
 import { SshConnection, type Target } from '../transport/ssh.js';
+import type { Connector } from '../transport/connector.js';
+import { LocalConnection } from '../transport/local.js';
 import { KnownHosts } from '../transport/known-hosts.js';
 import { UserError } from '../errors.js';
 
@@ -21,7 +26,8 @@ export function withConnectTimeout(h: HostSpec, ms: number | undefined): HostSpe
 }
 
 /** `knownHosts` caches one KnownHosts per file across the hosts of a run. */
-export async function openHost(host: HostSpec, opts: { acceptNewHostKeys: boolean; knownHosts: Map<string, KnownHosts> }): Promise<SshConnection> {
+export async function openHost(host: HostSpec, opts: { acceptNewHostKeys: boolean; knownHosts: Map<string, KnownHosts> }): Promise<Connector> {
+  if (host.connection === 'local') return new LocalConnection({ name: host.name });
   const kh = opts.knownHosts.get(host.ssh.knownHosts) ?? new KnownHosts(host.ssh.knownHosts);
   opts.knownHosts.set(host.ssh.knownHosts, kh);
   return SshConnection.open(hostTarget(host), {

@@ -5,13 +5,13 @@
  */
 import type { Inventory } from '../model.js';
 import type { KnownHosts } from '../transport/known-hosts.js';
-import type { SshConnection } from '../transport/ssh.js';
+import type { Connector } from '../transport/connector.js';
 import { UserError } from '../errors.js';
 import { openHost } from './connect.js';
 import { Remote } from './remote.js';
 
 export class DelegateConnections {
-  private readonly open = new Map<string, Promise<{ conn: SshConnection; remote: Remote }>>();
+  private readonly open = new Map<string, Promise<{ conn: Connector; remote: Remote }>>();
 
   constructor(
     private readonly inv: Inventory,

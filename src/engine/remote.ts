@@ -1,10 +1,11 @@
 /**
- * Runs round-trip scripts on one host over its single SSH connection: as root directly, or
+ * Runs round-trip scripts on one host over its single connection (SSH, or the local shell for
+ * `connection: local`: the same scripts and invocations either way): as root directly, or
  * through sudo (`sudo -n`; with a password only when sudo asks for one, fed on stdin, never on a
  * command line). Large staged files go over SFTP first.
  */
 import { randomBytes } from 'node:crypto';
-import { SshConnection } from '../transport/ssh.js';
+import type { Connector } from '../transport/connector.js';
 import { ConnectError, OperationError } from '../errors.js';
 import { buildScript, parseRoundTrip, STAGE_FAILED_EXIT, type RoundTripScript, type ParsedRoundTrip } from './script.js';
 import { lockScript, gateFragment, parseLockOutput, lockRefusal, STAGE_PREFIX } from './host-lock.js';
@@ -42,7 +43,7 @@ export class Remote {
   private lock?: { runId: string; waitSeconds: number; endInput: () => void; done: Promise<unknown>; failure: Promise<string>; abort: AbortController };
 
   constructor(
-    readonly conn: SshConnection,
+    readonly conn: Connector,
     readonly hostName: string,
     readonly user: string,
     become: boolean,

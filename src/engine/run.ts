@@ -11,7 +11,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Inventory, HostSpec } from '../model.js';
 import { OPS } from '../ops/registry.js';
 import { createRenderer } from '../template/index.js';
-import type { SshConnection } from '../transport/ssh.js';
+import type { Connector } from '../transport/connector.js';
 import type { KnownHosts } from '../transport/known-hosts.js';
 import { openHost, withConnectTimeout } from './connect.js';
 import { pool } from './pool.js';
@@ -116,7 +116,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       return;
     }
     bus.emit({ type: 'host-phase', host: name, phase: 'connecting' });
-    let conn: SshConnection | undefined;
+    let conn: Connector | undefined;
     let remote: Remote | undefined;
     let content: ContentStore | undefined;
     try {

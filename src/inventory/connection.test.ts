@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expandPath, hostConnection } from './connection.js';
+import { expandPath, hostConnection, withLocalConnection } from './connection.js';
+import type { HostSpec } from '../model.js';
 
 const ctx = { invDir: '/inv/shop', lab: false, env: {}, home: '/home/ops' };
 
@@ -24,6 +25,36 @@ describe('hostConnection', () => {
     expect(hostConnection(undefined, { address: 'a' }, lab).ssh).toEqual({ keyFile: '/srv/lab/ssh/id_ed25519', knownHosts: '/srv/lab/ssh/known_hosts', connectTimeoutMs: 10000 });
     expect(hostConnection(undefined, { address: 'a' }, { ...lab, env: {} }).ssh.keyFile).toBe('/var/lib/wpha/lab/ssh/id_ed25519');
     expect(hostConnection({ ssh: { known_hosts: '~/kh' } }, { address: 'a' }, lab).ssh.knownHosts).toBe('/home/ops/kh');
+  });
+});
+
+describe('connection: local', () => {
+  it('runs as the user running wpha (the inventory user is for SSH logins), through sudo when not root', () => {
+    expect(hostConnection({ user: 'deploy' }, { address: '127.0.0.1', connection: 'local' }, { ...ctx, localUser: 'root' })).toMatchObject({ user: 'root', become: false, connection: 'local' });
+    expect(hostConnection(undefined, { address: '127.0.0.1', connection: 'local' }, { ...ctx, localUser: 'builder' })).toMatchObject({ user: 'builder', become: true, connection: 'local' });
+    expect(hostConnection({ connection: 'local' }, { address: 'a', become: false }, { ...ctx, localUser: 'builder' })).toMatchObject({ user: 'builder', become: false, connection: 'local' });
+  });
+
+  it('a host says ssh over local defaults; no setting means SSH', () => {
+    expect(hostConnection({ connection: 'local' }, { address: 'a', connection: 'ssh' }, ctx)).not.toHaveProperty('connection');
+    expect(hostConnection(undefined, { address: 'a' }, ctx)).not.toHaveProperty('connection');
+  });
+
+  it('--connection local turns any host into a local one, as the user running wpha', () => {
+    const h: HostSpec = {
+      name: 'web1',
+      address: '192.0.2.1',
+      port: 2222,
+      user: 'deploy',
+      become: true,
+      ssh: { knownHosts: '/kh', connectTimeoutMs: 1 },
+      groups: ['all'],
+      roles: [],
+      vars: {},
+      location: { file: 'inventory.yaml', line: 1, col: 1 },
+    };
+    expect(withLocalConnection(h, 'root')).toMatchObject({ name: 'web1', connection: 'local', user: 'root', become: false });
+    expect(withLocalConnection(h, 'ops')).toMatchObject({ connection: 'local', user: 'ops', become: true });
   });
 });
 

@@ -18,6 +18,8 @@ export interface ConnectionContext {
   lab: boolean;
   env: NodeJS.ProcessEnv;
   home: string;
+  /** The user wpha runs as (what a `connection: local` host runs its scripts as). */
+  localUser?: string;
 }
 
 /** The lab's SSH files (the same layout the lab tooling writes under its state dir). */
@@ -32,8 +34,10 @@ export function expandPath(p: string, ctx: Pick<ConnectionContext, 'invDir' | 'h
   return path.resolve(ctx.invDir, p);
 }
 
-export function hostConnection(defaults: ConnectionEntry | undefined, host: HostEntry, ctx: ConnectionContext): Pick<HostSpec, 'user' | 'port' | 'become' | 'ssh'> {
-  const user = host.user ?? defaults?.user ?? DEFAULT_USER;
+export function hostConnection(defaults: ConnectionEntry | undefined, host: HostEntry, ctx: ConnectionContext): Pick<HostSpec, 'user' | 'port' | 'become' | 'ssh' | 'connection'> {
+  const local = (host.connection ?? defaults?.connection) === 'local';
+  // A local host runs its scripts as the user running wpha (no login happens): `user` is not used.
+  const user = local ? (ctx.localUser ?? DEFAULT_USER) : (host.user ?? defaults?.user ?? DEFAULT_USER);
   const ssh = { ...defaults?.ssh, ...host.ssh };
   const lab = ctx.lab ? labSshFiles(ctx.env) : undefined;
   const settings: SshSettings = {
@@ -47,6 +51,15 @@ export function hostConnection(defaults: ConnectionEntry | undefined, host: Host
     user,
     port: host.port ?? defaults?.port ?? DEFAULT_SSH_PORT,
     become: host.become ?? defaults?.become ?? user !== DEFAULT_USER,
+    ...(local ? { connection: 'local' as const } : {}),
     ssh: settings,
   };
+}
+
+/**
+ * The host reached through the local shell (`--connection local`): as the user running wpha,
+ * through sudo when that user is not root (the inventory's user and become are for SSH logins).
+ */
+export function withLocalConnection(h: HostSpec, localUser: string): HostSpec {
+  return { ...h, connection: 'local', user: localUser, become: localUser !== DEFAULT_USER };
 }

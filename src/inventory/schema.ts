@@ -56,6 +56,10 @@ const connectionFields = {
   port: PortNumberSchema.optional().describe('SSH port. Default 22.'),
   user: UserSchema.optional().describe('SSH user. Default root.'),
   become: z.boolean({ error: 'Expected true or false' }).optional().describe('Run as root through sudo. Default: true when the user is not root.'),
+  connection: z
+    .enum(['ssh', 'local'], { error: 'Expected "ssh" or "local"' })
+    .optional()
+    .describe('How wpha reaches the host: "ssh" (default), or "local" to run on the machine wpha runs on (the controller, an image being built), as the user running wpha.'),
   ssh: SshSchema.optional(),
 };
 

@@ -87,6 +87,15 @@ const planCases: PlanCase[] = [
   },
   { title: 'needs daemon-reload but otherwise converged: nothing', args: { name: 'nginx', enabled: true }, fixture: 'failed-needs-reload', changed: false },
   {
+    title: 'a drop-in systemd has not read (new folder: NeedDaemonReload says no) is loaded',
+    args: { name: 'cron', state: 'started', enabled: true },
+    fixture: 'running-dropin-unread',
+    changed: true,
+    summary: ['reload systemd units (cron.service has drop-ins systemd has not read: /etc/systemd/system/cron.service.d/x.conf)'],
+    apply: ['systemctl daemon-reload'],
+  },
+  { title: 'a drop-in systemd has read: nothing', args: { name: 'cron', state: 'started', enabled: true }, fixture: 'running-dropin-read', changed: false },
+  {
     title: 'activating (auto-restart loop) is not started',
     args: { name: 'nginx', state: 'started' },
     fixture: 'activating-auto-restart',
@@ -164,7 +173,7 @@ describe('service plan', () => {
 
   it('probe is one systemctl show (prefetched for the whole probe when possible); resources name the unit', () => {
     const a = args({ name: 'nginx', state: 'started' });
-    expect(service.probe(a, { diff: false })).toBe('wpha_unit_show nginx.service -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload 2>&1');
+    expect(service.probe(a, { diff: false })).toBe("wpha_unit_show nginx.service -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -p DropInPaths 2>&1\nfor f in /etc/systemd/system/nginx.service.d/*.conf /run/systemd/system/nginx.service.d/*.conf; do if [ -e \"$f\" ]; then printf 'DropInOnDisk=%s\\n' \"$f\"; fi; done");
     expect(service.prelude).toContain('wpha_unit_show() {');
     expect(service.resources(a)).toEqual(['unit:nginx.service', '/etc/systemd/system/nginx.service', '/etc/systemd/system/nginx.service.d']);
   });

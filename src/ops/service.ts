@@ -42,17 +42,20 @@ export function unitName(name: string): string {
 }
 
 export interface ServiceState {
-  /** Properties from `systemctl show` (LoadState, ActiveState, SubState, UnitFileState, NeedDaemonReload). */
+  /** Properties from `systemctl show` (LoadState, ActiveState, SubState, UnitFileState, NeedDaemonReload, DropInPaths). */
   props: Record<string, string>;
+  /** Drop-in files in /etc and /run's `<unit>.d/` folders. */
+  dropInsOnDisk: string[];
   /** Other lines (systemctl errors such as "System has not been booted with systemd"). */
   messages: string[];
 }
 
 export function parseServiceProbe(out: ProbeOutput): ServiceState {
-  const state: ServiceState = { props: {}, messages: [] };
+  const state: ServiceState = { props: {}, dropInsOnDisk: [], messages: [] };
   for (const line of out.stdout.split('\n')) {
     const m = /^([A-Za-z]+)=(.*)$/.exec(line);
-    if (m) state.props[m[1]!] = m[2]!;
+    if (m?.[1] === 'DropInOnDisk') state.dropInsOnDisk.push(m[2]!);
+    else if (m) state.props[m[1]!] = m[2]!;
     else if (line.trim()) state.messages.push(line.trim());
   }
   return state;
@@ -156,10 +159,14 @@ function planService(args: ServiceArgs, state: ServiceState, ctx: PlanContext): 
     default:
       break;
   }
-  if (summary.length === 0) return { changed: false, summary: [] };
+  // A drop-in systemd has not loaded is a change of its own: until a reload, the unit runs without it.
+  const loaded = new Set((state.props.DropInPaths ?? '').split(' ').filter(Boolean));
+  const unloaded = state.dropInsOnDisk.filter((f) => !loaded.has(f));
+  if (summary.length === 0 && unloaded.length === 0) return { changed: false, summary: [] };
   const lines: string[] = [];
-  if (state.props.NeedDaemonReload === 'yes') {
-    summary.unshift(`reload systemd units first (${unit} changed on disk)`);
+  if (state.props.NeedDaemonReload === 'yes' || unloaded.length > 0) {
+    const why = unloaded.length ? `${unit} has drop-ins systemd has not read: ${unloaded.join(', ')}` : `${unit} changed on disk`;
+    summary.unshift(summary.length ? `reload systemd units first (${why})` : `reload systemd units (${why})`);
     lines.push('systemctl daemon-reload');
   }
   if (enable) lines.push(now ? sh`wpha_unit_run ${unit} ${enable} --now -- ${unit}` : sh`wpha_unit_run ${unit} ${enable} -- ${unit}`);
@@ -177,8 +184,15 @@ const serviceOp: OpModule<ServiceArgs, ServiceArgs, ServiceState> = {
   // The unit's local files too: a unit file or drop-in written earlier in the same run makes this
   // probe stale (NeedDaemonReload), so the engine probes again and the apply reloads systemd first.
   resources: (args) => [`unit:${unitName(args.name)}`, `/etc/systemd/system/${unitName(args.name)}`, `/etc/systemd/system/${unitName(args.name)}.d`],
-  probe: (args) =>
-    sh`wpha_unit_show ${unitName(args.name)} -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload 2>&1`,
+  // Drop-ins on disk are listed beside what systemd loaded (DropInPaths): systemd does not see a
+  // drop-in folder created after it read the unit (NeedDaemonReload stays "no" until a reload).
+  probe: (args) => {
+    const unit = unitName(args.name);
+    return [
+      sh`wpha_unit_show ${unit} -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -p DropInPaths 2>&1`,
+      `for f in ${sh`/etc/systemd/system/${unit}.d`}/*.conf ${sh`/run/systemd/system/${unit}.d`}/*.conf; do if [ -e "$f" ]; then printf 'DropInOnDisk=%s\\n' "$f"; fi; done`,
+    ].join('\n');
+  },
   parse: (out) => parseServiceProbe(out),
   plan: planService,
 };

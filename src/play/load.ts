@@ -127,7 +127,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     hosts.set(hostName, {
       name: hostName,
       address: entry.address,
-      ...hostConnection(file.defaults, entry, { invDir: dir, lab: file.lab, env: opts.env ?? process.env, home: opts.home ?? os.homedir() }),
+      ...hostConnection(file.defaults, entry, { invDir: dir, lab: file.lab, env: opts.env ?? process.env, home: opts.home ?? os.homedir(), localUser: os.userInfo().username }),
       groups,
       roles: hostRoles,
       vars: layerValues(merged),

@@ -15,6 +15,8 @@ export interface HostView {
   port: number;
   user: string;
   become: boolean;
+  /** `local`: reached through the local shell (absent: SSH). */
+  connection?: 'local';
   ssh: HostSpec['ssh'];
   groups: string[];
   roles: string[];
@@ -54,14 +56,15 @@ export function hostViews(inv: Inventory, only?: string): HostView[] {
     const all = effectiveVars(inv, h);
     const vars: Record<string, unknown> = {};
     for (const name of Object.keys(all).sort()) vars[name] = inv.secretVars.has(name) ? MASK : all[name];
-    return { name: h.name, address: h.address, port: h.port, user: h.user, become: h.become, ssh: h.ssh, groups: h.groups, roles: h.roles, vars, ...(h.machine ? { machine: h.machine } : {}) };
+    return { name: h.name, address: h.address, port: h.port, user: h.user, become: h.become, ...(h.connection ? { connection: h.connection } : {}), ssh: h.ssh, groups: h.groups, roles: h.roles, vars, ...(h.machine ? { machine: h.machine } : {}) };
   });
 }
 
 export function formatHostsText(views: readonly HostView[]): string {
   const lines: string[] = [];
   for (const v of views) {
-    lines.push(`${v.name}  ${v.user}@${v.address.includes(':') ? `[${v.address}]` : v.address}:${v.port}  become: ${v.become ? 'yes' : 'no'}${v.ssh.proxyJump ? `  via ${v.ssh.proxyJump}` : ''}`);
+    const reach = v.connection === 'local' ? `local shell as ${v.user} (address ${v.address})` : `${v.user}@${v.address.includes(':') ? `[${v.address}]` : v.address}:${v.port}`;
+    lines.push(`${v.name}  ${reach}  become: ${v.become ? 'yes' : 'no'}${v.ssh.proxyJump && v.connection !== 'local' ? `  via ${v.ssh.proxyJump}` : ''}`);
     if (v.machine) lines.push(`  machine: made by provider "${v.machine.provider}"${v.machine.providerId ? ` (id ${v.machine.providerId})` : ''}, image ${v.machine.image}, ${v.machine.status}, created ${v.machine.created}`);
     lines.push(`  groups: ${v.groups.join(', ')}`);
     lines.push(`  roles:  ${v.roles.length > 0 ? v.roles.join(', ') : '(none)'}`);

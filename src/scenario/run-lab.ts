@@ -71,6 +71,17 @@ function placeholderNames(u: RunUnit, host: Record<string, string>): UnitNames {
   return { host, address, knownHosts };
 }
 
+/** The inventory a lab unit makes, loaded and checked with stand-in addresses (no host, no root). */
+export async function validateLabUnit(u: RunUnit): Promise<Inventory> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wpha-test-'));
+  try {
+    symlinkSync(path.dirname(u.scenarios[0]!.roleDir), path.join(dir, 'roles'));
+    return await writeAndLoad(dir, u, placeholderNames(u, unitHostNames(u.hosts)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runLabUnit(u: RunUnit, opts: UnitRunOptions): Promise<UnitOutcome> {
   const dir = mkdtempSync(path.join(tmpdir(), 'wpha-test-'));
   symlinkSync(path.dirname(u.scenarios[0]!.roleDir), path.join(dir, 'roles'));

@@ -7,6 +7,7 @@ import { Client, type ConnectConfig, type ClientChannel } from 'ssh2';
 import { readFileSync } from 'node:fs';
 import { ConnectError, UserError } from '../errors.js';
 import { KnownHosts, hostLookupName, fingerprint } from './known-hosts.js';
+import { OUTPUT_CAP_BYTES, type Connector, type ExecResult } from './connector.js';
 
 export interface Target {
   /** Inventory name, for messages. */
@@ -27,23 +28,11 @@ export interface ConnectOptions {
   proxyJump?: Target;
 }
 
-export interface ExecResult {
-  code: number;
-  signal?: string;
-  stdout: Buffer;
-  stderr: Buffer;
-  /** Output beyond the cap was dropped. */
-  truncated: boolean;
-  /** Set when the command ended without an exit status: the connection (or the host's sshd) went away. */
-  lost?: string;
-}
-
-/** Cap on captured output per exec: a runaway command cannot exhaust the controller's memory. */
-export const OUTPUT_CAP_BYTES = 32 * 1024 * 1024;
+export type { ExecResult } from './connector.js';
 
 const ED25519_FIRST = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] as const;
 
-export class SshConnection {
+export class SshConnection implements Connector {
   /** Set once the connection ended (the host or the network closed it, or close() was called). */
   private lost?: string;
 

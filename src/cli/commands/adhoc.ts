@@ -16,10 +16,11 @@ export function register(program: Command): void {
 The command travels to each host on the SSH channel's stdin, not as an argument.
 Examples:
   wpha run -i prod -l web 'systemctl is-active nginx php8.2-fpm'
-  wpha run -i lab 'df -h /'`)
+  wpha run -i lab 'df -h /'
+  wpha run -i image --connection local 'uname -a'   # on the machine wpha runs on, as you`)
     .action(async (command: string, flags: HostCommandOptions) => {
       const { inv, hosts } = await loadInventoryFor(flags);
-      await ensureLabHosts(inv);
+      if (!flags.connection) await ensureLabHosts(inv);
       const redactor = secretsRedactor(inv);
       const becomePassword = flags.askBecomePass ? await promptHidden('sudo password: ') : undefined;
       let failed = false;
@@ -51,7 +52,7 @@ Examples:
     .description('Gather and print the facts tasks and templates see as `facts.*` (JSON per host)')
     .action(async (flags: HostCommandOptions) => {
       const { inv, hosts } = await loadInventoryFor(flags);
-      await ensureLabHosts(inv);
+      if (!flags.connection) await ensureLabHosts(inv);
       const outcomes = await eachHost(inv, { hosts, forks: flags.forks, ...hostTimeouts(flags), acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) }, async (remote) => {
         const r = await remote.run({ preludes: [], staged: [], applies: [], facts: true, probes: [] });
         return parseFacts(r.probes.get('facts')?.stdout ?? '');

@@ -47,7 +47,8 @@ export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<
   const check = mode === 'plan' || Boolean(flags.check);
   const diff = mode === 'plan' || Boolean(flags.diff);
   const { inv, hosts } = await loadInventoryFor(flags);
-  if (hosts.length > 0) await ensureLabHosts(inv);
+  // Local hosts need no lab host up.
+  if (hosts.length > 0 && !flags.connection) await ensureLabHosts(inv);
   const becomePassword = flags.askBecomePass ? await promptHidden('sudo password: ') : undefined;
   const runId = randomBytes(6).toString('hex');
   const reporting = chooseReporters({ json: flags.json, ...(flags.junit ? { junit: flags.junit } : {}), diff, verbose: flags.verbose });
@@ -116,6 +117,7 @@ Examples:
   wpha apply -i prod -l web2 --lock-timeout 300   # wait for another apply, or a killed one's last step
   wpha apply -i prod -f 200 --connect-timeout 5 --round-trip-timeout 900
                                             # a large fleet: 200 hosts at once, a frozen host given up sooner (docs/fleet.md)
+  wpha apply -i image --connection local    # the machine wpha runs on (an image being built), as you (docs/inventory.md)
 Groups may set serial and max_fail_percentage in the inventory (see docs/rollout.md).
 Exit status: 0 all hosts converged, 1 a host failed or was unreachable (or the rollout stopped), 130 interrupted.`)
     .action(async (flags: ApplyFlags) => {

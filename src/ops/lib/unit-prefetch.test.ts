@@ -65,12 +65,12 @@ const direct = (u: string) => BLOCKS[u]!.split('\n').filter((l) => /^(LoadState|
 describe('unit prefetch', () => {
   it('asks systemctl once for every unit; each unit, aliases included, gets its own block', () => {
     const r = run(['nginx.service', 'redis.service', 'nosuch.service'], ['nginx.service', 'redis.service', 'nosuch.service']);
-    expect(r.calls).toEqual(['show -p Names -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -- nginx.service redis.service nosuch.service']);
+    expect(r.calls).toEqual(['show -p Names -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -p DropInPaths -- nginx.service redis.service nosuch.service']);
     expect(r.out).toBe(['nginx.service', 'redis.service', 'nosuch.service'].map((u) => `== ${u}\n${props(u)}\n`).join(''));
   });
   it('a unit that was not prefetched is asked directly', () => {
     const r = run(['nginx.service'], ['cron.service']);
-    expect(r.calls).toEqual(['show -p Names -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -- nginx.service', 'show -p LoadState -p ActiveState -- cron.service']);
+    expect(r.calls).toEqual(['show -p Names -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -p DropInPaths -- nginx.service', 'show -p LoadState -p ActiveState -- cron.service']);
     expect(r.out).toBe(`== cron.service\n${direct('cron.service')}\n`);
   });
   it('blocks in unexpected places are never given to the wrong unit: those units are asked directly', () => {

@@ -13,7 +13,7 @@
 import { quote } from '../../shell/quote.js';
 
 /** What the probes of service, systemd_unit and systemd_timer read (each parser takes what it needs). */
-export const UNIT_PROPERTIES = ['LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload'] as const;
+export const UNIT_PROPERTIES = ['LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload', 'DropInPaths'] as const;
 
 const PLAIN_UNIT = /^[A-Za-z0-9:_.@-]+$/;
 
