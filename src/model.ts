@@ -6,7 +6,11 @@ import type { SourceLocation } from './errors.js';
 import type { MachineStatus, MachinesSpec, ProviderSpec, UpgradeSpec } from './spec/machines.js';
 import type { VarFormat } from './spec/var-formats.js';
 
-export type VarType = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'map' | 'any';
+/**
+ * `map`: free keys (e.g. a password by site id); `object`: the keys its `properties` declare,
+ * each typed (a site). A list of objects is `type: list, items: object` with `properties`.
+ */
+export type VarType = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'map' | 'object' | 'any';
 
 /** A variable a role declares (in role.yaml `variables:`). */
 export interface VarSpec {
@@ -20,7 +24,7 @@ export interface VarSpec {
   enum?: (string | number)[];
   /** For `list`: type of the items. */
   items?: VarType;
-  /** For `string`: a regular expression the whole value must match (e.g. a key in hex). */
+  /** For `string` (or a list of strings: every item): a regular expression the whole value must match. */
   pattern?: string;
   /** What `pattern` means in words, for error messages (e.g. "32 to 512 hex digits"). */
   patternDescription?: string;
@@ -32,8 +36,11 @@ export interface VarSpec {
   /** For `integer` and `number`: the smallest and largest value allowed. */
   min?: number;
   max?: number;
-  /** For `map` (or `list` of `map`): the keys a map may hold, each typed; any other key is an error. */
-  fields?: Record<string, FieldSpec>;
+  /**
+   * For `object` (or `list` of `object`): the keys the object may hold, each typed like a
+   * variable (and nested: a key may be an object or a list of them); any other key is an error.
+   */
+  properties?: Record<string, FieldSpec>;
   /**
    * An expression over the host's variables (over the map's own keys, for a field): when true,
    * the value must be set and not empty (e.g. a key only needed when encryption is on).
@@ -42,10 +49,12 @@ export interface VarSpec {
   /** A known domain (time zone, size, duration, address...): the value (or each item) is checked at load. */
   format?: VarFormat;
   location?: SourceLocation;
+  /** Declared once for the role set (roles/shared.yaml) and listed under the role's `uses:`. */
+  shared?: boolean;
 }
 
-/** A key of a map variable (`fields:`): typed like a variable, without nested fields. */
-export type FieldSpec = Omit<VarSpec, 'fields' | 'location'>;
+/** A key of an object variable (`properties:`): typed like a variable, nested as deep as needed. */
+export type FieldSpec = Omit<VarSpec, 'location' | 'shared'>;
 
 export interface PortSpec {
   port: number;
@@ -127,6 +136,8 @@ export interface RoleSpec {
   dir: string;
   description: string;
   depends: string[];
+  /** Variables declared once for the role set (roles/shared.yaml) that the role reads (`uses:`). */
+  uses?: string[];
   variables: Record<string, VarSpec>;
   ports: PortSpec[];
   /** Rules over the variables of every host that gets the role (absent: none). */

@@ -1,6 +1,6 @@
 /**
  * Editor support: schemas/ is exactly what `wpha schema` writes (byte for byte, so it never lags
- * the zod schemas), and every inventory, vars, role and scenario file of the repository names its
+ * the zod schemas), and every inventory, vars, role, shared-variables and scenario file of the repository names its
  * schema on its first line with a relative path that resolves from where the file is.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ function schemaFor(rel: string): string | undefined {
   if (name === 'inventory.yaml') return SCHEMA_FILES.inventory;
   if (['group_vars', 'host_vars'].includes(parts.at(-2) ?? '') && name.endsWith('.yaml')) return SCHEMA_FILES.vars;
   if (name === 'role.yaml') return SCHEMA_FILES.role;
+  if (name === 'shared.yaml' && parts.at(-2) === 'roles') return SCHEMA_FILES.shared;
   if (parts.at(-2) === 'tests' && existsSync(path.join(root, ...parts.slice(0, -2), 'role.yaml'))) return SCHEMA_FILES.scenario;
   return undefined;
 }

@@ -70,6 +70,6 @@ describe('JSON Schemas', () => {
       expect(readFileSync(path.join(dir, file), 'utf8')).toBe(serializeSchema(schemas[file]!));
     }
     const role = JSON.parse(readFileSync(path.join(dir, SCHEMA_FILES.role), 'utf8')) as Json;
-    expect(Object.keys(role.properties as Json)).toEqual(['description', 'depends', 'ports', 'checks', 'variables', 'tasks', 'handlers']);
+    expect(Object.keys(role.properties as Json)).toEqual(['description', 'depends', 'uses', 'ports', 'checks', 'variables', 'tasks', 'handlers']);
   });
 });

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { roleFileSchema, type KnownOps } from '../roles/schema.js';
+import { roleFileSchema, SharedVarsFileSchema, type KnownOps } from '../roles/schema.js';
 import { InventoryFileSchema, VarsFileSchema } from '../inventory/schema.js';
 import { ScenarioFileSchema } from '../scenario/schema.js';
 
@@ -14,6 +14,7 @@ export const SCHEMA_FILES = {
   inventory: 'inventory.schema.json',
   vars: 'vars.schema.json',
   role: 'role.schema.json',
+  shared: 'shared.schema.json',
   scenario: 'scenario.schema.json',
 } as const;
 
@@ -30,6 +31,7 @@ export function jsonSchemas(ops?: KnownOps): Record<string, Record<string, unkno
     [SCHEMA_FILES.inventory]: toJson(InventoryFileSchema, 'wpha inventory (inventories/<name>/inventory.yaml)'),
     [SCHEMA_FILES.vars]: toJson(VarsFileSchema, 'wpha vars file (group_vars/<group>.yaml, host_vars/<host>.yaml)'),
     [SCHEMA_FILES.role]: toJson(roleFileSchema(ops), 'wpha role (roles/<name>/role.yaml)'),
+    [SCHEMA_FILES.shared]: toJson(SharedVarsFileSchema, 'wpha variables shared by the roles of a folder (roles/shared.yaml)'),
     [SCHEMA_FILES.scenario]: toJson(ScenarioFileSchema, 'wpha role test scenario (roles/<name>/tests/<scenario>.yaml)'),
   };
 }

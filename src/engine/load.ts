@@ -8,6 +8,7 @@ import type { Inventory, RoleSpec, TaskSpec } from '../model.js';
 import type { KnownOps } from '../roles/schema.js';
 import { Redactor } from '../secrets/redactor.js';
 import { roleDefaults } from './scope.js';
+import { secretKeyValues } from '../roles/vars.js';
 import { loadWithVault } from '../vault/load.js';
 import { Passphrases } from '../vault/passphrase.js';
 
@@ -57,17 +58,12 @@ export function secretsRedactor(inv: Inventory, extra: (string | undefined)[] = 
       addDeep(defaults[name]);
     }
   }
-  // Keys a role marks secret inside a map variable (`fields:`), e.g. each remote's secret key.
+  // Keys a role marks secret inside an object variable (`properties:`, at any depth), e.g. each
+  // remote's secret key.
   for (const role of inv.roles.values()) {
     for (const [name, spec] of Object.entries(role.variables)) {
-      const secretKeys = Object.entries(spec.fields ?? {}).filter(([, f]) => f.secret).map(([k]) => k);
-      if (secretKeys.length === 0) continue;
-      for (const h of inv.hosts.values()) {
-        const value = h.vars[name] ?? spec.default;
-        for (const map of Array.isArray(value) ? value : [value]) {
-          if (map && typeof map === 'object') for (const k of secretKeys) addDeep((map as Record<string, unknown>)[k]);
-        }
-      }
+      if (!spec.properties) continue;
+      for (const h of inv.hosts.values()) secretKeyValues(spec, h.vars[name] ?? spec.default).forEach(addDeep);
     }
   }
   for (const s of inv.secretValues ?? []) r.add(s);

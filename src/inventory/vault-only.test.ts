@@ -93,7 +93,7 @@ variables:
 `);
     const msg = await issues(dir);
     expect(msg).toMatch(/role\.yaml:3:\d+: variables\.bot_token\.pattern: Invalid regular expression "\(\[0-9": /);
-    expect(msg).toMatch(/role\.yaml:4:\d+: variables\.port\.pattern: "pattern" applies to string variables only, and this one is a integer/);
+    expect(msg).toMatch(/role\.yaml:4:\d+: variables\.port\.pattern: "pattern" applies to strings and lists of strings only, and this one is an integer/);
     expect(msg).toMatch(/role\.yaml:5:\d+: variables\.name\.pattern_description: "pattern_description" needs a "pattern"/);
   });
 });

@@ -94,6 +94,20 @@ describe('wpha lint', () => {
     expect(bad.errors).toContain('roles/ok/role.yaml:3:5: tasks[0].nosuchop: Unknown operation or keyword "nosuchop"');
   });
 
+  it('points a git clone, a mount or a tar extraction at its operation, with that operation\'s arguments', async () => {
+    const dir = path.join(work, 'sources', 'roles', 'src');
+    mkdirSync(dir, { recursive: true });
+    const cmds = ['git clone https://example.com/x.git /srv/x', 'mount -t nfs files:/export /srv/up', 'tar -xzf /tmp/wp.tar.gz -C /opt'];
+    writeFileSync(path.join(dir, 'role.yaml'), `description: sources\ntasks:\n${cmds.map((c, i) => `  - name: t${i}\n    shell: { cmd: "${c}" }\n`).join('')}`);
+    const r = await lintCommand('.', { format: 'json', cwd: path.join(work, 'sources') });
+    const { findings } = JSON.parse(r.output) as { findings: { rule: string; level: string; message: string }[] };
+    expect(findings.filter((f) => f.rule === 'command-instead-of-op').map((f) => `${f.level}: ${f.message.split(': use ')[1]?.split(', which')[0]}`)).toEqual([
+      'warning: the git operation (git: { repo: ..., ref: ..., dest: ... })',
+      'warning: the mount operation (mount: { what: ..., where: ..., type: ..., options: ... })',
+      'warning: the unarchive operation (unarchive: { src: ... or url: ... with sha256: ..., dest: ..., strip_components: ... })',
+    ]);
+  });
+
   it('finds nothing in the shipped roles and inventories (fixed, or suppressed with a reason)', async () => {
     const r = await lintCommand('.', { format: 'text', cwd: projectRoot() });
     expect(r.output).toMatch(/^wpha lint: \d+ role\(s\) and \d+ inventory\(ies\) in \.: no findings\n$/);

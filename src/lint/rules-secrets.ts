@@ -1,6 +1,6 @@
 /**
  * secret-plaintext: a value of a variable some role marks secret (`secret:`, `vault:`, or a
- * secret key of a map variable) written in plain text in an inventory (inventory.yaml,
+ * secret key of an object variable) written in plain text in an inventory (inventory.yaml,
  * group_vars/, host_vars/), or a non-empty default of a secret variable in role.yaml. `!vault`
  * values and vault files are fine; an empty value holds nothing. Lab inventories (`lab: true`)
  * are exempt: their values are public by design and protect throw-away hosts (the loader accepts
@@ -22,7 +22,7 @@ function secretsOf(roles: Iterable<LintRole>): Secrets {
   for (const r of roles) {
     for (const [name, v] of Object.entries(r.spec.variables)) {
       if (v.secret || v.vault) s.whole.add(name);
-      const keys = Object.entries(v.fields ?? {}).filter(([, f]) => f.secret || f.vault).map(([k]) => k);
+      const keys = Object.entries(v.properties ?? {}).filter(([, f]) => f.secret || f.vault).map(([k]) => k);
       if (keys.length) s.keys.set(name, new Set([...(s.keys.get(name) ?? []), ...keys]));
     }
   }

@@ -34,10 +34,10 @@ const REPLACEMENTS: [RegExp, Replacement][] = [
   [/^(groupadd|addgroup)\s/, { op: 'group', how: 'group: { name: ... }' }],
   [/^sysctl\s+(-\w+\s+)*-w\s/, { op: 'sysctl', how: 'sysctl: { name: ..., value: ... }' }],
   [/^(curl|wget)\s.*\s(-o|-O|--output)\s/, { op: 'get_url', how: 'get_url: { url: ..., dest: ..., sha256: ... }' }],
-  [/^tar\s+(-?\w*x|--extract)/, { op: 'unarchive', how: 'unarchive: { src: ..., dest: ... }' }],
+  [/^tar\s+(-?\w*x|--extract)/, { op: 'unarchive', how: 'unarchive: { src: ... or url: ... with sha256: ..., dest: ..., strip_components: ... }' }],
   [/^crontab\s/, { op: 'cron', how: 'cron: { ... }' }],
-  [/^git\s+clone\s/, { op: 'git', how: 'git: { repo: ..., dest: ..., version: ... }' }],
-  [/^mount\s/, { op: 'mount', how: 'mount: { path: ..., src: ..., fstype: ... }' }],
+  [/^git\s+clone\s/, { op: 'git', how: 'git: { repo: ..., ref: ..., dest: ... }' }],
+  [/^mount\s/, { op: 'mount', how: 'mount: { what: ..., where: ..., type: ..., options: ... }' }],
 ];
 
 /** The command text of a shell/command task when it is ONE simple command (no ;, &&, |, $(), redirects, newlines). */

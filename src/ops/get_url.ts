@@ -61,20 +61,31 @@ export function displayUrl(url: string): string {
   return u.toString();
 }
 
+/**
+ * Download `url` into the temp file `tmp` (a quoted shell word) with curl, else wget, and check its
+ * sha256; on any failure run `cleanup` and fail. Shared with unarchive's url.
+ */
+export function downloadCommands(o: { url: string; sha256?: string; timeout: number; tmp: string; cleanup: string }): string {
+  const shown = displayUrl(o.url);
+  const verify = o.sha256
+    ? sh`_wph=$(sha256sum < `.concat(o.tmp, sh`); _wph=\${_wph%% *}
+if [ "$_wph" != ${o.sha256} ]; then `, o.cleanup, sh`; echo ${`checksum mismatch for "${shown}": got`} "$_wph," ${`expected ${o.sha256}`} >&2; exit 1; fi`)
+    : '';
+  return joinSteps(
+    sh`if command -v curl >/dev/null 2>&1; then _wpget="curl -fsSL --max-time "${String(o.timeout)}" -o"; elif command -v wget >/dev/null 2>&1; then _wpget="wget -q -T "${String(o.timeout)}" -O"; else `.concat(o.cleanup, "; echo 'neither curl nor wget is installed on the host; install one (e.g. apt: curl) first' >&2; exit 1; fi"),
+    `if ! $_wpget ${o.tmp} ${sh`${o.url}`}; then ${o.cleanup}; echo ${sh`${`download of "${shown}" failed`}`} >&2; exit 1; fi`,
+    verify,
+  );
+}
+
 /** Download, verify and install (needs FILE_PRELUDE). */
 export function downloadFragment(a: GetUrlArgs): string {
   const dir = a.dest.slice(0, a.dest.lastIndexOf('/')) || '/';
   const base = a.dest.slice(a.dest.lastIndexOf('/') + 1);
-  const verify = a.sha256
-    ? sh`_wph=$(sha256sum < "$_wpt"); _wph=\${_wph%% *}
-if [ "$_wph" != ${a.sha256} ]; then rm -f -- "$_wpt"; echo ${`checksum mismatch for "${displayUrl(a.url)}": got`} "$_wph," ${`expected ${a.sha256}`} >&2; exit 1; fi`
-    : '';
   return joinSteps(
     sh`if [ ! -d ${dir} ]; then echo ${`directory "${dir}" does not exist (create it first, e.g. with a file task, state: directory)`} >&2; exit 1; fi`,
     sh`_wpt=$(mktemp ${`${dir}/.${base}.wpha-dl-XXXXXX`})`,
-    sh`if command -v curl >/dev/null 2>&1; then _wpget="curl -fsSL --max-time "${String(a.timeout)}" -o"; elif command -v wget >/dev/null 2>&1; then _wpget="wget -q -T "${String(a.timeout)}" -O"; else rm -f -- "$_wpt"; echo 'neither curl nor wget is installed on the host; install one (e.g. apt: curl) before get_url' >&2; exit 1; fi`,
-    sh`if ! $_wpget "$_wpt" ${a.url}; then rm -f -- "$_wpt"; echo ${`download of "${displayUrl(a.url)}" failed`} >&2; exit 1; fi`,
-    verify,
+    downloadCommands({ url: a.url, sha256: a.sha256, timeout: a.timeout, tmp: '"$_wpt"', cleanup: 'rm -f -- "$_wpt"' }),
     sh`wpha_put "$_wpt" ${a.dest} ${a.mode ?? ''} ${a.owner ?? ''} ${a.group ?? ''} m '' '' '' || { rm -f -- "$_wpt"; exit 1; }`,
   );
 }

@@ -11,9 +11,11 @@ import copy from './copy.js';
 import cron from './cron.js';
 import file from './file.js';
 import get_url from './get_url.js';
+import git from './git.js';
 import group from './group.js';
 import lineinfile from './lineinfile.js';
 import mariadb_replication from './mariadb_replication.js';
+import mount from './mount.js';
 import service from './service.js';
 import shell from './shell.js';
 import sysctl from './sysctl.js';
@@ -24,7 +26,7 @@ import unarchive from './unarchive.js';
 import user from './user.js';
 import wait_for from './wait_for.js';
 
-const ALL: OpModule[] = [apt, apt_key, apt_repository, artifact, authorized_key, blockinfile, command, copy, cron, file, get_url, group, lineinfile, mariadb_replication, service, shell, sysctl, systemd_timer, systemd_unit, template, unarchive, user, wait_for];
+const ALL: OpModule[] = [apt, apt_key, apt_repository, artifact, authorized_key, blockinfile, command, copy, cron, file, get_url, git, group, lineinfile, mariadb_replication, mount, service, shell, sysctl, systemd_timer, systemd_unit, template, unarchive, user, wait_for];
 
 export type OpRegistry = ReadonlyMap<string, OpModule>;
 

@@ -50,7 +50,7 @@ describe('unarchive: arguments and preparation', () => {
 });
 
 describe('unarchive: probe and plan', () => {
-  const a: UnarchivePrepared = { src: 'c', dest: '/opt/c/v1', content: Buffer.from('x'), sha256: sha256Hex('x'), kind: 'folder' };
+  const a: UnarchivePrepared = { src: 'c', dest: '/opt/c/v1', content: Buffer.from('x'), sha256: sha256Hex('x'), archiveSha256: sha256Hex('x'), kind: 'folder' };
 
   it('parses what the probe prints', () => {
     expect(parseUnarchive({ stdout: 'absent\n', rc: 0 })).toEqual({ type: 'absent' });

@@ -25,15 +25,35 @@ function row(name: string, spec: FieldSpec): string {
   return `| \`${name}\` | ${typeText(spec)} | ${defaultText(spec)}${secret} | ${(spec.description + pattern).replaceAll('|', '\\|')} |`;
 }
 
-export const tableHeading = (role: string): string => `#### Variables of \`${role}\``;
+export const tableHeading = (role: string): string => (role === SHARED_TABLE ? '#### Shared variables' : `#### Variables of \`${role}\``);
 
-/** The markdown table of a role's variables, heading included, without a trailing newline. A map's keys follow it as `name[].key` rows. */
+/** A variable's row, then a row per key of its objects (`name[].key`, nested `name[].key.sub`). */
+function rows(name: string, spec: FieldSpec): string[] {
+  const prefix = spec.type === 'list' ? `${name}[].` : `${name}.`;
+  return [row(name, spec), ...Object.entries(spec.properties ?? {}).flatMap(([key, k]) => rows(prefix + key, k))];
+}
+
+/** A variable declared once for the role set: one row naming it, its keys in the shared table. */
+function sharedRow(name: string, spec: VarSpec): string {
+  return `| \`${name}\` | ${typeText(spec)} | ${defaultText(spec)}${spec.secret ? ' (secret)' : ''} | Shared by several roles: see [shared variables](roles.md#shared-variables). |`;
+}
+
+/** The markdown table of a role's variables, heading included, without a trailing newline. An object's keys follow it as `name[].key` rows. */
 export function variableTable(role: string, vars: Record<string, VarSpec>): string {
-  const rows = Object.entries(vars).flatMap(([name, spec]) => {
-    const prefix = spec.type === 'list' ? `${name}[].` : `${name}.`;
-    return [row(name, spec), ...Object.entries(spec.fields ?? {}).map(([field, f]) => row(prefix + field, f))];
-  });
-  return [tableHeading(role), '', '| Variable | Type | Default | Description |', '|---|---|---|---|', ...rows].join('\n');
+  const body = Object.entries(vars).flatMap(([name, spec]) => (spec.shared ? [sharedRow(name, spec)] : rows(name, spec)));
+  return [tableHeading(role), '', '| Variable | Type | Default | Description |', '|---|---|---|---|', ...body].join('\n');
+}
+
+/**
+ * Where the table of roles/shared.yaml stands (docs/roles.md): the role argument of
+ * findVariableTable/replaceVariableTable that names it. Not a role name (those have no space).
+ */
+export const SHARED_TABLE = 'shared variables';
+
+/** The table of roles/shared.yaml's variables, every key of their objects included. */
+export function sharedVariableTable(vars: Record<string, VarSpec>): string {
+  const body = Object.entries(vars).flatMap(([name, spec]) => rows(name, spec));
+  return [tableHeading(SHARED_TABLE), '', '| Variable | Type | Default | Description |', '|---|---|---|---|', ...body].join('\n');
 }
 
 /** Where a role's table stands in the docs: from its heading to the end of its last row. */

@@ -12,7 +12,8 @@ import type { DecryptTag } from '../yaml/walk.js';
 import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
 import { buildHandlers, buildTasks, type TaskBuildContext } from './load-tasks.js';
 import { CheckSpecSchema, PortSpecSchema, RoleFileSchema } from './schema.js';
-import { buildVarSpecs } from './vars-spec.js';
+import { SharedVarsCache, resolveUses } from './shared-vars.js';
+import { buildVarSpecs, renamedSpecKeys } from './vars-spec.js';
 
 export interface RoleFileOptions {
   knownOps: TaskBuildContext['knownOps'];
@@ -20,6 +21,10 @@ export interface RoleFileOptions {
   cwd: string;
   validateExpressions?: TaskBuildContext['validateExpressions'];
   decryptTag?: DecryptTag;
+  /** Shared declarations read so far (one per load); default: a new one for this file. */
+  shared?: SharedVarsCache;
+  /** More folders whose shared.yaml a `uses:` may name, after the role's own folder's. */
+  sharedDirs?: readonly string[];
 }
 
 export interface LoadedRoleFile {
@@ -38,13 +43,16 @@ export async function loadRoleFile(name: string, roleDir: string, opts: RoleFile
   if (!doc.ok) return { spec, doc, issues };
 
   const parsed = RoleFileSchema.safeParse(doc.value);
-  if (!parsed.success) issues.push(...zodIssuesToInputIssues(parsed.error.issues, { doc, schema: RoleFileSchema }));
+  if (!parsed.success) issues.push(...renamedSpecKeys(zodIssuesToInputIssues(parsed.error.issues, { doc, schema: RoleFileSchema })));
   const raw = (doc.value ?? {}) as Record<string, unknown>;
   if (typeof raw !== 'object' || Array.isArray(raw)) return { spec, doc, issues };
 
   if (typeof raw.description === 'string') spec.description = raw.description;
   if (Array.isArray(raw.depends)) spec.depends = raw.depends.filter((d): d is string => typeof d === 'string');
   spec.variables = buildVarSpecs(raw.variables, doc, issues);
+  if (Array.isArray(raw.uses)) spec.uses = raw.uses.filter((u): u is string => typeof u === 'string');
+  const shared = opts.shared ?? new SharedVarsCache({ cwd: opts.cwd, decryptTag: opts.decryptTag });
+  issues.push(...(await resolveUses(spec, doc, [path.dirname(roleDir), ...(opts.sharedDirs ?? [])], shared)));
   spec.ports = buildPorts(raw.ports, doc, issues);
   const checks = buildChecks(raw.checks, doc, issues);
   if (checks.length > 0) spec.checks = checks;

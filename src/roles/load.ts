@@ -10,6 +10,7 @@ import type { RoleSpec } from '../model.js';
 import { didYouMean } from '../yaml/suggest.js';
 import { checkNotify, expandRoles, findDependencyCycles, type RoleNode } from './load-deps.js';
 import { loadRoleFile, ROLE_FILE, type RoleFileOptions } from './load-role-file.js';
+import { SharedVarsCache } from './shared-vars.js';
 import { checkVarConflicts } from './vars.js';
 
 export interface RoleLoadOptions extends Omit<RoleFileOptions, 'cwd'> {
@@ -54,7 +55,8 @@ export function availableRoles(searchDirs: readonly string[]): string[] {
 
 /** Loads the requested roles and their dependencies; never throws for bad input, returns the issues. */
 export async function collectRoles(requests: readonly RoleRequest[], opts: RoleLoadOptions): Promise<CollectedRoles> {
-  const fileOpts: RoleFileOptions = { ...opts, cwd: opts.cwd ?? process.cwd() };
+  const cwd = opts.cwd ?? process.cwd();
+  const fileOpts: RoleFileOptions = { ...opts, cwd, shared: new SharedVarsCache({ cwd, decryptTag: opts.decryptTag }), sharedDirs: opts.searchDirs };
   const loaded = new Map<string, RoleNode>();
   const missing = new Set<string>();
   const issues: InputIssue[] = [];

@@ -14,8 +14,10 @@ export type KnownOps = ReadonlySet<string> | ReadonlyMap<string, { args: z.ZodTy
 /** Keys of a task that are not operations. `flush_handlers: true` is an engine keyword that acts like an op. */
 export const ENGINE_OPS: ReadonlySet<string> = new Set(['flush_handlers']);
 
-export const VAR_TYPES = ['string', 'integer', 'number', 'boolean', 'list', 'map', 'any'] as const;
-export const VarTypeSchema = z.enum(VAR_TYPES).describe('Type of the value: string, integer, number, boolean, list, map or any.');
+export const VAR_TYPES = ['string', 'integer', 'number', 'boolean', 'list', 'map', 'object', 'any'] as const;
+export const VarTypeSchema = z
+  .enum(VAR_TYPES)
+  .describe('Type of the value: string, integer, number, boolean, list, map (free keys), object (the keys `properties` declares) or any.');
 
 const identifier = (what: string) =>
   z
@@ -34,14 +36,14 @@ const varSpecShape = {
   required_when: z
     .string({ error: 'Expected an expression (a string)' })
     .optional()
-    .describe("The value must be set and not empty when this expression over the host's variables (a field: over its map's keys) is true, e.g. `backup_encryption == 'age'`."),
+    .describe("The value must be set and not empty when this expression over the host's variables (for a key of an object: over that object's keys) is true, e.g. `backup_encryption == 'age'`."),
   secret: z.boolean({ error: 'Expected true or false' }).optional().describe('The value is masked as *** in every output. Default false.'),
   enum: z
     .array(z.union([z.string(), z.number()], { error: 'Expected a string or a number' }), { error: 'Expected a list of allowed values' })
     .min(1, { error: 'Expected at least one allowed value' })
     .optional()
     .describe('Allowed values (for string, integer and number variables).'),
-  items: VarTypeSchema.optional().describe('For type list: the type of every item.'),
+  items: VarTypeSchema.optional().describe('For type list: the type of every item (with `object`, `properties` declares their keys).'),
   format: z
     .enum(VAR_FORMATS, { error: `Expected one of ${VAR_FORMATS.map((f) => `"${f}"`).join(', ')}` })
     .optional()
@@ -52,7 +54,7 @@ const varSpecShape = {
     .string({ error: 'Expected a regular expression (a string)' })
     .min(1, { error: 'Expected a regular expression (a string)' })
     .optional()
-    .describe('For string: a regular expression (JavaScript syntax) the whole value must match, checked before any host is touched, e.g. `^[a-z0-9_-]+$`.'),
+    .describe('For string (or a list of strings: every item): a regular expression (JavaScript syntax) the whole value must match, checked before any host is touched, e.g. `^[a-z0-9_-]+$`.'),
   pattern_description: z.string({ error: 'Expected a description (a string)' }).optional().describe('What the pattern asks for, in words (used in error messages), e.g. "32 to 512 hex digits".'),
   vault: z
     .boolean({ error: 'Expected true or false' })
@@ -62,22 +64,31 @@ const varSpecShape = {
   max: z.number({ error: 'Expected a number' }).optional().describe('For integer and number: the largest value allowed.'),
 };
 
-export const FieldSpecSchema = z
-  .strictObject(varSpecShape, { error: 'Expected a map describing the key (type, description, default, ...)' })
-  .describe('A key of a map variable.');
+/**
+ * A variable, or a key of an object variable: the same spec, nested through `properties` as deep
+ * as a value needs (a site's `aliases` list inside the list of sites). The getter lets zod build
+ * the recursive schema lazily.
+ */
+/** A variable's spec as written: the shape above, plus its keys' specs, nested. */
+export type RawVarSpec = z.infer<z.ZodObject<typeof varSpecShape>> & { properties?: Record<string, RawVarSpec> };
 
-export const VarSpecSchema = z
-  .strictObject(
-    {
-      ...varSpecShape,
-      fields: z
-        .record(z.string().regex(VAR_NAME, { error: VAR_NAME_RULE }), FieldSpecSchema, { error: 'Expected a map of keys by name' })
-        .optional()
-        .describe('For type map, or list with items map: the keys each map may hold, typed (any other key is an error).'),
-    },
-    { error: 'Expected a map describing the variable (type, description, default, ...)' },
+export const VarSpecSchema: z.ZodType<RawVarSpec> = z
+  .lazy(() =>
+    z.strictObject(
+      {
+        ...varSpecShape,
+        properties: z
+          .record(z.string().regex(VAR_NAME, { error: VAR_NAME_RULE }), VarSpecSchema, { error: 'Expected a map of keys by name' })
+          .optional()
+          .describe('For type object, or list with items object: the keys each object may hold, each typed like a variable (any other key is an error).'),
+      },
+      { error: 'Expected a map describing the variable (type, description, default, ...)' },
+    ),
   )
-  .describe('A variable the role reads.');
+  .describe('A variable the role reads, or a key of an object variable.');
+
+/** A key of an object variable: specified exactly like a variable. */
+export const FieldSpecSchema = VarSpecSchema;
 
 export const PortSpecSchema = z
   .strictObject(
@@ -198,6 +209,10 @@ export function roleFileSchema(ops?: KnownOps) {
           .array(z.string({ error: 'Expected a role name' }).regex(ROLE_NAME, { error: ROLE_NAME_RULE }), { error: 'Expected a list of role names' })
           .optional()
           .describe('Roles that run before this one on the same hosts.'),
+        uses: z
+          .array(z.string({ error: 'Expected a variable name' }).regex(VAR_NAME, { error: VAR_NAME_RULE }), { error: 'Expected a list of variable names' })
+          .optional()
+          .describe('Variables declared once for the role set (roles/shared.yaml, beside the role folders) that this role reads, e.g. [wordpress_sites]. Each must be declared there, and not again under variables.'),
         ports: z.array(PortSpecSchema, { error: 'Expected a list of ports' }).optional().describe('Ports the firewall must open for this role.'),
         checks: z.array(CheckSpecSchema, { error: 'Expected a list of checks' }).optional().describe("Rules over each host's variables that the inventory must meet (e.g. credentials that go together)."),
         variables: z
@@ -207,14 +222,26 @@ export function roleFileSchema(ops?: KnownOps) {
         tasks: z.array(taskSchema('task', ops), { error: 'Expected a list of tasks' }).optional().describe('Tasks, run in order.'),
         handlers: z.array(taskSchema('handler', ops), { error: 'Expected a list of handlers' }).optional().describe('Tasks run only when notified.'),
       },
-      { error: 'Expected a map with "description" and optionally "depends", "ports", "checks", "variables", "tasks", "handlers"' },
+      { error: 'Expected a map with "description" and optionally "depends", "uses", "ports", "checks", "variables", "tasks", "handlers"' },
     )
     .describe('A wpha role (roles/<name>/role.yaml).');
 }
 
+/** roles/shared.yaml: variables several roles read, declared once (a role names them under `uses:`). */
+export const SharedVarsFileSchema = z
+  .strictObject(
+    {
+      description: z.string({ error: 'Expected a description (a string)' }).optional().describe('What these variables are.'),
+      variables: z
+        .record(z.string().regex(VAR_NAME, { error: VAR_NAME_RULE }), VarSpecSchema, { error: 'Expected a map of variables by name' })
+        .describe('Variables declared once for every role of the folder; a role reads one by listing it under `uses:`.'),
+    },
+    { error: 'Expected a map with "variables" and optionally "description"' },
+  )
+  .describe('Variables shared by the roles of a folder (roles/shared.yaml).');
+
 /** The schema used for validation: operation keys are checked by the loader, not by zod. */
 export const RoleFileSchema = roleFileSchema();
 export type RoleFile = z.infer<typeof RoleFileSchema>;
-export type RawVarSpec = z.infer<typeof VarSpecSchema>;
 export type RawPortSpec = z.infer<typeof PortSpecSchema>;
 export type RawCheckSpec = z.infer<typeof CheckSpecSchema>;

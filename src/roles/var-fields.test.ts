@@ -11,11 +11,11 @@ import { checkVarValue, varValueIssues } from './vars.js';
 const field = (over: Partial<FieldSpec>): FieldSpec => ({ type: 'string', description: 'd', required: false, secret: false, ...over });
 const remotes: VarSpec = {
   type: 'list',
-  items: 'map',
+  items: 'object',
   description: 'remotes',
   required: false,
   secret: false,
-  fields: {
+  properties: {
     name: field({ required: true }),
     type: field({ required: true, enum: ['s3', 'sftp'] }),
     port: field({ type: 'integer', min: 1, max: 65535, default: 22 }),
@@ -24,7 +24,7 @@ const remotes: VarSpec = {
   },
 };
 
-describe('typed map keys (fields)', () => {
+describe('typed object keys (properties)', () => {
   it('accepts well-formed maps, templated values and keys left to their defaults', () => {
     expect(varValueIssues(remotes, [{ name: 'a', type: 'sftp' }, { name: 'b', type: 's3', secret_access_key: '{{ vault_key }}' }, { name: 'c', type: 's3', env_auth: true }])).toEqual([]);
   });
@@ -41,7 +41,7 @@ describe('typed map keys (fields)', () => {
 
   it('treats an empty string as missing for required_when, and never shows a secret key\'s value', () => {
     expect(checkVarValue(remotes, [{ name: 'a', type: 's3', secret_access_key: '' }])).toBe('Missing key "secret_access_key", required when type == \'s3\' and not env_auth (d) at [0]');
-    const secretSpec: VarSpec = { ...remotes, fields: { ...remotes.fields, port: field({ type: 'integer', secret: true }) } };
+    const secretSpec: VarSpec = { ...remotes, properties: { ...remotes.properties, port: field({ type: 'integer', secret: true }) } };
     expect(checkVarValue(secretSpec, [{ name: 'a', type: 'sftp', port: 'hunter2' }])).toBe('expected an integer, found a secret string at [0][port]');
   });
 
@@ -69,10 +69,10 @@ describe('required_when', () => {
   });
 });
 
-describe('docs table rows of a map\'s keys', () => {
+describe('docs table rows of an object\'s keys', () => {
   it('lists each key under its variable, with range and condition', () => {
     expect(variableTable('r', { rclone_remotes: remotes }).split('\n').slice(4)).toEqual([
-      '| `rclone_remotes` | list of map |  | remotes |',
+      '| `rclone_remotes` | list of object |  | remotes |',
       '| `rclone_remotes[].name` | string | required | d |',
       '| `rclone_remotes[].type` | string: s3, sftp | required | d |',
       '| `rclone_remotes[].port` | integer 1..65535 | `22` | d |',
@@ -82,7 +82,7 @@ describe('docs table rows of a map\'s keys', () => {
   });
 });
 
-describe('secret keys of a map variable', () => {
+describe('secret keys of an object variable', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'wpha-fields-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -90,7 +90,7 @@ describe('secret keys of a map variable', () => {
     mkdirSync(path.join(root, 'roles', 'store'), { recursive: true });
     writeFileSync(
       path.join(root, 'roles', 'store', 'role.yaml'),
-      'description: d\nvariables:\n  remotes:\n    type: list\n    items: map\n    default: []\n    description: d\n    fields:\n      name: { type: string, description: n }\n      secret_key: { type: string, secret: true, description: s }\n',
+      'description: d\nvariables:\n  remotes:\n    type: list\n    items: object\n    default: []\n    description: d\n    properties:\n      name: { type: string, description: n }\n      secret_key: { type: string, secret: true, description: s }\n',
     );
     writeFileSync(path.join(root, 'inventory.yaml'), 'hosts:\n  h1: { address: 192.0.2.1 }\ngroups:\n  g: { hosts: [h1], roles: [store], vars: { remotes: [{ name: offsite, secret_key: plain-but-secret-42 }] } }\n');
     const inv = await loadForRun({ inventory: root, cwd: root });

@@ -1,8 +1,8 @@
 /**
- * Maps with typed keys (`fields:` of a role variable) and conditional requirements
- * (`required_when:`). A list of maps such as `rclone_remotes` is then checked item by item at
- * load, and each problem points at the item's own line: an unknown key (a typo), a wrong type,
- * a key required by another key's value (an S3 remote without its secret key).
+ * Objects with typed keys (`properties:` of a role variable) and conditional requirements
+ * (`required_when:`). A list of objects such as `wordpress_sites` is then checked item by item at
+ * load, down to nested keys, and each problem points at the item's own line: an unknown key (a
+ * typo), a wrong type, a key required by another key's value (an S3 remote without its secret key).
  */
 import { evaluateBool, ExpressionError, parseExpression } from '../expr/index.js';
 import type { FieldSpec } from '../model.js';
@@ -39,10 +39,11 @@ export function requiredWhen(expression: string, scope: Record<string, unknown>)
 }
 
 /**
- * Checks one map against its fields. `checkField(spec, value)` checks a field's own value (type,
- * enum, min/max) and returns the issues below it; it comes from vars.ts to avoid a cycle.
+ * Checks one object against its properties. `checkField(spec, value)` checks a key's own value
+ * (type, enum, min/max, its own properties) and returns the issues below it; it comes from
+ * vars.ts to avoid a cycle.
  */
-export function fieldIssues(
+export function propertyIssues(
   fields: Record<string, FieldSpec>,
   map: Record<string, unknown>,
   checkField: (spec: FieldSpec, value: unknown) => ValueIssue[],
@@ -50,16 +51,16 @@ export function fieldIssues(
   const issues: ValueIssue[] = [];
   const names = Object.keys(fields);
   for (const key of Object.keys(map)) {
-    if (Object.prototype.hasOwnProperty.call(fields, key)) continue;
+    if (Object.hasOwn(fields, key)) continue;
     const match = closestMatch(key, names);
     issues.push({ path: [key], message: `Unknown key "${key}"${match ? ` (did you mean "${match}"?)` : ''}; allowed keys: ${names.join(', ')}` });
   }
-  // The keys' defaults fill in what the map leaves out, so conditions read the effective values.
+  // The keys' defaults fill in what the object leaves out, so conditions read the effective values.
   const scope: Record<string, unknown> = Object.create(null);
   for (const [name, spec] of Object.entries(fields)) if (spec.default !== undefined) scope[name] = spec.default;
   for (const [name, value] of Object.entries(map)) scope[name] = value;
   for (const [name, spec] of Object.entries(fields)) {
-    const value = Object.prototype.hasOwnProperty.call(map, name) ? map[name] : undefined;
+    const value = Object.hasOwn(map, name) ? map[name] : undefined;
     if (value !== undefined) issues.push(...checkField(spec, value).map((i) => ({ path: [name, ...i.path], message: i.message })));
     if (spec.required && value === undefined) issues.push({ path: [], message: `Missing key "${name}" (${spec.description})` });
     else if (spec.requiredWhen && isUnset(value)) {

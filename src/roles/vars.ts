@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import type { InputIssue, SourceLocation } from '../errors.js';
-import type { HostSpec, Inventory, RoleSpec, VarSpec, VarType } from '../model.js';
+import type { FieldSpec, HostSpec, Inventory, RoleSpec, VarSpec, VarType } from '../model.js';
 import { describeType, describeValue, formatLocation } from '../yaml/describe.js';
 import { valueAt } from '../yaml/locations.js';
 import { quoteList } from '../yaml/suggest.js';
-import { fieldIssues, type ValueIssue } from './var-fields.js';
+import { propertyIssues, type ValueIssue } from './var-fields.js';
 import { checkFormat, type VarFormat } from '../spec/var-formats.js';
 
 /** A string holding `{{ ... }}` is rendered later; its final type is only known then. */
@@ -37,42 +37,55 @@ function withFormat<T extends z.ZodType>(base: T, format: VarFormat | undefined,
   });
 }
 
-function typeSchema(type: VarType, items?: VarType, format?: VarFormat, emptyOk = false): z.ZodType {
+/** What a string must also match (a format, a pattern): on the value, or on each item of a list. */
+interface StringChecks {
+  format?: VarFormat;
+  pattern?: string;
+  patternDescription?: string;
+  emptyOk: boolean;
+}
+
+function withPattern<T extends z.ZodType>(base: T, c: StringChecks): T | z.ZodType {
+  const pattern = c.pattern !== undefined ? safeRegExp(c.pattern) : undefined;
+  if (!pattern) return base;
+  return base.refine((v) => typeof v !== 'string' || isTemplated(v) || pattern.test(v), { error: `Expected ${c.patternDescription ?? `a string matching /${c.pattern}/`}` });
+}
+
+function typeSchema(type: VarType, items: VarType | undefined, c: StringChecks): z.ZodType {
   const expected = { error: `Expected ${describeType(type)}` };
   switch (type) {
     case 'string':
-      return withFormat(z.string(expected), format, emptyOk);
+      return withPattern(withFormat(z.string(expected), c.format, c.emptyOk), c);
     case 'integer':
-      return withFormat(z.int(expected), format, emptyOk);
+      return withFormat(z.int(expected), c.format, c.emptyOk);
     case 'number':
       return z.number(expected);
     case 'boolean':
       return z.boolean(expected);
     case 'list':
-      return z.array(items ? typeSchema(items, undefined, format, emptyOk) : z.unknown(), expected);
+      return z.array(items ? typeSchema(items, undefined, c) : z.unknown(), expected);
     case 'map':
+    case 'object':
       return z.record(z.string(), z.unknown(), expected);
     case 'any':
       return z.unknown();
   }
 }
 
-type ValueSpec = Pick<VarSpec, 'type' | 'items' | 'enum' | 'pattern' | 'patternDescription' | 'min' | 'max' | 'fields' | 'format' | 'default'>;
+type ValueSpec = Pick<VarSpec, 'type' | 'items' | 'enum' | 'pattern' | 'patternDescription' | 'min' | 'max' | 'properties' | 'format' | 'default'>;
 
 /** The zod schema of one variable's value. */
 export function varValueSchema(spec: ValueSpec): z.ZodType {
-  let schema = typeSchema(spec.type, spec.items, spec.format, spec.default === '');
+  let schema = typeSchema(spec.type, spec.items, { format: spec.format, pattern: spec.pattern, patternDescription: spec.patternDescription, emptyOk: spec.default === '' });
   const allowed = spec.enum;
   if (allowed) schema = schema.refine((v) => allowed.includes(v as string | number), { error: `Expected one of ${quoteList(allowed)}` });
-  const pattern = spec.pattern !== undefined ? safeRegExp(spec.pattern) : undefined;
-  if (pattern) schema = schema.refine((v) => typeof v !== 'string' || pattern.test(v), { error: `Expected ${spec.patternDescription ?? `a string matching /${spec.pattern}/`}` });
   const { min, max } = spec;
   if (min !== undefined) schema = schema.refine((v) => typeof v !== 'number' || v >= min, { error: `Expected ${describeType(spec.type)} of at least ${min}` });
   if (max !== undefined) schema = schema.refine((v) => typeof v !== 'number' || v <= max, { error: `Expected ${describeType(spec.type)} of at most ${max}` });
-  const fields = spec.fields;
-  if (fields) {
+  const properties = spec.properties;
+  if (properties) {
     schema = schema.superRefine((v, ctx) => {
-      for (const issue of varValueIssues({ type: spec.type, fields }, v)) {
+      for (const issue of varValueIssues({ type: spec.type, properties }, v)) {
         ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
       }
     });
@@ -94,35 +107,55 @@ function safeRegExp(pattern: string): RegExp | undefined {
  * message (`expected an integer at item [1], found string "two"`). Templated strings pass:
  * they are checked after rendering.
  */
-export function varValueIssues(spec: ValueSpec & { secret?: boolean }, value: unknown): ValueIssue[] {
+export function varValueIssues(spec: ValueSpec & { secret?: boolean }, value: unknown, nested = false): ValueIssue[] {
   // A templated string's final value is only known when rendered (a pattern checks that value).
   if (isTemplated(value) && (spec.type !== 'string' || spec.pattern !== undefined)) return [];
-  // Keys of maps are checked apart from zod, which skips refinements once an item has the wrong
-  // type: every map's problems are reported at once, even next to an item that is not a map.
-  const { fields, ...plain } = spec;
+  // Keys of objects are checked apart from zod, which skips refinements once an item has the
+  // wrong type: every object's problems are reported at once, even next to an item that is not one.
+  const { properties, ...plain } = spec;
   const result = varValueSchema(plain).safeParse(value);
   const out: ValueIssue[] = [];
   for (const issue of result.success ? [] : result.error.issues) {
     const path = issue.path as (string | number)[];
     if (isTemplated(valueAt(value, path))) continue;
-    const at = path.length > 0 ? ` at item ${path.map((p) => `[${String(p)}]`).join('')}` : '';
+    // Inside an object the issue's path already names the item (`sites[2].aliases[1]`).
+    const at = path.length > 0 && !nested ? ` at item ${path.map((p) => `[${String(p)}]`).join('')}` : '';
     const found = describeValue(valueAt(value, path), { secret: spec.secret });
     const expected = issue.message.startsWith('Expected') ? issue.message : `Expected ${describeType(spec.type)}`;
     // A format's hint ("did you mean ...") is close to the value found: never for a secret.
     const hint = !spec.secret && issue.code === 'custom' && typeof issue.params?.hint === 'string' ? issue.params.hint : '';
     out.push({ path, message: `${lowerFirst(expected)}${at}, found ${found}${hint}` });
   }
-  if (fields) {
-    const maps: [(string | number)[], unknown][] = spec.type === 'list' && Array.isArray(value) ? value.map((m, i) => [[i], m]) : [[[], value]];
-    for (const [at, m] of maps) {
+  if (properties) {
+    const objects: [(string | number)[], unknown][] = spec.type === 'list' && Array.isArray(value) ? value.map((m, i) => [[i], m]) : [[[], value]];
+    for (const [at, m] of objects) {
       if (m === null || typeof m !== 'object' || Array.isArray(m)) continue;
-      for (const issue of fieldIssues(fields, m as Record<string, unknown>, valueIssues)) out.push({ path: [...at, ...issue.path], message: issue.message });
+      for (const issue of propertyIssues(properties, m as Record<string, unknown>, valueIssues)) out.push({ path: [...at, ...issue.path], message: issue.message });
     }
   }
   return out;
 }
 
-const valueIssues = (spec: ValueSpec & { secret?: boolean }, value: unknown): ValueIssue[] => varValueIssues(spec, value);
+/**
+ * The values of the keys `spec` marks secret, at any depth of `value` (a remote's secret key in a
+ * list of remotes), for the redactor. A secret variable is masked whole elsewhere.
+ */
+export function secretKeyValues(spec: Pick<FieldSpec, 'type' | 'properties'>, value: unknown): unknown[] {
+  if (!spec.properties) return [];
+  const out: unknown[] = [];
+  for (const obj of spec.type === 'list' && Array.isArray(value) ? value : [value]) {
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) continue;
+    for (const [key, keySpec] of Object.entries(spec.properties)) {
+      const v = (obj as Record<string, unknown>)[key];
+      if (v === undefined) continue;
+      if (keySpec.secret) out.push(v);
+      else out.push(...secretKeyValues(keySpec, v));
+    }
+  }
+  return out;
+}
+
+const valueIssues = (spec: ValueSpec & { secret?: boolean }, value: unknown): ValueIssue[] => varValueIssues(spec, value, true);
 
 /** The zod schema of all variables of a role (required ones must be present). */
 export function roleVarsSchema(role: Pick<RoleSpec, 'variables'>) {

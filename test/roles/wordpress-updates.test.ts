@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
 import { expandLabHost, stepArgs } from '../helpers/expand-role.js';
+import { InputError, formatIssue } from '../../src/errors.js';
 import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -65,9 +66,10 @@ describe('WordPress updates, rendered for the lab inventory (no hosts)', () => {
     expect(names.indexOf('wordpress/bundled themes and plugins linked into wp-content')).toBeLessThan(names.indexOf('wordpress/plugin and theme folders owned by the updater'));
   });
 
-  it('refuses an update source that is not an http(s) URL (the run fails at the role\'s first task)', async () => {
-    const { steps } = await expandLabHost('web1', ['wordpress_update_api_url=ftp://mirror.lab/api']);
-    expect(stepArgs(steps, 'wordpress/update source settings are valid').cmd).toMatch(/must be an http\(s\) URL.*exit 1$/);
+  it('refuses an update source that is not an http(s) URL at load, naming the variable', async () => {
+    const err = await expandLabHost('web1', ['wordpress_update_api_url=ftp://mirror.lab/api']).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).issues.map(formatIssue)).toContain('-e wordpress_update_api_url: Variable "wordpress_update_api_url" of role "wordpress": expected an http(s) URL such as https://mirror.example.com/wp-api, found string "ftp://mirror.lab/api"');
   });
 });
 

@@ -1,4 +1,4 @@
-/** `wpha schema`: write the JSON Schemas of inventory.yaml, vars files and role.yaml. */
+/** `wpha schema`: write the JSON Schemas of inventory.yaml, vars files, role.yaml and roles/shared.yaml. */
 import type { Command } from 'commander';
 import path from 'node:path';
 import { defaultKnownOps } from '../../inventory/known-ops.js';
@@ -14,7 +14,7 @@ export async function schemaCommand(opts: { out: string; cwd?: string; knownOps?
 export function register(program: Command): void {
   program
     .command('schema')
-    .description('Write JSON Schemas for inventory.yaml, group_vars/host_vars files and role.yaml (for editors)')
+    .description('Write JSON Schemas for inventory.yaml, group_vars/host_vars files, role.yaml and roles/shared.yaml (for editors)')
     .option('--out <dir>', 'output folder', 'schemas')
     .action(async (o: { out: string }) => {
       process.stdout.write(await schemaCommand(o));
