@@ -14,9 +14,13 @@ const { findVariableTable, replaceVariableTable, variableTable, sharedVariableTa
 const { SharedVarsCache } = await import(path.join(root, 'dist/roles/shared-vars.js'));
 
 const docsDir = path.join(root, 'docs');
-const pages = readdirSync(docsDir).filter((f) => f.endsWith('.md')).sort();
+const pages = readdirSync(docsDir)
+  .filter((f) => f.endsWith('.md'))
+  .sort();
 const texts = new Map(pages.map((p) => [p, readFileSync(path.join(docsDir, p), 'utf8')]));
-const names = readdirSync(path.join(root, 'roles')).filter((n) => existsSync(path.join(root, 'roles', n, 'role.yaml'))).sort();
+const names = readdirSync(path.join(root, 'roles'))
+  .filter((n) => existsSync(path.join(root, 'roles', n, 'role.yaml')))
+  .sort();
 const roles = await loadRoles(names, { searchDirs: [path.join(root, 'roles')], knownOps: OPS, cwd: root });
 const shared = await new SharedVarsCache({ cwd: root }).load(path.join(root, 'roles'));
 const tables = names.map((name) => [name, variableTable(name, roles.get(name).variables)]);

@@ -48,9 +48,7 @@ export interface InputIssue {
 
 export function formatKeyPath(path: readonly (string | number)[]): string {
   if (path.length === 0) return '(document)';
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 export function formatIssue(issue: InputIssue): string {

@@ -36,7 +36,10 @@ export function importGraph(): Map<string, string[]> {
       for (const d of line.matchAll(DYNAMIC)) specs.push(d[1]!);
     }
     const rel = (p: string) => path.relative(SRC, p).split(path.sep).join('/');
-    graph.set(rel(file), specs.map((s) => rel(path.resolve(path.dirname(file), s.replace(/\.js$/, '.ts')))));
+    graph.set(
+      rel(file),
+      specs.map((s) => rel(path.resolve(path.dirname(file), s.replace(/\.js$/, '.ts')))),
+    );
   }
   return graph;
 }
@@ -46,7 +49,11 @@ const area = (f: string) => f.split('/')[0]!;
 
 /** [from, to, why]: no file of area `from` may import a file of area `to`. */
 const NEVER: [string[], string[], string][] = [
-  [['ops', 'lab', 'yaml', 'inventory', 'roles', 'play', 'spec', 'model.ts', 'template', 'expr', 'shell', 'transport', 'db', 'vault', 'state'], ['engine'], 'the engine uses these, never the other way'],
+  [
+    ['ops', 'lab', 'yaml', 'inventory', 'roles', 'play', 'spec', 'model.ts', 'template', 'expr', 'shell', 'transport', 'db', 'vault', 'state'],
+    ['engine'],
+    'the engine uses these, never the other way',
+  ],
   [['roles'], ['inventory'], 'roles and inventories load apart; src/play joins them'],
   [['inventory'], ['roles'], 'roles and inventories load apart; src/play joins them'],
   [['engine', 'lab', 'play', 'inventory', 'roles', 'ops'], ['cli'], 'the command line is the top'],
@@ -119,7 +126,23 @@ export function circles(graph: ReadonlyMap<string, readonly string[]>): string[]
 
 describe('circles()', () => {
   it('finds a circle and ignores a chain', () => {
-    expect(circles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
-    expect(circles(new Map([['a', ['b']], ['b', ['c']]]))).toEqual([]);
+    expect(
+      circles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
+    expect(
+      circles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+        ]),
+      ),
+    ).toEqual([]);
   });
 });

@@ -15,7 +15,11 @@ if (spawnSync('gawk', ['--version']).status === 0) awks.push(['gawk', '--posix']
 const NOW = Date.parse('2026-12-04T12:00:00Z') / 1000;
 
 /** `YYYYmmddTHHMMSSZ` of a Date. */
-const idOf = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const idOf = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 const hoursAgo = (h: number) => idOf(new Date((NOW - h * 3600) * 1000));
 
 function retention(lines: string[], policy: { hours: number; days: number; now?: number }, awk = awks[0]!): string[] {
@@ -46,7 +50,10 @@ describe.each(awks)('retention.awk with %s', (...awk) => {
   it('keeps exactly the configured versions of 30 days of backups every 6 hours', () => {
     // 120 backups: now-0h is the newest... now-714h the oldest, all verified.
     const ids = Array.from({ length: 120 }, (_, i) => hoursAgo(6 * i));
-    const out = run(ids.map((id) => `${id} ok -`), { hours: 48, days: 20 });
+    const out = run(
+      ids.map((id) => `${id} ok -`),
+      { hours: 48, days: 20 },
+    );
     const kept = out.filter((l) => l.startsWith('keep ')).map((l) => l.split(' ')[1]);
     // Every backup of the last 48 hours (0..48 h: 9), and the newest of each of the last 20 UTC
     // days (backups at 00, 06, 12, 18 UTC; NOW is 12:00, so today's newest is 12:00, the other

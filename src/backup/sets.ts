@@ -59,7 +59,10 @@ export function atToId(at: string): string {
   const iso = h === undefined ? `${y}-${mo}-${d}T23:59:59Z` : `${y}-${mo}-${d}T${h}:${mi}:${sec ?? '00'}${zone ?? 'Z'}`;
   const t = Date.parse(iso);
   if (Number.isNaN(t) || new Date(Date.parse(`${y}-${mo}-${d}T00:00:00Z`)).getUTCDate() !== Number(d)) throw new UserError(`Cannot read --at "${at}": not a real date and time`);
-  return new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(t)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**
@@ -74,7 +77,10 @@ export function pickSet(sets: readonly BackupSet[], host: string, at?: string): 
   mine.sort((a, b) => (a.id === b.id ? (a.where === 'local' ? -1 : 1) : a.id < b.id ? 1 : -1));
   const picked = mine[0];
   if (!picked) {
-    const any = sets.filter((s) => s.host === host).map((s) => s.id).sort();
+    const any = sets
+      .filter((s) => s.host === host)
+      .map((s) => s.id)
+      .sort();
     const range = any.length ? ` (it has ${any.length}, from ${idToIso(any[0]!)} to ${idToIso(any.at(-1)!)})` : ' (it has none)';
     throw new UserError(`No backup of host "${host}"${limit ? ` at or before ${idToIso(limit)}` : ''}${range}`);
   }
@@ -87,9 +93,26 @@ const size = (n: number): string => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1
 export function setsTable(sets: readonly BackupSet[]): string {
   const rows = [...sets]
     .sort((a, b) => a.host.localeCompare(b.host) || a.id.localeCompare(b.id) || a.where.localeCompare(b.where))
-    .map((s) => [s.host, s.id, idToIso(s.id), s.where, s.status, size(s.bytes), s.where === 'local' ? `${s.db ?? '-'}${s.databases ? ` (${s.databases})` : ''}` : '', s.files ?? '', s.encryption ?? '']);
+    .map((s) => [
+      s.host,
+      s.id,
+      idToIso(s.id),
+      s.where,
+      s.status,
+      size(s.bytes),
+      s.where === 'local' ? `${s.db ?? '-'}${s.databases ? ` (${s.databases})` : ''}` : '',
+      s.files ?? '',
+      s.encryption ?? '',
+    ]);
   const head = ['HOST', 'ID', 'TIME (UTC)', 'WHERE', 'STATUS', 'SIZE', 'DATABASE', 'FILES', 'ENCRYPTION'];
   const all = [head, ...rows];
   const widths = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  return all.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { postsSql, uploadsScript, wordpressSchemaSql } from './backup-data.js';
 
 describe('backup bench data', () => {
-  it('creates WordPress\'s tables in the given database', () => {
+  it("creates WordPress's tables in the given database", () => {
     const sql = wordpressSchemaSql('wp_shop');
     expect(sql.startsWith('USE `wp_shop`;')).toBe(true);
     expect(sql).toMatch(/CREATE TABLE IF NOT EXISTS wp_posts \(/);

@@ -42,7 +42,11 @@ async function main(): Promise<void> {
   const [db, target] = up.map((h) => ({ name: h.name, address: h.address })) as [Host, Host];
   const { sshKey, knownHosts } = lab.paths;
   const ssh = async (h: Host, cmd: string): Promise<string> => {
-    const r = await execa('ssh', ['-i', sshKey, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${h.address}`, cmd], { reject: false, input: '', timeout: 3_600_000 });
+    const r = await execa('ssh', ['-i', sshKey, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${h.address}`, cmd], {
+      reject: false,
+      input: '',
+      timeout: 3_600_000,
+    });
     if (r.exitCode !== 0) throw new Error(`${h.name}: ${cmd.slice(0, 120)}: exit ${r.exitCode}: ${String(r.stderr).slice(-500)}`);
     return String(r.stdout);
   };
@@ -62,19 +66,31 @@ async function main(): Promise<void> {
   try {
     const dir = mkdtempSync(path.join(tmpdir(), 'wpha-bench-backup-'));
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bench', '-f', path.join(dir, 'key')]);
-    const kh = readFileSync(knownHosts, 'utf8').split('\n').filter((l) => l.split(/[ ,]/).includes(target.address)).join('\n');
+    const kh = readFileSync(knownHosts, 'utf8')
+      .split('\n')
+      .filter((l) => l.split(/[ ,]/).includes(target.address))
+      .join('\n');
     const site = { id: 'shop', domain: 'shop.lab', title: 'Bench', db_name: 'wp_shop', db_user: 'wp_shop', admin_user: 'admin', admin_email: 'a@shop.lab' };
-    writeFileSync(path.join(dir, 'inventory.yaml'), stringify({
-      defaults: { user: 'root', ssh: { key: sshKey, known_hosts: knownHosts } },
-      hosts: { [db.name]: { address: db.address }, [target.name]: { address: target.address } },
-      groups: { db: { hosts: [db.name], roles: ['mariadb', 'backup'] }, target: { hosts: [target.name], roles: ['backup_target'] } },
-      vars: {
-        wordpress_sites: [site], wordpress_db_passwords: { shop: 'bench-not-secret' }, mariadb_innodb_buffer_pool_mb: 256, mariadb_client_group: 'db',
-        rclone_remotes: [{ name: 'offsite', type: 'sftp', host: target.address, user: 'rbackup', key_pem: readFileSync(path.join(dir, 'key'), 'utf8'), known_hosts: kh }],
-        backup_target_keys: [readFileSync(path.join(dir, 'key.pub'), 'utf8').trim()],
-        backup_db: true, backup_paths: ['/var/lib/wordpress/wp-content'], backup_remote: 'offsite', backup_timer: false,
-      },
-    }));
+    writeFileSync(
+      path.join(dir, 'inventory.yaml'),
+      stringify({
+        defaults: { user: 'root', ssh: { key: sshKey, known_hosts: knownHosts } },
+        hosts: { [db.name]: { address: db.address }, [target.name]: { address: target.address } },
+        groups: { db: { hosts: [db.name], roles: ['mariadb', 'backup'] }, target: { hosts: [target.name], roles: ['backup_target'] } },
+        vars: {
+          wordpress_sites: [site],
+          wordpress_db_passwords: { shop: 'bench-not-secret' },
+          mariadb_innodb_buffer_pool_mb: 256,
+          mariadb_client_group: 'db',
+          rclone_remotes: [{ name: 'offsite', type: 'sftp', host: target.address, user: 'rbackup', key_pem: readFileSync(path.join(dir, 'key'), 'utf8'), known_hosts: kh }],
+          backup_target_keys: [readFileSync(path.join(dir, 'key.pub'), 'utf8').trim()],
+          backup_db: true,
+          backup_paths: ['/var/lib/wordpress/wp-content'],
+          backup_remote: 'offsite',
+          backup_timer: false,
+        },
+      }),
+    );
     const inv = ['-i', dir];
     add('apply from fresh hosts (s)', (await wpha(['apply', ...inv])).toFixed(1));
 
@@ -83,7 +99,12 @@ async function main(): Promise<void> {
     await ssh(db, uploadsScript(UPLOADS, FILES, 64));
     add(`generate ${POSTS} posts (SQL) + ${FILES} uploads (s)`, ((performance.now() - t0) / 1000).toFixed(1));
     // ANALYZE first: InnoDB's table statistics (data_length) lag behind a bulk insert.
-    const dbMb = (await ssh(db, "mariadb -NBe \"ANALYZE TABLE wp_shop.wp_posts, wp_shop.wp_postmeta\" >/dev/null && mariadb -NBe \"SELECT ROUND(SUM(data_length + index_length) / 1048576, 1) FROM information_schema.tables WHERE table_schema = 'wp_shop'\"")).trim();
+    const dbMb = (
+      await ssh(
+        db,
+        'mariadb -NBe "ANALYZE TABLE wp_shop.wp_posts, wp_shop.wp_postmeta" >/dev/null && mariadb -NBe "SELECT ROUND(SUM(data_length + index_length) / 1048576, 1) FROM information_schema.tables WHERE table_schema = \'wp_shop\'"',
+      )
+    ).trim();
     add('database size on disk (MiB, data + indexes)', dbMb);
 
     add('backup, mariadb-dump + wp-content (s)', (await wpha(['backup', 'run', ...inv])).toFixed(1));

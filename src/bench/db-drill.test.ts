@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { applyLags, lostAcked, outageWindow, parseHttpLog, parseWriterLog, percentile, unexpectedRows, writeGap } from './db-drill.js';
 
 // What the writer wrote around a failover: acks, a broken connection (7), a refusal (8).
-const LOG = ['1 10.0.0.30 100.000', '2 10.0.0.30 100.010', '3 10.0.0.30 100.020', '? 7 10.0.0.30 101.500 2013', '! 8 10.0.0.30 102.000 1290', '9 10.0.0.30 104.250', '10 10.0.0.30 104.260', ''].join('\n');
+const LOG = ['1 10.0.0.30 100.000', '2 10.0.0.30 100.010', '3 10.0.0.30 100.020', '? 7 10.0.0.30 101.500 2013', '! 8 10.0.0.30 102.000 1290', '9 10.0.0.30 104.250', '10 10.0.0.30 104.260', ''].join(
+  '\n',
+);
 
 describe('the acknowledged-rows writer log', () => {
   const log = parseWriterLog(LOG);
@@ -21,8 +23,14 @@ describe('the acknowledged-rows writer log', () => {
     expect(writeGap(log, 100.5)).toEqual({ lastBefore: 100.02, firstAfter: 104.25, seconds: 104.25 - 100.02 });
     expect(writeGap(log, 200)).toBeUndefined();
   });
-  it('measures apply lag from samples of a replica\'s newest row', () => {
-    expect(applyLags(log, [{ at: 100.015, maxId: 1 }, { at: 100.5, maxId: 3 }, { at: 104.3, maxId: 3 }])).toEqual([100.015 - 100.01, 0, 104.3 - 104.25]);
+  it("measures apply lag from samples of a replica's newest row", () => {
+    expect(
+      applyLags(log, [
+        { at: 100.015, maxId: 1 },
+        { at: 100.5, maxId: 3 },
+        { at: 104.3, maxId: 3 },
+      ]),
+    ).toEqual([100.015 - 100.01, 0, 104.3 - 104.25]);
     expect(percentile([3, 1, 2, 4], 50)).toBe(2);
     expect(percentile([3, 1, 2, 4], 100)).toBe(4);
     expect(percentile([], 50)).toBeUndefined();

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { applyLags, firstAckAfter, longestGap, parseWriterLog, percentile, renderGaleraReport } from './db-galera-figures.js';
 
 // As bench/db/acked-writer.py writes it: "<id> <host> <unix time>", "? <id> ..." for a lost answer.
-const log = parseWriterLog(['1 10.0.0.1 100.00', '2 10.0.0.1 100.10', '3 10.0.0.1 100.20', '? 4 10.0.0.1 100.25 2013', '! 5 10.0.0.1 100.30 1047', '6 10.0.0.2 106.40', '7 10.0.0.2 106.50', ''].join('\n'));
+const log = parseWriterLog(
+  ['1 10.0.0.1 100.00', '2 10.0.0.1 100.10', '3 10.0.0.1 100.20', '? 4 10.0.0.1 100.25 2013', '! 5 10.0.0.1 100.30 1047', '6 10.0.0.2 106.40', '7 10.0.0.2 106.50', ''].join('\n'),
+);
 
 describe('Galera bench figures', () => {
   it('reads the writer log: acknowledged ids with time and node; lost answers apart; refusals ignored', () => {

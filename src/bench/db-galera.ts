@@ -86,7 +86,10 @@ async function main(): Promise<void> {
     const writerSource = readFileSync(path.join(projectRoot(), 'bench', 'db', 'acked-writer.py'), 'utf8');
     await run(0, `mkdir -p /root/bench && cat > /root/bench/acked-writer.py <<'PY'\n${writerSource}\nPY`);
     const startWriter = (tagName: string, targets: number[], start: number, r: number) =>
-      run(0, `rm -f /root/bench/${tagName}.*; export WRITER_PASSWORD='${PASSWORD}'; setsid python3 /root/bench/acked-writer.py --hosts ${targets.map((i) => addr[i]).join(',')} --user ${USER} --db ${DB} --table acked --start ${start} --rate ${r} --out /root/bench/${tagName}.log --stop /root/bench/${tagName}.stop > /dev/null 2>/root/bench/${tagName}.err < /dev/null & echo ok`);
+      run(
+        0,
+        `rm -f /root/bench/${tagName}.*; export WRITER_PASSWORD='${PASSWORD}'; setsid python3 /root/bench/acked-writer.py --hosts ${targets.map((i) => addr[i]).join(',')} --user ${USER} --db ${DB} --table acked --start ${start} --rate ${r} --out /root/bench/${tagName}.log --stop /root/bench/${tagName}.stop > /dev/null 2>/root/bench/${tagName}.err < /dev/null & echo ok`,
+      );
     const stopWriter = async (tagName: string) => {
       await run(0, `touch /root/bench/${tagName}.stop; for i in $(seq 1 100); do [ -s /root/bench/${tagName}.err ] && break; sleep 0.2; done`);
       return parseWriterLog(await run(0, `cat /root/bench/${tagName}.log`));

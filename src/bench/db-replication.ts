@@ -61,13 +61,19 @@ export async function replicationBench(lab: Lab, names: [string, string, string]
   f.applySeconds = round(first.ms / 1000);
 
   o.log('client: php-cli and php-mysql on the third host, the writer, the table');
-  await run(2, 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli php-mysql >/tmp/php-install.log 2>&1 || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli php-mysql >/tmp/php-install.log 2>&1; }');
+  await run(
+    2,
+    'DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli php-mysql >/tmp/php-install.log 2>&1 || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli php-mysql >/tmp/php-install.log 2>&1; }',
+  );
   await run(2, `cat > /root/acked-writer.php <<'WPHA_PHP'\n${readFileSync(path.join(projectRoot(), 'bench/db/acked-writer.php'), 'utf8')}\nWPHA_PHP`);
   await run(0, `mariadb --batch -e 'CREATE TABLE IF NOT EXISTS ${BENCH_DB.name}.acked (id INT PRIMARY KEY, at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))'`);
   const startWriter = async (tag: string, start: number) => {
     const dir = `/root/w-${tag}`;
     // Only the writer goes to the background, its output redirected: the SSH session ends at once.
-    const pid = await run(2, `mkdir -p ${dir} && cd ${dir} || exit 1; WRITER_PASSWORD='${BENCH_DB.password}' nohup php /root/acked-writer.php --host ${vip} --port 3307 --user ${BENCH_DB.user} --db ${BENCH_DB.name} --table acked --start ${start} --out ${dir}/acked.log --stop ${dir}/stop --rate ${o.rate} > ${dir}/err 2>&1 < /dev/null & echo $!`);
+    const pid = await run(
+      2,
+      `mkdir -p ${dir} && cd ${dir} || exit 1; WRITER_PASSWORD='${BENCH_DB.password}' nohup php /root/acked-writer.php --host ${vip} --port 3307 --user ${BENCH_DB.user} --db ${BENCH_DB.name} --table acked --start ${start} --out ${dir}/acked.log --stop ${dir}/stop --rate ${o.rate} > ${dir}/err 2>&1 < /dev/null & echo $!`,
+    );
     return {
       log: async () => parseWriterLog(await run(2, `cat ${dir}/acked.log 2>/dev/null || true`)),
       stop: async () => parseWriterLog(await run(2, `touch ${dir}/stop; while kill -0 ${pid} 2>/dev/null; do sleep 0.2; done; cat ${dir}/acked.log`)),
@@ -79,12 +85,18 @@ export async function replicationBench(lab: Lab, names: [string, string, string]
   // Each replica samples its own newest row every half second (an SSH round trip per sample
   // would be slower than the lag it measures).
   const sampler = `while [ ! -e /root/sample.stop ]; do t=$(date +%s.%N); m=$(mariadb --batch -N -e 'SELECT COALESCE(MAX(id), 0) FROM ${BENCH_DB.name}.acked'); echo "$t $m" >> /root/samples; sleep 0.5; done`;
-  await Promise.all([1, 2].map((i) => run(i, `rm -f /root/sample.stop /root/samples\ncat > /root/sampler.sh <<'WPHA_SH'\n${sampler}\nWPHA_SH\nnohup sh /root/sampler.sh > /dev/null 2>&1 < /dev/null &`)));
+  await Promise.all(
+    [1, 2].map((i) => run(i, `rm -f /root/sample.stop /root/samples\ncat > /root/sampler.sh <<'WPHA_SH'\n${sampler}\nWPHA_SH\nnohup sh /root/sampler.sh > /dev/null 2>&1 < /dev/null &`)),
+  );
   await sleep(o.loadSeconds * 1000);
   const samples: Record<string, LagSample[]> = {};
   for (const i of [1, 2]) {
     const text = await run(i, 'touch /root/sample.stop; sleep 1; cat /root/samples');
-    samples[names[i]!] = text.split('\n').map((l) => l.trim().split(' ')).filter((f) => f.length === 2).map(([at, maxId]) => ({ at: Number(at), maxId: Number(maxId) }));
+    samples[names[i]!] = text
+      .split('\n')
+      .map((l) => l.trim().split(' '))
+      .filter((f) => f.length === 2)
+      .map(([at, maxId]) => ({ at: Number(at), maxId: Number(maxId) }));
   }
   const loadLog = await w1.stop();
   f.lag = Object.fromEntries(
@@ -114,7 +126,14 @@ export async function replicationBench(lab: Lab, names: [string, string, string]
   const idx = names.indexOf(newPrimary as never);
   const present = idx > 0 ? (await run(idx, `mariadb --batch -N -e 'SELECT id FROM ${BENCH_DB.name}.acked WHERE id >= 1000000'`)).split('\n').filter(Boolean).map(Number) : [];
   const gap = writeGap(foLog, killedAt);
-  f.failover = { killToFirstWriteSeconds: gap ? round(gap.firstAfter - killedAt) : null, commandSeconds, acked: foLog.acked.length, ambiguous: foLog.ambiguous.length, lost: lostAcked(foLog, present).length, newPrimary };
+  f.failover = {
+    killToFirstWriteSeconds: gap ? round(gap.firstAfter - killedAt) : null,
+    commandSeconds,
+    acked: foLog.acked.length,
+    ambiguous: foLog.ambiguous.length,
+    lost: lostAcked(foLog, present).length,
+    newPrimary,
+  };
 
   o.log('rejoin: the old primary back on the network, wpha apply');
   await execa('ip', ['link', 'set', veth, 'up']);
@@ -133,7 +152,9 @@ export function renderReplicationReport(f: ReplicationFigures): string {
   for (const [host, l] of Object.entries(f.lag ?? {})) lines.push(`  replica lag at ${f.rate} rows/s (${host}):  p50 ${l.p50} s, p95 ${l.p95} s, max ${l.max} s (${l.samples} samples)`);
   if (f.failover) {
     const fo = f.failover;
-    lines.push(`  failover: kill -9 to first acknowledged write through the VIP: ${fo.killToFirstWriteSeconds ?? 'none'} s (wpha db failover itself: ${fo.commandSeconds} s; new primary ${fo.newPrimary})`);
+    lines.push(
+      `  failover: kill -9 to first acknowledged write through the VIP: ${fo.killToFirstWriteSeconds ?? 'none'} s (wpha db failover itself: ${fo.commandSeconds} s; new primary ${fo.newPrimary})`,
+    );
     lines.push(`  acknowledged rows lost: ${fo.lost} of ${fo.acked} (ambiguous, connection lost before the answer: ${fo.ambiguous})`);
   }
   if (f.rejoinApplySeconds !== undefined) lines.push(`  old primary back as a replica (wpha apply):      ${f.rejoinApplySeconds} s`);

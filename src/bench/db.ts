@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     for (let i = AUTO_ADDRESS_FIRST; i <= AUTO_ADDRESS_LAST; i++) {
       const address = `${config.subnetPrefix}.${i}`;
       const owner = `dbbench-${tag}-vip${claimed.length + 1}`;
-      if (claimAddress(config, address, owner)) return claimed.push({ address, owner }), address;
+      if (claimAddress(config, address, owner)) return (claimed.push({ address, owner }), address);
     }
     throw new Error('No free lab address for the VIP');
   };
@@ -69,7 +69,9 @@ async function main(): Promise<void> {
     }
   }
   for (const c of claimed) releaseAddress(config, c.address, c.owner);
-  process.stdout.write(`${reports.join('\n\n')}\n\nMachine load (1 min average): ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end. Figures depend on it; nothing here is asserted.\n`);
+  process.stdout.write(
+    `${reports.join('\n\n')}\n\nMachine load (1 min average): ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end. Figures depend on it; nothing here is asserted.\n`,
+  );
 }
 
 const log = (line: string) => console.error(`[bench:db] ${line}`);

@@ -1,11 +1,33 @@
 import { describe, it, expect } from 'vitest';
 import { renderFleetReport, type FleetRun } from './fleet-report.js';
 
-const run = (over: Partial<FleetRun>): FleetRun => ({ label: 'no-op', hosts: 1000, ms: 14_000, cpuMs: 8_900, maxRssKb: 184 * 1024, maxFds: 94, loopMaxMs: 617, gcMaxMs: 41, roundTrips: '1', ok: 1000, failed: 0, unreachable: 0, missing: 0, exitCode: 0, ...over });
+const run = (over: Partial<FleetRun>): FleetRun => ({
+  label: 'no-op',
+  hosts: 1000,
+  ms: 14_000,
+  cpuMs: 8_900,
+  maxRssKb: 184 * 1024,
+  maxFds: 94,
+  loopMaxMs: 617,
+  gcMaxMs: 41,
+  roundTrips: '1',
+  ok: 1000,
+  failed: 0,
+  unreachable: 0,
+  missing: 0,
+  exitCode: 0,
+  ...over,
+});
 
 describe('fleet simulation report', () => {
   it('says the hosts are stand-ins, and prints every figure with its target', () => {
-    const out = renderFleetReport([run({}), run({ label: 'no-op', hosts: 5000, ms: 217_000, cpuMs: 42_300, missing: 3, exitCode: 1, ok: 4999, failed: 1 })], { cpus: 2, loadStart: 16.5, loadEnd: 15.1, workers: 3, forks: 'default' });
+    const out = renderFleetReport([run({}), run({ label: 'no-op', hosts: 5000, ms: 217_000, cpuMs: 42_300, missing: 3, exitCode: 1, ok: 4999, failed: 1 })], {
+      cpus: 2,
+      loadStart: 16.5,
+      loadEnd: 15.1,
+      workers: 3,
+      forks: 'default',
+    });
     expect(out[1]).toContain('STAND-IN hosts');
     const line = (start: string, n = 0) => out.filter((l) => l.trimStart().startsWith(start))[n] ?? '';
     expect(line('no-op, 1000 stand-in hosts')).toMatch(/14\.00 s\s+<= 15 s: met$/);

@@ -40,7 +40,11 @@ export function renderFleetReport(runs: FleetRun[], machine: { cpus: number; loa
     const perHost = r.cpuMs / r.hosts;
     const noOp = r.label.startsWith('no-op');
     rows.push([`${r.label}, ${r.hosts} stand-in hosts`, seconds(r.ms), noOp && r.hosts === 1000 ? `<= ${FLEET_TARGETS.wallMsAt1000 / 1000} s: ${verdict(r.ms <= FLEET_TARGETS.wallMsAt1000)}` : '']);
-    rows.push(['  controller CPU per host', `${perHost.toFixed(1)} ms (${seconds(r.cpuMs)} in all)`, noOp ? `<= ${FLEET_TARGETS.cpuMsPerHost} ms: ${verdict(perHost <= FLEET_TARGETS.cpuMsPerHost)}` : '']);
+    rows.push([
+      '  controller CPU per host',
+      `${perHost.toFixed(1)} ms (${seconds(r.cpuMs)} in all)`,
+      noOp ? `<= ${FLEET_TARGETS.cpuMsPerHost} ms: ${verdict(perHost <= FLEET_TARGETS.cpuMsPerHost)}` : '',
+    ]);
     rows.push(['  controller peak RSS', mb(r.maxRssKb), noOp && r.hosts === 1000 ? `<= ${FLEET_TARGETS.rssMbAt1000} MB: ${verdict(r.maxRssKb / 1024 <= FLEET_TARGETS.rssMbAt1000)}` : '']);
     rows.push(['  peak open files', String(r.maxFds), '']);
     rows.push(['  longest event-loop stall (after the first connection)', `${r.loopMaxMs.toFixed(0)} ms (longest GC pause ${r.gcMaxMs.toFixed(0)} ms)`, '']);

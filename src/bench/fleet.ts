@@ -22,7 +22,10 @@ import { rangeOf } from './stats.js';
 
 const log = (s: string) => console.error(`[fleet] ${s}`);
 const env = process.env;
-const counts = (env.WPHA_FLEET_HOSTS ?? '100,1000,5000').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+const counts = (env.WPHA_FLEET_HOSTS ?? '100,1000,5000')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => Number.isInteger(n) && n > 0);
 const workers = Number(env.WPHA_FLEET_WORKERS ?? 3);
 const forks = env.WPHA_FLEET_FORKS;
 const firstApplyHosts = Number(env.WPHA_FLEET_FIRST_APPLY ?? 100);
@@ -53,7 +56,12 @@ function figures(label: string, hosts: number, r: TimedRun, missing: number): Fl
   };
 }
 
-async function measure(work: string, label: string, n: number, opts: { fresh?: boolean; behaviours?: Behaviour[]; extraArgs?: string[]; reps: string[] }): Promise<{ runs: FleetRun[]; last?: TimedRun; names: string[] }> {
+async function measure(
+  work: string,
+  label: string,
+  n: number,
+  opts: { fresh?: boolean; behaviours?: Behaviour[]; extraArgs?: string[]; reps: string[] },
+): Promise<{ runs: FleetRun[]; last?: TimedRun; names: string[] }> {
   const dir = path.join(work, `${label.replace(/\W+/g, '-')}-${n}`);
   log(`${n} stand-in hosts (${label}): starting ${workers} process(es)...`);
   const fleet = await startFleet({ count: n, workers, dir, recordingFile, rolesDir, fresh: Boolean(opts.fresh), ...(opts.behaviours ? { behaviours: opts.behaviours } : {}) });
@@ -97,7 +105,11 @@ async function main(): Promise<void> {
     if (firstApplyHosts > 0) runs.push(...(await measure(work, 'first apply', firstApplyHosts, { fresh: true, reps: ['first apply (fresh stand-ins)'] })).runs);
     if (faultSpec) {
       const behaviours = assignBehaviours(faultHosts, parseBehaviours(faultSpec));
-      const m = await measure(work, 'faults', faultHosts, { behaviours, extraArgs: ['--connect-timeout', '5', '--round-trip-timeout', '10'], reps: ['no-op with faulty hosts (connect timeout 5 s, round trip 10 s)'] });
+      const m = await measure(work, 'faults', faultHosts, {
+        behaviours,
+        extraArgs: ['--connect-timeout', '5', '--round-trip-timeout', '10'],
+        reps: ['no-op with faulty hosts (connect timeout 5 s, round trip 10 s)'],
+      });
       const run = m.runs[0]!;
       run.faults = faultLines(m.last!, m.names, behaviours);
       runs.push(run);

@@ -40,13 +40,18 @@ async function main(): Promise<void> {
       await lab.up(names);
       const sshMs = Date.now() - t;
       const key = lab.paths.sshKey;
-      await Promise.all(names.map(async ({ name }) => {
-        const h = lab.hosts().find((x) => x.name === name)!;
-        await execa('ssh', ['-i', key, '-o', `UserKnownHostsFile=${lab.paths.knownHosts}`, '-o', 'BatchMode=yes', `root@${h.address}`, 'systemctl is-system-running --wait'], { reject: false });
-      }));
+      await Promise.all(
+        names.map(async ({ name }) => {
+          const h = lab.hosts().find((x) => x.name === name)!;
+          await execa('ssh', ['-i', key, '-o', `UserKnownHostsFile=${lab.paths.knownHosts}`, '-o', 'BatchMode=yes', `root@${h.address}`, 'systemctl is-system-running --wait'], { reject: false });
+        }),
+      );
       const runningMs = Date.now() - t;
       await new Promise((r) => setTimeout(r, 2000)); // let boot-time transients settle before measuring memory
-      const pids = lab.hosts().filter((h) => names.some((x) => x.name === h.name)).map((h) => h.pid!);
+      const pids = lab
+        .hosts()
+        .filter((h) => names.some((x) => x.name === h.name))
+        .map((h) => h.pid!);
       const mem = [...hostMemoryMb(pids).values()];
       const avg = mem.reduce((a, b) => a + b, 0) / mem.length;
       const drop = (before - memAvailableMb()) / n;
@@ -54,7 +59,10 @@ async function main(): Promise<void> {
       rows.push([`${n} host(s) up, systemd "running"`, sec(runningMs)]);
       rows.push([`${n} host(s): RAM per host, PSS avg / max`, `${avg.toFixed(1)} MB / ${Math.max(...mem).toFixed(1)} MB`]);
       rows.push([`${n} host(s): MemAvailable drop per host`, `${drop.toFixed(1)} MB`]);
-      await lab.stop(names.map((x) => x.name), { purge: true });
+      await lab.stop(
+        names.map((x) => x.name),
+        { purge: true },
+      );
     }
   } finally {
     await lab.down({ purge: true }).catch(() => undefined);

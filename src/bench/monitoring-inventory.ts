@@ -34,14 +34,28 @@ export function writeBenchInventory(dir: string, hosts: MonitoringHosts, ssh: La
       monitored: { hosts: [mon.name, web.name], roles: ['zabbix_agent'] },
     },
     vars: {
-      ...labVars('all.yaml'), ...labVars('web.yaml'), ...labVars('db.yaml'),
+      ...labVars('all.yaml'),
+      ...labVars('web.yaml'),
+      ...labVars('db.yaml'),
       lab_etc_hosts: {},
       zabbix_agent_psk: undefined,
       zabbix_server_admin_password: undefined,
       zabbix_agent_server: mon.address,
       zabbix_server_item_interval: interval,
       zabbix_server_telegram_api_url: `http://127.0.0.1:${RECEIVER_PORT}`,
-      zabbix_server_settings: { StartPollers: 2, StartPollersUnreachable: 1, StartTrappers: 3, StartPreprocessors: 2, StartHistoryPollers: 1, StartDBSyncers: 2, StartAlerters: 1, StartLLDProcessors: 1, StartODBCPollers: 0, StartHTTPPollers: 0, StartDiscoverers: 0 },
+      zabbix_server_settings: {
+        StartPollers: 2,
+        StartPollersUnreachable: 1,
+        StartTrappers: 3,
+        StartPreprocessors: 2,
+        StartHistoryPollers: 1,
+        StartDBSyncers: 2,
+        StartAlerters: 1,
+        StartLLDProcessors: 1,
+        StartODBCPollers: 0,
+        StartHTTPPollers: 0,
+        StartDiscoverers: 0,
+      },
     },
   };
   mkdirSync(path.join(dir, 'group_vars'), { recursive: true });
@@ -52,6 +66,8 @@ export function writeBenchInventory(dir: string, hosts: MonitoringHosts, ssh: La
     zabbix_server_telegram_token: `${randomBytes(4).readUInt32BE()}:${randomBytes(16).toString('hex')}`,
     zabbix_server_telegram_chat_id: '-1001234567',
   };
-  const body = Object.entries(secrets).map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`).join('');
+  const body = Object.entries(secrets)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`)
+    .join('');
   writeFileSync(path.join(dir, 'group_vars', 'all.vault.yaml'), encryptEnvelope(body, BENCH_VAULT_PASSWORD, newHeader('bench', { N: 2 ** 14, r: 8, p: 1 }), new KeyCache()));
 }

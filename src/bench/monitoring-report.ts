@@ -29,7 +29,10 @@ export interface Message {
 
 /** The receiver's record file (one JSON object per line). */
 export function parseMessages(text: string): Message[] {
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Message);
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Message);
 }
 
 export interface Fault {

@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   const up = await lab.up([{ name: `bmon-${tag}-1` }, { name: `bmon-${tag}-2` }]);
   const hosts: MonitoringHosts = { mon: { name: up[0]!.name, address: up[0]!.address }, web: { name: up[1]!.name, address: up[1]!.address } };
   const ssh = { key: lab.paths.sshKey, knownHosts: lab.paths.knownHosts };
-  const on = (h: { address: string }, script: string, input?: string) => runOnHost({ ...ssh, address: h.address } as SshTarget, input === undefined ? script : `cat > ${script} <<'WPHA_BENCH_EOF'\n${input}\nWPHA_BENCH_EOF\n`, 120_000);
+  const on = (h: { address: string }, script: string, input?: string) =>
+    runOnHost({ ...ssh, address: h.address } as SshTarget, input === undefined ? script : `cat > ${script} <<'WPHA_BENCH_EOF'\n${input}\nWPHA_BENCH_EOF\n`, 120_000);
   const work = mkdtempSync(path.join(tmpdir(), 'wpha-bench-monitoring-'));
   const figures: MonitoringFigures = { interval: INTERVAL, applySeconds: NaN, faults: [], agents: {}, windowSeconds: WINDOW, findings: [] };
   try {
@@ -60,8 +61,14 @@ async function main(): Promise<void> {
     figures.applySeconds = applied.ms / 1000;
     if (applied.exitCode !== 0) throw new Error(`apply failed (exit ${applied.exitCode}): ${applied.outcome.errors.join('; ')}\n${applied.stderrTail}`);
 
-    const api = async (method: string, params: unknown) => JSON.parse((await on(hosts.mon, `python3 /root/zbx-api.py ${method} '${JSON.stringify(params)}'`)).stdout || '[]') as { lastvalue?: string }[];
-    await until('the server collects the web node\'s PHP-FPM state', () => api('item.get', { host: hosts.web.name, filter: { key_: 'wpha.fpm.state' }, output: ['lastvalue'] }), (v) => v[0]?.lastvalue === 'active', 300);
+    const api = async (method: string, params: unknown) =>
+      JSON.parse((await on(hosts.mon, `python3 /root/zbx-api.py ${method} '${JSON.stringify(params)}'`)).stdout || '[]') as { lastvalue?: string }[];
+    await until(
+      "the server collects the web node's PHP-FPM state",
+      () => api('item.get', { host: hosts.web.name, filter: { key_: 'wpha.fpm.state' }, output: ['lastvalue'] }),
+      (v) => v[0]?.lastvalue === 'active',
+      300,
+    );
     const messages = async () => parseMessages((await on(hosts.mon, `cat ${RECORD} 2>/dev/null`)).stdout);
     const problem = `PHP-FPM is down on ${hosts.web.name}`;
     for (let i = 1; i <= FAULTS; i++) {

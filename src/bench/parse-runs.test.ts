@@ -21,9 +21,24 @@ const CASES: Case[] = [
     parse: parseAnsibleOutput,
     hosts: { 'x-2': { changed: 18, failed: 0, unreachable: false } },
     changed: [
-      'base packages', 'deploy user', 'site root', 'fastcgi cache dir', 'health page', 'nginx fastcgi cache zone', 'nginx site', 'enable site',
-      'drop default site', 'php-fpm pool', 'php opcache tuning', 'redis maxmemory', 'redis eviction policy', 'kernel tuning', 'cache warmer cron',
-      'reload nginx', 'restart php-fpm', 'restart redis',
+      'base packages',
+      'deploy user',
+      'site root',
+      'fastcgi cache dir',
+      'health page',
+      'nginx fastcgi cache zone',
+      'nginx site',
+      'enable site',
+      'drop default site',
+      'php-fpm pool',
+      'php opcache tuning',
+      'redis maxmemory',
+      'redis eviction policy',
+      'kernel tuning',
+      'cache warmer cron',
+      'reload nginx',
+      'restart php-fpm',
+      'restart redis',
     ].map((t) => `x-2 ${t}`),
     errors: [],
     notNoOp: ['x-2'],
@@ -106,7 +121,13 @@ describe('run output parsers (recorded outputs)', () => {
 
 describe("wpha's own share of a host's time", () => {
   it('is what is left after apt/dpkg and services, read from host-done recaps', () => {
-    const line = JSON.stringify({ type: 'host-done', host: 'web-1', recap: { ok: 1, changed: 19, failed: 0, skipped: 0, unreachable: false, aptMs: 40_000, serviceMs: 2_000, ms: 45_000 }, roundTrips: 7, ms: 45_000 });
+    const line = JSON.stringify({
+      type: 'host-done',
+      host: 'web-1',
+      recap: { ok: 1, changed: 19, failed: 0, skipped: 0, unreachable: false, aptMs: 40_000, serviceMs: 2_000, ms: 45_000 },
+      roundTrips: 7,
+      ms: 45_000,
+    });
     const h = parseWphaJson(`${line}\n`).hosts['web-1']!;
     expect(h).toMatchObject({ ms: 45_000, aptMs: 40_000, serviceMs: 2_000, roundTrips: 7 });
     expect(ownShare(h)).toBeCloseTo(3_000 / 45_000);

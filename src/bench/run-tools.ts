@@ -81,7 +81,12 @@ export async function runWphaApply(inventoryDir: string, cacheHome: string, scop
   // Epoch milliseconds, the clock the preload reports the child's first connection and last answer on.
   const clock = () => performance.timeOrigin + performance.now();
   const t0 = clock();
-  const r = await runGroup('node', [...nodeOptions, '--import', preload, bin, 'apply', '-i', inventoryDir, '--json', ...limit, ...(scope.extraArgs ?? [])], { XDG_CACHE_HOME: cacheHome, CI: '1' }, scope.signal);
+  const r = await runGroup(
+    'node',
+    [...nodeOptions, '--import', preload, bin, 'apply', '-i', inventoryDir, '--json', ...limit, ...(scope.extraArgs ?? [])],
+    { XDG_CACHE_HOME: cacheHome, CI: '1' },
+    scope.signal,
+  );
   const t1 = clock();
   const { usage, rest } = parseUsage(String(r.stderr));
   return {

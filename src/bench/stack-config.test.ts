@@ -10,7 +10,15 @@ describe('stackBenchConfig', () => {
   });
 
   it('reads the environment', () => {
-    const c = stackBenchConfig({ WPHA_BENCH_REPS: '5', WPHA_BENCH_WRK_SECONDS: '3', WPHA_BENCH_WRK_CONNECTIONS: '8', WPHA_BENCH_KEEP: '1', WPHA_BENCH_SUBNET: '10.9.8', WPHA_BENCH_BRIDGE: 'br-x', WPHA_BENCH_PROXY_PORT: '4000' });
+    const c = stackBenchConfig({
+      WPHA_BENCH_REPS: '5',
+      WPHA_BENCH_WRK_SECONDS: '3',
+      WPHA_BENCH_WRK_CONNECTIONS: '8',
+      WPHA_BENCH_KEEP: '1',
+      WPHA_BENCH_SUBNET: '10.9.8',
+      WPHA_BENCH_BRIDGE: 'br-x',
+      WPHA_BENCH_PROXY_PORT: '4000',
+    });
     expect(c).toMatchObject({ reps: 5, wrkSeconds: 3, wrkConnections: 8, keep: true, subnetPrefix: '10.9.8', bridge: 'br-x', proxyPort: 4000 });
   });
 

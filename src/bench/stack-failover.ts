@@ -43,7 +43,7 @@ async function settled(t: FailoverTargets): Promise<void> {
   for (let i = 0; i < 60; i++) {
     const h = await holder(t);
     const others = t.fronts.filter((f) => f !== h);
-    const states = await Promise.all(others.map((f) => runOnHost(f, "journalctl -u keepalived --no-pager -o cat | grep Entering | tail -n 1", 30_000)));
+    const states = await Promise.all(others.map((f) => runOnHost(f, 'journalctl -u keepalived --no-pager -o cat | grep Entering | tail -n 1', 30_000)));
     if (h && states.every((s) => s.stdout.includes('BACKUP'))) return;
     await sleep(1000);
   }

@@ -36,7 +36,12 @@ describe('getPage and waitUntilServing', () => {
   });
 
   it('keeps polling through 503s and wrong pages until the site title is served', async () => {
-    const port = await serve([[503, 'No server is available'], [503, ''], [200, '<title>Apache2 Default</title>'], [200, '<title>Lab Shop</title>']]);
+    const port = await serve([
+      [503, 'No server is available'],
+      [503, ''],
+      [200, '<title>Apache2 Default</title>'],
+      [200, '<title>Lab Shop</title>'],
+    ]);
     const r = await waitUntilServing({ address: '127.0.0.1', port, host: 'shop.lab', title: 'Lab Shop', timeoutMs: 10_000, intervalMs: 10 });
     expect([r.served, r.attempts, r.last]).toEqual([true, 4, 'HTTP 200, title "Apache2 Default"']);
   });

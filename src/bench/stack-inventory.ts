@@ -36,7 +36,14 @@ export function hostsSubnet(inventoryYaml: string): string {
   const doc = parseDocument(inventoryYaml);
   if (doc.errors.length) throw new Error(`Cannot read the inventory: ${doc.errors[0]!.message}`);
   const hosts = (doc.toJS() as { hosts?: Record<string, { address?: unknown }> }).hosts ?? {};
-  const prefixes = new Set(Object.values(hosts).map((h) => String(h?.address ?? '').split('.').slice(0, 3).join('.')));
+  const prefixes = new Set(
+    Object.values(hosts).map((h) =>
+      String(h?.address ?? '')
+        .split('.')
+        .slice(0, 3)
+        .join('.'),
+    ),
+  );
   const [only] = prefixes;
   if (prefixes.size !== 1 || !only || !PREFIX.test(only)) throw new Error(`Expected every host of the inventory in one /24, found ${[...prefixes].map((p) => `"${p}"`).join(', ') || 'no host'}`);
   return only;

@@ -108,7 +108,11 @@ async function loadRuns(ctx: Ctx): Promise<void> {
   log(`installing wrk on ${targets.loadClient.name}...`);
   const wrk = await installWrk(client);
   const base = { host: targets.site.domain, threads: config.wrkThreads, connections: config.wrkConnections, seconds: config.wrkSeconds };
-  ctx.figures.load = { client: targets.loadClient.name, wrk: wrk.split(' [')[0] ?? wrk, settings: `-t${base.threads} -c${base.connections} -d${base.seconds}s, Host: ${base.host}, http://${targets.vip}:80` };
+  ctx.figures.load = {
+    client: targets.loadClient.name,
+    wrk: wrk.split(' [')[0] ?? wrk,
+    settings: `-t${base.threads} -c${base.connections} -d${base.seconds}s, Host: ${base.host}, http://${targets.vip}:80`,
+  };
   const modes = [
     { label: 'cached: GET /', path: '/', headers: [] as string[] },
     { label: 'uncached: GET /?nocache=1', path: '/?nocache=1', headers: [] },
@@ -118,11 +122,26 @@ async function loadRuns(ctx: Ctx): Promise<void> {
     ctx.interrupted.throwIfAborted();
     const url = vipUrl(targets.vip, m.path);
     // Three requests first: each web node's copy of the page is cached (or shown to bypass) before the run.
-    const probe = await runOnHost(client, Array(3).fill(answerProbe(url, base.host, m.headers)).join('\n'), 60_000);
-    const answers = probe.stdout.trim().split('\n').map((l) => l.trim());
+    const probe = await runOnHost(
+      client,
+      Array(3)
+        .fill(answerProbe(url, base.host, m.headers))
+        .join('\n'),
+      60_000,
+    );
+    const answers = probe.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim());
     log(`${m.label}: first answers ${answers.join(', ') || 'none'}; wrk for ${base.seconds} s...`);
     const run = await runWrk(client, m.label, { ...base, url, headers: m.headers });
-    log(run.output.trimEnd().split('\n').map((l) => `  | ${l}`).join('\n'));
+    log(
+      run.output
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  | ${l}`)
+        .join('\n'),
+    );
     ctx.figures.loads.push({ label: m.label, answer: answers.at(-1) ?? '', result: run.result });
     const failed = wrkFailures(run.result);
     if (failed) ctx.figures.findings.push(`${m.label}: ${failed} of ${run.result.requests} requests failed or were not 2xx/3xx (machine load ${loadavg()[0]!.toFixed(1)})`);
@@ -133,7 +152,11 @@ async function failovers(ctx: Ctx): Promise<void> {
   const ssh = { key: ctx.lab.paths.sshKey, knownHosts: ctx.lab.paths.knownHosts };
   const { targets } = ctx;
   log('failovers through the VIP...');
-  ctx.figures.failovers = await failoverRuns({ client: { ...ssh, address: targets.loadClient.address }, fronts: targets.fronts.map((f) => ({ ...ssh, ...f })), vip: targets.vip, site: targets.site.domain }, log, ctx.interrupted);
+  ctx.figures.failovers = await failoverRuns(
+    { client: { ...ssh, address: targets.loadClient.address }, fronts: targets.fronts.map((f) => ({ ...ssh, ...f })), vip: targets.vip, site: targets.site.domain },
+    log,
+    ctx.interrupted,
+  );
   for (const f of ctx.figures.failovers) if (f.planned && f.outage.failed > 0) ctx.figures.findings.push(`${f.label}: ${f.outage.failed} requests failed (a planned handover should lose none)`);
 }
 
@@ -146,7 +169,9 @@ async function main(): Promise<void> {
   const tearDown = () =>
     (teardown ??= (async () => {
       if (config.keep) {
-        log(`hosts left running (WPHA_BENCH_KEEP): stop them with WPHA_LAB_DIR=${lab.config.stateDir} WPHA_LAB_BRIDGE=${config.bridge} WPHA_LAB_SUBNET=${config.subnetPrefix} WPHA_LAB_PROXY_PORT=${config.proxyPort} wpha lab down --purge, then rm -rf ${work}`);
+        log(
+          `hosts left running (WPHA_BENCH_KEEP): stop them with WPHA_LAB_DIR=${lab.config.stateDir} WPHA_LAB_BRIDGE=${config.bridge} WPHA_LAB_SUBNET=${config.subnetPrefix} WPHA_LAB_PROXY_PORT=${config.proxyPort} wpha lab down --purge, then rm -rf ${work}`,
+        );
         return;
       }
       log('taking the bench lab down...');

@@ -26,7 +26,11 @@ export function rangeOf(values: readonly number[]): string {
 }
 
 export function parseCounts(text: string, what: string): number[] {
-  const counts = text.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const counts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 240)) throw new Error(`${what} must be a comma-separated list of host counts from 1 to 240, found "${text}"`);
   return [...new Set(counts)].sort((a, b) => a - b);
 }

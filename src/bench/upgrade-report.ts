@@ -41,7 +41,14 @@ export function renderRolls(rolls: RollFigures[]): string[] {
     const times = phaseTimes(r.events);
     lines.push(
       '',
-      `${r.label}: ${r.hosts} host(s) in ${r.batches} batch(es): ${s(r.ms)} (exit ${r.exitCode}); client requests during the roll: ${r.requests}, failed: ${r.failed}${r.failed ? ` (${Object.entries(r.failedCodes ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([c, n]) => `${c} x${n}`).join(', ')})` : ''}`,
+      `${r.label}: ${r.hosts} host(s) in ${r.batches} batch(es): ${s(r.ms)} (exit ${r.exitCode}); client requests during the roll: ${r.requests}, failed: ${r.failed}${
+        r.failed
+          ? ` (${Object.entries(r.failedCodes ?? {})
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([c, n]) => `${c} x${n}`)
+              .join(', ')})`
+          : ''
+      }`,
       ...PHASES.map((p) => {
         const t = times[p];
         return `  ${p.padEnd(9)} ${t ? `${s(t.total).padStart(8)} total, ${s(t.max).padStart(7)} slowest of ${t.count}` : '       -'}`;

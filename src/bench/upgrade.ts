@@ -47,7 +47,10 @@ async function roll(client: SshTarget, vip: string, label: string, hosts: number
   const ms = performance.now() - t0;
   await runOnHost(client, `touch '${stop}'`, 30_000);
   const codes = (await loop).stdout.split('\n').filter(Boolean);
-  const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as UpgradeEvent);
+  const events = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as UpgradeEvent);
   const start = events.find((e): e is Extract<UpgradeEvent, { type: 'upgrade-start' }> => e.type === 'upgrade-start');
   if (r.code !== 0) log(`${label}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const failedCodes: Record<string, number> = {};
@@ -78,22 +81,34 @@ async function main(): Promise<void> {
     const built = await wpha(['image', 'build', '--from', 'base', ...(process.env.WPHA_BENCH_FULL_UPGRADE ? [] : ['--no-upgrade']), '--script', path.join(work, 'mark.sh'), '--note', 'bench:upgrade']);
     if (built.code !== 0) throw new Error(`image build: ${built.stderr}`);
     image = built.stdout.trim();
-    writeFileSync(path.join(inv, 'inventory.yaml'), stringify({
-      providers: { lab: { type: 'lab' } },
-      defaults: { user: 'root', ssh: { key: lab.paths.sshKey, known_hosts: lab.paths.knownHosts } },
-      hosts: { [names[0]!]: { address: f1 }, [names[1]!]: { address: f2 }, [names[2]!]: { address: cl } },
-      groups: {
-        front: { hosts: names.slice(0, 2), roles: ['haproxy', 'keepalived'], vars: { haproxy_health_path: '/health.php' } },
-        web: {
-          roles: ['cached_static'],
-          machines: { provider: 'lab', image: 'base', count: web },
-          upgrade: { checks: [{ name: 'home page', http: { path: '/', host: 'shop.test', contains: 'home from' } }, { name: 'nginx', command: 'systemctl is-active nginx' }], soak: '5s' },
+    writeFileSync(
+      path.join(inv, 'inventory.yaml'),
+      stringify({
+        providers: { lab: { type: 'lab' } },
+        defaults: { user: 'root', ssh: { key: lab.paths.sshKey, known_hosts: lab.paths.knownHosts } },
+        hosts: { [names[0]!]: { address: f1 }, [names[1]!]: { address: f2 }, [names[2]!]: { address: cl } },
+        groups: {
+          front: { hosts: names.slice(0, 2), roles: ['haproxy', 'keepalived'], vars: { haproxy_health_path: '/health.php' } },
+          web: {
+            roles: ['cached_static'],
+            machines: { provider: 'lab', image: 'base', count: web },
+            upgrade: {
+              checks: [
+                { name: 'home page', http: { path: '/', host: 'shop.test', contains: 'home from' } },
+                { name: 'nginx', command: 'systemctl is-active nginx' },
+              ],
+              soak: '5s',
+            },
+          },
         },
-      },
-      vars: { keepalived_vips: [`${vip}/24`], keepalived_auth_pass: 'benchvip', keepalived_router_id: Number(vip.split('.')[3]) },
-    }));
+        vars: { keepalived_vips: [`${vip}/24`], keepalived_auth_pass: 'benchvip', keepalived_router_id: Number(vip.split('.')[3]) },
+      }),
+    );
     log(`${web} web machine(s), fronts ${names[0]} ${names[1]}, client ${names[2]}, VIP ${vip}, new image ${image}`);
-    for (const step of [['machines', 'create', '-i', inv, '--group', 'web'], ['apply', '-i', inv]]) {
+    for (const step of [
+      ['machines', 'create', '-i', inv, '--group', 'web'],
+      ['apply', '-i', inv],
+    ]) {
       const r = await wpha(step);
       if (r.code !== 0) throw new Error(`${step.slice(0, 2).join(' ')}: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
     }
@@ -101,7 +116,16 @@ async function main(): Promise<void> {
     // Until every web machine is UP on both fronts.
     for (let i = 0; i < 60; i++) {
       const st = await Promise.all([f1, f2].map((a) => runOnHost({ ...client, address: a }, 'wpha-lb status', 30_000)));
-      if (st.every((s) => s.stdout.trim().split('\n').filter((l) => / UP /.test(l)).length === web)) break;
+      if (
+        st.every(
+          (s) =>
+            s.stdout
+              .trim()
+              .split('\n')
+              .filter((l) => / UP /.test(l)).length === web,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 1000));
     }
     rolls.push(await roll(client, vip, `to ${image}, --batch 1`, web, ['upgrade', '-i', inv, '--group', 'web', '--image', image, '--batch', '1', '--json']));
@@ -116,7 +140,12 @@ async function main(): Promise<void> {
     } catch (e) {
       log(`cleanup: ${(e as Error).message}`);
     }
-    await lab.stop(names.filter((n) => lab.hosts().some((h) => h.name === n)), { purge: true }).catch((e) => log(`cleanup: ${(e as Error).message}`));
+    await lab
+      .stop(
+        names.filter((n) => lab.hosts().some((h) => h.name === n)),
+        { purge: true },
+      )
+      .catch((e) => log(`cleanup: ${(e as Error).message}`));
     if (vip) releaseAddress(c, vip, vipOwner);
     if (image) await wpha(['image', 'delete', image]);
     rmSync(work, { recursive: true, force: true });

@@ -42,7 +42,12 @@ export function parseUsage(stderr: string): { usage?: ProcessUsage; rest: string
   if (at < 0) return { rest: stderr };
   const end = stderr.indexOf('\n', at);
   const line = stderr.slice(at + MARKER.length, end < 0 ? undefined : end);
-  const values = new Map(line.trim().split(/\s+/).map((p) => p.split('=') as [string, string]));
+  const values = new Map(
+    line
+      .trim()
+      .split(/\s+/)
+      .map((p) => p.split('=') as [string, string]),
+  );
   if (!values.has('max-rss-kb') || !values.has('cpu-ms')) return { rest: stderr };
   const usage = {} as ProcessUsage;
   for (const [k, name] of FIELDS) if (values.has(name)) usage[k] = Number(values.get(name));

@@ -12,8 +12,31 @@ const figures = (over: Partial<WebTierFigures> = {}): WebTierFigures => ({
   ],
   noOps: [
     { hosts: 1, wpha: [400, 300, 350], wphaRoundTrips: [[1], [1], [1]], wphaMaxRssKb: 80_000, ansible: [19_000, 18_000, 20_000] },
-    { hosts: 10, wpha: [1000, 900, 1100], wphaStartup: [90, 80, 120], wphaEngine: [600, 500, 700], wphaTail: [20, 30, 25], wphaCpu: [800, 750, 900], wphaRoundTrips: [[1, 1], [1, 1], [1, 1]], wphaMaxRssKb: 90_000, ansible: [47_000, 46_000, 49_000] },
-    { hosts: 50, wpha: [2500, 2000, 1900], wphaRoundTrips: [[1, 2], [1, 1], [1, 1]], wphaMaxRssKb: 160 * 1024 },
+    {
+      hosts: 10,
+      wpha: [1000, 900, 1100],
+      wphaStartup: [90, 80, 120],
+      wphaEngine: [600, 500, 700],
+      wphaTail: [20, 30, 25],
+      wphaCpu: [800, 750, 900],
+      wphaRoundTrips: [
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ],
+      wphaMaxRssKb: 90_000,
+      ansible: [47_000, 46_000, 49_000],
+    },
+    {
+      hosts: 50,
+      wpha: [2500, 2000, 1900],
+      wphaRoundTrips: [
+        [1, 2],
+        [1, 1],
+        [1, 1],
+      ],
+      wphaMaxRssKb: 160 * 1024,
+    },
   ],
   crossChecks: [
     { label: 'ours then theirs, 10 host(s)', dirtyHosts: [] },
@@ -100,7 +123,10 @@ describe('web-tier bench settings', () => {
   });
 
   it('hosts: web-1..web-N from .11, each count a prefix of the next', () => {
-    expect(benchHosts(2, '10.9.8')).toEqual([{ name: 'web-1', address: '10.9.8.11' }, { name: 'web-2', address: '10.9.8.12' }]);
+    expect(benchHosts(2, '10.9.8')).toEqual([
+      { name: 'web-1', address: '10.9.8.11' },
+      { name: 'web-2', address: '10.9.8.12' },
+    ]);
     expect(benchHosts(50, '10.9.8').slice(0, 10)).toEqual(benchHosts(10, '10.9.8'));
     expect(benchHosts(240, '10.9.8').at(-1)!.address).toBe('10.9.8.250');
   });

@@ -82,7 +82,11 @@ export function renderReport(f: WebTierFigures): string[] {
     rows.push([`first apply, ${a.tool}, ${what}`, `${seconds(a.ms)}${extra ? `  (${extra})` : ''}`, a.tool === 'ansible' && a.hosts === 10 ? 'reference: 6 min 39 s' : '']);
     if (a.ownShares?.length && a.hostMs) {
       const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-      rows.push([`  host time: apt/dpkg / services / wpha's own`, `${pct((a.aptMs ?? 0) / a.hostMs)} / ${pct((a.serviceMs ?? 0) / a.hostMs)} / ${pct(1 - ((a.aptMs ?? 0) + (a.serviceMs ?? 0)) / a.hostMs)} (hosts: ${pct(Math.min(...a.ownShares))}-${pct(Math.max(...a.ownShares))} own)`, `own <= ${TARGETS.ownSharePct} %: ${verdict(1 - ((a.aptMs ?? 0) + (a.serviceMs ?? 0)) / a.hostMs <= TARGETS.ownSharePct / 100)}`]);
+      rows.push([
+        `  host time: apt/dpkg / services / wpha's own`,
+        `${pct((a.aptMs ?? 0) / a.hostMs)} / ${pct((a.serviceMs ?? 0) / a.hostMs)} / ${pct(1 - ((a.aptMs ?? 0) + (a.serviceMs ?? 0)) / a.hostMs)} (hosts: ${pct(Math.min(...a.ownShares))}-${pct(Math.max(...a.ownShares))} own)`,
+        `own <= ${TARGETS.ownSharePct} %: ${verdict(1 - ((a.aptMs ?? 0) + (a.serviceMs ?? 0)) / a.hostMs <= TARGETS.ownSharePct / 100)}`,
+      ]);
     }
   }
   for (const n of f.noOps) {
@@ -119,7 +123,9 @@ export function renderReport(f: WebTierFigures): string[] {
   const w2 = Math.max(...rows.map((r) => r[1].length), 10);
   const head = 'version' in f.ansible ? `Ansible: ${f.ansible.version}` : `Ansible side skipped: ${f.ansible.skipped}`;
   const m = f.machine;
-  const load = m ? `Machine: ${m.cpus} CPU(s) shared by the controller and every lab host; load average (1 min) ${m.loadStart.toFixed(2)} at start${m.loadEnd !== undefined ? `, ${m.loadEnd.toFixed(2)} at end` : ''}` : '';
+  const load = m
+    ? `Machine: ${m.cpus} CPU(s) shared by the controller and every lab host; load average (1 min) ${m.loadStart.toFixed(2)} at start${m.loadEnd !== undefined ? `, ${m.loadEnd.toFixed(2)} at end` : ''}`
+    : '';
   const lines = ['', 'wpha web-tier benchmark (same hosts, same run)', head, ...(load ? [load] : []), ''];
   lines.push(`  ${'figure'.padEnd(w1)}  ${'measured'.padEnd(w2)}  target`);
   for (const [k, v, t] of rows) lines.push(`  ${k.padEnd(w1)}  ${v.padEnd(w2)}  ${t}`.trimEnd());

@@ -42,7 +42,13 @@ interface Ctx {
 
 /** `--limit` for the first `count` hosts; none when that is every host. */
 function limitFor(ctx: Ctx, count: number): { limit?: string } {
-  return count >= ctx.total ? {} : { limit: benchHosts(count, ctx.config.subnetPrefix).map((h) => h.name).join(',') };
+  return count >= ctx.total
+    ? {}
+    : {
+        limit: benchHosts(count, ctx.config.subnetPrefix)
+          .map((h) => h.name)
+          .join(','),
+      };
 }
 
 class Interrupted extends Error {}
@@ -69,7 +75,11 @@ const firstLine = (s: string) => {
 /** Checks a run covered every host; records a finding (with what changed) when it was expected to be a no-op and was not. */
 function check(ctx: Ctx, label: string, run: TimedRun, hosts: number, expectNoOp: boolean): string[] {
   const seen = Object.keys(run.outcome.hosts).length;
-  const dirty = expectNoOp ? notNoOp(run.outcome) : Object.entries(run.outcome.hosts).filter(([, h]) => h.failed || h.unreachable).map(([n]) => n);
+  const dirty = expectNoOp
+    ? notNoOp(run.outcome)
+    : Object.entries(run.outcome.hosts)
+        .filter(([, h]) => h.failed || h.unreachable)
+        .map(([n]) => n);
   if (run.exitCode !== 0 || seen !== hosts || dirty.length) {
     const what = [
       `${label}: exit ${run.exitCode}, ${seen}/${hosts} host(s) reported${dirty.length ? `, not clean on ${dirty.join(', ')}` : ''}`,
@@ -93,8 +103,21 @@ async function wphaFirstApply(ctx: Ctx, count: number, fresh: number): Promise<v
   // Only the fresh hosts' share: a converged host of the run has no package work to compare with.
   const freshHosts = Object.values(r.outcome.hosts).filter((h) => h.aptMs);
   const sum = (f: (h: (typeof freshHosts)[number]) => number) => freshHosts.reduce((s, h) => s + f(h), 0);
-  const shares = { ownShares: freshHosts.map((h) => ownShare(h)!).filter((x) => x !== undefined), aptMs: sum((h) => h.aptMs ?? 0), serviceMs: sum((h) => h.serviceMs ?? 0), hostMs: sum((h) => h.ms ?? 0) };
-  ctx.figures.firstApplies.push({ tool: 'wpha', hosts: count, freshHosts: fresh, ms: r.ms, roundTrips: roundTripsOf(r), ...(r.maxRssKb ? { maxRssKb: r.maxRssKb } : {}), ...(freshHosts.length ? shares : {}) });
+  const shares = {
+    ownShares: freshHosts.map((h) => ownShare(h)!).filter((x) => x !== undefined),
+    aptMs: sum((h) => h.aptMs ?? 0),
+    serviceMs: sum((h) => h.serviceMs ?? 0),
+    hostMs: sum((h) => h.ms ?? 0),
+  };
+  ctx.figures.firstApplies.push({
+    tool: 'wpha',
+    hosts: count,
+    freshHosts: fresh,
+    ms: r.ms,
+    roundTrips: roundTripsOf(r),
+    ...(r.maxRssKb ? { maxRssKb: r.maxRssKb } : {}),
+    ...(freshHosts.length ? shares : {}),
+  });
   log(`  ${seconds(r.ms)}`);
 }
 
@@ -153,7 +176,9 @@ async function theirsThenOurs(ctx: Ctx, count: number): Promise<void> {
 async function assertProxyRunning(lab: Lab): Promise<void> {
   await new Promise((r) => setTimeout(r, 500)); // a proxy that could not bind exits right away
   if (!lab.status().infrastructure.proxy) {
-    throw new Error(`The bench lab's package proxy is not running (see ${proxyLogPath(lab.config)}); another process may hold ${lab.config.subnetPrefix}.1:${lab.config.proxyPort}: set WPHA_BENCH_SUBNET / WPHA_BENCH_PROXY_PORT`);
+    throw new Error(
+      `The bench lab's package proxy is not running (see ${proxyLogPath(lab.config)}); another process may hold ${lab.config.subnetPrefix}.1:${lab.config.proxyPort}: set WPHA_BENCH_SUBNET / WPHA_BENCH_PROXY_PORT`,
+    );
   }
 }
 
@@ -175,7 +200,15 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const ctx: Ctx = { config, lab, work, inv, total, signal: abort.signal, figures: { ansible: ansibleSide, firstApplies: [], noOps: [], crossChecks: [], findings: [], machine: { cpus: availableParallelism(), loadStart: loadavg()[0]! } } };
+  const ctx: Ctx = {
+    config,
+    lab,
+    work,
+    inv,
+    total,
+    signal: abort.signal,
+    figures: { ansible: ansibleSide, firstApplies: [], noOps: [], crossChecks: [], findings: [], machine: { cpus: availableParallelism(), loadStart: loadavg()[0]! } },
+  };
   try {
     log(`lab: ${maxCompare} host(s) on ${config.bridge} (${config.subnetPrefix}.0/24), state in ${work}`);
     await lab.up(benchHosts(maxCompare, config.subnetPrefix));
@@ -201,7 +234,9 @@ async function main(): Promise<void> {
     for (const dir of ['ansible-cp', 'ansible-cp-after-reset']) await closeControlMasters(path.join(work, dir));
     console.log(renderReport(ctx.figures).join('\n'));
     if (config.keep) {
-      log(`hosts left running (WPHA_BENCH_KEEP): stop them with WPHA_LAB_DIR=${lab.config.stateDir} WPHA_LAB_BRIDGE=${config.bridge} WPHA_LAB_SUBNET=${config.subnetPrefix} WPHA_LAB_PROXY_PORT=${config.proxyPort} wpha lab down --purge, then rm -rf ${work}`);
+      log(
+        `hosts left running (WPHA_BENCH_KEEP): stop them with WPHA_LAB_DIR=${lab.config.stateDir} WPHA_LAB_BRIDGE=${config.bridge} WPHA_LAB_SUBNET=${config.subnetPrefix} WPHA_LAB_PROXY_PORT=${config.proxyPort} wpha lab down --purge, then rm -rf ${work}`,
+      );
     } else {
       await lab.down({ purge: true }).catch((e) => log(`lab down failed: ${(e as Error).message}`));
       rmSync(work, { recursive: true, force: true });

@@ -45,10 +45,7 @@ describe('parseWrk', () => {
 
   it('socket errors and non-2xx/3xx answers are counted', () => {
     // The cached report with the two lines wrk adds when requests fail, in wrk's own wording.
-    const text = fixture('wrk-cached.out').replace(
-      /(\n\s*36686 requests in .*\n)/,
-      '$1  Socket errors: connect 2, read 7, write 0, timeout 11\n  Non-2xx or 3xx responses: 40\n',
-    );
+    const text = fixture('wrk-cached.out').replace(/(\n\s*36686 requests in .*\n)/, '$1  Socket errors: connect 2, read 7, write 0, timeout 11\n  Non-2xx or 3xx responses: 40\n');
     const r = parseWrk(text);
     expect([r.socketErrors, r.badResponses, wrkFailures(r)]).toEqual([{ connect: 2, read: 7, write: 0, timeout: 11 }, 40, 60]);
   });

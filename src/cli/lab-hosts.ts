@@ -13,7 +13,12 @@ import { loadInventoryFor, type InventoryFlags } from './load.js';
 export async function ensureLabHosts(inv: Inventory): Promise<void> {
   if (!inv.lab) return;
   const lab = new Lab(labConfig(), (s) => process.stderr.write(`lab: ${s}\n`));
-  const running = new Set(lab.status().hosts.filter((h) => h.running).map((h) => h.name));
+  const running = new Set(
+    lab
+      .status()
+      .hosts.filter((h) => h.running)
+      .map((h) => h.name),
+  );
   // Machines a provider made are that provider's to start: only written hosts are booted here.
   const wanted = labHostRequests(inv);
   await lab.setExtraNames(labEtcHosts(inv));
@@ -28,7 +33,12 @@ export function labEtcHosts(inv: Inventory): Record<string, string> {
   const first = inv.hosts.values().next().value;
   const v = first?.vars.lab_etc_hosts;
   if (!v || typeof v !== 'object') return {};
-  return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, a]) => typeof a === 'string').map(([n, a]) => [n, a as string]).sort());
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>)
+      .filter(([, a]) => typeof a === 'string')
+      .map(([n, a]) => [n, a as string])
+      .sort(),
+  );
 }
 
 /** The lab hosts an inventory describes (name + address), for `wpha lab up -i NAME`. */

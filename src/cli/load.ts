@@ -50,7 +50,12 @@ export function addInventoryOptions(cmd: Command, opts: { limit?: boolean; inven
   else cmd.requiredOption('-i, --inventory <name>', what);
   cmd
     .option('-e, --extra-vars <key=value|@file.yaml>', 'extra variables, highest precedence (repeatable, later wins)', collect, [])
-    .option('--vault-password-file <FILE|LABEL@FILE>', 'vault passphrase file, for one label or any (repeatable; env WPHA_VAULT_PASSWORD[_<LABEL>] or WPHA_VAULT_PASSWORD_FILE also work)', collect, []);
+    .option(
+      '--vault-password-file <FILE|LABEL@FILE>',
+      'vault passphrase file, for one label or any (repeatable; env WPHA_VAULT_PASSWORD[_<LABEL>] or WPHA_VAULT_PASSWORD_FILE also work)',
+      collect,
+      [],
+    );
   if (opts.limit) cmd.option('-l, --limit <pattern>', 'only these hosts: names, groups, globs; "!x" excludes, "&x" intersects (e.g. "web:!web2")');
   return cmd;
 }
@@ -58,9 +63,7 @@ export function addInventoryOptions(cmd: Command, opts: { limit?: boolean; inven
 export async function loadInventoryFor(flags: InventoryFlags, ctx: LoadContext = {}): Promise<LoadedInventory> {
   const cwd = ctx.cwd ?? process.cwd();
   // One Passphrases for every load of this command: a passphrase typed once is asked no more.
-  const passphrases =
-    ctx.passphrases ??
-    passphrasesFor(flags, { cwd, env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) });
+  const passphrases = ctx.passphrases ?? passphrasesFor(flags, { cwd, env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) });
   const load = () => loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars ?? [], cwd, passphrases, ...(ctx.knownOps ? { knownOps: ctx.knownOps } : {}) });
   const reload = flags.connection === 'local' ? () => load().then(allLocal) : load;
   const inv = await reload();

@@ -27,7 +27,9 @@ export async function run(argv: string[]): Promise<number> {
     .version(packageVersion(), '-V, --version')
     .exitOverride()
     .showHelpAfterError()
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Start here:
   wpha lab up                     boot the built-in lab (Debian 12 hosts on this machine)
   wpha plan -i lab                what would change, with diffs (changes nothing)
@@ -35,7 +37,8 @@ Start here:
   wpha apply -i prod -l web -D    only the web group of another inventory, with diffs
 
 Inventories live in inventories/<name>/ (see docs/inventory.md), roles in roles/<name>/
-(see docs/roles.md), secrets in the vault (see docs/vault.md). Every command has --help.`);
+(see docs/roles.md), secrets in the vault (see docs/vault.md). Every command has --help.`,
+    );
   const name = argv.find((a) => !a.startsWith('-'));
   const only = name !== undefined && Object.hasOwn(commandFiles, name) ? commandFiles[name] : undefined;
   for (const load of only ? [only] : commandModules) (await load()).register(program);

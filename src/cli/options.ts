@@ -36,8 +36,14 @@ export function addHostOptions(cmd: Command): Command {
   return addInventoryOptions(cmd, { limit: true })
     .option('-f, --forks <n>', 'hosts handled at once; each holds one SSH connection (lowered to what the open-files limit allows)', (v) => positiveInt(v, '--forks'), 50)
     .option('--connect-timeout <seconds>', "give up connecting to a host after this long (default: the inventory's ssh.connect_timeout, 10 s)", (v) => seconds(v, '--connect-timeout', false))
-    .option('--round-trip-timeout <seconds>', `give up on a host that has not answered a round trip after this long (default ${DEFAULT_ROUND_TRIP_TIMEOUT_S}; 0: no limit)`, (v) => seconds(v, '--round-trip-timeout', true))
-    .option('-c, --connection <local>', 'reach every host through the local shell (the machine wpha runs on: the controller, an image being built), as you; through sudo when you are not root', connectionKind)
+    .option('--round-trip-timeout <seconds>', `give up on a host that has not answered a round trip after this long (default ${DEFAULT_ROUND_TRIP_TIMEOUT_S}; 0: no limit)`, (v) =>
+      seconds(v, '--round-trip-timeout', true),
+    )
+    .option(
+      '-c, --connection <local>',
+      'reach every host through the local shell (the machine wpha runs on: the controller, an image being built), as you; through sudo when you are not root',
+      connectionKind,
+    )
     .option('--accept-new-host-keys', 'trust-on-first-use: record host keys not yet in known_hosts (a changed key is still refused)')
     .option('-K, --ask-become-pass', 'ask for the sudo password (for hosts whose user is not root)');
 }

@@ -16,7 +16,10 @@ describe('planFailover', () => {
   it('promotes the most advanced replica: semi-sync without fallback and every replica answering prove nothing acknowledged is lost', () => {
     const p = planFailover(labTopology(), afterKill(), ok);
     expect([p.old.name, p.candidate.name, formatGtidPos(p.candidatePos), p.followers.map((f) => f.name)]).toEqual(['lab1', 'lab2', '0-2887765092-40', ['lab3']]);
-    expect(p.proof).toEqual({ proven: true, why: 'the old primary "lab1" does not answer; it acknowledged a commit only after a replica received it (semi-sync, no fallback), every replica answered, and "lab2" holds all they received (0-2887765092-40)' });
+    expect(p.proof).toEqual({
+      proven: true,
+      why: 'the old primary "lab1" does not answer; it acknowledged a commit only after a replica received it (semi-sync, no fallback), every replica answered, and "lab2" holds all they received (0-2887765092-40)',
+    });
     expect(failoverSteps(p, undefined)[0]).toBe('lab2: wait until it has applied everything it received (0-2887765092-40)');
   });
 
@@ -29,14 +32,17 @@ describe('planFailover', () => {
 
   it('refuses without a proof: a replica does not answer, or semi-sync may have fallen back', () => {
     const silent = answersOf({ lab1: DOWN, lab2: replicaView({ pos: '0-2887765092-40' }), lab3: DOWN });
-    expect(() => planFailover(labTopology(), silent, ok)).toThrow(/Refusing to fail over to "lab2": .*"lab3" does not answer and may hold the latest acknowledged transactions\. Nothing was changed\. Pass --accept-data-loss/);
+    expect(() => planFailover(labTopology(), silent, ok)).toThrow(
+      /Refusing to fail over to "lab2": .*"lab3" does not answer and may hold the latest acknowledged transactions\. Nothing was changed\. Pass --accept-data-loss/,
+    );
     expect(() => planFailover(labTopology({ semiSyncTimeoutMs: 10000 }), afterKill(), ok)).toThrow('semi-sync may fall back to asynchronous after 10000 ms');
     const forced = planFailover(labTopology(), silent, { acceptDataLoss: true });
     expect([forced.candidate.name, forced.proof.proven, forced.absent.map((a) => a.member.name)]).toEqual(['lab2', false, ['lab3']]);
   });
 
-  it('uses the old primary\'s own position when it answers (restarted read-only)', () => {
-    const back = (committed: string) => answersOf({ lab1: primaryView({ readOnly: true, binlog: committed }), lab2: replicaView({ pos: '0-2887765092-40' }), lab3: replicaView({ pos: '0-2887765092-38' }) });
+  it("uses the old primary's own position when it answers (restarted read-only)", () => {
+    const back = (committed: string) =>
+      answersOf({ lab1: primaryView({ readOnly: true, binlog: committed }), lab2: replicaView({ pos: '0-2887765092-40' }), lab3: replicaView({ pos: '0-2887765092-38' }) });
     expect(planFailover(labTopology(), back('0-2887765092-39'), ok).proof).toMatchObject({ proven: true, why: expect.stringContaining('holds everything it committed (0-2887765092-39)') });
     expect(() => planFailover(labTopology(), back('0-2887765092-42'), ok)).toThrow('the old primary "lab1" committed 2 transaction(s) "lab2" does not hold');
   });

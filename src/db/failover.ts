@@ -47,7 +47,12 @@ export function planFailover(topo: ReplicationTopology, answers: ReadonlyMap<str
   if (writable.length) throw new RunbookRefusal(`${names(writable)} is writable: the primary is up. For a planned switch use "wpha db promote --to HOST"`);
   // The old primary: the server the replicas replicate from.
   const masters = [...new Set(answering.map((m) => viewOf(answers, m)!.replica?.masterHost).filter((h): h is string => Boolean(h)))];
-  if (masters.length !== 1) throw new RunbookRefusal(masters.length ? `The replicas replicate from different servers (${masters.join(', ')}): fix that first (wpha db status)` : 'No server replicates from another: there is no primary to fail over from');
+  if (masters.length !== 1)
+    throw new RunbookRefusal(
+      masters.length
+        ? `The replicas replicate from different servers (${masters.join(', ')}): fix that first (wpha db status)`
+        : 'No server replicates from another: there is no primary to fail over from',
+    );
   const old = topo.members.find((m) => m.address === masters[0]);
   if (!old) throw new RunbookRefusal(`The replicas replicate from ${masters[0]}, which is not a member of group "${topo.group}"`);
 
@@ -64,7 +69,10 @@ export function planFailover(topo: ReplicationTopology, answers: ReadonlyMap<str
     if (!candidate) throw new RunbookRefusal(`"${req.to}" is not an answering replica${req.region !== undefined ? ` of region "${req.region}"` : ''} (candidates: ${names(pool) || 'none'})`);
   } else {
     const best = pool.filter((a) => pool.every((b) => covers(pos(a), pos(b))));
-    if (!best.length) throw new RunbookRefusal(`The replicas hold diverging transactions (${pool.map((m) => `${m.name} ${formatGtidPos(pos(m))}`).join(', ')}): no one can take over without losing some; choose with --to and --accept-data-loss`);
+    if (!best.length)
+      throw new RunbookRefusal(
+        `The replicas hold diverging transactions (${pool.map((m) => `${m.name} ${formatGtidPos(pos(m))}`).join(', ')}): no one can take over without losing some; choose with --to and --accept-data-loss`,
+      );
     candidate = best.find((m) => m.region === old.region) ?? best[0]!;
   }
   const candidatePos = pos(candidate);
@@ -88,18 +96,27 @@ function prove(topo: ReplicationTopology, answers: ReadonlyMap<string, NodeAnswe
   const o = viewOf(answers, old);
   if (o) {
     const committed = heldPos(o);
-    if (covers(candidatePos, committed)) return { proven: true, why: `the old primary "${old.name}" answers (read-only) and "${candidate.name}" holds everything it committed (${formatGtidPos(committed) || 'nothing'})` };
-    return { proven: false, why: `the old primary "${old.name}" committed ${transactionsAhead(committed, candidatePos)} transaction(s) "${candidate.name}" does not hold (${formatGtidPos(committed)} against ${formatGtidPos(candidatePos)}); reopen it instead with "wpha apply", or promote it with "wpha db promote"` };
+    if (covers(candidatePos, committed))
+      return { proven: true, why: `the old primary "${old.name}" answers (read-only) and "${candidate.name}" holds everything it committed (${formatGtidPos(committed) || 'nothing'})` };
+    return {
+      proven: false,
+      why: `the old primary "${old.name}" committed ${transactionsAhead(committed, candidatePos)} transaction(s) "${candidate.name}" does not hold (${formatGtidPos(committed)} against ${formatGtidPos(candidatePos)}); reopen it instead with "wpha apply", or promote it with "wpha db promote"`,
+    };
   }
   const missing: string[] = [];
   const fallback = answering.filter((m) => viewOf(answers, m)!.semiSync.masterTimeoutMs < NO_FALLBACK_MS);
-  if (fallback.length || topo.semiSyncTimeoutMs < NO_FALLBACK_MS) missing.push(`semi-sync may fall back to asynchronous after ${topo.semiSyncTimeoutMs} ms (mariadb_semi_sync_timeout_ms), so the primary may have acknowledged transactions no replica received`);
+  if (fallback.length || topo.semiSyncTimeoutMs < NO_FALLBACK_MS)
+    missing.push(`semi-sync may fall back to asynchronous after ${topo.semiSyncTimeoutMs} ms (mariadb_semi_sync_timeout_ms), so the primary may have acknowledged transactions no replica received`);
   const silent = topo.members.filter((m) => m !== old && !viewOf(answers, m));
   if (silent.length) missing.push(`${names(silent)} does not answer and may hold the latest acknowledged transactions`);
   const ahead = answering.filter((m) => m !== old && m !== candidate && !covers(candidatePos, receivedPos(viewOf(answers, m)!)));
   if (ahead.length) missing.push(`${names(ahead)} received transactions "${candidate.name}" does not hold`);
-  if (missing.length) return { proven: false, why: `the old primary "${old.name}" does not answer and no proof remains that "${candidate.name}" holds every acknowledged transaction: ${missing.join('; ')}` };
-  return { proven: true, why: `the old primary "${old.name}" does not answer; it acknowledged a commit only after a replica received it (semi-sync, no fallback), every replica answered, and "${candidate.name}" holds all they received (${formatGtidPos(candidatePos) || 'nothing'})` };
+  if (missing.length)
+    return { proven: false, why: `the old primary "${old.name}" does not answer and no proof remains that "${candidate.name}" holds every acknowledged transaction: ${missing.join('; ')}` };
+  return {
+    proven: true,
+    why: `the old primary "${old.name}" does not answer; it acknowledged a commit only after a replica received it (semi-sync, no fallback), every replica answered, and "${candidate.name}" holds all they received (${formatGtidPos(candidatePos) || 'nothing'})`,
+  };
 }
 
 export function failoverSteps(p: FailoverPlan, hook: string | undefined): string[] {

@@ -83,10 +83,13 @@ describe('planRecovery', () => {
     expect(steps(scenario('one-stopped'))).toEqual([`db3: systemctl start mariadb && ${WAIT}`]);
   });
 
-  it('refuses without every node\'s position, with positions of two clusters, or with none', () => {
+  it("refuses without every node's position, with positions of two clusters, or with none", () => {
     const unreachable = scenario('all-down');
     unreachable[1] = { host: 'db2', error: 'Cannot connect: timed out' };
-    expect(planRecovery(unreachable)).toMatchObject({ kind: 'refuse', reason: expect.stringMatching(/^Cannot read the state of "db2" \(Cannot connect: timed out\): the position of every node is needed/) });
+    expect(planRecovery(unreachable)).toMatchObject({
+      kind: 'refuse',
+      reason: expect.stringMatching(/^Cannot read the state of "db2" \(Cannot connect: timed out\): the position of every node is needed/),
+    });
 
     const split = scenario('all-down');
     split[2]!.report!.grastate!.uuid = '11111111-2222-3333-4444-555555555555';

@@ -30,9 +30,7 @@ export interface NodeSummary {
   safeToBootstrap?: boolean;
 }
 
-export type RecoveryPlan =
-  | { kind: 'refuse'; nodes: NodeSummary[]; reason: string }
-  | { kind: 'plan'; nodes: NodeSummary[]; bootstrap?: string; note: string; steps: RecoveryStep[] };
+export type RecoveryPlan = { kind: 'refuse'; nodes: NodeSummary[]; reason: string } | { kind: 'plan'; nodes: NodeSummary[]; bootstrap?: string; note: string; steps: RecoveryStep[] };
 
 const WAIT = `${GALERA_NODE_SCRIPT} wait-synced`;
 
@@ -46,15 +44,22 @@ export function planRecovery(inputs: readonly NodeInput[], arbitrators: readonly
 
   const unreachable = inputs.filter((n) => !n.report);
   if (unreachable.length) {
-    return refuse(`Cannot read the state of ${unreachable.map((n) => `"${n.host}" (${n.error ?? 'unreachable'})`).join(', ')}: the position of every node is needed to pick the most advanced one. Bring it back, or take it out of the inventory's Galera group if it is gone for good`);
+    return refuse(
+      `Cannot read the state of ${unreachable.map((n) => `"${n.host}" (${n.error ?? 'unreachable'})`).join(', ')}: the position of every node is needed to pick the most advanced one. Bring it back, or take it out of the inventory's Galera group if it is gone for good`,
+    );
   }
   const unknown = nodes.filter((n) => n.condition === 'unknown' || n.condition === 'starting');
-  if (unknown.length) return refuse(`${unknown.map((n) => `"${n.host}"`).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} starting or not answering: wait until it settles (or stop it), then run the recovery again`);
+  if (unknown.length)
+    return refuse(`${unknown.map((n) => `"${n.host}"`).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} starting or not answering: wait until it settles (or stop it), then run the recovery again`);
 
   const startOthers = (except: string): RecoveryStep[] =>
     nodes
       .filter((n) => n.host !== except && (n.condition === 'stopped' || n.condition === 'standalone'))
-      .map((n) => ({ host: n.host, what: `${n.condition === 'standalone' ? 'restart' : 'start'} MariaDB: it joins the primary component (IST, or SST when its position is too old), wait until Synced`, command: `systemctl ${n.condition === 'standalone' ? 'restart' : 'start'} mariadb && ${WAIT}` }));
+      .map((n) => ({
+        host: n.host,
+        what: `${n.condition === 'standalone' ? 'restart' : 'start'} MariaDB: it joins the primary component (IST, or SST when its position is too old), wait until Synced`,
+        command: `systemctl ${n.condition === 'standalone' ? 'restart' : 'start'} mariadb && ${WAIT}`,
+      }));
   const arbSteps = (): RecoveryStep[] => arbitrators.map((h) => ({ host: h, what: 'restart the arbitrator (garbd) so it joins the new primary component', command: 'systemctl restart garb' }));
 
   const primary = nodes.find((n) => n.condition === 'primary');
@@ -77,16 +82,32 @@ export function planRecovery(inputs: readonly NodeInput[], arbitrators: readonly
   })[0]!;
   const steps: RecoveryStep[] = [];
   if (best.condition === 'non-primary') {
-    steps.push({ host: best.host, what: `make its running non-primary component primary (pc.bootstrap=YES) at seqno ${best.position!.seqno}, wait until Synced`, command: `mariadb -e "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'" && ${WAIT}` });
+    steps.push({
+      host: best.host,
+      what: `make its running non-primary component primary (pc.bootstrap=YES) at seqno ${best.position!.seqno}, wait until Synced`,
+      command: `mariadb -e "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'" && ${WAIT}`,
+    });
   } else {
     if (!best.safeToBootstrap) {
-      steps.push({ host: best.host, what: 'set safe_to_bootstrap: 1 in /var/lib/mysql/grastate.dat (this node holds the most advanced position)', command: "sed -i 's/^safe_to_bootstrap: 0$/safe_to_bootstrap: 1/' /var/lib/mysql/grastate.dat && grep -qx 'safe_to_bootstrap: 1' /var/lib/mysql/grastate.dat" });
+      steps.push({
+        host: best.host,
+        what: 'set safe_to_bootstrap: 1 in /var/lib/mysql/grastate.dat (this node holds the most advanced position)',
+        command: "sed -i 's/^safe_to_bootstrap: 0$/safe_to_bootstrap: 1/' /var/lib/mysql/grastate.dat && grep -qx 'safe_to_bootstrap: 1' /var/lib/mysql/grastate.dat",
+      });
     }
     steps.push({ host: best.host, what: `bootstrap a new primary component from seqno ${best.position!.seqno} (galera_new_cluster), wait until Synced`, command: `galera_new_cluster && ${WAIT}` });
   }
   // Running non-primary nodes join the new primary component by themselves.
-  const waitRunning = nodes.filter((n) => n.host !== best.host && n.condition === 'non-primary').map((n) => ({ host: n.host, what: 'wait until it rejoins the primary component and is Synced', command: WAIT }));
+  const waitRunning = nodes
+    .filter((n) => n.host !== best.host && n.condition === 'non-primary')
+    .map((n) => ({ host: n.host, what: 'wait until it rejoins the primary component and is Synced', command: WAIT }));
   steps.push(...waitRunning, ...startOthers(best.host), ...arbSteps());
   const others = withPos.filter((n) => n !== best).map((n) => `"${n.host}" ${n.position!.seqno}`);
-  return { kind: 'plan', nodes, bootstrap: best.host, note: `"${best.host}" holds the most advanced position (seqno ${best.position!.seqno}, from ${best.position!.source})${others.length ? `; others: ${others.join(', ')}` : ''}`, steps };
+  return {
+    kind: 'plan',
+    nodes,
+    bootstrap: best.host,
+    note: `"${best.host}" holds the most advanced position (seqno ${best.position!.seqno}, from ${best.position!.source})${others.length ? `; others: ${others.join(', ')}` : ''}`,
+    steps,
+  };
 }

@@ -83,7 +83,7 @@ describe('galera role rendered', () => {
     expect(inv.hosts.get('web1')!.vars.wordpress_db_host).toBe('10.20.0.30:3307');
   });
 
-  it('leaves starts, restarts and the sites\' SQL of MariaDB to the galera role on its hosts', async () => {
+  it("leaves starts, restarts and the sites' SQL of MariaDB to the galera role on its hosts", async () => {
     const inv = await loadForRun({ inventory: inventory({ nodes: 3 }) });
     const { steps, skipped } = expandHost(inv, 'db1', recordedFacts({ hostname: 'db1' }));
     expect(skipped).toEqual(expect.arrayContaining(['mariadb/MariaDB running', 'mariadb/databases and users']));
@@ -110,10 +110,12 @@ describe('galera role with galera_flavor: percona (rendered only)', () => {
     expect(conf).toContain('GALERA_SERVICE=mysql\nGALERA_CLIENT=mysql\nGALERA_BOOTSTRAP_UNIT=mysql@bootstrap.service\n');
   });
 
-  it('refuses Percona next to the mariadb role, or without the repository key\'s sha256', async () => {
+  it("refuses Percona next to the mariadb role, or without the repository key's sha256", async () => {
     const lines = await issues(inventory({ nodes: 3, vars: { galera_flavor: 'percona' } }));
     expect(lines).toContain('inventory.yaml:2:3: hosts.db1: Host "db1": Percona XtraDB Cluster replaces MariaDB: give these hosts roles [galera] only (role "galera")');
-    expect(lines).toContain('inventory.yaml:2:3: hosts.db1: Host "db1": Percona\'s repository key needs its sha256 (galera_percona_key_sha256): a key fetched unchecked could sign anything (role "galera")');
+    expect(lines).toContain(
+      'inventory.yaml:2:3: hosts.db1: Host "db1": Percona\'s repository key needs its sha256 (galera_percona_key_sha256): a key fetched unchecked could sign anything (role "galera")',
+    );
   });
 });
 
@@ -125,13 +127,19 @@ describe('galera bad inputs, refused before any host is touched', () => {
   });
 
   it('a missing SST password, on every node', async () => {
-    expect(await issues(inventory({ nodes: 3, omitSstPassword: true }))).toEqual([1, 2, 3].map((i) => `inventory.yaml:${i * 2}:3: hosts.db${i}: Host "db${i}": Missing galera_sst_password: the password of the user a donor's mariabackup logs in as (keep it in the vault) (role "galera")`));
+    expect(await issues(inventory({ nodes: 3, omitSstPassword: true }))).toEqual(
+      [1, 2, 3].map(
+        (i) => `inventory.yaml:${i * 2}:3: hosts.db${i}: Host "db${i}": Missing galera_sst_password: the password of the user a donor's mariabackup logs in as (keep it in the vault) (role "galera")`,
+      ),
+    );
   });
 
   it('an arbitrator group that does not exist, and the galera role without the mariadb role', async () => {
     expect(await issues(inventory({ nodes: 2, vars: { galera_arbitrator_group: 'nobody' } }))).toEqual([
       'inventory.yaml:27:3: vars.galera_arbitrator_group: galera_arbitrator_group names no group of the inventory (role "galera")',
     ]);
-    expect(await issues(inventory({ nodes: 3, roles: ['galera'] }))).toEqual([1, 2, 3].map((i) => `inventory.yaml:${i * 2}:3: hosts.db${i}: Host "db${i}": The galera role runs on top of the mariadb role: give these hosts roles [mariadb, galera] (role "galera")`));
+    expect(await issues(inventory({ nodes: 3, roles: ['galera'] }))).toEqual(
+      [1, 2, 3].map((i) => `inventory.yaml:${i * 2}:3: hosts.db${i}: Host "db${i}": The galera role runs on top of the mariadb role: give these hosts roles [mariadb, galera] (role "galera")`),
+    );
   });
 });

@@ -29,7 +29,8 @@ export function galeraNodeStatus(host: string, report: GaleraNodeReport | undefi
   if (!report) return { host, state: 'unreachable', error: error ?? 'no answer' };
   const s = report.status;
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
-  if (!s || nodeCondition(report) === 'stopped') return { host, state: report.active === 'active' ? 'not answering' : `stopped (${report.active})`, ...(nodePosition(report) ? { lastCommitted: nodePosition(report)!.seqno } : {}) };
+  if (!s || nodeCondition(report) === 'stopped')
+    return { host, state: report.active === 'active' ? 'not answering' : `stopped (${report.active})`, ...(nodePosition(report) ? { lastCommitted: nodePosition(report)!.seqno } : {}) };
   return {
     host,
     state: s.wsrep_local_state_comment ?? 'unknown',

@@ -44,6 +44,14 @@ describe('GTID positions', () => {
       { n: 'c', pos: p('0-1-12') },
     ];
     expect(mostAdvanced(nodes, (x) => x.pos).map((x) => x.n)).toEqual(['b', 'c']);
-    expect(mostAdvanced([{ n: 'a', pos: p('0-1-10') }, { n: 'b', pos: p('0-2-10') }], (x) => x.pos)).toEqual([]);
+    expect(
+      mostAdvanced(
+        [
+          { n: 'a', pos: p('0-1-10') },
+          { n: 'b', pos: p('0-2-10') },
+        ],
+        (x) => x.pos,
+      ),
+    ).toEqual([]);
   });
 });

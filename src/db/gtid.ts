@@ -20,7 +20,10 @@ const ENTRY = /^(\d+)-(\d+)-(\d+)$/;
 /** Parses a position; throws on text that is not one (a server never prints such). */
 export function parseGtidPos(text: string): GtidPos {
   const out = new Map<number, GtidEntry>();
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = ENTRY.exec(part);
     if (!m) throw new Error(`Not a GTID position: "${text}"`);
     const e = { domain: Number(m[1]), server: Number(m[2]), seq: Number(m[3]) };
@@ -30,7 +33,10 @@ export function parseGtidPos(text: string): GtidPos {
 }
 
 export function formatGtidPos(pos: GtidPos): string {
-  return [...pos.values()].sort((a, b) => a.domain - b.domain).map((e) => `${e.domain}-${e.server}-${e.seq}`).join(',');
+  return [...pos.values()]
+    .sort((a, b) => a.domain - b.domain)
+    .map((e) => `${e.domain}-${e.server}-${e.seq}`)
+    .join(',');
 }
 
 export type GtidOrder = 'equal' | 'ahead' | 'behind' | 'diverged';

@@ -19,7 +19,10 @@ last = -4;`;
     expect(parseLibconfig(text)).toEqual({
       datadir: '/var/lib/x',
       admin: { user: 'ab', n: 16, f: 15, on: true },
-      servers: [{ address: '10.0.0.1', port: 3306, hostgroup: 10 }, { address: 'a "quoted" \\ str', port: 0, hostgroup: 20 }],
+      servers: [
+        { address: '10.0.0.1', port: 3306, hostgroup: 10 },
+        { address: 'a "quoted" \\ str', port: 0, hostgroup: 20 },
+      ],
       empty: [],
       arr: [1, 2, 3],
       last: -4,

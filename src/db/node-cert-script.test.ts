@@ -15,7 +15,27 @@ const tool = path.join(projectRoot(), 'roles/mariadb/files/wpha-mariadb-node-cer
 const group = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
 
 function makeCa(dir: string, name: string): { cert: string; key: string } {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(dir, `${name}.key`), '-out', path.join(dir, `${name}.pem`), '-days', '30', '-subj', `/CN=${name}`], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      path.join(dir, `${name}.key`),
+      '-out',
+      path.join(dir, `${name}.pem`),
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${name}`,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert: readFileSync(path.join(dir, `${name}.pem`), 'utf8'), key: readFileSync(path.join(dir, `${name}.key`), 'utf8') };
 }
 
@@ -61,7 +81,7 @@ describe('wpha-mariadb-node-cert', () => {
     expect(readFileSync(path.join(tls, 'node.key'), 'utf8')).toBe(key);
   });
 
-  it('refuses a certificate signed by another CA, or a key that is not the certificate\'s', () => {
+  it("refuses a certificate signed by another CA, or a key that is not the certificate's", () => {
     const { work, tls } = setup('10.0.0.6');
     const second = makeCa(work, 'other');
     writeFileSync(path.join(tls, 'ca.pem'), second.cert);
@@ -72,7 +92,7 @@ describe('wpha-mariadb-node-cert', () => {
     expect(run(['check', tls, '10.0.0.6', 'db1']).stderr).toContain('key does not match');
   });
 
-  it('fails when the CA key on stdin is not the CA\'s', () => {
+  it("fails when the CA key on stdin is not the CA's", () => {
     const { work, tls } = setup();
     const third = makeCa(work, 'third');
     const bad = run(['issue', tls, '10.0.0.7', 'db1'], third.key);

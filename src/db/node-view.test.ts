@@ -11,12 +11,25 @@ describe('parseViews', () => {
     const primary = answers.get('lab1')!;
     const self = answers.get('lab2')!;
     if (!primary.ok || !self.ok) throw new Error('expected answers');
-    expect(primary.view).toMatchObject({ readOnly: false, serverId: 2887765092, semiSync: { masterEnabled: true, masterStatus: true, masterClients: 2, masterTimeoutMs: 31536000000, waitPoint: 'AFTER_SYNC' } });
+    expect(primary.view).toMatchObject({
+      readOnly: false,
+      serverId: 2887765092,
+      semiSync: { masterEnabled: true, masterStatus: true, masterClients: 2, masterTimeoutMs: 31536000000, waitPoint: 'AFTER_SYNC' },
+    });
     expect(primary.view.replica).toBeUndefined();
     expect(formatGtidPos(primary.view.gtidBinlogPos)).toBe('0-2887765092-38');
     expect(self.view.readOnly).toBe(true);
     expect(self.view.semiSync).toMatchObject({ masterEnabled: false, slaveEnabled: true, slaveStatus: true });
-    expect(self.view.replica).toMatchObject({ masterHost: '172.31.204.100', masterUser: 'wpha_repl', ioRunning: 'Yes', sqlRunning: 'Yes', secondsBehind: 0, usingGtid: 'Slave_Pos', sslVerify: true, lastIoErrno: 0 });
+    expect(self.view.replica).toMatchObject({
+      masterHost: '172.31.204.100',
+      masterUser: 'wpha_repl',
+      ioRunning: 'Yes',
+      sqlRunning: 'Yes',
+      secondsBehind: 0,
+      usingGtid: 'Slave_Pos',
+      sslVerify: true,
+      lastIoErrno: 0,
+    });
     expect(formatGtidPos(self.view.replica!.gtidIoPos)).toBe('0-2887765092-38');
     // Asked through its socket as root, it also says whether the replication user exists.
     expect(self.view.raw.repl_user).toBe('3');

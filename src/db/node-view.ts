@@ -26,7 +26,15 @@ const VARIABLES: Record<string, string> = {
 };
 
 /** Status values (information_schema.GLOBAL_STATUS, readable by any user). NULL when absent. */
-export const STATUS_FIELDS: string[] = ['UPTIME', 'SLAVES_CONNECTED', 'RPL_SEMI_SYNC_MASTER_STATUS', 'RPL_SEMI_SYNC_MASTER_CLIENTS', 'RPL_SEMI_SYNC_MASTER_NO_TX', 'RPL_SEMI_SYNC_MASTER_YES_TX', 'RPL_SEMI_SYNC_SLAVE_STATUS'];
+export const STATUS_FIELDS: string[] = [
+  'UPTIME',
+  'SLAVES_CONNECTED',
+  'RPL_SEMI_SYNC_MASTER_STATUS',
+  'RPL_SEMI_SYNC_MASTER_CLIENTS',
+  'RPL_SEMI_SYNC_MASTER_NO_TX',
+  'RPL_SEMI_SYNC_MASTER_YES_TX',
+  'RPL_SEMI_SYNC_SLAVE_STATUS',
+];
 
 /** The query (vertical output: `name: value` lines, a `*** 1. row ***` line per result). */
 export function viewSql(extra: Record<string, string> = {}): string {

@@ -30,7 +30,11 @@ describe('findPrimary', () => {
     const g = [member('lab1', primaryView({ readOnly: true })), member('lab2', replicaView()), member('lab3', replicaView())];
     expect(findPrimary(g, 'lab1')).toMatchObject({ kind: 'closed', name: 'lab1' });
     // The same after a failover: the promoted lab2 restarted; the old primary replicates from it.
-    const after = [member('lab1', replicaView({ of: 'lab2', pos: '0-2887765093-60' })), member('lab2', primaryView({ readOnly: true, binlog: '0-2887765093-60' })), member('lab3', replicaView({ of: 'lab2', pos: '0-2887765093-60' }))];
+    const after = [
+      member('lab1', replicaView({ of: 'lab2', pos: '0-2887765093-60' })),
+      member('lab2', primaryView({ readOnly: true, binlog: '0-2887765093-60' })),
+      member('lab3', replicaView({ of: 'lab2', pos: '0-2887765093-60' })),
+    ];
     expect(findPrimary(after, 'lab1')).toMatchObject({ kind: 'closed', name: 'lab2' });
   });
 
@@ -43,7 +47,10 @@ describe('findPrimary', () => {
 
   it('a promoted server that restarted is not mistaken for the starting primary, even with fewer followers', () => {
     // Two nodes: lab2 was promoted and took writes; both restarted read-only; nobody follows anyone.
-    const g = [member('lab1', primaryView({ readOnly: true, binlog: '0-2887765092-38' })), member('lab2', replicaView({ of: null, readOnly: true, pos: '0-2887765093-50', binlog: '0-2887765093-50' }))];
+    const g = [
+      member('lab1', primaryView({ readOnly: true, binlog: '0-2887765092-38' })),
+      member('lab2', replicaView({ of: null, readOnly: true, pos: '0-2887765093-50', binlog: '0-2887765093-50' })),
+    ];
     expect(findPrimary(g, 'lab1')).toMatchObject({ kind: 'closed', name: 'lab2' });
   });
 });
@@ -55,7 +62,7 @@ describe('decideNode', () => {
     expect(decideNode('lab2', g, 'lab1')).toMatchObject({ kind: 'replica', setup: 'none', of: { name: 'lab1' } });
   });
 
-  it('opens a new group\'s starting primary and seeds the others', () => {
+  it("opens a new group's starting primary and seeds the others", () => {
     const g = [member('lab1', emptyView()), member('lab2', emptyView()), member('lab3', REFUSED_USER)];
     expect(decideNode('lab1', g, 'lab1')).toMatchObject({ kind: 'open', bootstrap: true });
     expect(decideNode('lab2', g, 'lab1')).toMatchObject({ kind: 'seed' });
@@ -64,14 +71,22 @@ describe('decideNode', () => {
   });
 
   it('never undoes a promotion: the old primary becomes a replica of the promoted one', () => {
-    const g = [member('lab1', primaryView({ readOnly: true, binlog: '0-2887765092-38' })), member('lab2', primaryView({ binlog: '0-2887765093-45' })), member('lab3', replicaView({ of: 'lab2', pos: '0-2887765093-45' }))];
+    const g = [
+      member('lab1', primaryView({ readOnly: true, binlog: '0-2887765092-38' })),
+      member('lab2', primaryView({ binlog: '0-2887765093-45' })),
+      member('lab3', replicaView({ of: 'lab2', pos: '0-2887765093-45' })),
+    ];
     expect(decideNode('lab1', g, 'lab1')).toMatchObject({ kind: 'replica', setup: 'repoint', of: { name: 'lab2' } });
     expect(decideNode('lab2', g, 'lab1')).toEqual({ kind: 'primary' });
     expect(decideNode('lab3', g, 'lab1')).toMatchObject({ kind: 'replica', setup: 'none' });
   });
 
   it('refuses to repoint a server that holds transactions the primary lacks (an errant GTID)', () => {
-    const g = [member('lab1', primaryView({ readOnly: true, binlog: '0-2887765092-40' })), member('lab2', primaryView({ binlog: '0-2887765093-39' })), member('lab3', replicaView({ of: 'lab2', pos: '0-2887765093-39' }))];
+    const g = [
+      member('lab1', primaryView({ readOnly: true, binlog: '0-2887765092-40' })),
+      member('lab2', primaryView({ binlog: '0-2887765093-39' })),
+      member('lab3', replicaView({ of: 'lab2', pos: '0-2887765093-39' })),
+    ];
     expect(decideNode('lab1', g, 'lab1')).toMatchObject({ kind: 'refuse', why: expect.stringContaining('errant GTIDs: 0-2887765092-40 against 0-2887765093-39') });
   });
 

@@ -56,7 +56,10 @@ export function findPrimary(members: readonly Member[], designated: string): Pri
 
   const silent = members.filter((m) => !m.answer.ok && !refusedUser(m.answer));
   if (silent.length) {
-    return { kind: 'unknown', why: `no server is writable and ${silent.map((m) => `"${m.name}" (${(m.answer as { error: string }).error})`).join(', ')} does not answer: it may hold later transactions` };
+    return {
+      kind: 'unknown',
+      why: `no server is writable and ${silent.map((m) => `"${m.name}" (${(m.answer as { error: string }).error})`).join(', ')} does not answer: it may hold later transactions`,
+    };
   }
   // Servers that replicate from nobody and hold every transaction any server holds (an empty
   // server holds nothing: it was never a primary).
@@ -71,7 +74,8 @@ export function findPrimary(members: readonly Member[], designated: string): Pri
   }
   if (ranked.length > 1 && followers(ranked[1]!) === followers(best) && !(best.name === designated)) {
     const tied = ranked.filter((m) => followers(m) === followers(best)).map((m) => m.name);
-    if (!tied.includes(designated)) return { kind: 'unknown', why: `no server is writable and ${tied.map((n) => `"${n}"`).join(', ')} could each be the primary; choose with "wpha db promote --to HOST"` };
+    if (!tied.includes(designated))
+      return { kind: 'unknown', why: `no server is writable and ${tied.map((n) => `"${n}"`).join(', ')} could each be the primary; choose with "wpha db promote --to HOST"` };
     return { kind: 'closed', name: designated, why: 'it holds every transaction, replicates from nobody, and is the starting primary' };
   }
   return { kind: 'closed', name: best.name, why: `it holds every transaction, replicates from nobody${followers(best) ? ` and ${followers(best)} replica(s) follow it` : ''}` };
@@ -124,7 +128,10 @@ function replicaOf(mine: NodeView, primary: Member): NodeAction {
   if (p) {
     const order = compareGtid(heldPos(mine), p.gtidBinlogPos);
     if (order === 'ahead' || order === 'diverged') {
-      return { kind: 'refuse', why: `this server holds transactions "${primary.name}" does not have (errant GTIDs: ${[...heldPos(mine).values()].map((e) => `${e.domain}-${e.server}-${e.seq}`).join(',')} against ${[...p.gtidBinlogPos.values()].map((e) => `${e.domain}-${e.server}-${e.seq}`).join(',')}); it cannot follow it without losing them: rebuild it (see docs/database.md)` };
+      return {
+        kind: 'refuse',
+        why: `this server holds transactions "${primary.name}" does not have (errant GTIDs: ${[...heldPos(mine).values()].map((e) => `${e.domain}-${e.server}-${e.seq}`).join(',')} against ${[...p.gtidBinlogPos.values()].map((e) => `${e.domain}-${e.server}-${e.seq}`).join(',')}); it cannot follow it without losing them: rebuild it (see docs/database.md)`,
+      };
     }
   }
   return { kind: 'replica', of: primary, setup: 'repoint' };

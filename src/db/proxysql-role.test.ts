@@ -44,13 +44,19 @@ const list = (v: LibconfigValue | undefined) => v as Record<string, LibconfigVal
 const group = (v: LibconfigValue | undefined) => v as Record<string, LibconfigValue>;
 
 describe('proxysql role', () => {
-  it('Galera: every node a backend, the Galera hostgroups, the sites\' users, read/write split, admin on loopback', async () => {
+  it("Galera: every node a backend, the Galera hostgroups, the sites' users, read/write split, admin on loopback", async () => {
     const { cnf, steps } = await rendered();
     expect(group(cnf.admin_variables)).toEqual({ admin_credentials: 'wpha_admin:admin-pw', mysql_ifaces: '127.0.0.1:6032' });
     const mv = group(cnf.mysql_variables);
     expect(mv).toMatchObject({ interfaces: '0.0.0.0:3306', threads: 4, monitor_username: 'wpha_check', monitor_password: '', max_connections: 2048 });
-    expect(list(cnf.mysql_servers).map((s) => [s.address, s.port, s.hostgroup])).toEqual([['10.0.0.31', 3306, 30], ['10.0.0.32', 3306, 30], ['10.0.0.33', 3306, 30]]);
-    expect(list(cnf.mysql_galera_hostgroups)).toEqual([{ writer_hostgroup: 10, backup_writer_hostgroup: 20, reader_hostgroup: 30, offline_hostgroup: 9999, active: 1, max_writers: 1, writer_is_also_reader: 2, max_transactions_behind: 100 }]);
+    expect(list(cnf.mysql_servers).map((s) => [s.address, s.port, s.hostgroup])).toEqual([
+      ['10.0.0.31', 3306, 30],
+      ['10.0.0.32', 3306, 30],
+      ['10.0.0.33', 3306, 30],
+    ]);
+    expect(list(cnf.mysql_galera_hostgroups)).toEqual([
+      { writer_hostgroup: 10, backup_writer_hostgroup: 20, reader_hostgroup: 30, offline_hostgroup: 9999, active: 1, max_writers: 1, writer_is_also_reader: 2, max_transactions_behind: 100 },
+    ]);
     expect(cnf.mysql_replication_hostgroups).toBeUndefined();
     // Passwords with quotes and # survive the format; writes (and the default) go to the writer.
     expect(list(cnf.mysql_users)).toEqual([
@@ -58,7 +64,10 @@ describe('proxysql role', () => {
       { username: 'wp_blog', password: 'blog-pw', default_hostgroup: 10, transaction_persistent: 1, active: 1 },
     ]);
     const rules = list(cnf.mysql_query_rules);
-    expect(rules.map((r) => [r.rule_id, r.match_digest, r.destination_hostgroup, r.apply])).toEqual([[100, '^SELECT .* FOR UPDATE', 10, 1], [200, '^SELECT', 30, 1]]);
+    expect(rules.map((r) => [r.rule_id, r.match_digest, r.destination_hostgroup, r.apply])).toEqual([
+      [100, '^SELECT .* FOR UPDATE', 10, 1],
+      [200, '^SELECT', 30, 1],
+    ]);
     expect(new RegExp(String(rules[1]!.match_digest)).test('SELECT option_value FROM wp_options')).toBe(true);
     expect(new RegExp(String(rules[0]!.match_digest)).test('SELECT * FROM wp_wc_stock WHERE id = 7 FOR UPDATE')).toBe(true);
     // The file and the admin client settings hold passwords.

@@ -45,12 +45,16 @@ describe('replication inventories checked at load', () => {
   it('refuses a group without a replication password, for each of its hosts', async () => {
     const lines = await issues('missing-password');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe(`${dir('missing-password')}/group_vars/db.yaml:1:1: mariadb_replication_group: Missing variable "mariadb_replication_password" of role "mariadb" for host "db1": required when mariadb_replication_group != '' (Its password (keep it in the vault). Required with mariadb_replication_group.)`);
+    expect(lines[0]).toBe(
+      `${dir('missing-password')}/group_vars/db.yaml:1:1: mariadb_replication_group: Missing variable "mariadb_replication_password" of role "mariadb" for host "db1": required when mariadb_replication_group != '' (Its password (keep it in the vault). Required with mariadb_replication_group.)`,
+    );
   });
 
   it('refuses a vault password it cannot decrypt, at the value, never printing it', async () => {
     const lines = await issues('vault-no-passphrase');
-    expect(lines[0]).toBe(`${dir('vault-no-passphrase')}/group_vars/db.yaml:4:38: mariadb_replication_password: Cannot decrypt a "!vault" value: no passphrase for vault label "prod": set WPHA_VAULT_PASSWORD_PROD or WPHA_VAULT_PASSWORD, pass --vault-password-file prod@FILE, or run on a terminal to be asked`);
+    expect(lines[0]).toBe(
+      `${dir('vault-no-passphrase')}/group_vars/db.yaml:4:38: mariadb_replication_password: Cannot decrypt a "!vault" value: no passphrase for vault label "prod": set WPHA_VAULT_PASSWORD_PROD or WPHA_VAULT_PASSWORD, pass --vault-password-file prod@FILE, or run on a terminal to be asked`,
+    );
     expect(lines.join('\n')).not.toContain('1zoTlAUG');
   });
 });

@@ -21,13 +21,7 @@ export interface ReplicationLogin {
 
 /** `CHANGE MASTER TO` options after MASTER_HOST (the host is added by the caller or a script). */
 export function masterOptions(login: ReplicationLogin): string {
-  const opts = [
-    'MASTER_PORT=3306',
-    `MASTER_USER=${sqlString(login.user)}`,
-    `MASTER_PASSWORD=${sqlString(login.password)}`,
-    'MASTER_USE_GTID=slave_pos',
-    `MASTER_CONNECT_RETRY=${login.connectRetry}`,
-  ];
+  const opts = ['MASTER_PORT=3306', `MASTER_USER=${sqlString(login.user)}`, `MASTER_PASSWORD=${sqlString(login.password)}`, 'MASTER_USE_GTID=slave_pos', `MASTER_CONNECT_RETRY=${login.connectRetry}`];
   if (login.tlsDir) {
     opts.push(
       'MASTER_SSL=1',

@@ -57,8 +57,8 @@ export function groupStatus(topo: ReplicationTopology, answers: ReadonlyMap<stri
   const primaryAddr = topo.members.find((m) => m.name === primary)?.address;
   const problems: string[] = [];
   let error = false;
-  if (verdict.kind === 'conflict') ((error = true), problems.push(verdict.why));
-  else if (verdict.kind !== 'writable') ((error = true), problems.push(`no writable primary${'why' in verdict ? `: ${verdict.why}` : verdict.kind === 'fresh' ? ' (a new group: run wpha apply)' : ''}`));
+  if (verdict.kind === 'conflict') (error = true), problems.push(verdict.why);
+  else if (verdict.kind !== 'writable') (error = true), problems.push(`no writable primary${'why' in verdict ? `: ${verdict.why}` : verdict.kind === 'fresh' ? ' (a new group: run wpha apply)' : ''}`);
 
   const rows: StatusRow[] = members.map((m) => {
     const row: StatusRow = { host: m.name, region: m.region, role: 'down', readOnly: null, gtid: '', lag: null, replication: '', semiSync: '' };
@@ -74,7 +74,10 @@ export function groupStatus(topo: ReplicationTopology, answers: ReadonlyMap<stri
     if (!v.readOnly) {
       row.role = 'primary';
       row.semiSync = `master ${s.masterStatus ? 'ON' : 'OFF'}, ${s.masterClients} client(s)`;
-      if (m.name === primary && (!s.masterStatus || s.masterClients === 0)) problems.push(`semi-sync is off on the primary "${m.name}" (${s.masterEnabled ? 'fell back to asynchronous: no replica acknowledged in time' : 'not enabled: no replica was connected when it opened'})`);
+      if (m.name === primary && (!s.masterStatus || s.masterClients === 0))
+        problems.push(
+          `semi-sync is off on the primary "${m.name}" (${s.masterEnabled ? 'fell back to asynchronous: no replica acknowledged in time' : 'not enabled: no replica was connected when it opened'})`,
+        );
       return row;
     }
     const r = v.replica;
@@ -107,7 +110,16 @@ export const EXIT_FOR: Readonly<Record<Health, number>> = { healthy: 0, degraded
 /** The status as a table and a list of problems (what `wpha db status` prints). */
 export function formatStatus(s: GroupStatus): string {
   const head = ['HOST', 'REGION', 'ROLE', 'READ_ONLY', 'GTID', 'LAG', 'SEMI-SYNC', 'REPLICATION'];
-  const cells = s.rows.map((r) => [r.host, r.region || '-', r.role, r.readOnly === null ? '?' : r.readOnly ? 'ON' : 'OFF', r.gtid || '-', r.lag === null ? '-' : `${r.lag}s`, r.semiSync || '-', r.replication || '-']);
+  const cells = s.rows.map((r) => [
+    r.host,
+    r.region || '-',
+    r.role,
+    r.readOnly === null ? '?' : r.readOnly ? 'ON' : 'OFF',
+    r.gtid || '-',
+    r.lag === null ? '-' : `${r.lag}s`,
+    r.semiSync || '-',
+    r.replication || '-',
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i]!))).join('  ');
   const out = [`Replication group "${s.group}": ${s.health}${s.primary ? `, primary ${s.primary}` : ''}`, line(head), ...cells.map(line)];

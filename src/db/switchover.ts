@@ -34,7 +34,10 @@ export function receivedPos(v: NodeView): GtidPos {
 export function planSwitchover(topo: ReplicationTopology, answers: ReadonlyMap<string, NodeAnswer>, targetName: string): SwitchoverPlan {
   const target = topo.members.find((m) => m.name === targetName);
   if (!target) throw new RunbookRefusal(`"${targetName}" is not a member of replication group "${topo.group}" (${topo.members.map((m) => m.name).join(', ')})`);
-  const verdict = findPrimary(topo.members.map((m) => ({ ...m, answer: answers.get(m.name) ?? { ok: false, error: 'not asked' } })), topo.designated);
+  const verdict = findPrimary(
+    topo.members.map((m) => ({ ...m, answer: answers.get(m.name) ?? { ok: false, error: 'not asked' } })),
+    topo.designated,
+  );
   if (verdict.kind === 'conflict') throw new RunbookRefusal(verdict.why);
   if (verdict.kind !== 'writable') throw new RunbookRefusal(`No writable primary to hand over from${'why' in verdict ? ` (${verdict.why})` : ''}: when the primary is gone, use "wpha db failover"`);
   if (verdict.name === targetName) throw new RunbookRefusal(`"${targetName}" is already the primary`);
@@ -42,11 +45,16 @@ export function planSwitchover(topo: ReplicationTopology, answers: ReadonlyMap<s
   const t = view(answers, targetName);
   if (!t) throw new RunbookRefusal(`The target "${targetName}" does not answer: ${(answers.get(targetName) as { error?: string } | undefined)?.error ?? 'not asked'}`);
   const r = t.replica;
-  if (!r || r.masterHost !== primary.address) throw new RunbookRefusal(`The target "${targetName}" does not replicate from the primary "${primary.name}"${r ? ` (it replicates from ${r.masterHost})` : ''}: run "wpha apply" first`);
-  if (r.ioRunning !== 'Yes' || r.sqlRunning !== 'Yes') throw new RunbookRefusal(`The target "${targetName}" is not replicating (IO ${r.ioRunning}, SQL ${r.sqlRunning}${r.lastIoError ? `: ${r.lastIoError}` : ''}${r.lastSqlError ? `: ${r.lastSqlError}` : ''})`);
+  if (!r || r.masterHost !== primary.address)
+    throw new RunbookRefusal(`The target "${targetName}" does not replicate from the primary "${primary.name}"${r ? ` (it replicates from ${r.masterHost})` : ''}: run "wpha apply" first`);
+  if (r.ioRunning !== 'Yes' || r.sqlRunning !== 'Yes')
+    throw new RunbookRefusal(
+      `The target "${targetName}" is not replicating (IO ${r.ioRunning}, SQL ${r.sqlRunning}${r.lastIoError ? `: ${r.lastIoError}` : ''}${r.lastSqlError ? `: ${r.lastSqlError}` : ''})`,
+    );
   const p = view(answers, primary.name)!;
   const order = compareGtid(receivedPos(t), heldPos(p));
-  if (order === 'ahead' || order === 'diverged') throw new RunbookRefusal(`The target "${targetName}" holds transactions the primary does not have (an errant GTID): it cannot take over without a divergence`);
+  if (order === 'ahead' || order === 'diverged')
+    throw new RunbookRefusal(`The target "${targetName}" holds transactions the primary does not have (an errant GTID): it cannot take over without a divergence`);
   const warnings: string[] = [];
   if (r.secondsBehind && r.secondsBehind > 10) warnings.push(`"${targetName}" is ${r.secondsBehind} s behind: the switch waits until it applied everything`);
   const followers = [primary];

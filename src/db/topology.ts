@@ -54,7 +54,9 @@ export function replicationTopologies(hosts: readonly ResolvedHost[], groupHosts
   const byName = new Map(hosts.map((h) => [h.name, h]));
   const out: ReplicationTopology[] = [];
   for (const group of byGroup.keys()) {
-    const members = groupHosts(group).map((n) => byName.get(n)).filter((h): h is ResolvedHost => h !== undefined);
+    const members = groupHosts(group)
+      .map((n) => byName.get(n))
+      .filter((h): h is ResolvedHost => h !== undefined);
     const first = members[0];
     if (!first) continue;
     const v = first.vars;

@@ -65,6 +65,6 @@ describe('ContentStore (file texts kept between runs)', () => {
     expect(known).toBe(sha('memory_limit=256M\n'));
     expect(existsSync(path.join(root, 'blobs', known))).toBe(true);
     expect(editedFileProbe({ path: '/etc/php.ini' }, { diff: false, content: s })).toBe(`wpha_fstate /etc/php.ini sd ${known} 8388608`);
-    expect(editedFileProbe({ path: '/etc/other.ini' }, { diff: false, content: s })).toBe('wpha_fstate /etc/other.ini sa \'\' 8388608');
+    expect(editedFileProbe({ path: '/etc/other.ini' }, { diff: false, content: s })).toBe("wpha_fstate /etc/other.ini sa '' 8388608");
   });
 });

@@ -105,7 +105,10 @@ function reportCheck(run: HostRun, fwd: Forward, at: Position): void {
   reportUnplannable(run, fwd.stop, at.exps, at.probes);
   for (const h of [...run.notified].sort((a, b) => a - b)) {
     const hs = run.play.handlers[h]!.handler;
-    run.emit({ label: hs.name, task: hs }, 'changed', { summary: [run.pendingFromEarlier.has(h) ? 'would run (notified by an earlier run that did not run it)' : 'would run (notified)'], handler: true });
+    run.emit({ label: hs.name, task: hs }, 'changed', {
+      summary: [run.pendingFromEarlier.has(h) ? 'would run (notified by an earlier run that did not run it)' : 'would run (notified)'],
+      handler: true,
+    });
   }
   run.notified.clear();
 }
@@ -124,7 +127,7 @@ async function applyForward(run: HostRun, fwd: Forward): Promise<Position | unde
   if (fwd.batch.length) {
     // When the play ends with this batch, probe the handlers it may notify in the same round trip.
     const candidates = atEnd || fwd.flushAt >= 0 ? [...new Set([...run.notified, ...fwd.batch.flatMap((b) => notifiedBy(run.play, b))])].sort((a, b) => a - b) : [];
-    const preSteps = candidates.length ? handlerSteps(run, candidates) ?? [] : [];
+    const preSteps = candidates.length ? (handlerSteps(run, candidates) ?? []) : [];
     if (run.failed) return undefined;
     const { rt, attempts } = await applyBatch(run, fwd.batch, { probeSteps: [...run.stepsIn(rest), ...preSteps], notify: (p) => notifiedBy(run.play, p) });
     applied = { cursor: fwd.stop, exps: rest, probes: rt.probes };

@@ -33,7 +33,11 @@ export class DelegateConnections {
   }
 
   closeAll(): void {
-    for (const e of this.open.values()) void e.then((x) => x.conn.close(), () => undefined);
+    for (const e of this.open.values())
+      void e.then(
+        (x) => x.conn.close(),
+        () => undefined,
+      );
     this.open.clear();
   }
 }

@@ -23,7 +23,16 @@ export interface Recap {
 }
 
 export type RunEvent =
-  | { type: 'run-start'; inventory: string; hosts: string[]; /** Selected hosts that get no role (not contacted). */ withoutRoles: string[]; check: boolean; at: string; /** `--shard i/n` of this run. */ shard?: string; /** Set by `wpha report merge`: the shards (or files) merged. */ shards?: string[] }
+  | {
+      type: 'run-start';
+      inventory: string;
+      hosts: string[] /** Selected hosts that get no role (not contacted). */;
+      withoutRoles: string[];
+      check: boolean;
+      at: string /** `--shard i/n` of this run. */;
+      shard?: string /** Set by `wpha report merge`: the shards (or files) merged. */;
+      shards?: string[];
+    }
   | { type: 'host-phase'; host: string; phase: 'connecting' | 'probing' | 'applying' | 'handlers' }
   | {
       type: 'task';
@@ -46,10 +55,18 @@ export type RunEvent =
   | { type: 'host-failed'; host: string; error: string }
   | { type: 'host-done'; host: string; recap: Recap; roundTrips: number; ms: number }
   /** A rolling run (src/rollout) starts batch `batch` of `batches`; only emitted when there are several. */
-  | { type: 'batch-start'; batch: number; batches: number; hosts: string[]; /** Set by `wpha report merge`. */ shard?: string }
+  | { type: 'batch-start'; batch: number; batches: number; hosts: string[] /** Set by `wpha report merge`. */; shard?: string }
   /** Batch `batch` broke its failure budget: the hosts of later batches are not contacted. */
-  | { type: 'rollout-stopped'; batch: number; batches: number; reason: string; notRun: string[]; /** Set by `wpha report merge`. */ shard?: string }
-  | { type: 'run-done'; recaps: Record<string, Recap>; ms: number; failed: boolean; changed: boolean; interrupted: boolean; /** Hosts never contacted (rollout stopped or interrupted before their batch). */ notRun?: string[] };
+  | { type: 'rollout-stopped'; batch: number; batches: number; reason: string; notRun: string[] /** Set by `wpha report merge`. */; shard?: string }
+  | {
+      type: 'run-done';
+      recaps: Record<string, Recap>;
+      ms: number;
+      failed: boolean;
+      changed: boolean;
+      interrupted: boolean /** Hosts never contacted (rollout stopped or interrupted before their batch). */;
+      notRun?: string[];
+    };
 
 export type Listener = (e: RunEvent) => void;
 

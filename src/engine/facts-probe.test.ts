@@ -8,7 +8,12 @@ const base = ['hostname=front1', 'os_id=debian', 'os_version_id=12', 'os_codenam
 describe('parseFacts: default_interface', () => {
   const cases: { name: string; lines: string[]; iface: string; ipv4: string[] }[] = [
     { name: 'the default route decides', lines: ['ipv4=10.0.0.5', 'ipv4_if=eth1', 'ipv4=192.0.2.7', 'ipv4_if=eth0', 'default_if=eth0'], iface: 'eth0', ipv4: ['10.0.0.5', '192.0.2.7'] },
-    { name: 'no default route: the first address', lines: ['ipv4=172.31.250.11', 'ipv4_if=host0', 'ipv4=172.31.250.10', 'ipv4_if=host0', 'default_if='], iface: 'host0', ipv4: ['172.31.250.11', '172.31.250.10'] },
+    {
+      name: 'no default route: the first address',
+      lines: ['ipv4=172.31.250.11', 'ipv4_if=host0', 'ipv4=172.31.250.10', 'ipv4_if=host0', 'default_if='],
+      iface: 'host0',
+      ipv4: ['172.31.250.11', '172.31.250.10'],
+    },
     { name: 'no address at all', lines: ['default_if='], iface: '', ipv4: [] },
   ];
   for (const c of cases) {
@@ -23,7 +28,26 @@ describe('parseFacts: default_interface', () => {
 
 describe('facts', () => {
   it('parses recorded output of a Debian 12 lab host', () => {
-    const out = ['hostname=web1', 'os_id=debian', 'os_version_id=12', 'os_codename=bookworm', 'os_pretty=Debian GNU/Linux 12 (bookworm)', 'os_like=', 'kernel=6.1.0-18-amd64', 'arch=x86_64', 'cpus=4', 'mem_kb=8148012', 'ipv4=172.31.250.21', 'ipv4_if=host0', 'ipv4=10.0.0.5', 'ipv4_if=host0', 'default_if=', 'init=systemd', 'virt=systemd-nspawn', 'user=root'].join('\n');
+    const out = [
+      'hostname=web1',
+      'os_id=debian',
+      'os_version_id=12',
+      'os_codename=bookworm',
+      'os_pretty=Debian GNU/Linux 12 (bookworm)',
+      'os_like=',
+      'kernel=6.1.0-18-amd64',
+      'arch=x86_64',
+      'cpus=4',
+      'mem_kb=8148012',
+      'ipv4=172.31.250.21',
+      'ipv4_if=host0',
+      'ipv4=10.0.0.5',
+      'ipv4_if=host0',
+      'default_if=',
+      'init=systemd',
+      'virt=systemd-nspawn',
+      'user=root',
+    ].join('\n');
     expect(parseFacts(out)).toEqual({
       hostname: 'web1',
       fqdn: 'web1',

@@ -32,7 +32,12 @@ describe('host lock answers', () => {
     expect(d.length).toBeLessThan(150);
     expect(describeHolders([2, 3, 4, 5, 6].map((pid) => ({ pid, cmd: `sleep ${pid}` })))).toBe('sleep 2 (pid 2); sleep 3 (pid 3); sleep 4 (pid 4); sleep 5 (pid 5) and 1 more');
     expect(describeHolders([{ pid: 7, cmd: 'sh -s' }])).toBe('its script (pid 7)');
-    expect(describeHolders([{ pid: 8, cmd: `/bin/sh /tmp/wpha.odDMtPMO/stage/${'d'.repeat(64)}` }, { pid: 9, cmd: 'sleep 600' }])).toBe('a shell step (pid 8); sleep 600 (pid 9)');
+    expect(
+      describeHolders([
+        { pid: 8, cmd: `/bin/sh /tmp/wpha.odDMtPMO/stage/${'d'.repeat(64)}` },
+        { pid: 9, cmd: 'sleep 600' },
+      ]),
+    ).toBe('a shell step (pid 8); sleep 600 (pid 9)');
   });
 
   it('sends scripts the shell can parse, whatever the holder line holds', () => {

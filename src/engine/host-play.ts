@@ -88,6 +88,11 @@ export function handlerId(play: HostPlay, index: number): string {
 
 /** Handlers recorded as pending on the host (the first probe reads the file): their indexes. */
 export function parsePendingHandlers(play: HostPlay, stdout: string): number[] {
-  const ids = new Set(stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+  const ids = new Set(
+    stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
   return play.handlers.map((_, i) => i).filter((i) => ids.has(handlerId(play, i)));
 }

@@ -108,7 +108,10 @@ export class HostRun {
   }
 
   /** One round trip on this host: apply `applies` (in order, stopping at a failure), then probe. */
-  async trip(phase: 'probing' | 'applying' | 'handlers', body: { applies: Planned[]; probeSteps: Step[]; facts?: boolean; notify?: (p: Planned) => number[]; extraApplies?: ApplyItem[]; extraProbes?: ProbeItem[] }): Promise<RoundTripResult> {
+  async trip(
+    phase: 'probing' | 'applying' | 'handlers',
+    body: { applies: Planned[]; probeSteps: Step[]; facts?: boolean; notify?: (p: Planned) => number[]; extraApplies?: ApplyItem[]; extraProbes?: ProbeItem[] },
+  ): Promise<RoundTripResult> {
     const host = this.play.host;
     this.deps.bus.emit({ type: 'host-phase', host, phase });
     const notify = body.notify;
@@ -118,7 +121,9 @@ export class HostRun {
     const r = await this.deps.remote.run(script);
     if (r.lost && body.applies.length === 0) throw new ConnectError(host, 'closed', `Cannot finish probing host "${host}": ${r.lost}`);
     if (!r.done && body.applies.length === 0) {
-      throw new Error(`The probe script did not complete on host "${host}" (exit ${r.exitCode}${r.truncated ? ', output over the capture limit' : ''}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+      throw new Error(
+        `The probe script did not complete on host "${host}" (exit ${r.exitCode}${r.truncated ? ', output over the capture limit' : ''}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`,
+      );
     }
     return r;
   }
@@ -142,7 +147,11 @@ export class HostRun {
           this.deps.bus.emit({ type: 'host-unreachable', host: this.play.host, error: `Host "${this.play.host}" went away during the apply: ${rt.lost}` });
           return true;
         }
-        const why = rt.truncated ? 'its output exceeded the capture limit' : rt.exitCode !== 0 ? `the script ended early (exit ${rt.exitCode}): ${rt.stderr.trim().split('\n').slice(-3).join(' ')}` : 'an earlier step failed';
+        const why = rt.truncated
+          ? 'its output exceeded the capture limit'
+          : rt.exitCode !== 0
+            ? `the script ended early (exit ${rt.exitCode}): ${rt.stderr.trim().split('\n').slice(-3).join(' ')}`
+            : 'an earlier step failed';
         this.emit(b.step, 'failed', { error: `Not run: ${why}` });
         return true;
       }
@@ -169,7 +178,11 @@ export class HostRun {
       }
       if (changed) for (const h of handlersFor(this.play, t)) this.notified.add(h);
       const retried = tries !== undefined && tries > 1 ? [`done at attempt ${tries}`] : [];
-      this.emit(b.step, changed ? 'changed' : 'ok', { summary: changed ? [...b.plan.summary, ...retried] : retried, ...(changed && b.plan.diff ? { diff: b.plan.diff } : {}), warnings: [...(b.plan.warnings ?? []), ...r.warnings] });
+      this.emit(b.step, changed ? 'changed' : 'ok', {
+        summary: changed ? [...b.plan.summary, ...retried] : retried,
+        ...(changed && b.plan.diff ? { diff: b.plan.diff } : {}),
+        warnings: [...(b.plan.warnings ?? []), ...r.warnings],
+      });
       for (const j of b.joined ?? []) {
         // Done by the step it joined (one transaction): reported as its own task, with what it needed.
         if (changed) for (const h of handlersFor(this.play, j.step.task)) this.notified.add(h);

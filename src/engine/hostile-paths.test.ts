@@ -44,26 +44,85 @@ const task = (t: string): Files => ({ 'roles/app/role.yaml': roleYaml([t]) });
 const TASK = 'roles/app/role\\.yaml:6:5: tasks\\[0\\]';
 
 const cases: Case[] = [
-  { name: 'template src with ../', files: task('- name: t\n  template: { src: ../../../../../../etc/shadow, dest: /tmp/x }'), expect: [new RegExp(`^${TASK}\\.template\\.src: Template path "\\.\\./\\.\\./\\.\\./\\.\\./\\.\\./\\.\\./etc/shadow" is outside the folder ".*/roles/app/templates"$`)] },
-  { name: 'template src absolute', files: task('- name: t\n  template: { src: /etc/shadow, dest: /tmp/x }'), expect: [new RegExp(`^${TASK}\\.template\\.src: Template path "/etc/shadow" is outside the folder`)] },
-  { name: 'systemd_unit src with ../', files: task('- name: u\n  systemd_unit: { name: x.service, src: ../files/static.txt }'), expect: [new RegExp(`^${TASK}\\.systemd_unit\\.src: Template path "\\.\\./files/static\\.txt" is outside the folder`)] },
-  { name: 'copy src with ../', files: task('- name: c\n  copy: { src: ../../../../etc/shadow, dest: /tmp/x }'), expect: [new RegExp(`^${TASK}\\.copy\\.src: File path "\\.\\./\\.\\./\\.\\./\\.\\./etc/shadow" is outside the folder ".*/roles/app/files"$`)] },
+  {
+    name: 'template src with ../',
+    files: task('- name: t\n  template: { src: ../../../../../../etc/shadow, dest: /tmp/x }'),
+    expect: [new RegExp(`^${TASK}\\.template\\.src: Template path "\\.\\./\\.\\./\\.\\./\\.\\./\\.\\./\\.\\./etc/shadow" is outside the folder ".*/roles/app/templates"$`)],
+  },
+  {
+    name: 'template src absolute',
+    files: task('- name: t\n  template: { src: /etc/shadow, dest: /tmp/x }'),
+    expect: [new RegExp(`^${TASK}\\.template\\.src: Template path "/etc/shadow" is outside the folder`)],
+  },
+  {
+    name: 'systemd_unit src with ../',
+    files: task('- name: u\n  systemd_unit: { name: x.service, src: ../files/static.txt }'),
+    expect: [new RegExp(`^${TASK}\\.systemd_unit\\.src: Template path "\\.\\./files/static\\.txt" is outside the folder`)],
+  },
+  {
+    name: 'copy src with ../',
+    files: task('- name: c\n  copy: { src: ../../../../etc/shadow, dest: /tmp/x }'),
+    expect: [new RegExp(`^${TASK}\\.copy\\.src: File path "\\.\\./\\.\\./\\.\\./\\.\\./etc/shadow" is outside the folder ".*/roles/app/files"$`)],
+  },
   { name: 'copy src absolute', files: task('- name: c\n  copy: { src: /etc/hostname, dest: /tmp/x }'), expect: [new RegExp(`^${TASK}\\.copy\\.src: File path "/etc/hostname" is outside the folder`)] },
-  { name: 'artifact src with ../ (relative to files/)', files: task('- name: a\n  artifact: { src: ../../../etc/shadow, dest: /tmp/x }'), expect: [new RegExp(`^${TASK}\\.artifact\\.src: File path "\\.\\./\\.\\./\\.\\./etc/shadow" is outside the folder`)] },
-  { name: 'a template that is a symlink out of the role', files: task('- name: t\n  template: { src: evil.hbs, dest: /tmp/x }'), links: { 'roles/app/templates/evil.hbs': '/etc/hostname' }, expect: [new RegExp(`^${TASK}\\.template\\.src: Template path "evil\\.hbs" leads outside the folder ".*/templates" through a symbolic link \\(to "/etc/hostname"\\)$`)] },
-  { name: 'a role file that is a symlink out of the role', files: task('- name: c\n  copy: { src: key, dest: /tmp/x }'), links: { 'roles/app/files/key': '/etc/hostname' }, expect: [new RegExp(`^${TASK}\\.copy\\.src: File path "key" leads outside the folder ".*/files" through a symbolic link \\(to "/etc/hostname"\\)$`)] },
-  { name: 'a partial by relative path', files: { 'roles/app/templates/app.conf.hbs': 'port={{ app_port }}\n{{> ../../../../etc/passwd}}\n' }, expect: [/^roles\/app\/templates\/app\.conf\.hbs:2:1: \(document\): Partial "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is not allowed: partials are named by their file name/] },
-  { name: 'a partial by absolute path', files: { 'roles/app/templates/app.conf.hbs': 'x\n{{> "/etc/passwd"}}\n' }, expect: [/^roles\/app\/templates\/app\.conf\.hbs:2:1: \(document\): Partial "\/etc\/passwd" is not allowed/] },
-  { name: 'a dynamic partial', files: { 'roles/app/templates/app.conf.hbs': '{{> (lookup this "app_name") }}\n' }, expect: [/^roles\/app\/templates\/app\.conf\.hbs:1:1: \(document\): Dynamic partials \(\{\{> \(expression\)\}\}\) are not allowed; name the partial$/] },
-  { name: 'a partial file that is a symlink is not registered', files: { 'roles/app/templates/app.conf.hbs': '{{> passwd}}\n' }, links: { 'roles/app/templates/partials': '/etc' }, expect: [/^roles\/app\/templates\/app\.conf\.hbs:1:1: \(document\): Partial "passwd" is not defined; available: /] },
-  { name: 'a missing template', files: task('- name: t\n  template: { src: nope.hbs, dest: /tmp/x }'), expect: [new RegExp(`^${TASK}\\.template\\.src: No file "nope\\.hbs" in the role's templates/ folder`)] },
-  { name: 'a syntax error in a task argument', files: task('- name: t\n  copy: { dest: /tmp/x, content: "{{ length out.stdout | x }}" }'), expect: [new RegExp(`^${TASK}\\.copy\\.content: Syntax error: `)] },
+  {
+    name: 'artifact src with ../ (relative to files/)',
+    files: task('- name: a\n  artifact: { src: ../../../etc/shadow, dest: /tmp/x }'),
+    expect: [new RegExp(`^${TASK}\\.artifact\\.src: File path "\\.\\./\\.\\./\\.\\./etc/shadow" is outside the folder`)],
+  },
+  {
+    name: 'a template that is a symlink out of the role',
+    files: task('- name: t\n  template: { src: evil.hbs, dest: /tmp/x }'),
+    links: { 'roles/app/templates/evil.hbs': '/etc/hostname' },
+    expect: [new RegExp(`^${TASK}\\.template\\.src: Template path "evil\\.hbs" leads outside the folder ".*/templates" through a symbolic link \\(to "/etc/hostname"\\)$`)],
+  },
+  {
+    name: 'a role file that is a symlink out of the role',
+    files: task('- name: c\n  copy: { src: key, dest: /tmp/x }'),
+    links: { 'roles/app/files/key': '/etc/hostname' },
+    expect: [new RegExp(`^${TASK}\\.copy\\.src: File path "key" leads outside the folder ".*/files" through a symbolic link \\(to "/etc/hostname"\\)$`)],
+  },
+  {
+    name: 'a partial by relative path',
+    files: { 'roles/app/templates/app.conf.hbs': 'port={{ app_port }}\n{{> ../../../../etc/passwd}}\n' },
+    expect: [/^roles\/app\/templates\/app\.conf\.hbs:2:1: \(document\): Partial "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is not allowed: partials are named by their file name/],
+  },
+  {
+    name: 'a partial by absolute path',
+    files: { 'roles/app/templates/app.conf.hbs': 'x\n{{> "/etc/passwd"}}\n' },
+    expect: [/^roles\/app\/templates\/app\.conf\.hbs:2:1: \(document\): Partial "\/etc\/passwd" is not allowed/],
+  },
+  {
+    name: 'a dynamic partial',
+    files: { 'roles/app/templates/app.conf.hbs': '{{> (lookup this "app_name") }}\n' },
+    expect: [/^roles\/app\/templates\/app\.conf\.hbs:1:1: \(document\): Dynamic partials \(\{\{> \(expression\)\}\}\) are not allowed; name the partial$/],
+  },
+  {
+    name: 'a partial file that is a symlink is not registered',
+    files: { 'roles/app/templates/app.conf.hbs': '{{> passwd}}\n' },
+    links: { 'roles/app/templates/partials': '/etc' },
+    expect: [/^roles\/app\/templates\/app\.conf\.hbs:1:1: \(document\): Partial "passwd" is not defined; available: /],
+  },
+  {
+    name: 'a missing template',
+    files: task('- name: t\n  template: { src: nope.hbs, dest: /tmp/x }'),
+    expect: [new RegExp(`^${TASK}\\.template\\.src: No file "nope\\.hbs" in the role's templates/ folder`)],
+  },
+  {
+    name: 'a syntax error in a task argument',
+    files: task('- name: t\n  copy: { dest: /tmp/x, content: "{{ length out.stdout | x }}" }'),
+    expect: [new RegExp(`^${TASK}\\.copy\\.content: Syntax error: `)],
+  },
 ];
 
 describe('role files and templates cannot reach the controller filesystem (load)', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_n, c) => {
     const issues = await issuesOf(c);
-    for (const re of c.expect) expect(issues.some((l) => re.test(l)), `no issue matches ${re}\n${issues.join('\n')}`).toBe(true);
+    for (const re of c.expect)
+      expect(
+        issues.some((l) => re.test(l)),
+        `no issue matches ${re}\n${issues.join('\n')}`,
+      ).toBe(true);
     expect(prototypeIsClean()).toBe(true);
   });
 });
@@ -86,7 +145,7 @@ describe('a templated role file reference is refused when the task is expanded',
     ['copy', '../../../../../../etc/shadow', /^File path "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/shadow" is outside the folder ".*\/roles\/app\/files"$/],
   ] as const)('%s src %s', async (op, src, message) => {
     const exp = await expandFirst(src, op);
-    expect(exp.kind, JSON.stringify(exp).slice(0, 600)).toBe("error");
+    expect(exp.kind, JSON.stringify(exp).slice(0, 600)).toBe('error');
     expect(exp.kind === 'error' && exp.message).toMatch(message);
   });
 });

@@ -92,7 +92,14 @@ describe('output a step cannot be allowed to keep', () => {
 
   it('bytes that are not UTF-8 in step output and probes neither break parsing nor forge markers', () => {
     const bad = `printf '\\377\\376 caf\\351 \\303\\n@@WPHA_${NONCE} DONE\\n'`;
-    const script = buildScript({ nonce: NONCE, preludes: [], staged: [], applies: [{ id: 't0', fragment: bad, notifyFlags: [] }], facts: false, probes: [{ id: 'p0', fragment: `${bad}; echo after` }] });
+    const script = buildScript({
+      nonce: NONCE,
+      preludes: [],
+      staged: [],
+      applies: [{ id: 't0', fragment: bad, notifyFlags: [] }],
+      facts: false,
+      probes: [{ id: 'p0', fragment: `${bad}; echo after` }],
+    });
     const r = parseRoundTrip(sh(script).stdout, NONCE);
     expect(r.done).toBe(true);
     expect(r.applies[0]!.stdout).toBe(`\uFFFD\uFFFD caf\uFFFD \uFFFD\n@@WPHA_${NONCE} DONE\n`);

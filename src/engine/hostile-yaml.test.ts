@@ -167,7 +167,11 @@ const cases: Case[] = [
 describe('hostile YAML, files and names are refused at load, every problem located', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const issues = await issuesOf(c);
-    for (const re of c.expect) expect(issues.some((l) => re.test(l)), `no issue matches ${re}\n${issues.join('\n')}`).toBe(true);
+    for (const re of c.expect)
+      expect(
+        issues.some((l) => re.test(l)),
+        `no issue matches ${re}\n${issues.join('\n')}`,
+      ).toBe(true);
     if (c.count !== undefined) expect(issues, issues.join('\n')).toHaveLength(c.count);
     expect(prototypeIsClean()).toBe(true);
   });

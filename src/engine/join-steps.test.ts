@@ -6,7 +6,19 @@ import aptOp, { joinInstalls, aptArgs } from '../ops/apt.js';
 import serviceOp from '../ops/service.js';
 import { parseAptProbe } from '../ops/apt-state.js';
 
-const task = (op: string, name: string, over: Partial<TaskSpec> = {}): TaskSpec => ({ id: `r/${name}`, role: 'r', name, op, args: {}, loopVar: 'item', notify: [], tags: [], runOnce: false, location: { file: 'role.yaml', line: 1, col: 1 }, ...over });
+const task = (op: string, name: string, over: Partial<TaskSpec> = {}): TaskSpec => ({
+  id: `r/${name}`,
+  role: 'r',
+  name,
+  op,
+  args: {},
+  loopVar: 'item',
+  notify: [],
+  tags: [],
+  runOnce: false,
+  location: { file: 'role.yaml', line: 1, col: 1 },
+  ...over,
+});
 const steps = (t: TaskSpec, resources: string[]): Step[] => [{ key: 't1', taskIndex: 1, task: t, label: t.name, op: aptOp, args: {}, resources, barrier: false, scope: {} }];
 let n = 0;
 const at = (t: TaskSpec, resources: string[] = []): LaterTask => ({ index: ++n, task: t, kind: 'steps', steps: steps(t, resources) });
@@ -67,7 +79,13 @@ describe('apt: two installs as one transaction', () => {
 
   it('keeps apart what differs: recommends, list refresh settings, latest, removals', () => {
     const base = { args: aptArgs.parse({ name: ['a1'] }), state: state(probe(['a1'])) };
-    for (const other of [{ name: ['b1'], install_recommends: true }, { name: ['b1'], cache_valid_time: 60 }, { name: ['b1'], update_cache: false }, { name: ['b1'], state: 'latest' }, { name: ['b1'], state: 'absent' }]) {
+    for (const other of [
+      { name: ['b1'], install_recommends: true },
+      { name: ['b1'], cache_valid_time: 60 },
+      { name: ['b1'], update_cache: false },
+      { name: ['b1'], state: 'latest' },
+      { name: ['b1'], state: 'absent' },
+    ]) {
       expect(joinInstalls(base, { args: aptArgs.parse(other), state: state(probe(['b1'])) })).toBeUndefined();
     }
   });

@@ -23,7 +23,19 @@ import type { Step } from './steps.js';
 const PLAIN_OPS = new Set(['file', 'copy', 'template', 'lineinfile', 'blockinfile', 'service', 'sysctl', 'cron', 'authorized_key', 'wait_for']);
 
 /** Where apt, dpkg, debconf and systemd read what an install does. */
-export const INSTALL_SETTINGS = ['/etc/apt', '/etc/dpkg', '/var/lib/dpkg', '/var/cache/debconf', '/usr/sbin/policy-rc.d', '/etc/systemd', '/lib/systemd', '/usr/lib/systemd', '/run/systemd', '/etc/default', '/etc/init.d'];
+export const INSTALL_SETTINGS = [
+  '/etc/apt',
+  '/etc/dpkg',
+  '/var/lib/dpkg',
+  '/var/cache/debconf',
+  '/usr/sbin/policy-rc.d',
+  '/etc/systemd',
+  '/lib/systemd',
+  '/usr/lib/systemd',
+  '/run/systemd',
+  '/etc/default',
+  '/etc/init.d',
+];
 
 const under = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
 

@@ -12,8 +12,20 @@ function group(name: string, hosts: string[]): GroupSpec {
 const inv: Inventory = {
   name: 'prod',
   dir: '/inv',
-  hosts: new Map([['front1', host('front1', ['front'])], ['web1', host('web1', ['web'])], ['web2', host('web2', ['web', 'canary'])], ['db1', host('db1', ['db'])]].map(([n, h]) => [n as string, h as HostSpec])),
-  groups: new Map([['front', group('front', ['front1'])], ['web', group('web', ['web1', 'web2'])], ['canary', group('canary', ['web2'])], ['db', group('db', ['db1'])]]),
+  hosts: new Map(
+    [
+      ['front1', host('front1', ['front'])],
+      ['web1', host('web1', ['web'])],
+      ['web2', host('web2', ['web', 'canary'])],
+      ['db1', host('db1', ['db'])],
+    ].map(([n, h]) => [n as string, h as HostSpec]),
+  ),
+  groups: new Map([
+    ['front', group('front', ['front1'])],
+    ['web', group('web', ['web1', 'web2'])],
+    ['canary', group('canary', ['web2'])],
+    ['db', group('db', ['db1'])],
+  ]),
   roles: new Map(),
   secretVars: new Set(),
 };

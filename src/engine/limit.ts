@@ -6,7 +6,12 @@ import { UserError } from '../errors.js';
 import type { Inventory } from '../model.js';
 
 function glob(p: string): RegExp {
-  return new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+  return new RegExp(
+    `^${p
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.')}$`,
+  );
 }
 
 export function selectHosts(inv: Inventory, pattern: string | undefined): string[] {
@@ -23,7 +28,10 @@ export function selectHosts(inv: Inventory, pattern: string | undefined): string
     }
     throw new UserError(`--limit: "${term}" is neither a host nor a group of inventory "${inv.name}"`);
   };
-  const terms = pattern.split(/[,:]/).map((t) => t.trim()).filter(Boolean);
+  const terms = pattern
+    .split(/[,:]/)
+    .map((t) => t.trim())
+    .filter(Boolean);
   let selected = new Set<string>();
   const positives = terms.filter((t) => !t.startsWith('!') && !t.startsWith('&'));
   for (const t of positives) for (const h of expand(t)) selected.add(h);

@@ -29,7 +29,16 @@ export function validateTaskExpressions(task: TaskSpec): InputIssue[] {
 export async function loadForRun(opts: { inventory: string; extraVars?: string[]; cwd?: string; passphrases?: Passphrases; knownOps?: KnownOps }): Promise<Inventory> {
   // `!vault` values and vault files are decrypted while loading; their plaintexts become secrets of the run.
   const { value: inv, secrets } = await loadWithVault(
-    (decryptTag) => loadInventory({ name: opts.inventory, extraVars: opts.extraVars ?? [], cwd: opts.cwd, knownOps: opts.knownOps ?? OPS, validateExpressions: validateTaskExpressions, checkRoles: templateChecks(opts.cwd), decryptTag }),
+    (decryptTag) =>
+      loadInventory({
+        name: opts.inventory,
+        extraVars: opts.extraVars ?? [],
+        cwd: opts.cwd,
+        knownOps: opts.knownOps ?? OPS,
+        validateExpressions: validateTaskExpressions,
+        checkRoles: templateChecks(opts.cwd),
+        decryptTag,
+      }),
     opts.passphrases ?? new Passphrases({ cwd: opts.cwd }),
   );
   inv.secretValues = secrets;

@@ -27,13 +27,9 @@ type BecomeMode = 'none' | 'sudo-nopass' | 'sudo-pass';
 // Both sudo calls are children of the same shell, so the ticket `sudo -v` records (keyed by the
 // parent process when there is no terminal) is the one `sudo -n` finds. The password reaches
 // sudo through a here-document (a pipe in dash), never through an argument.
-const SUDO_WITH_PASSWORD = [
-  "sh -c 'IFS= read -r wpha_pw || exit 98",
-  'sudo -S -v -p "" 2>/dev/null <<WPHA_PW_EOF || exit 98',
-  '$wpha_pw',
-  'WPHA_PW_EOF',
-  "unset wpha_pw; sudo -n -- sh -s'",
-].join('\n');
+const SUDO_WITH_PASSWORD = ["sh -c 'IFS= read -r wpha_pw || exit 98", 'sudo -S -v -p "" 2>/dev/null <<WPHA_PW_EOF || exit 98', '$wpha_pw', 'WPHA_PW_EOF', "unset wpha_pw; sudo -n -- sh -s'"].join(
+  '\n',
+);
 
 export class Remote {
   roundTrips = 0;
@@ -121,7 +117,11 @@ export class Remote {
     const gate = lock ? gateFragment(lock.runId, first ? lock.waitSeconds : 0) : undefined;
     const result = await this.runScript(script, signal, gate);
     if (lock && (lock.abort.signal.aborted || result.locked !== undefined)) {
-      const why = lock.abort.signal.aborted ? await lock.failure : first ? `Host "${this.hostName}" is locked by another run: ${result.locked}` : `Host "${this.hostName}" no longer holds this run's lock (held by: ${result.locked}); nothing more was done there`;
+      const why = lock.abort.signal.aborted
+        ? await lock.failure
+        : first
+          ? `Host "${this.hostName}" is locked by another run: ${result.locked}`
+          : `Host "${this.hostName}" no longer holds this run's lock (held by: ${result.locked}); nothing more was done there`;
       throw new OperationError(this.hostName, 'lock', why);
     }
     return result;

@@ -105,9 +105,21 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   // Hosts at once: --forks, within what the open-files limit allows (raised when it can be).
   const fit = fitForks(Math.max(1, opts.forks));
   if (fit.note) process.stderr.write(`wpha: ${fit.note}\n`);
-  const batches = batchesForRun(inv, hosts, { check: opts.check, ...(opts.serial ? { serial: opts.serial } : {}), ...(opts.maxFailPercentage !== undefined ? { maxFailPercentage: opts.maxFailPercentage } : {}) });
+  const batches = batchesForRun(inv, hosts, {
+    check: opts.check,
+    ...(opts.serial ? { serial: opts.serial } : {}),
+    ...(opts.maxFailPercentage !== undefined ? { maxFailPercentage: opts.maxFailPercentage } : {}),
+  });
 
-  bus.emit({ type: 'run-start', inventory: inv.name, hosts, withoutRoles, check: opts.check, at: new Date().toISOString(), ...(opts.shard ? { shard: `${opts.shard.index}/${opts.shard.count}` } : {}) });
+  bus.emit({
+    type: 'run-start',
+    inventory: inv.name,
+    hosts,
+    withoutRoles,
+    check: opts.check,
+    at: new Date().toISOString(),
+    ...(opts.shard ? { shard: `${opts.shard.index}/${opts.shard.count}` } : {}),
+  });
   const convergeOne = async (name: string): Promise<void> => {
     const host = inv.hosts.get(name)!;
     const th = Date.now();
@@ -128,15 +140,19 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
       if (!opts.check) remote.startLock(runId, holder, opts.lockTimeoutSeconds ?? 0);
       const play = hostPlay(inv, host, shared, runOnceOwner, opts);
       content = contentStoreFor(path.join(path.dirname(opts.factsCacheDir ?? factsCacheDir()), 'content'), inv.dir, inv.name, name, redactor);
-      const r = await convergeHost(play, { check: opts.check, diff: opts.diff, forceHandlers: opts.forceHandlers, ...(opts.signal ? { signal: opts.signal } : {}) }, {
-        remote,
-        renderer,
-        ops: OPS,
-        bus,
-        facts: factsStore(opts.factsCacheDir ?? factsCacheDir(), inv.dir, inv.name, name),
-        content,
-        delegate: (other) => delegates.get(other),
-      });
+      const r = await convergeHost(
+        play,
+        { check: opts.check, diff: opts.diff, forceHandlers: opts.forceHandlers, ...(opts.signal ? { signal: opts.signal } : {}) },
+        {
+          remote,
+          renderer,
+          ops: OPS,
+          bus,
+          facts: factsStore(opts.factsCacheDir ?? factsCacheDir(), inv.dir, inv.name, name),
+          content,
+          delegate: (other) => delegates.get(other),
+        },
+      );
       recaps[name] = r.recap;
       if (r.failed) anyFailed = true;
       if (r.failed) failedHosts.add(name);
@@ -180,7 +196,16 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   }
   delegates.closeAll();
   const changed = Object.values(recaps).some((r) => r.changed > 0);
-  const summary: RunSummary = { recaps, failed: anyFailed, changed, interrupted: interrupted || Boolean(opts.signal?.aborted), ms: Date.now() - t0, roundTrips, notRun, ...(stopped ? { stopped } : {}) };
+  const summary: RunSummary = {
+    recaps,
+    failed: anyFailed,
+    changed,
+    interrupted: interrupted || Boolean(opts.signal?.aborted),
+    ms: Date.now() - t0,
+    roundTrips,
+    notRun,
+    ...(stopped ? { stopped } : {}),
+  };
   bus.emit({ type: 'run-done', recaps, ms: summary.ms, failed: anyFailed, changed, interrupted: summary.interrupted, ...(notRun.length ? { notRun } : {}) });
   return summary;
 }

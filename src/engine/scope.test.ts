@@ -13,7 +13,12 @@ function role(name: string, ports: PortSpec[]): RoleSpec {
 }
 
 function inventory(): Inventory {
-  const hosts = [host('front1', '10.0.0.11', ['common', 'haproxy']), host('web1', '10.0.0.21', ['common', 'nginx']), host('web2', '10.0.0.22', ['common', 'nginx']), host('db1', '10.0.0.31', ['common', 'mariadb'])];
+  const hosts = [
+    host('front1', '10.0.0.11', ['common', 'haproxy']),
+    host('web1', '10.0.0.21', ['common', 'nginx']),
+    host('web2', '10.0.0.22', ['common', 'nginx']),
+    host('db1', '10.0.0.31', ['common', 'mariadb']),
+  ];
   const roles = [
     role('common', [{ port: 22, proto: 'tcp', from: 'world', description: 'ssh' }]),
     role('haproxy', [{ port: 80, proto: 'tcp', from: 'world' }]),
@@ -38,19 +43,28 @@ const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
 describe('rolePorts', () => {
   const inv = inventory();
   const cases: [string, unknown][] = [
-    ['front1', [
-      { role: 'common', port: 22, proto: 'tcp', from: 'world', description: 'ssh', sources: [] },
-      { role: 'haproxy', port: 80, proto: 'tcp', from: 'world', description: '', sources: [] },
-    ]],
-    ['web1', [
-      { role: 'common', port: 22, proto: 'tcp', from: 'world', description: 'ssh', sources: [] },
-      { role: 'nginx', port: 80, proto: 'tcp', from: 'cluster', description: 'http', sources: ['10.0.0.11', '10.0.0.21', '10.0.0.22', '10.0.0.31'] },
-    ]],
+    [
+      'front1',
+      [
+        { role: 'common', port: 22, proto: 'tcp', from: 'world', description: 'ssh', sources: [] },
+        { role: 'haproxy', port: 80, proto: 'tcp', from: 'world', description: '', sources: [] },
+      ],
+    ],
+    [
+      'web1',
+      [
+        { role: 'common', port: 22, proto: 'tcp', from: 'world', description: 'ssh', sources: [] },
+        { role: 'nginx', port: 80, proto: 'tcp', from: 'cluster', description: 'http', sources: ['10.0.0.11', '10.0.0.21', '10.0.0.22', '10.0.0.31'] },
+      ],
+    ],
     // A group's sources include the hosts of its child groups.
-    ['db1', [
-      { role: 'common', port: 22, proto: 'tcp', from: 'world', description: 'ssh', sources: [] },
-      { role: 'mariadb', port: 3306, proto: 'tcp', from: 'app', description: '', sources: ['10.0.0.11', '10.0.0.21', '10.0.0.22'] },
-    ]],
+    [
+      'db1',
+      [
+        { role: 'common', port: 22, proto: 'tcp', from: 'world', description: 'ssh', sources: [] },
+        { role: 'mariadb', port: 3306, proto: 'tcp', from: 'app', description: '', sources: ['10.0.0.11', '10.0.0.21', '10.0.0.22'] },
+      ],
+    ],
   ];
   it.each(cases)('lists the ports of the roles of %s with their allowed sources', (name, expected) => {
     expect(plain(rolePorts(inv, inv.hosts.get(name)!))).toEqual(expected);
@@ -58,7 +72,13 @@ describe('rolePorts', () => {
 
   it("opens a port with `when` only where the expression over the host's variables (role defaults, then host vars) is true", () => {
     const inv2 = inventory();
-    const sentinel: RoleSpec = { ...role('redis', [{ port: 6379, proto: 'tcp', from: 'cluster' }, { port: 26379, proto: 'tcp', from: 'cluster', when: 'redis_sentinel and inventory_hostname != "db9"', location: loc }]), variables: { redis_sentinel: { type: 'boolean', default: false, description: 'x' } } };
+    const sentinel: RoleSpec = {
+      ...role('redis', [
+        { port: 6379, proto: 'tcp', from: 'cluster' },
+        { port: 26379, proto: 'tcp', from: 'cluster', when: 'redis_sentinel and inventory_hostname != "db9"', location: loc },
+      ]),
+      variables: { redis_sentinel: { type: 'boolean', default: false, description: 'x' } },
+    };
     inv2.roles.set('redis', sentinel);
     const on = { ...inv2.hosts.get('db1')!, roles: ['redis'], vars: { redis_sentinel: true } };
     const off = { ...inv2.hosts.get('db1')!, roles: ['redis'], vars: {} };

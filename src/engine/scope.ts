@@ -67,7 +67,14 @@ export function rolePorts(inv: Inventory, host: HostSpec): Vars[] {
   let vars: Vars | undefined;
   const wanted = (p: PortSpec) => {
     if (p.when === undefined) return true;
-    vars ??= nullProto([...Object.entries(roleDefaults(inv, host)), ...Object.entries(host.vars), ['inventory_hostname', host.name], ['ansible_host', host.address], ['group_names', host.groups], ['role_names', host.roles]]);
+    vars ??= nullProto([
+      ...Object.entries(roleDefaults(inv, host)),
+      ...Object.entries(host.vars),
+      ['inventory_hostname', host.name],
+      ['ansible_host', host.address],
+      ['group_names', host.groups],
+      ['role_names', host.roles],
+    ]);
     return evaluateBool(p.when, vars, p.location ? { origin: p.location } : {});
   };
   // Two roles opening the same port to the same sources give one rule (roles named together).
@@ -83,7 +90,17 @@ export function rolePorts(inv: Inventory, host: HostSpec): Vars[] {
         if (p.description && !String(seen.description).includes(p.description)) seen.description = [seen.description, p.description].filter(Boolean).join('; ');
         continue;
       }
-      byRule.set(key, nullProto([['role', r], ['port', p.port], ['proto', p.proto], ['from', p.from], ['description', p.description ?? ''], ['sources', [...new Set(sources)]]]));
+      byRule.set(
+        key,
+        nullProto([
+          ['role', r],
+          ['port', p.port],
+          ['proto', p.proto],
+          ['from', p.from],
+          ['description', p.description ?? ''],
+          ['sources', [...new Set(sources)]],
+        ]),
+      );
     }
   }
   return [...byRule.values()];

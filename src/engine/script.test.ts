@@ -35,7 +35,11 @@ describe('round-trip scripts', () => {
     );
     const r = parseRoundTrip(out, NONCE);
     expect(r.done).toBe(true);
-    expect(r.applies.map((a) => [a.id, a.rc, a.changed])).toEqual([['t0', 0, true], ['t1', 0, false], ['h0', 0, true]]);
+    expect(r.applies.map((a) => [a.id, a.rc, a.changed])).toEqual([
+      ['t0', 0, true],
+      ['t1', 0, false],
+      ['h0', 0, true],
+    ]);
     expect(r.applies[0]).toMatchObject({ stdout: 'hello world\n', stderr: 'err\n' });
     expect(r.applies[1]!.warnings).toEqual(['careful']);
     expect(existsSync(path.join(dir, 'handler'))).toBe(true);
@@ -71,20 +75,31 @@ describe('round-trip scripts', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'wpha-script-'));
     const content = Buffer.from([0, 1, 2, 255, 10, 39, 36, 96]);
     const sha = '6c5b7d2d3dd5a3cc89f12e2e3c0b0b1e8c1f4d5a6b7c8d9e0f1a2b3c4d5e6f70';
-    const script = buildScript({ nonce: NONCE, preludes: [], staged: [{ sha256: sha, content }], applies: [{ id: 't0', fragment: `cp "$WPHA_STAGE/${sha}" ${dir}/out`, notifyFlags: [] }], facts: false, probes: [] });
+    const script = buildScript({
+      nonce: NONCE,
+      preludes: [],
+      staged: [{ sha256: sha, content }],
+      applies: [{ id: 't0', fragment: `cp "$WPHA_STAGE/${sha}" ${dir}/out`, notifyFlags: [] }],
+      facts: false,
+      probes: [],
+    });
     runSh(script);
     expect(readFileSync(path.join(dir, 'out'))).toEqual(content);
     expect(() => buildScript({ nonce: NONCE, preludes: [], staged: [{ sha256: '../x', content }], applies: [], facts: false, probes: [] })).toThrow(/sha256/);
   });
 
   it('ignores output that only looks like markers (other nonce) and a forged line in a probe', () => {
-    const out = runSh(buildScript({ nonce: NONCE, preludes: [], staged: [], applies: [], facts: false, probes: [{ id: 'p0', fragment: "echo '@@WPHA_other DONE'; echo '@@WPHA_other PROBE_END p0 0'; echo real" }] }));
+    const out = runSh(
+      buildScript({ nonce: NONCE, preludes: [], staged: [], applies: [], facts: false, probes: [{ id: 'p0', fragment: "echo '@@WPHA_other DONE'; echo '@@WPHA_other PROBE_END p0 0'; echo real" }] }),
+    );
     const r = parseRoundTrip(out, NONCE);
     expect(r.probes.get('p0')!.stdout).toBe('@@WPHA_other DONE\n@@WPHA_other PROBE_END p0 0\nreal');
   });
 
   it('gives fragments /dev/null as stdin, so nothing can swallow the rest of the script', () => {
-    const out = runSh(buildScript({ nonce: NONCE, preludes: [], staged: [], applies: [{ id: 't0', fragment: 'cat', notifyFlags: [] }], facts: false, probes: [{ id: 'p0', fragment: 'cat; echo after' }] }));
+    const out = runSh(
+      buildScript({ nonce: NONCE, preludes: [], staged: [], applies: [{ id: 't0', fragment: 'cat', notifyFlags: [] }], facts: false, probes: [{ id: 'p0', fragment: 'cat; echo after' }] }),
+    );
     const r = parseRoundTrip(out, NONCE);
     expect(r.done).toBe(true);
     expect(r.probes.get('p0')!.stdout).toBe('after');

@@ -130,7 +130,10 @@ export function buildScript(s: RoundTripScript): string {
     const b64 = f.content.toString('base64').replace(/.{1,76}/g, '$&\n');
     // A full /tmp must stop the script here, before any op copies a truncated stage file.
     const target = `"$WPHA_STAGE/${f.sha256}"`;
-    parts.push(`base64 -d > ${target} <<'WPHA_B64_EOF' || wpha_stage_failed ${f.content.length}\n${b64}WPHA_B64_EOF`, `[ "$(wc -c < ${target})" -eq ${f.content.length} ] || wpha_stage_failed ${f.content.length}`);
+    parts.push(
+      `base64 -d > ${target} <<'WPHA_B64_EOF' || wpha_stage_failed ${f.content.length}\n${b64}WPHA_B64_EOF`,
+      `[ "$(wc -c < ${target})" -eq ${f.content.length} ] || wpha_stage_failed ${f.content.length}`,
+    );
   }
   s.applies.forEach((a, i) => {
     const fn = fnName('a', i);
@@ -189,7 +192,10 @@ export function parseRoundTrip(stdout: string, nonce: string): ParsedRoundTrip {
       const stdoutText = decode(lines[i + 1] ?? '');
       const stderrText = decode(lines[i + 2] ?? '');
       i += 2;
-      const warnings = stdoutText.split('\n').filter((l) => l.startsWith(`${WARN_MARKER} `)).map((l) => l.slice(WARN_MARKER.length + 1));
+      const warnings = stdoutText
+        .split('\n')
+        .filter((l) => l.startsWith(`${WARN_MARKER} `))
+        .map((l) => l.slice(WARN_MARKER.length + 1));
       if (c?.includes('o')) warnings.push(`output truncated: the step printed more than ${OUT_CAP / 1024} KiB on stdout; only the last ${OUT_CAP / 1024} KiB were kept`);
       if (c?.includes('e')) warnings.push(`output truncated: the step printed more than ${ERR_CAP / 1024} KiB on stderr; only the last ${ERR_CAP / 1024} KiB were kept`);
       out.applies.push({
@@ -218,7 +224,12 @@ export function parseRoundTrip(stdout: string, nonce: string): ParsedRoundTrip {
     } else if (kind === 'DONE') {
       out.done = true;
     } else if (kind === 'LOCKED') {
-      out.locked = line.slice(tag.length + 'LOCKED '.length).split(' ').slice(1).join(' ') || 'an unknown holder';
+      out.locked =
+        line
+          .slice(tag.length + 'LOCKED '.length)
+          .split(' ')
+          .slice(1)
+          .join(' ') || 'an unknown holder';
     }
   }
   return out;

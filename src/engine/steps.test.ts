@@ -17,7 +17,19 @@ describe('stale probes: resource overlap', () => {
 });
 
 describe('tasks that read a register not known yet', () => {
-  const task = (over: Partial<TaskSpec>): TaskSpec => ({ id: 'r/0', role: 'r', name: 't', op: 'copy', args: {}, loopVar: 'item', notify: [], tags: [], runOnce: false, location: { file: 'f', line: 1, col: 1 }, ...over });
+  const task = (over: Partial<TaskSpec>): TaskSpec => ({
+    id: 'r/0',
+    role: 'r',
+    name: 't',
+    op: 'copy',
+    args: {},
+    loopVar: 'item',
+    notify: [],
+    tags: [],
+    runOnce: false,
+    location: { file: 'f', line: 1, col: 1 },
+    ...over,
+  });
   it.each([
     [task({ when: 'init_result.rc == 0' }), ['init_result'], ['init_result']],
     [task({ args: { content: '{{ init_result.stdout }}' } }), ['init_result'], ['init_result']],

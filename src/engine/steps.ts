@@ -54,7 +54,10 @@ export function expandTask(taskIndex: number, task: TaskSpec, scope: Vars, ctx: 
   try {
     let items: unknown[] | undefined;
     if (task.loop !== undefined) items = ctx.renderer.expandLoop(task.loop, scope, origin(task));
-    const runs = items === undefined ? [{ scope, label: task.name, key: `t${taskIndex}` }] : items.map((item, i) => ({ scope: withNames(scope, { [task.loopVar]: item }), label: `${task.name} (${itemLabel(item)})`, key: `t${taskIndex}i${i}` }));
+    const runs =
+      items === undefined
+        ? [{ scope, label: task.name, key: `t${taskIndex}` }]
+        : items.map((item, i) => ({ scope: withNames(scope, { [task.loopVar]: item }), label: `${task.name} (${itemLabel(item)})`, key: `t${taskIndex}i${i}` }));
     const steps: Step[] = [];
     for (const run of runs) {
       if (task.when !== undefined && !evaluateBool(task.when, run.scope, { origin: origin(task) })) continue;
@@ -62,7 +65,9 @@ export function expandTask(taskIndex: number, task: TaskSpec, scope: Vars, ctx: 
       const parsed = op.args.safeParse(rendered);
       const nul = nulPaths(rendered).map((p) => ({ path: p, message: NUL_MESSAGE }));
       if (!parsed.success || nul.length) {
-        const msgs = [...nul, ...(parsed.success ? [] : parsed.error.issues)].map((i) => formatIssue({ location: task.location, path: [task.op, ...(i.path as (string | number)[])], message: i.message }));
+        const msgs = [...nul, ...(parsed.success ? [] : parsed.error.issues)].map((i) =>
+          formatIssue({ location: task.location, path: [task.op, ...(i.path as (string | number)[])], message: i.message }),
+        );
         return { kind: 'error', message: `Invalid arguments for "${task.op}" in task "${run.label}":\n  ${msgs.join('\n  ')}` };
       }
       const prepared = op.prepare ? op.prepare(parsed.data, prepareContext(ctx, run.scope)) : parsed.data;

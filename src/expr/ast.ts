@@ -6,18 +6,7 @@
  * sub-expression into messages); `col` is the 1-based column an error about this node points at.
  */
 
-export type FunctionName =
-  | 'length'
-  | 'lower'
-  | 'upper'
-  | 'startswith'
-  | 'endswith'
-  | 'contains'
-  | 'int'
-  | 'bool'
-  | 'default'
-  | 'version_compare'
-  | 'pluck';
+export type FunctionName = 'length' | 'lower' | 'upper' | 'startswith' | 'endswith' | 'contains' | 'int' | 'bool' | 'default' | 'version_compare' | 'pluck';
 
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in';
 

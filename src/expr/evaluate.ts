@@ -71,9 +71,7 @@ function evalNode(node: Node, ctx: Ctx): unknown {
       return (size === 0) !== node.negated;
     }
     case 'call': {
-      const args = node.args.map((a, i) =>
-        node.fn === 'default' && i === 0 && isRef(a) ? resolve(a, ctx, true).value : evalNode(a, ctx),
-      );
+      const args = node.args.map((a, i) => (node.fn === 'default' && i === 0 && isRef(a) ? resolve(a, ctx, true).value : evalNode(a, ctx)));
       try {
         return FUNCTIONS[node.fn](args);
       } catch (e) {
@@ -135,12 +133,15 @@ function resolve(node: RefNode, ctx: Ctx, lenient: boolean): Resolved {
     const literal = PYTHON_LITERALS.get(node.name);
     const hint = literal
       ? ` (write ${literal})`
-      : didYouMean(closestName(node.name, Object.keys(ctx.scope).filter((k) => !BLOCKED_KEYS.has(k))));
+      : didYouMean(
+          closestName(
+            node.name,
+            Object.keys(ctx.scope).filter((k) => !BLOCKED_KEYS.has(k)),
+          ),
+        );
     return fail(ctx, node.col, `Variable "${node.name}" is not defined${hint}`);
   }
-  const parent = isRef(node.object)
-    ? resolve(node.object, ctx, lenient)
-    : { value: evalNode(node.object, ctx), display: ctx.source.slice(node.object.start, node.object.end) };
+  const parent = isRef(node.object) ? resolve(node.object, ctx, lenient) : { value: evalNode(node.object, ctx), display: ctx.source.slice(node.object.start, node.object.end) };
   let key: string | number;
   if (node.kind === 'member') {
     key = node.property;
@@ -157,8 +158,7 @@ function resolve(node: RefNode, ctx: Ctx, lenient: boolean): Resolved {
   switch (r.why) {
     case 'missing': {
       const suggestion = typeof key === 'string' ? closestName(key, r.keys) : undefined;
-      const hint =
-        suggestion === undefined ? '' : didYouMean(node.kind === 'member' ? `${parent.display}.${suggestion}` : `${parent.display}['${suggestion}']`);
+      const hint = suggestion === undefined ? '' : didYouMean(node.kind === 'member' ? `${parent.display}.${suggestion}` : `${parent.display}['${suggestion}']`);
       const size = Array.isArray(parent.value) ? ` (the list has ${parent.value.length} items)` : '';
       return fail(ctx, node.col, `Variable "${display}" is not defined${hint}${size}`);
     }

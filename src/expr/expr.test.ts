@@ -67,9 +67,7 @@ describe('error messages', () => {
 
   it('prefixes the origin when given', () => {
     const err = errorOf(() => evaluate('ngnix_enabled', scope, { origin: { file: 'roles/nginx/role.yaml', line: 12, col: 11 } }));
-    expect(err.message.split('\n')[0]).toBe(
-      'roles/nginx/role.yaml:12:11: Variable "ngnix_enabled" is not defined (did you mean "nginx_enabled"?) (column 1)',
-    );
+    expect(err.message.split('\n')[0]).toBe('roles/nginx/role.yaml:12:11: Variable "ngnix_enabled" is not defined (did you mean "nginx_enabled"?) (column 1)');
     expect(err.exitCode).toBe(65);
   });
 
@@ -94,7 +92,10 @@ describe('prototype safety', () => {
     inst: new Date(0),
     objectWithProto,
     list: [1, 2],
-    map: new Map<string, unknown>([['k', 'v'], ['constructor', 'x']]),
+    map: new Map<string, unknown>([
+      ['k', 'v'],
+      ['constructor', 'x'],
+    ]),
   });
 
   it.each([

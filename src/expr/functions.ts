@@ -9,19 +9,7 @@ import { CallError } from './errors.js';
 import { membership } from './membership.js';
 import { describeType, preview, sizeOf } from './values.js';
 
-export const FUNCTION_NAMES: readonly FunctionName[] = [
-  'length',
-  'lower',
-  'upper',
-  'startswith',
-  'endswith',
-  'contains',
-  'int',
-  'bool',
-  'default',
-  'version_compare',
-  'pluck',
-];
+export const FUNCTION_NAMES: readonly FunctionName[] = ['length', 'lower', 'upper', 'startswith', 'endswith', 'contains', 'int', 'bool', 'default', 'version_compare', 'pluck'];
 
 export const FUNCTION_ARITY: Readonly<Record<FunctionName, number>> = {
   length: 1,

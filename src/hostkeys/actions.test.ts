@@ -33,7 +33,19 @@ afterAll(() => server?.close());
 function inventory(knownHosts: string, hosts: Record<string, Partial<HostSpec>>): Inventory {
   const map = new Map<string, HostSpec>();
   for (const [name, h] of Object.entries(hosts)) {
-    map.set(name, { name, address: '127.0.0.1', port, user: 'root', become: false, ssh: { knownHosts, connectTimeoutMs: 3000 }, groups: ['all'], roles: [], vars: {}, location: { file: 'inventory.yaml', line: 1, col: 1 }, ...h });
+    map.set(name, {
+      name,
+      address: '127.0.0.1',
+      port,
+      user: 'root',
+      become: false,
+      ssh: { knownHosts, connectTimeoutMs: 3000 },
+      groups: ['all'],
+      roles: [],
+      vars: {},
+      location: { file: 'inventory.yaml', line: 1, col: 1 },
+      ...h,
+    });
   }
   return { name: 't', dir, hosts: map, groups: new Map(), roles: new Map(), secretVars: new Set() };
 }

@@ -68,12 +68,20 @@ export async function hostkeysScan(inv: Inventory, o: { limit?: string; pin?: bo
     const names = lookupNames(r.h);
     const recorded = recordedKeys(readText(r.h.ssh.knownHosts), names);
     const verdict = (k: PresentedKey): Verdict =>
-      recorded.some((x) => x.revoked && x.fingerprint === k.fingerprint) ? 'revoked' : recorded.some((x) => !x.revoked && x.fingerprint === k.fingerprint) ? 'pinned' : recorded.some((x) => !x.revoked) ? 'DIFFERS from known_hosts' : 'not pinned';
+      recorded.some((x) => x.revoked && x.fingerprint === k.fingerprint)
+        ? 'revoked'
+        : recorded.some((x) => !x.revoked && x.fingerprint === k.fingerprint)
+          ? 'pinned'
+          : recorded.some((x) => !x.revoked)
+            ? 'DIFFERS from known_hosts'
+            : 'not pinned';
     for (const k of r.keys) io.out(`${where}: ${k.type} ${k.fingerprint} ${verdict(k)}\n`);
     const live = recorded.filter((x) => !x.revoked);
     if (live.length && !r.keys.some((k) => verdict(k) === 'pinned')) {
       problems++;
-      io.out(`${where}: presents none of the recorded keys (${live.map((x) => `${x.type} ${x.fingerprint}`).join(', ')}): if the host was rebuilt, check its new key out of band and run \`wpha hostkeys rotate ${r.h.name} --fingerprint ...\`\n`);
+      io.out(
+        `${where}: presents none of the recorded keys (${live.map((x) => `${x.type} ${x.fingerprint}`).join(', ')}): if the host was rebuilt, check its new key out of band and run \`wpha hostkeys rotate ${r.h.name} --fingerprint ...\`\n`,
+      );
     } else if (o.pin && live.length === 0) {
       const list = toPin.get(r.h.ssh.knownHosts) ?? [];
       list.push({ names, keys: r.keys.filter((k) => verdict(k) === 'not pinned').map((k) => k.key) });
@@ -95,7 +103,8 @@ export async function hostkeysScan(inv: Inventory, o: { limit?: string; pin?: bo
 /** Parses `TYPE BASE64 [comment]` (as in a .pub file) into a key blob. */
 export function parsePublicKey(text: string): Buffer {
   const [type, b64] = text.trim().split(/\s+/);
-  if (!type || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new UserError(`Expected a public key as "TYPE BASE64" (e.g. the line of /etc/ssh/ssh_host_ed25519_key.pub), found "${text.trim().slice(0, 40)}"`);
+  if (!type || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64))
+    throw new UserError(`Expected a public key as "TYPE BASE64" (e.g. the line of /etc/ssh/ssh_host_ed25519_key.pub), found "${text.trim().slice(0, 40)}"`);
   const blob = Buffer.from(b64, 'base64');
   if (keyTypeOf(blob) !== type) throw new UserError(`The key says it is "${type}" but its data is a "${keyTypeOf(blob)}" key`);
   return blob;
@@ -112,7 +121,10 @@ export async function hostkeysPin(inv: Inventory, o: { host: string; key: string
   if (recorded.some((x) => x.revoked && x.fingerprint === fp)) throw new UserError(`Key ${fp} is revoked in ${h.ssh.knownHosts}; not pinned`);
   if (recorded.some((x) => !x.revoked && x.fingerprint === fp)) return io.out(`${h.name}: ${keyTypeOf(blob)} ${fp} is already pinned in ${h.ssh.knownHosts}\n`);
   const sameType = recorded.find((x) => !x.revoked && x.type === keyTypeOf(blob));
-  if (sameType) throw new UserError(`${h.ssh.knownHosts} line ${sameType.line} records another ${sameType.type} key for "${h.name}" (${sameType.fingerprint}); to replace it run \`wpha hostkeys rotate ${h.name} --fingerprint ${fp}\``);
+  if (sameType)
+    throw new UserError(
+      `${h.ssh.knownHosts} line ${sameType.line} records another ${sameType.type} key for "${h.name}" (${sameType.fingerprint}); to replace it run \`wpha hostkeys rotate ${h.name} --fingerprint ${fp}\``,
+    );
   write(h.ssh.knownHosts, appendKeys(text, names, [blob]), io);
   io.out(`${h.name}: pinned ${keyTypeOf(blob)} ${fp} in ${h.ssh.knownHosts}\n`);
 }

@@ -69,6 +69,9 @@ export async function fetchHostKeys(t: FetchTarget, opts: { timeoutMs: number; a
 
 /** `SHA256:abc`, `abc` and `abc=` all name the same fingerprint. */
 export function normalizeFingerprint(fp: string): string {
-  const body = fp.trim().replace(/^SHA256:/i, '').replace(/=+$/, '');
+  const body = fp
+    .trim()
+    .replace(/^SHA256:/i, '')
+    .replace(/=+$/, '');
   return `SHA256:${body}`;
 }

@@ -12,7 +12,9 @@ import { testOps } from '../roles/fixtures/known-ops.js';
 import { loadInventory } from '../play/load.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'bad');
-const cases = readdirSync(root).filter((d) => existsSync(path.join(root, d, 'inventory.yaml'))).sort();
+const cases = readdirSync(root)
+  .filter((d) => existsSync(path.join(root, d, 'inventory.yaml')))
+  .sort();
 
 async function issueLines(dir: string): Promise<string[]> {
   const argsFile = path.join(dir, 'args.json');
@@ -33,7 +35,9 @@ describe('bad inputs', () => {
 
   it.each(cases)('%s', async (name) => {
     const dir = path.join(root, name);
-    const expected = readFileSync(path.join(dir, 'expected.txt'), 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const expected = readFileSync(path.join(dir, 'expected.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'));
     expect(expected.length).toBeGreaterThan(0);
     expect(await issueLines(dir)).toEqual(expected);
   });

@@ -12,12 +12,9 @@ function graphOf(groups: Record<string, GroupEntry>, hosts: string[]) {
 }
 
 describe('buildGroupGraph', () => {
-  it('orders a host\'s groups by depth (deepest parent decides), then by declaration', () => {
+  it("orders a host's groups by depth (deepest parent decides), then by declaration", () => {
     // z is declared first but is a child of x, which is itself a child of b.
-    const { graph, issues } = graphOf(
-      { z: { hosts: ['h1'] }, a: { children: ['z'] }, b: { children: ['x'] }, x: { children: ['z'] }, solo: { hosts: ['h1', 'h2'] } },
-      ['h1', 'h2'],
-    );
+    const { graph, issues } = graphOf({ z: { hosts: ['h1'] }, a: { children: ['z'] }, b: { children: ['x'] }, x: { children: ['z'] }, solo: { hosts: ['h1', 'h2'] } }, ['h1', 'h2']);
     expect(issues).toEqual([]);
     expect(graph.groupsOf('h1')).toEqual(['all', 'a', 'b', 'solo', 'x', 'z']);
     expect(graph.groupsOf('h2')).toEqual(['all', 'solo']);

@@ -44,7 +44,8 @@ export function buildGroupGraph(groups: ReadonlyMap<string, GroupEntry>, hostNam
       // A name listed twice is most likely a typo for another host: say so rather than merge.
       const first = firstAt.get(h) ?? i;
       firstAt.set(h, first);
-      if (first < i) issues.push({ location: doc.at(['groups', name, 'hosts', i]), path: ['groups', name, 'hosts', i], message: `Host "${h}" is listed twice in group "${name}" (also at hosts[${first}])` });
+      if (first < i)
+        issues.push({ location: doc.at(['groups', name, 'hosts', i]), path: ['groups', name, 'hosts', i], message: `Host "${h}" is listed twice in group "${name}" (also at hosts[${first}])` });
       else if (knownHosts.has(h)) ownHosts.get(name)!.push(h);
       else issues.push({ location: doc.at(['groups', name, 'hosts', i]), path: ['groups', name, 'hosts', i], message: `Unknown host "${h}"${didYouMean(h, hostNames)}` });
     });
@@ -72,7 +73,10 @@ export function buildGroupGraph(groups: ReadonlyMap<string, GroupEntry>, hostNam
   };
   for (const g of names) {
     const set = g === ALL ? new Set(hostNames) : collect(g, new Set([g]));
-    members.set(g, [...set].sort((a, b) => hostOrder.get(a)! - hostOrder.get(b)!));
+    members.set(
+      g,
+      [...set].sort((a, b) => hostOrder.get(a)! - hostOrder.get(b)!),
+    );
   }
   const byPrecedence = [...names].sort((a, b) => depth.get(a)! - depth.get(b)! || declIndex.get(a)! - declIndex.get(b)!);
   const memberSets = new Map([...members].map(([g, hs]) => [g, new Set(hs)]));

@@ -17,7 +17,11 @@ interface OpLike {
 }
 
 const isOpLike = (v: unknown): v is OpLike =>
-  v !== null && typeof v === 'object' && typeof (v as OpLike).name === 'string' && typeof (v as { args?: { safeParse?: unknown } }).args?.safeParse === 'function' && typeof (v as { plan?: unknown }).plan === 'function';
+  v !== null &&
+  typeof v === 'object' &&
+  typeof (v as OpLike).name === 'string' &&
+  typeof (v as { args?: { safeParse?: unknown } }).args?.safeParse === 'function' &&
+  typeof (v as { plan?: unknown }).plan === 'function';
 
 /** Collects op modules from whatever shape a registry module exports (a Map, a list or a record of ops). */
 export function opsFromModule(mod: Record<string, unknown>): OpArgsMap {
@@ -47,7 +51,9 @@ export async function defaultKnownOps(dir?: string): Promise<OpArgsMap> {
   const folder = dir ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ops');
   const ext = path.extname(fileURLToPath(import.meta.url)); // .js from dist/, .ts under vitest
   const out: OpArgsMap = new Map();
-  const files = readdirSync(folder).filter((f) => f.endsWith(ext) && !f.includes('.test.') && !f.endsWith('.d.ts')).sort();
+  const files = readdirSync(folder)
+    .filter((f) => f.endsWith(ext) && !f.includes('.test.') && !f.endsWith('.d.ts'))
+    .sort();
   for (const file of files) {
     const mod = (await import(pathToFileURL(path.join(folder, file)).href)) as { default?: unknown };
     if (isOpLike(mod.default)) out.set(mod.default.name, { args: mod.default.args });

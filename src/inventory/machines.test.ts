@@ -27,9 +27,6 @@ describe('provider-made hosts from wpha-state.json', () => {
   it('inventory show says which provider made a host, from what image', async () => {
     const inv = await loadInventory({ name: dir, cwd: dir, knownOps: testOps, roleDirs: [], env: {}, home: '/home/ops' });
     const text = formatHostsText(hostViews(inv, 'web-0a1b'));
-    expect(text.split('\n').slice(0, 2)).toEqual([
-      'web-0a1b  root@10.0.0.21:22  become: no',
-      '  machine: made by provider "lab" (id web-0a1b), image g1, serving, created 2026-12-04T10:00:00Z',
-    ]);
+    expect(text.split('\n').slice(0, 2)).toEqual(['web-0a1b  root@10.0.0.21:22  become: no', '  machine: made by provider "lab" (id web-0a1b), image g1, serving, created 2026-12-04T10:00:00Z']);
   });
 });

@@ -4,19 +4,7 @@
  * Defaults are applied by the loader, not here, so the JSON Schema shows what a user may write.
  */
 import { z } from 'zod';
-import {
-  GROUP_NAME,
-  GROUP_NAME_RULE,
-  HOST_NAME,
-  HOST_NAME_RULE,
-  ROLE_NAME,
-  ROLE_NAME_RULE,
-  UNIX_USER,
-  VAR_NAME,
-  VAR_NAME_RULE,
-  isValidAddress,
-  isValidProxyJump,
-} from '../spec/names.js';
+import { GROUP_NAME, GROUP_NAME_RULE, HOST_NAME, HOST_NAME_RULE, ROLE_NAME, ROLE_NAME_RULE, UNIX_USER, VAR_NAME, VAR_NAME_RULE, isValidAddress, isValidProxyJump } from '../spec/names.js';
 import { COUNT_TEXT, PERCENT_TEXT } from '../rollout/batch-size.js';
 import { MachinesSchema, ProviderSchema, UpgradeSchema } from '../spec/machines.js';
 import { PortNumberSchema } from '../spec/port.js';
@@ -91,7 +79,9 @@ const BatchSizeSchema = z
 /** Rolling batches, as Ansible's `serial`: one size, or a list whose last entry repeats. */
 export const SerialSchema = z
   .union([BatchSizeSchema, z.array(BatchSizeSchema, { error: BATCH_SIZE_RULE }).min(1, { error: 'Expected at least one batch size' })], { error: `${BATCH_SIZE_RULE}, or a list of them` })
-  .describe('Apply the group\'s hosts in batches: a host count (3), a percentage of the group\'s hosts in the run ("25%", rounded down, at least 1), or a list such as [1, "25%", "100%"] whose last entry repeats. A batch starts only when the previous one finished. See docs/rollout.md.');
+  .describe(
+    'Apply the group\'s hosts in batches: a host count (3), a percentage of the group\'s hosts in the run ("25%", rounded down, at least 1), or a list such as [1, "25%", "100%"] whose last entry repeats. A batch starts only when the previous one finished. See docs/rollout.md.',
+  );
 
 const PERCENT_RULE = 'Expected a percentage from 0 to 100 (a number, or a string such as "25%")';
 export const MaxFailPercentageSchema = z
@@ -102,18 +92,22 @@ export const MaxFailPercentageSchema = z
 export const GroupSchema = z
   .strictObject(
     {
-      hosts: listOf(z.string({ error: 'Expected a host name' }), 'host names').optional().describe('Hosts in this group.'),
-      children: listOf(z.string({ error: 'Expected a group name' }), 'group names').optional().describe('Groups whose hosts are also members of this group.'),
+      hosts: listOf(z.string({ error: 'Expected a host name' }), 'host names')
+        .optional()
+        .describe('Hosts in this group.'),
+      children: listOf(z.string({ error: 'Expected a group name' }), 'group names')
+        .optional()
+        .describe('Groups whose hosts are also members of this group.'),
       roles: listOf(z.string({ error: 'Expected a role name' }).regex(ROLE_NAME, { error: ROLE_NAME_RULE }), 'role names')
         .optional()
-        .describe('Roles applied to the members, in order (each role\'s depends run first).'),
-      vars: VarsSchema.optional().describe('Variables of the group\'s hosts.'),
+        .describe("Roles applied to the members, in order (each role's depends run first)."),
+      vars: VarsSchema.optional().describe("Variables of the group's hosts."),
       serial: SerialSchema.optional(),
       max_fail_percentage: MaxFailPercentageSchema.optional(),
       machines: MachinesSchema.optional(),
       upgrade: UpgradeSchema.optional(),
     },
-    { error: 'Expected a map with the group\'s hosts, children, roles, vars, serial, max_fail_percentage, machines and upgrade' },
+    { error: "Expected a map with the group's hosts, children, roles, vars, serial, max_fail_percentage, machines and upgrade" },
   )
   .describe('One group. "all" is implicit (every host) and may be declared to give it roles and vars.');
 
@@ -122,18 +116,18 @@ export const InventoryFileSchema = z
     {
       lab: z.boolean({ error: 'Expected true or false' }).optional().describe('The hosts are lab hosts that wpha may boot itself.'),
       defaults: DefaultsSchema.optional(),
-      hosts: z
-        .record(z.string().regex(HOST_NAME, { error: HOST_NAME_RULE }), HostSchema, { error: 'Expected a map of hosts by name' })
-        .describe('Hosts by name.'),
+      hosts: z.record(z.string().regex(HOST_NAME, { error: HOST_NAME_RULE }), HostSchema, { error: 'Expected a map of hosts by name' }).describe('Hosts by name.'),
       groups: z
         .record(z.string().regex(GROUP_NAME, { error: GROUP_NAME_RULE }), GroupSchema, { error: 'Expected a map of groups by name' })
         .optional()
         .describe('Groups by name, in precedence order: among sibling groups, the one declared later wins.'),
       vars: VarsSchema.optional().describe('Variables of group "all" (lowest inventory precedence).'),
       providers: z
-        .record(z.string().regex(GROUP_NAME, { error: 'Expected a provider name of lowercase letters, digits, "_" and "-", starting with a letter' }), ProviderSchema, { error: 'Expected a map of providers by name' })
+        .record(z.string().regex(GROUP_NAME, { error: 'Expected a provider name of lowercase letters, digits, "_" and "-", starting with a letter' }), ProviderSchema, {
+          error: 'Expected a map of providers by name',
+        })
         .optional()
-        .describe('Where machines come from, by name (a group\'s `machines.provider` names one).'),
+        .describe("Where machines come from, by name (a group's `machines.provider` names one)."),
       sources: SourcesSchema.optional(),
     },
     { error: 'Expected a map with "hosts" and optionally "defaults", "groups", "vars", "lab", "providers", "sources"' },

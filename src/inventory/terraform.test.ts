@@ -56,7 +56,10 @@ describe('hosts from terraform output -json', () => {
   });
 
   it('read another output when inventory.yaml names it', async () => {
-    const dir = variant((o) => ((o.web_hosts = o.wpha_hosts), delete o.wpha_hosts), readFileSync(path.join(fixture, 'inventory.yaml'), 'utf8').replace('- terraform: terraform-output.json', '- { terraform: terraform-output.json, output: web_hosts }'));
+    const dir = variant(
+      (o) => ((o.web_hosts = o.wpha_hosts), delete o.wpha_hosts),
+      readFileSync(path.join(fixture, 'inventory.yaml'), 'utf8').replace('- terraform: terraform-output.json', '- { terraform: terraform-output.json, output: web_hosts }'),
+    );
     expect([...(await load(dir)).hosts.keys()]).toEqual(['bastion', 'web1', 'web2', 'db1']);
   });
 
@@ -77,8 +80,10 @@ describe('hosts from terraform output -json', () => {
     ]);
   });
 
-  it('say which outputs the file has when the one named is missing, or when the wrapper is not Terraform\'s', async () => {
-    expect(await issues(variant((o) => delete o.wpha_hosts))).toEqual(['terraform-output.json:1:1: (document): No output "wpha_hosts" in this file (outputs: "vpc_id"); write it with `terraform output -json > terraform-output.json`']);
+  it("say which outputs the file has when the one named is missing, or when the wrapper is not Terraform's", async () => {
+    expect(await issues(variant((o) => delete o.wpha_hosts))).toEqual([
+      'terraform-output.json:1:1: (document): No output "wpha_hosts" in this file (outputs: "vpc_id"); write it with `terraform output -json > terraform-output.json`',
+    ]);
     expect(await issues(variant((o) => (o.wpha_hosts = o.wpha_hosts.value)))).toEqual([
       'terraform-output.json:7:17: wpha_hosts.sensitive: Missing required key "sensitive"',
       'terraform-output.json:7:17: wpha_hosts.type: Missing required key "type"',

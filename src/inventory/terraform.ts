@@ -36,7 +36,10 @@ const TerraformHostSchema = z.strictObject(
 );
 
 /** One output as `terraform output -json` prints it. */
-const OutputSchema = z.strictObject({ sensitive: z.boolean({ error: 'Expected true or false' }), type: z.unknown(), value: z.unknown() }, { error: 'Expected a Terraform output: a map with "sensitive", "type" and "value"' });
+const OutputSchema = z.strictObject(
+  { sensitive: z.boolean({ error: 'Expected true or false' }), type: z.unknown(), value: z.unknown() },
+  { error: 'Expected a Terraform output: a map with "sensitive", "type" and "value"' },
+);
 
 export interface TerraformHost {
   address: string;
@@ -65,7 +68,15 @@ export async function readTerraformSources(invDir: string, sources: readonly Ter
       continue;
     }
     if (!(output in top)) {
-      issues.push({ location: doc.at([]), path: [], message: `No output "${output}" in this file (outputs: ${Object.keys(top).map((k) => `"${k}"`).join(', ') || 'none'}); write it with \`terraform output -json > ${src.terraform}\`` });
+      issues.push({
+        location: doc.at([]),
+        path: [],
+        message: `No output "${output}" in this file (outputs: ${
+          Object.keys(top)
+            .map((k) => `"${k}"`)
+            .join(', ') || 'none'
+        }); write it with \`terraform output -json > ${src.terraform}\``,
+      });
       continue;
     }
     const out = OutputSchema.safeParse(top[output]);
@@ -96,7 +107,16 @@ export async function readTerraformSources(invDir: string, sources: readonly Ter
       const layer = layerFromDoc(doc, [...at, 'vars'], 'host');
       // `terraform output -json` prints sensitive values in clear: here they become secrets of the run.
       if (out.data.sensitive) for (const e of layer.values()) e.secret = true;
-      hosts.set(name, { address: h.data.address, groups: h.data.groups ?? [], ...(h.data.user ? { user: h.data.user } : {}), ...(h.data.port ? { port: h.data.port } : {}), layer, location: doc.keyAt(at), path: at, groupsLocation: doc.keyAt([...at, 'groups']) });
+      hosts.set(name, {
+        address: h.data.address,
+        groups: h.data.groups ?? [],
+        ...(h.data.user ? { user: h.data.user } : {}),
+        ...(h.data.port ? { port: h.data.port } : {}),
+        layer,
+        location: doc.keyAt(at),
+        path: at,
+        groupsLocation: doc.keyAt([...at, 'groups']),
+      });
     }
   }
   return hosts;
@@ -111,7 +131,11 @@ export function joinTerraformHosts(parts: InventoryParts, hosts: ReadonlyMap<str
     }
     const unknown = h.groups.filter((g) => g === 'all' || !parts.groups.has(g));
     if (unknown.length) {
-      issues.push({ location: h.groupsLocation, path: [...h.path, 'groups'], message: `Host "${name}" from Terraform names ${unknown.map((g) => `"${g}"`).join(', ')}, which inventory.yaml does not declare as a group (declare the groups, with their roles, in inventory.yaml)` });
+      issues.push({
+        location: h.groupsLocation,
+        path: [...h.path, 'groups'],
+        message: `Host "${name}" from Terraform names ${unknown.map((g) => `"${g}"`).join(', ')}, which inventory.yaml does not declare as a group (declare the groups, with their roles, in inventory.yaml)`,
+      });
       continue;
     }
     parts.hostNames.push(name);

@@ -30,7 +30,11 @@ export function couldSet(source: UnloadedSource, name: string): boolean {
 export function notCheckedIssues(notChecked: ReadonlyMap<UnloadedSource, ReadonlySet<string>>): InputIssue[] {
   return [...notChecked].map(([source, hosts]) => {
     const list = [...hosts];
-    const names = list.slice(0, 5).map((h) => `"${h}"`).join(', ') + (list.length > 5 ? ` and ${list.length - 5} more` : '');
+    const names =
+      list
+        .slice(0, 5)
+        .map((h) => `"${h}"`)
+        .join(', ') + (list.length > 5 ? ` and ${list.length - 5} more` : '');
     const hostsText = list.length === 1 ? `host ${names}` : `${list.length} hosts (${names})`;
     const vars = source.name ? `Required variable "${source.name}" of ${hostsText} is` : `Required variables of ${hostsText} are`;
     return {

@@ -49,7 +49,9 @@ async function issues(dir: string): Promise<string> {
 
 describe('vault: true', () => {
   it('accepts a !vault value and a map of !vault values, and marks them secret', async () => {
-    const dir = inventory('tagged', { 'group_vars/all.yaml': `${vaultSnippet(enc('123:token-from-vault'), 'bot_token')}chat_ids:\n  ops: !vault |\n    ${enc('-100200300').replaceAll('\n', '\n    ')}\n` });
+    const dir = inventory('tagged', {
+      'group_vars/all.yaml': `${vaultSnippet(enc('123:token-from-vault'), 'bot_token')}chat_ids:\n  ops: !vault |\n    ${enc('-100200300').replaceAll('\n', '\n    ')}\n`,
+    });
     const inv = await load(dir);
     expect(inv.hosts.get('mon1')!.vars.bot_token).toBe('123:token-from-vault');
     expect(inv.hosts.get('mon1')!.vars.chat_ids).toEqual({ ops: '-100200300' });
@@ -62,7 +64,9 @@ describe('vault: true', () => {
   });
 
   it('refuses a map holding one plain value, and -e plain text, naming where and never the value', async () => {
-    const dir = inventory('mixed', { 'group_vars/all.yaml': `${vaultSnippet(enc('789:ok'), 'bot_token')}chat_ids:\n  ops: !vault |\n    ${enc('-1').replaceAll('\n', '\n    ')}\n  dev: "-2-plain-chat"\n` });
+    const dir = inventory('mixed', {
+      'group_vars/all.yaml': `${vaultSnippet(enc('789:ok'), 'bot_token')}chat_ids:\n  ops: !vault |\n    ${enc('-1').replaceAll('\n', '\n    ')}\n  dev: "-2-plain-chat"\n`,
+    });
     const msg = await issues(dir);
     expect(msg).toMatch(/group_vars\/all\.yaml:\d+:1: chat_ids: Variable "chat_ids" of role "alerts" must come from the vault/);
     expect(msg).not.toContain('-2-plain-chat');
@@ -85,12 +89,15 @@ describe('vault: true', () => {
 describe('pattern in role.yaml', () => {
   it('must be a valid regular expression on a string variable', async () => {
     const dir = inventory('bad-spec', { 'group_vars/all.yaml': 'bot_token: ""\n' });
-    writeFileSync(path.join(dir, 'roles', 'alerts', 'role.yaml'), `description: alerts
+    writeFileSync(
+      path.join(dir, 'roles', 'alerts', 'role.yaml'),
+      `description: alerts
 variables:
   bot_token: { type: string, pattern: "([0-9", description: token }
   port: { type: integer, default: 1, pattern: "[0-9]+", description: port }
   name: { type: string, default: x, pattern_description: "a name", description: name }
-`);
+`,
+    );
     const msg = await issues(dir);
     expect(msg).toMatch(/role\.yaml:3:\d+: variables\.bot_token\.pattern: Invalid regular expression "\(\[0-9": /);
     expect(msg).toMatch(/role\.yaml:4:\d+: variables\.port\.pattern: "pattern" applies to strings and lists of strings only, and this one is an integer/);

@@ -32,10 +32,12 @@ export function renderAptProxy(proxyUrl: string): string {
 
 /** known_hosts lines for every lab host: by address and by name. */
 export function renderKnownHosts(hosts: (LabHostEntry & { hostKey: string })[]): string {
-  return [...hosts]
-    .sort((a, b) => ipKey(a.address) - ipKey(b.address))
-    .map((h) => `${h.address},${h.name} ${h.hostKey.trim().split(/\s+/).slice(0, 2).join(' ')}`)
-    .join('\n') + (hosts.length ? '\n' : '');
+  return (
+    [...hosts]
+      .sort((a, b) => ipKey(a.address) - ipKey(b.address))
+      .map((h) => `${h.address},${h.name} ${h.hostKey.trim().split(/\s+/).slice(0, 2).join(' ')}`)
+      .join('\n') + (hosts.length ? '\n' : '')
+  );
 }
 
 export function ipKey(addr: string): number {

@@ -40,7 +40,10 @@ const pidAlive = (pid: number) => {
 function claimId(c: LabConfig): { id: string; dir: string } {
   mkdirSync(imagesDir(c), { recursive: true });
   for (;;) {
-    const used = readdirSync(imagesDir(c)).map((n) => /^g(\d+)(\.building)?$/.exec(n)?.[1]).filter((n): n is string => n !== undefined).map(Number);
+    const used = readdirSync(imagesDir(c))
+      .map((n) => /^g(\d+)(\.building)?$/.exec(n)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number);
     const id = `g${Math.max(0, ...used) + 1}`;
     const dir = path.join(imagesDir(c), `${id}.building`);
     try {
@@ -88,13 +91,33 @@ export async function buildGeneration(c: LabConfig, opts: BuildOptions, log: (s:
     mkdirSync(root);
     if (kind === 'derived') {
       for (const d of ['layer', 'work']) mkdirSync(path.join(dir, d));
-      await step(`mount ${opts.from} read-only under a new layer`, 'mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lowers.join(':')},upperdir=${path.join(dir, 'layer')},workdir=${path.join(dir, 'work')}`, root]);
+      await step(`mount ${opts.from} read-only under a new layer`, 'mount', [
+        '-t',
+        'overlay',
+        'overlay',
+        '-o',
+        `lowerdir=${lowers.join(':')},upperdir=${path.join(dir, 'layer')},workdir=${path.join(dir, 'work')}`,
+        root,
+      ]);
     } else {
       await step(`debootstrap ${c.suite} (a few minutes)`, 'debootstrap', ['--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, c.suite, root, c.mirror]);
       await customize(root, c);
     }
     const inImage = (what: string, script: string) =>
-      step(what, 'systemd-nspawn', ['-q', '--register=no', '--keep-unit', '-D', root, '--resolv-conf=off', '--timezone=off', '--link-journal=no', '--setenv=DEBIAN_FRONTEND=noninteractive', 'sh', '-ec', script]);
+      step(what, 'systemd-nspawn', [
+        '-q',
+        '--register=no',
+        '--keep-unit',
+        '-D',
+        root,
+        '--resolv-conf=off',
+        '--timezone=off',
+        '--link-journal=no',
+        '--setenv=DEBIAN_FRONTEND=noninteractive',
+        'sh',
+        '-ec',
+        script,
+      ]);
     if (opts.upgrade) {
       const apt = `apt-get -q -o Acquire::http::Proxy=${proxyUrl(c)} -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold`;
       // Lists and downloaded packages are dropped again: hosts fetch fresh lists through the proxy.

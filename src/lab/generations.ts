@@ -61,7 +61,10 @@ export function readGeneration(c: LabConfig, id: string): GenerationManifest | u
 /** Every finished generation, base first, then by number. */
 export function listGenerations(c: LabConfig): GenerationManifest[] {
   const ids = existsSync(imagesDir(c)) ? readdirSync(imagesDir(c)).filter((n) => GENERATION_ID.test(n)) : [];
-  const built = ids.sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))).map((id) => readGeneration(c, id)).filter((m): m is GenerationManifest => m !== undefined);
+  const built = ids
+    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+    .map((id) => readGeneration(c, id))
+    .filter((m): m is GenerationManifest => m !== undefined);
   return baseReady(c) ? [baseManifest(c), ...built] : built;
 }
 
@@ -128,9 +131,13 @@ export function generationUsers(c: LabConfig, id: string, mountinfo = readFileSy
   const users: string[] = [];
   const mounted = overlayLowerDirs(mountinfo).filter((dirs) => dirs.includes(files)).length;
   if (mounted) users.push(`${mounted} mounted host disk(s)`);
-  const hosts = listHosts(c).filter((h) => (h.image ?? BASE_GENERATION) === id).map((h) => h.name);
+  const hosts = listHosts(c)
+    .filter((h) => (h.image ?? BASE_GENERATION) === id)
+    .map((h) => h.name);
   if (hosts.length) users.push(`lab host(s) ${hosts.join(', ')}`);
-  const children = listGenerations(c).filter((g) => g.parent === id).map((g) => g.id);
+  const children = listGenerations(c)
+    .filter((g) => g.parent === id)
+    .map((g) => g.id);
   if (children.length) users.push(`generation(s) ${children.join(', ')} derived from it`);
   return users;
 }

@@ -135,8 +135,19 @@ export async function prepareHost(c: LabConfig, h: HostRecord, authorizedKeys: s
 export function startHost(c: LabConfig, h: HostRecord): number {
   const f = hostFiles(c, h.name);
   const args = [
-    '--quiet', '--register=no', '--keep-unit', '-D', f.root, '-b', `--network-bridge=${c.bridge}`,
-    '-M', h.machine, `--hostname=${h.name}`, '--console=pipe', '--resolv-conf=off', '--timezone=off',
+    '--quiet',
+    '--register=no',
+    '--keep-unit',
+    '-D',
+    f.root,
+    '-b',
+    `--network-bridge=${c.bridge}`,
+    '-M',
+    h.machine,
+    `--hostname=${h.name}`,
+    '--console=pipe',
+    '--resolv-conf=off',
+    '--timezone=off',
     '--link-journal=no',
   ];
   const wrapped = joinCgroupsCommand(createHostCgroups(h.machine), 'systemd-nspawn', args);
@@ -166,7 +177,7 @@ export async function waitForSsh(address: string, timeoutMs: number): Promise<nu
       let buf = '';
       s.on('data', (d) => {
         buf += d.toString('latin1');
-        if (buf.startsWith('SSH-')) (s.destroy(), resolve(true));
+        if (buf.startsWith('SSH-')) s.destroy(), resolve(true);
       });
       s.once('timeout', () => (s.destroy(), resolve(false)));
       s.once('error', () => resolve(false));

@@ -46,7 +46,10 @@ const HOST_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 export class Lab {
   readonly paths: ReturnType<typeof labPaths>;
-  constructor(readonly config: LabConfig, private readonly log: Log = () => {}) {
+  constructor(
+    readonly config: LabConfig,
+    private readonly log: Log = () => {},
+  ) {
     this.paths = labPaths(config);
   }
 

@@ -10,9 +10,9 @@ const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtur
 describe('image manifests', () => {
   it('parses installed packages from a dpkg status file (config-files and half-installed ones are not installed)', () => {
     expect(parseDpkgStatus(readFileSync(path.join(fixtures, 'dpkg-status.txt'), 'utf8'))).toEqual({
-      'libssl3': '3.0.22-1~deb12u2',
+      libssl3: '3.0.22-1~deb12u2',
       openssl: '3.0.22-1~deb12u2',
-      'tzdata': '2026f-0+deb12u1',
+      tzdata: '2026f-0+deb12u1',
     });
   });
 

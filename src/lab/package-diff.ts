@@ -20,10 +20,6 @@ export function diffPackages(from: Record<string, string>, to: Record<string, st
 }
 
 export function formatPackageDiff(d: PackageDiff): string {
-  const lines = [
-    ...d.changed.map(([n, a, b]) => `  ~ ${n} ${a} -> ${b}`),
-    ...d.added.map(([n, v]) => `  + ${n} ${v}`),
-    ...d.removed.map(([n, v]) => `  - ${n} ${v}`),
-  ];
+  const lines = [...d.changed.map(([n, a, b]) => `  ~ ${n} ${a} -> ${b}`), ...d.added.map(([n, v]) => `  + ${n} ${v}`), ...d.removed.map(([n, v]) => `  - ${n} ${v}`)];
   return lines.length ? lines.join('\n') + '\n' : '  (same packages and versions)\n';
 }

@@ -134,7 +134,9 @@ async function stopLegacyProxy(c: LabConfig): Promise<boolean> {
 }
 
 function squidIds(): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${SQUID_USER}:`));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${SQUID_USER}:`));
   const [, , uid, gid] = line?.split(':') ?? [];
   if (uid === undefined || gid === undefined) throw new Error(`The lab package proxy needs the "${SQUID_USER}" user that Debian's squid package creates (apt-get install squid)`);
   return { uid: Number(uid), gid: Number(gid) };

@@ -41,7 +41,13 @@ export interface LintTarget {
 
 const isRoleDir = (d: string) => existsSync(path.join(d, ROLE_FILE));
 const isInventoryDir = (d: string) => existsSync(path.join(d, 'inventory.yaml'));
-const subdirs = (d: string) => (existsSync(d) ? readdirSync(d).map((n) => path.join(d, n)).filter((p) => statSync(p).isDirectory()).sort() : []);
+const subdirs = (d: string) =>
+  existsSync(d)
+    ? readdirSync(d)
+        .map((n) => path.join(d, n))
+        .filter((p) => statSync(p).isDirectory())
+        .sort()
+    : [];
 
 export async function collect(target: string, cwd: string): Promise<LintTarget> {
   const abs = path.resolve(cwd, target);

@@ -47,15 +47,25 @@ describe('wpha lint', () => {
     expect(findings.map((f) => `${f.file}:${f.line}:${f.col}: ${f.level} ${f.rule}`)).toEqual(FIXTURE_FINDINGS);
     expect(r.exit).toBe(1);
     const msg = (rule: string, file: string) => findings.filter((f) => f.rule === rule && f.file.endsWith(file)).map((f) => f.message);
-    expect(msg('var-undeclared', 'demo.conf.hbs')).toEqual(['"undeclared_here" is read here but role "demo" and the roles it depends on do not declare it', '"timezone" is read here but role "demo" and the roles it depends on do not declare it']);
-    expect(msg('command-instead-of-op', 'role.yaml')[0]).toBe('"systemctl restart" in a shell task: use the service operation (service: { name: ..., state: started|stopped|restarted|reloaded, enabled: ... }), which plans, diffs and changes only what differs');
-    expect(msg('secret-plaintext', 'inventory.yaml')).toEqual(['"base_token" is a secret and is written in plain text: give it as a !vault value (wpha vault encrypt-string --name base_token)', '"api_keys" key "secret" is a secret and is written in plain text: give it as a !vault value']);
+    expect(msg('var-undeclared', 'demo.conf.hbs')).toEqual([
+      '"undeclared_here" is read here but role "demo" and the roles it depends on do not declare it',
+      '"timezone" is read here but role "demo" and the roles it depends on do not declare it',
+    ]);
+    expect(msg('command-instead-of-op', 'role.yaml')[0]).toBe(
+      '"systemctl restart" in a shell task: use the service operation (service: { name: ..., state: started|stopped|restarted|reloaded, enabled: ... }), which plans, diffs and changes only what differs',
+    );
+    expect(msg('secret-plaintext', 'inventory.yaml')).toEqual([
+      '"base_token" is a secret and is written in plain text: give it as a !vault value (wpha vault encrypt-string --name base_token)',
+      '"api_keys" key "secret" is a secret and is written in plain text: give it as a !vault value',
+    ]);
   });
 
   it('prints text lines a terminal or CI log can jump to', async () => {
     const r = await lintCommand('roles/demo', { format: 'text', cwd: project });
     const lines = r.output.trim().split('\n');
-    expect(lines[0]).toBe('roles/demo/role.yaml:7:3: warning var-unused: Variable "demo_unused" is declared but nothing reads it (tasks, handlers, templates, checks, ports of "demo" and the roles around it)');
+    expect(lines[0]).toBe(
+      'roles/demo/role.yaml:7:3: warning var-unused: Variable "demo_unused" is declared but nothing reads it (tasks, handlers, templates, checks, ports of "demo" and the roles around it)',
+    );
     expect(lines.at(-1)).toBe('wpha lint: 1 role(s) in roles/demo: 5 error(s), 9 warning(s), 0 note(s)');
   });
 
@@ -85,7 +95,10 @@ describe('wpha lint', () => {
   it('exits 0 when clean, 2 on a usage or load error', async () => {
     const clean = path.join(work, 'clean', 'roles', 'ok');
     mkdirSync(clean, { recursive: true });
-    writeFileSync(path.join(clean, 'role.yaml'), 'description: ok\nvariables:\n  ok_msg: { type: string, default: hi, description: Message. }\ntasks:\n  - copy: { content: "{{ ok_msg }}", dest: /etc/ok, mode: "0644" }\n');
+    writeFileSync(
+      path.join(clean, 'role.yaml'),
+      'description: ok\nvariables:\n  ok_msg: { type: string, default: hi, description: Message. }\ntasks:\n  - copy: { content: "{{ ok_msg }}", dest: /etc/ok, mode: "0644" }\n',
+    );
     expect(await lintCommand('.', { format: 'text', cwd: path.join(work, 'clean') })).toEqual({ output: 'wpha lint: 1 role(s) in .: no findings\n', errors: '', exit: 0 });
     expect(await lintCommand('nowhere', { format: 'text', cwd: work })).toMatchObject({ exit: 2, errors: 'wpha: Cannot lint "nowhere": not a folder\n' });
     writeFileSync(path.join(clean, 'role.yaml'), 'description: ok\ntasks:\n  - nosuchop: {}\n');
@@ -94,7 +107,7 @@ describe('wpha lint', () => {
     expect(bad.errors).toContain('roles/ok/role.yaml:3:5: tasks[0].nosuchop: Unknown operation or keyword "nosuchop"');
   });
 
-  it('points a git clone, a mount or a tar extraction at its operation, with that operation\'s arguments', async () => {
+  it("points a git clone, a mount or a tar extraction at its operation, with that operation's arguments", async () => {
     const dir = path.join(work, 'sources', 'roles', 'src');
     mkdirSync(dir, { recursive: true });
     const cmds = ['git clone https://example.com/x.git /srv/x', 'mount -t nfs files:/export /srv/up', 'tar -xzf /tmp/wp.tar.gz -C /opt'];

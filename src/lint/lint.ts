@@ -27,7 +27,14 @@ export async function lint(target: string, cwd = process.cwd()): Promise<LintRes
   for (const name of t.lintRoles) {
     const role = t.roles.get(name)!;
     files.push(role.doc.file, ...[...role.templates.values()].map((x) => x.file));
-    raw.push(...varRules(name, t.roles, uses), ...handlerRules(name, t.roles), ...commandRules(name, t.roles), ...validateRules(name, t.roles), ...roleDefaultSecrets(role), ...portRules(name, t.roles));
+    raw.push(
+      ...varRules(name, t.roles, uses),
+      ...handlerRules(name, t.roles),
+      ...commandRules(name, t.roles),
+      ...validateRules(name, t.roles),
+      ...roleDefaultSecrets(role),
+      ...portRules(name, t.roles),
+    );
   }
   for (const inv of t.inventories) {
     files.push(...inv.docs.map((d) => d.file));

@@ -84,7 +84,13 @@ export function portRules(name: string, roles: ReadonlyMap<string, LintRole>): F
   for (const l of found) {
     if (declared.has(l.port) || l.port === 22 || reported.has(l.port)) continue;
     reported.add(l.port);
-    out.push(finding('ports-mismatch', l, `Listens on port ${l.port}, which ports: of "${name}" (and the roles it depends on) does not declare: the firewall drops it; declare it with the sources that need it`));
+    out.push(
+      finding(
+        'ports-mismatch',
+        l,
+        `Listens on port ${l.port}, which ports: of "${name}" (and the roles it depends on) does not declare: the firewall drops it; declare it with the sources that need it`,
+      ),
+    );
   }
   return out;
 }

@@ -22,7 +22,9 @@ function secretsOf(roles: Iterable<LintRole>): Secrets {
   for (const r of roles) {
     for (const [name, v] of Object.entries(r.spec.variables)) {
       if (v.secret || v.vault) s.whole.add(name);
-      const keys = Object.entries(v.properties ?? {}).filter(([, f]) => f.secret || f.vault).map(([k]) => k);
+      const keys = Object.entries(v.properties ?? {})
+        .filter(([, f]) => f.secret || f.vault)
+        .map(([k]) => k);
       if (keys.length) s.keys.set(name, new Set([...(s.keys.get(name) ?? []), ...keys]));
     }
   }
@@ -38,7 +40,8 @@ function scanVars(doc: YamlDoc, base: (string | number)[], vars: unknown, s: Sec
   for (const [name, value] of Object.entries(vars)) {
     const at = [...base, name];
     if (s.whole.has(name)) {
-      if (filled(value) && !fromVault(doc, at)) out.push(finding('secret-plaintext', doc.keyAt(at), `"${name}" is a secret and is written in plain text: give it as a !vault value (wpha vault encrypt-string --name ${name})`));
+      if (filled(value) && !fromVault(doc, at))
+        out.push(finding('secret-plaintext', doc.keyAt(at), `"${name}" is a secret and is written in plain text: give it as a !vault value (wpha vault encrypt-string --name ${name})`));
       continue;
     }
     const keys = s.keys.get(name);
@@ -48,7 +51,8 @@ function scanVars(doc: YamlDoc, base: (string | number)[], vars: unknown, s: Sec
       if (!item || typeof item !== 'object') continue;
       for (const k of keys) {
         const v = (item as Record<string, unknown>)[k];
-        if (filled(v) && !fromVault(doc, [...p, k])) out.push(finding('secret-plaintext', doc.keyAt([...p, k]), `"${name}" key "${k}" is a secret and is written in plain text: give it as a !vault value`));
+        if (filled(v) && !fromVault(doc, [...p, k]))
+          out.push(finding('secret-plaintext', doc.keyAt([...p, k]), `"${name}" key "${k}" is a secret and is written in plain text: give it as a !vault value`));
       }
     }
   }
@@ -73,7 +77,14 @@ export function inventorySecrets(inv: LintInventory, roles: ReadonlyMap<string, 
 export function roleDefaultSecrets(role: LintRole): Finding[] {
   const out: Finding[] = [];
   for (const [name, v] of Object.entries(role.spec.variables)) {
-    if ((v.secret || v.vault) && filled(v.default)) out.push(finding('secret-plaintext', role.doc.keyAt(['variables', name, 'default']), `Secret variable "${name}" has a default in plain text: every inventory that does not set it uses this value; leave it empty or required`));
+    if ((v.secret || v.vault) && filled(v.default))
+      out.push(
+        finding(
+          'secret-plaintext',
+          role.doc.keyAt(['variables', name, 'default']),
+          `Secret variable "${name}" has a default in plain text: every inventory that does not set it uses this value; leave it empty or required`,
+        ),
+      );
   }
   return out;
 }

@@ -22,7 +22,10 @@ interface Replacement {
 
 /** Programs (and sub-commands) an operation replaces, by the command's first words. */
 const REPLACEMENTS: [RegExp, Replacement][] = [
-  [/^systemctl\s+(?:--\S+\s+)*(start|stop|restart|reload|enable|disable|try-restart|reload-or-restart)\s/, { op: 'service', how: 'service: { name: ..., state: started|stopped|restarted|reloaded, enabled: ... }' }],
+  [
+    /^systemctl\s+(?:--\S+\s+)*(start|stop|restart|reload|enable|disable|try-restart|reload-or-restart)\s/,
+    { op: 'service', how: 'service: { name: ..., state: started|stopped|restarted|reloaded, enabled: ... }' },
+  ],
   [/^service\s+\S+\s+(start|stop|restart|reload)\b/, { op: 'service', how: 'service: { name: ..., state: ... }' }],
   [/^(apt-get|apt)\s+(?:-\S+\s+)*install\s/, { op: 'apt', how: 'apt: { name: [...], state: present }' }],
   [/^(apt-get|apt)\s+(?:-\S+\s+)*(remove|purge)\s/, { op: 'apt', how: 'apt: { name: [...], state: absent }' }],
@@ -43,7 +46,16 @@ const REPLACEMENTS: [RegExp, Replacement][] = [
 /** The command text of a shell/command task when it is ONE simple command (no ;, &&, |, $(), redirects, newlines). */
 function simpleCommand(t: TaskSpec): string | undefined {
   const a = t.args as { cmd?: unknown; argv?: unknown } | string | undefined;
-  const raw = typeof a === 'string' ? a : Array.isArray(a?.cmd) ? (a.cmd as unknown[]).map(String).join(' ') : typeof a?.cmd === 'string' ? a.cmd : Array.isArray(a?.argv) ? (a.argv as unknown[]).map(String).join(' ') : undefined;
+  const raw =
+    typeof a === 'string'
+      ? a
+      : Array.isArray(a?.cmd)
+        ? (a.cmd as unknown[]).map(String).join(' ')
+        : typeof a?.cmd === 'string'
+          ? a.cmd
+          : Array.isArray(a?.argv)
+            ? (a.argv as unknown[]).map(String).join(' ')
+            : undefined;
   if (raw === undefined) return undefined;
   const text = raw.trim().replace(/^(sudo|exec|env\s+(\w+=\S+\s+)*)\s*/, '');
   if (/[;&|\n`<>]|\$\(/.test(text)) return undefined;
@@ -65,7 +77,9 @@ export function commandRules(name: string, roles: ReadonlyMap<string, LintRole>)
       finding(
         'command-instead-of-op',
         t.location,
-        exists ? `"${cmd.split(/\s+/).slice(0, 2).join(' ')}" in a ${t.op} task: use the ${r.op} operation (${r.how}), which plans, diffs and changes only what differs` : `"${cmd.split(/\s+/).slice(0, 2).join(' ')}" in a ${t.op} task: a ${r.op} operation would do this (none exists yet)`,
+        exists
+          ? `"${cmd.split(/\s+/).slice(0, 2).join(' ')}" in a ${t.op} task: use the ${r.op} operation (${r.how}), which plans, diffs and changes only what differs`
+          : `"${cmd.split(/\s+/).slice(0, 2).join(' ')}" in a ${t.op} task: a ${r.op} operation would do this (none exists yet)`,
         exists ? 'warning' : 'note',
       ),
     );

@@ -42,7 +42,9 @@ export function varRules(name: string, roles: ReadonlyMap<string, LintRole>, use
   const read = new Set(readers.flatMap((r) => [...usesOf(r).uses.map((u) => u.name), ...usesOf(r).lookups]));
   for (const v of Object.keys(role.spec.variables)) {
     if (read.has(v)) continue;
-    findings.push(finding('var-unused', role.doc.keyAt(['variables', v]), `Variable "${v}" is declared but nothing reads it (tasks, handlers, templates, checks, ports of "${name}" and the roles around it)`));
+    findings.push(
+      finding('var-unused', role.doc.keyAt(['variables', v]), `Variable "${v}" is declared but nothing reads it (tasks, handlers, templates, checks, ports of "${name}" and the roles around it)`),
+    );
   }
   return findings;
 }

@@ -11,17 +11,124 @@
 type Json = Record<string, unknown>;
 
 const LOG_KEYS = ['$schema', 'version', 'runs', 'inlineExternalProperties', 'properties'];
-const RUN_KEYS = ['tool', 'invocations', 'conversion', 'language', 'versionControlProvenance', 'originalUriBaseIds', 'artifacts', 'logicalLocations', 'graphs', 'results', 'automationDetails', 'runAggregates', 'baselineGuid', 'redactionTokens', 'defaultEncoding', 'defaultSourceLanguage', 'newlineSequences', 'columnKind', 'externalPropertyFileReferences', 'threadFlowLocations', 'taxonomies', 'addresses', 'translations', 'policies', 'webRequests', 'webResponses', 'specialLocations', 'properties'];
-const DRIVER_KEYS = ['guid', 'name', 'organization', 'product', 'productSuite', 'shortDescription', 'fullDescription', 'fullName', 'version', 'semanticVersion', 'dottedQuadFileVersion', 'releaseDateUtc', 'downloadUri', 'informationUri', 'globalMessageStrings', 'notifications', 'rules', 'taxa', 'locations', 'language', 'contents', 'isComprehensive', 'localizedDataSemanticVersion', 'minimumRequiredLocalizedDataSemanticVersion', 'associatedComponent', 'translationMetadata', 'supportedTaxonomies', 'properties'];
-const RULE_KEYS = ['id', 'deprecatedIds', 'guid', 'deprecatedGuids', 'name', 'deprecatedNames', 'shortDescription', 'fullDescription', 'messageStrings', 'defaultConfiguration', 'helpUri', 'help', 'relationships', 'properties'];
-const RESULT_KEYS = ['ruleId', 'ruleIndex', 'rule', 'kind', 'level', 'message', 'analysisTarget', 'locations', 'guid', 'correlationGuid', 'occurrenceCount', 'partialFingerprints', 'fingerprints', 'stacks', 'codeFlows', 'graphs', 'graphTraversals', 'relatedLocations', 'suppressions', 'baselineState', 'rank', 'attachments', 'hostedViewerUri', 'workItemUris', 'provenance', 'fixes', 'taxa', 'webRequest', 'webResponse', 'properties'];
+const RUN_KEYS = [
+  'tool',
+  'invocations',
+  'conversion',
+  'language',
+  'versionControlProvenance',
+  'originalUriBaseIds',
+  'artifacts',
+  'logicalLocations',
+  'graphs',
+  'results',
+  'automationDetails',
+  'runAggregates',
+  'baselineGuid',
+  'redactionTokens',
+  'defaultEncoding',
+  'defaultSourceLanguage',
+  'newlineSequences',
+  'columnKind',
+  'externalPropertyFileReferences',
+  'threadFlowLocations',
+  'taxonomies',
+  'addresses',
+  'translations',
+  'policies',
+  'webRequests',
+  'webResponses',
+  'specialLocations',
+  'properties',
+];
+const DRIVER_KEYS = [
+  'guid',
+  'name',
+  'organization',
+  'product',
+  'productSuite',
+  'shortDescription',
+  'fullDescription',
+  'fullName',
+  'version',
+  'semanticVersion',
+  'dottedQuadFileVersion',
+  'releaseDateUtc',
+  'downloadUri',
+  'informationUri',
+  'globalMessageStrings',
+  'notifications',
+  'rules',
+  'taxa',
+  'locations',
+  'language',
+  'contents',
+  'isComprehensive',
+  'localizedDataSemanticVersion',
+  'minimumRequiredLocalizedDataSemanticVersion',
+  'associatedComponent',
+  'translationMetadata',
+  'supportedTaxonomies',
+  'properties',
+];
+const RULE_KEYS = [
+  'id',
+  'deprecatedIds',
+  'guid',
+  'deprecatedGuids',
+  'name',
+  'deprecatedNames',
+  'shortDescription',
+  'fullDescription',
+  'messageStrings',
+  'defaultConfiguration',
+  'helpUri',
+  'help',
+  'relationships',
+  'properties',
+];
+const RESULT_KEYS = [
+  'ruleId',
+  'ruleIndex',
+  'rule',
+  'kind',
+  'level',
+  'message',
+  'analysisTarget',
+  'locations',
+  'guid',
+  'correlationGuid',
+  'occurrenceCount',
+  'partialFingerprints',
+  'fingerprints',
+  'stacks',
+  'codeFlows',
+  'graphs',
+  'graphTraversals',
+  'relatedLocations',
+  'suppressions',
+  'baselineState',
+  'rank',
+  'attachments',
+  'hostedViewerUri',
+  'workItemUris',
+  'provenance',
+  'fixes',
+  'taxa',
+  'webRequest',
+  'webResponse',
+  'properties',
+];
 const LEVELS = ['none', 'note', 'warning', 'error'];
 
 export function checkSarif(log: unknown): string[] {
   const problems: string[] = [];
   const p = (at: string, msg: string) => problems.push(`${at}: ${msg}`);
   const obj = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
-  const keys = (v: Json, allowed: string[], at: string) => Object.keys(v).filter((k) => !allowed.includes(k)).forEach((k) => p(`${at}.${k}`, 'not a property the schema defines here'));
+  const keys = (v: Json, allowed: string[], at: string) =>
+    Object.keys(v)
+      .filter((k) => !allowed.includes(k))
+      .forEach((k) => p(`${at}.${k}`, 'not a property the schema defines here'));
   const message = (v: unknown, at: string) => {
     if (!obj(v) || (typeof v.text !== 'string' && typeof v.id !== 'string')) p(at, 'needs text or id');
   };
@@ -41,7 +148,7 @@ export function checkSarif(log: unknown): string[] {
     const rules = Array.isArray(driver.rules) ? (driver.rules as unknown[]) : [];
     const ids = rules.map((r, j) => {
       const rat = `${at}.tool.driver.rules[${j}]`;
-      if (!obj(r) || typeof r.id !== 'string') return p(rat, 'needs an id'), undefined;
+      if (!obj(r) || typeof r.id !== 'string') return (p(rat, 'needs an id'), undefined);
       keys(r, RULE_KEYS, rat);
       for (const k of ['shortDescription', 'fullDescription']) if (r[k] !== undefined && (!obj(r[k]) || typeof (r[k] as Json).text !== 'string')) p(`${rat}.${k}`, 'needs text');
       const level = obj(r.defaultConfiguration) ? r.defaultConfiguration.level : undefined;
@@ -57,7 +164,8 @@ export function checkSarif(log: unknown): string[] {
       message(res.message, `${rat}.message`);
       if (res.level !== undefined && !LEVELS.includes(String(res.level))) p(`${rat}.level`, `expected one of ${LEVELS.join(', ')}`);
       if (res.ruleIndex !== undefined && !(Number.isInteger(res.ruleIndex) && (res.ruleIndex as number) >= 0)) p(`${rat}.ruleIndex`, 'expected an integer >= 0');
-      else if (res.ruleIndex !== undefined && res.ruleId !== undefined && ids[res.ruleIndex as number] !== res.ruleId) p(`${rat}.ruleIndex`, `points at rule "${ids[res.ruleIndex as number]}", not "${String(res.ruleId)}"`);
+      else if (res.ruleIndex !== undefined && res.ruleId !== undefined && ids[res.ruleIndex as number] !== res.ruleId)
+        p(`${rat}.ruleIndex`, `points at rule "${ids[res.ruleIndex as number]}", not "${String(res.ruleId)}"`);
       (Array.isArray(res.locations) ? res.locations : []).forEach((loc: unknown, k: number) => {
         const lat = `${rat}.locations[${k}].physicalLocation`;
         const phys = obj(loc) ? loc.physicalLocation : undefined;

@@ -38,7 +38,10 @@ function scan(file: string, text: string): { suppressions: Suppression[]; proble
     const ids = m[2]!.split(',').filter(Boolean);
     let target: number | undefined;
     if (m[1] === 'disable') {
-      const before = line.slice(0, m.index).replace(/(#|\{\{!(--)?)\s*$/, '').trim();
+      const before = line
+        .slice(0, m.index)
+        .replace(/(#|\{\{!(--)?)\s*$/, '')
+        .trim();
       target = i + 1;
       if (before === '') {
         let j = i + 1;

@@ -81,11 +81,11 @@ export function templateRefs(text: string, opts: { lineOffset?: number; colOffse
     for (const a of hash) expr(a, depth, params);
   };
   const program = (prog: HbsNode | undefined, depth: number, params: ReadonlySet<string>) => {
-    for (const n of ((prog?.body as HbsNode[]) ?? [])) {
+    for (const n of (prog?.body as HbsNode[]) ?? []) {
       if (n.type === 'MustacheStatement') call(n, depth, params);
       else if (n.type === 'BlockStatement') {
         const name = (n.path as PathNode).original;
-        for (const a of [...((n.params as HbsNode[]) ?? []), ...(((n.hash as { pairs?: { value: HbsNode }[] } | undefined)?.pairs ?? []).map((x) => x.value))]) expr(a, depth, params);
+        for (const a of [...((n.params as HbsNode[]) ?? []), ...((n.hash as { pairs?: { value: HbsNode }[] } | undefined)?.pairs ?? []).map((x) => x.value)]) expr(a, depth, params);
         const inner = n.program as HbsNode & { blockParams?: string[] };
         const own = new Set([...params, ...(inner?.blockParams ?? [])]);
         program(inner, CONTEXT_BLOCKS.has(name) ? depth + 1 : depth, own);

@@ -46,7 +46,7 @@ export function exprRefs(src: string): { name: string; guarded: boolean }[] {
       case 'member':
         return visit(n.object, guarded);
       case 'index':
-        return visit(n.object, guarded), visit(n.index, false);
+        return (visit(n.object, guarded), visit(n.index, false));
       case 'list':
         return n.items.forEach((x) => visit(x, false));
       case 'call':
@@ -58,7 +58,7 @@ export function exprRefs(src: string): { name: string; guarded: boolean }[] {
         return visit(n.operand, guarded);
       case 'logical':
       case 'compare':
-        return visit(n.left, false), visit(n.right, false);
+        return (visit(n.left, false), visit(n.right, false));
       default:
         return;
     }
@@ -73,7 +73,10 @@ export function roleUses(role: LintRole): RoleUses {
   const registered = new Set<string>();
   const doc = role.doc;
   const templateLocals = new Map<string, Set<string>>();
-  const tasks: [TaskSpec, string, number][] = [...role.spec.tasks.map((t, i) => [t, 'tasks', i] as [TaskSpec, string, number]), ...role.spec.handlers.map((t, i) => [t, 'handlers', i] as [TaskSpec, string, number])];
+  const tasks: [TaskSpec, string, number][] = [
+    ...role.spec.tasks.map((t, i) => [t, 'tasks', i] as [TaskSpec, string, number]),
+    ...role.spec.handlers.map((t, i) => [t, 'handlers', i] as [TaskSpec, string, number]),
+  ];
 
   for (const [t, kind, i] of tasks) {
     if (t.register) registered.add(t.register);
@@ -94,7 +97,11 @@ export function roleUses(role: LintRole): RoleUses {
     };
     strings(t.args, [t.op]);
     strings(t.loop, ['loop']);
-    for (const [key, src] of [['when', t.when], ['changed_when', t.changedWhen], ['failed_when', t.failedWhen]] as const) {
+    for (const [key, src] of [
+      ['when', t.when],
+      ['changed_when', t.changedWhen],
+      ['failed_when', t.failedWhen],
+    ] as const) {
       if (src === undefined) continue;
       const loc = at([key]);
       for (const r of exprRefs(src)) uses.push({ ...r, file: loc.file, line: loc.line, col: loc.col, local: t.register ? new Set([...local, t.register]) : local });
@@ -115,7 +122,10 @@ export function roleUses(role: LintRole): RoleUses {
   }
   role.spec.checks?.forEach((c, i) => {
     const local = new Set(c.loop ? ['item'] : []);
-    for (const [key, src] of [['that', c.that], ['loop', c.loop]] as const) {
+    for (const [key, src] of [
+      ['that', c.that],
+      ['loop', c.loop],
+    ] as const) {
       if (src === undefined) continue;
       const loc = doc.at(['checks', i, key]);
       for (const r of exprRefs(src)) uses.push({ ...r, file: loc.file, line: loc.line, col: loc.col, local: key === 'loop' ? new Set() : local });

@@ -106,7 +106,12 @@ export function parseAptProbe(out: ProbeOutput): AptState {
   for (const line of out.stdout.split('\n')) {
     if (line.startsWith('@now ')) state.now = Number(line.slice(5));
     else if (line.startsWith('@lists ')) {
-      times = line.slice(7).trim().split(/\s+/).filter((t) => /^\d+$/.test(t)).map(Number);
+      times = line
+        .slice(7)
+        .trim()
+        .split(/\s+/)
+        .filter((t) => /^\d+$/.test(t))
+        .map(Number);
     } else if (line.startsWith('@policy ')) policyName = line.slice(8);
     else if (line.startsWith('@cand ') && policyName !== null) {
       state.candidates[policyName] = line.slice(6).trim();

@@ -187,7 +187,11 @@ describe('apt plan', () => {
       expect(plan.apply).toBeUndefined();
       return;
     }
-    for (const re of c.summary ?? []) expect(plan.summary.some((l) => re.test(l)), `${re} in ${JSON.stringify(plan.summary)}`).toBe(true);
+    for (const re of c.summary ?? [])
+      expect(
+        plan.summary.some((l) => re.test(l)),
+        `${re} in ${JSON.stringify(plan.summary)}`,
+      ).toBe(true);
     // Every step fails fast (the engine's runner ignores set -e); match the commands without that suffix.
     for (const line of plan.apply!.split('\n')) expect(line).toMatch(/ \|\| exit \$\?$/);
     const body = plan.apply!.replaceAll(' || exit $?', '');
@@ -242,9 +246,7 @@ describe('apt apply in the engine script, with fake apt-get/dpkg-query (temp dir
 
   it('installs with the documented options and reports a change when a version moved', () => {
     const r = run(plan.apply!, 'installs');
-    expect(r.log).toBe(
-      'noninteractive -y -q -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends install -- nginx\n',
-    );
+    expect(r.log).toBe('noninteractive -y -q -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends install -- nginx\n');
     expect(r.result).toMatchObject({ rc: 0, changed: true });
   });
 

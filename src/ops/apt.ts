@@ -21,26 +21,11 @@
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
 import { quote, sh } from '../shell/quote.js';
-import {
-  aptProbe,
-  candidateFor,
-  entriesFor,
-  hasFiles,
-  isBroken,
-  isInstalled,
-  PACKAGE_SPEC,
-  parseAptProbe,
-  parsePackageSpec,
-  queryName,
-  type AptState,
-  type PackageSpec,
-} from './apt-state.js';
+import { aptProbe, candidateFor, entriesFor, hasFiles, isBroken, isInstalled, PACKAGE_SPEC, parseAptProbe, parsePackageSpec, queryName, type AptState, type PackageSpec } from './apt-state.js';
 import { joinSteps } from './lib/plan-file.js';
 import { TIME_START, UNCHANGED_MARKER, timeEnd, type OpModule, type OpPlan } from './types.js';
 
-const packageName = z
-  .string()
-  .regex(PACKAGE_SPEC, 'expected a Debian package name (lowercase letters, digits, "+", "-", "."), optionally ":arch" and/or "=version"');
+const packageName = z.string().regex(PACKAGE_SPEC, 'expected a Debian package name (lowercase letters, digits, "+", "-", "."), optionally ":arch" and/or "=version"');
 
 export const aptArgs = z
   .strictObject({
@@ -48,31 +33,16 @@ export const aptArgs = z
       .union([packageName, z.array(packageName).min(1)])
       .optional()
       .describe('Package name or list of names. `name=version` pins a version, `name:arch` an architecture.'),
-    state: z
-      .enum(['present', 'absent', 'latest'])
-      .default('present')
-      .describe('present: installed (any version unless pinned); latest: the newest candidate; absent: removed.'),
+    state: z.enum(['present', 'absent', 'latest']).default('present').describe('present: installed (any version unless pinned); latest: the newest candidate; absent: removed.'),
     purge: z.boolean().default(false).describe('With state absent: also delete configuration files (apt-get purge).'),
-    update_cache: z
-      .boolean()
-      .optional()
-      .describe('Without name: refresh the package lists when older than cache_valid_time. With name: false disables the automatic refresh before installs.'),
-    cache_valid_time: z
-      .number()
-      .int()
-      .nonnegative()
-      .default(3600)
-      .describe('Package lists younger than this many seconds are not refreshed.'),
+    update_cache: z.boolean().optional().describe('Without name: refresh the package lists when older than cache_valid_time. With name: false disables the automatic refresh before installs.'),
+    cache_valid_time: z.number().int().nonnegative().default(3600).describe('Package lists younger than this many seconds are not refreshed.'),
     install_recommends: z.boolean().default(false).describe('Also install recommended packages (default: --no-install-recommends).'),
   })
   .superRefine((a, ctx) => {
     const names = a.name === undefined ? [] : Array.isArray(a.name) ? a.name : [a.name];
-    if (names.length === 0 && a.update_cache !== true)
-      ctx.addIssue({ code: 'custom', path: ['name'], message: 'name is required (or set update_cache: true to only refresh the package lists)' });
-    if (a.state !== 'present')
-      for (const n of names)
-        if (n.includes('='))
-          ctx.addIssue({ code: 'custom', path: ['name'], message: `"${n}": a pinned version only makes sense with state: present` });
+    if (names.length === 0 && a.update_cache !== true) ctx.addIssue({ code: 'custom', path: ['name'], message: 'name is required (or set update_cache: true to only refresh the package lists)' });
+    if (a.state !== 'present') for (const n of names) if (n.includes('=')) ctx.addIssue({ code: 'custom', path: ['name'], message: `"${n}": a pinned version only makes sense with state: present` });
     if (a.purge && a.state !== 'absent') ctx.addIssue({ code: 'custom', path: ['purge'], message: 'purge only applies to state: absent' });
   });
 
@@ -179,7 +149,13 @@ function planInstall(args: AptArgs, state: AptState, pkgs: PackageSpec[]): OpPla
   if (install.length) summary.push(`install ${install.join(', ')}`);
   if (upgrade.length) summary.push(`upgrade ${upgrade.join(', ')}`);
   if (pinned.length) summary.push(`install pinned version${pinned.length > 1 ? 's' : ''} ${pinned.join(', ')}`);
-  if (probeLatest) summary.push(`upgrade ${pkgs.filter((p) => !targets.includes(p)).map(queryName).join(', ')} if the refreshed lists have newer versions`);
+  if (probeLatest)
+    summary.push(
+      `upgrade ${pkgs
+        .filter((p) => !targets.includes(p))
+        .map(queryName)
+        .join(', ')} if the refreshed lists have newer versions`,
+    );
   const names = (args.state === 'latest' ? pkgs : targets).map((p) => p.raw);
   const recommends = (args.install_recommends ? '' : ' --no-install-recommends') + (pinned.length ? ' --allow-downgrades' : '');
   const body = [

@@ -39,7 +39,13 @@ describe('apt_key prepare', () => {
   it('detects armored and binary keys and picks the extension', () => {
     expect(prepare({ name: 'proxysql', content: ARMORED })).toMatchObject({ kind: 'content', path: '/etc/apt/keyrings/proxysql.asc', sha256: sha256Hex(ARMORED) });
     expect(prepare({ name: 'repo', src: 'repo.gpg' })).toMatchObject({ kind: 'content', path: '/etc/apt/keyrings/repo.gpg' });
-    expect(prepare({ name: 'z', url: 'https://k/key', sha256: 'A'.repeat(64), format: 'armored' })).toEqual({ name: 'z', path: '/etc/apt/keyrings/z.asc', kind: 'url', url: 'https://k/key', sha256: 'a'.repeat(64) });
+    expect(prepare({ name: 'z', url: 'https://k/key', sha256: 'A'.repeat(64), format: 'armored' })).toEqual({
+      name: 'z',
+      path: '/etc/apt/keyrings/z.asc',
+      kind: 'url',
+      url: 'https://k/key',
+      sha256: 'a'.repeat(64),
+    });
     expect(prepare({ name: 'z', url: 'https://k/k.gpg', sha256: 'a'.repeat(64) })).toMatchObject({ path: '/etc/apt/keyrings/z.gpg' });
   });
   it('refuses things that are not keys, and a wrong sha256', () => {

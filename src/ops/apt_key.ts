@@ -28,7 +28,10 @@ const KEY_ATTRS = { mode: '0644', owner: 'root', group: 'root' };
 
 const aptKeyArgs = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file name such as "proxysql" (lowercase letters, digits, "._-")' }).describe('Key file base name: /etc/apt/keyrings/<name>.asc or .gpg.'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file name such as "proxysql" (lowercase letters, digits, "._-")' })
+      .describe('Key file base name: /etc/apt/keyrings/<name>.asc or .gpg.'),
     content: z.string().min(1).optional().describe('The key itself (armored text).'),
     src: z.string().min(1).optional().describe("Key file in the role's files/ folder (armored or binary)."),
     url: z
@@ -36,7 +39,12 @@ const aptKeyArgs = z
       .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
       .optional()
       .describe('Where the host downloads the key (needs sha256).'),
-    sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' }).transform((s) => s.toLowerCase()).optional().describe('sha256 of the key file at url (required with url; checked for content/src when given).'),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
+      .transform((s) => s.toLowerCase())
+      .optional()
+      .describe('sha256 of the key file at url (required with url; checked for content/src when given).'),
     format: z.enum(['armored', 'binary']).optional().describe('Key format when it cannot be detected (a URL without .asc/.gpg suffix).'),
   })
   .strict()
@@ -52,9 +60,7 @@ const aptKeyArgs = z
 
 export type AptKeyArgs = z.output<typeof aptKeyArgs>;
 
-export type AptKeyPrepared =
-  | { name: string; path: string; kind: 'content'; content: Buffer; sha256: string }
-  | { name: string; path: string; kind: 'url'; url: string; sha256: string };
+export type AptKeyPrepared = { name: string; path: string; kind: 'content'; content: Buffer; sha256: string } | { name: string; path: string; kind: 'url'; url: string; sha256: string };
 
 /** armored / binary from the bytes; throws when they are neither. */
 export function detectKeyFormat(bytes: Buffer): 'armored' | 'binary' {

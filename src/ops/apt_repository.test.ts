@@ -28,8 +28,14 @@ describe('apt_repository args', () => {
 
 describe('renderSources', () => {
   it.each([
-    [PROXYSQL, '# Written by wpha (apt_repository); local changes are overwritten.\nTypes: deb\nURIs: https://repo.proxysql.com/ProxySQL/proxysql-2.6.x/bookworm/\nSuites: ./\nSigned-By: /etc/apt/keyrings/proxysql.asc\n'],
-    [ZABBIX, '# Written by wpha (apt_repository); local changes are overwritten.\nTypes: deb\nURIs: https://repo.zabbix.com/zabbix/6.0/debian\nSuites: bookworm\nComponents: main\nArchitectures: amd64\nSigned-By: /etc/apt/keyrings/zabbix.asc\n'],
+    [
+      PROXYSQL,
+      '# Written by wpha (apt_repository); local changes are overwritten.\nTypes: deb\nURIs: https://repo.proxysql.com/ProxySQL/proxysql-2.6.x/bookworm/\nSuites: ./\nSigned-By: /etc/apt/keyrings/proxysql.asc\n',
+    ],
+    [
+      ZABBIX,
+      '# Written by wpha (apt_repository); local changes are overwritten.\nTypes: deb\nURIs: https://repo.zabbix.com/zabbix/6.0/debian\nSuites: bookworm\nComponents: main\nArchitectures: amd64\nSigned-By: /etc/apt/keyrings/zabbix.asc\n',
+    ],
   ])('%j', (raw, text) => {
     expect(renderSources(aptRepositoryOp.args.parse(raw))).toBe(text);
   });
@@ -59,7 +65,11 @@ describe('apt_repository plan', () => {
   it('removes the file for state absent', () => {
     const a = prepare({ name: 'old-repo', state: 'absent' });
     const file: FileState = { parentExists: true, type: 'file', sha256: 'x' };
-    expect(aptRepositoryOp.plan(a, file, planContext())).toEqual({ changed: true, summary: ['remove /etc/apt/sources.list.d/old-repo.sources'], apply: 'rm -f -- /etc/apt/sources.list.d/old-repo.sources' });
+    expect(aptRepositoryOp.plan(a, file, planContext())).toEqual({
+      changed: true,
+      summary: ['remove /etc/apt/sources.list.d/old-repo.sources'],
+      apply: 'rm -f -- /etc/apt/sources.list.d/old-repo.sources',
+    });
     expect(aptRepositoryOp.plan(a, absent, planContext()).changed).toBe(false);
   });
 

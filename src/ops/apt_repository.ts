@@ -24,7 +24,11 @@ import type { OpModule, OpPlan } from './types.js';
 
 export const SOURCES_DIR = '/etc/apt/sources.list.d';
 
-const word = (what: string, re: RegExp) => z.string().min(1).regex(re, { message: `must be ${what}` });
+const word = (what: string, re: RegExp) =>
+  z
+    .string()
+    .min(1)
+    .regex(re, { message: `must be ${what}` });
 const oneOrMany = <T extends z.ZodType<string>>(item: T) => z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 const URI = word('a repository URI without spaces (http://, https://, file:/, mirror+http://...)', /^[a-z][a-z0-9+.-]*:\S+$/);
@@ -34,13 +38,22 @@ const ARCH = word('a Debian architecture such as "amd64"', /^[a-z0-9-]+$/);
 
 const aptRepositoryArgs = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file name such as "proxysql" (lowercase letters, digits, "._-")' }).describe('Source file base name: /etc/apt/sources.list.d/<name>.sources.'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file name such as "proxysql" (lowercase letters, digits, "._-")' })
+      .describe('Source file base name: /etc/apt/sources.list.d/<name>.sources.'),
     uris: oneOrMany(URI).optional().describe('Repository URI(s).'),
     suites: oneOrMany(SUITE).optional().describe('Suite(s), e.g. bookworm; an exact path ending in "/" (e.g. "./") for a flat repository.'),
     components: oneOrMany(COMPONENT).optional().describe('Component(s), e.g. main. Required unless the suite is a path ending in "/".'),
-    signed_by: z.string().regex(/^\/[^\s]*$/, { message: 'must be the absolute path of a keyring, e.g. /etc/apt/keyrings/x.asc' }).optional().describe('Keyring that signs this repository (see apt_key).'),
+    signed_by: z
+      .string()
+      .regex(/^\/[^\s]*$/, { message: 'must be the absolute path of a keyring, e.g. /etc/apt/keyrings/x.asc' })
+      .optional()
+      .describe('Keyring that signs this repository (see apt_key).'),
     arch: oneOrMany(ARCH).optional().describe('Architectures to fetch (default: all of the host).'),
-    types: oneOrMany(z.enum(['deb', 'deb-src'])).default(['deb']).describe('deb and/or deb-src.'),
+    types: oneOrMany(z.enum(['deb', 'deb-src']))
+      .default(['deb'])
+      .describe('deb and/or deb-src.'),
     state: z.enum(['present', 'absent']).default('present').describe('present: write the source; absent: remove it.'),
     update_timeout: z.number().int().positive().default(300).describe('Seconds allowed for the refresh of this source.'),
   })
@@ -107,11 +120,11 @@ const aptRepositoryOp: OpModule<AptRepositoryArgs, AptRepositoryPrepared, FileSt
   parse: (out, a) => parseFileState(out, a.path),
   plan(a, s, ctx): OpPlan {
     if (a.state === 'absent') return planFileAbsent('apt_repository', a.path, s, ctx);
-    const { contentChanged, attrsChanged: _a, ...p } = planFile(
-      { op: 'apt_repository', path: a.path, content: a.content, attrs: { mode: '0644', owner: 'root', group: 'root' }, validateLive: updateThisSource(a.update_timeout) },
-      s,
-      ctx,
-    );
+    const {
+      contentChanged,
+      attrsChanged: _a,
+      ...p
+    } = planFile({ op: 'apt_repository', path: a.path, content: a.content, attrs: { mode: '0644', owner: 'root', group: 'root' }, validateLive: updateThisSource(a.update_timeout) }, s, ctx);
     // An attributes-only change needs no refresh.
     if (contentChanged) p.summary.push('apt-get update (this source only)');
     return p;

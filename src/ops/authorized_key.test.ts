@@ -19,9 +19,8 @@ const load = (name: string, a: AuthorizedKeyArgs): AuthorizedKeyState => ak.pars
 const ctx = planContext();
 
 describe('key lines', () => {
-  it.each([ED1, ED2, EC, RSA, `restrict,command="/usr/lib/openssh/sftp-server" ${ED1}`, `from="10.0.0.1,10.0.0.2",no-pty ${ED2}`, ED1.replace(' deploy1@ci', '')])(
-    'accepts %s',
-    (line) => expect(parseKeyLine(line)).toHaveProperty('blob'),
+  it.each([ED1, ED2, EC, RSA, `restrict,command="/usr/lib/openssh/sftp-server" ${ED1}`, `from="10.0.0.1,10.0.0.2",no-pty ${ED2}`, ED1.replace(' deploy1@ci', '')])('accepts %s', (line) =>
+    expect(parseKeyLine(line)).toHaveProperty('blob'),
   );
   it.each([
     ['ssh-ed25519', /expected "\[options\] TYPE BASE64/],
@@ -45,10 +44,7 @@ describe('editKeys', () => {
   it('present: replaces the same key in place, appends new ones, keeps the rest', () => {
     const r = editKeys(old, [key(ED1), key(ED2)], 'present');
     expect(r.text).toBe(`# CI keys\n${ED1}\n${RSA}\n${ED2}\n`);
-    expect(r.actions).toEqual([
-      `replace key ssh-ed25519 …${key(ED1).blob.slice(-8)} deploy1@ci (options or comment differ)`,
-      `add key ssh-ed25519 …${key(ED2).blob.slice(-8)} deploy2@ci`,
-    ]);
+    expect(r.actions).toEqual([`replace key ssh-ed25519 …${key(ED1).blob.slice(-8)} deploy1@ci (options or comment differ)`, `add key ssh-ed25519 …${key(ED2).blob.slice(-8)} deploy2@ci`]);
   });
   it('present: nothing to do', () => {
     expect(editKeys(`${ED1}\n`, [key(ED1)], 'present')).toEqual({ text: `${ED1}\n`, actions: [] });
@@ -59,7 +55,12 @@ describe('editKeys', () => {
   it('exclusive: only the wanted keys remain', () => {
     const r = editKeys(old, [key(ED2)], 'exclusive');
     expect(r.text).toBe(`${ED2}\n`);
-    expect(r.actions).toEqual(['remove line "# CI keys"', expect.stringMatching(/^remove key ssh-ed25519 .* old$/), expect.stringMatching(/^remove key ssh-rsa .* rsa@ci$/), expect.stringMatching(/^add key/)]);
+    expect(r.actions).toEqual([
+      'remove line "# CI keys"',
+      expect.stringMatching(/^remove key ssh-ed25519 .* old$/),
+      expect.stringMatching(/^remove key ssh-rsa .* rsa@ci$/),
+      expect.stringMatching(/^add key/),
+    ]);
   });
   it('absent: removes every line of the key, whatever its options', () => {
     const r = editKeys(old, [key(ED1)], 'absent');

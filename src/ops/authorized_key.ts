@@ -125,11 +125,7 @@ function planAuthorizedKey(a: AuthorizedKeyArgs, s: AuthorizedKeyState, ctx: Pla
       }
     }
   }
-  const { contentChanged: _c, attrsChanged: _a, ...filePlan } = planFile(
-    { op: 'authorized_key', path: file, content: Buffer.from(edit.text), attrs, guardProbedContent: true },
-    fs,
-    ctx,
-  );
+  const { contentChanged: _c, attrsChanged: _a, ...filePlan } = planFile({ op: 'authorized_key', path: file, content: Buffer.from(edit.text), attrs, guardProbedContent: true }, fs, ctx);
   summary.push(...edit.actions, ...filePlan.summary);
   if (filePlan.apply) lines.push(filePlan.apply);
   if (lines.length === 0) return { changed: false, summary: [] };

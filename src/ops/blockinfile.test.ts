@@ -11,7 +11,13 @@ function plan(raw: Record<string, unknown>, fx: string, diff = false) {
 
 describe('blockinfile args', () => {
   it('has defaults', () => {
-    expect(blockinfileOp.args.parse({ path: '/etc/hosts', block: 'x' })).toMatchObject({ marker: '# {mark} MANAGED BY wpha', marker_begin: 'BEGIN', marker_end: 'END', state: 'present', create: false });
+    expect(blockinfileOp.args.parse({ path: '/etc/hosts', block: 'x' })).toMatchObject({
+      marker: '# {mark} MANAGED BY wpha',
+      marker_begin: 'BEGIN',
+      marker_end: 'END',
+      state: 'present',
+      create: false,
+    });
   });
   it.each([
     [{ path: '/x', block: 'a', marker: '# managed' }, /must contain \{mark\}/],

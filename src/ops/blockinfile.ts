@@ -32,7 +32,10 @@ import {
 } from './lib/index.js';
 import type { OpModule } from './types.js';
 
-const singleLine = z.string().min(1).refine((s) => !/[\r\n]/.test(s), { message: 'must be a single line' });
+const singleLine = z
+  .string()
+  .min(1)
+  .refine((s) => !/[\r\n]/.test(s), { message: 'must be a single line' });
 
 const blockinfileArgs = z
   .object({
@@ -76,21 +79,16 @@ const blockinfileOp: OpModule<BlockinfileArgs, BlockinfileArgs, FileState> = {
   plan(a, state, ctx) {
     const removing = a.state === 'absent' || a.block === '';
     try {
-      return planEditedFile(
-        'blockinfile',
-        { path: a.path, create: a.create, backup: a.backup, validate: a.validate, follow: a.follow, attrs: a, removing },
-        state,
-        ctx,
-        (text) =>
-          editBlock(text, {
-            state: a.state,
-            block: a.block,
-            marker: a.marker,
-            markerBegin: a.marker_begin,
-            markerEnd: a.marker_end,
-            insertafter: a.insertafter,
-            insertbefore: a.insertbefore,
-          }),
+      return planEditedFile('blockinfile', { path: a.path, create: a.create, backup: a.backup, validate: a.validate, follow: a.follow, attrs: a, removing }, state, ctx, (text) =>
+        editBlock(text, {
+          state: a.state,
+          block: a.block,
+          marker: a.marker,
+          markerBegin: a.marker_begin,
+          markerEnd: a.marker_end,
+          insertafter: a.insertafter,
+          insertbefore: a.insertbefore,
+        }),
       );
     } catch (e) {
       if (e instanceof BlockMarkerError) throw planError('blockinfile', ctx, `in "${a.path}": ${e.message}`);

@@ -14,7 +14,7 @@ describe('splitCommand', () => {
     ['  wp  core   install ', ['wp', 'core', 'install']],
     [`wp option update blogname 'My Shop'`, ['wp', 'option', 'update', 'blogname', 'My Shop']],
     [`mysql -e "SELECT 1"`, ['mysql', '-e', 'SELECT 1']],
-    [`--title="A 'quoted' title"`, ['--title=A \'quoted\' title']],
+    [`--title="A 'quoted' title"`, ["--title=A 'quoted' title"]],
     [`echo ''`, ['echo', '']],
     [`find /var/www -name '*.php'`, ['find', '/var/www', '-name', '*.php']],
     [`printf '$HOME|x'`, ['printf', '$HOME|x']],
@@ -95,15 +95,9 @@ describe('command plan (pure)', () => {
     expect(plan.apply).toBe(joinSteps('umask 022', 'systemctl daemon-reload </dev/null'));
   });
   it('quotes every word, sets context, never puts env values in argv', () => {
-    const plan = command.plan(
-      args({ cmd: ['wp', 'user', 'create', "o'neil", 'a b'], chdir: '/var/www/my site', become_user: 'www-data', env: { WP_PASS: 's3cr$t' } }),
-      {},
-      ctx,
-    );
+    const plan = command.plan(args({ cmd: ['wp', 'user', 'create', "o'neil", 'a b'], chdir: '/var/www/my site', become_user: 'www-data', env: { WP_PASS: 's3cr$t' } }), {}, ctx);
     expect(plan.summary).toEqual([`run wp user create 'o'\\''neil' 'a b' as www-data in /var/www/my site with env WP_PASS`]);
-    expect(plan.apply).toBe(
-      joinSteps('umask 022', `cd -- '/var/www/my site'`, `export WP_PASS='s3cr$t'`, `runuser -u www-data -- wp user create 'o'\\''neil' 'a b' </dev/null`),
-    );
+    expect(plan.apply).toBe(joinSteps('umask 022', `cd -- '/var/www/my site'`, `export WP_PASS='s3cr$t'`, `runuser -u www-data -- wp user create 'o'\\''neil' 'a b' </dev/null`));
   });
   it.each([
     [{ creates: '/x' }, { creates: true }, false],

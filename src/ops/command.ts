@@ -16,26 +16,13 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { quote, sh } from '../shell/quote.js';
 import { splitCommand } from './command-split.js';
-import {
-  applyGuards,
-  asUser,
-  contextLines,
-  contextNote,
-  execCommonFields,
-  execRegisterValue,
-  guardProbe,
-  parseGuards,
-  skipReason,
-  type GuardState,
-} from './exec-common.js';
+import { applyGuards, asUser, contextLines, contextNote, execCommonFields, execRegisterValue, guardProbe, parseGuards, skipReason, type GuardState } from './exec-common.js';
 import { joinSteps } from './lib/plan-file.js';
 import type { OpModule, OpPlan, StagedFile } from './types.js';
 
 export const commandArgs = z
   .strictObject({
-    cmd: z
-      .union([z.string(), z.array(z.string()).min(1)])
-      .describe('The program and its arguments: a list of words, or a string split on spaces (quotes group words; no shell syntax).'),
+    cmd: z.union([z.string(), z.array(z.string()).min(1)]).describe('The program and its arguments: a list of words, or a string split on spaces (quotes group words; no shell syntax).'),
     ...execCommonFields,
     stdin: z.string().optional().describe('Text fed to the command on standard input (staged as a file, never on a command line).'),
   })

@@ -56,7 +56,11 @@ describe('cron file content', () => {
   });
 
   it('special time', () => {
-    expect(cronFileContent(args({ name: 'b', special_time: 'reboot', job: 'x' })).split('\n').at(-2)).toBe('@reboot root x');
+    expect(
+      cronFileContent(args({ name: 'b', special_time: 'reboot', job: 'x' }))
+        .split('\n')
+        .at(-2),
+    ).toBe('@reboot root x');
   });
 });
 

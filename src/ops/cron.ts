@@ -39,10 +39,7 @@ export const cronArgs = z
     day: field('day of month'),
     month: field('month'),
     weekday: field('day of week'),
-    special_time: z
-      .enum(['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly'])
-      .optional()
-      .describe('Instead of the five fields: @reboot, @daily, ...'),
+    special_time: z.enum(['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly']).optional().describe('Instead of the five fields: @reboot, @daily, ...'),
     user: accountName('user').default('root').describe('User the job runs as.'),
     job: noNewline('job').min(1).optional().describe('The command line (run by /bin/sh unless env sets SHELL).'),
     env: z
@@ -54,8 +51,7 @@ export const cronArgs = z
   .superRefine((a, ctx) => {
     if (a.state === 'present' && a.job === undefined) ctx.addIssue({ code: 'custom', path: ['job'], message: 'job is required with state: present' });
     if (a.special_time !== undefined)
-      for (const f of ['minute', 'hour', 'day', 'month', 'weekday'] as const)
-        if (a[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: `${f} cannot be combined with special_time` });
+      for (const f of ['minute', 'hour', 'day', 'month', 'weekday'] as const) if (a[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: `${f} cannot be combined with special_time` });
   });
 
 export type CronArgs = z.output<typeof cronArgs>;
@@ -89,16 +85,11 @@ export function makeCronOp(dir = '/etc/cron.d'): OpModule<CronArgs, CronArgs, Fi
     args: cronArgs,
     prelude: FILE_PRELUDE,
     resources: (a) => [pathOf(a)],
-    probe: (a, ctx) =>
-      fileStateProbe(pathOf(a), a.state === 'absent' ? { content: 'none' } : { content: ctx.diff ? 'if-differs' : 'sha', want: sha256Hex(cronFileContent(a)) }),
+    probe: (a, ctx) => fileStateProbe(pathOf(a), a.state === 'absent' ? { content: 'none' } : { content: ctx.diff ? 'if-differs' : 'sha', want: sha256Hex(cronFileContent(a)) }),
     parse: (out, a) => parseFileState(out, pathOf(a)),
     plan(a, state, ctx: PlanContext): OpPlan {
       if (a.state === 'absent') return planFileAbsent('cron', pathOf(a), state, ctx);
-      const { contentChanged, attrsChanged: _, ...plan } = planFile(
-        { op: 'cron', path: pathOf(a), content: Buffer.from(cronFileContent(a)), attrs: ATTRS },
-        state,
-        ctx,
-      );
+      const { contentChanged, attrsChanged: _, ...plan } = planFile({ op: 'cron', path: pathOf(a), content: Buffer.from(cronFileContent(a)), attrs: ATTRS }, state, ctx);
       // Say what the job is, not only that a file changes.
       if (contentChanged) plan.summary.unshift(`${state.type === 'absent' ? 'schedule' : 'reschedule'} "${a.name}": ${cronFileContent(a).split('\n').at(-2)}`);
       return plan;

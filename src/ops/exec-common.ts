@@ -17,10 +17,7 @@ import { quote, sh } from '../shell/quote.js';
 import { accountName } from './group.js';
 import { UNCHANGED_MARKER, WARN_MARKER, type ProbeOutput } from './types.js';
 
-const absolute = (what: string) =>
-  z
-    .string()
-    .regex(/^\/[^\n\0]*$/, `expected an absolute ${what} path (starting with "/")`);
+const absolute = (what: string) => z.string().regex(/^\/[^\n\0]*$/, `expected an absolute ${what} path (starting with "/")`);
 
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -26,7 +26,7 @@ describe('file args', () => {
   ])('rejects %j', (raw, re) => {
     const r = fileOp.args.safeParse(raw);
     expect(r.success).toBe(false);
-    expect(r.error?.issues.map((i) => i.message).join("\n")).toMatch(re);
+    expect(r.error?.issues.map((i) => i.message).join('\n')).toMatch(re);
   });
 });
 
@@ -63,13 +63,25 @@ describe('file plan', () => {
       apply: [`if [ ! -e /etc/x ]; then echo '"/etc/x" does not exist (state: file does not create files; use state: touch or copy)' >&2; exit 1; fi`],
       warn: /does not exist/,
     },
-    { name: 'touch: create', args: { path: '/var/log/x.log', state: 'touch' }, state: absent, summary: ['create empty file /var/log/x.log (mode 0644)'], apply: ['umask 022 || exit $?\n: > /var/log/x.log || exit $?'] },
+    {
+      name: 'touch: create',
+      args: { path: '/var/log/x.log', state: 'touch' },
+      state: absent,
+      summary: ['create empty file /var/log/x.log (mode 0644)'],
+      apply: ['umask 022 || exit $?\n: > /var/log/x.log || exit $?'],
+    },
     { name: 'touch: existing file is not touched again', args: { path: '/var/log/x.log', state: 'touch' }, state: reg(), summary: [] },
-    { name: 'link: create', args: { path: '/etc/a', state: 'link', src: 'b c' }, state: absent, summary: ['link /etc/a -> b c'], apply: ["ln -s -- 'b c' \"$_wpt\"", 'mv -fT -- "$_wpt" /etc/a'] },
+    { name: 'link: create', args: { path: '/etc/a', state: 'link', src: 'b c' }, state: absent, summary: ['link /etc/a -> b c'], apply: ['ln -s -- \'b c\' "$_wpt"', 'mv -fT -- "$_wpt" /etc/a'] },
     { name: 'link: converged', args: { path: '/etc/a', state: 'link', src: '../b' }, state: link('../b'), summary: [] },
     { name: 'link: retarget', args: { path: '/etc/a', state: 'link', src: '/new' }, state: link('/old'), summary: ['relink /etc/a -> /new (was -> /old)'] },
     { name: 'link: force over a file', args: { path: '/etc/a', state: 'link', src: '/b', force: true }, state: reg(), summary: ['replace regular file /etc/a with a link -> /b'] },
-    { name: 'link: owner on the link itself', args: { path: '/etc/a', state: 'link', src: '/b', owner: 'www-data' }, state: link('/b'), summary: ['/etc/a: owner root -> www-data'], apply: ['chown -h -- www-data /etc/a'] },
+    {
+      name: 'link: owner on the link itself',
+      args: { path: '/etc/a', state: 'link', src: '/b', owner: 'www-data' },
+      state: link('/b'),
+      summary: ['/etc/a: owner root -> www-data'],
+      apply: ['chown -h -- www-data /etc/a'],
+    },
     { name: 'absent: file', args: { path: '/etc/a', state: 'absent' }, state: reg(), summary: ['remove regular file /etc/a'], apply: ['rm -f -- /etc/a'] },
     { name: 'absent: directory says recursive', args: { path: '/srv/old', state: 'absent' }, state: dir(), summary: ['remove directory /srv/old and everything in it'], apply: ['rm -rf -- /srv/old'] },
     { name: 'absent: nothing there', args: { path: '/srv/old', state: 'absent' }, state: absent, summary: [] },

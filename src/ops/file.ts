@@ -21,19 +21,7 @@
  */
 import { z } from 'zod';
 import { sh } from '../shell/quote.js';
-import {
-  absolutePath,
-  attrChanges,
-  attrFields,
-  attrsFragment,
-  FILE_PRELUDE,
-  fileStateProbe,
-  joinSteps,
-  normalizeMode,
-  parseFileState,
-  planError,
-  type FileState,
-} from './lib/index.js';
+import { absolutePath, attrChanges, attrFields, attrsFragment, FILE_PRELUDE, fileStateProbe, joinSteps, normalizeMode, parseFileState, planError, type FileState } from './lib/index.js';
 import type { OpModule, OpPlan, PlanContext } from './types.js';
 
 const fileArgs = z
@@ -107,19 +95,15 @@ function planLink(a: FileArgs, s: FileState, ctx: PlanContext): OpPlan {
   if ((s.type === 'file' || s.type === 'other') && !a.force) {
     throw planError('file', ctx, `"${a.path}" exists and is a ${describeType(s)}; set force: true to replace it with a link to "${src}"`);
   }
-  const what = s.type === 'link' ? `relink ${a.path} -> ${src} (was -> ${s.linkTarget ?? '?'})` : s.type === 'absent' ? `link ${a.path} -> ${src}` : `replace ${describeType(s)} ${a.path} with a link -> ${src}`;
+  const what =
+    s.type === 'link' ? `relink ${a.path} -> ${src} (was -> ${s.linkTarget ?? '?'})` : s.type === 'absent' ? `link ${a.path} -> ${src}` : `replace ${describeType(s)} ${a.path} with a link -> ${src}`;
   // A new link under a temp name, renamed over the path: readers never see it missing.
   const dir = a.path.slice(0, a.path.lastIndexOf('/')) || '/';
   const base = a.path.slice(a.path.lastIndexOf('/') + 1);
   return {
     changed: true,
     summary: [what],
-    apply: joinSteps(
-      sh`_wpt=$(mktemp -u ${`${dir}/.${base}.wpha-XXXXXX`})`,
-      sh`ln -s -- ${src} "$_wpt"`,
-      sh`mv -fT -- "$_wpt" ${a.path} || { rm -f -- "$_wpt"; exit 1; }`,
-      lchown(),
-    ),
+    apply: joinSteps(sh`_wpt=$(mktemp -u ${`${dir}/.${base}.wpha-XXXXXX`})`, sh`ln -s -- ${src} "$_wpt"`, sh`mv -fT -- "$_wpt" ${a.path} || { rm -f -- "$_wpt"; exit 1; }`, lchown()),
   };
 }
 
@@ -141,7 +125,6 @@ function hasAttrs(a: FileArgs): boolean {
 function describeType(s: FileState): string {
   return s.type === 'file' ? 'regular file' : s.type === 'link' ? 'symbolic link' : s.type === 'other' ? 'special file' : s.type;
 }
-
 
 const fileOp: OpModule<FileArgs, FileArgs, FileState> = {
   name: 'file',

@@ -68,11 +68,19 @@ export function displayUrl(url: string): string {
 export function downloadCommands(o: { url: string; sha256?: string; timeout: number; tmp: string; cleanup: string }): string {
   const shown = displayUrl(o.url);
   const verify = o.sha256
-    ? sh`_wph=$(sha256sum < `.concat(o.tmp, sh`); _wph=\${_wph%% *}
-if [ "$_wph" != ${o.sha256} ]; then `, o.cleanup, sh`; echo ${`checksum mismatch for "${shown}": got`} "$_wph," ${`expected ${o.sha256}`} >&2; exit 1; fi`)
+    ? sh`_wph=$(sha256sum < `.concat(
+        o.tmp,
+        sh`); _wph=\${_wph%% *}
+if [ "$_wph" != ${o.sha256} ]; then `,
+        o.cleanup,
+        sh`; echo ${`checksum mismatch for "${shown}": got`} "$_wph," ${`expected ${o.sha256}`} >&2; exit 1; fi`,
+      )
     : '';
   return joinSteps(
-    sh`if command -v curl >/dev/null 2>&1; then _wpget="curl -fsSL --max-time "${String(o.timeout)}" -o"; elif command -v wget >/dev/null 2>&1; then _wpget="wget -q -T "${String(o.timeout)}" -O"; else `.concat(o.cleanup, "; echo 'neither curl nor wget is installed on the host; install one (e.g. apt: curl) first' >&2; exit 1; fi"),
+    sh`if command -v curl >/dev/null 2>&1; then _wpget="curl -fsSL --max-time "${String(o.timeout)}" -o"; elif command -v wget >/dev/null 2>&1; then _wpget="wget -q -T "${String(o.timeout)}" -O"; else `.concat(
+      o.cleanup,
+      "; echo 'neither curl nor wget is installed on the host; install one (e.g. apt: curl) first' >&2; exit 1; fi",
+    ),
     `if ! $_wpget ${o.tmp} ${sh`${o.url}`}; then ${o.cleanup}; echo ${sh`${`download of "${shown}" failed`}`} >&2; exit 1; fi`,
     verify,
   );

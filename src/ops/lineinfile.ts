@@ -19,17 +19,7 @@
  * the controller, and written back atomically only if it did not change in between.
  */
 import { z } from 'zod';
-import {
-  absolutePath,
-  editedFileFields,
-  editedFileProbe,
-  editLines,
-  FILE_PRELUDE,
-  parseFileState,
-  planEditedFile,
-  regexError,
-  type FileState,
-} from './lib/index.js';
+import { absolutePath, editedFileFields, editedFileProbe, editLines, FILE_PRELUDE, parseFileState, planEditedFile, regexError, type FileState } from './lib/index.js';
 import type { OpModule } from './types.js';
 
 const pattern = (what: string) => z.string().min(1).describe(what);
@@ -75,12 +65,8 @@ const lineinfileOp: OpModule<LineinfileArgs, LineinfileArgs, FileState> = {
   probe: (a, ctx) => editedFileProbe(a, ctx),
   parse: (out, a) => parseFileState(out, a.path),
   plan: (a, state, ctx) =>
-    planEditedFile(
-      'lineinfile',
-      { path: a.path, create: a.create, backup: a.backup, validate: a.validate, follow: a.follow, attrs: a, removing: a.state === 'absent' },
-      state,
-      ctx,
-      (text) => editLines(text, a),
+    planEditedFile('lineinfile', { path: a.path, create: a.create, backup: a.backup, validate: a.validate, follow: a.follow, attrs: a, removing: a.state === 'absent' }, state, ctx, (text) =>
+      editLines(text, a),
     ),
 };
 

@@ -40,13 +40,17 @@ describe('mariadb_replication arguments', () => {
     expect(text).not.toContain("p'w");
     // What it reads back is what src/db parses (recorded on lab hosts).
     const state = op.parse({ stdout: fixture('probe-healthy-from-lab2.txt'), rc: 0 }, args('lab2'));
-    expect(state.members.map((m) => [m.name, m.answer.ok])).toEqual([['lab1', true], ['lab2', true], ['lab3', true]]);
+    expect(state.members.map((m) => [m.name, m.answer.ok])).toEqual([
+      ['lab1', true],
+      ['lab2', true],
+      ['lab3', true],
+    ]);
     expect(op.plan(args('lab2'), state, ctx())).toEqual({ changed: false, summary: [] });
   });
 });
 
 describe('mariadb_replication plans', () => {
-  it('opens a new group\'s starting primary: replication user, writes, then semi-sync once a replica is there', () => {
+  it("opens a new group's starting primary: replication user, writes, then semi-sync once a replica is there", () => {
     const p = plan('lab1', [member('lab1', emptyView()), member('lab2', REFUSED_USER), member('lab3', REFUSED_USER)]);
     expect(p.summary).toEqual(['open this server as the primary (a new group: this is its starting primary)', 'create replication user "wpha_repl"']);
     expect(p.apply).toContain("CREATE USER IF NOT EXISTS 'wpha_repl'@'172.31.204.102' IDENTIFIED BY 'p\\'w\\\\d' REQUIRE SSL;");
@@ -61,17 +65,25 @@ describe('mariadb_replication plans', () => {
     expect(p.apply).not.toContain('CREATE USER');
   });
 
-  it('seeds an empty replica from whichever peer is writable, the password only on the script\'s stdin', () => {
+  it("seeds an empty replica from whichever peer is writable, the password only on the script's stdin", () => {
     const p = plan('lab2', [member('lab1', DOWN), member('lab2', emptyView()), member('lab3', REFUSED_USER)]);
-    expect(p.apply).toContain('/usr/local/lib/wpha/wpha-mariadb-seed --wait 600 --port 4445 --client /etc/mysql/wpha/replication.cnf --tls /etc/mysql/wpha-tls 172.31.204.100 172.31.204.102 <<\'WPHA_MASTER_OPTIONS\'\n');
+    expect(p.apply).toContain(
+      "/usr/local/lib/wpha/wpha-mariadb-seed --wait 600 --port 4445 --client /etc/mysql/wpha/replication.cnf --tls /etc/mysql/wpha-tls 172.31.204.100 172.31.204.102 <<'WPHA_MASTER_OPTIONS'\n",
+    );
     expect(p.apply).toContain("MASTER_USER='wpha_repl', MASTER_PASSWORD='p\\'w\\\\d', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=2, MASTER_SSL=1, MASTER_SSL_CA='/etc/mysql/wpha-tls/ca.pem'");
     expect(p.apply).toContain('MASTER_SSL_VERIFY_SERVER_CERT=1\nWPHA_MASTER_OPTIONS\nwpha_repl_wait_io 60');
   });
 
   it('repoints the old primary to the promoted one from everything it holds (P4), semi-sync master off (P3)', () => {
-    const p = plan('lab1', [member('lab1', primaryView({ readOnly: true, binlog: '0-2887765092-38' })), member('lab2', primaryView({ binlog: '0-2887765093-45' })), member('lab3', replicaView({ of: 'lab2', pos: '0-2887765093-45' }))]);
+    const p = plan('lab1', [
+      member('lab1', primaryView({ readOnly: true, binlog: '0-2887765092-38' })),
+      member('lab2', primaryView({ binlog: '0-2887765093-45' })),
+      member('lab3', replicaView({ of: 'lab2', pos: '0-2887765093-45' })),
+    ]);
     expect(p.summary[0]).toBe('replicate from "lab2" (172.31.204.101)');
-    expect(p.apply).toContain("SET GLOBAL rpl_semi_sync_master_enabled = 0;\nSET GLOBAL read_only = 1;\nSET GLOBAL gtid_slave_pos = @@gtid_current_pos;\nCHANGE MASTER TO MASTER_HOST='172.31.204.101', MASTER_PORT=3306");
+    expect(p.apply).toContain(
+      "SET GLOBAL rpl_semi_sync_master_enabled = 0;\nSET GLOBAL read_only = 1;\nSET GLOBAL gtid_slave_pos = @@gtid_current_pos;\nCHANGE MASTER TO MASTER_HOST='172.31.204.101', MASTER_PORT=3306",
+    );
     expect(p.apply).toContain('START SLAVE;');
   });
 

@@ -40,14 +40,32 @@ export const mariadbReplicationArgs = z
         return out;
       }),
     primary: z.string().regex(NAME).describe('The host that starts as the primary of a new group (later the servers decide).'),
-    user: z.string().regex(/^[A-Za-z0-9_]{1,80}$/, 'expected letters, digits and _').describe('Replication user (created on the primary for every member address).'),
-    password: z.string().min(1).refine((p) => !/[\n\r\0]/.test(p), 'a password cannot hold line breaks').describe('Its password (keep it in the vault).'),
-    client_config: z.string().regex(/^\/\S+$/).describe('Client option file ([client] user, password, TLS) the probe reads to ask the peers.'),
-    tls_dir: z.string().regex(/^(\/\S+)?$/).default('').describe('Folder of ca.pem, node.pem and node.key: replication over TLS, the primary\'s certificate verified. Empty: no TLS.'),
-    seed_script: z.string().regex(/^\/\S+$/).default('/usr/local/lib/wpha/wpha-mariadb-seed').describe('Script that seeds an empty replica from the writable peer (roles/mariadb/files).'),
+    user: z
+      .string()
+      .regex(/^[A-Za-z0-9_]{1,80}$/, 'expected letters, digits and _')
+      .describe('Replication user (created on the primary for every member address).'),
+    password: z
+      .string()
+      .min(1)
+      .refine((p) => !/[\n\r\0]/.test(p), 'a password cannot hold line breaks')
+      .describe('Its password (keep it in the vault).'),
+    client_config: z
+      .string()
+      .regex(/^\/\S+$/)
+      .describe('Client option file ([client] user, password, TLS) the probe reads to ask the peers.'),
+    tls_dir: z
+      .string()
+      .regex(/^(\/\S+)?$/)
+      .default('')
+      .describe("Folder of ca.pem, node.pem and node.key: replication over TLS, the primary's certificate verified. Empty: no TLS."),
+    seed_script: z
+      .string()
+      .regex(/^\/\S+$/)
+      .default('/usr/local/lib/wpha/wpha-mariadb-seed')
+      .describe('Script that seeds an empty replica from the writable peer (roles/mariadb/files).'),
     seed_port: z.number().int().min(1).max(65535).default(4445).describe("Port of the peers' backup stream."),
     wait: z.number().int().min(0).default(600).describe('Seconds a new primary waits for its first replica, and a new replica for a writable primary.'),
-    connect_retry: z.number().int().min(1).default(2).describe('Seconds between a replica\'s reconnection attempts.'),
+    connect_retry: z.number().int().min(1).default(2).describe("Seconds between a replica's reconnection attempts."),
   })
   .superRefine((a, ctx) => {
     if (!a.members.some((m) => m.name === a.self)) ctx.addIssue({ code: 'custom', path: ['self'], message: `"${a.self}" is not one of the members` });
@@ -88,7 +106,13 @@ function plan(a: MariadbReplicationArgs, state: ReplicationState, ctx: PlanConte
 
 function planAction(a: MariadbReplicationArgs, mine: NodeView, action: NodeAction, ctx: PlanContext): OpPlan {
   const peers = a.members.filter((m) => m.name !== a.self);
-  const userSql = () => replicationUserSql(a.user, a.password, a.members.map((m) => m.address), Boolean(a.tls_dir));
+  const userSql = () =>
+    replicationUserSql(
+      a.user,
+      a.password,
+      a.members.map((m) => m.address),
+      Boolean(a.tls_dir),
+    );
   const hasUser = (mine.raw.repl_user ?? '0') !== '0';
   switch (action.kind) {
     case 'refuse':
@@ -99,7 +123,7 @@ function planAction(a: MariadbReplicationArgs, mine: NodeView, action: NodeActio
       const summary: string[] = [];
       const sql: string[] = [];
       const warnings: string[] = [];
-      if (!hasUser) (summary.push(`create replication user "${a.user}"`), sql.push(userSql()));
+      if (!hasUser) summary.push(`create replication user "${a.user}"`), sql.push(userSql());
       if (!mine.semiSync.masterEnabled && Number(mine.raw.slaves_connected ?? 0) > 0) {
         summary.push('turn semi-sync on (a replica is connected)');
         sql.push('SET GLOBAL rpl_semi_sync_master_enabled = 1;');
@@ -119,7 +143,9 @@ function planAction(a: MariadbReplicationArgs, mine: NodeView, action: NodeActio
           action.bootstrap ? sqlHeredoc('SET GLOBAL read_only = 0;') : '',
           sh`wpha_repl_wait_replica ${wait} && wpha_sql 'SET GLOBAL rpl_semi_sync_master_enabled = 1;' || echo "@@WPHA_WARN no replica connected within ${wait} s: semi-sync stays off until one is (next apply)"`,
           action.bootstrap ? '' : sqlHeredoc('SET GLOBAL read_only = 0;'),
-        ].filter(Boolean).join('\n'),
+        ]
+          .filter(Boolean)
+          .join('\n'),
       };
     }
     case 'seed':
@@ -156,7 +182,7 @@ function planAction(a: MariadbReplicationArgs, mine: NodeView, action: NodeActio
 
 const mariadbReplicationOp: OpModule<MariadbReplicationArgs, MariadbReplicationArgs, ReplicationState> = {
   name: 'mariadb_replication',
-  summary: "Make this host the primary or a replica of a MariaDB GTID replication group, as the servers (not the inventory) say.",
+  summary: 'Make this host the primary or a replica of a MariaDB GTID replication group, as the servers (not the inventory) say.',
   args: mariadbReplicationArgs,
   prelude: REPLICATION_PRELUDE,
   // The files the probe and the seeding read: written earlier in the same run, they make its probe stale.

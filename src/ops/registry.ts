@@ -26,7 +26,33 @@ import unarchive from './unarchive.js';
 import user from './user.js';
 import wait_for from './wait_for.js';
 
-const ALL: OpModule[] = [apt, apt_key, apt_repository, artifact, authorized_key, blockinfile, command, copy, cron, file, get_url, git, group, lineinfile, mariadb_replication, mount, service, shell, sysctl, systemd_timer, systemd_unit, template, unarchive, user, wait_for];
+const ALL: OpModule[] = [
+  apt,
+  apt_key,
+  apt_repository,
+  artifact,
+  authorized_key,
+  blockinfile,
+  command,
+  copy,
+  cron,
+  file,
+  get_url,
+  git,
+  group,
+  lineinfile,
+  mariadb_replication,
+  mount,
+  service,
+  shell,
+  sysctl,
+  systemd_timer,
+  systemd_unit,
+  template,
+  unarchive,
+  user,
+  wait_for,
+];
 
 export type OpRegistry = ReadonlyMap<string, OpModule>;
 

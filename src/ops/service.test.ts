@@ -8,8 +8,7 @@ import service, { unitName, type ServiceArgs, type ServiceState } from './servic
 import type { PlanContext } from './types.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'service');
-const load = (name: string): ServiceState =>
-  service.parse({ stdout: readFileSync(join(fixtures, `${name}.txt`), 'utf8'), rc: 0 }, {} as ServiceArgs);
+const load = (name: string): ServiceState => service.parse({ stdout: readFileSync(join(fixtures, `${name}.txt`), 'utf8'), rc: 0 }, {} as ServiceArgs);
 const ctx: PlanContext = { host: 'web1', facts: {} as Facts, check: false, diff: false };
 const args = (a: unknown): ServiceArgs => service.args.parse(a);
 const shParses = (text: string) => execFileSync('/bin/sh', ['-n'], { input: text });
@@ -173,7 +172,9 @@ describe('service plan', () => {
 
   it('probe is one systemctl show (prefetched for the whole probe when possible); resources name the unit', () => {
     const a = args({ name: 'nginx', state: 'started' });
-    expect(service.probe(a, { diff: false })).toBe("wpha_unit_show nginx.service -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -p DropInPaths 2>&1\nfor f in /etc/systemd/system/nginx.service.d/*.conf /run/systemd/system/nginx.service.d/*.conf; do if [ -e \"$f\" ]; then printf 'DropInOnDisk=%s\\n' \"$f\"; fi; done");
+    expect(service.probe(a, { diff: false })).toBe(
+      'wpha_unit_show nginx.service -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -p DropInPaths 2>&1\nfor f in /etc/systemd/system/nginx.service.d/*.conf /run/systemd/system/nginx.service.d/*.conf; do if [ -e "$f" ]; then printf \'DropInOnDisk=%s\\n\' "$f"; fi; done',
+    );
     expect(service.prelude).toContain('wpha_unit_show() {');
     expect(service.resources(a)).toEqual(['unit:nginx.service', '/etc/systemd/system/nginx.service', '/etc/systemd/system/nginx.service.d']);
   });

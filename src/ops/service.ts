@@ -27,10 +27,7 @@ export const serviceArgs = z
       .string()
       .regex(UNIT_NAME, 'expected a systemd unit name (letters, digits, ":", "_", ".", "\\", "@", "-")')
       .describe('Unit name; `.service` is added when it has no unit suffix (`nginx` -> `nginx.service`).'),
-    state: z
-      .enum(['started', 'stopped', 'restarted', 'reloaded'])
-      .optional()
-      .describe('started/stopped: the unit is (not) running. restarted/reloaded: always done (for handlers).'),
+    state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional().describe('started/stopped: the unit is (not) running. restarted/reloaded: always done (for handlers).'),
     enabled: z.boolean().optional().describe('Whether the unit starts at boot (systemctl enable/disable).'),
   })
   .refine((a) => a.state !== undefined || a.enabled !== undefined, { message: 'set state, enabled, or both', path: ['state'] });
@@ -116,8 +113,7 @@ function planService(args: ServiceArgs, state: ServiceState, ctx: PlanContext): 
     if (wantsRunning || args.enabled === true) fail(ctx, `unit "${unit}" does not exist (is the package that ships it installed?)`);
     return { changed: false, summary: [], warnings: [`unit "${unit}" does not exist: nothing to stop or disable`] };
   }
-  if (load === 'masked' && (wantsRunning || args.enabled === true))
-    fail(ctx, `unit "${unit}" is masked; unmask it first (systemctl unmask ${unit})`);
+  if (load === 'masked' && (wantsRunning || args.enabled === true)) fail(ctx, `unit "${unit}" is masked; unmask it first (systemctl unmask ${unit})`);
   if (load !== 'loaded' && load !== 'masked') fail(ctx, `unit "${unit}" failed to load (LoadState=${load}); see systemctl status ${unit}`);
 
   const summary: string[] = [];

@@ -13,17 +13,7 @@
 import { z } from 'zod';
 import { raw, sh } from '../shell/quote.js';
 import { stagedText } from './command.js';
-import {
-  applyGuards,
-  contextLines,
-  contextNote,
-  execCommonFields,
-  execRegisterValue,
-  guardProbe,
-  parseGuards,
-  skipReason,
-  type GuardState,
-} from './exec-common.js';
+import { applyGuards, contextLines, contextNote, execCommonFields, execRegisterValue, guardProbe, parseGuards, skipReason, type GuardState } from './exec-common.js';
 import { joinSteps } from './lib/plan-file.js';
 import type { OpModule, OpPlan } from './types.js';
 

@@ -22,20 +22,22 @@ import { WARN_MARKER, type OpModule, type OpPlan, type PlanContext, type ProbeOu
 
 const NAME = /^[A-Za-z0-9_-]+(?:[./][A-Za-z0-9_-]+)*$/;
 
-export const sysctlArgs = z.strictObject({
-  name: z.string().regex(NAME, 'expected a dotted kernel setting name such as "net.core.somaxconn"').describe('Setting name, dotted as in sysctl.conf.'),
-  value: z
-    .union([z.string().regex(/^[^\n\r]*\S[^\n\r]*$/, 'expected a non-empty value without newlines'), z.number()])
-    .transform(String)
-    .optional()
-    .describe('Wanted value (several numbers separated by spaces for settings such as net.ipv4.tcp_rmem).'),
-  state: z.enum(['present', 'absent']).default('present').describe('absent removes the line from the file (the live value is left alone).'),
-  sysctl_file: absolutePath
-    .refine((p) => p.endsWith('.conf'), { message: 'systemd-sysctl only reads files ending in .conf' })
-    .optional()
-    .describe('File holding the setting (default /etc/sysctl.d/60-wpha-<name>.conf); may be shared by several tasks.'),
-  reload: z.boolean().default(true).describe('Also apply the value to the running kernel.'),
-}).refine((a) => a.state === 'absent' || a.value !== undefined, { message: 'value is required with state: present', path: ['value'] });
+export const sysctlArgs = z
+  .strictObject({
+    name: z.string().regex(NAME, 'expected a dotted kernel setting name such as "net.core.somaxconn"').describe('Setting name, dotted as in sysctl.conf.'),
+    value: z
+      .union([z.string().regex(/^[^\n\r]*\S[^\n\r]*$/, 'expected a non-empty value without newlines'), z.number()])
+      .transform(String)
+      .optional()
+      .describe('Wanted value (several numbers separated by spaces for settings such as net.ipv4.tcp_rmem).'),
+    state: z.enum(['present', 'absent']).default('present').describe('absent removes the line from the file (the live value is left alone).'),
+    sysctl_file: absolutePath
+      .refine((p) => p.endsWith('.conf'), { message: 'systemd-sysctl only reads files ending in .conf' })
+      .optional()
+      .describe('File holding the setting (default /etc/sysctl.d/60-wpha-<name>.conf); may be shared by several tasks.'),
+    reload: z.boolean().default(true).describe('Also apply the value to the running kernel.'),
+  })
+  .refine((a) => a.state === 'absent' || a.value !== undefined, { message: 'value is required with state: present', path: ['value'] });
 
 export type SysctlArgs = z.output<typeof sysctlArgs>;
 
@@ -58,7 +60,10 @@ const HEADER = '# Kernel settings managed by wpha; changes made here are overwri
 
 export function parseSysctlProbe(out: ProbeOutput, a: SysctlArgs): SysctlState {
   const own = out.stdout.split('\n').filter((l) => l.startsWith('sysctl_'));
-  const rest = out.stdout.split('\n').filter((l) => !l.startsWith('sysctl_')).join('\n');
+  const rest = out.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('sysctl_'))
+    .join('\n');
   const live = own.find((l) => l.startsWith('sysctl_live='));
   return {
     file: parseFileState({ stdout: rest, rc: out.rc }, fileOf(a)),
@@ -80,8 +85,7 @@ function liveFragment(a: SysctlArgs, proc: string): string {
 function planSysctl(a: SysctlArgs, state: SysctlState, ctx: PlanContext, procRoot: string): OpPlan {
   const file = fileOf(a);
   const { file: fs } = state;
-  if (fs.type === 'file' && fs.content === undefined)
-    throw planError('sysctl', ctx, `"${file}" could not be read (${fs.contentSkipped ?? 'no content'})`);
+  if (fs.type === 'file' && fs.content === undefined) throw planError('sysctl', ctx, `"${file}" could not be read (${fs.contentSkipped ?? 'no content'})`);
   if (a.state === 'absent' && fs.type === 'absent') return { changed: false, summary: [] };
   const old = fs.type === 'file' ? fs.content!.toString('utf8') : '';
   const edit =
@@ -90,11 +94,11 @@ function planSysctl(a: SysctlArgs, state: SysctlState, ctx: PlanContext, procRoo
       : fs.type === 'absent'
         ? { text: `${HEADER}${a.name} = ${a.value}\n`, changed: true }
         : editLines(old, { state: 'present', regexp: lineRegexp(a.name), line: `${a.name} = ${a.value}` });
-  const { contentChanged: _c, attrsChanged: _a, ...filePlan } = planFile(
-    { op: 'sysctl', path: file, content: Buffer.from(edit.text), attrs: { mode: '0644', owner: 'root', group: 'root' }, guardProbedContent: true },
-    fs,
-    ctx,
-  );
+  const {
+    contentChanged: _c,
+    attrsChanged: _a,
+    ...filePlan
+  } = planFile({ op: 'sysctl', path: file, content: Buffer.from(edit.text), attrs: { mode: '0644', owner: 'root', group: 'root' }, guardProbedContent: true }, fs, ctx);
   if (a.state === 'absent') return filePlan;
 
   const proc = `${procRoot}/${procPath(a.name)}`;
@@ -105,8 +109,7 @@ function planSysctl(a: SysctlArgs, state: SysctlState, ctx: PlanContext, procRoo
   // When the file is written anyway, the apply itself warns (WARN marker) and the summary says
   // so; otherwise the plan's warning is the only place the user learns the kernel differs.
   const note = (text: string) => (filePlan.changed ? summary.push(`(${text})`) : warnings.push(text));
-  if (a.reload && state.live === undefined)
-    note(`kernel setting ${a.name} does not exist on this host (is its kernel module loaded?): it is only saved to ${file}`);
+  if (a.reload && state.live === undefined) note(`kernel setting ${a.name} does not exist on this host (is its kernel module loaded?): it is only saved to ${file}`);
   if (liveWrong && state.writable) summary.push(`set kernel ${a.name}: ${normalizeValue(state.live!)} -> ${normalizeValue(a.value!)}`);
   if (liveWrong && !state.writable)
     note(`kernel setting ${a.name} is ${normalizeValue(state.live!)} on this host, not ${normalizeValue(a.value!)}: /proc/sys is read-only here, the value is only saved to ${file}`);

@@ -62,7 +62,11 @@ describe('systemd_timer probe/plan', () => {
     const p = systemdTimerOp.plan(a, { service: absent, timer: absent, unit: { known: true, loadState: 'not-found', activeState: 'inactive', unitFileState: '' } }, planContext());
     expect(p.summary.slice(2)).toEqual(['systemctl daemon-reload', 'enable rclone-backup.timer', 'start rclone-backup.timer']);
     expect(p.files?.map((f) => f.sha256)).toEqual([a.service.sha256, a.timer.sha256]);
-    expect(p.apply!.split('\n').filter((l) => l.startsWith('systemctl'))).toEqual(['systemctl daemon-reload || exit $?', 'systemctl enable -- rclone-backup.timer || exit $?', 'systemctl start -- rclone-backup.timer || exit $?']);
+    expect(p.apply!.split('\n').filter((l) => l.startsWith('systemctl'))).toEqual([
+      'systemctl daemon-reload || exit $?',
+      'systemctl enable -- rclone-backup.timer || exit $?',
+      'systemctl start -- rclone-backup.timer || exit $?',
+    ]);
     // Every step stops the fragment on failure, even where set -e is not in effect.
     expect(p.apply!.split('\n').every((l) => l.endsWith(' || exit $?'))).toBe(true);
   });

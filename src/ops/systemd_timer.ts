@@ -37,7 +37,10 @@ import {
 import { unitFileProbe } from './systemd_unit.js';
 import type { OpModule, OpPlan } from './types.js';
 
-const oneLine = z.string().min(1).refine((s) => !/[\r\n\0]/.test(s), { message: 'must be a single line' });
+const oneLine = z
+  .string()
+  .min(1)
+  .refine((s) => !/[\r\n\0]/.test(s), { message: 'must be a single line' });
 const timeSpan = z.string().regex(/^[0-9][0-9a-z. ]*$/, { message: 'must be a systemd time span such as "30s", "5min", "1h 30min"' });
 
 const systemdTimerArgs = z
@@ -54,7 +57,10 @@ const systemdTimerArgs = z
     group: oneLine.optional().describe('Group= the job runs as.'),
     working_directory: oneLine.optional().describe('WorkingDirectory= of the job.'),
     environment: z
-      .record(z.string(), z.string().refine((v) => !/[\r\n\0]/.test(v), { message: 'must be a single line' }))
+      .record(
+        z.string(),
+        z.string().refine((v) => !/[\r\n\0]/.test(v), { message: 'must be a single line' }),
+      )
       .superRefine((env, ctx) => {
         for (const key of Object.keys(env)) {
           if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" must be an environment variable name` });
@@ -160,7 +166,10 @@ const systemdTimerOp: OpModule<SystemdTimerArgs, SystemdTimerPrepared, SystemdTi
     };
   },
   plan(a, s, ctx): OpPlan {
-    const files = [planFile({ op: 'systemd_timer', path: a.service.path, content: a.service.content, attrs: UNIT_ATTRS }, s.service, ctx), planFile({ op: 'systemd_timer', path: a.timer.path, content: a.timer.content, attrs: UNIT_ATTRS }, s.timer, ctx)];
+    const files = [
+      planFile({ op: 'systemd_timer', path: a.service.path, content: a.service.content, attrs: UNIT_ATTRS }, s.service, ctx),
+      planFile({ op: 'systemd_timer', path: a.timer.path, content: a.timer.content, attrs: UNIT_ATTRS }, s.timer, ctx),
+    ];
     const timerName = `${a.name}.timer`;
     const unit = planUnitState('systemd_timer', timerName, { enabled: true, state: 'started' }, s.unit, { fileChanged: files.some((f) => f.contentChanged), hasInstall: true }, ctx);
     const changedFiles = files.filter((f) => f.changed);

@@ -97,7 +97,11 @@ describe('systemd_unit plan', () => {
 describe('section helpers', () => {
   it('splits probe output by section markers', () => {
     const m = splitSections('a=1\n@@wpha-section=unit\nb=2\n@@wpha-section=x\n');
-    expect([...m.entries()]).toEqual([['', 'a=1'], ['unit', 'b=2'], ['x', '']]);
+    expect([...m.entries()]).toEqual([
+      ['', 'a=1'],
+      ['unit', 'b=2'],
+      ['x', ''],
+    ]);
   });
   it('reads systemctl show output', () => {
     expect(parseUnitState('ActiveState=failed\nLoadState=loaded\nUnitFileState=static\nunit_rc=0\n')).toEqual({ known: true, activeState: 'failed', loadState: 'loaded', unitFileState: 'static' });

@@ -29,7 +29,10 @@ describe('template', () => {
   });
 
   it('plans a write when the host has other content and nothing when equal', () => {
-    const a = templateOp.prepare!(templateOp.args.parse({ src: 't', dest: '/etc/x', mode: '0600' }), ctxWith(() => 'a=1\n'));
+    const a = templateOp.prepare!(
+      templateOp.args.parse({ src: 't', dest: '/etc/x', mode: '0600' }),
+      ctxWith(() => 'a=1\n'),
+    );
     const host = (sha: string) => ({ stdout: `parent=1\nstat=regular file|600|0|0|root|root|4\nsha256=${sha}\n`, rc: 0 });
     expect(templateOp.plan(a, templateOp.parse(host(a.sha256), a), planContext()).changed).toBe(false);
     const p = templateOp.plan(a, templateOp.parse(host('0'.repeat(64)), a), planContext());

@@ -90,7 +90,7 @@ describe('unarchive: on this machine, in the engine script', () => {
     const r = converge(unarchiveOp, { src, dest, exclude: ['.git'], owner: '65534', group: '65534' }, { engine: true, scratch: tmp, prepare: pctx });
     expect(r.applied).toMatchObject({ rc: 0, stderr: '' });
     expect(r.replan?.changed).toBe(false);
-    expect(readFileSync(join(dest, 'mu-plugins/site.php'), 'utf8')).toContain("X-Site: v1");
+    expect(readFileSync(join(dest, 'mu-plugins/site.php'), 'utf8')).toContain('X-Site: v1');
     expect(existsSync(join(dest, '.git'))).toBe(false);
     expect(readFileSync(join(dest, STAMP), 'utf8').trim()).toBe(r.args.sha256);
     expect(statSync(join(dest, 'themes/shop/style.css')).uid).toBe(65534);

@@ -45,11 +45,20 @@ import type { OpModule, OpPlan, ProbeOutput } from './types.js';
 /** Name of the stamp file inside `dest`: the sha256 of what was unpacked there. */
 export const STAMP = '.wpha-unarchive';
 
-const fileName = z.string().min(1).regex(/^[^/]+$/, { message: 'must be a file name, without "/"' });
+const fileName = z
+  .string()
+  .min(1)
+  .regex(/^[^/]+$/, { message: 'must be a file name, without "/"' });
 
 const unarchiveArgs = z
   .object({
-    src: z.string().min(1).optional().describe("Controller path of a folder or a tar archive (plain, gzip, xz or bzip2): absolute, relative to base_dir, or (archives only) relative to the role's files/ folder. Exactly one of src and url."),
+    src: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Controller path of a folder or a tar archive (plain, gzip, xz or bzip2): absolute, relative to base_dir, or (archives only) relative to the role's files/ folder. Exactly one of src and url.",
+      ),
     url: z
       .string()
       .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
@@ -61,13 +70,21 @@ const unarchiveArgs = z
       .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
       .transform((v) => v.toLowerCase())
       .optional()
-      .describe("sha256 of the archive at url (required with url): checked before anything is unpacked."),
+      .describe('sha256 of the archive at url (required with url): checked before anything is unpacked.'),
     timeout: z.number().int().positive().max(86_400).default(900).describe('Seconds allowed for the download of url.'),
     base_dir: absolutePath.optional().describe('Controller folder a relative src is resolved against (e.g. "{{ inventory_dir }}").'),
     dest: absolutePath.refine((p) => p !== '/', { message: 'must not be "/"' }).describe('Absolute path of the folder to create on the host (its parents are created).'),
     exclude: z.array(fileName).default([]).describe('Names skipped at any depth, when packing a folder or unpacking an archive, e.g. [.git].'),
     strip_components: z.number().int().min(0).max(8).default(0).describe("Leading folders dropped from the archive's paths (tar --strip-components), e.g. 1 for a release's top folder."),
-    require: z.array(z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), { message: 'must be a relative path inside the archive' })).default([]).describe('Paths that must exist in the unpacked tree (after strip_components); else the task fails and dest stays as it was.'),
+    require: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), { message: 'must be a relative path inside the archive' }),
+      )
+      .default([])
+      .describe('Paths that must exist in the unpacked tree (after strip_components); else the task fails and dest stays as it was.'),
     owner: accountName('owner').optional().describe('Owner of everything unpacked (chown -R); default root.'),
     group: accountName('group').optional().describe('Group of everything unpacked; default root.'),
   })
@@ -158,7 +175,11 @@ export function unpackFragment(a: UnarchivePrepared): string {
     'mkdir -- "$_wpd/x"',
     `tar -xf ${archive} -C "$_wpd/x" -m --no-same-owner${options.map((o) => ` ${sh`${o}`}`).join('')} || ${fail(`cannot unpack into "${a.dest}"`)}`,
     a.kind === 'url' ? 'rm -f -- "$_wpd/archive"' : '',
-    ...(a.require ?? []).map((p) => sh`[ -e "$_wpd/x/"${p} ] || ` + fail(`${a.src} holds no "${p}"${a.stripComponents ? ` (after dropping ${a.stripComponents} leading folder${a.stripComponents > 1 ? 's' : ''})` : ''}: nothing was changed`)),
+    ...(a.require ?? []).map(
+      (p) =>
+        sh`[ -e "$_wpd/x/"${p} ] || ` +
+        fail(`${a.src} holds no "${p}"${a.stripComponents ? ` (after dropping ${a.stripComponents} leading folder${a.stripComponents > 1 ? 's' : ''})` : ''}: nothing was changed`),
+    ),
     owner ? sh`chown -R -- ${owner} "$_wpd/x" || { rm -rf -- "$_wpd"; exit 1; }` : '',
     sh`chmod 0755 "$_wpd/x" && printf '%s\\n' ${a.sha256} > "$_wpd/x/"${STAMP}`,
     sh`if [ -e ${a.dest} ]; then mv -T -- ${a.dest} "$_wpd/old"; fi; mv -T -- "$_wpd/x" ${a.dest} && rm -rf -- "$_wpd"`,
@@ -167,13 +188,16 @@ export function unpackFragment(a: UnarchivePrepared): string {
 
 export function planUnarchive(a: UnarchivePrepared, s: UnarchiveState, ctx: { host: string }): OpPlan {
   const what =
-    a.kind === 'url' ? `archive ${a.src} (sha256 ${a.archiveSha256.slice(0, 12)}, downloaded by the host)` : `${a.kind === 'folder' ? 'folder' : 'archive'} ${a.src} (${a.content.length} bytes, sha256 ${a.archiveSha256.slice(0, 12)})`;
+    a.kind === 'url'
+      ? `archive ${a.src} (sha256 ${a.archiveSha256.slice(0, 12)}, downloaded by the host)`
+      : `${a.kind === 'folder' ? 'folder' : 'archive'} ${a.src} (${a.content.length} bytes, sha256 ${a.archiveSha256.slice(0, 12)})`;
   if (s.type === 'link' || s.type === 'other') throw planError('unarchive', ctx, `"${a.dest}" exists and is not a folder (it is a ${s.type === 'link' ? 'symbolic link' : 'special file'})`);
   if (s.type === 'directory' && s.stamp === a.sha256) return { changed: false, summary: [] };
   if (s.type === 'directory' && s.stamp === undefined) {
     throw planError('unarchive', ctx, `"${a.dest}" is a folder that unarchive did not make (no ${STAMP} in it): refusing to replace it; remove it or choose another dest`);
   }
-  const summary = s.type === 'directory' ? [`replace ${a.dest} (its content changed: sha256 ${(s.stamp ?? '').slice(0, 12)} -> ${a.sha256.slice(0, 12)}) with ${what}`] : [`unpack ${what} into ${a.dest}`];
+  const summary =
+    s.type === 'directory' ? [`replace ${a.dest} (its content changed: sha256 ${(s.stamp ?? '').slice(0, 12)} -> ${a.sha256.slice(0, 12)}) with ${what}`] : [`unpack ${what} into ${a.dest}`];
   return {
     changed: true,
     summary,

@@ -74,8 +74,19 @@ const cases: PlanCase[] = [
     summary: 'create user deploy (uid 1500, group www-data, groups sudo, adm, shell /bin/bash)',
     apply: ['umask 022', "useradd -u 1500 -g www-data -G sudo,adm -s /bin/bash -c 'Deploy user' -m -- deploy", 'usermod -L -- deploy'],
   },
-  { title: 'create a system user: no home by default', args: { name: 'wpcron', system: true }, fixture: 'absent', summary: 'create user wpcron (system)', apply: ['umask 022', 'useradd -r -M -- wpcron'] },
-  { title: 'create home explicitly for a system user', args: { name: 'wpcron', system: true, create_home: true, home: '/srv/wp' }, fixture: 'absent', apply: ['umask 022', 'useradd -d /srv/wp -r -m -- wpcron'] },
+  {
+    title: 'create a system user: no home by default',
+    args: { name: 'wpcron', system: true },
+    fixture: 'absent',
+    summary: 'create user wpcron (system)',
+    apply: ['umask 022', 'useradd -r -M -- wpcron'],
+  },
+  {
+    title: 'create home explicitly for a system user',
+    args: { name: 'wpcron', system: true, create_home: true, home: '/srv/wp' },
+    fixture: 'absent',
+    apply: ['umask 022', 'useradd -d /srv/wp -r -m -- wpcron'],
+  },
   { title: 'converged (root)', args: { name: 'root', uid: 0, group: 'root', shell: '/bin/bash', home: '/root', groups: [] }, fixture: 'root' },
   { title: 'converged with gid as number and primary in groups', args: { name: 'postgres', group: 104, groups: ['ssl-cert', 'postgres'], password_lock: true }, fixture: 'postgres' },
   {
@@ -110,7 +121,13 @@ const cases: PlanCase[] = [
   { title: 'lock a usable password', args: { name: 'deploy', password_lock: true }, fixture: 'crafted-deploy', summary: 'change user deploy: lock password', apply: ['usermod -L -- deploy'] },
   { title: 'unlock a locked password', args: { name: 'postgres', password_lock: false }, fixture: 'postgres', apply: ['usermod -U -- postgres'] },
   { title: 'absent user stays absent', args: { name: 'deploy', state: 'absent' }, fixture: 'absent' },
-  { title: 'remove with home', args: { name: 'deploy', state: 'absent', remove: true }, fixture: 'crafted-deploy', summary: 'remove user deploy (uid 1001) and its home /home/deploy', apply: ['userdel -r -- deploy'] },
+  {
+    title: 'remove with home',
+    args: { name: 'deploy', state: 'absent', remove: true },
+    fixture: 'crafted-deploy',
+    summary: 'remove user deploy (uid 1001) and its home /home/deploy',
+    apply: ['userdel -r -- deploy'],
+  },
   { title: 'remove account only', args: { name: 'root', state: 'absent' }, fixture: 'root', apply: ['userdel -- root'] },
 ];
 

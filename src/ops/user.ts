@@ -17,10 +17,7 @@ import { accountName } from './group.js';
 import { joinSteps } from './lib/plan-file.js';
 import type { OpModule, OpPlan, ProbeOutput } from './types.js';
 
-const noColonPath = (what: string) =>
-  z
-    .string()
-    .regex(/^\/[^:\n]*$/, `expected an absolute ${what} path without ":" or newlines`);
+const noColonPath = (what: string) => z.string().regex(/^\/[^:\n]*$/, `expected an absolute ${what} path without ":" or newlines`);
 
 export const userArgs = z
   .strictObject({
@@ -171,11 +168,7 @@ const userOp: OpModule<UserArgs, UserArgs, UserState> = {
   name: 'user',
   summary: 'Create, change or remove a local user account.',
   args: userArgs,
-  resources: (args) => [
-    `user:${args.name}`,
-    ...(args.group !== undefined && typeof args.group === 'string' ? [`group:${args.group}`] : []),
-    ...(args.groups ?? []).map((g) => `group:${g}`),
-  ],
+  resources: (args) => [`user:${args.name}`, ...(args.group !== undefined && typeof args.group === 'string' ? [`group:${args.group}`] : []), ...(args.groups ?? []).map((g) => `group:${g}`)],
   probe(args) {
     const lines = [
       sh`if wpha_u=$(getent passwd -- ${args.name}); then`,

@@ -36,7 +36,12 @@ describe('wait_for args', () => {
     [{ port: 3306 }, ['port', '127.0.0.1', 3306], 'open', 'port 127.0.0.1:3306 to be open'],
     [{ port: 80, host: '::1', state: 'stopped' }, ['port', '::1', 80], 'closed', 'port ::1:80 to be closed'],
     [{ path: '/x', state: 'absent' }, ['path', '/x'], 'absent', '/x to disappear'],
-    [{ url: 'http://web1:8080/health?x=1', status: 204 }, ['url', 'http://web1:8080/health?x=1', 'web1', '8080', '/health?x=1', 'web1:8080', 'verify'], '204', 'http://web1:8080/health?x=1 to answer 204'],
+    [
+      { url: 'http://web1:8080/health?x=1', status: 204 },
+      ['url', 'http://web1:8080/health?x=1', 'web1', '8080', '/health?x=1', 'web1:8080', 'verify'],
+      '204',
+      'http://web1:8080/health?x=1 to answer 204',
+    ],
     [{ url: 'https://[::1]/', validate_certs: false }, ['url', 'https://[::1]/', '::1', '443', '/', '[::1]', 'insecure'], '200', 'https://[::1]/ to answer 200'],
   ])('target of %j', (a, words, expectSeen, what) => {
     expect(target(args(a))).toEqual({ words, expect: expectSeen, what });

@@ -23,24 +23,26 @@ export const waitForArgs = z
   .strictObject({
     port: z.number().int().min(1).max(65535).optional().describe('TCP port to wait for (on host).'),
     host: z.string().regex(HOST, 'expected a host name or IP address').default('127.0.0.1').describe('Host of port (default 127.0.0.1).'),
-    path: z.string().regex(/^\/[^\n]*$/, 'expected an absolute path').optional().describe('File or directory to wait for.'),
-    url: z.url({ protocol: /^https?$/ }).optional().describe('http(s) URL to wait for (see status).'),
+    path: z
+      .string()
+      .regex(/^\/[^\n]*$/, 'expected an absolute path')
+      .optional()
+      .describe('File or directory to wait for.'),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('http(s) URL to wait for (see status).'),
     status: z.number().int().min(100).max(599).default(200).describe('HTTP status the URL must answer with.'),
     validate_certs: z.boolean().default(true).describe('With https: verify the certificate (false for self-signed local endpoints).'),
-    state: z
-      .enum(['started', 'stopped', 'present', 'absent'])
-      .optional()
-      .describe('port: started (open, default) or stopped (closed); path: present (default) or absent.'),
+    state: z.enum(['started', 'stopped', 'present', 'absent']).optional().describe('port: started (open, default) or stopped (closed); path: present (default) or absent.'),
     timeout: z.number().int().min(1).default(60).describe('Seconds to wait before failing.'),
     delay: z.number().int().min(0).default(0).describe('Seconds to wait before the first check of the apply.'),
   })
   .superRefine((a, ctx) => {
     const targets = [a.port !== undefined, a.path !== undefined, a.url !== undefined].filter(Boolean).length;
     if (targets !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'set exactly one of port, path or url' });
-    if (a.port !== undefined && a.state && !['started', 'stopped'].includes(a.state))
-      ctx.addIssue({ code: 'custom', path: ['state'], message: 'with port, state is started or stopped' });
-    if (a.path !== undefined && a.state && !['present', 'absent'].includes(a.state))
-      ctx.addIssue({ code: 'custom', path: ['state'], message: 'with path, state is present or absent' });
+    if (a.port !== undefined && a.state && !['started', 'stopped'].includes(a.state)) ctx.addIssue({ code: 'custom', path: ['state'], message: 'with port, state is started or stopped' });
+    if (a.path !== undefined && a.state && !['present', 'absent'].includes(a.state)) ctx.addIssue({ code: 'custom', path: ['state'], message: 'with path, state is present or absent' });
     if (a.url !== undefined && a.state) ctx.addIssue({ code: 'custom', path: ['state'], message: 'with url, use status instead of state' });
   });
 
@@ -78,10 +80,10 @@ const WAIT_PRELUDE = [
   'wpha_wait_http() {',
   '  if command -v curl >/dev/null 2>&1; then',
   '    _wpwk=; if [ "$6" = insecure ]; then _wpwk=-k; fi',
-  "    curl -s -o /dev/null -w '%{http_code}' --max-time 5 $_wpwk -- \"$1\" 2>/dev/null || :",
+  '    curl -s -o /dev/null -w \'%{http_code}\' --max-time 5 $_wpwk -- "$1" 2>/dev/null || :',
   '  elif command -v wget >/dev/null 2>&1; then',
   '    _wpwk=; if [ "$6" = insecure ]; then _wpwk=--no-check-certificate; fi',
-  "    wget -q -S -O /dev/null --timeout=5 --max-redirect=0 $_wpwk -- \"$1\" 2>&1 | awk '/^  HTTP\\//{c=$2} END{print c==\"\"?\"000\":c}'",
+  '    wget -q -S -O /dev/null --timeout=5 --max-redirect=0 $_wpwk -- "$1" 2>&1 | awk \'/^  HTTP\\//{c=$2} END{print c==""?"000":c}\'',
   '  else',
   '    case $1 in https:*) echo "!https needs curl or wget on the host"; return 0 ;; esac',
   '    timeout 5 bash -c \'exec 3<>"/dev/tcp/$1/$2" || exit 1; printf "GET %s HTTP/1.0\\r\\nHost: %s\\r\\nConnection: close\\r\\n\\r\\n" "$3" "$4" >&3; read -r _ c _ <&3; c=${c:0:3}; echo "${c:-000}"\' _ "$2" "$3" "$4" "$5" 2>/dev/null || echo 000',

@@ -57,7 +57,11 @@ export function checkHostVars(c: HostVarsCheck): InputIssue[] {
       }
       if (issuesOf.length === 0 && spec.vault && !entry.vault && !c.lab && entry.value !== '') {
         // Plain text in a repository is readable by everyone who can read the repository.
-        issues.push({ location: entry.location, path: entry.path, message: `Variable "${name}" of role "${role.name}" must come from the vault (a "!vault" value or a vault file), found plain text; encrypt it with "wpha vault encrypt-string --name ${name}"` });
+        issues.push({
+          location: entry.location,
+          path: entry.path,
+          message: `Variable "${name}" of role "${role.name}" must come from the vault (a "!vault" value or a vault file), found plain text; encrypt it with "wpha vault encrypt-string --name ${name}"`,
+        });
       }
     }
   }
@@ -93,7 +97,10 @@ function checkRequiredWhen(c: HostVarsCheck): InputIssue[] {
       if (!isUnset(scope[name])) continue;
       const needed = requiredWhen(spec.requiredWhen, scope);
       if (needed === false) continue;
-      const cause = parseExpression(spec.requiredWhen).names.map((n) => c.merged.get(n)).find((e) => e !== undefined) ?? c.merged.get(name);
+      const cause =
+        parseExpression(spec.requiredWhen)
+          .names.map((n) => c.merged.get(n))
+          .find((e) => e !== undefined) ?? c.merged.get(name);
       const at = cause ? { location: cause.location, path: cause.path } : { location: c.hostLocation, path: ['hosts', c.host] };
       if (needed instanceof ExpressionError) issues.push({ ...at, message: `Cannot evaluate required_when of variable "${name}" of role "${role.name}" for host "${c.host}": ${needed.reason}` });
       else if (needed) issues.push({ ...at, message: `Missing variable "${name}" of role "${role.name}" for host "${c.host}": required when ${spec.requiredWhen} (${spec.description})` });

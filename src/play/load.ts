@@ -100,7 +100,13 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   const roles = collected.roles;
   if (opts.checkRoles) issues.push(...opts.checkRoles(roles, dir));
   const declaredAnywhere = new Set([...roles.values()].flatMap((r) => Object.keys(r.variables)));
-  const secretVars = new Set([...roles.values()].flatMap((r) => Object.entries(r.variables).filter(([, v]) => v.secret).map(([k]) => k)));
+  const secretVars = new Set(
+    [...roles.values()].flatMap((r) =>
+      Object.entries(r.variables)
+        .filter(([, v]) => v.secret)
+        .map(([k]) => k),
+    ),
+  );
 
   const hosts = new Map<string, HostSpec>();
   const inventoryGroups = new Map(graph.names.map((g) => [g, { hosts: graph.members.get(g) ?? [], location: doc.has(['groups', g]) ? doc.keyAt(['groups', g]) : undefined }]));
@@ -110,7 +116,10 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   const toCheck: Parameters<typeof checkRoleRules>[0][] = [];
   for (const [hostName, entry] of file.hosts) {
     const groups = graph.groupsOf(hostName);
-    const hostRoles = expandRoles(groups.flatMap((g) => file.groups.get(g)?.roles ?? []), roles).filter((r) => roles.has(r));
+    const hostRoles = expandRoles(
+      groups.flatMap((g) => file.groups.get(g)?.roles ?? []),
+      roles,
+    ).filter((r) => roles.has(r));
     hostRoles.forEach((r) => usedRoles.add(r));
     const layers = [...groups.map((g) => groupLayers.get(g)!), hostLayers.get(hostName)!, extra.layer];
     const merged = mergeLayers(layers);
@@ -119,9 +128,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     const roleSpecs = hostRoles.map((r) => roles.get(r)!);
     // Vars files of this host's groups and of the host that did not load, and bad extra vars.
     const unloaded = [...groups.flatMap((g) => groupFiles.unloaded.get(g) ?? []), ...(hostFiles.unloaded.get(hostName) ?? []), ...extra.unloaded];
-    issues.push(
-      ...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab, unloaded, notChecked }),
-    );
+    issues.push(...checkHostVars({ host: hostName, hostLocation: location, roles: roleSpecs, merged, layers, declaredAnywhere, lab: file.lab, unloaded, notChecked }));
     toCheck.push({ host: hostName, hostLocation: location, groups, roles: roleSpecs, merged, inventoryGroups });
     for (const layer of layers) for (const [k, e] of layer) if (e.secret) secretVars.add(k);
     hosts.set(hostName, {

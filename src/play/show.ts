@@ -56,7 +56,19 @@ export function hostViews(inv: Inventory, only?: string): HostView[] {
     const all = effectiveVars(inv, h);
     const vars: Record<string, unknown> = {};
     for (const name of Object.keys(all).sort()) vars[name] = inv.secretVars.has(name) ? MASK : all[name];
-    return { name: h.name, address: h.address, port: h.port, user: h.user, become: h.become, ...(h.connection ? { connection: h.connection } : {}), ssh: h.ssh, groups: h.groups, roles: h.roles, vars, ...(h.machine ? { machine: h.machine } : {}) };
+    return {
+      name: h.name,
+      address: h.address,
+      port: h.port,
+      user: h.user,
+      become: h.become,
+      ...(h.connection ? { connection: h.connection } : {}),
+      ssh: h.ssh,
+      groups: h.groups,
+      roles: h.roles,
+      vars,
+      ...(h.machine ? { machine: h.machine } : {}),
+    };
   });
 }
 
@@ -65,7 +77,10 @@ export function formatHostsText(views: readonly HostView[]): string {
   for (const v of views) {
     const reach = v.connection === 'local' ? `local shell as ${v.user} (address ${v.address})` : `${v.user}@${v.address.includes(':') ? `[${v.address}]` : v.address}:${v.port}`;
     lines.push(`${v.name}  ${reach}  become: ${v.become ? 'yes' : 'no'}${v.ssh.proxyJump && v.connection !== 'local' ? `  via ${v.ssh.proxyJump}` : ''}`);
-    if (v.machine) lines.push(`  machine: made by provider "${v.machine.provider}"${v.machine.providerId ? ` (id ${v.machine.providerId})` : ''}, image ${v.machine.image}, ${v.machine.status}, created ${v.machine.created}`);
+    if (v.machine)
+      lines.push(
+        `  machine: made by provider "${v.machine.provider}"${v.machine.providerId ? ` (id ${v.machine.providerId})` : ''}, image ${v.machine.image}, ${v.machine.status}, created ${v.machine.created}`,
+      );
     lines.push(`  groups: ${v.groups.join(', ')}`);
     lines.push(`  roles:  ${v.roles.length > 0 ? v.roles.join(', ') : '(none)'}`);
     const names = Object.keys(v.vars);

@@ -30,7 +30,9 @@ export async function waitAndPin(t: PinTarget, reported: string[] | undefined, o
     const known = reported.map(blobOf);
     const match = presented.find((p) => known.some((k) => k.equals(p.key)));
     if (!match) {
-      throw new WphaError(`Refusing machine "${t.name}" (${t.address}): it presents host key ${presented.map((p) => p.fingerprint).join(', ')}, but its provider reported ${known.map(fingerprint).join(', ')}`);
+      throw new WphaError(
+        `Refusing machine "${t.name}" (${t.address}): it presents host key ${presented.map((p) => p.fingerprint).join(', ')}, but its provider reported ${known.map(fingerprint).join(', ')}`,
+      );
     }
     key = match.key;
   } else {

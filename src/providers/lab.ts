@@ -16,7 +16,12 @@ export class LabProvider implements Provider {
   readonly type = 'lab' as const;
   private readonly lab: Lab;
 
-  constructor(readonly name: string, private readonly stateId: string, private readonly config: LabConfig = labConfig(), log: (s: string) => void = () => {}) {
+  constructor(
+    readonly name: string,
+    private readonly stateId: string,
+    private readonly config: LabConfig = labConfig(),
+    log: (s: string) => void = () => {},
+  ) {
     this.lab = new Lab(config, log);
   }
 
@@ -25,7 +30,9 @@ export class LabProvider implements Provider {
   }
 
   async create(req: CreateRequest): Promise<CreatedMachine> {
-    const [up] = await this.lab.up([{ name: req.name, ...(req.address ? { address: req.address } : {}), image: req.image, owner: { state: this.stateId, group: req.group }, authorizedKey: req.sshPublicKey }]);
+    const [up] = await this.lab.up([
+      { name: req.name, ...(req.address ? { address: req.address } : {}), image: req.image, owner: { state: this.stateId, group: req.group }, authorizedKey: req.sshPublicKey },
+    ]);
     const hostKey = readFileSync(`${hostFiles(this.config, req.name).hostKey}.pub`, 'utf8').trim();
     return { id: req.name, name: req.name, address: up!.address, image: req.image, group: req.group, running: true, hostKeys: [hostKey] };
   }

@@ -63,15 +63,24 @@ export async function makeMachine(ctx: MachineContext, group: string, opts: Make
   const name = newMachineName(spec.name_prefix ?? group, (n) => ctx.inv.hosts.has(n) || ctx.store.machine(n) !== undefined);
   const key = sshPublicKey(ctx.inv);
   const rec: MachineRecord = {
-    group, provider: spec.provider, image: opts.image, created: new Date().toISOString(), status: 'creating',
-    ...(opts.rollout ? { rollout: opts.rollout } : {}), ...(opts.replaces ? { replaces: opts.replaces } : {}), ...(opts.replacedImage ? { replaced_image: opts.replacedImage } : {}),
+    group,
+    provider: spec.provider,
+    image: opts.image,
+    created: new Date().toISOString(),
+    status: 'creating',
+    ...(opts.rollout ? { rollout: opts.rollout } : {}),
+    ...(opts.replaces ? { replaces: opts.replaces } : {}),
+    ...(opts.replacedImage ? { replaced_image: opts.replacedImage } : {}),
   };
   ctx.store.setMachine(name, rec);
   let id: string | undefined;
   try {
     const size = spec.size ?? {};
     const made = await provider.create({
-      name, group, image: opts.image, sshPublicKey: key,
+      name,
+      group,
+      image: opts.image,
+      sshPublicKey: key,
       size: { cpus: size.cpus ?? 1, memoryMb: size.memory_mb ?? 1024, ...(size.disk_gb ? { diskGb: size.disk_gb } : {}) },
       firstBoot: { hostname: name, user: ctx.inv.machineConnection!.user },
     });

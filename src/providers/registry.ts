@@ -7,7 +7,11 @@ import type { Provider } from './types.js';
 
 export class Providers {
   private readonly made = new Map<string, Provider>();
-  constructor(private readonly inv: Inventory, private readonly stateId: string, private readonly log: (s: string) => void) {}
+  constructor(
+    private readonly inv: Inventory,
+    private readonly stateId: string,
+    private readonly log: (s: string) => void,
+  ) {}
 
   get(name: string): Provider {
     const cached = this.made.get(name);

@@ -6,7 +6,7 @@ type TaskEvent = Extract<RunEvent, { type: 'task' }>;
 /** One greppable line per task: `HOST | STATUS | ROLE | TASK[ | what changed]`. */
 export function taskLine(e: TaskEvent): string {
   const status = e.planned ? 'would change' : e.rescued ? 'failed, rescued' : e.status;
-  const what = e.status === 'failed' ? e.error ?? '' : e.summary.join('; ');
+  const what = e.status === 'failed' ? (e.error ?? '') : e.summary.join('; ');
   const head = `${e.host} | ${status} | ${e.handler ? `${e.role} (handler)` : e.role} | ${e.task}`;
   const lines = [what ? `${head} | ${firstLine(what)}` : head];
   const rest = restLines(what);
@@ -16,14 +16,21 @@ export function taskLine(e: TaskEvent): string {
 }
 
 export function indentDiff(host: string, diff: string): string {
-  return diff.replace(/\n$/, '').split('\n').map((l) => `${host} |   ${l}`).join('\n');
+  return diff
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `${host} |   ${l}`)
+    .join('\n');
 }
 
 function firstLine(s: string): string {
   return s.split('\n')[0] ?? '';
 }
 function restLines(s: string): string[] {
-  return s.split('\n').slice(1).filter((l) => l.trim() !== '');
+  return s
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim() !== '');
 }
 
 export function recapTable(recaps: Record<string, Recap>, ms: number, roundTrips?: Record<string, number>): string {
@@ -38,7 +45,9 @@ export function recapTable(recaps: Record<string, Recap>, ms: number, roundTrips
   const secs = (x: number) => `${(x / 1000).toFixed(1)} s`;
   const rows = names.map((n) => {
     const r = recaps[n]!;
-    const split = timed ? `  ${secs(r.aptMs ?? 0).padStart(8)}  ${secs(r.serviceMs ?? 0).padStart(8)}  ${(r.ms !== undefined ? secs(Math.max(0, r.ms - (r.aptMs ?? 0) - (r.serviceMs ?? 0))) : '-').padStart(8)}` : '';
+    const split = timed
+      ? `  ${secs(r.aptMs ?? 0).padStart(8)}  ${secs(r.serviceMs ?? 0).padStart(8)}  ${(r.ms !== undefined ? secs(Math.max(0, r.ms - (r.aptMs ?? 0) - (r.serviceMs ?? 0))) : '-').padStart(8)}`
+      : '';
     return `${n.padEnd(w)}  ${String(r.ok).padStart(4)} ${String(r.changed).padStart(8)} ${String(r.failed).padStart(7)}${rescued ? ` ${String(r.rescued ?? 0).padStart(8)}` : ''} ${String(r.skipped).padStart(8)}  ${(r.unreachable ? 'yes' : 'no').padEnd(11)}${roundTrips ? `  ${String(roundTrips[n] ?? 0).padStart(11)}` : ''}${split}`;
   });
   return ['RECAP', head, ...rows, `total time ${(ms / 1000).toFixed(2)} s`].join('\n');

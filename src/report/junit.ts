@@ -30,12 +30,12 @@ export function renderJunit(byHost: Map<string, JunitHost>): string {
         t.status === 'failed' && t.rescued
           ? `<system-out>${esc(`failed, rescued by the block's rescue: ${t.error ?? ''}`)}</system-out>`
           : t.status === 'failed'
-          ? `<failure message="${esc((t.error ?? '').split('\n')[0] ?? '')}">${esc(t.error ?? '')}</failure>`
-          : t.status === 'skipped'
-            ? '<skipped/>'
-            : t.status === 'changed'
-              ? `<system-out>${esc([`${t.planned ? 'would change' : 'changed'}: ${t.summary.join('; ')}`, t.diff ?? ''].join('\n'))}</system-out>`
-              : '';
+            ? `<failure message="${esc((t.error ?? '').split('\n')[0] ?? '')}">${esc(t.error ?? '')}</failure>`
+            : t.status === 'skipped'
+              ? '<skipped/>'
+              : t.status === 'changed'
+                ? `<system-out>${esc([`${t.planned ? 'would change' : 'changed'}: ${t.summary.join('; ')}`, t.diff ?? ''].join('\n'))}</system-out>`
+                : '';
       return `    <testcase classname="${esc(host)}" name="${name}" time="${(t.ms / 1000).toFixed(3)}">${inner}</testcase>`;
     });
     if (h.error) cases.push(`    <testcase classname="${esc(host)}" name="connection"><failure message="${esc(h.error)}">${esc(h.error)}</failure></testcase>`);

@@ -65,7 +65,9 @@ export function liveReporter(): { listener: Listener; finish: () => Promise<void
       case 'task':
         h.counts[e.status]++;
         if (e.status === 'changed' || e.status === 'failed') {
-          h.lines.push(`${e.rescued ? '✖ (rescued)' : e.status === 'failed' ? '✖' : e.planned ? '~' : '✔'} ${e.role}: ${e.task}${e.summary.length ? ` (${e.summary.join('; ')})` : ''}${e.error ? `: ${e.error.split('\n')[0]}` : ''}`);
+          h.lines.push(
+            `${e.rescued ? '✖ (rescued)' : e.status === 'failed' ? '✖' : e.planned ? '~' : '✔'} ${e.role}: ${e.task}${e.summary.length ? ` (${e.summary.join('; ')})` : ''}${e.error ? `: ${e.error.split('\n')[0]}` : ''}`,
+          );
           h.output(h.lines.join('\n'));
         }
         h.title(`${e.host}: ${summary(h)}`);

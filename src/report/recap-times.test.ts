@@ -7,7 +7,14 @@ import { emptyRecap } from '../engine/events.js';
 
 describe('time on the host: apt/dpkg and services apart from the rest', () => {
   it('a timed fragment reports its milliseconds, and they stay out of the step output', () => {
-    const script = buildScript({ nonce: 'feed01', preludes: [], staged: [], facts: false, probes: [], applies: [{ id: 't0', fragment: `${TIME_START}\nsleep 0.2; echo installed\n${timeEnd('apt')}`, notifyFlags: [] }] });
+    const script = buildScript({
+      nonce: 'feed01',
+      preludes: [],
+      staged: [],
+      facts: false,
+      probes: [],
+      applies: [{ id: 't0', fragment: `${TIME_START}\nsleep 0.2; echo installed\n${timeEnd('apt')}`, notifyFlags: [] }],
+    });
     const r = parseRoundTrip(execFileSync('/bin/sh', ['-s'], { input: script, encoding: 'utf8' }), 'feed01');
     expect(r.applies[0]!.stdout).toBe('installed\n');
     expect(r.applies[0]!.timings.apt).toBeGreaterThanOrEqual(150);

@@ -70,7 +70,11 @@ export async function collectRoles(requests: readonly RoleRequest[], opts: RoleL
     if (!dir) {
       missing.add(req.name);
       known ??= availableRoles(opts.searchDirs);
-      issues.push({ location: req.location, path: req.path ?? [], message: `Unknown role "${req.name}"${didYouMean(req.name, known) || ` (no ${req.name}/${ROLE_FILE} in the inventory's roles/ or in wpha's roles/)`}` });
+      issues.push({
+        location: req.location,
+        path: req.path ?? [],
+        message: `Unknown role "${req.name}"${didYouMean(req.name, known) || ` (no ${req.name}/${ROLE_FILE} in the inventory's roles/ or in wpha's roles/)`}`,
+      });
       continue;
     }
     const file = await loadRoleFile(req.name, dir, fileOpts);

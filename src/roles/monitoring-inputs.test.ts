@@ -27,7 +27,10 @@ const SITE = 'wordpress_sites: []\nwordpress_db_passwords: {}\n';
 function inventory(name: string, monVars: string): string {
   const dir = path.join(root, name);
   mkdirSync(path.join(dir, 'group_vars'), { recursive: true });
-  writeFileSync(path.join(dir, 'inventory.yaml'), 'hosts:\n  mon1: { address: 192.0.2.41 }\n  web1: { address: 192.0.2.21 }\ngroups:\n  monitoring: { hosts: [mon1], roles: [zabbix_server] }\n  monitored: { hosts: [mon1, web1], roles: [zabbix_agent] }\n');
+  writeFileSync(
+    path.join(dir, 'inventory.yaml'),
+    'hosts:\n  mon1: { address: 192.0.2.41 }\n  web1: { address: 192.0.2.21 }\ngroups:\n  monitoring: { hosts: [mon1], roles: [zabbix_server] }\n  monitored: { hosts: [mon1, web1], roles: [zabbix_agent] }\n',
+  );
   writeFileSync(path.join(dir, 'group_vars', 'all.yaml'), SITE + vault('zabbix_server_admin_password', 'A-long-random-pass-42'));
   writeFileSync(path.join(dir, 'group_vars', 'monitored.yaml'), monVars);
   return dir;
@@ -51,7 +54,11 @@ describe('monitoring roles refuse bad input at load', () => {
   });
 
   it('refuses a PSK that is not 32 or more hex digits, without printing it', async () => {
-    for (const [name, psk] of [['short', 'abcdef0123456789'], ['not-hex', 'z'.repeat(64)], ['odd', 'a'.repeat(33)]]) {
+    for (const [name, psk] of [
+      ['short', 'abcdef0123456789'],
+      ['not-hex', 'z'.repeat(64)],
+      ['odd', 'a'.repeat(33)],
+    ]) {
       const found = await issues(inventory(`psk-${name}`, `zabbix_agent_server: 192.0.2.41\n${vault('zabbix_agent_psk', psk!)}`));
       expect(found.length, name).toBeGreaterThan(0);
       for (const line of found) {
@@ -71,12 +78,17 @@ describe('monitoring roles refuse bad input at load', () => {
 
   it('refuses a Telegram token and chat id in plain text where the role wants vault values', async () => {
     const dir = inventory('plain', 'zabbix_agent_server: 192.0.2.41\nzabbix_agent_psk: ' + 'ab'.repeat(32) + '\n');
-    writeFileSync(path.join(dir, 'group_vars', 'all.yaml'), `${SITE}${vault('zabbix_server_admin_password', 'A-long-random-pass-42')}zabbix_server_telegram_token: "123456:AAplain-token"\nzabbix_server_telegram_chat_id: !secret "-100"\n`);
+    writeFileSync(
+      path.join(dir, 'group_vars', 'all.yaml'),
+      `${SITE}${vault('zabbix_server_admin_password', 'A-long-random-pass-42')}zabbix_server_telegram_token: "123456:AAplain-token"\nzabbix_server_telegram_chat_id: !secret "-100"\n`,
+    );
     const found = await issues(dir);
-    expect(found).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^all\.yaml:\d+: Variable "zabbix_server_telegram_token" of role "zabbix_server" must come from the vault/),
-      expect.stringMatching(/^all\.yaml:\d+: Variable "zabbix_server_telegram_chat_id" of role "zabbix_server" must come from the vault/),
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^all\.yaml:\d+: Variable "zabbix_server_telegram_token" of role "zabbix_server" must come from the vault/),
+        expect.stringMatching(/^all\.yaml:\d+: Variable "zabbix_server_telegram_chat_id" of role "zabbix_server" must come from the vault/),
+      ]),
+    );
     expect(found).toHaveLength(2);
     expect(found.join('\n')).not.toContain('AAplain-token');
   });

@@ -26,13 +26,23 @@ function run(script: string, args: string[], env: Record<string, string> = {}): 
 }
 
 const STUB = 'Active connections: 3 \nserver accepts handled requests\n 16 15 21 \nReading: 0 Writing: 1 Waiting: 2 \n';
-const FPM = 'pool:                 shop\nprocess manager:      dynamic\naccepted conn:        10\nlisten queue:         0\nidle processes:       1\nactive processes:     2\nmax children reached: 4\nslow requests:        0\n';
-const CSV = '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight\nweb,FRONTEND,,,0,1,4096,3,0,0,0,0,0,,,,,OPEN,\nweb,web1,0,0,0,1,,3,0,0,,0,,0,0,0,0,UP,1\nweb,web2,0,0,0,1,,3,0,0,,0,,0,0,0,0,DOWN,1\nweb,web3,0,0,0,1,,3,0,0,,0,,0,0,0,0,UP 1/2,1\nweb,web4,0,0,0,1,,3,0,0,,0,,0,0,0,0,MAINT,1\nweb,BACKEND,0,0,0,1,410,3,0,0,0,0,,0,0,0,0,UP,2\nstats,FRONTEND,,,1,1,4096,2,0,0,0,0,0,,,,,OPEN,\n';
+const FPM =
+  'pool:                 shop\nprocess manager:      dynamic\naccepted conn:        10\nlisten queue:         0\nidle processes:       1\nactive processes:     2\nmax children reached: 4\nslow requests:        0\n';
+const CSV =
+  '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight\nweb,FRONTEND,,,0,1,4096,3,0,0,0,0,0,,,,,OPEN,\nweb,web1,0,0,0,1,,3,0,0,,0,,0,0,0,0,UP,1\nweb,web2,0,0,0,1,,3,0,0,,0,,0,0,0,0,DOWN,1\nweb,web3,0,0,0,1,,3,0,0,,0,,0,0,0,0,UP 1/2,1\nweb,web4,0,0,0,1,,3,0,0,,0,,0,0,0,0,MAINT,1\nweb,BACKEND,0,0,0,1,410,3,0,0,0,0,,0,0,0,0,UP,2\nstats,FRONTEND,,,1,1,4096,2,0,0,0,0,0,,,,,OPEN,\n';
 
 describe('nginx, fpm, http-code, haproxy (curl)', () => {
   it('read stub_status counters', () => {
     fake('curl', `printf '${STUB.replaceAll('\n', '\\n')}'`);
-    expect(['active', 'accepts', 'handled', 'requests', 'reading', 'writing', 'waiting'].map((f) => run('nginx', [f, 'http://127.0.0.1/nginx-status']).out)).toEqual(['3', '16', '15', '21', '0', '1', '2']);
+    expect(['active', 'accepts', 'handled', 'requests', 'reading', 'writing', 'waiting'].map((f) => run('nginx', [f, 'http://127.0.0.1/nginx-status']).out)).toEqual([
+      '3',
+      '16',
+      '15',
+      '21',
+      '0',
+      '1',
+      '2',
+    ]);
     const bad = run('nginx', ['nope', 'http://x']);
     expect(bad.code).not.toBe(0);
     expect(bad.err).toBe('unknown field nope');
@@ -61,7 +71,9 @@ describe('nginx, fpm, http-code, haproxy (curl)', () => {
 
 describe('mysql (mariadb client)', () => {
   it('reads read_only, the replica threads and lag, and Galera state', () => {
-    fake('mariadb', `case "$*" in
+    fake(
+      'mariadb',
+      `case "$*" in
       *read_only*) echo 1 ;;
       # Like the real client: -N drops the field names of vertical output too.
       *-N*'SLAVE STATUS\\G'* | *skip-column-names*'SLAVE STATUS\\G'*) printf 'Yes\\nNo\\nNULL\\n' ;;
@@ -71,7 +83,8 @@ describe('mysql (mariadb client)', () => {
       *wsrep_cluster_size*) printf 'wsrep_cluster_size\\t3\\n' ;;
       *wsrep_ready*) printf 'wsrep_ready\\tON\\n' ;;
       *wsrep_cluster_status*) printf 'wsrep_cluster_status\\tPrimary\\n' ;;
-    esac`);
+    esac`,
+    );
     fake('mariadb-admin', 'exit 0');
     const v = (f: string) => run('mysql', [f]).out;
     expect([v('ping'), v('read_only'), v('replica'), v('replica_io'), v('replica_sql'), v('replica_lag')]).toEqual(['1', '1', '1', '1', '0', '-1']);
@@ -88,8 +101,11 @@ describe('mysql (mariadb client)', () => {
 describe('redis (redis-cli), vips (ip), warmer (status file)', () => {
   it('reads INFO fields with the password in the environment only', () => {
     writeFileSync(path.join(dir, 'redis.auth'), 'p@ss word');
-    fake('redis-cli', `[ "$REDISCLI_AUTH" = 'p@ss word' ] || exit 9
-      case "$*" in *ping*) echo PONG ;; *info*) printf '# Replication\\r\\nrole:slave\\r\\nmaster_link_status:down\\r\\nconnected_slaves:0\\r\\nused_memory:1048576\\r\\nmaxmemory:67108864\\r\\n' ;; esac`);
+    fake(
+      'redis-cli',
+      `[ "$REDISCLI_AUTH" = 'p@ss word' ] || exit 9
+      case "$*" in *ping*) echo PONG ;; *info*) printf '# Replication\\r\\nrole:slave\\r\\nmaster_link_status:down\\r\\nconnected_slaves:0\\r\\nused_memory:1048576\\r\\nmaxmemory:67108864\\r\\n' ;; esac`,
+    );
     const v = (f: string) => run('redis', [f, '6379', path.join(dir, 'redis.auth')]).out;
     expect([v('ping'), v('role'), v('used_memory'), v('maxmemory'), v('connected_slaves'), v('master_link')]).toEqual(['1', 'slave', '1048576', '67108864', '0', '0']);
     expect(spawnSync('grep', ['-c', 'p@ss', path.join(dir, 'redis-cli.args')], { encoding: 'utf8' }).stdout.trim()).toBe('0');

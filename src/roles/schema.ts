@@ -15,17 +15,14 @@ export type KnownOps = ReadonlySet<string> | ReadonlyMap<string, { args: z.ZodTy
 export const ENGINE_OPS: ReadonlySet<string> = new Set(['flush_handlers']);
 
 export const VAR_TYPES = ['string', 'integer', 'number', 'boolean', 'list', 'map', 'object', 'any'] as const;
-export const VarTypeSchema = z
-  .enum(VAR_TYPES)
-  .describe('Type of the value: string, integer, number, boolean, list, map (free keys), object (the keys `properties` declares) or any.');
+export const VarTypeSchema = z.enum(VAR_TYPES).describe('Type of the value: string, integer, number, boolean, list, map (free keys), object (the keys `properties` declares) or any.');
 
 const identifier = (what: string) =>
   z
     .string({ error: `Expected ${what}` })
     .regex(VAR_NAME, { error: VAR_NAME_RULE })
     .refine((n) => !RESERVED_VAR_NAMES.has(n), { error: (issue) => reservedVarNameMessage(String(issue.input)) });
-const expression = (what: string) =>
-  z.union([z.string(), z.boolean()], { error: 'Expected an expression (a string) or true/false' }).describe(what);
+const expression = (what: string) => z.union([z.string(), z.boolean()], { error: 'Expected an expression (a string) or true/false' }).describe(what);
 const stringOrList = (what: string) => z.union([z.string(), z.array(z.string())], { error: `Expected ${what} or a list of them` });
 
 const varSpecShape = {
@@ -112,7 +109,11 @@ export const CheckSpecSchema = z
     {
       that: z.string({ error: 'Expected an expression (a string)' }).describe("What must hold for every host of the role, over the host's variables, e.g. `s3_endpoint == '' or s3_secret_key != ''`."),
       message: z.string({ error: 'Expected a message (a string)' }).min(1).describe('What is wrong and how to fix it, shown when `that` is false.'),
-      var: z.string({ error: 'Expected a variable name' }).regex(VAR_NAME, { error: VAR_NAME_RULE }).optional().describe('The variable the error points at (where the inventory sets it). Default: the host.'),
+      var: z
+        .string({ error: 'Expected a variable name' })
+        .regex(VAR_NAME, { error: VAR_NAME_RULE })
+        .optional()
+        .describe('The variable the error points at (where the inventory sets it). Default: the host.'),
       loop: z.string({ error: 'Expected an expression (a string) giving a list or a map' }).optional().describe('Check every item of this list (or every {key, value} of this map) as `item`.'),
     },
     { error: 'Expected a map with "that", "message" and optionally "var", "loop"' },
@@ -171,7 +172,8 @@ export const TASK_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(taskKeywor
 export const HANDLER_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(handlerKeywordShape));
 
 const SECTION_DOCS = {
-  block: 'Tasks run in order as one unit; a failure skips the rest of them and runs `rescue` (when given), then `always`. A block entry takes only name, when, tags and become, applied to each of its tasks.',
+  block:
+    'Tasks run in order as one unit; a failure skips the rest of them and runs `rescue` (when given), then `always`. A block entry takes only name, when, tags and become, applied to each of its tasks.',
   rescue: 'Tasks run only when a task of `block` failed; when they succeed the failure is rescued and the play goes on. Needs block.',
   always: 'Tasks run after `block` (and `rescue`) whatever happened. Needs block.',
 } as const;
@@ -185,11 +187,12 @@ export function taskSchema(kind: 'task' | 'handler', ops?: KnownOps): z.ZodType 
   const keywords = kind === 'task' ? taskKeywordShape : handlerKeywordShape;
   const error = { error: `Expected a ${kind}: a map with one operation key and optional keywords (name, when, notify, ...)` };
   const sections = (self: () => z.ZodType) =>
-    kind === 'handler'
-      ? {}
-      : Object.fromEntries(BLOCK_SECTIONS.map((k) => [k, z.array(z.lazy(self), { error: 'Expected a list of tasks' }).optional().describe(SECTION_DOCS[k])]));
+    kind === 'handler' ? {} : Object.fromEntries(BLOCK_SECTIONS.map((k) => [k, z.array(z.lazy(self), { error: 'Expected a list of tasks' }).optional().describe(SECTION_DOCS[k])]));
   if (!ops || !(ops instanceof Map)) {
-    const loose: z.ZodType = z.object({ ...keywords, ...sections(() => loose) }, error).catchall(z.unknown()).describe(`A ${kind}: one operation key plus keywords.`);
+    const loose: z.ZodType = z
+      .object({ ...keywords, ...sections(() => loose) }, error)
+      .catchall(z.unknown())
+      .describe(`A ${kind}: one operation key plus keywords.`);
     return loose;
   }
   const opShape: Record<string, z.ZodType> = { flush_handlers: z.literal(true).optional().describe('Run the handlers notified so far, now.') };
@@ -212,9 +215,14 @@ export function roleFileSchema(ops?: KnownOps) {
         uses: z
           .array(z.string({ error: 'Expected a variable name' }).regex(VAR_NAME, { error: VAR_NAME_RULE }), { error: 'Expected a list of variable names' })
           .optional()
-          .describe('Variables declared once for the role set (roles/shared.yaml, beside the role folders) that this role reads, e.g. [wordpress_sites]. Each must be declared there, and not again under variables.'),
+          .describe(
+            'Variables declared once for the role set (roles/shared.yaml, beside the role folders) that this role reads, e.g. [wordpress_sites]. Each must be declared there, and not again under variables.',
+          ),
         ports: z.array(PortSpecSchema, { error: 'Expected a list of ports' }).optional().describe('Ports the firewall must open for this role.'),
-        checks: z.array(CheckSpecSchema, { error: 'Expected a list of checks' }).optional().describe("Rules over each host's variables that the inventory must meet (e.g. credentials that go together)."),
+        checks: z
+          .array(CheckSpecSchema, { error: 'Expected a list of checks' })
+          .optional()
+          .describe("Rules over each host's variables that the inventory must meet (e.g. credentials that go together)."),
         variables: z
           .record(z.string().regex(VAR_NAME, { error: VAR_NAME_RULE }), VarSpecSchema, { error: 'Expected a map of variables by name' })
           .optional()

@@ -47,7 +47,10 @@ afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })))
 describe('wordpress_sites, declared once in roles/shared.yaml', () => {
   it('is the one spec of every role that reads it', async () => {
     const names = ['mariadb', 'nginx', 'php_fpm', 'proxysql', 'wordpress'];
-    const { roles, issues } = await collectRoles(names.map((name) => ({ name })), { searchDirs: [shipped], knownOps: OPS, cwd: projectRoot() });
+    const { roles, issues } = await collectRoles(
+      names.map((name) => ({ name })),
+      { searchDirs: [shipped], knownOps: OPS, cwd: projectRoot() },
+    );
     expect(issues.map(formatIssue)).toEqual([]);
     const specs = names.map((n) => roles.get(n)!.variables.wordpress_sites);
     for (const spec of specs) expect(spec).toBe(specs[0]);
@@ -80,9 +83,16 @@ describe('wordpress_sites, declared once in roles/shared.yaml', () => {
 });
 
 describe('uses: and shared.yaml', () => {
-  const shared = 'description: d\nvariables:\n  sites:\n    type: list\n    items: object\n    required: true\n    description: sites\n    properties:\n      id: { type: string, required: true, description: id }\n';
+  const shared =
+    'description: d\nvariables:\n  sites:\n    type: list\n    items: object\n    required: true\n    description: sites\n    properties:\n      id: { type: string, required: true, description: id }\n';
   const role = (body: string) => `description: r\n${body}`;
-  const load = async (dir: string, names: string[]) => (await collectRoles(names.map((name) => ({ name })), { searchDirs: [path.join(dir, 'roles')], knownOps: testOps, cwd: dir })).issues.map(formatIssue);
+  const load = async (dir: string, names: string[]) =>
+    (
+      await collectRoles(
+        names.map((name) => ({ name })),
+        { searchDirs: [path.join(dir, 'roles')], knownOps: testOps, cwd: dir },
+      )
+    ).issues.map(formatIssue);
 
   it('reports a name no shared.yaml declares at its uses: entry, with the closest name', async () => {
     const dir = tree({ 'roles/shared.yaml': shared, 'roles/web/role.yaml': role('uses: [sites, site]\n') });
@@ -107,13 +117,18 @@ describe('uses: and shared.yaml', () => {
   });
 
   it('reports problems of shared.yaml itself once, at their line', async () => {
-    const dir = tree({ 'roles/shared.yaml': 'variables:\n  port: { type: integer, default: x, description: p }\n', 'roles/a/role.yaml': role('uses: [port]\n'), 'roles/b/role.yaml': role('uses: [port]\n') });
+    const dir = tree({
+      'roles/shared.yaml': 'variables:\n  port: { type: integer, default: x, description: p }\n',
+      'roles/a/role.yaml': role('uses: [port]\n'),
+      'roles/b/role.yaml': role('uses: [port]\n'),
+    });
     expect(await load(dir, ['a', 'b'])).toEqual(['roles/shared.yaml:2:35: variables.port.default: Default does not match the variable: expected an integer, found string "x"']);
   });
 
   it("lets an inventory's own role use what wpha's roles/shared.yaml declares, and declare its own php_version", async () => {
     const dir = tree({
-      'inventory.yaml': 'hosts:\n  h1: { address: 192.0.2.1 }\ngroups:\n  g: { hosts: [h1], roles: [shop_extras], vars: { wordpress_sites: [{ id: shop, domain: shop.example.com, title: S, db_name: wp, db_user: wp, admin_user: a, admin_email: a@b, extra: 1 }] } }\n',
+      'inventory.yaml':
+        'hosts:\n  h1: { address: 192.0.2.1 }\ngroups:\n  g: { hosts: [h1], roles: [shop_extras], vars: { wordpress_sites: [{ id: shop, domain: shop.example.com, title: S, db_name: wp, db_user: wp, admin_user: a, admin_email: a@b, extra: 1 }] } }\n',
       // "Declared once" holds within a role set: another set's role may declare the same name.
       'roles/shop_extras/role.yaml': role('uses: [wordpress_sites]\nvariables:\n  php_version: { type: string, default: "8.3", description: its own }\n'),
     });
@@ -182,10 +197,16 @@ describe('typed objects', () => {
       'inventory.yaml:10:38: vars.cluster.nodes[1].tokn: Variable "cluster" of role "r": Unknown key "tokn" (did you mean "token"?); allowed keys: host, ports, token',
       'inventory.yaml:10:32: vars.cluster.nodes[1].ports[1]: Variable "cluster" of role "r": expected an integer, found string "x"',
     ]);
-    const ok = tree({ 'inventory.yaml': readFileSync(path.join(dir, 'inventory.yaml'), 'utf8').replace(', "x"], tokn: t', '], token: t2-also-secret'), 'roles/r/role.yaml': readFileSync(path.join(dir, 'roles/r/role.yaml'), 'utf8') });
+    const ok = tree({
+      'inventory.yaml': readFileSync(path.join(dir, 'inventory.yaml'), 'utf8').replace(', "x"], tokn: t', '], token: t2-also-secret'),
+      'roles/r/role.yaml': readFileSync(path.join(dir, 'roles/r/role.yaml'), 'utf8'),
+    });
     const inv = await loadInventory({ name: ok, cwd: ok, knownOps: OPS, roleDirs: [path.join(ok, 'roles')], env: {} });
     expect(secretsRedactor(inv).redact('a deep-secret-token-1 b t2-also-secret c1')).toBe('a *** b *** c1');
-    const docs = variableTable('r', inv.roles.get('r')!.variables).split('\n').slice(4).map((l) => l.split(' | ')[0]);
+    const docs = variableTable('r', inv.roles.get('r')!.variables)
+      .split('\n')
+      .slice(4)
+      .map((l) => l.split(' | ')[0]);
     expect(docs).toEqual(['| `cluster`', '| `cluster.name`', '| `cluster.nodes`', '| `cluster.nodes[].host`', '| `cluster.nodes[].ports`', '| `cluster.nodes[].token`']);
   });
 });

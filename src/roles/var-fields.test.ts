@@ -26,7 +26,13 @@ const remotes: VarSpec = {
 
 describe('typed object keys (properties)', () => {
   it('accepts well-formed maps, templated values and keys left to their defaults', () => {
-    expect(varValueIssues(remotes, [{ name: 'a', type: 'sftp' }, { name: 'b', type: 's3', secret_access_key: '{{ vault_key }}' }, { name: 'c', type: 's3', env_auth: true }])).toEqual([]);
+    expect(
+      varValueIssues(remotes, [
+        { name: 'a', type: 'sftp' },
+        { name: 'b', type: 's3', secret_access_key: '{{ vault_key }}' },
+        { name: 'c', type: 's3', env_auth: true },
+      ]),
+    ).toEqual([]);
   });
 
   it('reports every problem with its path below the variable', () => {
@@ -39,7 +45,7 @@ describe('typed object keys (properties)', () => {
     ]);
   });
 
-  it('treats an empty string as missing for required_when, and never shows a secret key\'s value', () => {
+  it("treats an empty string as missing for required_when, and never shows a secret key's value", () => {
     expect(checkVarValue(remotes, [{ name: 'a', type: 's3', secret_access_key: '' }])).toBe('Missing key "secret_access_key", required when type == \'s3\' and not env_auth (d) at [0]');
     const secretSpec: VarSpec = { ...remotes, properties: { ...remotes.properties, port: field({ type: 'integer', secret: true }) } };
     expect(checkVarValue(secretSpec, [{ name: 'a', type: 'sftp', port: 'hunter2' }])).toBe('expected an integer, found a secret string at [0][port]');
@@ -69,7 +75,7 @@ describe('required_when', () => {
   });
 });
 
-describe('docs table rows of an object\'s keys', () => {
+describe("docs table rows of an object's keys", () => {
   it('lists each key under its variable, with range and condition', () => {
     expect(variableTable('r', { rclone_remotes: remotes }).split('\n').slice(4)).toEqual([
       '| `rclone_remotes` | list of object |  | remotes |',
@@ -92,7 +98,10 @@ describe('secret keys of an object variable', () => {
       path.join(root, 'roles', 'store', 'role.yaml'),
       'description: d\nvariables:\n  remotes:\n    type: list\n    items: object\n    default: []\n    description: d\n    properties:\n      name: { type: string, description: n }\n      secret_key: { type: string, secret: true, description: s }\n',
     );
-    writeFileSync(path.join(root, 'inventory.yaml'), 'hosts:\n  h1: { address: 192.0.2.1 }\ngroups:\n  g: { hosts: [h1], roles: [store], vars: { remotes: [{ name: offsite, secret_key: plain-but-secret-42 }] } }\n');
+    writeFileSync(
+      path.join(root, 'inventory.yaml'),
+      'hosts:\n  h1: { address: 192.0.2.1 }\ngroups:\n  g: { hosts: [h1], roles: [store], vars: { remotes: [{ name: offsite, secret_key: plain-but-secret-42 }] } }\n',
+    );
     const inv = await loadForRun({ inventory: root, cwd: root });
     expect(secretsRedactor(inv).redact('offsite plain-but-secret-42')).toBe('offsite ***');
   });

@@ -43,11 +43,7 @@ export function requiredWhen(expression: string, scope: Record<string, unknown>)
  * (type, enum, min/max, its own properties) and returns the issues below it; it comes from
  * vars.ts to avoid a cycle.
  */
-export function propertyIssues(
-  fields: Record<string, FieldSpec>,
-  map: Record<string, unknown>,
-  checkField: (spec: FieldSpec, value: unknown) => ValueIssue[],
-): ValueIssue[] {
+export function propertyIssues(fields: Record<string, FieldSpec>, map: Record<string, unknown>, checkField: (spec: FieldSpec, value: unknown) => ValueIssue[]): ValueIssue[] {
   const issues: ValueIssue[] = [];
   const names = Object.keys(fields);
   for (const key of Object.keys(map)) {

@@ -69,7 +69,8 @@ function buildSpec(r: RawVarSpec, problem: Problem): FieldSpec {
     if (spec[key] !== undefined && !NUMBER_TYPES.has(spec.type)) problem([key], `"${key}" applies to integer and number variables only, and this one is ${typeWords(spec)}`);
   }
   if (spec.pattern !== undefined) {
-    if (spec.type !== 'string' && !(spec.type === 'list' && spec.items === 'string')) problem(['pattern'], `"pattern" applies to strings and lists of strings only, and this one is ${typeWords(spec)}`);
+    if (spec.type !== 'string' && !(spec.type === 'list' && spec.items === 'string'))
+      problem(['pattern'], `"pattern" applies to strings and lists of strings only, and this one is ${typeWords(spec)}`);
     try {
       new RegExp(spec.pattern, 'u');
     } catch (e) {

@@ -30,7 +30,7 @@ describe('role variable helpers', () => {
   const a = role('a', { port: spec({ type: 'integer', default: 80 }), name: spec({ default: 'a' }), pw: spec({ required: true }) });
   const b = role('b', { name: spec({ default: 'b' }), port: spec({ type: 'string', location: { file: 'b.yaml', line: 3, col: 3 } }) });
 
-  it('builds a zod schema of the role\'s variables', () => {
+  it("builds a zod schema of the role's variables", () => {
     const schema = roleVarsSchema(a);
     expect(schema.safeParse({ pw: 'x', port: 81 }).success).toBe(true);
     expect(schema.safeParse({ port: 81 }).success).toBe(false); // pw required
@@ -39,7 +39,12 @@ describe('role variable helpers', () => {
 
   it('merges defaults in role order and puts inventory vars over them', () => {
     expect({ ...roleDefaults([a, b]) }).toEqual({ port: 80, name: 'b' });
-    const inv = { roles: new Map([['a', a], ['b', b]]) };
+    const inv = {
+      roles: new Map([
+        ['a', a],
+        ['b', b],
+      ]),
+    };
     expect({ ...effectiveVars(inv, { roles: ['b', 'a'], vars: { pw: 'p' } }) }).toEqual({ name: 'a', port: 80, pw: 'p' });
   });
 

@@ -19,7 +19,10 @@ describe('planBatches', () => {
       [2, ['web2', 'web3']],
       [3, ['web4']],
     ]);
-    expect(batches[0]!.parts.map((p) => [p.unit.name, p.hosts])).toEqual([['web', ['web1']], ['', ['front1', 'db1']]]);
+    expect(batches[0]!.parts.map((p) => [p.unit.name, p.hosts])).toEqual([
+      ['web', ['web1']],
+      ['', ['front1', 'db1']],
+    ]);
   });
 
   it('gives one batch of every host when nothing rolls, and none for no host', () => {
@@ -40,9 +43,7 @@ describe('judgeBatch', () => {
 
   it('max_fail_percentage must be exceeded, not reached', () => {
     expect(judgeBatch(b1!, new Set(['web1']), 2)).toBeUndefined(); // 1 of 2 = 50%: not more than 50
-    expect(judgeBatch(b1!, new Set(['web1', 'web2']), 2)).toBe(
-      'Rollout stopped after batch 1 of 2: group "web": 2 of 2 host(s) of this batch failed (web1, web2), more than max_fail_percentage 50',
-    );
+    expect(judgeBatch(b1!, new Set(['web1', 'web2']), 2)).toBe('Rollout stopped after batch 1 of 2: group "web": 2 of 2 host(s) of this batch failed (web1, web2), more than max_fail_percentage 50');
   });
 
   it('max_fail_percentage 0 stops at the first failure; 100 never stops, even when the whole batch failed', () => {

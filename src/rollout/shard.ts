@@ -41,7 +41,10 @@ export function assignShards(hosts: readonly string[], stratum: (host: string) =
   const out = new Map<string, number>();
   let dealer = 0;
   for (const s of [...strata.keys()].sort()) {
-    const sorted = strata.get(s)!.map((h) => ({ h, k: key(h) })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.h < b.h ? -1 : 1));
+    const sorted = strata
+      .get(s)!
+      .map((h) => ({ h, k: key(h) }))
+      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.h < b.h ? -1 : 1));
     for (const { h } of sorted) out.set(h, (dealer++ % count) + 1);
   }
   return out;

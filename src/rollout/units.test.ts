@@ -59,7 +59,12 @@ describe('rolloutUnits', () => {
 
   it('--max-fail-percentage replaces every budget, and makes even hosts of no rolling group count', () => {
     const units = rolloutUnits(inv, all, { maxFailPercentage: 40 });
-    expect(units.map((u) => [u.name, u.maxFailPercentage, u.rolling])).toEqual([['', 40, true], ['web', 40, true], ['canary', 40, true], ['shop', 40, true]]);
+    expect(units.map((u) => [u.name, u.maxFailPercentage, u.rolling])).toEqual([
+      ['', 40, true],
+      ['web', 40, true],
+      ['canary', 40, true],
+      ['shop', 40, true],
+    ]);
     expect(units[1]!.source).toBe('group "web" (inventory.yaml:3:5) with --max-fail-percentage 40');
     expect(rolloutUnits(inv, all, { serial: [1], maxFailPercentage: 50 })[0]).toMatchObject({ maxFailPercentage: 50, source: '--serial 1' });
   });

@@ -47,7 +47,14 @@ export function rolloutUnits(inv: Inventory, hosts: readonly string[], over: Rol
     const r = inv.groups.get(g)?.rollout;
     const max = over.maxFailPercentage ?? r?.maxFailPercentage;
     const source = r ? `group "${g}" (${where(r)})` : 'hosts of no rolling group';
-    return { name: g, hosts: members, serial: r?.serial ?? [], ...(max !== undefined ? { maxFailPercentage: max } : {}), rolling: Boolean(r) || max !== undefined, source: over.maxFailPercentage !== undefined ? `${source} with --max-fail-percentage ${max}` : source };
+    return {
+      name: g,
+      hosts: members,
+      serial: r?.serial ?? [],
+      ...(max !== undefined ? { maxFailPercentage: max } : {}),
+      rolling: Boolean(r) || max !== undefined,
+      source: over.maxFailPercentage !== undefined ? `${source} with --max-fail-percentage ${max}` : source,
+    };
   });
 }
 

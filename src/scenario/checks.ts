@@ -17,12 +17,7 @@ const b64 = (file: string) => `$(head -c ${KEEP_BYTES} ${file} | base64 -w0)`;
 export function checkFragment(check: Check, id: string): string {
   const w = (suffix: string) => `"$WPHA_WORK/${id}.${suffix}"`;
   if (check.command) {
-    return [
-      `timeout ${COMMAND_TIMEOUT_S} sh -c ${quote(check.command.run)} >${w('out')} 2>${w('err')}`,
-      'echo "rc $?"',
-      `echo "stdout ${b64(w('out'))}"`,
-      `echo "stderr ${b64(w('err'))}"`,
-    ].join('\n');
+    return [`timeout ${COMMAND_TIMEOUT_S} sh -c ${quote(check.command.run)} >${w('out')} 2>${w('err')}`, 'echo "rc $?"', `echo "stdout ${b64(w('out'))}"`, `echo "stderr ${b64(w('err'))}"`].join('\n');
   }
   if (check.http) {
     const h = check.http;

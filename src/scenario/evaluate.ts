@@ -68,7 +68,8 @@ export function fileProblems(c: NonNullable<Check['file']>, exists: boolean, sta
   const [type = '', mode = '', owner = '', group = ''] = (stat ?? '').split('|');
   const kind = type.includes('directory') ? 'directory' : type.includes('link') ? 'link' : type.includes('file') ? 'file' : type;
   if (c.type && kind !== c.type) problems.push(`expected a ${c.type}, found a ${kind || 'path of unknown type'}`);
-  if (c.mode !== undefined && Number.parseInt(c.mode, 8) !== Number.parseInt(mode, 8)) problems.push(`expected mode ${c.mode}, found ${mode ? `0${mode.padStart(3, '0')}` : 'no mode (the task sets none)'}`);
+  if (c.mode !== undefined && Number.parseInt(c.mode, 8) !== Number.parseInt(mode, 8))
+    problems.push(`expected mode ${c.mode}, found ${mode ? `0${mode.padStart(3, '0')}` : 'no mode (the task sets none)'}`);
   if (c.owner !== undefined && owner !== c.owner) problems.push(`expected owner "${c.owner}", found "${owner}"`);
   if (c.group !== undefined && group !== c.group) problems.push(`expected group "${c.group}", found "${group}"`);
   if ((c.contains !== undefined || c.lacks !== undefined) && content === undefined) problems.push('it has no content to match (not a regular file)');
@@ -91,7 +92,10 @@ function parseHeaders(raw: string): Map<string, string> {
 /** `0.0.0.0:80`, `[::]:80`, `*:80`, `127.0.0.53%lo:53` -> address and port. */
 export function splitAddress(s: string): { address: string; port: number } {
   const i = s.lastIndexOf(':');
-  const address = s.slice(0, i).replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const address = s
+    .slice(0, i)
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
   return { address, port: Number(s.slice(i + 1)) };
 }
 

@@ -29,7 +29,10 @@ export async function bootUnitHosts(hostNames: Record<string, string>, addresses
   const reserved: { address: string; owner: string }[] = [];
   const release = async () => {
     try {
-      await lab.stop(machines.filter((m) => lab.hosts().some((h) => h.name === m)), { purge: true });
+      await lab.stop(
+        machines.filter((m) => lab.hosts().some((h) => h.name === m)),
+        { purge: true },
+      );
     } finally {
       for (const r of reserved.splice(0)) releaseAddress(config, r.address, r.owner);
     }
@@ -54,7 +57,10 @@ export async function bootUnitHosts(hostNames: Record<string, string>, addresses
     const lines = readFileSync(lab.paths.knownHosts, 'utf8').split('\n');
     const knownHosts: Record<string, string> = {};
     for (const h of Object.keys(hostNames)) {
-      knownHosts[h] = lines.filter((l) => l.split(' ')[0]!.split(',').includes(address[h]!)).map((l) => `${address[h]} ${l.split(' ').slice(1).join(' ')}`).join('\n');
+      knownHosts[h] = lines
+        .filter((l) => l.split(' ')[0]!.split(',').includes(address[h]!))
+        .map((l) => `${address[h]} ${l.split(' ').slice(1).join(' ')}`)
+        .join('\n');
     }
     return { names: { host: hostNames, address, knownHosts }, machines, release };
   } catch (e) {

@@ -46,7 +46,10 @@ export function scenarioPath(roleDir: string, scenario: string): string {
 export function scenariosOf(roleDir: string): string[] {
   const dir = path.join(roleDir, TESTS_DIR);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -5))
+    .sort();
 }
 
 export async function loadScenario(role: string, roleDir: string, name: string, cwd = process.cwd()): Promise<Scenario> {

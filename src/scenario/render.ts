@@ -21,7 +21,18 @@ import { unitChecks, type RunUnit, type UnitNames } from './units.js';
 /** A Debian 12 host's facts (what the templates see as facts.*). */
 export function renderFacts(hostname: string, address: string): Facts {
   return {
-    hostname, fqdn: hostname, kernel: '6.1.0-28-amd64', arch: 'x86_64', cpus: 2, memory_mb: 4096, ipv4: [address], default_ipv4: address, default_interface: 'eth0', init: 'systemd', virtualization: 'kvm', user: 'root',
+    hostname,
+    fqdn: hostname,
+    kernel: '6.1.0-28-amd64',
+    arch: 'x86_64',
+    cpus: 2,
+    memory_mb: 4096,
+    ipv4: [address],
+    default_ipv4: address,
+    default_interface: 'eth0',
+    init: 'systemd',
+    virtualization: 'kvm',
+    user: 'root',
     os: { family: 'debian', id: 'debian', version_id: '12', codename: 'bookworm', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
   };
 }

@@ -41,7 +41,11 @@ export async function writeAndLoad(dir: string, u: RunUnit, names: UnitNames, ov
   try {
     return await loadForRun({ inventory: dir });
   } catch (e) {
-    if (e instanceof InputError) throw new InputError(e.issues.map((i) => inScenario(i, u, names)), `Invalid scenario ${u.scenarios.map((s) => `"${s.id}"`).join(', ')}`);
+    if (e instanceof InputError)
+      throw new InputError(
+        e.issues.map((i) => inScenario(i, u, names)),
+        `Invalid scenario ${u.scenarios.map((s) => `"${s.id}"`).join(', ')}`,
+      );
     throw e;
   }
 }
@@ -104,7 +108,9 @@ export async function runLabUnit(u: RunUnit, opts: UnitRunOptions): Promise<Unit
     if (failures.length === 0) {
       const second = await converge(inv, dir, opts);
       const changed = second.tasks.filter((t) => t.status === 'changed');
-      opts.say(`  idempotence  ${changed.length === 0 && second.failed.length === 0 ? 'ok: 0 changed' : `FAILED: ${changed.length} changed`} in ${secs(second.t0)} (${Object.values(second.summary.roundTrips).join('/')} round trip(s))`);
+      opts.say(
+        `  idempotence  ${changed.length === 0 && second.failed.length === 0 ? 'ok: 0 changed' : `FAILED: ${changed.length} changed`} in ${secs(second.t0)} (${Object.values(second.summary.roundTrips).join('/')} round trip(s))`,
+      );
       const more = [...second.failed, ...changed.map((t) => `not idempotent: ${t.host} ${t.role}: "${t.task}" changed on the second converge${t.summary.length ? ` (${t.summary.join('; ')})` : ''}`)];
       for (const f of more) opts.say(`  ! ${f}`);
       failures.push(...more);
@@ -112,7 +118,9 @@ export async function runLabUnit(u: RunUnit, opts: UnitRunOptions): Promise<Unit
     let checks: CheckResult[] = [];
     if (failures.length === 0) {
       const t1 = Date.now();
-      const placed: PlacedCheck[] = u.scenarios.flatMap((s) => unitChecks(s, u, hosts!.names).flatMap(({ check, index, hosts: on }) => on.map((host) => ({ key: `${s.id}#${index}`, scenario: s.id, check, host }))));
+      const placed: PlacedCheck[] = u.scenarios.flatMap((s) =>
+        unitChecks(s, u, hosts!.names).flatMap(({ check, index, hosts: on }) => on.map((host) => ({ key: `${s.id}#${index}`, scenario: s.id, check, host }))),
+      );
       checks = await verifyHosts(inv, placed);
       const bad = checks.filter((c) => !c.verdict.ok).length;
       opts.say(`  verify       ${bad === 0 ? 'ok' : `FAILED`}: ${checks.length - bad}/${checks.length} check(s) passed in ${secs(t1)}`);
@@ -145,7 +153,18 @@ async function converge(inv: Inventory, dir: string, opts: UnitRunOptions): Prom
   const t0 = Date.now();
   const events: RunEvent[] = [];
   const listeners = [(e: RunEvent) => void events.push(e), ...(opts.verbose ? [plainReporter((s) => opts.say(s.replace(/\n$/, '')), { diff: false, verbose: false })] : [])];
-  const summary = await runPlay(inv, { tags: [], skipTags: [], check: false, diff: false, forks: 10, forceHandlers: false, acceptNewHostKeys: false, listeners, factsCacheDir: path.join(dir, '.cache', 'facts'), ...(opts.signal ? { signal: opts.signal } : {}) });
+  const summary = await runPlay(inv, {
+    tags: [],
+    skipTags: [],
+    check: false,
+    diff: false,
+    forks: 10,
+    forceHandlers: false,
+    acceptNewHostKeys: false,
+    listeners,
+    factsCacheDir: path.join(dir, '.cache', 'facts'),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   const tasks = events.filter((e): e is Extract<RunEvent, { type: 'task' }> => e.type === 'task');
   const failed = [
     ...tasks.filter((t) => t.status === 'failed' && !t.rescued).map((t) => `${t.host} ${t.role}: "${t.task}" failed: ${t.error ?? ''}`.trim()),

@@ -42,7 +42,9 @@ export async function collectScenarios(req: Pick<TestRequest, 'roles' | 'all' | 
     if (!dir) throw new UserError(`Unknown role "${role}"${didYouMean(role, availableRoles(dirs)) || ' (no roles/<name>/role.yaml here or among the shipped roles)'}`);
     if (!existsSync(scenarioPath(dir, req.scenario))) {
       const have = scenariosOf(dir);
-      throw new UserError(`Role "${role}" has no scenario "${req.scenario}" (${path.relative(req.cwd, scenarioPath(dir, req.scenario))})${have.length ? `; it has ${have.map((s) => `"${s}"`).join(', ')}` : ''}`);
+      throw new UserError(
+        `Role "${role}" has no scenario "${req.scenario}" (${path.relative(req.cwd, scenarioPath(dir, req.scenario))})${have.length ? `; it has ${have.map((s) => `"${s}"`).join(', ')}` : ''}`,
+      );
     }
     try {
       scenarios.push(await loadScenario(role, dir, req.scenario, req.cwd));
@@ -79,7 +81,10 @@ export async function runTests(req: TestRequest): Promise<boolean> {
       (ok ? passed : failed).push(s.id);
       req.say(`  ${ok ? 'PASS' : 'FAIL'} ${s.id}: ${mine.filter((c) => c.verdict.ok).length}/${mine.length} check(s)`);
     }
-    if (outcome.kept) req.say(`  kept: ${outcome.kept.hosts.join(', ')} (inventory ${outcome.kept.inventory}); look around with \`wpha lab ssh ${outcome.kept.hosts[0]}\`, remove with \`wpha lab destroy ${outcome.kept.hosts.join(' ')}\``);
+    if (outcome.kept)
+      req.say(
+        `  kept: ${outcome.kept.hosts.join(', ')} (inventory ${outcome.kept.inventory}); look around with \`wpha lab ssh ${outcome.kept.hosts[0]}\`, remove with \`wpha lab destroy ${outcome.kept.hosts.join(' ')}\``,
+      );
   }
   req.say(`${failed.length === 0 && !req.signal?.aborted ? 'PASSED' : 'FAILED'}: ${passed.length} scenario(s) passed${failed.length ? `, ${failed.length} failed (${failed.join(', ')})` : ''}`);
   return failed.length === 0 && !req.signal?.aborted;

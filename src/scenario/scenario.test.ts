@@ -72,7 +72,9 @@ describe('scenario files', () => {
   });
 
   it('refuse host checks in a render scenario (nothing boots)', async () => {
-    expect(await issues('description: d\nkind: render\nverify:\n  - command: { run: "true" }\n')).toEqual(['web/tests/default.yaml:4:5: verify[0]: A render scenario boots no host: only "file" checks can run, found "command"']);
+    expect(await issues('description: d\nkind: render\nverify:\n  - command: { run: "true" }\n')).toEqual([
+      'web/tests/default.yaml:4:5: verify[0]: A render scenario boots no host: only "file" checks can run, found "command"',
+    ]);
   });
 });
 
@@ -94,19 +96,32 @@ describe('checks, run by /bin/sh and judged', () => {
     const good = { file: { path: f, type: 'file', mode: '0640', contains: '^worker \\d$', lacks: 'secret' } };
     expect(evaluateCheck(CheckSchema.parse(good), probe(good, work))).toEqual({ ok: true, problems: [] });
     const bad = { file: { path: f, mode: '0600', type: 'directory', contains: 'listen 443' } };
-    expect(evaluateCheck(CheckSchema.parse(bad), probe(bad, work)).problems).toEqual(['expected a directory, found a file', 'expected mode 0600, found 0640', 'the content does not match /listen 443/']);
+    expect(evaluateCheck(CheckSchema.parse(bad), probe(bad, work)).problems).toEqual([
+      'expected a directory, found a file',
+      'expected mode 0600, found 0640',
+      'the content does not match /listen 443/',
+    ]);
     const gone = { file: { path: path.join(work, 'none'), exists: false } };
     expect(evaluateCheck(CheckSchema.parse(gone), probe(gone, work)).ok).toBe(true);
     expect(evaluateCheck(CheckSchema.parse({ file: { path: path.join(work, 'none') } }), probe({ file: { path: path.join(work, 'none') } }, work)).problems).toEqual(['the file does not exist']);
   });
 
   it('http: status, headers (any case) and body, from recorded curl output', () => {
-    const out = (status: number, head: string, body: string) => ({ rc: 0, stdout: `rc 0\nstatus ${status}\nheaders ${Buffer.from(head).toString('base64')}\nbody ${Buffer.from(body).toString('base64')}\nstderr \n` });
+    const out = (status: number, head: string, body: string) => ({
+      rc: 0,
+      stdout: `rc 0\nstatus ${status}\nheaders ${Buffer.from(head).toString('base64')}\nbody ${Buffer.from(body).toString('base64')}\nstderr \n`,
+    });
     const check = CheckSchema.parse({ http: { url: 'http://127.0.0.1/', host: 'shop.lab', headers: { 'x-cache': '^HIT$' }, body: '<title>Shop' } });
     const head = 'HTTP/1.1 301 Moved\r\nLocation: /x\r\n\r\nHTTP/1.1 200 OK\r\nX-Cache: HIT\r\n\r\n';
     expect(evaluateCheck(check, out(200, head, '<title>Shop</title>'))).toEqual({ ok: true, problems: [] });
-    expect(evaluateCheck(check, out(502, 'HTTP/1.1 502 Bad Gateway\r\n\r\n', 'bad gateway')).problems).toEqual(['expected status 200, got 502', 'no "x-cache" header in the response', 'the body does not match /<title>Shop/: "bad gateway"']);
-    expect(evaluateCheck(check, { rc: 0, stdout: `rc 7\nstatus 000\nstderr ${Buffer.from('curl: (7) Failed to connect').toString('base64')}\n` }).problems).toEqual(['the request failed (curl exit 7): "curl: (7) Failed to connect"']);
+    expect(evaluateCheck(check, out(502, 'HTTP/1.1 502 Bad Gateway\r\n\r\n', 'bad gateway')).problems).toEqual([
+      'expected status 200, got 502',
+      'no "x-cache" header in the response',
+      'the body does not match /<title>Shop/: "bad gateway"',
+    ]);
+    expect(evaluateCheck(check, { rc: 0, stdout: `rc 7\nstatus 000\nstderr ${Buffer.from('curl: (7) Failed to connect').toString('base64')}\n` }).problems).toEqual([
+      'the request failed (curl exit 7): "curl: (7) Failed to connect"',
+    ]);
   });
 
   it('port: listeners from ss, by address', () => {
@@ -122,7 +137,17 @@ describe('checks, run by /bin/sh and judged', () => {
 });
 
 describe('run units', () => {
-  const scenario = (role: string, spec: Record<string, unknown>): Scenario => ({ id: `${role}/default`, role, name: 'default', file: 'f', roleDir: `/r/${role}`, spec: { description: 'd', verify: [{ port: { port: 1 } }], ...spec } as Scenario['spec'], kind: 'lab', hosts: (spec.hosts as string[]) ?? ['node1'], locate: () => undefined });
+  const scenario = (role: string, spec: Record<string, unknown>): Scenario => ({
+    id: `${role}/default`,
+    role,
+    name: 'default',
+    file: 'f',
+    roleDir: `/r/${role}`,
+    spec: { description: 'd', verify: [{ port: { port: 1 } }], ...spec } as Scenario['spec'],
+    kind: 'lab',
+    hosts: (spec.hosts as string[]) ?? ['node1'],
+    locate: () => undefined,
+  });
 
   it('join shared scenarios with the same hosts and compatible variables, keep the rest apart', () => {
     const units = planUnits([
@@ -139,7 +164,15 @@ describe('run units', () => {
   });
 
   it('make an inventory of lab hosts, placeholders replaced', () => {
-    const [u] = planUnits([scenario('keepalived', { addresses: ['vip'], hosts: ['node1'], vars: { vips: ['${address:vip}/24'], peer: '${host:node1}' }, host_vars: { node1: { me: '${address:node1}' } }, groups: { front: { hosts: ['node1'], roles: ['keepalived'] } } })]);
+    const [u] = planUnits([
+      scenario('keepalived', {
+        addresses: ['vip'],
+        hosts: ['node1'],
+        vars: { vips: ['${address:vip}/24'], peer: '${host:node1}' },
+        host_vars: { node1: { me: '${address:node1}' } },
+        groups: { front: { hosts: ['node1'], roles: ['keepalived'] } },
+      }),
+    ]);
     const doc = unitInventory(u!, { host: { node1: 'wt-abc-node1' }, address: { node1: '10.1.1.5', vip: '10.1.1.9' } });
     expect(doc).toEqual({
       lab: true,

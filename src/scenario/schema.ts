@@ -46,13 +46,24 @@ const CommandCheck = z
 const HttpCheck = z
   .strictObject(
     {
-      url: z.string({ error: 'Expected a URL' }).regex(/^https?:\/\/[^\s/]+/, { error: 'Expected an http:// or https:// URL' }).describe('URL fetched with curl from the host itself (e.g. http://127.0.0.1/; ${address:NAME} works).'),
-      host: z.string({ error: 'Expected a host name' }).min(1).optional().describe('Host header to send (the site\'s domain).'),
+      url: z
+        .string({ error: 'Expected a URL' })
+        .regex(/^https?:\/\/[^\s/]+/, { error: 'Expected an http:// or https:// URL' })
+        .describe('URL fetched with curl from the host itself (e.g. http://127.0.0.1/; ${address:NAME} works).'),
+      host: z.string({ error: 'Expected a host name' }).min(1).optional().describe("Host header to send (the site's domain)."),
       method: z.enum(['GET', 'HEAD', 'POST']).optional().describe('Request method. Default GET.'),
-      request_headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'Expected a header name' }), z.string({ error: 'Expected a header value (a string)' }), { error: 'Expected a map of header name -> value' }).optional().describe('More request headers, e.g. a Cookie.'),
+      request_headers: z
+        .record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'Expected a header name' }), z.string({ error: 'Expected a header value (a string)' }), {
+          error: 'Expected a map of header name -> value',
+        })
+        .optional()
+        .describe('More request headers, e.g. a Cookie.'),
       status: z.int({ error: 'Expected an HTTP status (an integer)' }).min(100).max(599).optional().describe('Expected status. Default 200.'),
       body: pattern('What the response body must contain').optional(),
-      headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'Expected a header name' }), pattern('What the header\'s value must contain'), { error: 'Expected a map of header name -> pattern' }).optional().describe('Response headers that must be present, each with a pattern its value must match (names are case-insensitive).'),
+      headers: z
+        .record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'Expected a header name' }), pattern("What the header's value must contain"), { error: 'Expected a map of header name -> pattern' })
+        .optional()
+        .describe('Response headers that must be present, each with a pattern its value must match (names are case-insensitive).'),
       insecure: z.boolean({ error: 'Expected true or false' }).optional().describe('Accept any TLS certificate (a self-signed lab certificate). Default false.'),
     },
     { error: 'Expected a map with "url" and optionally "host", "method", "request_headers", "status", "body", "headers", "insecure"' },
@@ -65,11 +76,15 @@ const FileCheck = z
       path: z.string({ error: 'Expected an absolute path' }).regex(/^\//, { error: 'Expected an absolute path' }).describe('Absolute path on the host.'),
       exists: z.boolean({ error: 'Expected true or false' }).optional().describe('Whether the path must exist. Default true.'),
       type: z.enum(['file', 'directory', 'link']).optional().describe('What the path must be.'),
-      mode: z.string({ error: 'Expected an octal mode such as "0644"' }).regex(/^0?[0-7]{3,4}$/, { error: 'Expected an octal mode such as "0644"' }).optional().describe('Permission bits, octal ("0644").'),
+      mode: z
+        .string({ error: 'Expected an octal mode such as "0644"' })
+        .regex(/^0?[0-7]{3,4}$/, { error: 'Expected an octal mode such as "0644"' })
+        .optional()
+        .describe('Permission bits, octal ("0644").'),
       owner: z.string({ error: 'Expected a user name' }).optional().describe('Owning user.'),
       group: z.string({ error: 'Expected a group name' }).optional().describe('Owning group.'),
-      contains: pattern('What the file\'s content must contain').optional(),
-      lacks: pattern('What the file\'s content must NOT contain').optional(),
+      contains: pattern("What the file's content must contain").optional(),
+      lacks: pattern("What the file's content must NOT contain").optional(),
     },
     { error: 'Expected a map with "path" and optionally "exists", "type", "mode", "owner", "group", "contains", "lacks"' },
   )
@@ -94,8 +109,16 @@ export const CheckSchema = z
   .strictObject(
     {
       name: z.string({ error: 'Expected a name (a string)' }).optional().describe('What the check proves (shown in the report). Default: a summary of the check.'),
-      on: z.union([name(), z.array(name(), { error: 'Expected a list of host names' }).min(1)], { error: 'Expected a host name or a list of them' }).optional().describe('Scenario hosts the check runs on. Default: every host.'),
-      retries: z.int({ error: 'Expected a number of retries' }).min(0).max(120).optional().describe('Run the check again, a second apart, up to this many times while it fails (a service still starting). Default 0.'),
+      on: z
+        .union([name(), z.array(name(), { error: 'Expected a list of host names' }).min(1)], { error: 'Expected a host name or a list of them' })
+        .optional()
+        .describe('Scenario hosts the check runs on. Default: every host.'),
+      retries: z
+        .int({ error: 'Expected a number of retries' })
+        .min(0)
+        .max(120)
+        .optional()
+        .describe('Run the check again, a second apart, up to this many times while it fails (a service still starting). Default 0.'),
       command: CommandCheck.optional(),
       http: HttpCheck.optional(),
       file: FileCheck.optional(),
@@ -115,8 +138,14 @@ const ScenarioGroupSchema = z
   .strictObject(
     {
       hosts: z.array(name(), { error: 'Expected a list of scenario host names' }).optional().describe('Scenario hosts in this group.'),
-      children: z.array(z.string().regex(GROUP_NAME, { error: GROUP_NAME_RULE }), { error: 'Expected a list of group names' }).optional().describe('Child groups.'),
-      roles: z.array(z.string().regex(ROLE_NAME, { error: ROLE_NAME_RULE }), { error: 'Expected a list of role names' }).optional().describe('Roles the group\'s hosts get, in order.'),
+      children: z
+        .array(z.string().regex(GROUP_NAME, { error: GROUP_NAME_RULE }), { error: 'Expected a list of group names' })
+        .optional()
+        .describe('Child groups.'),
+      roles: z
+        .array(z.string().regex(ROLE_NAME, { error: ROLE_NAME_RULE }), { error: 'Expected a list of role names' })
+        .optional()
+        .describe("Roles the group's hosts get, in order."),
       vars: VarsSchema.optional().describe('Variables of the group (${address:NAME} and ${host:NAME} are replaced).'),
     },
     { error: 'Expected a map with "hosts", "children", "roles", "vars"' },
@@ -127,14 +156,28 @@ export const ScenarioFileSchema = z
   .strictObject(
     {
       description: z.string({ error: 'Expected a description (a string)' }).min(1).describe('What the scenario proves.'),
-      kind: z.enum(['lab', 'render']).optional().describe('lab (default): converge fresh lab hosts, converge again (0 changed), verify, destroy. render: no host; the roles\' files are rendered and only "file" checks run (for software the lab cannot run).'),
+      kind: z
+        .enum(['lab', 'render'])
+        .optional()
+        .describe(
+          'lab (default): converge fresh lab hosts, converge again (0 changed), verify, destroy. render: no host; the roles\' files are rendered and only "file" checks run (for software the lab cannot run).',
+        ),
       hosts: z.array(name(), { error: 'Expected a list of scenario host names' }).min(1).max(4).optional().describe('Names of the hosts to boot (1 to 4). Default [node1].'),
-      roles: z.array(z.string().regex(ROLE_NAME, { error: ROLE_NAME_RULE }), { error: 'Expected a list of role names' }).optional().describe('Roles every host gets (group all). Default: the role whose tests/ holds the file, unless groups give roles.'),
-      groups: z.record(z.string().regex(GROUP_NAME, { error: GROUP_NAME_RULE }), ScenarioGroupSchema, { error: 'Expected a map of groups by name' }).optional().describe('Groups of the inventory the scenario makes.'),
+      roles: z
+        .array(z.string().regex(ROLE_NAME, { error: ROLE_NAME_RULE }), { error: 'Expected a list of role names' })
+        .optional()
+        .describe('Roles every host gets (group all). Default: the role whose tests/ holds the file, unless groups give roles.'),
+      groups: z
+        .record(z.string().regex(GROUP_NAME, { error: GROUP_NAME_RULE }), ScenarioGroupSchema, { error: 'Expected a map of groups by name' })
+        .optional()
+        .describe('Groups of the inventory the scenario makes.'),
       vars: VarsSchema.optional().describe('Variables of every host (${address:NAME} and ${host:NAME} are replaced).'),
       host_vars: z.record(name(), VarsSchema, { error: 'Expected a map of host name -> variables' }).optional().describe('Variables of one host.'),
       addresses: z.array(name(), { error: 'Expected a list of names' }).optional().describe('Free lab addresses to reserve for the run (e.g. a virtual IP), used as ${address:NAME}.'),
-      share: z.boolean({ error: 'Expected true or false' }).optional().describe('May converge on the same hosts as other shared scenarios run together (same host names, no conflicting variable). Default false.'),
+      share: z
+        .boolean({ error: 'Expected true or false' })
+        .optional()
+        .describe('May converge on the same hosts as other shared scenarios run together (same host names, no conflicting variable). Default false.'),
       verify: z.array(CheckSchema, { error: 'Expected a list of checks' }).min(1, { error: 'Expected at least one check' }).describe('Checks run after the second converge; all must pass.'),
     },
     { error: 'Expected a map with "description", "verify" and optionally "kind", "hosts", "roles", "groups", "vars", "host_vars", "addresses", "share"' },

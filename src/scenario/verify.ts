@@ -44,7 +44,8 @@ export async function verifyHosts(inv: Inventory, checks: readonly PlacedCheck[]
       const conn = await openHost(host, { acceptNewHostKeys: false, knownHosts: known });
       try {
         const remote = new Remote(conn, hostName, host.user, host.become);
-        const judge = (out: Map<string, { stdout: string; rc: number }>, c: PlacedCheck) => results.set(keyOf(c), { ...c, label: describeCheck(c.check), verdict: evaluateCheck(c.check, out.get(c.key)) });
+        const judge = (out: Map<string, { stdout: string; rc: number }>, c: PlacedCheck) =>
+          results.set(keyOf(c), { ...c, label: describeCheck(c.check), verdict: evaluateCheck(c.check, out.get(c.key)) });
         const first = await probeHost(remote, list);
         list.forEach((c) => judge(first, c));
         for (let attempt = 1; ; attempt++) {

@@ -51,7 +51,9 @@ function renderValue(v: ShellValue): string {
  * Use for file contents (they never appear on a command line, so never in `ps`).
  */
 export function base64Heredoc(content: Buffer | string, target: string): string {
-  const b64 = Buffer.from(content).toString('base64').replace(/.{1,76}/g, '$&\n');
+  const b64 = Buffer.from(content)
+    .toString('base64')
+    .replace(/.{1,76}/g, '$&\n');
   const marker = 'WPHA_B64_EOF';
   return `base64 -d > ${quote(target)} <<'${marker}'\n${b64}${marker}\n`;
 }

@@ -6,12 +6,7 @@
  *  - hang:   answers `afterTrips` round trips, then never answers again (the connection stays up);
  *  - drop:   answers `afterTrips` round trips, then cuts the connection in the middle of the next answer.
  */
-export type Behaviour =
-  | { kind: 'normal' }
-  | { kind: 'slow'; delayMs: number }
-  | { kind: 'silent' }
-  | { kind: 'hang'; afterTrips: number }
-  | { kind: 'drop'; afterTrips: number };
+export type Behaviour = { kind: 'normal' } | { kind: 'slow'; delayMs: number } | { kind: 'silent' } | { kind: 'hang'; afterTrips: number } | { kind: 'drop'; afterTrips: number };
 
 /**
  * "slow:5:2000,silent:2,hang:1:1,drop:3:1" -> the first 5 hosts slow (2 s), the next 2 silent, 1

@@ -27,11 +27,30 @@ async function run(count: number, spec: string, opts: { forks: number; connectTi
   const dir = mkdtempSync(path.join(tmpdir(), 'wpha-sim-test-'));
   dirs.push(dir);
   const behaviours = assignBehaviours(count, parseBehaviours(spec));
-  const fleet = await startFleet({ count, workers: 1, inProcess: true, dir, recordingFile: path.join(root, 'src', 'sim', 'fixtures', 'web-tier.json'), rolesDir: path.join(root, 'bench', 'web-tier', 'roles'), behaviours });
+  const fleet = await startFleet({
+    count,
+    workers: 1,
+    inProcess: true,
+    dir,
+    recordingFile: path.join(root, 'src', 'sim', 'fixtures', 'web-tier.json'),
+    rolesDir: path.join(root, 'bench', 'web-tier', 'roles'),
+    behaviours,
+  });
   fleets.push(fleet);
   const inv = await loadForRun({ inventory: fleet.inventoryDir });
   const events: RunEvent[] = [];
-  const summary = await runPlay(inv, { tags: [], skipTags: [], check: false, diff: false, forceHandlers: false, acceptNewHostKeys: false, labAutoUp: false, listeners: [(e) => void events.push(e)], factsCacheDir: path.join(dir, 'cache', 'facts'), ...opts });
+  const summary = await runPlay(inv, {
+    tags: [],
+    skipTags: [],
+    check: false,
+    diff: false,
+    forceHandlers: false,
+    acceptNewHostKeys: false,
+    labAutoUp: false,
+    listeners: [(e) => void events.push(e)],
+    factsCacheDir: path.join(dir, 'cache', 'facts'),
+    ...opts,
+  });
   return { fleet, summary, events, names: fleet.hosts.map((h) => h.name), counters: await fleet.counters() };
 }
 
@@ -55,7 +74,7 @@ describe('stand-in hosts: the engine at the edges of a fleet', () => {
     let peak = 0;
     const started = new Set<string>();
     for (const e of r.events) {
-      if (e.type === 'host-phase' && e.phase === 'connecting' && !started.has(e.host)) (started.add(e.host), (peak = Math.max(peak, ++open)));
+      if (e.type === 'host-phase' && e.phase === 'connecting' && !started.has(e.host)) started.add(e.host), (peak = Math.max(peak, ++open));
       if (e.type === 'host-done') open--;
     }
     expect(started.size).toBe(10);
@@ -66,7 +85,18 @@ describe('stand-in hosts: the engine at the edges of a fleet', () => {
     const first = await run(6, '', { forks: 6 });
     expect(Object.values(first.summary.recaps).every((x) => x.changed === 0 && !x.unreachable && x.failed === 0)).toBe(true);
     const inv = await loadForRun({ inventory: first.fleet.inventoryDir });
-    const again = await runPlay(inv, { tags: [], skipTags: [], check: false, diff: false, forceHandlers: false, acceptNewHostKeys: false, labAutoUp: false, listeners: [], factsCacheDir: path.join(path.dirname(first.fleet.inventoryDir), 'cache', 'facts'), forks: 6 });
+    const again = await runPlay(inv, {
+      tags: [],
+      skipTags: [],
+      check: false,
+      diff: false,
+      forceHandlers: false,
+      acceptNewHostKeys: false,
+      labAutoUp: false,
+      listeners: [],
+      factsCacheDir: path.join(path.dirname(first.fleet.inventoryDir), 'cache', 'facts'),
+      forks: 6,
+    });
     expect(Object.values(again.roundTrips)).toEqual([1, 1, 1, 1, 1, 1]);
     expect(Object.values(again.recaps).every((x) => x.changed === 0 && x.failed === 0)).toBe(true);
     expect((await first.fleet.counters()).missing).toBe(0);

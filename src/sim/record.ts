@@ -30,7 +30,9 @@ interface Exchange {
   stdout: string;
 }
 
-const { values: args } = parseArgs({ options: { address: { type: 'string' }, port: { type: 'string', default: '22' }, key: { type: 'string' }, 'known-hosts': { type: 'string' }, out: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { address: { type: 'string' }, port: { type: 'string', default: '22' }, key: { type: 'string' }, 'known-hosts': { type: 'string' }, out: { type: 'string' } },
+});
 if (!args.address || !args.key || !args['known-hosts']) {
   process.stderr.write('usage: node dist/sim/record.js --address A --key KEYFILE --known-hosts FILE [--port 22] [--out src/sim/fixtures/web-tier.json]\n');
   process.exit(64);
@@ -87,7 +89,14 @@ async function startRelay(clientPublicKey: string): Promise<{ port: number; host
       // One upstream connection per inbound one; channels wait for it (listeners are set at once:
       // a session request that finds none is refused).
       const up = upstream();
-      client.on('close', () => void up.then((c) => c.end(), () => {}));
+      client.on(
+        'close',
+        () =>
+          void up.then(
+            (c) => c.end(),
+            () => {},
+          ),
+      );
       client.on('session', (accept) => accept().on('exec', (acc, _rej, info) => void up.then((c) => relay(acc(), c, info.command))));
     });
   });
@@ -102,7 +111,10 @@ async function applyThroughRelay(inventoryDir: string, cacheHome: string, label:
   const child = spawn('node', [path.join(root, 'bin', 'wpha'), 'apply', '-i', inventoryDir], { env: { ...process.env, XDG_CACHE_HOME: cacheHome, CI: '1' }, stdio: ['ignore', 'inherit', 'inherit'] });
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   if (code !== 0) throw new Error(`wpha apply through the relay exited with ${code} (${label})`);
-  return exchanges.slice(from).filter((e) => parseScript(e.stdin).kind === 'round-trip').map((e) => recordTrip(e.stdin, e.stdout));
+  return exchanges
+    .slice(from)
+    .filter((e) => parseScript(e.stdin).kind === 'round-trip')
+    .map((e) => recordTrip(e.stdin, e.stdout));
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'wpha-sim-record-'));
@@ -114,7 +126,11 @@ try {
   const inv = path.join(work, 'inventory');
   mkdirSync(inv);
   symlinkSync(path.join(root, 'bench', 'web-tier', 'roles'), path.join(inv, 'roles'));
-  const doc = { defaults: { user: 'root', ssh: { key: path.join(work, 'id_ed25519'), known_hosts: path.join(work, 'known_hosts') } }, hosts: { recorded: { address: '127.0.0.1', port: relayServer.port } }, groups: { web: { hosts: ['recorded'], roles: ['web_tier'] } } };
+  const doc = {
+    defaults: { user: 'root', ssh: { key: path.join(work, 'id_ed25519'), known_hosts: path.join(work, 'known_hosts') } },
+    hosts: { recorded: { address: '127.0.0.1', port: relayServer.port } },
+    groups: { web: { hosts: ['recorded'], roles: ['web_tier'] } },
+  };
   writeFileSync(path.join(inv, 'inventory.yaml'), stringify(doc));
   const fresh = await applyThroughRelay(inv, path.join(work, 'cache-1'), 'first apply on the fresh host');
   const warm = await applyThroughRelay(inv, path.join(work, 'cache-1'), 'no-op, caches of the first apply');
@@ -123,7 +139,11 @@ try {
   relayServer.close();
   const converged = [...warm, ...cold, ...again].reduce(mergeTrip, { applies: {}, probes: {} } as RecordedTrip);
   const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-  const rec: Recording = { source: `web_tier role (bench/web-tier) applied by wpha ${version} to a fresh Debian 12 lab host (${args.address}), recorded ${new Date().toISOString().slice(0, 10)}`, fresh, converged };
+  const rec: Recording = {
+    source: `web_tier role (bench/web-tier) applied by wpha ${version} to a fresh Debian 12 lab host (${args.address}), recorded ${new Date().toISOString().slice(0, 10)}`,
+    fresh,
+    converged,
+  };
   writeFileSync(out, `${JSON.stringify(rec, null, 1)}\n`);
   process.stderr.write(`record: ${fresh.length} fresh round trip(s), ${Object.keys(converged.probes).length} converged probe answers -> ${path.relative(process.cwd(), out)}\n`);
 } finally {

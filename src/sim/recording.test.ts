@@ -30,11 +30,16 @@ const runSh = (script: string) => execFileSync('/bin/sh', ['-s'], { input: scrip
 
 describe('simulated hosts: reading the scripts', () => {
   it('finds the nonce and every item, keyed by its fragment (facts included)', () => {
-    const p = parseScript(buildScript(body("ab01")));
+    const p = parseScript(buildScript(body('ab01')));
     expect(p.kind).toBe('round-trip');
     if (p.kind !== 'round-trip') return;
-    expect(p.nonce).toBe("ab01");
-    expect(p.applies.map((a) => [a.id, a.onlyIf, a.raises])).toEqual([['t0', [], ['wpha_n1']], ['t5', [], ['wpha_n0']], ['h0', ['wpha_n0'], []], ['h1', ['wpha_n1'], []]]);
+    expect(p.nonce).toBe('ab01');
+    expect(p.applies.map((a) => [a.id, a.onlyIf, a.raises])).toEqual([
+      ['t0', [], ['wpha_n1']],
+      ['t5', [], ['wpha_n0']],
+      ['h0', ['wpha_n0'], []],
+      ['h1', ['wpha_n1'], []],
+    ]);
     expect(p.applies[0]!.key).toBe(fragmentKey('echo applied; echo "@@WPHA_UNCHANGED"'));
     expect(p.probes.map((x) => [x.id, x.key])).toEqual([
       ['facts', fragmentKey(FACTS_SCRIPT)],
@@ -68,9 +73,13 @@ describe('simulated hosts: answers recorded per item', () => {
     expect(replay).toEqual(real);
     expect(replay.done).toBe(true);
     // the handler a changed item notified ran, the other one did not
-    expect(replay.applies.map((a) => [a.id, a.changed])).toEqual([['t0', false], ['t5', true], ['h0', true]]);
+    expect(replay.applies.map((a) => [a.id, a.changed])).toEqual([
+      ['t0', false],
+      ['t5', true],
+      ['h0', true],
+    ]);
     expect(replay.probes.get('t2')).toEqual({ stdout: 'no newline', rc: 3 });
-    expect(replay.probes.get('facts')!.stdout).toContain("os_id=");
+    expect(replay.probes.get('facts')!.stdout).toContain('os_id=');
   });
 
   it('fails an item it has no answer for, and stops after a failed apply as the real script does', () => {

@@ -20,10 +20,7 @@ export interface ApplyScriptItem extends ScriptItem {
   raises: string[];
 }
 
-export type ParsedScript =
-  | { kind: 'lock' }
-  | { kind: 'round-trip'; nonce: string; applies: ApplyScriptItem[]; probes: ScriptItem[] }
-  | { kind: 'other' };
+export type ParsedScript = { kind: 'lock' } | { kind: 'round-trip'; nonce: string; applies: ApplyScriptItem[]; probes: ScriptItem[] } | { kind: 'other' };
 
 /** The lock channel's script (src/engine/host-lock.ts) takes /run/wpha.lock on fd 9, then waits on stdin. */
 const LOCK_SIGNATURE = 'exec 9>>/run/wpha.lock';

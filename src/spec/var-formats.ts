@@ -59,11 +59,7 @@ function checkCalendar(v: string | number): string | undefined {
   if (typeof v !== 'string') return '';
   if (CALENDAR_SHORTHANDS.has(v)) return undefined;
   const parts = v.trim().split(/\s+/);
-  const shapes = [
-    new RegExp(`^${WEEKDAY}((,|\\.\\.)${WEEKDAY})*$`, 'i'),
-    /^[0-9*][0-9*/,.~]*-[0-9*/,.~-]+$/,
-    /^[0-9*][0-9*/,.]*:[0-9*/,.]+(:[0-9*/,.]+)?$/,
-  ];
+  const shapes = [new RegExp(`^${WEEKDAY}((,|\\.\\.)${WEEKDAY})*$`, 'i'), /^[0-9*][0-9*/,.~]*-[0-9*/,.~-]+$/, /^[0-9*][0-9*/,.]*:[0-9*/,.]+(:[0-9*/,.]+)?$/];
   let next = 0;
   for (const [i, part] of parts.entries()) {
     const k = shapes.findIndex((s, j) => j >= next && s.test(part));

@@ -31,7 +31,9 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 describe('wpha-rclone-sync', () => {
   it('syncs with a dated backup dir on the same remote, the bandwidth limit and the extra options', () => {
-    const t = setup(`JOB_NAME='site-b'\nJOB_MODE='sync'\nJOB_SOURCE='/srv/site a'\nJOB_DEST='siteb':'current'\nJOB_BACKUP_BASE='siteb':'archive'\nJOB_BWLIMIT='08:00,2M 20:00,off'\nJOB_OPTIONS=''"'"'--exclude'"'"' '"'"'*.tmp'"'"''\n`);
+    const t = setup(
+      `JOB_NAME='site-b'\nJOB_MODE='sync'\nJOB_SOURCE='/srv/site a'\nJOB_DEST='siteb':'current'\nJOB_BACKUP_BASE='siteb':'archive'\nJOB_BWLIMIT='08:00,2M 20:00,off'\nJOB_OPTIONS=''"'"'--exclude'"'"' '"'"'*.tmp'"'"''\n`,
+    );
     const r = t.run(0);
     expect([r.status, r.stderr]).toEqual([0, '']);
     const [call] = t.calls();
@@ -75,7 +77,9 @@ describe('wpha-rclone-sync', () => {
     for (let i = 0; i < 100; i++) {
       try {
         if (t.status('slow').running === true) break;
-      } catch { /* not written yet */ }
+      } catch {
+        /* not written yet */
+      }
       await new Promise((res) => setTimeout(res, 50));
     }
     expect(t.status('slow').running).toBe(true);

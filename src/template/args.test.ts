@@ -76,9 +76,7 @@ describe('renderArgs', () => {
 
   it('names the origin and the key path of an undefined variable', () => {
     const err = templateError(() => r.renderArgs({ name: ['ok', '{{ pakages }}'] }, scope, origin));
-    expect(err.message).toBe(
-      'roles/web/role.yaml:14:7: name[1]: Variable "pakages" is not defined (did you mean "packages"?) (in "{{ pakages }}" at column 4)',
-    );
+    expect(err.message).toBe('roles/web/role.yaml:14:7: name[1]: Variable "pakages" is not defined (did you mean "packages"?) (in "{{ pakages }}" at column 4)');
   });
 
   it('shows only the part of a long string around the problem', () => {

@@ -20,13 +20,7 @@ interface ValueRenderer {
   renderValue(source: string, vars: Scope, options: RenderStringOptions): unknown;
 }
 
-export function renderArgsWith(
-  r: ValueRenderer,
-  args: unknown,
-  scope: Scope,
-  origin: string | SourceLocation,
-  path: (string | number)[] = [],
-): unknown {
+export function renderArgsWith(r: ValueRenderer, args: unknown, scope: Scope, origin: string | SourceLocation, path: (string | number)[] = []): unknown {
   if (typeof args === 'string') return args.includes('{{') ? detach(r.renderValue(args, scope, { origin, path })) : args;
   if (Array.isArray(args)) return args.map((v, i) => renderArgsWith(r, v, scope, origin, [...path, i]));
   if (isPlainMap(args)) {

@@ -52,7 +52,10 @@ describe('the renderer never reaches a prototype', () => {
   it('template text inside a value prints as text: it is never rendered a second time', () => {
     const vars = { app_name: '{{ constructor.constructor "return process" }}{{> show}}', list: ['{{ x }}'] };
     expect(renderer.renderString('name={{ app_name }}', vars, { origin })).toBe('name={{ constructor.constructor "return process" }}{{> show}}');
-    expect(renderer.renderArgs({ dest: '/srv/{{ app_name }}', loop: '{{ list }}' }, vars, origin)).toEqual({ dest: '/srv/{{ constructor.constructor "return process" }}{{> show}}', loop: ['{{ x }}'] });
+    expect(renderer.renderArgs({ dest: '/srv/{{ app_name }}', loop: '{{ list }}' }, vars, origin)).toEqual({
+      dest: '/srv/{{ constructor.constructor "return process" }}{{> show}}',
+      loop: ['{{ x }}'],
+    });
     expect(prototypeIsClean()).toBe(true);
   });
 });

@@ -25,10 +25,7 @@ export function findPartials(dirs: readonly string[], display: (file: string) =>
       const name = entry.name.slice(0, -'.hbs'.length);
       const file = join(dir, entry.name);
       if (!PARTIAL_NAME.test(name)) {
-        throw new TemplateError(
-          { file: display(file), line: 1, col: 1 },
-          `Partial file name "${entry.name}" cannot be used; use letters, digits, "_", "-" and "."`,
-        );
+        throw new TemplateError({ file: display(file), line: 1, col: 1 }, `Partial file name "${entry.name}" cannot be used; use letters, digits, "_", "-" and "."`);
       }
       found.set(name, file);
     }

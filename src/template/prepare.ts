@@ -189,10 +189,7 @@ function checkPartial(s: AnyNode, ctx: Ctx): void {
   const original = String(name.original);
   if (name.type === 'PathExpression' && name.data && original === '@partial-block') return;
   if (!PARTIAL_NAME.test(original) || (name.type === 'PathExpression' && name.depth > 0)) {
-    throw new LocatedFailure(
-      `Partial "${original}" is not allowed: partials are named by their file name in templates/partials or the role's templates/partials`,
-      s.loc,
-    );
+    throw new LocatedFailure(`Partial "${original}" is not allowed: partials are named by their file name in templates/partials or the role's templates/partials`, s.loc);
   }
   if (!ctx.partials.has(original) && !ctx.inline.has(original)) {
     const known = [...ctx.partials, ...ctx.inline].sort();

@@ -219,7 +219,7 @@ describe('prototype safety', () => {
 describe('partials stay inside the allowed folders', () => {
   const r = createRenderer({ partialDirs: [shared, rolePartials], displayRoot: root });
   const origin = 'roles/nginx/role.yaml:4:9';
-  const allowed = 'partials are named by their file name in templates/partials or the role\'s templates/partials';
+  const allowed = "partials are named by their file name in templates/partials or the role's templates/partials";
 
   it.each([
     ['{{> ../../etc/passwd}}', `Partial "../../etc/passwd" is not allowed: ${allowed}`],
@@ -260,9 +260,7 @@ describe('load-time checks', () => {
 
   it('finds syntax, helper, partial and name problems before any host is touched', () => {
     expect(() => r.checkString('{{#if x}}', { origin: 'r.yaml:2:3' })).toThrow(/^r\.yaml:2:3: Syntax error/);
-    expect(() => r.checkString('{{ nosuch x }}', { origin: 'r.yaml:2:3', path: ['args', 'dest'] })).toThrow(
-      /^r\.yaml:2:3: args\.dest: Unknown helper "nosuch"/,
-    );
+    expect(() => r.checkString('{{ nosuch x }}', { origin: 'r.yaml:2:3', path: ['args', 'dest'] })).toThrow(/^r\.yaml:2:3: args\.dest: Unknown helper "nosuch"/);
     expect(() => r.checkString('{{> ../x}}', { origin: 'r.yaml:2:3' })).toThrow(/Partial "\.\.\/x" is not allowed/);
     expect(() => r.checkString('{{ constructor }}', { origin: 'r.yaml:2:3' })).toThrow(/The name "constructor" cannot be used/);
   });

@@ -76,10 +76,7 @@ export function createEnvironment(): Environment {
       return strictLookup(obj, String(key), options.loc);
     } catch (e) {
       if (!(e instanceof LookupFailure)) throw e;
-      const reason =
-        e.why === 'not-container'
-          ? `Helper "lookup" cannot read "${key}" of ${e.type}`
-          : `Helper "lookup": key "${key}" is not defined${didYouMean(closestName(String(key), e.keys))}`;
+      const reason = e.why === 'not-container' ? `Helper "lookup" cannot read "${key}" of ${e.type}` : `Helper "lookup": key "${key}" is not defined${didYouMean(closestName(String(key), e.keys))}`;
       throw new LocatedFailure(reason, options.loc);
     }
   });

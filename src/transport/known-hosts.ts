@@ -47,7 +47,10 @@ const globs = new Map<string, RegExp>();
 function globToRegExp(glob: string): RegExp {
   let r = globs.get(glob);
   if (!r) {
-    const re = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+    const re = glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.');
     globs.set(glob, (r = new RegExp(`^${re}$`, 'i')));
   }
   return r;
@@ -95,7 +98,10 @@ export class KnownHosts {
    */
   private readonly byName = new Map<string, KnownHostEntry[]>();
   private readonly others: KnownHostEntry[] = [];
-  constructor(readonly file: string, text?: string) {
+  constructor(
+    readonly file: string,
+    text?: string,
+  ) {
     this.index(parseKnownHosts(text ?? (existsSync(file) ? readFileSync(file, 'utf8') : '')));
   }
 
@@ -119,7 +125,13 @@ export class KnownHosts {
 
   /** Key types on record for a host, to prefer them during key exchange. */
   keyTypesFor(names: string[]): string[] {
-    return [...new Set(this.matching(names).filter((e) => !e.marker).map((e) => e.keyType))];
+    return [
+      ...new Set(
+        this.matching(names)
+          .filter((e) => !e.marker)
+          .map((e) => e.keyType),
+      ),
+    ];
   }
 
   verify(names: string[], presented: Buffer): HostKeyVerdict {

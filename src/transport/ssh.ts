@@ -6,7 +6,7 @@
 import { Client, type ConnectConfig, type ClientChannel } from 'ssh2';
 import { readFileSync } from 'node:fs';
 import { ConnectError, UserError } from '../errors.js';
-import { KnownHosts, hostLookupName, fingerprint } from './known-hosts.js';
+import { type KnownHosts, hostLookupName, fingerprint } from './known-hosts.js';
 import { OUTPUT_CAP_BYTES, type Connector, type ExecResult } from './connector.js';
 
 export interface Target {
@@ -58,7 +58,9 @@ export class SshConnection implements Connector {
       jumpClient = await connectClient(opts.proxyJump, opts, undefined);
       sock = await new Promise((resolve, reject) =>
         jumpClient!.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) =>
-          err ? reject(new ConnectError(target.name, 'refused', `Cannot reach host "${target.name}" (${target.address}:${target.port}) through bastion "${opts.proxyJump!.address}": ${err.message}`)) : resolve(stream),
+          err
+            ? reject(new ConnectError(target.name, 'refused', `Cannot reach host "${target.name}" (${target.address}:${target.port}) through bastion "${opts.proxyJump!.address}": ${err.message}`))
+            : resolve(stream),
         ),
       );
     }
@@ -81,7 +83,11 @@ export class SshConnection implements Connector {
    * `endInput()` (a remote `cat` then holds the command alive for the run: used for host locks).
    * `onStdout` sees output as it arrives.
    */
-  execChannel(command: string, input: string | Buffer, opts: { signal?: AbortSignal; keepStdinOpen?: boolean; onStdout?: (chunk: Buffer) => void } = {}): { done: Promise<ExecResult>; endInput: () => void } {
+  execChannel(
+    command: string,
+    input: string | Buffer,
+    opts: { signal?: AbortSignal; keepStdinOpen?: boolean; onStdout?: (chunk: Buffer) => void } = {},
+  ): { done: Promise<ExecResult>; endInput: () => void } {
     let channel: ClientChannel | undefined;
     let ended = false;
     const endInput = () => {
@@ -184,10 +190,18 @@ function connectClient(target: Target, opts: ConnectOptions, sock: NodeJS.Readab
       }
       keyProblem =
         v.status === 'mismatch'
-          ? new ConnectError(target.name, 'host-key-mismatch', `Host key of "${target.name}" (${target.address}:${target.port}) does not match known_hosts: presented ${v.presented}, expected ${v.expected.join(' or ')} (${v.file} line ${v.lines.join(', ')}). Nothing was run there. If the host was rebuilt, check the new key out of band and run \`wpha hostkeys rotate ${target.name} --fingerprint <new fingerprint>\`.`)
+          ? new ConnectError(
+              target.name,
+              'host-key-mismatch',
+              `Host key of "${target.name}" (${target.address}:${target.port}) does not match known_hosts: presented ${v.presented}, expected ${v.expected.join(' or ')} (${v.file} line ${v.lines.join(', ')}). Nothing was run there. If the host was rebuilt, check the new key out of band and run \`wpha hostkeys rotate ${target.name} --fingerprint <new fingerprint>\`.`,
+            )
           : v.status === 'revoked'
             ? new ConnectError(target.name, 'host-key-mismatch', `Host key of "${target.name}" (${target.address}) is revoked in ${opts.knownHosts.file}: ${v.presented}`)
-            : new ConnectError(target.name, 'host-key-unknown', `Host key of "${target.name}" (${target.address}:${target.port}) is not in ${opts.knownHosts.file} (presented ${fingerprint(key)}): check it, then pin it with \`wpha hostkeys scan --pin\` or \`wpha hostkeys pin\`, or pass --accept-new-host-keys`);
+            : new ConnectError(
+                target.name,
+                'host-key-unknown',
+                `Host key of "${target.name}" (${target.address}:${target.port}) is not in ${opts.knownHosts.file} (presented ${fingerprint(key)}): check it, then pin it with \`wpha hostkeys scan --pin\` or \`wpha hostkeys pin\`, or pass --accept-new-host-keys`,
+              );
       return false;
     },
   };
@@ -212,7 +226,16 @@ function connectClient(target: Target, opts: ConnectOptions, sock: NodeJS.Readab
       client.end();
       if (keyProblem) return reject(keyProblem);
       const msg = err.message;
-      const kind = err.level === 'client-authentication' ? 'auth' : /timed out/i.test(msg) ? 'timeout' : err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? 'dns' : 'other';
+      const kind =
+        err.level === 'client-authentication'
+          ? 'auth'
+          : /timed out/i.test(msg)
+            ? 'timeout'
+            : err.code === 'ECONNREFUSED'
+              ? 'refused'
+              : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+                ? 'dns'
+                : 'other';
       const what = kind === 'auth' ? `authentication as "${target.user}" failed (${msg})` : msg;
       reject(new ConnectError(target.name, kind, `Cannot connect to host "${target.name}" (${target.address}:${target.port}): ${what}`));
     });

@@ -35,7 +35,9 @@ export async function runBatch(cl: Cluster, s: Settings, plan: RolloutPlan, b: P
     }
     await r.phase('create', b.replace, b.index, `${tag}: make ${b.replace.length} host(s) from ${plan.image}`, async () => {
       const results = await Promise.allSettled(
-        b.replace.map((old) => makeMachine(cl.machines(), plan.group, { image: plan.image, status: 'canary', rollout: rollout.id, replaces: [old], replacedImage: cl.store.machine(old)?.image ?? '' })),
+        b.replace.map((old) =>
+          makeMachine(cl.machines(), plan.group, { image: plan.image, status: 'canary', rollout: rollout.id, replaces: [old], replacedImage: cl.store.machine(old)?.image ?? '' }),
+        ),
       );
       for (const x of results) if (x.status === 'fulfilled') made.push(x.value.name);
       const failed = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');

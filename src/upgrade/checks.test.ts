@@ -26,7 +26,7 @@ afterAll(() => server.close());
 const run = async (script: string) => (await promisify(execFile)('sh', ['-c', script], { encoding: 'utf8' })).stdout;
 
 describe('gate checks', () => {
-  it('HTTP through the node with the site\'s Host header: status and body', async () => {
+  it("HTTP through the node with the site's Host header: status and body", async () => {
     const home = { path: '/', host: 'shop.lab', contains: 'Lab Shop' };
     expect(judgeHttp(home, await run(httpCheckScript(home, '127.0.0.1', port)))).toEqual({ ok: true, output: 'HTTP 200' });
     // Another Host header reaches another site: the check says what it got.
@@ -36,7 +36,7 @@ describe('gate checks', () => {
     expect(judgeHttp(words, await run(httpCheckScript(words, '127.0.0.1', port)))).toEqual({ ok: false, output: 'HTTP 200, but the body does not contain "Lab Shop": ok' });
   });
 
-  it('a node that does not answer in time, or refuses, fails with curl\'s reason', async () => {
+  it("a node that does not answer in time, or refuses, fails with curl's reason", async () => {
     const slow = { path: '/slow', host: 'shop.lab', timeout: 1 };
     const r = judgeHttp(slow, await run(httpCheckScript(slow, '127.0.0.1', port)));
     expect(r.ok).toBe(false);
@@ -52,8 +52,18 @@ describe('gate checks', () => {
 
 describe('alarms', () => {
   it('a command alarms when it exits non-zero; a URL when it does not answer 2xx', async () => {
-    expect(await firstAlarm([{ name: 'quiet', command: 'true' }, { name: 'ok url', url: `http://127.0.0.1:${port}/quiet` }])).toBeUndefined();
-    expect(await firstAlarm([{ name: 'quiet', command: 'true' }, { name: 'errors', command: 'echo too many 5xx; exit 2' }])).toEqual({ name: 'errors', output: 'exit 2: too many 5xx' });
+    expect(
+      await firstAlarm([
+        { name: 'quiet', command: 'true' },
+        { name: 'ok url', url: `http://127.0.0.1:${port}/quiet` },
+      ]),
+    ).toBeUndefined();
+    expect(
+      await firstAlarm([
+        { name: 'quiet', command: 'true' },
+        { name: 'errors', command: 'echo too many 5xx; exit 2' },
+      ]),
+    ).toEqual({ name: 'errors', output: 'exit 2: too many 5xx' });
     expect(await firstAlarm([{ name: 'rate', url: `http://127.0.0.1:${port}/alarm` }])).toEqual({ name: 'rate', output: 'HTTP 503: error rate 12%' });
     expect((await firstAlarm([{ name: 'gone', url: 'http://127.0.0.1:1/' }]))?.output).toMatch(/^no answer: /);
   });

@@ -80,13 +80,26 @@ export class Cluster {
       if (e.type === 'task' && e.status === 'failed') problems.push(`host "${e.host}", task "${e.task}": ${e.error ?? 'failed'}`);
       if (e.type === 'host-failed' || e.type === 'host-unreachable') problems.push(`host "${e.host}": ${e.error}`);
     };
-    const r = await runPlay(this.inv, { limit, tags: [], skipTags: [], check: false, diff: false, forks: 20, forceHandlers: false, acceptNewHostKeys: false, listeners: [listener], runId: this.runId });
+    const r = await runPlay(this.inv, {
+      limit,
+      tags: [],
+      skipTags: [],
+      check: false,
+      diff: false,
+      forks: 20,
+      forceHandlers: false,
+      acceptNewHostKeys: false,
+      listeners: [listener],
+      runId: this.runId,
+    });
     if (r.failed || r.interrupted) throw new WphaError(`Converging ${limit} failed: ${problems.join('; ') || (r.interrupted ? 'interrupted' : 'see wpha history')}`);
   }
 
   /** Members of the group in the state, with a status. */
   machinesOf(status: string): string[] {
-    return Object.entries(this.store.state.machines).filter(([, m]) => m.group === this.group && m.status === status).map(([n]) => n);
+    return Object.entries(this.store.state.machines)
+      .filter(([, m]) => m.group === this.group && m.status === status)
+      .map(([n]) => n);
   }
 }
 

@@ -16,7 +16,9 @@ const front = { socket: '/run/haproxy/admin.sock', backend: 'web', port: 80, che
 function runWith(script: string, answers: Record<string, string>) {
   const bin = mkdtempSync(path.join(tmpdir(), 'wpha-haproxy-'));
   const log = path.join(bin, 'sent');
-  const cases = Object.entries(answers).map(([cmd, out]) => `  '${cmd}') printf '%s\\n\\n' '${out}' ;;`).join('\n');
+  const cases = Object.entries(answers)
+    .map(([cmd, out]) => `  '${cmd}') printf '%s\\n\\n' '${out}' ;;`)
+    .join('\n');
   writeFileSync(path.join(bin, 'socat'), `#!/bin/sh\nread -r cmd\necho "$* | $cmd" >> '${log}'\ncase "$cmd" in\n${cases}\n  *) printf '\\n' ;;\nesac\n`);
   writeFileSync(path.join(bin, 'wpha-lb'), `#!/bin/sh\necho "wpha-lb $*" >> '${log}'\n`);
   for (const f of ['socat', 'wpha-lb']) chmodSync(path.join(bin, f), 0o755);
@@ -44,7 +46,7 @@ describe('HAProxy runtime scripts', () => {
     });
   });
 
-  it('a server that is already there (a resumed roll) is fine; a refusal stops with HAProxy\'s answer', () => {
+  it("a server that is already there (a resumed roll) is fine; a refusal stops with HAProxy's answer", () => {
     expect(runWith(addServerScript(front, 'a', '10.0.0.1'), { 'add server web/a 10.0.0.1:80 check inter 2s fall 2 rise 2': 'Already exists a server with the same name in backend.' }).rc).toBe(0);
     const bad = runWith(addServerScript(front, 'a', '10.0.0.1'), { 'add server web/a 10.0.0.1:80 check inter 2s fall 2 rise 2': 'No such backend.' });
     expect(bad.rc).toBe(3);

@@ -9,15 +9,31 @@ describe('planRollout', () => {
   it('batch 1, default controls: one new host serves before each old one leaves', () => {
     const p = planRollout('web', hosts(3), 'g2', c());
     expect(p).toMatchObject({ size: 3, minHealthy: 3, maxSurge: Infinity, skip: [], notes: [] });
-    expect(shape(p)).toEqual([['web-1', 1, '', '-'], ['web-2', 1, '', '-'], ['web-3', 1, '', '-']]);
+    expect(shape(p)).toEqual([
+      ['web-1', 1, '', '-'],
+      ['web-2', 1, '', '-'],
+      ['web-3', 1, '', '-'],
+    ]);
   });
 
   it('batch 50%: half at a time, all surge', () => {
-    expect(shape(planRollout('web', hosts(4), 'g2', c({ batch: ['50%'] })))).toEqual([['web-1+web-2', 2, '', '-'], ['web-3+web-4', 2, '', '-']]);
+    expect(shape(planRollout('web', hosts(4), 'g2', c({ batch: ['50%'] })))).toEqual([
+      ['web-1+web-2', 2, '', '-'],
+      ['web-3+web-4', 2, '', '-'],
+    ]);
   });
 
   it('hosts already on the target image are left alone (a re-run does only what is left)', () => {
-    const p = planRollout('web', [{ name: 'a', image: 'g2' }, { name: 'b', image: 'g1' }, { name: 'c', image: 'g2' }], 'g2', c());
+    const p = planRollout(
+      'web',
+      [
+        { name: 'a', image: 'g2' },
+        { name: 'b', image: 'g1' },
+        { name: 'c', image: 'g2' },
+      ],
+      'g2',
+      c(),
+    );
     expect(p.skip).toEqual(['a', 'c']);
     expect(shape(p)).toEqual([['b', 1, '', '-']]);
     expect(planRollout('web', hosts(2, 'g2'), 'g2', c()).batches).toEqual([]);
@@ -26,13 +42,26 @@ describe('planRollout', () => {
   it('no surge: old hosts leave first, as many as --min-healthy allows; larger batches are split', () => {
     const p = planRollout('web', hosts(4), 'g2', c({ batch: ['50%'], maxSurge: 0, minHealthy: '75%' }));
     expect(p.minHealthy).toBe(3);
-    expect(shape(p)).toEqual([['web-1', 0, 'web-1', '-'], ['web-2', 0, 'web-2', '-'], ['web-3', 0, 'web-3', '-'], ['web-4', 0, 'web-4', '-']]);
+    expect(shape(p)).toEqual([
+      ['web-1', 0, 'web-1', '-'],
+      ['web-2', 0, 'web-2', '-'],
+      ['web-3', 0, 'web-3', '-'],
+      ['web-4', 0, 'web-4', '-'],
+    ]);
     expect(p.notes).toEqual(['batches of up to 2 split into batches of at most 1 to keep 3 of 4 hosts serving (max surge 0)']);
   });
 
   it('a surge of 1 with 100% healthy caps batches at 1; a surge of 1 with 50% healthy allows 3 (1 made first, 2 out first)', () => {
-    expect(shape(planRollout('web', hosts(4), 'g2', c({ batch: ['100%'], maxSurge: 1 })))).toEqual([['web-1', 1, '', '-'], ['web-2', 1, '', '-'], ['web-3', 1, '', '-'], ['web-4', 1, '', '-']]);
-    expect(shape(planRollout('web', hosts(4), 'g2', c({ batch: [3], maxSurge: 1, minHealthy: '50%' })))).toEqual([['web-1+web-2+web-3', 1, 'web-2+web-3', '-'], ['web-4', 1, '', '-']]);
+    expect(shape(planRollout('web', hosts(4), 'g2', c({ batch: ['100%'], maxSurge: 1 })))).toEqual([
+      ['web-1', 1, '', '-'],
+      ['web-2', 1, '', '-'],
+      ['web-3', 1, '', '-'],
+      ['web-4', 1, '', '-'],
+    ]);
+    expect(shape(planRollout('web', hosts(4), 'g2', c({ batch: [3], maxSurge: 1, minHealthy: '50%' })))).toEqual([
+      ['web-1+web-2+web-3', 1, 'web-2+web-3', '-'],
+      ['web-4', 1, '', '-'],
+    ]);
   });
 
   it('--min-healthy 100% with no surge cannot make progress: refused', () => {
@@ -46,13 +75,36 @@ describe('planRollout', () => {
     expect(() => planRollout('web', hosts(2), 'g2', c({ batch: [0] }))).toThrow('Batch size 0 is not valid');
   });
 
-  it('checkpoints pause after the batch that reaches them (never after the last), counted from the roll\'s start', () => {
-    expect(shape(planRollout('web', hosts(4), 'g2', c({ checkpoints: [25, 50] })))).toEqual([['web-1', 1, '', 25], ['web-2', 1, '', 50], ['web-3', 1, '', '-'], ['web-4', 1, '', '-']]);
+  it("checkpoints pause after the batch that reaches them (never after the last), counted from the roll's start", () => {
+    expect(shape(planRollout('web', hosts(4), 'g2', c({ checkpoints: [25, 50] })))).toEqual([
+      ['web-1', 1, '', 25],
+      ['web-2', 1, '', 50],
+      ['web-3', 1, '', '-'],
+      ['web-4', 1, '', '-'],
+    ]);
     // Two checkpoints reached by one batch: one pause.
-    expect(shape(planRollout('web', hosts(4), 'g2', c({ batch: ['50%'], checkpoints: [25, 50] })))).toEqual([['web-1+web-2', 2, '', 50], ['web-3+web-4', 2, '', '-']]);
+    expect(shape(planRollout('web', hosts(4), 'g2', c({ batch: ['50%'], checkpoints: [25, 50] })))).toEqual([
+      ['web-1+web-2', 2, '', 50],
+      ['web-3+web-4', 2, '', '-'],
+    ]);
     // Resumed after the 25% pause: 1 of 4 done, 25 passed; the next pause is at 50%.
-    const resumed = planRollout('web', [{ name: 'web-2', image: 'g1' }, { name: 'web-3', image: 'g1' }, { name: 'web-4', image: 'g1' }, { name: 'new', image: 'g2' }], 'g2', c({ checkpoints: [25, 50] }), { done: 1, total: 4, passed: [25] });
-    expect(shape(resumed)).toEqual([['web-2', 1, '', 50], ['web-3', 1, '', '-'], ['web-4', 1, '', '-']]);
+    const resumed = planRollout(
+      'web',
+      [
+        { name: 'web-2', image: 'g1' },
+        { name: 'web-3', image: 'g1' },
+        { name: 'web-4', image: 'g1' },
+        { name: 'new', image: 'g2' },
+      ],
+      'g2',
+      c({ checkpoints: [25, 50] }),
+      { done: 1, total: 4, passed: [25] },
+    );
+    expect(shape(resumed)).toEqual([
+      ['web-2', 1, '', 50],
+      ['web-3', 1, '', '-'],
+      ['web-4', 1, '', '-'],
+    ]);
   });
 
   it('parses the command line values', () => {

@@ -90,10 +90,15 @@ export function planRollout(group: string, hosts: readonly PlanHost[], image: st
   const cap = maxSurge + (size - minHealthy);
   const desired = batchSizes(todo.length, c.batch);
   if (todo.length > 0 && cap < 1) {
-    throw new PlanError(`No batch can proceed: --min-healthy ${c.minHealthy ?? '100%'} keeps all ${size} hosts of group "${group}" serving and --max-surge ${c.maxSurge} makes no new host before an old one leaves; allow a surge (--max-surge 1) or lower --min-healthy`);
+    throw new PlanError(
+      `No batch can proceed: --min-healthy ${c.minHealthy ?? '100%'} keeps all ${size} hosts of group "${group}" serving and --max-surge ${c.maxSurge} makes no new host before an old one leaves; allow a surge (--max-surge 1) or lower --min-healthy`,
+    );
   }
   const sizes = desired.flatMap((b) => (b <= cap ? [b] : split(b, cap)));
-  if (sizes.length > desired.length) notes.push(`batches of up to ${Math.max(...desired)} split into batches of at most ${cap} to keep ${minHealthy} of ${size} hosts serving (max surge ${Number.isFinite(maxSurge) ? maxSurge : 'unlimited'})`);
+  if (sizes.length > desired.length)
+    notes.push(
+      `batches of up to ${Math.max(...desired)} split into batches of at most ${cap} to keep ${minHealthy} of ${size} hosts serving (max surge ${Number.isFinite(maxSurge) ? maxSurge : 'unlimited'})`,
+    );
   const checkpoints = [...c.checkpoints].sort((a, b) => a - b);
   const total = progress?.total ?? todo.length;
   let done = progress?.done ?? 0;
@@ -142,7 +147,9 @@ export function parseAmount(text: string, flag: string): Amount {
 }
 
 export function formatPlan(p: RolloutPlan, opts: { soakSeconds: number; warmupSeconds: number }): string {
-  const lines = [`Rolling upgrade of group "${p.group}" to image ${p.image}: ${p.size} host(s), ${p.batches.reduce((n, b) => n + b.replace.length, 0)} to replace, at least ${p.minHealthy} serving at every moment`];
+  const lines = [
+    `Rolling upgrade of group "${p.group}" to image ${p.image}: ${p.size} host(s), ${p.batches.reduce((n, b) => n + b.replace.length, 0)} to replace, at least ${p.minHealthy} serving at every moment`,
+  ];
   if (p.skip.length) lines.push(`  already on ${p.image} (left alone): ${p.skip.join(', ')}`);
   for (const n of p.notes) lines.push(`  note: ${n}`);
   for (const b of p.batches) {

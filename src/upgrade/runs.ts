@@ -44,9 +44,14 @@ export async function runReplace(cl: Cluster, s: Settings, store: StateStore, im
     await raiseAlarms(s);
     await runBatch(cl, s, plan, b, store.state.rollout!);
     const r = store.state.rollout!;
-    store.update((st) => (st.rollout = { ...r, done: r.done + b.replace.length, ...(b.pauseAt !== undefined ? { status: 'paused' as const, checkpoints_passed: [...r.checkpoints_passed, String(b.pauseAt)] } : {}) }));
+    store.update(
+      (st) =>
+        (st.rollout = { ...r, done: r.done + b.replace.length, ...(b.pauseAt !== undefined ? { status: 'paused' as const, checkpoints_passed: [...r.checkpoints_passed, String(b.pauseAt)] } : {}) }),
+    );
     if (b.pauseAt !== undefined) {
-      cl.report.say(`Paused at checkpoint ${b.pauseAt}%: ${store.state.rollout!.done} of ${store.state.rollout!.total} host(s) replaced. \`wpha upgrade -i ${cl.inv.name} --continue\` goes on, \`--rollback\` goes back`);
+      cl.report.say(
+        `Paused at checkpoint ${b.pauseAt}%: ${store.state.rollout!.done} of ${store.state.rollout!.total} host(s) replaced. \`wpha upgrade -i ${cl.inv.name} --continue\` goes on, \`--rollback\` goes back`,
+      );
       return { paused: b.pauseAt, done: false };
     }
   }
@@ -77,7 +82,12 @@ export async function rollBack(cl: Cluster, s: Settings, rollout: RolloutRecord)
   for (const [n, m] of made) byImage.set(m.replaced_image!, [...(byImage.get(m.replaced_image!) ?? []), n]);
   if (byImage.size === 0) cl.report.say('Nothing to roll back: this upgrade replaced no host yet');
   for (const [image, names] of byImage) {
-    const plan = planRollout(cl.group, names.map((n) => ({ name: n, image: cl.store.machine(n)!.image })), image, { ...s, checkpoints: [] });
+    const plan = planRollout(
+      cl.group,
+      names.map((n) => ({ name: n, image: cl.store.machine(n)!.image })),
+      image,
+      { ...s, checkpoints: [] },
+    );
     cl.report.say(`Roll back ${names.join(', ')} to ${image}:\n${formatPlan(plan, { soakSeconds: s.soakMs / 1000, warmupSeconds: s.warmupMs / 1000 }).trimEnd()}`);
     for (const b of plan.batches) await runBatch(cl, s, plan, b, { ...rollout, id: `${rollout.id}-back` });
   }

@@ -50,7 +50,9 @@ export async function serveAndSoak(cl: Cluster, s: Settings, names: string[]): P
     const errors = now.errors - base.errors;
     const requests = now.requests - base.requests;
     if (overBudget(s.errorBudget, errors, requests)) {
-      throw new SoakError(`${names.join(', ')} answered ${errors} error(s) in ${requests} request(s) while soaking, over the error budget (${'count' in s.errorBudget ? `${s.errorBudget.count} errors` : `${s.errorBudget.fraction * 100}%`})`);
+      throw new SoakError(
+        `${names.join(', ')} answered ${errors} error(s) in ${requests} request(s) while soaking, over the error budget (${'count' in s.errorBudget ? `${s.errorBudget.count} errors` : `${s.errorBudget.fraction * 100}%`})`,
+      );
     }
     if (Date.now() - lastAlarmCheck > 5000) {
       lastAlarmCheck = Date.now();

@@ -2,10 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { errorBudgetOf, overBudget, resolveSettings } from './settings.js';
 
 describe('upgrade settings', () => {
-  it('the command line wins over the group\'s upgrade settings, which win over defaults', () => {
-    const s = resolveSettings({ soak: '2m', alarmCommands: ['check-5xx'] }, { soak: '30s', warmup: 5, drain_timeout: '90s', checks: [{ name: 'nginx', command: 'true' }], alarms: [{ name: 'rate', url: 'http://mon/alarm' }] });
+  it("the command line wins over the group's upgrade settings, which win over defaults", () => {
+    const s = resolveSettings(
+      { soak: '2m', alarmCommands: ['check-5xx'] },
+      { soak: '30s', warmup: 5, drain_timeout: '90s', checks: [{ name: 'nginx', command: 'true' }], alarms: [{ name: 'rate', url: 'http://mon/alarm' }] },
+    );
     expect(s).toMatchObject({ batch: [1], soakMs: 120_000, warmupMs: 5000, drainTimeoutMs: 90_000, bakeMs: 0, gateTimeoutMs: 60_000, errorBudget: { count: 0 }, autoRollback: false, checkpoints: [] });
-    expect(s.alarms).toEqual([{ name: 'rate', url: 'http://mon/alarm' }, { name: '--alarm-command 1', command: 'check-5xx' }]);
+    expect(s.alarms).toEqual([
+      { name: 'rate', url: 'http://mon/alarm' },
+      { name: '--alarm-command 1', command: 'check-5xx' },
+    ]);
     expect(s.checks.map((c) => c.name)).toEqual(['nginx']);
   });
 

@@ -53,7 +53,10 @@ export class Shells {
 
   forget(host: HostSpec): void {
     const key = `${host.name}@${host.address}`;
-    this.open.get(key)?.then((r) => r.conn.close()).catch(() => {});
+    this.open
+      .get(key)
+      ?.then((r) => r.conn.close())
+      .catch(() => {});
     this.open.delete(key);
   }
 

@@ -32,10 +32,14 @@ describe('wpha vault commands', () => {
     await expect(vaultInit({ label: 'prod' }, io(dir))).rejects.toThrow('Vault label "prod" is already initialised');
     const f = path.join(dir, 'inv', 'group_vars', 'all.vault.yaml');
     writeFileSync(f, 'db_password: x\n');
-    await expect(vaultEncrypt({ files: [f], label: 'prod' }, io(dir, { env: { WPHA_VAULT_PASSWORD_PROD: 'a typo in it' } }))).rejects.toThrow('The passphrase is not the one vault label "prod" was initialised with');
+    await expect(vaultEncrypt({ files: [f], label: 'prod' }, io(dir, { env: { WPHA_VAULT_PASSWORD_PROD: 'a typo in it' } }))).rejects.toThrow(
+      'The passphrase is not the one vault label "prod" was initialised with',
+    );
     expect(readFileSync(f, 'utf8')).toBe('db_password: x\n');
     await expect(vaultInit({ label: 'weak' }, io(dir, { env: { WPHA_VAULT_PASSWORD: 'short' } }))).rejects.toThrow('a vault passphrase must be at least 12 characters long; nothing was changed');
-    await expect(vaultInit({ label: 'typed' }, io(dir, { env: {}, prompt: async (q) => (q.startsWith('New') ? 'first answer here' : 'second answer here') }))).rejects.toThrow('The two passphrases differ');
+    await expect(vaultInit({ label: 'typed' }, io(dir, { env: {}, prompt: async (q) => (q.startsWith('New') ? 'first answer here' : 'second answer here') }))).rejects.toThrow(
+      'The two passphrases differ',
+    );
   });
 
   it('encrypt, view and decrypt a whole file; encrypting twice is refused', async () => {
@@ -68,7 +72,9 @@ describe('wpha vault commands', () => {
     await vaultEncrypt({ files: [f], label: 'prod' }, io(dir));
     const [head, body] = readFileSync(f, 'utf8').split('\n');
     writeFileSync(f, `${head}\n${body!.slice(0, 30)}${body![30] === 'A' ? 'B' : 'A'}${body!.slice(31)}\n`);
-    await expect(vaultView({ file: 'secret.txt' }, io(dir))).rejects.toThrow('Cannot decrypt "secret.txt": the encrypted data (label "prod") was altered or damaged: authentication failed, nothing was decrypted');
+    await expect(vaultView({ file: 'secret.txt' }, io(dir))).rejects.toThrow(
+      'Cannot decrypt "secret.txt": the encrypted data (label "prod") was altered or damaged: authentication failed, nothing was decrypted',
+    );
     await expect(vaultView({ file: 'missing.txt' }, io(dir))).rejects.toThrow('Cannot view "missing.txt": no such file');
   });
 
@@ -88,11 +94,13 @@ describe('wpha vault commands', () => {
     const dir = await project('edit');
     const f = path.join(dir, 'inv', 'group_vars', 'web.vault.yaml');
     const seen: { file: string; mode: number; dirMode: number; content: string }[] = [];
-    const editor = (append: string, code = 0) => async (_cmd: string, file: string) => {
-      seen.push({ file, mode: statSync(file).mode & 0o777, dirMode: statSync(path.dirname(file)).mode & 0o777, content: readFileSync(file, 'utf8') });
-      writeFileSync(file, readFileSync(file, 'utf8') + append);
-      return code;
-    };
+    const editor =
+      (append: string, code = 0) =>
+      async (_cmd: string, file: string) => {
+        seen.push({ file, mode: statSync(file).mode & 0o777, dirMode: statSync(path.dirname(file)).mode & 0o777, content: readFileSync(file, 'utf8') });
+        writeFileSync(file, readFileSync(file, 'utf8') + append);
+        return code;
+      };
     await vaultEdit({ file: f, label: 'prod' }, io(dir, { edit: { runEditor: editor('a: 1\n') } }));
     await vaultEdit({ file: f }, io(dir, { edit: { runEditor: editor('b: 2\n') } }));
     expect(seen.map((s) => [s.mode, s.dirMode, s.content])).toEqual([

@@ -92,7 +92,9 @@ export async function vaultInit(o: PassphraseFlags & { label?: string; dir?: str
   const given = new Passphrases({ files: o.vaultPasswordFile ?? [], env: io.env, cwd: io.cwd }).lookup(label);
   const passphrase = await newPassphrase(given, label, io);
   const file = initLabel(path.resolve(io.cwd, o.dir ?? '.'), label, passphrase, params, new KeyCache());
-  io.out(`Initialised vault label "${label}" (scrypt N=${params.N}): ${path.relative(io.cwd, file) || file}\nCommit this file: it holds no secret, and lets wpha check the passphrase when encrypting with --label ${label}.\n`);
+  io.out(
+    `Initialised vault label "${label}" (scrypt N=${params.N}): ${path.relative(io.cwd, file) || file}\nCommit this file: it holds no secret, and lets wpha check the passphrase when encrypting with --label ${label}.\n`,
+  );
 }
 
 export async function vaultEncrypt(o: PassphraseFlags & { files: string[]; label?: string }, io: VaultIO): Promise<void> {

@@ -87,7 +87,10 @@ describe('vault cipher', () => {
   });
 
   it('accepts the envelope indented (as a YAML block value) and with CRLF line ends', () => {
-    const indented = env.split('\n').map((l) => `    ${l}`).join('\r\n');
+    const indented = env
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\r\n');
     expect(decryptEnvelope(indented, PASS, cache).plaintext.toString('utf8')).toBe(secret);
   });
 });

@@ -48,7 +48,12 @@ describe('commitAll', () => {
   ];
   it.each(failures)('changes nothing when %s call %i fails', (op, nth) => {
     const { dir, files } = setup(`${op}-${nth}`);
-    expect(() => commitAll(files.map((file, i) => ({ file, text: `new ${i}\n` })), failing(op, nth))).toThrow(`simulated ${op} failure`);
+    expect(() =>
+      commitAll(
+        files.map((file, i) => ({ file, text: `new ${i}\n` })),
+        failing(op, nth),
+      ),
+    ).toThrow(`simulated ${op} failure`);
     expect(contents(files)).toEqual(['old 0\n', 'old 1\n', 'old 2\n']);
     expect(readdirSync(dir).sort()).toEqual(['a.yaml', 'b.yaml', 'c.yaml']);
   });

@@ -94,7 +94,10 @@ export function parseHeader(line: string): EnvelopeHeader {
 
 /** Parses envelope text (a whole file, or a `!vault` value). Indentation and blank lines are ignored. */
 export function parseEnvelope(text: string): Envelope {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const headerLine = lines[0];
   if (headerLine === undefined) throw new EnvelopeError('empty value: expected a vault envelope');
   const header = parseHeader(headerLine);

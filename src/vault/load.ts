@@ -10,7 +10,6 @@ import { VAULT_FILE_TAG, type DecryptTag } from '../yaml/walk.js';
 import { decodeText, decryptEnvelope, envelopeLabel, KeyCache } from './cipher.js';
 import { missingPassphraseMessage, type Passphrases } from './passphrase.js';
 
-
 export interface VaultDecryptor {
   decryptTag: DecryptTag;
   /** Plaintexts of `!vault` values decrypted so far (whole files: their vars are marked secret instead). */

@@ -98,7 +98,11 @@ function labelOf(envelope: string): string | undefined {
 
 /** Decrypts the new text again with the new passphrase: a rekey must never write what it cannot read back. */
 function verifyRekeyed(c: FileChange & { text: string; count: number }, opts: RekeyOptions): void {
-  const envelopes = parseEnvelopeSafe(c.text) ? [c.text] : findVaultScalars(c.text).map((s) => s.value).filter((v) => labelOf(v) === opts.label);
+  const envelopes = parseEnvelopeSafe(c.text)
+    ? [c.text]
+    : findVaultScalars(c.text)
+        .map((s) => s.value)
+        .filter((v) => labelOf(v) === opts.label);
   if (envelopes.length !== c.count) throw new UserError(`Internal check failed while rekeying ${c.file}: expected ${c.count} envelopes, found ${envelopes.length}; no file was changed`);
   for (const e of envelopes) decryptEnvelope(e, opts.newPassphrase, opts.cache);
 }

@@ -2,7 +2,10 @@ import { describe, it, expect } from 'vitest';
 import { parse } from 'yaml';
 import { findVaultScalars, replaceVaultScalars, vaultSnippet } from './yaml-values.js';
 
-const tags = [{ tag: '!vault', resolve: (s: string) => s }, { tag: '!secret', resolve: (s: string) => s }];
+const tags = [
+  { tag: '!vault', resolve: (s: string) => s },
+  { tag: '!secret', resolve: (s: string) => s },
+];
 const parsed = (text: string) => parse(text, { customTags: tags }) as Record<string, unknown>;
 
 const TEXT = `# database settings
@@ -32,7 +35,10 @@ describe('vault values in YAML text', () => {
 
   it('replaces envelopes in place and leaves every other byte as it was', () => {
     const found = findVaultScalars(TEXT);
-    const out = replaceVaultScalars(TEXT, found.map((scalar, i) => ({ scalar, envelope: `$WPHA_VAULT;new-${i}\nBBBB${i}\nCCCC${i}\n` })));
+    const out = replaceVaultScalars(
+      TEXT,
+      found.map((scalar, i) => ({ scalar, envelope: `$WPHA_VAULT;new-${i}\nBBBB${i}\nCCCC${i}\n` })),
+    );
     const data = parsed(out);
     expect(data.db_password).toBe('$WPHA_VAULT;new-0\nBBBB0\nCCCC0\n');
     expect((data.list as unknown[])[0]).toBe('$WPHA_VAULT;new-1\nBBBB1\nCCCC1\n');

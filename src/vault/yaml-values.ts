@@ -23,7 +23,13 @@ export class VaultYamlError extends Error {}
 
 /** Every `!vault` scalar of a YAML document, in source order. */
 export function findVaultScalars(text: string): VaultScalar[] {
-  const doc = parseDocument(text, { customTags: [{ tag: VAULT_TAG, resolve: (s: string) => s }, { tag: '!secret', resolve: (s: string) => s }], uniqueKeys: false });
+  const doc = parseDocument(text, {
+    customTags: [
+      { tag: VAULT_TAG, resolve: (s: string) => s },
+      { tag: '!secret', resolve: (s: string) => s },
+    ],
+    uniqueKeys: false,
+  });
   if (doc.errors.length) throw new VaultYamlError(`invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
   const out: VaultScalar[] = [];
   visit(doc, {
@@ -43,9 +49,16 @@ export function replacementText(text: string, s: VaultScalar, envelope: string):
   const headerEnd = original.indexOf('\n');
   const header = headerEnd < 0 ? '|' : original.slice(0, headerEnd).trimEnd();
   if (!header.startsWith('|')) throw new VaultYamlError(`the "!vault" value at line ${s.line} is a folded block (">"); write it as a literal block ("|")`);
-  const firstContent = original.slice(headerEnd + 1).split('\n').find((l) => l.trim() !== '') ?? '';
+  const firstContent =
+    original
+      .slice(headerEnd + 1)
+      .split('\n')
+      .find((l) => l.trim() !== '') ?? '';
   const indent = /^ */.exec(firstContent)![0] || '  ';
-  const lines = envelope.replace(/\n$/, '').split('\n').map((l) => `${indent}${l}`);
+  const lines = envelope
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `${indent}${l}`);
   return `${header}\n${lines.join('\n')}${original.endsWith('\n') ? '\n' : ''}`;
 }
 
@@ -60,7 +73,11 @@ export function replaceVaultScalars(text: string, replacements: { scalar: VaultS
 
 /** A YAML snippet for `encrypt-string`: `name: !vault |` and the envelope indented under it. */
 export function vaultSnippet(envelope: string, name?: string): string {
-  const body = envelope.replace(/\n$/, '').split('\n').map((l) => `  ${l}`).join('\n');
+  const body = envelope
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
   return `${name ? `${name}: ` : ''}${VAULT_TAG} |\n${body}\n`;
 }
 

@@ -28,7 +28,11 @@ describe('zodIssuesToInputIssues', () => {
     ['custom check message', 'name: a\nport: 0\n', ['f.yaml:2:7: port: Expected a port from 1, found number 0']],
     ['enum with hint', 'name: a\nproto: tpc\n', ['f.yaml:2:8: proto: Expected one of "tcp", "udp", found string "tpc" (did you mean "tcp"?)']],
     ['union', 'name: a\nnotify: { a: 1 }\n', ['f.yaml:2:9: notify: Expected a string or a list of strings, found a map']],
-    ['unknown key with hint', 'name: a\nitems:\n  - adress: x\n', ['f.yaml:3:5: items[0].address: Missing required key "address"', 'f.yaml:3:5: items[0].adress: Unknown key "adress" (did you mean "address"?)']],
+    [
+      'unknown key with hint',
+      'name: a\nitems:\n  - adress: x\n',
+      ['f.yaml:3:5: items[0].address: Missing required key "address"', 'f.yaml:3:5: items[0].adress: Unknown key "adress" (did you mean "address"?)'],
+    ],
     ['unknown key without hint', 'name: a\nzebra: 1\n', ['f.yaml:2:1: zebra: Unknown key "zebra"; expected one of: name, port, proto, notify, items, vars']],
     ['record key', 'name: a\nvars:\n  Bad: 1\n', ['f.yaml:3:3: vars.Bad: Expected a lowercase name, found "Bad"']],
   ])('%s', (_name, text, expected) => {

@@ -53,7 +53,7 @@ describe('backup role and wpha backup on lab hosts (site, target, fresh)', () =>
   };
   /** What must come back: every table's rows (checksums) and every wp-content file (mode, owner, sha256). */
   const state = async (h: Host) => {
-    const tables = (await sh(h, "mariadb -NBe \"SELECT table_name FROM information_schema.tables WHERE table_schema = 'wp_shop' ORDER BY 1\"")).split('\n').filter(Boolean);
+    const tables = (await sh(h, 'mariadb -NBe "SELECT table_name FROM information_schema.tables WHERE table_schema = \'wp_shop\' ORDER BY 1"')).split('\n').filter(Boolean);
     const sums = await sh(h, `mariadb -NBe "CHECKSUM TABLE ${tables.map((t) => `wp_shop.${t}`).join(', ')} EXTENDED"`);
     const files = await sh(h, `cd ${WP_CONTENT} && find . -path ./cache -prune -o -printf '%p %y %m %U:%G\\n' | sort && find . -path ./cache -prune -o -type f -print0 | sort -z | xargs -0 sha256sum`);
     return { tables, sums, files };
@@ -76,13 +76,20 @@ describe('backup role and wpha backup on lab hosts (site, target, fresh)', () =>
     [site, target, fresh] = lab.hosts as [Host, Host, Host];
     const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'wpha-backup-key-')), 'id');
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'backup-test', '-f', keyFile]);
-    const knownHosts = readFileSync(lab.knownHosts, 'utf8').split('\n').filter((l) => l.split(/[ ,]/).includes(target.address)).join('\n');
+    const knownHosts = readFileSync(lab.knownHosts, 'utf8')
+      .split('\n')
+      .filter((l) => l.split(/[ ,]/).includes(target.address))
+      .join('\n');
     invDir = writeLabInventory(lab, {
       groups: {
         all: { roles: ['common'] },
         // On one host, roles run in group order: the database before WordPress's first install.
         db: { hosts: [site.name, fresh.name], roles: ['mariadb'], vars: labVars('db') },
-        web: { hosts: [site.name, fresh.name], roles: ['php_fpm', 'nginx', 'wordpress'], vars: { ...labVars('web'), wordpress_object_cache: false, wordpress_sessions_redis: false, wordpress_redis_host: '127.0.0.1' } },
+        web: {
+          hosts: [site.name, fresh.name],
+          roles: ['php_fpm', 'nginx', 'wordpress'],
+          vars: { ...labVars('web'), wordpress_object_cache: false, wordpress_sessions_redis: false, wordpress_redis_host: '127.0.0.1' },
+        },
         backup: { hosts: [site.name, fresh.name], roles: ['backup'] },
         target: { hosts: [target.name], roles: ['backup_target'] },
       },
@@ -108,10 +115,18 @@ describe('backup role and wpha backup on lab hosts (site, target, fresh)', () =>
     expect(await sh(site, 'systemctl is-active wpha-backup.timer; systemctl is-enabled wpha-backup.timer; stat -c %a /etc/wpha/backup.conf /var/backups/wpha')).toBe('active\nenabled\n600\n700');
   }, 1_600_000);
 
-  it('takes a backup through the timer\'s service, kept on the host and on the remote', async () => {
+  it("takes a backup through the timer's service, kept on the host and on the remote", async () => {
     // Content worth restoring: a post and an upload (a file WordPress did not write).
-    postId = (await sh(site, `cd /tmp && runuser -u www-data -- env WORDPRESS_CONFIG=shop WPHA_DOMAIN=${SITE} php /usr/local/lib/wpha/wp-eval.php 'echo wp_insert_post(["post_title" => "Backed up post", "post_content" => "Rows and files come back.", "post_status" => "publish"]);'`)).trim();
-    await sh(site, `install -d -o www-data -g www-data ${WP_CONTENT}/uploads/2026/12 && head -c 300000 /dev/urandom > ${WP_CONTENT}/uploads/2026/12/photo.jpg && chown www-data:www-data ${WP_CONTENT}/uploads/2026/12/photo.jpg`);
+    postId = (
+      await sh(
+        site,
+        `cd /tmp && runuser -u www-data -- env WORDPRESS_CONFIG=shop WPHA_DOMAIN=${SITE} php /usr/local/lib/wpha/wp-eval.php 'echo wp_insert_post(["post_title" => "Backed up post", "post_content" => "Rows and files come back.", "post_status" => "publish"]);'`,
+      )
+    ).trim();
+    await sh(
+      site,
+      `install -d -o www-data -g www-data ${WP_CONTENT}/uploads/2026/12 && head -c 300000 /dev/urandom > ${WP_CONTENT}/uploads/2026/12/photo.jpg && chown www-data:www-data ${WP_CONTENT}/uploads/2026/12/photo.jpg`,
+    );
     atBackup = await state(site);
     const r = await timed('backup run', () => backup(['run', '--host', site.name]));
     expect(r.stderr).toBe('');
@@ -120,7 +135,10 @@ describe('backup role and wpha backup on lab hosts (site, target, fresh)', () =>
     expect(await sh(site, 'journalctl -u wpha-backup.service -o cat --no-pager | grep -c "pushed to offsite:wpha-backups/"')).not.toBe('0');
     const list = await backup(['list', '--host', site.name, '--json']);
     expect(list.code).toBe(0);
-    const sets = list.stdout.trim().split('\n').map((l) => JSON.parse(l) as { where: string; status: string; files: string; databases: string });
+    const sets = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { where: string; status: string; files: string; databases: string });
     expect(sets.map((s) => `${s.where} ${s.status}`)).toEqual(['local ok', 'remote ok']);
     expect(sets[0]).toMatchObject({ files: 'full', databases: 'wp_shop', db: 'dump', encryption: 'none' });
   });
@@ -133,7 +151,7 @@ describe('backup role and wpha backup on lab hosts (site, target, fresh)', () =>
     const dry = await backup(['restore', '--host', site.name, '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('would restore: db files');
-    expect(await sh(site, "mariadb -NBe \"SHOW DATABASES LIKE 'wp_shop'\"")).toBe(''); // the dry run changed nothing
+    expect(await sh(site, 'mariadb -NBe "SHOW DATABASES LIKE \'wp_shop\'"')).toBe(''); // the dry run changed nothing
     const r = await timed('restore on the same host', () => backup(['restore', '--host', site.name]));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`restored database wp_shop`);
@@ -164,7 +182,7 @@ describe('backup role and wpha backup on lab hosts (site, target, fresh)', () =>
     expect(here.code).toBe(1);
     expect(here.stderr).toContain(`Backup ${id} of "${site.name}" fails its checksums: nothing was restored`);
     expect(here.stderr).toMatch(/db-wp_shop\.sql\.zst: FAILED/);
-    expect(await sh(site, "mariadb -NBe \"SELECT option_value FROM wp_shop.wp_options WHERE option_name = 'wpha_after_backup'\"")).toBe('kept');
+    expect(await sh(site, 'mariadb -NBe "SELECT option_value FROM wp_shop.wp_options WHERE option_name = \'wpha_after_backup\'"')).toBe('kept');
     const there = await backup(['restore', '--host', fresh.name, '--from', site.name]);
     expect(there.code).toBe(1);
     expect(there.stderr).toMatch(/files-full\.tar\.zst: FAILED/);
@@ -208,7 +226,11 @@ describe('backup role and wpha backup on lab hosts (site, target, fresh)', () =>
     let remoteDir: string;
     let ids: string[];
     let now: number;
-    const idOf = (t: number) => new Date(t * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const idOf = (t: number) =>
+      new Date(t * 1000)
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '');
     /** Clones backup `src` (a full one) in `dir` as each id: INFO and manifest rewritten, VERIFIED recorded. */
     const cloneScript = (dir: string, src: string, owner = '') => `set -e; cd ${dir}; while read -r id; do
   cp -a ${src} $id; sed -i "s/^id .*/id $id/; s/^files_base .*/files_base $id/" $id/INFO
@@ -233,7 +255,9 @@ done; rm -rf ${src}`;
     /** The rule, written out: every backup of the last 48 h, the newest of each of the last 20 UTC days. */
     const expected = () => {
       const today = Math.floor(now / 86400);
-      const keep = new Set(ids.filter((id) => Date.parse(`${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}T${id.slice(9, 11)}:${id.slice(11, 13)}:${id.slice(13, 15)}Z`) / 1000 >= now - 48 * 3600));
+      const keep = new Set(
+        ids.filter((id) => Date.parse(`${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}T${id.slice(9, 11)}:${id.slice(11, 13)}:${id.slice(13, 15)}Z`) / 1000 >= now - 48 * 3600),
+      );
       const byDay = new Map<number, string>();
       for (const id of ids) {
         const day = Math.floor(Date.parse(`${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}T00:00:00Z`) / 86400_000);
@@ -294,10 +318,12 @@ done; rm -rf ${src}`;
     await sh(site, "mariadb -e 'DROP DATABASE wp_shop'");
     const restored = await backup(['restore', '--host', site.name, '--db'], { WPHA_VAULT_PASSWORD_LAB: VAULT_PASS });
     expect(restored.code).toBe(0);
-    expect(await sh(site, "mariadb -NBe \"SELECT option_value FROM wp_shop.wp_options WHERE option_name = 'wpha_after_backup'\"")).toBe('kept');
+    expect(await sh(site, 'mariadb -NBe "SELECT option_value FROM wp_shop.wp_options WHERE option_name = \'wpha_after_backup\'"')).toBe('kept');
     // The private key: in no output, and nowhere on the host once the restore is over.
     for (const out of [applied.stdout, run.stdout, run.stderr, restored.stdout, restored.stderr]) expect(out).not.toContain(identity);
-    expect((await lab.ssh(site.name, 'grep -rl AGE-SECRET-KEY /etc /var/backups /var/lib/wpha-backup /run /tmp /root 2>/dev/null; journalctl --no-pager -o cat | grep -c AGE-SECRET-KEY')).stdout.trim()).toBe('0');
+    expect(
+      (await lab.ssh(site.name, 'grep -rl AGE-SECRET-KEY /etc /var/backups /var/lib/wpha-backup /run /tmp /root 2>/dev/null; journalctl --no-pager -o cat | grep -c AGE-SECRET-KEY')).stdout.trim(),
+    ).toBe('0');
   });
 
   it('refuses bad input before any host is touched, naming the file and line', async () => {
@@ -313,7 +339,11 @@ done; rm -rf ${src}`;
       writeFileSync(path.join(dir, 'group_vars', 'backup.yaml'), text);
     };
     const cases: [string, string, RegExp][] = [
-      ['retention 0', variant((d) => groupVars(d, 'backup_retention_days: 0\n')), /\bgroup_vars\/backup\.yaml:1:1: backup_retention_days: Variable "backup_retention_days" of role "backup": expected an integer of at least 1, found number 0$/m],
+      [
+        'retention 0',
+        variant((d) => groupVars(d, 'backup_retention_days: 0\n')),
+        /\bgroup_vars\/backup\.yaml:1:1: backup_retention_days: Variable "backup_retention_days" of role "backup": expected an integer of at least 1, found number 0$/m,
+      ],
       [
         'a remote with no credentials',
         variant((d) => {
@@ -324,10 +354,17 @@ done; rm -rf ${src}`;
         }),
         /\binventory\.yaml:\d+:\d+: vars\.rclone_remotes\[0\]: Variable "rclone_remotes" of role "rclone": Missing key "key_pem", required when type == 'sftp' and not key_file/m,
       ],
-      ['an encryption key missing from the vault', variant((d) => groupVars(d, 'backup_encryption: age\nbackup_age_recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n')), /\bgroup_vars\/backup\.yaml:1:1: backup_encryption: Missing variable "backup_age_identity" of role "backup" for host "[^"]+": required when backup_encryption == 'age'/m],
+      [
+        'an encryption key missing from the vault',
+        variant((d) => groupVars(d, 'backup_encryption: age\nbackup_age_recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n')),
+        /\bgroup_vars\/backup\.yaml:1:1: backup_encryption: Missing variable "backup_age_identity" of role "backup" for host "[^"]+": required when backup_encryption == 'age'/m,
+      ],
     ];
     for (const [what, dir, message] of cases) {
-      for (const args of [['apply', '-i', dir], ['backup', 'list', '-i', dir]]) {
+      for (const args of [
+        ['apply', '-i', dir],
+        ['backup', 'list', '-i', dir],
+      ]) {
         const r = await runWpha(args, { env: { WPHA_VAULT_PASSWORD_LAB: VAULT_PASS } });
         expect(r.code, `${what}: ${args[0]}`).toBe(65);
         expect(r.stderr, what).toMatch(message);
@@ -342,7 +379,11 @@ done; rm -rf ${src}`;
     const r = await runWpha(['apply', '-i', invDir, '--json'], { env: { WPHA_VAULT_PASSWORD_LAB: VAULT_PASS } });
     expect(r.code).toBe(0);
     const events = jsonEvents(r.stdout);
-    expect(tasksOf(events).filter((t) => t.status !== 'ok' && t.status !== 'skipped').map((t) => `${t.host} ${t.task} ${t.status}`)).toEqual([]);
+    expect(
+      tasksOf(events)
+        .filter((t) => t.status !== 'ok' && t.status !== 'skipped')
+        .map((t) => `${t.host} ${t.task} ${t.status}`),
+    ).toEqual([]);
     for (const h of [site, target, fresh]) expect(hostDone(events, h.name)).toMatchObject({ recap: { changed: 0, failed: 0 }, roundTrips: 1 });
   });
 });

@@ -47,9 +47,27 @@ describe('rclone role, rendered', () => {
     const conf = fileContent(steps, '/root/.config/rclone/rclone.conf');
     const body = conf.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
     expect(body).toEqual([
-      '[objects]', 'type = s3', 'provider = Minio', 'access_key_id = backup', 'secret_access_key = s3-secret-value-1', 'endpoint = http://10.0.0.9:9000', 'force_path_style = true',
-      '[offsite]', 'type = sftp', 'host = 10.0.0.8', 'port = 22', 'user = rbackup', 'key_file = /root/.config/rclone/offsite.key', 'known_hosts_file = /root/.config/rclone/offsite.known_hosts', 'shell_type = none', 'disable_concurrent_writes = true',
-      '[swift1]', 'type = swift', 'user = test:tester', 'key = swift-key-value-2', 'auth = http://10.0.0.7:8080/auth/v1.0',
+      '[objects]',
+      'type = s3',
+      'provider = Minio',
+      'access_key_id = backup',
+      'secret_access_key = s3-secret-value-1',
+      'endpoint = http://10.0.0.9:9000',
+      'force_path_style = true',
+      '[offsite]',
+      'type = sftp',
+      'host = 10.0.0.8',
+      'port = 22',
+      'user = rbackup',
+      'key_file = /root/.config/rclone/offsite.key',
+      'known_hosts_file = /root/.config/rclone/offsite.known_hosts',
+      'shell_type = none',
+      'disable_concurrent_writes = true',
+      '[swift1]',
+      'type = swift',
+      'user = test:tester',
+      'key = swift-key-value-2',
+      'auth = http://10.0.0.7:8080/auth/v1.0',
     ]);
     expect(conf).toContain('not encrypted');
     expect(fileStep(steps, '/root/.config/rclone/rclone.conf').args).toMatchObject({ mode: '0600', owner: 'root', sensitive: true });
@@ -71,7 +89,12 @@ describe('rclone role, rendered', () => {
 
   it('uses a key file already on the host, and no keys at all with env_auth', async () => {
     const inv = await loadForRun({
-      inventory: inventory({ rclone_remotes: [{ name: 'o', type: 'sftp', host: 'h', user: 'u', key_file: '/root/.ssh/id_ed25519', known_hosts: 'h ssh-ed25519 A' }, { name: 'aws', type: 's3', provider: 'AWS', env_auth: true, region: 'eu-west-1' }] }),
+      inventory: inventory({
+        rclone_remotes: [
+          { name: 'o', type: 'sftp', host: 'h', user: 'u', key_file: '/root/.ssh/id_ed25519', known_hosts: 'h ssh-ed25519 A' },
+          { name: 'aws', type: 's3', provider: 'AWS', env_auth: true, region: 'eu-west-1' },
+        ],
+      }),
       cwd: root,
     });
     const { steps } = expandHost(inv, 'db1', labFacts('db1', '10.0.0.5'));

@@ -28,7 +28,10 @@ describe('rclone role with an SFTP remote to a backup_target host', () => {
     [a, b] = lab.hosts as [typeof a, typeof b];
     keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'wpha-rclone-key-')), 'id');
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'rclone-test', '-f', keyFile]);
-    const knownHosts = readFileSync(lab.knownHosts, 'utf8').split('\n').filter((l) => l.split(/[ ,]/).includes(b.address)).join('\n');
+    const knownHosts = readFileSync(lab.knownHosts, 'utf8')
+      .split('\n')
+      .filter((l) => l.split(/[ ,]/).includes(b.address))
+      .join('\n');
     invDir = writeLabInventory(lab, {
       groups: {
         src: { hosts: [a.name], roles: ['rclone'] },
@@ -66,13 +69,20 @@ describe('rclone role with an SFTP remote to a backup_target host', () => {
     expect(r.code).toBe(0);
     expect((await lab.ssh(b.name, 'sha256sum < /srv/rbackup/probe/probe.bin')).stdout).toBe(r.stdout);
     // A wrong host key is refused: the remote does not trust whatever answers at that address.
-    const bad = await lab.ssh(a.name, `sed 's/ssh-ed25519 .*/ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMPyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/' /root/.config/rclone/offsite.known_hosts > /tmp/kh; rclone lsf offsite: --sftp-known-hosts-file /tmp/kh 2>&1`);
+    const bad = await lab.ssh(
+      a.name,
+      `sed 's/ssh-ed25519 .*/ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMPyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/' /root/.config/rclone/offsite.known_hosts > /tmp/kh; rclone lsf offsite: --sftp-known-hosts-file /tmp/kh 2>&1`,
+    );
     expect(bad.code).not.toBe(0);
     expect(bad.stdout).toMatch(/knownhosts: key mismatch|handshake failed/);
   });
 
   it('gives that key no shell on the target', async () => {
-    const r = await execa('ssh', ['-i', keyFile, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `rbackup@${b.address}`, 'echo shell-reached'], { reject: false, input: '', timeout: 60_000 });
+    const r = await execa(
+      'ssh',
+      ['-i', keyFile, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `rbackup@${b.address}`, 'echo shell-reached'],
+      { reject: false, input: '', timeout: 60_000 },
+    );
     expect(r.stdout).not.toContain('shell-reached');
   });
 
@@ -80,7 +90,11 @@ describe('rclone role with an SFTP remote to a backup_target host', () => {
     const r = await runWpha(['apply', '-i', invDir, '--json']);
     expect(r.code).toBe(0);
     const events = jsonEvents(r.stdout);
-    expect(tasksOf(events).filter((t) => t.status !== 'ok' && t.status !== 'skipped').map((t) => `${t.host} ${t.task} ${t.status}`)).toEqual([]);
+    expect(
+      tasksOf(events)
+        .filter((t) => t.status !== 'ok' && t.status !== 'skipped')
+        .map((t) => `${t.host} ${t.task} ${t.status}`),
+    ).toEqual([]);
     for (const h of [a, b]) expect(hostDone(events, h.name)).toMatchObject({ recap: { changed: 0, failed: 0 }, roundTrips: 1 });
   });
 });

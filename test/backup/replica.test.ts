@@ -36,7 +36,23 @@ describe('backup from the replica of a MariaDB replication group', () => {
     [primary, replica] = lab.hosts as [Host, Host];
     // A throw-away CA for the group's TLS (the mariadb role signs each node's certificate with it).
     const ca = mkdtempSync(path.join(tmpdir(), 'wpha-bkrepl-ca-'));
-    await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/CN=wpha backup test CA', '-keyout', path.join(ca, 'ca.key'), '-out', path.join(ca, 'ca.pem')]);
+    await execa('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=wpha backup test CA',
+      '-keyout',
+      path.join(ca, 'ca.key'),
+      '-out',
+      path.join(ca, 'ca.pem'),
+    ]);
     invDir = writeLabInventory(lab, {
       groups: {
         all: { roles: ['common'] },
@@ -72,7 +88,7 @@ describe('backup from the replica of a MariaDB replication group', () => {
   }, 1_600_000);
 
   it('backs the database up on the replica only, with the rows written on the primary', async () => {
-    await sh(primary, "mariadb -e \"CREATE TABLE wp_shop.backup_probe (id INT PRIMARY KEY, v VARCHAR(40)); INSERT INTO wp_shop.backup_probe VALUES (1, 'written-on-the-primary-7c2e')\"");
+    await sh(primary, 'mariadb -e "CREATE TABLE wp_shop.backup_probe (id INT PRIMARY KEY, v VARCHAR(40)); INSERT INTO wp_shop.backup_probe VALUES (1, \'written-on-the-primary-7c2e\')"');
     const gtid = await sh(primary, "mariadb -NBe 'SELECT @@gtid_binlog_pos'");
     expect(await sh(replica, `mariadb -NBe "SELECT MASTER_GTID_WAIT('${gtid}', 60)"`)).toBe('0');
     const r = await runWpha(['backup', 'run', '-i', invDir]);
@@ -100,7 +116,11 @@ describe('backup from the replica of a MariaDB replication group', () => {
     const r = await runWpha(['apply', '-i', invDir, '--json']);
     expect(r.code).toBe(0);
     const events = jsonEvents(r.stdout);
-    expect(tasksOf(events).filter((t) => t.status !== 'ok' && t.status !== 'skipped').map((t) => `${t.host} ${t.task} ${t.status}`)).toEqual([]);
+    expect(
+      tasksOf(events)
+        .filter((t) => t.status !== 'ok' && t.status !== 'skipped')
+        .map((t) => `${t.host} ${t.task} ${t.status}`),
+    ).toEqual([]);
     for (const h of [primary, replica]) expect(hostDone(events, h.name)).toMatchObject({ recap: { changed: 0, failed: 0 }, roundTrips: 1 });
   });
 });

@@ -24,8 +24,7 @@ const NO_ANSIBLE = ANSIBLE ? '' : ' [skipped: ansible-playbook is not installed;
 const VARS: Record<string, string> = { site_name: 'shop.example.test', site_root: '/var/www/shop', php_version: '8.2', fastcgi_cache_path: '/var/cache/nginx/fastcgi' };
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 /** The Ansible template with its variables filled in by plain substitution: independent of wpha's renderer. */
-const expectedTemplate = (name: string) =>
-  readFileSync(path.join(webTierDir(), 'ansible', 'templates', `${name}.j2`), 'utf8').replace(/\{\{ (\w+) \}\}/g, (_, v: string) => VARS[v]!);
+const expectedTemplate = (name: string) => readFileSync(path.join(webTierDir(), 'ansible', 'templates', `${name}.j2`), 'utf8').replace(/\{\{ (\w+) \}\}/g, (_, v: string) => VARS[v]!);
 
 const EXPECTED_FILES: [string, string, string][] = [
   ['/var/www/shop/health.php', sha256("<?php echo 'ok';\n"), '644 deploy www-data'],
@@ -61,7 +60,12 @@ const STATE_SCRIPT = [
 ].join('\n');
 
 function parseState(stdout: string): Record<string, string> {
-  return Object.fromEntries(stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 const temps: string[] = [];
@@ -77,8 +81,15 @@ async function applyRole(dir: string, factsCacheDir: string): Promise<{ summary:
   const inv = await loadForRun({ inventory: dir });
   const events: RunEvent[] = [];
   const summary = await runPlay(inv, {
-    tags: [], skipTags: [], check: false, diff: false, forks: 10, forceHandlers: false, acceptNewHostKeys: false,
-    listeners: [(e) => events.push(e)], factsCacheDir,
+    tags: [],
+    skipTags: [],
+    check: false,
+    diff: false,
+    forks: 10,
+    forceHandlers: false,
+    acceptNewHostKeys: false,
+    listeners: [(e) => events.push(e)],
+    factsCacheDir,
   });
   return { summary, events };
 }

@@ -32,7 +32,12 @@ export function galeraCluster(lab: LabHosts) {
   const status = async (i: number): Promise<Record<string, string>> => {
     const r = await lab.ssh(name(i), 'mariadb -N -B', { input: "SHOW GLOBAL STATUS LIKE 'wsrep_%'" });
     if (r.code !== 0) return {};
-    return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split('\t') as [string, string]));
+    return Object.fromEntries(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t') as [string, string]),
+    );
   };
   const synced = async (i: number, size: number) => {
     const s = await status(i);
@@ -48,7 +53,9 @@ export function galeraCluster(lab: LabHosts) {
     if (put.code !== 0) throw new Error(`Cannot copy the writer: ${put.stderr}`);
     const args = `--hosts ${targets.join(',')} --user ${opts.user} --db ${opts.db} --table ${opts.table} --start ${opts.start} --out ${dir}/acked --stop ${dir}/stop --rate ${opts.rate ?? 0} --port ${opts.port ?? 3306}`;
     // The password travels on stdin into the environment of the detached writer.
-    const r = await lab.ssh(name(on), `read -r WRITER_PASSWORD; export WRITER_PASSWORD; setsid python3 ${dir}/acked-writer.py ${args} > /dev/null 2> ${dir}/err < /dev/null & echo started`, { input: `${opts.password}\n` });
+    const r = await lab.ssh(name(on), `read -r WRITER_PASSWORD; export WRITER_PASSWORD; setsid python3 ${dir}/acked-writer.py ${args} > /dev/null 2> ${dir}/err < /dev/null & echo started`, {
+      input: `${opts.password}\n`,
+    });
     if (!r.stdout.includes('started')) throw new Error(`Cannot start the writer: ${r.stderr}`);
     return {
       /** Acknowledged rows so far. */

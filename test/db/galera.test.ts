@@ -55,7 +55,15 @@ describe('Galera cluster of three nodes', () => {
         : { galera: { hosts: [0, 1, 2], roles: ['mariadb', 'galera'], vars: { ...groupVars, ...extra } }, sqlproxy: proxyGroup() },
       // The test's client (bench/db/acked-writer.py) runs on the first host.
       hostVars: { [lab.hosts[0]!.name]: { common_extra_packages: ['python3-pymysql'] } },
-      vars: { ...labAll, ...tls, mariadb_proxy_group: 'sqlproxy', common_firewall_extra_rules: [`ip saddr { ${addr.join(', ')} } ip protocol vrrp accept`], galera_sst_password: SST_PASSWORD, mariadb_client_hosts: [`${addr[0]!.split('.').slice(0, 3).join('.')}.%`], ...(arbiter ? { galera_arbitrator_group: 'arbiter' } : {}) },
+      vars: {
+        ...labAll,
+        ...tls,
+        mariadb_proxy_group: 'sqlproxy',
+        common_firewall_extra_rules: [`ip saddr { ${addr.join(', ')} } ip protocol vrrp accept`],
+        galera_sst_password: SST_PASSWORD,
+        mariadb_client_hosts: [`${addr[0]!.split('.').slice(0, 3).join('.')}.%`],
+        ...(arbiter ? { galera_arbitrator_group: 'arbiter' } : {}),
+      },
     }).dir;
 
   beforeAll(async () => {
@@ -64,18 +72,48 @@ describe('Galera cluster of three nodes', () => {
     vip = lab.reserveAddress();
     db = galeraCluster(lab);
     const ca = mkdtempSync(path.join(tmpdir(), 'wpha-galera-ca-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(ca, 'ca.key'), '-out', path.join(ca, 'ca.pem'), '-days', '30', '-subj', '/CN=wpha-galera-test-ca'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        path.join(ca, 'ca.key'),
+        '-out',
+        path.join(ca, 'ca.pem'),
+        '-days',
+        '30',
+        '-subj',
+        '/CN=wpha-galera-test-ca',
+      ],
+      { stdio: 'ignore' },
+    );
     tls = { mariadb_tls_ca_cert: readFileSync(path.join(ca, 'ca.pem'), 'utf8'), mariadb_tls_ca_key: readFileSync(path.join(ca, 'ca.key'), 'utf8') };
     inv = writeInventory();
   });
   afterAll(async () => lab?.release());
 
   const apply = () => runWpha(['apply', '-i', inv, '--json'], { timeoutMs: 1_200_000 });
-  const failedOf = (stdout: string) => tasksOf(jsonEvents(stdout)).filter((t) => t.status === 'failed').map((t) => `${t.host} ${t.task}: ${t.error}`);
-  const changedOf = (stdout: string) => tasksOf(jsonEvents(stdout)).filter((t) => t.status === 'changed').map((t) => `${t.host} ${t.task}`);
+  const failedOf = (stdout: string) =>
+    tasksOf(jsonEvents(stdout))
+      .filter((t) => t.status === 'failed')
+      .map((t) => `${t.host} ${t.task}: ${t.error}`);
+  const changedOf = (stdout: string) =>
+    tasksOf(jsonEvents(stdout))
+      .filter((t) => t.status === 'changed')
+      .map((t) => `${t.host} ${t.task}`);
   const ids = async (i: number) => (await db.sql(i, `SET SESSION wsrep_sync_wait = 1; SELECT id FROM ${site.db_name}.acked ORDER BY id`)).split('\n').filter(Boolean).map(Number);
   const writer = (tag: string, start: number, targets: number[]) =>
-    db.startWriter(0, targets.map((i) => addr[i]!), { start, user: site.db_user, password: appPassword, db: site.db_name, table: 'acked', tag });
+    db.startWriter(
+      0,
+      targets.map((i) => addr[i]!),
+      { start, user: site.db_user, password: appPassword, db: site.db_name, table: 'acked', tag },
+    );
   /** The Galera node the SQL proxy's VIP leads to, asked through it as the site's user. */
   const throughVip = async () => (await lab.ssh(db.name(0), `mariadb -h ${vip} -P 3307 -u ${site.db_user} -p"$(cat)" -N -B -e 'SELECT @@wsrep_node_name' 2>&1`, { input: appPassword })).stdout.trim();
   /** Every acknowledged id is on every node. */
@@ -112,7 +150,12 @@ describe('Galera cluster of three nodes', () => {
       expect(w.code, w.stderr).toBe(0);
     }
     for (const i of [0, 1, 2]) {
-      expect(await db.sql(i, `SET SESSION wsrep_sync_wait = 1; SELECT host, COUNT(*) FROM ${site.db_name}.acked GROUP BY host ORDER BY host`)).toBe(addr.map((a) => `${a}\t100`).sort().join('\n'));
+      expect(await db.sql(i, `SET SESSION wsrep_sync_wait = 1; SELECT host, COUNT(*) FROM ${site.db_name}.acked GROUP BY host ORDER BY host`)).toBe(
+        addr
+          .map((a) => `${a}\t100`)
+          .sort()
+          .join('\n'),
+      );
     }
     await db.sql(0, `DELETE FROM ${site.db_name}.acked`);
   }, 1_500_000);
@@ -135,14 +178,16 @@ describe('Galera cluster of three nodes', () => {
     await until('writes after the restarts', w.count, (n) => n > before + 20, 60);
     const res = await w.stop();
     // Each node stopped once and was Synced again before the next one stopped.
-    const windows = await Promise.all([0, 1, 2].map(async (i) => {
-      const lines = (await db.journal(i, since)).split('\n');
-      const at = (re: RegExp) => lines.filter((l) => re.test(l)).map((l) => Number(l.split(' ')[0]));
-      const stops = at(/Normal shutdown/);
-      const ready = at(/Synchronized with group, ready for connections/).filter((t) => t > (stops[0] ?? Infinity));
-      expect(stops.length, `${db.name(i)} stopped once`).toBe(1);
-      return [stops[0]!, ready[0]!] as const;
-    }));
+    const windows = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        const lines = (await db.journal(i, since)).split('\n');
+        const at = (re: RegExp) => lines.filter((l) => re.test(l)).map((l) => Number(l.split(' ')[0]));
+        const stops = at(/Normal shutdown/);
+        const ready = at(/Synchronized with group, ready for connections/).filter((t) => t > (stops[0] ?? Infinity));
+        expect(stops.length, `${db.name(i)} stopped once`).toBe(1);
+        return [stops[0]!, ready[0]!] as const;
+      }),
+    );
     windows.sort((a, b) => a[0] - b[0]);
     for (let k = 1; k < 3; k++) expect(windows[k]![0], 'a node stopped while another was restarting').toBeGreaterThan(windows[k - 1]![1]);
     for (const i of [0, 1, 2]) expect((await db.sql(i, 'SELECT @@wsrep_slave_threads')).trim()).toBe('2');
@@ -157,7 +202,12 @@ describe('Galera cluster of three nodes', () => {
     expect((await lab.ssh(db.name(2), 'systemctl kill -s KILL mariadb')).code).toBe(0);
     // Debian's unit restarts a crashed server (Restart=on-abnormal); it finds its position and
     // asks a donor for the writes it missed.
-    await until('killed node Synced again', () => db.synced(2, 3), (v) => v, 180);
+    await until(
+      'killed node Synced again',
+      () => db.synced(2, 3),
+      (v) => v,
+      180,
+    );
     const rejoinedAt = Date.now() / 1000;
     const before = await w.count();
     await until('writes after the rejoin', w.count, (n) => n > before + 20, 60);
@@ -173,7 +223,7 @@ describe('Galera cluster of three nodes', () => {
     expect(changedOf(r.stdout)).toEqual([]);
   }, 900_000);
 
-  it('writes through the SQL proxy\'s virtual IP go to one Synced node; kill -9 of that node: they move to the next, every acknowledged row kept', async () => {
+  it("writes through the SQL proxy's virtual IP go to one Synced node; kill -9 of that node: they move to the next, every acknowledged row kept", async () => {
     // Every connection goes to the first Synced node of the group (the proxy's synced check).
     expect(await until('the VIP leads to the first node', throughVip, (v) => v === db.name(0), 60)).toBe(db.name(0));
     const w = await db.startWriter(0, [vip], { start: 150_000, user: site.db_user, password: appPassword, db: site.db_name, table: 'acked', tag: 'proxy', port: 3307 });
@@ -184,7 +234,12 @@ describe('Galera cluster of three nodes', () => {
     expect(await until('the VIP leads to the second node', throughVip, (v) => v === db.name(1), 60)).toBe(db.name(1));
     const atSwitch = await w.count();
     await until('writes through the VIP after the switch', w.count, (n) => n > atSwitch + 20, 60);
-    await until('killed node Synced again', () => db.synced(0, 3), (v) => v, 180);
+    await until(
+      'killed node Synced again',
+      () => db.synced(0, 3),
+      (v) => v,
+      180,
+    );
     const res = await w.stop();
     const after = res.acked.filter((id) => res.at.get(id)! > killedAt);
     expect(after.length).toBeGreaterThan(20);
@@ -197,7 +252,11 @@ describe('Galera cluster of three nodes', () => {
   it('all three down (one stopped cleanly, two killed): wpha db recover bootstraps the most advanced node, no acknowledged row is lost', async () => {
     // Debian's unit would restart a killed server (and Galera could then re-form by itself):
     // off for this drill, as when hosts come back after a power loss one by one.
-    for (const i of [0, 1, 2]) await lab.ssh(db.name(i), "mkdir -p /run/systemd/system/mariadb.service.d && printf '[Service]\\nRestart=no\\n' > /run/systemd/system/mariadb.service.d/wpha-test.conf && systemctl daemon-reload");
+    for (const i of [0, 1, 2])
+      await lab.ssh(
+        db.name(i),
+        "mkdir -p /run/systemd/system/mariadb.service.d && printf '[Service]\\nRestart=no\\n' > /run/systemd/system/mariadb.service.d/wpha-test.conf && systemctl daemon-reload",
+      );
     const w = await writer('recover', 200_000, [1]);
     await until('writer running', w.count, (n) => n > 50, 60);
     expect((await lab.ssh(db.name(2), 'systemctl stop mariadb')).code).toBe(0);
@@ -245,7 +304,12 @@ describe('Galera cluster of three nodes', () => {
     // apply writes the new settings but starts no cluster of nodes that were members.
     const stopped = await apply();
     expect(stopped.code).not.toBe(0);
-    expect(failedOf(stopped.stdout).filter((f) => f.includes('member of the Galera cluster')).map((f) => f.split(' ')[0]).sort()).toEqual([db.name(0), db.name(1)].sort());
+    expect(
+      failedOf(stopped.stdout)
+        .filter((f) => f.includes('member of the Galera cluster'))
+        .map((f) => f.split(' ')[0])
+        .sort(),
+    ).toEqual([db.name(0), db.name(1)].sort());
     expect(failedOf(stopped.stdout).join('\n')).toContain('wpha db recover');
     const r = await runWpha(['db', 'recover', '-i', inv], { timeoutMs: 900_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -254,7 +318,15 @@ describe('Galera cluster of three nodes', () => {
     expect(failedOf(converged.stdout)).toEqual([]);
     expect((await lab.ssh(db.name(2), 'systemctl is-active garb')).stdout.trim()).toBe('active');
     // Two data nodes and garbd: a cluster of three members, without TLS now.
-    for (const i of [0, 1]) expect(await until(`${db.name(i)} in a cluster of 3`, () => db.synced(i, 3), (v) => v, 120)).toBe(true);
+    for (const i of [0, 1])
+      expect(
+        await until(
+          `${db.name(i)} in a cluster of 3`,
+          () => db.synced(i, 3),
+          (v) => v,
+          120,
+        ),
+      ).toBe(true);
     expect(await db.journal(1, Date.now() / 1000 - 600)).toMatch(/connection established to \S+ tcp:\/\//);
     expect((await runWpha(['db', 'status', '-i', inv])).code).toBe(0);
     expect(changedOf((await apply()).stdout)).toEqual([]);
@@ -265,7 +337,12 @@ describe('Galera cluster of three nodes', () => {
     const killedAt = Date.now() / 1000;
     expect((await lab.ssh(db.name(1), 'systemctl kill -s KILL mariadb')).code).toBe(0);
     // The survivor and garbd are 2 of 3 votes: it stays primary and keeps acknowledging writes.
-    const s0 = await until('survivor in a primary component of 2', () => db.status(0), (s) => s.wsrep_cluster_size === '2' && s.wsrep_cluster_status === 'Primary', 60);
+    const s0 = await until(
+      'survivor in a primary component of 2',
+      () => db.status(0),
+      (s) => s.wsrep_cluster_size === '2' && s.wsrep_cluster_status === 'Primary',
+      60,
+    );
     expect(s0.wsrep_local_state_comment).toBe('Synced');
     const atEviction = await w.count();
     await until('writes after the eviction', w.count, (n) => n > atEviction + 20, 60);
@@ -274,9 +351,14 @@ describe('Galera cluster of three nodes', () => {
     const res = await w.stop();
     expect(res.acked.filter((id) => res.at.get(id)! > killedAt).length).toBeGreaterThan(20);
     await lab.ssh(db.name(1), 'rm -f /run/systemd/system/mariadb.service.d/wpha-test.conf && systemctl daemon-reload && systemctl start mariadb');
-    for (const i of [0, 1]) await until(`${db.name(i)} Synced in a cluster of 3`, () => db.synced(i, 3), (v) => v, 180);
+    for (const i of [0, 1])
+      await until(
+        `${db.name(i)} Synced in a cluster of 3`,
+        () => db.synced(i, 3),
+        (v) => v,
+        180,
+      );
     for (const i of [0, 1]) expect(missing(res.acked, await ids(i)), `acknowledged rows missing on ${db.name(i)}`).toEqual([]);
     expect(changedOf((await apply()).stdout)).toEqual([]);
   }, 1_200_000);
 });
-

@@ -38,7 +38,11 @@ export function drillTools(lab: LabHosts) {
     // stdin is read before the job goes to the background (a background job's stdin is /dev/null),
     // and only the one command is backgrounded, its output redirected: nothing keeps the SSH
     // session open.
-    const r = await lab.ssh(client, `pw=$(cat); cd ${dir} || exit 1; WRITER_PASSWORD="$pw" nohup php acked-writer.php --host ${o.host} --port ${o.port} --user ${o.user} --db ${o.db} --table ${o.table} --start ${o.start} --out ${dir}/acked.log --stop ${dir}/stop > ${dir}/writer.err 2>&1 < /dev/null & echo $!`, { input: o.password });
+    const r = await lab.ssh(
+      client,
+      `pw=$(cat); cd ${dir} || exit 1; WRITER_PASSWORD="$pw" nohup php acked-writer.php --host ${o.host} --port ${o.port} --user ${o.user} --db ${o.db} --table ${o.table} --start ${o.start} --out ${dir}/acked.log --stop ${dir}/stop > ${dir}/writer.err 2>&1 < /dev/null & echo $!`,
+      { input: o.password },
+    );
     const pid = r.stdout.trim();
     return {
       log: async () => (await lab.ssh(client, `cat ${dir}/acked.log`)).stdout,

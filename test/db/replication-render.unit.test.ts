@@ -17,7 +17,8 @@ const steps = (inv: Inventory, host: string) => expandHost(inv, host, recordedFa
 const cnf = (inv: Inventory, host: string) => stepContent(steps(inv, host), '/etc/mysql/mariadb.conf.d/60-wpha.cnf');
 const line = (text: string, key: string) => text.split('\n').find((l) => l.startsWith(`${key} = `));
 const ipInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-const replication = (inv: Inventory, host: string) => steps(inv, host).find((s) => s.op.name === 'mariadb_replication')!.args as { members: { name: string; address: string }[]; primary: string; self: string };
+const replication = (inv: Inventory, host: string) =>
+  steps(inv, host).find((s) => s.op.name === 'mariadb_replication')!.args as { members: { name: string; address: string }[]; primary: string; self: string };
 
 describe('the replicated database tier, rendered', () => {
   it.each(['lab', 'prod-example', 'prod-two-region-example'])('%s: every task of every host expands', async (name) => {
@@ -27,7 +28,10 @@ describe('the replicated database tier, rendered', () => {
 
   it('lab: two read-only nodes with their own server ids and auto_increment offsets, semi-sync that never falls back', async () => {
     const inv = await load('lab');
-    for (const [host, address, offset] of [['db1', '172.31.250.31', '1'], ['db2', '172.31.250.32', '2']] as const) {
+    for (const [host, address, offset] of [
+      ['db1', '172.31.250.31', '1'],
+      ['db2', '172.31.250.32', '2'],
+    ] as const) {
       const text = cnf(inv, host);
       expect(line(text, 'read_only')).toBe('read_only = ON');
       expect(line(text, 'server_id')).toBe(`server_id = ${ipInt(address)}`);
@@ -38,7 +42,14 @@ describe('the replicated database tier, rendered', () => {
       expect(line(text, 'init_rpl_role')).toBe('init_rpl_role = SLAVE');
       expect(line(text, 'log_slave_updates')).toBe('log_slave_updates = ON');
       expect(line(text, 'ssl_cert')).toBe('ssl_cert = /etc/mysql/wpha-tls/node.pem');
-      expect(replication(inv, host)).toMatchObject({ self: host, primary: 'db1', members: [{ name: 'db1', address: '172.31.250.31' }, { name: 'db2', address: '172.31.250.32' }] });
+      expect(replication(inv, host)).toMatchObject({
+        self: host,
+        primary: 'db1',
+        members: [
+          { name: 'db1', address: '172.31.250.31' },
+          { name: 'db2', address: '172.31.250.32' },
+        ],
+      });
     }
     // A standalone server keeps no replication settings (and still a binary log).
     const web = await loadForRun({ inventory: 'lab', cwd: root, extraVars: ['mariadb_replication_group='] });
@@ -55,16 +66,20 @@ describe('the replicated database tier, rendered', () => {
     expect(proxy.match(/^ {4}server .*$/gm)).toEqual(['    server db1 172.31.250.31:3306 check', '    server db2 172.31.250.32:3306 check']);
     expect(proxy).toContain('on-marked-down shutdown-sessions');
     const check = stepContent(steps(inv, 'db1'), '/usr/local/lib/wpha/wpha-sql-check-writer');
-    expect(check).toContain("user=wpha_check\n");
+    expect(check).toContain('user=wpha_check\n');
     const vrrp = stepContent(steps(inv, 'db2'), '/etc/keepalived/keepalived.conf');
     expect(vrrp).toContain('172.31.250.30/24 dev host0');
     expect(vrrp).toMatch(/priority 240\n/);
     expect(vrrp).toMatch(/unicast_peer \{\n\s+172\.31\.250\.31\n/);
   });
 
-  it('two regions: auto_increment per region, both regions\' proxies send to the writer of the whole group', async () => {
+  it("two regions: auto_increment per region, both regions' proxies send to the writer of the whole group", async () => {
     const inv = await load('prod-two-region-example');
-    expect([line(cnf(inv, 'db2'), 'auto_increment_offset'), line(cnf(inv, 'db3'), 'auto_increment_offset'), line(cnf(inv, 'db3'), 'auto_increment_increment')]).toEqual(['auto_increment_offset = 1', 'auto_increment_offset = 2', 'auto_increment_increment = 2']);
+    expect([line(cnf(inv, 'db2'), 'auto_increment_offset'), line(cnf(inv, 'db3'), 'auto_increment_offset'), line(cnf(inv, 'db3'), 'auto_increment_increment')]).toEqual([
+      'auto_increment_offset = 1',
+      'auto_increment_offset = 2',
+      'auto_increment_increment = 2',
+    ]);
     expect(replication(inv, 'db3').members.map((m) => m.name)).toEqual(['db1', 'db2', 'db3']);
     const dr = stepContent(steps(inv, 'db3'), '/etc/haproxy/wpha-sql.cfg');
     expect(dr.match(/^ {4}server \S+/gm)).toEqual(['    server db1', '    server db2', '    server db3']);

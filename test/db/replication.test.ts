@@ -70,11 +70,25 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
         db_ha: {
           hosts: [0, 1],
           roles: ['sql_proxy', 'keepalived'],
-          vars: { sql_proxy_backend_group: 'db', keepalived_group: 'db_ha', keepalived_vips: [`${sqlVip}/24`], keepalived_router_id: Number(sqlVip.split('.')[3]), keepalived_interface: 'host0', keepalived_track_process: '', keepalived_track_url: 'http://127.0.0.1:8405/healthz', keepalived_auth_pass: 'lab-vrrp', common_firewall_extra_rules: [`ip saddr { ${addr[db1]}, ${addr[db2]} } ip protocol vrrp accept`] },
+          vars: {
+            sql_proxy_backend_group: 'db',
+            keepalived_group: 'db_ha',
+            keepalived_vips: [`${sqlVip}/24`],
+            keepalived_router_id: Number(sqlVip.split('.')[3]),
+            keepalived_interface: 'host0',
+            keepalived_track_process: '',
+            keepalived_track_url: 'http://127.0.0.1:8405/healthz',
+            keepalived_auth_pass: 'lab-vrrp',
+            common_firewall_extra_rules: [`ip saddr { ${addr[db1]}, ${addr[db2]} } ip protocol vrrp accept`],
+          },
         },
         web: { hosts: [3], roles: ['php_fpm', 'nginx', 'wordpress'], vars: { ...labVars('web'), wordpress_db_host: `${sqlVip}:3307` } },
         redis: { hosts: [3], roles: ['redis'], vars: labVars('redis') },
-        front: { hosts: [4], roles: ['haproxy', 'keepalived'], vars: { ...labVars('front'), keepalived_vips: [`${webVip}/24`], keepalived_router_id: Number(webVip.split('.')[3]), common_firewall_extra_rules: [] } },
+        front: {
+          hosts: [4],
+          roles: ['haproxy', 'keepalived'],
+          vars: { ...labVars('front'), keepalived_vips: [`${webVip}/24`], keepalived_router_id: Number(webVip.split('.')[3]), common_firewall_extra_rules: [] },
+        },
       },
       hostVars: { [n[db1]!]: { mariadb_region: 'main' }, [n[db2]!]: { mariadb_region: 'main' }, [n[db3]!]: { mariadb_region: 'dr' } },
       vars: labVars('all'),
@@ -86,13 +100,23 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
   });
 
   const apply = () => runWpha(['apply', '-i', inv, '--json'], { timeoutMs: 1_800_000 });
-  const failedOf = (stdout: string) => tasksOf(jsonEvents(stdout)).filter((t) => t.status === 'failed').map((t) => `${t.host} ${t.task}: ${t.error}`);
-  const changedOf = (stdout: string) => tasksOf(jsonEvents(stdout)).filter((t) => t.status === 'changed').map((t) => `${t.host} ${t.task}`);
+  const failedOf = (stdout: string) =>
+    tasksOf(jsonEvents(stdout))
+      .filter((t) => t.status === 'failed')
+      .map((t) => `${t.host} ${t.task}: ${t.error}`);
+  const changedOf = (stdout: string) =>
+    tasksOf(jsonEvents(stdout))
+      .filter((t) => t.status === 'changed')
+      .map((t) => `${t.host} ${t.task}`);
   const db = (args: string[]) => runWpha(['db', ...args, '-i', inv, '--connect-timeout', '3'], { timeoutMs: 300_000 });
   const readOnly = async (k: string) => (await tools.sql(n[k]!, 'SELECT @@read_only')) === '1';
   /** PHP (mysqli) on the web node, as the site's user, against server:port. */
   const php = (server: string, port: number, code: string) =>
-    lab.ssh(n[web]!, `WPHA_PW="$(cat)" php -r ${quote(`mysqli_report(MYSQLI_REPORT_OFF); $m = @mysqli_connect('${server}', '${APP.user}', getenv('WPHA_PW'), '${APP.db}', ${port}); if (!$m) { echo 'connect ', mysqli_connect_errno(); exit(1); } ${code}`)}`, { input: APP.password });
+    lab.ssh(
+      n[web]!,
+      `WPHA_PW="$(cat)" php -r ${quote(`mysqli_report(MYSQLI_REPORT_OFF); $m = @mysqli_connect('${server}', '${APP.user}', getenv('WPHA_PW'), '${APP.db}', ${port}); if (!$m) { echo 'connect ', mysqli_connect_errno(); exit(1); } ${code}`)}`,
+      { input: APP.password },
+    );
   const until = async <T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, secondsMax: number): Promise<T> => {
     const t0 = Date.now();
     let v = await fn();
@@ -104,7 +128,13 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
     return v;
   };
   const ids = async (k: string) => (await tools.sql(n[k]!, 'SELECT id FROM wp_shop.drill ORDER BY id')).split('\n').filter(Boolean).map(Number);
-  const statusUntilHealthy = (primary: string) => until(`db status healthy with ${primary} primary`, () => db(['status']), (r) => r.code === 0 && r.stdout.includes(`healthy, primary ${n[primary]}`), 60);
+  const statusUntilHealthy = (primary: string) =>
+    until(
+      `db status healthy with ${primary} primary`,
+      () => db(['status']),
+      (r) => r.code === 0 && r.stdout.includes(`healthy, primary ${n[primary]}`),
+      60,
+    );
 
   it('applies from scratch: a primary, two replicas seeded and replicating over verified TLS, the proxy on the VIP, WordPress answering', async () => {
     const r = await timed('apply from scratch', apply);
@@ -119,7 +149,12 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
       expect((await lab.ssh(n[k]!, 'test -f /var/lib/mysql/xtrabackup_binlog_info && echo seeded')).stdout.trim()).toBe('seeded');
       expect(await readOnly(k)).toBe(true);
     }
-    expect(await tools.sql(n[db1]!, "SELECT @@rpl_semi_sync_master_enabled, @@rpl_semi_sync_master_wait_point, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_CLIENTS')")).toBe('1\tAFTER_SYNC\t2');
+    expect(
+      await tools.sql(
+        n[db1]!,
+        "SELECT @@rpl_semi_sync_master_enabled, @@rpl_semi_sync_master_wait_point, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_CLIENTS')",
+      ),
+    ).toBe('1\tAFTER_SYNC\t2');
     expect(await tools.sql(n[db1]!, "SELECT DISTINCT ssl_type FROM mysql.user WHERE User = 'wpha_repl'")).toBe('ANY');
     // Every node is read-only in its file: only the primary was opened, at runtime.
     for (const k of [db1, db2, db3]) expect((await lab.ssh(n[k]!, 'grep -c "^read_only = ON$" /etc/mysql/mariadb.conf.d/60-wpha.cnf')).stdout.trim()).toBe('1');
@@ -128,9 +163,19 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
   });
 
   it('rows written through the SQL VIP reach every replica; the site user cannot write on a replica', async () => {
-    const w = await php(sqlVip, 3307, "mysqli_query($m, 'CREATE TABLE IF NOT EXISTS drill (id INT PRIMARY KEY)'); for ($i = 1; $i <= 100; $i++) { if (!mysqli_query($m, \"INSERT INTO drill VALUES ($i)\")) { echo mysqli_errno($m); exit(1); } } echo mysqli_query($m, 'SELECT @@hostname')->fetch_row()[0];");
+    const w = await php(
+      sqlVip,
+      3307,
+      "mysqli_query($m, 'CREATE TABLE IF NOT EXISTS drill (id INT PRIMARY KEY)'); for ($i = 1; $i <= 100; $i++) { if (!mysqli_query($m, \"INSERT INTO drill VALUES ($i)\")) { echo mysqli_errno($m); exit(1); } } echo mysqli_query($m, 'SELECT @@hostname')->fetch_row()[0];",
+    );
     expect([w.code, w.stdout]).toEqual([0, n[db1]]);
-    for (const k of [db1, db2, db3]) await until(`100 rows on ${k}`, () => tools.sql(n[k]!, 'SELECT COUNT(*) FROM wp_shop.drill'), (v) => v === '100', 30);
+    for (const k of [db1, db2, db3])
+      await until(
+        `100 rows on ${k}`,
+        () => tools.sql(n[k]!, 'SELECT COUNT(*) FROM wp_shop.drill'),
+        (v) => v === '100',
+        30,
+      );
     const refused = await php(addr[db2]!, 3306, "if (mysqli_query($m, 'INSERT INTO drill VALUES (101)')) { echo 'written'; } else { echo mysqli_errno($m), ' ', mysqli_error($m); }");
     expect(refused.stdout).toBe('1290 The MariaDB server is running with the --read-only option so it cannot execute this statement');
     const grants = await tools.sql(n[db1]!, `SHOW GRANTS FOR '${APP.user}'@'${addr[web]}'`);
@@ -165,7 +210,12 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
   it('failover: the primary killed and cut off, every acknowledged row on the new primary, writes and pages served again', async () => {
     const writer = await tools.startWriter(n[web]!, { host: sqlVip, port: 3307, ...APP, table: 'drill', start: 1000, tag: 'failover' });
     const http = await tools.startHttpLoop(n[front]!, `http://${webVip}${PAGE}`, SITE);
-    await until('writer acknowledging', async () => parseWriterLog(await writer.log()).acked.length, (c) => c >= 200, 120);
+    await until(
+      'writer acknowledging',
+      async () => parseWriterLog(await writer.log()).acked.length,
+      (c) => c >= 200,
+      120,
+    );
     await lab.ssh(n[db2]!, 'systemctl kill -s KILL mariadb');
     // Acknowledgements end with the kill: time from when it was done.
     const killedAt = Date.now() / 1000;
@@ -179,16 +229,42 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
     // db1 and db3 hold the same; the old primary's region is preferred.
     expect(r.stdout).toContain(`Failover of group "db": ${n[db2]} -> ${n[db1]}`);
     const promotedAt = Date.now() / 1000;
-    await until('writes acknowledged again', async () => parseWriterLog(await writer.log()).acked.filter((a) => a.at > promotedAt).length, (c) => c >= 100, 120);
-    await until('pages served again', async () => (await lab.ssh(n[front]!, 'tail -n 5 /root/http-loop/log')).stdout.trim().split('\n').map((l) => l.split(' ')[1]), (v) => v.length === 5 && v.every((s) => s === '200'), 120);
+    await until(
+      'writes acknowledged again',
+      async () => parseWriterLog(await writer.log()).acked.filter((a) => a.at > promotedAt).length,
+      (c) => c >= 100,
+      120,
+    );
+    await until(
+      'pages served again',
+      async () =>
+        (await lab.ssh(n[front]!, 'tail -n 5 /root/http-loop/log')).stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ')[1]),
+      (v) => v.length === 5 && v.every((s) => s === '200'),
+      120,
+    );
     const log = parseWriterLog(await writer.stop());
     const pages = parseHttpLog(await http.stop());
     const present = await ids(db1);
     expect(lostAcked(log, present)).toEqual([]);
-    expect(unexpectedRows(log, present.filter((id) => id >= 1000))).toEqual([]);
+    expect(
+      unexpectedRows(
+        log,
+        present.filter((id) => id >= 1000),
+      ),
+    ).toEqual([]);
     const gap = writeGap(log, killedAt);
     const window = outageWindow(pages);
-    figures.failover = { acked: log.acked.length, ambiguous: log.ambiguous.length, lost: 0, killToFirstWriteSeconds: gap ? +(gap.firstAfter - killedAt).toFixed(2) : null, failoverCommandSeconds: seconds['db failover'], pageOutage: window ? { seconds: +window.seconds.toFixed(2), failedRequests: window.failed, requests: pages.length } : 'none' };
+    figures.failover = {
+      acked: log.acked.length,
+      ambiguous: log.ambiguous.length,
+      lost: 0,
+      killToFirstWriteSeconds: gap ? +(gap.firstAfter - killedAt).toFixed(2) : null,
+      failoverCommandSeconds: seconds['db failover'],
+      pageOutage: window ? { seconds: +window.seconds.toFixed(2), failedRequests: window.failed, requests: pages.length } : 'none',
+    };
     process.stderr.write(`[db-replication] failover: ${JSON.stringify(figures.failover)}\n`);
     // Apart from the switch window, the site served: every request after it got a 200.
     const after = pages.filter((p) => !window || p.at > window.to);
@@ -204,7 +280,14 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
     await statusUntilHealthy(db1);
     // It replicated what was written while it was away, acknowledged rows included.
     const onPrimary = await ids(db1);
-    expect(await until('the old primary caught up', () => ids(db2), (v) => v.length === onPrimary.length, 60)).toEqual(onPrimary);
+    expect(
+      await until(
+        'the old primary caught up',
+        () => ids(db2),
+        (v) => v.length === onPrimary.length,
+        60,
+      ),
+    ).toEqual(onPrimary);
     const last = await apply();
     expect(changedOf(last.stdout)).toEqual([]);
   });
@@ -238,7 +321,13 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
     const semi = await apply();
     expect(changedOf(semi.stdout).filter((c) => c !== `${n[db3]} member of the replication group`)).toEqual([]);
     await statusUntilHealthy(db3);
-    for (const k of [db1, db2]) await until(`row on ${k}`, () => tools.sql(n[k]!, 'SELECT COUNT(*) FROM wp_shop.drill WHERE id = 999999'), (v) => v === '1', 30);
+    for (const k of [db1, db2])
+      await until(
+        `row on ${k}`,
+        () => tools.sql(n[k]!, 'SELECT COUNT(*) FROM wp_shop.drill WHERE id = 999999'),
+        (v) => v === '1',
+        30,
+      );
     const last = await apply();
     expect(changedOf(last.stdout)).toEqual([]);
   });

@@ -36,13 +36,37 @@ describe('apply on lab hosts', () => {
     for (const h of [a, b]) {
       const tasks = tasksOf(ev, h);
       expect(tasks.filter((t) => t.status === 'changed' && !t.handler).map((t) => t.task)).toEqual([
-        'demo folder', 'config', 'tuning line', 'per-user files (alice)', 'per-user files (bob)', 'one-time init', 'after the failing task',
+        'demo folder',
+        'config',
+        'tuning line',
+        'per-user files (alice)',
+        'per-user files (bob)',
+        'one-time init',
+        'after the failing task',
       ]);
       expect(tasks.filter((t) => t.status === 'skipped').map((t) => t.task)).toEqual(['never on bookworm', 'fail on one host', 'slow step']);
       expect(tasks.filter((t) => t.handler).map((t) => [t.task, t.status])).toEqual([['config changed', 'changed']]);
     }
     const files = await lab.ssh(a, 'cd /srv/demo && stat -c "%n %a" demo.conf user-alice && cat demo.conf tuning.conf && wc -l < handler-runs && ls');
-    expect(files.stdout).toBe(['demo.conf 640', 'user-alice 600', `# demo config for ${a}`, 'greeting=hello', 'cpus=2', 'level=1', 'level=5', '1', 'demo.conf', 'handler-runs', 'initialized', 'last', 'tuning.conf', 'user-alice', 'user-bob'].join('\n'));
+    expect(files.stdout).toBe(
+      [
+        'demo.conf 640',
+        'user-alice 600',
+        `# demo config for ${a}`,
+        'greeting=hello',
+        'cpus=2',
+        'level=1',
+        'level=5',
+        '1',
+        'demo.conf',
+        'handler-runs',
+        'initialized',
+        'last',
+        'tuning.conf',
+        'user-alice',
+        'user-bob',
+      ].join('\n'),
+    );
   });
 
   it('re-applies as a no-op in exactly one round trip per host, without running handlers', async () => {
@@ -68,7 +92,11 @@ describe('apply on lab hosts', () => {
     expect(r.stdout).not.toMatch(new RegExp(`${a} \\| would change`));
     expect((await lab.ssh(b, 'sha256sum /srv/demo/demo.conf')).stdout).toBe(before);
     const fixed = await runWpha(['apply', '-i', inv, '-l', b, '--json']);
-    expect(tasksOf(jsonEvents(fixed.stdout), b).filter((t) => t.status === 'changed').map((t) => t.task)).toEqual(['config', 'config changed']);
+    expect(
+      tasksOf(jsonEvents(fixed.stdout), b)
+        .filter((t) => t.status === 'changed')
+        .map((t) => t.task),
+    ).toEqual(['config', 'config changed']);
     expect((await runWpha(['plan', '-i', inv, '--detailed-exitcode'])).code).toBe(0);
   });
 
@@ -96,7 +124,11 @@ describe('apply on lab hosts', () => {
     await lab.ssh(a, "sed -i 's/^greeting=.*/greeting=drift/' /srv/demo/demo.conf");
     const forced = await runWpha(['apply', '-i', inv, '-l', a, '-e', `demo_fail_on=${a}`, '--force-handlers', '--json']);
     expect(forced.code).toBe(1);
-    expect(tasksOf(jsonEvents(forced.stdout), a).filter((t) => t.handler).map((t) => [t.task, t.status])).toEqual([['config changed', 'changed']]);
+    expect(
+      tasksOf(jsonEvents(forced.stdout), a)
+        .filter((t) => t.handler)
+        .map((t) => [t.task, t.status]),
+    ).toEqual([['config changed', 'changed']]);
     expect(Number((await lab.ssh(a, 'wc -l < /srv/demo/handler-runs')).stdout)).toBe(runsBefore + 1);
   });
 
@@ -112,7 +144,11 @@ describe('apply on lab hosts', () => {
     const next = await runWpha(['apply', '-i', inv, '-l', a, '--json']);
     expect(next.code).toBe(0);
     const ev = jsonEvents(next.stdout);
-    expect(tasksOf(ev, a).filter((t) => t.status === 'changed').map((t) => [t.task, t.handler])).toEqual([['config changed', true]]);
+    expect(
+      tasksOf(ev, a)
+        .filter((t) => t.status === 'changed')
+        .map((t) => [t.task, t.handler]),
+    ).toEqual([['config changed', true]]);
     expect(await runs()).toBe(before + 2);
     const quiet = await runWpha(['apply', '-i', inv, '-l', a, '--json']);
     expect(tasksOf(jsonEvents(quiet.stdout), a).filter((t) => t.status === 'changed')).toEqual([]);
@@ -157,8 +193,14 @@ describe('apply on lab hosts', () => {
     expect((await runWpha(['apply', '-i', inv, '-l', a], { env })).code).toBe(0);
     expect((await runWpha(['plan', '-i', inv], { env })).code).toBe(0);
     const h = await runWpha(['history', '--json'], { env });
-    const records = h.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(records.map((r) => [r.command, r.check, r.result, r.limit ?? null])).toEqual([['apply', false, 'ok', a], ['plan', true, 'ok', null]]);
+    const records = h.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records.map((r) => [r.command, r.check, r.result, r.limit ?? null])).toEqual([
+      ['apply', false, 'ok', a],
+      ['plan', true, 'ok', null],
+    ]);
     expect(records[0].changes).toEqual([{ host: a, role: 'demo', task: 'after the failing task', summary: ['create /srv/demo/last (5 bytes, mode 0644, root:root)'] }]);
     expect(Object.keys(records[1].hosts).sort()).toEqual([a, b].sort());
     const text = await runWpha(['history', '-n', '1'], { env });

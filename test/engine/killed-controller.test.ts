@@ -67,10 +67,13 @@ describe('a killed controller never leaves two writers on a host', () => {
   }
 
   async function refusedThenWaits(vars: string[], killedPid: number) {
-
     const refused = await runWpha(['apply', '-i', inv, ...vars]);
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(new RegExp(`${h} \\| failed \\| Host "${h}" still runs work an earlier run left \\(\\S+@\\S+ pid ${killedPid} since [^)]+\\): .+\\. Try again when it ends, or pass --lock-timeout SECONDS to wait`));
+    expect(refused.stdout).toMatch(
+      new RegExp(
+        `${h} \\| failed \\| Host "${h}" still runs work an earlier run left \\(\\S+@\\S+ pid ${killedPid} since [^)]+\\): .+\\. Try again when it ends, or pass --lock-timeout SECONDS to wait`,
+      ),
+    );
 
     const waiting = startApply([...vars, '--lock-timeout', '300', '--json']);
     // The waiting run waits on the host (a flock on the work lock); or it did not wait at all.
@@ -104,7 +107,11 @@ describe('a killed controller never leaves two writers on a host', () => {
     const { refused, events } = await killDuring(['-e', 'kw_packages=[jq]', '-e', 'kw_revision=r2', '-e', 'kw_hold_write=true']);
     expect(refused.stdout).toContain('wpha-validate');
     // The killed run wrote the file; the next run found it done and ran the handler it had recorded.
-    expect(tasksOf(events).filter((t) => t.status === 'changed').map((t) => t.task)).toEqual(['reload']);
+    expect(
+      tasksOf(events)
+        .filter((t) => t.status === 'changed')
+        .map((t) => t.task),
+    ).toEqual(['reload']);
     expect((await lab.ssh(h, 'cat /srv/kw/settings')).stdout).toBe('revision r2');
     expect((await lab.ssh(h, 'cat /srv/kw/handler-runs')).stdout.split('\n').at(-1)).toBe('r2');
     expect((await lab.ssh(h, 'test -e /var/lib/wpha/pending-handlers; echo $?')).stdout).toBe('1');

@@ -39,7 +39,9 @@ describe('host locks', () => {
     await untilHeld(holder);
     const r = await runWpha(['apply', '-i', inv]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`${h} | failed | Host "${h}" is locked by another run: alice@laptop pid 4242 since 2026-11-23T10:00:00Z. Try again when it ends, or pass --lock-timeout SECONDS to wait`);
+    expect(r.stdout).toContain(
+      `${h} | failed | Host "${h}" is locked by another run: alice@laptop pid 4242 since 2026-11-23T10:00:00Z. Try again when it ends, or pass --lock-timeout SECONDS to wait`,
+    );
     expect((await lab.ssh(h, 'test -e /srv/demo; echo $?')).stdout).toBe('1');
     holder.kill();
     await holder.catch(() => undefined);

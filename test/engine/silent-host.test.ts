@@ -39,7 +39,7 @@ function hostProcesses(lab: LabHosts, host: string): Proc[] {
   const inside = new Set([rec.pid]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const p of all) if (!inside.has(p.pid) && inside.has(p.ppid)) (inside.add(p.pid), (grew = true));
+    for (const p of all) if (!inside.has(p.pid) && inside.has(p.ppid)) inside.add(p.pid), (grew = true);
   }
   return all.filter((p) => inside.has(p.pid) && p.pid !== rec.pid);
 }

@@ -82,13 +82,22 @@ describe('cache warmer on lab hosts', () => {
     const r = await runWpha(['apply', '-i', inv, '--json']);
     expect(r.code).toBe(0);
     const ev = jsonEvents(r.stdout);
-    for (const h of [w1, w2]) expect(tasksOf(ev, h).filter((t) => t.status === 'changed').map((t) => t.task)).toEqual([]);
+    for (const h of [w1, w2])
+      expect(
+        tasksOf(ev, h)
+          .filter((t) => t.status === 'changed')
+          .map((t) => t.task),
+      ).toEqual([]);
   });
 
   it('failing pages show in the status file, the journal and the unit state', async () => {
     const r = await runWpha(['apply', '-i', inv, '-l', w1, '-e', 'cache_warmer_paths=["/", "/missing/"]', '--json']);
     expect(r.code).toBe(0);
-    expect(tasksOf(jsonEvents(r.stdout), w1).filter((t) => t.status === 'changed').map((t) => t.task)).toEqual(['warmer config']);
+    expect(
+      tasksOf(jsonEvents(r.stdout), w1)
+        .filter((t) => t.status === 'changed')
+        .map((t) => t.task),
+    ).toEqual(['warmer config']);
     await lab.ssh(w2, 'systemctl stop nginx');
     const run = await lab.ssh(w1, 'systemctl start wpha-cache-warmer.service');
     expect(run.code).not.toBe(0);

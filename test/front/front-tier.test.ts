@@ -57,12 +57,21 @@ describe('front tier: haproxy + keepalived on lab hosts', () => {
   };
   const get = async (n: number) => {
     const r = await lab.ssh(client, `for i in $(seq ${n}); do curl -s -m 2 -o /dev/null -w '%{http_code} %header{x-served-by}\\n' http://${vip}/; done`);
-    return r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]);
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ') as [string, string]);
   };
   const lbStatus = async (front: string) => {
     const r = await lab.ssh(front, 'wpha-lb status');
     expect(r.code).toBe(0);
-    return Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')).map(([name, status]) => [name, status]));
+    return Object.fromEntries(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' '))
+        .map(([name, status]) => [name, status]),
+    );
   };
   const expectCleanSwitch = (samples: Sample[]) => {
     const o = outageOf(samples);
@@ -98,7 +107,11 @@ describe('front tier: haproxy + keepalived on lab hosts', () => {
     expect(r.code).toBe(0);
     const ev = jsonEvents(r.stdout);
     for (const h of [f1, f2, w1, w2]) {
-      expect(tasksOf(ev, h).filter((t) => t.status === 'changed').map((t) => t.task)).toEqual([]);
+      expect(
+        tasksOf(ev, h)
+          .filter((t) => t.status === 'changed')
+          .map((t) => t.task),
+      ).toEqual([]);
       expect(hostDone(ev, h)?.recap).toMatchObject({ changed: 0, failed: 0 });
     }
   });

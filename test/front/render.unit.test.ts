@@ -20,7 +20,18 @@ const labInv = path.join(root, 'inventories/lab');
 
 function facts(hostname: string, address: string, iface: string): Facts {
   return {
-    hostname, fqdn: hostname, kernel: '6.1.0-28-amd64', arch: 'x86_64', cpus: 2, memory_mb: 2048, ipv4: [address], default_ipv4: address, default_interface: iface, init: 'systemd', virtualization: 'systemd-nspawn', user: 'root',
+    hostname,
+    fqdn: hostname,
+    kernel: '6.1.0-28-amd64',
+    arch: 'x86_64',
+    cpus: 2,
+    memory_mb: 2048,
+    ipv4: [address],
+    default_ipv4: address,
+    default_interface: iface,
+    init: 'systemd',
+    virtualization: 'systemd-nspawn',
+    user: 'root',
     os: { family: 'debian', id: 'debian', version_id: '12', codename: 'bookworm', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
   };
 }
@@ -43,7 +54,11 @@ function writeInventory(frontVars: Record<string, unknown> = {}): string {
 
 const expandHost = (inv: Inventory, host: string, f: Facts) => expandSteps(inv, host, f).steps;
 const content = stepContent;
-const lines = (text: string, re: RegExp) => text.split('\n').map((l) => l.trim()).filter((l) => re.test(l));
+const lines = (text: string, re: RegExp) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => re.test(l));
 
 describe('front-tier roles on the lab inventory', () => {
   let inv: Inventory;
@@ -66,7 +81,13 @@ describe('front-tier roles on the lab inventory', () => {
   it('elects by inventory position, peers by unicast with the other front, on the given interface', () => {
     const k1 = content(front('front1'), '/etc/keepalived/keepalived.conf');
     const k2 = content(front('front2'), '/etc/keepalived/keepalived.conf');
-    expect(lines(k1, /^(priority|unicast_src_ip|interface|auth_pass|virtual_router_id) /)).toEqual(['interface host0', 'virtual_router_id 51', 'priority 250', 'unicast_src_ip 172.31.250.11', 'auth_pass lab-vrrp']);
+    expect(lines(k1, /^(priority|unicast_src_ip|interface|auth_pass|virtual_router_id) /)).toEqual([
+      'interface host0',
+      'virtual_router_id 51',
+      'priority 250',
+      'unicast_src_ip 172.31.250.11',
+      'auth_pass lab-vrrp',
+    ]);
     expect(lines(k2, /^(priority|unicast_src_ip) /)).toEqual(['priority 240', 'unicast_src_ip 172.31.250.12']);
     const peers = (k: string) => k.slice(k.indexOf('unicast_peer {'), k.indexOf('}', k.indexOf('unicast_peer {')));
     expect(lines(peers(k1), /^\d/)).toEqual(['172.31.250.12']);

@@ -42,7 +42,12 @@ describe('front + web + db stack on fresh lab hosts', () => {
           hosts: [0, 1],
           roles: ['haproxy', 'keepalived'],
           // The lab's front vars, with this test's own VIP and front addresses.
-          vars: { ...labVars('front'), keepalived_vips: [`${vip}/24`], keepalived_router_id: Number(vip.split('.')[3]), common_firewall_extra_rules: [`ip saddr { ${a1}, ${a2} } ip protocol vrrp accept`] },
+          vars: {
+            ...labVars('front'),
+            keepalived_vips: [`${vip}/24`],
+            keepalived_router_id: Number(vip.split('.')[3]),
+            common_firewall_extra_rules: [`ip saddr { ${a1}, ${a2} } ip protocol vrrp accept`],
+          },
         },
         web: { hosts: [2, 3], roles: ['php_fpm', 'nginx', 'wordpress', 'cache_warmer'], vars: labVars('web') },
         db: { hosts: [4], roles: ['mariadb'], vars: labVars('db') },
@@ -58,7 +63,10 @@ describe('front + web + db stack on fresh lab hosts', () => {
 
   /** GET from `from` to `address` with the site's Host header: status, X-Cache, page title, body. */
   const get = async (from: string, address: string, urlPath: string) => {
-    const r = await lab.ssh(from, `curl -s -o /tmp/body -D /tmp/head -w '%{http_code}' -H 'Host: ${SITE}' 'http://${address}${urlPath}'; echo; grep -i '^x-cache:' /tmp/head | tr -d '\\r'; cat /tmp/body`);
+    const r = await lab.ssh(
+      from,
+      `curl -s -o /tmp/body -D /tmp/head -w '%{http_code}' -H 'Host: ${SITE}' 'http://${address}${urlPath}'; echo; grep -i '^x-cache:' /tmp/head | tr -d '\\r'; cat /tmp/body`,
+    );
     const [status, second, ...body] = r.stdout.split('\n');
     const hasCache = /^x-cache:/i.test(second ?? '');
     const text = (hasCache ? body : [second, ...body]).join('\n');
@@ -71,7 +79,11 @@ describe('front + web + db stack on fresh lab hosts', () => {
   it('applies from scratch; WordPress answers on the virtual IP, then from the cache', async () => {
     const r = await timed('apply from scratch', () => runWpha(['apply', '-i', inv, '--json']));
     const ev = jsonEvents(r.stdout);
-    expect(tasksOf(ev).filter((t) => t.status === 'failed').map((t) => `${t.host} ${t.task}: ${t.error}`)).toEqual([]);
+    expect(
+      tasksOf(ev)
+        .filter((t) => t.status === 'failed')
+        .map((t) => `${t.host} ${t.task}: ${t.error}`),
+    ).toEqual([]);
     expect(r.code).toBe(0);
     // The web nodes restart PHP-FPM at the end of their run; HAProxy sees them UP after two good
     // checks (2 s apart). Until then the VIP answers 503: allow that window, and measure it.
@@ -93,7 +105,10 @@ describe('front + web + db stack on fresh lab hosts', () => {
     }
     // Through the VIP, whichever node answers: from the cache.
     const later = [await get(db, vip, '/'), await get(db, vip, '/')];
-    expect(later.map((x) => [x.status, x.title, x.xcache])).toEqual([[200, TITLE, 'HIT'], [200, TITLE, 'HIT']]);
+    expect(later.map((x) => [x.status, x.title, x.xcache])).toEqual([
+      [200, TITLE, 'HIT'],
+      [200, TITLE, 'HIT'],
+    ]);
     // Both fronts see both web nodes UP; a node still rising (its last PHP-FPM restart came late
     // in the run) gets the same window of good checks as above.
     const bothUp = `${web1} UP 1 0\n${web2} UP 1 0`;
@@ -110,8 +125,18 @@ describe('front + web + db stack on fresh lab hosts', () => {
 
   it('the warmer leaves every sitemap URL a HIT on both web nodes', async () => {
     // What the sitemap lists, read independently of the warmer (index -> child sitemaps -> pages).
-    const sm = await lab.ssh(web1, `for u in $(curl -s -H 'Host: ${SITE}' http://127.0.0.1/wp-sitemap.xml | grep -o '<loc>[^<]*' | cut -c6-); do curl -s -H 'Host: ${SITE}' "http://127.0.0.1\${u#http://${SITE}}" | grep -o '<loc>[^<]*' | cut -c6-; done`);
-    const paths = [...new Set(sm.stdout.split('\n').filter(Boolean).map((u) => new URL(u).pathname))];
+    const sm = await lab.ssh(
+      web1,
+      `for u in $(curl -s -H 'Host: ${SITE}' http://127.0.0.1/wp-sitemap.xml | grep -o '<loc>[^<]*' | cut -c6-); do curl -s -H 'Host: ${SITE}' "http://127.0.0.1\${u#http://${SITE}}" | grep -o '<loc>[^<]*' | cut -c6-; done`,
+    );
+    const paths = [
+      ...new Set(
+        sm.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((u) => new URL(u).pathname),
+      ),
+    ];
     expect(paths).toContain('/');
     expect(paths.length).toBeGreaterThanOrEqual(3);
     const run = await timed('warmer run', () => lab.ssh(web1, 'systemctl start wpha-cache-warmer.service'));
@@ -128,7 +153,9 @@ describe('front + web + db stack on fresh lab hosts', () => {
 
   it('publishing a post purges and re-warms the home page on both nodes; unpublishing removes it', async () => {
     const title = `Fresh from the lab ${Date.now()}`;
-    const id = await timed('publish (with purge + warm)', () => wpEval(web1, `echo wp_insert_post(['post_title' => '${title}', 'post_content' => 'hello', 'post_status' => 'publish', 'post_author' => 1], true);`));
+    const id = await timed('publish (with purge + warm)', () =>
+      wpEval(web1, `echo wp_insert_post(['post_title' => '${title}', 'post_content' => 'hello', 'post_status' => 'publish', 'post_author' => 1], true);`),
+    );
     expect(id.stdout).toMatch(/^\d+$/);
     for (const h of [web1, web2]) {
       const home = await get(db, address(h), '/');
@@ -208,7 +235,11 @@ describe('front + web + db stack on fresh lab hosts', () => {
     const r = await timed('second apply', () => runWpha(['apply', '-i', inv, '--json']));
     expect(r.code).toBe(0);
     const ev = jsonEvents(r.stdout);
-    expect(tasksOf(ev).filter((t) => t.status === 'changed').map((t) => `${t.host} ${t.task}`)).toEqual([]);
+    expect(
+      tasksOf(ev)
+        .filter((t) => t.status === 'changed')
+        .map((t) => `${t.host} ${t.task}`),
+    ).toEqual([]);
     for (const h of names) expect(hostDone(ev, h)?.recap).toMatchObject({ changed: 0, failed: 0 });
   });
 });

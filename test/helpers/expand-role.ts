@@ -14,7 +14,18 @@ import { OPS } from '../../src/ops/registry.js';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 export const LAB_FACTS: Facts = {
-  hostname: 'web1', fqdn: 'web1', kernel: '6.1.0', arch: 'x86_64', cpus: 2, memory_mb: 4096, ipv4: ['10.0.0.9'], default_ipv4: '10.0.0.9', default_interface: 'eth0', init: 'systemd', virtualization: 'systemd-nspawn', user: 'root',
+  hostname: 'web1',
+  fqdn: 'web1',
+  kernel: '6.1.0',
+  arch: 'x86_64',
+  cpus: 2,
+  memory_mb: 4096,
+  ipv4: ['10.0.0.9'],
+  default_ipv4: '10.0.0.9',
+  default_interface: 'eth0',
+  init: 'systemd',
+  virtualization: 'systemd-nspawn',
+  user: 'root',
   os: { family: 'debian', id: 'debian', version_id: '12', codename: 'bookworm', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
 };
 

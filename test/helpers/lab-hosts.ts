@@ -73,7 +73,10 @@ export async function acquireLabHosts(count: number, prefix = 't', config: LabCo
     },
     release: async () => {
       try {
-        await lab.stop(hosts.map((h) => h.name), { purge: true });
+        await lab.stop(
+          hosts.map((h) => h.name),
+          { purge: true },
+        );
       } finally {
         for (const r of reserved.splice(0)) releaseAddress(config, r.address, r.owner);
       }

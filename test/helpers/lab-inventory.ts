@@ -41,10 +41,18 @@ export function writeLabInventory(lab: LabHosts, spec: LabInventorySpec): LabInv
   const name = (h: number | string) => (typeof h === 'number' ? lab.hosts[h]!.name : h);
   const hosts: Record<string, unknown> = {};
   for (const h of lab.hosts) hosts[h.name] = { address: h.address, ...(spec.hostVars?.[h.name] ? { vars: spec.hostVars[h.name] } : {}) };
-  for (const [n, h] of Object.entries(spec.extraHosts ?? {})) hosts[n] = { address: h.address, ...(h.port ? { port: h.port } : {}), ...(h.connection ? { connection: h.connection } : {}), ...(h.vars ? { vars: h.vars } : {}) };
+  for (const [n, h] of Object.entries(spec.extraHosts ?? {}))
+    hosts[n] = { address: h.address, ...(h.port ? { port: h.port } : {}), ...(h.connection ? { connection: h.connection } : {}), ...(h.vars ? { vars: h.vars } : {}) };
   const groups: Record<string, unknown> = {};
   for (const [g, v] of Object.entries(spec.groups)) {
-    groups[g] = { ...(v.hosts ? { hosts: v.hosts.map(name) } : {}), ...(v.children ? { children: v.children } : {}), ...(v.roles ? { roles: v.roles } : {}), ...(v.vars ? { vars: v.vars } : {}), ...(v.serial !== undefined ? { serial: v.serial } : {}), ...(v.max_fail_percentage !== undefined ? { max_fail_percentage: v.max_fail_percentage } : {}) };
+    groups[g] = {
+      ...(v.hosts ? { hosts: v.hosts.map(name) } : {}),
+      ...(v.children ? { children: v.children } : {}),
+      ...(v.roles ? { roles: v.roles } : {}),
+      ...(v.vars ? { vars: v.vars } : {}),
+      ...(v.serial !== undefined ? { serial: v.serial } : {}),
+      ...(v.max_fail_percentage !== undefined ? { max_fail_percentage: v.max_fail_percentage } : {}),
+    };
   }
   const doc = {
     defaults: { user: 'root', ssh: { key: lab.key, known_hosts: lab.knownHosts, ...(spec.connectTimeout ? { connect_timeout: spec.connectTimeout } : {}) } },

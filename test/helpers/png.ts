@@ -24,7 +24,9 @@ export function makePng(width: number, height: number, seed: number): Buffer {
   for (let y = 0; y < height; y++) {
     const row = y * (1 + width * 3); // each row starts with filter type 0 (none)
     for (let i = 0; i < width; i++) {
-      x ^= x << 13; x ^= x >>> 17; x ^= x << 5; // xorshift: a little noise over a gradient
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5; // xorshift: a little noise over a gradient
       const p = row + 1 + i * 3;
       rows[p] = (i * 255) / width;
       rows[p + 1] = (y * 255) / height;

@@ -18,7 +18,10 @@ export async function runWpha(args: string[], opts: { env?: Record<string, strin
 
 /** `wpha apply|plan ... --json`: the events, parsed. */
 export function jsonEvents(stdout: string): RunEvent[] {
-  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as RunEvent);
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as RunEvent);
 }
 
 export function tasksOf(events: RunEvent[], host?: string) {

@@ -70,10 +70,18 @@ describe('hostile file system states on a lab host', () => {
       ['dest-lineinfile', 'lineinfile over a link', /^Cannot apply "lineinfile" on host "\S+": "\/srv\/links\/shadow-link" is a symbolic link \(to "\/etc\/shadow"\)/],
       ['dest-blockinfile', 'blockinfile over a link', /^Cannot apply "blockinfile" on host "\S+": "\/srv\/links\/shadow-link" is a symbolic link \(to "\/etc\/shadow"\)/],
       ['dest-mode', 'mode of a link', /^Cannot apply "file" on host "\S+": "\/srv\/links\/shadow-link" is a symbolic link, not a regular file$/],
-      ['parent-user', 'through a folder link the user owns', /^"\/home\/bob\/conf" is a symbolic link owned by bob \(to "\/etc"\): refusing to follow it as root to reach "\/home\/bob\/conf\/shadow"; use the real path$/],
+      [
+        'parent-user',
+        'through a folder link the user owns',
+        /^"\/home\/bob\/conf" is a symbolic link owned by bob \(to "\/etc"\): refusing to follow it as root to reach "\/home\/bob\/conf\/shadow"; use the real path$/,
+      ],
       ['parent-user-mode', 'mode through a folder link the user owns', /^"\/home\/bob\/conf" is a symbolic link owned by bob/],
       ['parent-user-absent', 'remove through a folder link the user owns', /^"\/home\/bob\/conf" is a symbolic link owned by bob/],
-      ['parent-user-ssh', 'key file through a .ssh link the user owns', /^"\/home\/bob\/\.ssh" is a symbolic link owned by bob \(to "\/root\/\.ssh"\): refusing to follow it as root to reach "\/home\/bob\/\.ssh\/authorized_keys"/],
+      [
+        'parent-user-ssh',
+        'key file through a .ssh link the user owns',
+        /^"\/home\/bob\/\.ssh" is a symbolic link owned by bob \(to "\/root\/\.ssh"\): refusing to follow it as root to reach "\/home\/bob\/\.ssh\/authorized_keys"/,
+      ],
     ])('%s: refused, the target is untouched', async (tag, task, message) => {
       const r = await apply(tag);
       expect(r.code).toBe(1);
@@ -146,7 +154,10 @@ describe('hostile file system states on a lab host', () => {
     });
 
     it.each([
-      ['tmp-inline', /^Cannot apply on host "\S+": cannot write 100\d+ bytes of file content to apply into \/tmp\/wpha\.\w+\/stage \(is the disk full\?\); nothing was changed \(base64: write error: No space left on device\)$/],
+      [
+        'tmp-inline',
+        /^Cannot apply on host "\S+": cannot write 100\d+ bytes of file content to apply into \/tmp\/wpha\.\w+\/stage \(is the disk full\?\); nothing was changed \(base64: write error: No space left on device\)$/,
+      ],
       ['tmp-sftp', /^Cannot upload file contents to apply to host "\S+": \/tmp has 0 KiB free, \d+ KiB are needed; nothing was changed$/],
     ])('/tmp full (%s): nothing is changed, the stage is removed, the message says why', async (tag, message) => {
       await sh('printf "old\\n" > /srv/mid.conf; printf "old\\n" > /srv/big.conf; mount -t tmpfs -o size=128k tmpfs /tmp && (dd if=/dev/zero of=/tmp/filler bs=4k 2>/dev/null || true)');

@@ -12,13 +12,7 @@ import path from 'node:path';
 /** File path (relative to the inventory folder) -> content; null removes a base file. */
 export type Files = Record<string, string | Buffer | null>;
 
-export const BASE_INVENTORY = [
-  'hosts:',
-  '  web1: { address: 192.0.2.10 }',
-  'groups:',
-  '  web: { hosts: [web1], roles: [app] }',
-  '',
-].join('\n');
+export const BASE_INVENTORY = ['hosts:', '  web1: { address: 192.0.2.10 }', 'groups:', '  web: { hosts: [web1], roles: [app] }', ''].join('\n');
 
 export const BASE_ROLE_HEAD = [
   'description: a role for hostile-input cases',
@@ -60,7 +54,12 @@ export function removeInventory(dir: string): void {
 /** A YAML "billion laughs": `levels` anchors, each a list of `width` aliases of the previous one. */
 export function billionLaughs(key: string, levels = 9, width = 10, indent = ''): string {
   const lines = [`${indent}${key}:`, `${indent}  l0: &l0 "lol"`];
-  for (let i = 1; i <= levels; i++) lines.push(`${indent}  l${i}: &l${i} [${Array(width).fill(`*l${i - 1}`).join(', ')}]`);
+  for (let i = 1; i <= levels; i++)
+    lines.push(
+      `${indent}  l${i}: &l${i} [${Array(width)
+        .fill(`*l${i - 1}`)
+        .join(', ')}]`,
+    );
   return lines.join('\n') + '\n';
 }
 

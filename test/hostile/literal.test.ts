@@ -40,17 +40,28 @@ describe('hostile input on a lab host', () => {
       return dir;
     };
     const bad: [string, string[], RegExp][] = [
-      ['alias bomb', ['-i', inv((d) => (mkdirSync(path.join(d, 'group_vars')), writeFileSync(path.join(d, 'group_vars', 'app.yaml'), billionLaughs('lols'))))], /group_vars\/app\.yaml:\d+:\d+: lols\.l\d\S*: Document expands more than 100 aliases/],
+      [
+        'alias bomb',
+        ['-i', inv((d) => (mkdirSync(path.join(d, 'group_vars')), writeFileSync(path.join(d, 'group_vars', 'app.yaml'), billionLaughs('lols'))))],
+        /group_vars\/app\.yaml:\d+:\d+: lols\.l\d\S*: Document expands more than 100 aliases/,
+      ],
       ['__proto__ as -e name', ['-i', inv(), '-e', '__proto__={polluted: 1}'], /-e __proto__: "__proto__" cannot be used as a variable name/],
       ['undecryptable -e value', ['-i', inv(), '-e', 'tpl=!vault $WPHA_VAULT;1;x'], /-e tpl: Cannot decrypt a "!vault" value/],
     ];
     const partial = mkdtempSync(path.join(tmpdir(), 'wpha-hostile-roles-'));
     mkdirSync(path.join(partial, 'sneaky', 'templates'), { recursive: true });
-    writeFileSync(path.join(partial, 'sneaky', 'role.yaml'), 'description: x\ntasks:\n  - name: t\n    template: { src: t.hbs, dest: /srv/half-t }\n  - name: pkg\n    apt: { name: "nginx; touch /tmp/pwned" }\n');
+    writeFileSync(
+      path.join(partial, 'sneaky', 'role.yaml'),
+      'description: x\ntasks:\n  - name: t\n    template: { src: t.hbs, dest: /srv/half-t }\n  - name: pkg\n    apt: { name: "nginx; touch /tmp/pwned" }\n',
+    );
     writeFileSync(path.join(partial, 'sneaky', 'templates', 't.hbs'), 'ok\n{{> ../../../../../etc/shadow}}\n');
     const sneaky = writeLabInventory(lab, { groups: { app: { hosts: [0], roles: ['sneaky'] } }, roleDirs: [partial] }).dir;
     bad.push(['a template partial by path', ['-i', sneaky], /sneaky\/templates\/t\.hbs:2:1: \(document\): Partial "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/shadow" is not allowed/]);
-    bad.push(['and, reported with it, a package name with ;', ['-i', sneaky], /sneaky\/role\.yaml:6:18: tasks\[1\]\.apt\.name: expected a Debian package name .*found string "nginx; touch \/tmp\/pwned"/]);
+    bad.push([
+      'and, reported with it, a package name with ;',
+      ['-i', sneaky],
+      /sneaky\/role\.yaml:6:18: tasks\[1\]\.apt\.name: expected a Debian package name .*found string "nginx; touch \/tmp\/pwned"/,
+    ]);
 
     const before = await sessions();
     for (const [name, args, message] of bad) {
@@ -86,11 +97,14 @@ describe('hostile input on a lab host', () => {
     const names = await lab.ssh(host, 'cd /srv/lit && for f in *; do printf "%s\\n" "$f"; done');
     expect(names.stdout.split('\n')).toEqual(['a;touch pwned-a', 'b $(touch pwned-b)', 'c`touch pwned-c`\'"$(touch pwned-c)\\', 'conf', 'd|touch pwned-d&', 'e;x', 'outputs']);
     const body = '$(touch /tmp/pwned)`touch /tmp/pwned`;touch /tmp/pwned|&>"\'\\\n$HOME ${PATH}\n';
-    const files = await lab.ssh(host, [
-      'cd /srv/lit',
-      'cat "a;touch pwned-a"; echo @@; cat \'b $(touch pwned-b)\'; echo @@; stat -c %a \'b $(touch pwned-b)\' "d|touch pwned-d&"',
-      'readlink "e;x"; cat conf outputs; grep -v "^#" /etc/cron.d/hostile; getent passwd bobby | cut -d: -f5',
-    ].join('; '));
+    const files = await lab.ssh(
+      host,
+      [
+        'cd /srv/lit',
+        'cat "a;touch pwned-a"; echo @@; cat \'b $(touch pwned-b)\'; echo @@; stat -c %a \'b $(touch pwned-b)\' "d|touch pwned-d&"',
+        'readlink "e;x"; cat conf outputs; grep -v "^#" /etc/cron.d/hostile; getent passwd bobby | cut -d: -f5',
+      ].join('; '),
+    );
     expect(files.stdout).toBe(
       [
         `${body}@@`,
@@ -98,7 +112,7 @@ describe('hostile input on a lab host', () => {
         '600',
         '640',
         '$(touch /tmp/pwned)',
-        "x=$(touch /tmp/pwned) `id` 'q' \"dq\" \\ $HOME",
+        'x=$(touch /tmp/pwned) `id` \'q\' "dq" \\ $HOME',
         '# BEGIN MANAGED BY wpha',
         'y=`touch /tmp/pwned`',
         'z=$(touch /tmp/pwned); touch /tmp/pwned',
@@ -122,7 +136,9 @@ describe('hostile input on a lab host', () => {
     const url = await runWpha(['apply', '-i', inv, '--json', '-t', 'url']);
     expect(url.code).toBe(1);
     // (The message shows the URL as the URL parser writes it: braces and backquotes %-encoded.)
-    expect(tasksOf(jsonEvents(url.stdout), host)[0]!.error).toMatch(/^exit 1: curl: \(7\) Failed to connect to 127\.0\.0\.1 port 9 [^\n]*\ndownload of "http:\/\/127\.0\.0\.1:9\/a;b\|c&d\$\(touch\$%7BIFS%7D\/tmp\/pwned\)%60touch\$%7BIFS%7D\/tmp\/pwned%60" failed$/);
+    expect(tasksOf(jsonEvents(url.stdout), host)[0]!.error).toMatch(
+      /^exit 1: curl: \(7\) Failed to connect to 127\.0\.0\.1 port 9 [^\n]*\ndownload of "http:\/\/127\.0\.0\.1:9\/a;b\|c&d\$\(touch\$%7BIFS%7D\/tmp\/pwned\)%60touch\$%7BIFS%7D\/tmp\/pwned%60" failed$/,
+    );
     expect((await lab.ssh(host, 'find / -xdev -name "pwned*" 2>/dev/null; ls -a /srv/lit | grep -c wpha; true')).stdout).toBe('0');
   });
 
@@ -130,10 +146,22 @@ describe('hostile input on a lab host', () => {
     const dir = writeLabInventory(lab, { groups: { app: { hosts: [0], roles: ['proto'] } }, roleDirs: [ROLES] }).dir;
     const inv = await loadForRun({ inventory: dir, cwd: dir, passphrases: new Passphrases({ env: {} }) });
     const events: RunEvent[] = [];
-    const s = await runPlay(inv, { tags: [], skipTags: [], check: false, diff: true, forks: 2, forceHandlers: false, acceptNewHostKeys: false, listeners: [(e) => events.push(e)], factsCacheDir: mkdtempSync(path.join(tmpdir(), 'wpha-facts-')) });
+    const s = await runPlay(inv, {
+      tags: [],
+      skipTags: [],
+      check: false,
+      diff: true,
+      forks: 2,
+      forceHandlers: false,
+      acceptNewHostKeys: false,
+      listeners: [(e) => events.push(e)],
+      factsCacheDir: mkdtempSync(path.join(tmpdir(), 'wpha-facts-')),
+    });
     expect(s.failed).toBe(false);
     expect(hostDone(events, host)?.recap).toMatchObject({ changed: 4, failed: 0 });
     expect(prototypeIsClean()).toBe(true);
-    expect((await lab.ssh(host, 'cat /srv/proto-out; ls /srv | grep "^proto-"')).stdout).toBe('{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}\nproto-__proto__\nproto-constructor\nproto-out\nproto-prototype');
+    expect((await lab.ssh(host, 'cat /srv/proto-out; ls /srv | grep "^proto-"')).stdout).toBe(
+      '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}\nproto-__proto__\nproto-constructor\nproto-out\nproto-prototype',
+    );
   });
 });

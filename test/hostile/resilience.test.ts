@@ -39,9 +39,14 @@ describe('hosts that misbehave during a run', () => {
     const r = await runWpha(['apply', '-i', inv, '--json']);
     expect(r.code).toBe(1);
     const ev = jsonEvents(r.stdout);
-    expect(tasksOf(ev, a).map((t) => [t.task, t.status])).toEqual([['first file', 'changed'], ['cut the connection', 'failed']]);
+    expect(tasksOf(ev, a).map((t) => [t.task, t.status])).toEqual([
+      ['first file', 'changed'],
+      ['cut the connection', 'failed'],
+    ]);
     // The reason in parentheses is what the socket said (closed, or reset), so it is not pinned.
-    expect(tasksOf(ev, a)[1]!.error).toMatch(new RegExp(`^Unknown outcome: the connection to host "${a}" was lost during the round trip \\(.+\\); this step may or may not have completed, later steps did not run$`));
+    expect(tasksOf(ev, a)[1]!.error).toMatch(
+      new RegExp(`^Unknown outcome: the connection to host "${a}" was lost during the round trip \\(.+\\); this step may or may not have completed, later steps did not run$`),
+    );
     expect(ev.find((e) => e.type === 'host-unreachable')).toEqual({ type: 'host-unreachable', host: a, error: expect.stringMatching(new RegExp(`^Host "${a}" went away during the apply: `)) });
     expect(hostDone(ev, a)?.recap).toMatchObject({ changed: 1, failed: 1, unreachable: true });
     expect(hostDone(ev, b)?.recap).toMatchObject({ changed: 2, failed: 0, unreachable: false });
@@ -65,7 +70,11 @@ describe('hosts that misbehave during a run', () => {
         await new Promise((r) => setTimeout(r, 500));
       }
     })();
-    const run = await execa('node', ['--import', path.join(ROOT, 'dist/bench/usage-preload.js'), path.join(ROOT, 'bin/wpha'), 'apply', '-i', inv, '--json'], { reject: false, env: { CI: '1' }, timeout: 300_000 });
+    const run = await execa('node', ['--import', path.join(ROOT, 'dist/bench/usage-preload.js'), path.join(ROOT, 'bin/wpha'), 'apply', '-i', inv, '--json'], {
+      reject: false,
+      env: { CI: '1' },
+      timeout: 300_000,
+    });
     running = false;
     await watch;
     expect(run.exitCode).toBe(0);

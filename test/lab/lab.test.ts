@@ -50,7 +50,7 @@ describe('lab hosts', () => {
   });
 
   it('let hosts reach each other over the bridge, by address and by name', async () => {
-    const [a, b] = lab.hosts as [typeof lab.hosts[0], typeof lab.hosts[0]];
+    const [a, b] = lab.hosts as [(typeof lab.hosts)[0], (typeof lab.hosts)[0]];
     const byAddr = await lab.ssh(a.name, `timeout 5 bash -c 'exec 3<>/dev/tcp/${b.address}/22; head -c 7 <&3'`);
     expect(byAddr.stdout).toBe('SSH-2.0');
     const byName = await lab.ssh(a.name, `getent hosts ${b.name}`);
@@ -81,7 +81,10 @@ describe('lab hosts', () => {
     const deb = second.stdout.trim();
     let lines: string[] = [];
     for (let i = 0; i < 50 && lines.length < 2; i++) {
-      lines = readFileSync(log, 'utf8').slice(before).split('\n').filter((l) => l.includes(`/${deb} `));
+      lines = readFileSync(log, 'utf8')
+        .slice(before)
+        .split('\n')
+        .filter((l) => l.includes(`/${deb} `));
       if (lines.length < 2) await new Promise((res) => setTimeout(res, 100));
     }
     // squid's access log: whatever the first request was (a cache may already hold it), the
@@ -144,12 +147,16 @@ describe('a lab of its own: up is idempotent, down leaves nothing behind', () =>
     expect(lab.hosts().map((h) => h.pid)).toEqual(pids);
   });
 
-  it('writes the names the stack uses into every host\'s /etc/hosts', async () => {
+  it("writes the names the stack uses into every host's /etc/hosts", async () => {
     await lab.setExtraNames({ 'shop.lab': '172.31.249.10' });
     for (const h of lab.hosts()) {
       const other = lab.hosts().find((x) => x.name !== h.name)!;
       const r = await sshRun(h.address, `getent hosts shop.lab ${other.name} ${h.name}`, { key: lab.paths.sshKey, knownHosts: lab.paths.knownHosts });
-      expect(r.stdout.split('\n').map((l) => l.split(/\s+/))).toEqual([['172.31.249.10', 'shop.lab'], [other.address, other.name], ['127.0.1.1', h.name]]);
+      expect(r.stdout.split('\n').map((l) => l.split(/\s+/))).toEqual([
+        ['172.31.249.10', 'shop.lab'],
+        [other.address, other.name],
+        ['127.0.1.1', h.name],
+      ]);
     }
   });
 
@@ -166,7 +173,9 @@ describe('a lab of its own: up is idempotent, down leaves nothing behind', () =>
   it('down stops every process it started, unmounts every disk and removes its bridge', async () => {
     const pids = lab.hosts().map((h) => h.pid!);
     // The pid namespaces of the hosts' systemd (children of our nspawn processes): nothing may live on in them.
-    const hostNamespaces = procs().filter((p) => pids.includes(p.ppid)).map((p) => p.pidNs);
+    const hostNamespaces = procs()
+      .filter((p) => pids.includes(p.ppid))
+      .map((p) => p.pidNs);
     expect(hostNamespaces.length).toBe(pids.length);
     await lab.down();
     expect(procs().filter((p) => hostNamespaces.includes(p.pidNs) && !p.zombie)).toEqual([]);

@@ -70,15 +70,37 @@ export function writeMonitoringInventory(lab: LabHosts): MonitoringLab {
       // Faster than production (1m): the lab measures fault-to-alert with 5 s items.
       zabbix_server_item_interval: '5s',
       zabbix_server_telegram_api_url: `http://127.0.0.1:${RECEIVER_PORT}`,
-      zabbix_server_settings: { StartPollers: 2, StartPollersUnreachable: 1, StartTrappers: 3, StartPreprocessors: 2, StartHistoryPollers: 1, StartDBSyncers: 2, StartAlerters: 1, StartLLDProcessors: 1, StartODBCPollers: 0, StartHTTPPollers: 0, StartDiscoverers: 0, StartEscalators: 1 },
+      zabbix_server_settings: {
+        StartPollers: 2,
+        StartPollersUnreachable: 1,
+        StartTrappers: 3,
+        StartPreprocessors: 2,
+        StartHistoryPollers: 1,
+        StartDBSyncers: 2,
+        StartAlerters: 1,
+        StartLLDProcessors: 1,
+        StartODBCPollers: 0,
+        StartHTTPPollers: 0,
+        StartDiscoverers: 0,
+        StartEscalators: 1,
+      },
       logging_server: mon.address,
       mariadb_tls_ca_cert: ca.cert,
     },
   }).dir;
   const psk = randomBytes(32).toString('hex');
   const telegramToken = `${randomBytes(4).readUInt32BE()}:${randomBytes(16).toString('hex')}`;
-  const secrets = { mariadb_tls_ca_key: ca.key, mariadb_replication_password: `repl-${randomBytes(9).toString('hex')}`, zabbix_agent_psk: psk, zabbix_server_admin_password: `Lab-${randomBytes(6).toString('hex')}-pass`, zabbix_server_telegram_token: telegramToken, zabbix_server_telegram_chat_id: '-1001234567' };
-  const body = Object.entries(secrets).map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`).join('');
+  const secrets = {
+    mariadb_tls_ca_key: ca.key,
+    mariadb_replication_password: `repl-${randomBytes(9).toString('hex')}`,
+    zabbix_agent_psk: psk,
+    zabbix_server_admin_password: `Lab-${randomBytes(6).toString('hex')}-pass`,
+    zabbix_server_telegram_token: telegramToken,
+    zabbix_server_telegram_chat_id: '-1001234567',
+  };
+  const body = Object.entries(secrets)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`)
+    .join('');
   mkdirSync(path.join(inv, 'group_vars'), { recursive: true });
   writeFileSync(path.join(inv, 'group_vars', 'all.vault.yaml'), encryptEnvelope(body, VAULT_PASSWORD, newHeader('monitoring', { N: 2 ** 14, r: 8, p: 1 }), new KeyCache()));
   return { inv, mon, web, vip, psk, psk_identity: 'wpha', telegramToken };
@@ -88,7 +110,27 @@ export function writeMonitoringInventory(lab: LabHosts): MonitoringLab {
 function testCa(): { cert: string; key: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'wpha-mon-ca-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.pem'), '-days', '30', '-subj', '/CN=wpha monitoring test CA'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        path.join(dir, 'ca.key'),
+        '-out',
+        path.join(dir, 'ca.pem'),
+        '-days',
+        '30',
+        '-subj',
+        '/CN=wpha monitoring test CA',
+      ],
+      { stdio: 'ignore' },
+    );
     return { cert: readFileSync(path.join(dir, 'ca.pem'), 'utf8'), key: readFileSync(path.join(dir, 'ca.key'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });

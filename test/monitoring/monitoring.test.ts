@@ -18,7 +18,10 @@ describe('monitoring (Zabbix) and central logs', () => {
   let m: MonitoringLab;
   const on = (host: string, cmd: string, input?: string) => lab.ssh(host, cmd, input === undefined ? {} : { input });
   const apply = () => runWpha(['apply', '-i', m.inv, '--json'], { timeoutMs: 1_500_000, env: { WPHA_VAULT_PASSWORD: VAULT_PASSWORD } });
-  const failedOf = (stdout: string) => tasksOf(jsonEvents(stdout)).filter((t) => t.status === 'failed').map((t) => `${t.host} ${t.task}: ${t.error}`);
+  const failedOf = (stdout: string) =>
+    tasksOf(jsonEvents(stdout))
+      .filter((t) => t.status === 'failed')
+      .map((t) => `${t.host} ${t.task}: ${t.error}`);
   /** zabbix_get on the server host, towards an agent; `tls` false asks without encryption. */
   const zget = async (address: string, key: string, tls: 'psk' | 'none' | 'wrong' = 'psk') => {
     const args = tls === 'none' ? '' : `--tls-connect psk --tls-psk-identity wpha --tls-psk-file ${tls === 'psk' ? '/root/agent.psk' : '/root/wrong.psk'}`;
@@ -26,7 +29,11 @@ describe('monitoring (Zabbix) and central logs', () => {
     return { code: r.code, out: r.stdout.trim(), err: r.stderr.trim() };
   };
   const api = async (method: string, params: unknown) => JSON.parse((await on(m.mon.name, `python3 /root/zbx-api.py ${method} '${JSON.stringify(params)}'`)).stdout) as Record<string, unknown>[];
-  const messages = async () => (await on(m.mon.name, `cat ${RECEIVER_LOG} 2>/dev/null`)).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { at: number; text: string; chat_id: string; token_length: number; method_ok: boolean });
+  const messages = async () =>
+    (await on(m.mon.name, `cat ${RECEIVER_LOG} 2>/dev/null`)).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { at: number; text: string; chat_id: string; token_length: number; method_ok: boolean });
 
   beforeAll(async () => {
     lab = await acquireLabHosts(2, 'mon');
@@ -96,14 +103,26 @@ describe('monitoring (Zabbix) and central logs', () => {
       expect(r.code, `${tls}: ${r.out}`).not.toBe(0);
       expect(r.out).not.toBe('1');
     }
-    expect((await on(m.web.name, 'grep -c -e "cannot accept unencrypted connection" -e "decryption failed\\|bad record mac\\|invalid PSK" /var/log/zabbix/zabbix_agent2.log')).stdout.trim()).not.toBe('0');
+    expect((await on(m.web.name, 'grep -c -e "cannot accept unencrypted connection" -e "decryption failed\\|bad record mac\\|invalid PSK" /var/log/zabbix/zabbix_agent2.log')).stdout.trim()).not.toBe(
+      '0',
+    );
   });
 
   it('both hosts registered themselves with the templates of their roles, encrypted with the PSK', async () => {
-    const hosts = await until('both hosts registered with their templates', () => api('host.get', { filter: { host: [m.mon.name, m.web.name] }, output: ['host', 'tls_connect', 'tls_accept'], selectParentTemplates: ['name'], selectGroups: ['name'] }),
-      (v) => v.length === 2 && v.every((h) => (h.parentTemplates as unknown[]).length >= 6), 180);
+    const hosts = await until(
+      'both hosts registered with their templates',
+      () => api('host.get', { filter: { host: [m.mon.name, m.web.name] }, output: ['host', 'tls_connect', 'tls_accept'], selectParentTemplates: ['name'], selectGroups: ['name'] }),
+      (v) => v.length === 2 && v.every((h) => (h.parentTemplates as unknown[]).length >= 6),
+      180,
+    );
     // The replica's state reaches the server, and "Replication is broken" is not raised.
-    await until('the server collects the replica state', () => api('item.get', { host: m.web.name, filter: { key_: 'wpha.mysql[replica_sql]' }, output: ['lastvalue'] }), (v) => v[0]?.lastvalue === '1', 240, 3000);
+    await until(
+      'the server collects the replica state',
+      () => api('item.get', { host: m.web.name, filter: { key_: 'wpha.mysql[replica_sql]' }, output: ['lastvalue'] }),
+      (v) => v[0]?.lastvalue === '1',
+      240,
+      3000,
+    );
     expect(await api('problem.get', { hostids: [hosts.find((h) => h.host === m.web.name)!.hostid], search: { name: 'Replication' }, output: ['name'] })).toEqual([]);
     const templates = (name: string) => (hosts.find((h) => h.host === name)!.parentTemplates as { name: string }[]).map((t) => t.name).sort();
     expect(templates(m.web.name)).toEqual(['wpha base', 'wpha cache warmer', 'wpha keepalived', 'wpha logging', 'wpha mariadb', 'wpha nginx', 'wpha php-fpm', 'wpha wordpress']);
@@ -111,13 +130,23 @@ describe('monitoring (Zabbix) and central logs', () => {
     for (const h of hosts) expect([h.tls_connect, h.tls_accept]).toEqual(['2', '2']);
     expect((hosts.find((h) => h.host === m.web.name)!.groups as { name: string }[]).map((g) => g.name)).toContain('wpha keepalived front');
     // The cluster host sums who holds the front group's virtual IP: exactly one.
-    const holders = await until('the cluster host sees one VIP holder', async () => (await api('item.get', { host: 'wpha cluster', search: { key_: 'wpha.vip.holders' }, output: ['lastvalue'] }))[0]?.lastvalue, (v) => v === '1', 240, 3000);
+    const holders = await until(
+      'the cluster host sees one VIP holder',
+      async () => (await api('item.get', { host: 'wpha cluster', search: { key_: 'wpha.vip.holders' }, output: ['lastvalue'] }))[0]?.lastvalue,
+      (v) => v === '1',
+      240,
+      3000,
+    );
     expect(holders).toBe('1');
   }, 600_000);
 
   it('a second apply changes nothing', async () => {
     const r = await apply();
-    expect(tasksOf(jsonEvents(r.stdout)).filter((t) => t.status === 'changed').map((t) => `${t.host} ${t.task}`)).toEqual([]);
+    expect(
+      tasksOf(jsonEvents(r.stdout))
+        .filter((t) => t.status === 'changed')
+        .map((t) => `${t.host} ${t.task}`),
+    ).toEqual([]);
     for (const h of [m.mon.name, m.web.name]) expect(hostDone(jsonEvents(r.stdout), h)?.recap).toMatchObject({ changed: 0, failed: 0 });
     // The API client, run by hand, finds nothing to change either.
     expect((await on(m.mon.name, 'cd /usr/local/lib/wpha/zabbix-server && python3 wpha-zabbix-sync /etc/zabbix/wpha/api.json templates.yaml')).stdout.trim()).toBe('0 change(s)');
@@ -141,10 +170,15 @@ describe('monitoring (Zabbix) and central logs', () => {
     console.log(`[monitoring] fault to Telegram message: ${(msg.at - t0).toFixed(1)} s; recovery to message: ${(rec.at - t1).toFixed(1)} s`);
   }, 900_000);
 
-  it('a line nginx logs on the web node arrives in that node\'s file on the log host', async () => {
+  it("a line nginx logs on the web node arrives in that node's file on the log host", async () => {
     const marker = `wpha-log-probe-${Date.now()}`;
     await on(m.web.name, `curl -s -o /dev/null http://127.0.0.1/${marker}`);
-    const line = await until('the nginx line on the log host', async () => (await on(m.mon.name, `grep -h ${marker} /var/log/remote/${m.web.name}/nginx-access.log`)).stdout.trim(), (v) => v !== '', 60);
+    const line = await until(
+      'the nginx line on the log host',
+      async () => (await on(m.mon.name, `grep -h ${marker} /var/log/remote/${m.web.name}/nginx-access.log`)).stdout.trim(),
+      (v) => v !== '',
+      60,
+    );
     expect(line).toContain(`${m.web.name} nginx-access: 127.0.0.1`);
     expect(line).toContain(`"GET /${marker} HTTP/1.1" 404`);
     // Per host and program: the system log of each host has its files too.
@@ -161,7 +195,12 @@ describe('monitoring (Zabbix) and central logs', () => {
     await new Promise((r) => setTimeout(r, 60_000));
     const during = Number((await on(m.web.name, `grep -c ${run} /var/log/nginx/access.log`)).stdout.trim());
     expect((await on(m.mon.name, 'systemctl start syslog.socket rsyslog.service')).code).toBe(0);
-    await until('the writer finished', async () => (await on(m.web.name, `systemctl is-active ${run}`)).stdout.trim(), (v) => v !== 'active' && v !== 'activating', 180);
+    await until(
+      'the writer finished',
+      async () => (await on(m.web.name, `systemctl is-active ${run}`)).stdout.trim(),
+      (v) => v !== 'active' && v !== 'activating',
+      180,
+    );
     expect(Number((await on(m.web.name, `grep -c ${run} /var/log/nginx/access.log`)).stdout.trim())).toBe(n);
     const seq = async () => (await on(m.mon.name, `grep -o '${run}-[0-9]*' /var/log/remote/${m.web.name}/nginx-access.log | sed 's/.*-//'`)).stdout.split('\n').filter(Boolean).map(Number);
     const got = await until('every line on the log host', seq, (v) => v.length >= n, 120);

@@ -32,7 +32,15 @@ describe('monitoring roles on the lab inventory', () => {
     expect(keys(front)).toEqual(['wpha.haproxy', 'wpha.haproxy.state', 'wpha.keepalived.state', 'wpha.keepalived.vips', 'wpha.rsyslog.state']);
     expect(front).toContain('UserParameter=wpha.keepalived.vips,/usr/local/lib/wpha/zabbix/vips 172.31.250.10/24\n');
     const db = render('db1');
-    expect(keys(fileContent(db.steps, AGENT_CONF))).toEqual(['wpha.keepalived.state', 'wpha.keepalived.vips', 'wpha.mysql', 'wpha.mysql.state', 'wpha.redis', 'wpha.redis.state', 'wpha.rsyslog.state']);
+    expect(keys(fileContent(db.steps, AGENT_CONF))).toEqual([
+      'wpha.keepalived.state',
+      'wpha.keepalived.vips',
+      'wpha.mysql',
+      'wpha.mysql.state',
+      'wpha.redis',
+      'wpha.redis.state',
+      'wpha.rsyslog.state',
+    ]);
     for (const conf of [web, front]) {
       expect(conf).toMatch(/^Server=172\.31\.250\.31$/m);
       expect(conf).toMatch(/^ServerActive=172\.31\.250\.31:10051$/m);
@@ -49,7 +57,13 @@ describe('monitoring roles on the lab inventory', () => {
     expect(api.url).toBe('http://127.0.0.1:8080/api_jsonrpc.php');
     expect((api.macros as Record<string, unknown>)['{$WPHA.INTERVAL}']).toBe('10s');
     expect(api.autoregistration).toEqual({ psk_identity: 'wpha', psk: inv.hosts.get('db1')!.vars.zabbix_agent_psk });
-    expect(api.keepalived).toEqual([{ host: 'front1', group: 'front', vips: ['172.31.250.10/24'] }, { host: 'front2', group: 'front', vips: ['172.31.250.10/24'] }, { host: 'db1', group: 'db_ha', vips: ['172.31.250.30/24'] }, { host: 'db2', group: 'db_ha', vips: ['172.31.250.30/24'] }, null]);
+    expect(api.keepalived).toEqual([
+      { host: 'front1', group: 'front', vips: ['172.31.250.10/24'] },
+      { host: 'front2', group: 'front', vips: ['172.31.250.10/24'] },
+      { host: 'db1', group: 'db_ha', vips: ['172.31.250.30/24'] },
+      { host: 'db2', group: 'db_ha', vips: ['172.31.250.30/24'] },
+      null,
+    ]);
     expect((api.telegram as Record<string, unknown>).token).toBe('');
     expect(fileStep(render('db1').steps, '/etc/zabbix/wpha/api.json').args).toMatchObject({ mode: '0600', sensitive: true });
     const server = fileContent(render('db1').steps, '/etc/zabbix/zabbix_server.conf.d/wpha.conf');

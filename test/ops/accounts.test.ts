@@ -35,7 +35,26 @@ describe('account ops on a lab host', () => {
 
   /** Log in as `user` with one of the test's own keys (not the lab's root key). */
   const loginAs = async (user: string, key = keyFile) => {
-    const r = await execa('ssh', ['-i', key, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=10', `${user}@${address}`, 'id -un'], { reject: false });
+    const r = await execa(
+      'ssh',
+      [
+        '-i',
+        key,
+        '-o',
+        `UserKnownHostsFile=${lab.knownHosts}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'ConnectTimeout=10',
+        `${user}@${address}`,
+        'id -un',
+      ],
+      { reject: false },
+    );
     return { code: r.exitCode, stdout: String(r.stdout) };
   };
 
@@ -52,13 +71,17 @@ describe('account ops on a lab host', () => {
     const [managed, old, keep] = await Promise.all([newKey('managed'), newKey('old'), newKey('keep')]);
     [keyFile, publicKey, oldKeyFile, oldKey, keepKey] = [managed.file, managed.pub, old.file, old.pub, keep.pub];
     inv = writeLabInventory(lab, { groups: { accounts: { hosts: [0], roles: ['ops_accounts'] } }, roleDirs: [ROLES], vars: { accounts_key: publicKey, accounts_old_key: oldKey } }).dir;
-    await onHost(lab, host, [
-      'groupadd opsold && useradd -m -s /bin/bash opsgone && echo data > /home/opsgone/file',
-      // opskeep may log in with two keys; the old one is revoked by the role.
-      'useradd -m -s /bin/bash opskeep && install -d -m 700 -o opskeep -g opskeep /home/opskeep/.ssh',
-      `printf '%s\\n' '${keepKey}' 'from="172.31.0.0/16" ${oldKey}' > /home/opskeep/.ssh/authorized_keys`,
-      'chown opskeep:opskeep /home/opskeep/.ssh/authorized_keys && chmod 600 /home/opskeep/.ssh/authorized_keys',
-    ].join(' && '));
+    await onHost(
+      lab,
+      host,
+      [
+        'groupadd opsold && useradd -m -s /bin/bash opsgone && echo data > /home/opsgone/file',
+        // opskeep may log in with two keys; the old one is revoked by the role.
+        'useradd -m -s /bin/bash opskeep && install -d -m 700 -o opskeep -g opskeep /home/opskeep/.ssh',
+        `printf '%s\\n' '${keepKey}' 'from="172.31.0.0/16" ${oldKey}' > /home/opskeep/.ssh/authorized_keys`,
+        'chown opskeep:opskeep /home/opskeep/.ssh/authorized_keys && chmod 600 /home/opskeep/.ssh/authorized_keys',
+      ].join(' && '),
+    );
   });
   afterAll(async () => {
     await lab?.release();
@@ -119,15 +142,19 @@ describe('account ops on a lab host', () => {
   });
 
   it('plan shows hand-made drift (shell, groups, password, key, a removed group back) and apply repairs it', async () => {
-    await onHost(lab, host, [
-      'usermod -s /bin/sh opsuser',
-      'gpasswd -d opsuser opsextra >/dev/null',
-      "echo 'opsuser:Drift-pw-1' | chpasswd",
-      'chmod 755 /home/opsuser/.ssh',
-      // Someone swapped the managed key for another one (exclusive: only the managed key may stay).
-      `echo '${oldKey}' > /home/opsuser/.ssh/authorized_keys`,
-      'groupadd opsold',
-    ].join(' && '));
+    await onHost(
+      lab,
+      host,
+      [
+        'usermod -s /bin/sh opsuser',
+        'gpasswd -d opsuser opsextra >/dev/null',
+        "echo 'opsuser:Drift-pw-1' | chpasswd",
+        'chmod 755 /home/opsuser/.ssh',
+        // Someone swapped the managed key for another one (exclusive: only the managed key may stay).
+        `echo '${oldKey}' > /home/opsuser/.ssh/authorized_keys`,
+        'groupadd opsold',
+      ].join(' && '),
+    );
     expect((await loginAs('opsuser')).code).toBe(255);
     expect(await loginAs('opsuser', oldKeyFile)).toEqual({ code: 0, stdout: 'opsuser' });
     const before = await onHost(lab, host, SNAPSHOT);
@@ -140,9 +167,13 @@ describe('account ops on a lab host', () => {
     const fix = await wpha('apply', inv, host);
     expectSuccess(fix);
     expect(labelsWith(fix, 'changed')).toEqual(['old group removed', 'login user', 'login key']);
-    expect(await onHost(lab, host, 'getent passwd opsuser | cut -d: -f7; id -nG opsuser | tr " " "\\n" | sort | paste -sd " "; passwd -S opsuser | cut -d" " -f2; stat -c %a /home/opsuser/.ssh; getent group opsold; echo $?')).toBe(
-      '/bin/bash\nadm opsdeploy opsextra\nL\n700\n2',
-    );
+    expect(
+      await onHost(
+        lab,
+        host,
+        'getent passwd opsuser | cut -d: -f7; id -nG opsuser | tr " " "\\n" | sort | paste -sd " "; passwd -S opsuser | cut -d" " -f2; stat -c %a /home/opsuser/.ssh; getent group opsold; echo $?',
+      ),
+    ).toBe('/bin/bash\nadm opsdeploy opsextra\nL\n700\n2');
     expect(await loginAs('opsuser')).toEqual({ code: 0, stdout: 'opsuser' });
     expect((await loginAs('opsuser', oldKeyFile)).code).toBe(255);
     expect(await onHost(lab, host, 'cat /home/opsuser/.ssh/authorized_keys')).toBe(publicKey);

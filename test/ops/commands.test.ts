@@ -72,7 +72,9 @@ describe('command and shell on a lab host', () => {
     const r = await wpha('apply', inv, host);
     expectSuccess(r);
     expect(labelsWith(r, 'changed')).toEqual(again);
-    expect(await onHost(lab, host, `cat ${DIR}/tuning.conf ${DIR}/log; cmp /etc/hostname ${DIR}/hostname-copy && test -e ${DIR}/created && echo ok`)).toBe('tuned=no\ntuned=yes\nconsumed\nconsumed\nok');
+    expect(await onHost(lab, host, `cat ${DIR}/tuning.conf ${DIR}/log; cmp /etc/hostname ${DIR}/hostname-copy && test -e ${DIR}/created && echo ok`)).toBe(
+      'tuned=no\ntuned=yes\nconsumed\nconsumed\nok',
+    );
     expectConverged(await wpha('apply', inv, host));
   });
 

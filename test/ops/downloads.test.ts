@@ -34,12 +34,16 @@ describe('get_url on a lab host', () => {
     await onHost(lab, server, 'mkdir -p /srv/dl');
     const up = await lab.ssh(server, 'base64 -d > /srv/dl/big.bin', { input: big.toString('base64') });
     expect(up.code).toBe(0);
-    await onHost(lab, server, [
-      `printf '%s' '${TOOL.replaceAll("'", `'\\''`)}' > /srv/dl/tool.sh`,
-      'echo v1 > /srv/dl/notes.txt',
-      'systemd-run -q --unit=ops-dl-http -p StandardError=append:/srv/dl.log python3 -m http.server 8000 --directory /srv/dl',
-      'for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8000/notes.txt && exit 0; sleep 0.2; done; exit 1',
-    ].join(' && '));
+    await onHost(
+      lab,
+      server,
+      [
+        `printf '%s' '${TOOL.replaceAll("'", `'\\''`)}' > /srv/dl/tool.sh`,
+        'echo v1 > /srv/dl/notes.txt',
+        'systemd-run -q --unit=ops-dl-http -p StandardError=append:/srv/dl.log python3 -m http.server 8000 --directory /srv/dl',
+        'for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8000/notes.txt && exit 0; sleep 0.2; done; exit 1',
+      ].join(' && '),
+    );
     inv = writeLabInventory(lab, {
       groups: { downloads: { hosts: [0], roles: ['ops_downloads'] } },
       roleDirs: [ROLES],

@@ -15,8 +15,21 @@ import { ROLES, planBothWays, expectConverged, expectSuccess, explain, labelsWit
 
 const DIR = '/srv/ops-files';
 const TASKS = [
-  'folder', 'nested folder', 'inline file', 'role file', 'rendered file', 'empty file', 'symlink', 'legacy folder removed',
-  'existing file attributes', 'edited line', 'removed line', 'created line file', 'managed block', 'removed block', 'large artifact',
+  'folder',
+  'nested folder',
+  'inline file',
+  'role file',
+  'rendered file',
+  'empty file',
+  'symlink',
+  'legacy folder removed',
+  'existing file attributes',
+  'edited line',
+  'removed line',
+  'created line file',
+  'managed block',
+  'removed block',
+  'large artifact',
 ];
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const SNAPSHOT = pathsSnapshot([DIR, '/srv/ops-legacy', '/etc/ops-test']);
@@ -39,13 +52,17 @@ describe('file ops on a lab host', () => {
       vars: { files_artifact: path.join(tmp, 'blob.bin'), files_artifact_sha256: sha(artifact) },
     }).dir;
     // What the host has before the role runs: files to edit, a folder to remove.
-    await onHost(lab, host, [
-      'mkdir -p /srv/ops-legacy/sub /etc/ops-test',
-      'echo old > /srv/ops-legacy/sub/file',
-      'echo owned > /etc/ops-test/owned',
-      "printf ';memory_limit = 128M\\nmax_execution_time = 30\\nupload_max_filesize = 8M\\n' > /etc/ops-test/php.ini",
-      "printf '127.0.0.1 localhost\\n::1 localhost\\n# BEGIN LEGACY HOSTS\\n10.1.1.1 old\\n# END LEGACY HOSTS\\n' > /etc/ops-test/hosts",
-    ].join(' && '));
+    await onHost(
+      lab,
+      host,
+      [
+        'mkdir -p /srv/ops-legacy/sub /etc/ops-test',
+        'echo old > /srv/ops-legacy/sub/file',
+        'echo owned > /etc/ops-test/owned',
+        "printf ';memory_limit = 128M\\nmax_execution_time = 30\\nupload_max_filesize = 8M\\n' > /etc/ops-test/php.ini",
+        "printf '127.0.0.1 localhost\\n::1 localhost\\n# BEGIN LEGACY HOSTS\\n10.1.1.1 old\\n# END LEGACY HOSTS\\n' > /etc/ops-test/hosts",
+      ].join(' && '),
+    );
   });
   afterAll(async () => {
     await lab?.release();
@@ -68,7 +85,11 @@ describe('file ops on a lab host', () => {
     expectSuccess(r);
     expect(labelsWith(r, 'changed')).toEqual(TASKS);
     const q = (p: string) => `stat -c '%n %F %a %U %G' ${p}`;
-    const st = await onHost(lab, host, [`${DIR}`, `${DIR}/a`, `${DIR}/a/b`, `${DIR}/inline.txt`, `${DIR}/static.conf`, `${DIR}/touched`, `${DIR}/new.ini`, `${DIR}/blob.bin`, '/etc/ops-test/owned'].map(q).join(' && '));
+    const st = await onHost(
+      lab,
+      host,
+      [`${DIR}`, `${DIR}/a`, `${DIR}/a/b`, `${DIR}/inline.txt`, `${DIR}/static.conf`, `${DIR}/touched`, `${DIR}/new.ini`, `${DIR}/blob.bin`, '/etc/ops-test/owned'].map(q).join(' && '),
+    );
     expect(st.split('\n')).toEqual([
       `${DIR} directory 750 root adm`,
       `${DIR}/a directory 755 root root`,
@@ -101,18 +122,22 @@ describe('file ops on a lab host', () => {
   });
 
   it('plan shows hand-made drift (content, mode, group, link, edited line, block, artifact) and apply repairs it', async () => {
-    await onHost(lab, host, [
-      `echo extra >> ${DIR}/inline.txt`,
-      `chmod 600 ${DIR}/static.conf && sed -i s/static=1/static=2/ ${DIR}/static.conf`,
-      `sed -i s/greeting=hello/greeting=drift/ ${DIR}/greeting.conf`,
-      `chmod 644 ${DIR}/touched`,
-      `ln -sfn inline.txt ${DIR}/current`,
-      "sed -i 's/^memory_limit = 512M/memory_limit = 64M/' /etc/ops-test/php.ini",
-      "echo 'max_execution_time = 60' >> /etc/ops-test/php.ini",
-      "sed -i 's/10.9.0.2 db2/10.9.0.2 db-other/' /etc/ops-test/hosts",
-      `truncate -s 1000 ${DIR}/blob.bin`,
-      `chgrp root ${DIR}`,
-    ].join(' && '));
+    await onHost(
+      lab,
+      host,
+      [
+        `echo extra >> ${DIR}/inline.txt`,
+        `chmod 600 ${DIR}/static.conf && sed -i s/static=1/static=2/ ${DIR}/static.conf`,
+        `sed -i s/greeting=hello/greeting=drift/ ${DIR}/greeting.conf`,
+        `chmod 644 ${DIR}/touched`,
+        `ln -sfn inline.txt ${DIR}/current`,
+        "sed -i 's/^memory_limit = 512M/memory_limit = 64M/' /etc/ops-test/php.ini",
+        "echo 'max_execution_time = 60' >> /etc/ops-test/php.ini",
+        "sed -i 's/10.9.0.2 db2/10.9.0.2 db-other/' /etc/ops-test/hosts",
+        `truncate -s 1000 ${DIR}/blob.bin`,
+        `chgrp root ${DIR}`,
+      ].join(' && '),
+    );
     const drifted = ['folder', 'inline file', 'role file', 'rendered file', 'empty file', 'symlink', 'edited line', 'removed line', 'managed block', 'large artifact'];
     const before = await onHost(lab, host, SNAPSHOT);
     const plan = await planBothWays(inv, host);
@@ -127,9 +152,13 @@ describe('file ops on a lab host', () => {
     expectSuccess(fix);
     expect(labelsWith(fix, 'changed'), explain(fix)).toEqual(drifted);
     // copy without mode keeps the mode of an existing file (only its content is managed).
-    expect(await onHost(lab, host, `stat -c %a ${DIR}/static.conf ${DIR}/touched; stat -c %G ${DIR}; cat ${DIR}/static.conf; readlink ${DIR}/current; cat /etc/ops-test/php.ini; sha256sum < ${DIR}/blob.bin`)).toBe(
-      `600\n600\nadm\nstatic=1\n# shipped in the role files/ folder\nstatic.conf\nmemory_limit = 512M\nupload_max_filesize = 8M\n${sha(artifact)}  -`,
-    );
+    expect(
+      await onHost(
+        lab,
+        host,
+        `stat -c %a ${DIR}/static.conf ${DIR}/touched; stat -c %G ${DIR}; cat ${DIR}/static.conf; readlink ${DIR}/current; cat /etc/ops-test/php.ini; sha256sum < ${DIR}/blob.bin`,
+      ),
+    ).toBe(`600\n600\nadm\nstatic=1\n# shipped in the role files/ folder\nstatic.conf\nmemory_limit = 512M\nupload_max_filesize = 8M\n${sha(artifact)}  -`);
     // backup: true kept the drifted template output next to the file.
     expect(await onHost(lab, host, `cat ${DIR}/greeting.conf.*.wpha-bak`)).toContain('greeting=drift');
     expectConverged(await wpha('apply', inv, host));

@@ -57,7 +57,15 @@ export async function buildDeb(work: string, out: string, spec: DebSpec): Promis
   const root = path.join(work, `${spec.name}_${spec.version}`);
   rmSync(root, { recursive: true, force: true });
   mkdirSync(path.join(root, 'DEBIAN'), { recursive: true });
-  const control = [`Package: ${spec.name}`, `Version: ${spec.version}`, 'Architecture: all', 'Maintainer: wpha tests <tests@wpha.invalid>', 'Section: misc', 'Priority: optional', `Description: ${spec.description}`].join('\n');
+  const control = [
+    `Package: ${spec.name}`,
+    `Version: ${spec.version}`,
+    'Architecture: all',
+    'Maintainer: wpha tests <tests@wpha.invalid>',
+    'Section: misc',
+    'Priority: optional',
+    `Description: ${spec.description}`,
+  ].join('\n');
   writeFileSync(path.join(root, 'DEBIAN', 'control'), `${control}\n`);
   if (spec.conffiles?.length) writeFileSync(path.join(root, 'DEBIAN', 'conffiles'), `${spec.conffiles.join('\n')}\n`);
   for (const [rel, content] of Object.entries(spec.files)) {
@@ -91,7 +99,13 @@ export async function buildRepo(dir: string, key: SigningKey, debs: DebSpec[]): 
   }
   const packages = `${stanzas.join('\n')}`;
   writeFileSync(path.join(dir, 'Packages'), packages);
-  const release = ['Origin: wpha-ops-test', 'Label: wpha-ops-test', `Date: ${new Date().toUTCString().replace('GMT', 'UTC')}`, 'SHA256:', ` ${sha256(packages)} ${statSync(path.join(dir, 'Packages')).size} Packages`].join('\n');
+  const release = [
+    'Origin: wpha-ops-test',
+    'Label: wpha-ops-test',
+    `Date: ${new Date().toUTCString().replace('GMT', 'UTC')}`,
+    'SHA256:',
+    ` ${sha256(packages)} ${statSync(path.join(dir, 'Packages')).size} Packages`,
+  ].join('\n');
   writeFileSync(path.join(dir, 'Release'), `${release}\n`);
   await execa('gpg', ['--homedir', key.homedir, '--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', '--clearsign', '-o', path.join(dir, 'InRelease'), path.join(dir, 'Release')]);
   writeFileSync(path.join(dir, 'key.asc'), key.armored);

@@ -27,8 +27,16 @@ const LEGACY: DebSpec = { name: 'wpha-ops-legacy', version: '0.9', description: 
 const PACKAGES = "dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n' | sort";
 const SNAPSHOT = [PACKAGES, pathsSnapshot(['/etc/apt/keyrings', '/etc/apt/sources.list.d', '/etc/cron.d']), 'ls /var/lib/apt/lists'].join('\n');
 const ALL = [
-  'old repository removed', 'repository key', 'repository key downloaded', 'local repository', 'package from the local repository', 'packages from Debian',
-  'legacy package purged', 'cron job every minute', 'weekly cron job', 'stale cron job removed',
+  'old repository removed',
+  'repository key',
+  'repository key downloaded',
+  'local repository',
+  'package from the local repository',
+  'packages from Debian',
+  'legacy package purged',
+  'cron job every minute',
+  'weekly cron job',
+  'stale cron job removed',
 ];
 
 describe('apt, apt_key, apt_repository and cron on a lab host', () => {
@@ -57,21 +65,27 @@ describe('apt, apt_key, apt_repository and cron on a lab host', () => {
     const serverAddress = lab.hosts[1]!.address;
     repoUrl = `http://${serverAddress}:8000`;
     await publish([helloDeb('1.0')]);
-    await onHost(lab, server, [
-      'systemd-run -q --unit=ops-repo-http python3 -m http.server 8000 --directory /srv/repo',
-      'for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8000/InRelease && exit 0; sleep 0.2; done; exit 1',
-    ].join(' && '));
+    await onHost(
+      lab,
+      server,
+      [
+        'systemd-run -q --unit=ops-repo-http python3 -m http.server 8000 --directory /srv/repo',
+        'for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8000/InRelease && exit 0; sleep 0.2; done; exit 1',
+      ].join(' && '),
+    );
     const legacyFile = await buildDeb(path.join(tmp, 'build'), tmp, LEGACY);
     const up = await lab.ssh(client, 'base64 -d > /root/legacy.deb && dpkg -i /root/legacy.deb >/dev/null', { input: readFileSync(path.join(tmp, legacyFile)).toString('base64') });
     expect(up.code, up.stderr).toBe(0);
-    await onClient([
-      // Lab only: apt sends every http:// request to the lab proxy, which serves the Debian mirror only.
-      `echo 'Acquire::http::Proxy::${serverAddress} "DIRECT";' > /etc/apt/apt.conf.d/02ops-test-direct`,
-      "printf '* * * * * root /bin/true\\n' > /etc/cron.d/ops-stale",
-      "printf 'Types: deb\\nURIs: http://127.0.0.1:9/debian\\nSuites: bookworm\\nComponents: main\\n' > /etc/apt/sources.list.d/ops-old.sources",
-      // Like a cloud image: no package lists, and a lists folder as old as the image.
-      'rm -rf /var/lib/apt/lists/* && touch -d "3 days ago" /var/lib/apt/lists',
-    ].join(' && '));
+    await onClient(
+      [
+        // Lab only: apt sends every http:// request to the lab proxy, which serves the Debian mirror only.
+        `echo 'Acquire::http::Proxy::${serverAddress} "DIRECT";' > /etc/apt/apt.conf.d/02ops-test-direct`,
+        "printf '* * * * * root /bin/true\\n' > /etc/cron.d/ops-stale",
+        "printf 'Types: deb\\nURIs: http://127.0.0.1:9/debian\\nSuites: bookworm\\nComponents: main\\n' > /etc/apt/sources.list.d/ops-old.sources",
+        // Like a cloud image: no package lists, and a lists folder as old as the image.
+        'rm -rf /var/lib/apt/lists/* && touch -d "3 days ago" /var/lib/apt/lists',
+      ].join(' && '),
+    );
     inv = writeLabInventory(lab, {
       groups: { packages: { hosts: [0], roles: ['ops_packages'] } },
       roleDirs: [ROLES],
@@ -126,12 +140,14 @@ describe('apt, apt_key, apt_repository and cron on a lab host', () => {
     await publish([helloDeb('1.0'), helloDeb('1.1')]);
     // The host learns of 1.1 as its daily apt run would (only this source: the Debian mirror is slow to ask).
     await onClient('apt-get update -qq -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/ops-test.sources -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0');
-    await onClient([
-      'dpkg -i /root/legacy.deb >/dev/null',
-      'chmod 600 /etc/apt/keyrings/ops-test.asc',
-      "echo '# local edit' >> /etc/apt/sources.list.d/ops-test.sources",
-      "sed -i 's/^MAILTO=.*/MAILTO=root/' /etc/cron.d/ops-minute",
-    ].join(' && '));
+    await onClient(
+      [
+        'dpkg -i /root/legacy.deb >/dev/null',
+        'chmod 600 /etc/apt/keyrings/ops-test.asc',
+        "echo '# local edit' >> /etc/apt/sources.list.d/ops-test.sources",
+        "sed -i 's/^MAILTO=.*/MAILTO=root/' /etc/cron.d/ops-minute",
+      ].join(' && '),
+    );
     const drifted = ['repository key', 'local repository', 'package from the local repository', 'legacy package purged', 'cron job every minute'];
     const before = await onClient(SNAPSHOT);
     const plan = await planBothWays(inv, client);

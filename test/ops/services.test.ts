@@ -28,7 +28,9 @@ describe('services, timers, waits and kernel settings on a lab host', () => {
     host = lab.hosts[0]!.name;
     inv = writeLabInventory(lab, { groups: { services: { hosts: [0], roles: ['ops_services'] } }, roleDirs: [ROLES] }).dir;
     const unit = LEGACY_UNIT.replaceAll('\n', '\\n');
-    await sh(`for u in ops-legacy ops-retired; do printf '${unit}' > /etc/systemd/system/$u.service; done && systemctl daemon-reload && systemctl enable --now -q ops-legacy.service ops-retired.service`);
+    await sh(
+      `for u in ops-legacy ops-retired; do printf '${unit}' > /etc/systemd/system/$u.service; done && systemctl daemon-reload && systemctl enable --now -q ops-legacy.service ops-retired.service`,
+    );
     await sh("printf 'net.ipv4.ip_forward = 1\\nvm.overcommit_memory = 1\\n' > /etc/sysctl.d/60-old.conf");
   });
   afterAll(async () => lab?.release());
@@ -98,9 +100,7 @@ describe('services, timers, waits and kernel settings on a lab host', () => {
       "644 root\nExecStart=/bin/sh -c 'sleep 2; exec python3 -m http.server 8181 --bind 127.0.0.1 --directory /srv/ops-web'",
     );
     // % is escaped in the unit files and comes back as % from systemd.
-    expect(await sh('grep -h -e ^Description -e ^ExecStart /etc/systemd/system/ops-tick.service')).toBe(
-      "Description=Ticks every 3 s at 100%%\nExecStart=/bin/sh -c 'date +%%s >> /srv/ops-web/ticks'",
-    );
+    expect(await sh('grep -h -e ^Description -e ^ExecStart /etc/systemd/system/ops-tick.service')).toBe("Description=Ticks every 3 s at 100%%\nExecStart=/bin/sh -c 'date +%%s >> /srv/ops-web/ticks'");
     expect(await sh('systemctl show -p Description --value ops-tick.timer')).toBe('Ticks every 3 s at 100%');
     // The timer keeps firing: more ticks arrive, each a Unix time.
     const first = (await sh('cat /srv/ops-web/ticks')).split('\n');
@@ -109,9 +109,7 @@ describe('services, timers, waits and kernel settings on a lab host', () => {
     expect(later.length).toBeGreaterThan(first.length);
     expect(later.every((t) => /^\d{10}$/.test(t))).toBe(true);
     expect(await sh('cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/tcp_fin_timeout /proc/sys/vm/swappiness')).toBe('1024\n20\n60');
-    expect(await sh('cat /etc/sysctl.d/60-wpha-net.core.somaxconn.conf /etc/sysctl.d/60-ops.conf | grep -v "^#"')).toBe(
-      'net.core.somaxconn = 1024\nvm.swappiness = 10\nnet.ipv4.tcp_fin_timeout = 20',
-    );
+    expect(await sh('cat /etc/sysctl.d/60-wpha-net.core.somaxconn.conf /etc/sysctl.d/60-ops.conf | grep -v "^#"')).toBe('net.core.somaxconn = 1024\nvm.swappiness = 10\nnet.ipv4.tcp_fin_timeout = 20');
     // state: absent removes the line only (the live value is left alone).
     expect(await sh('cat /etc/sysctl.d/60-old.conf')).toBe('vm.overcommit_memory = 1');
     const warned = r.tasks.get('swappiness')?.warnings.join('\n') ?? '';
@@ -127,12 +125,14 @@ describe('services, timers, waits and kernel settings on a lab host', () => {
 
   it('plan shows stopped, disabled, edited and reset things; apply restores them and restarts the web server once', async () => {
     const webPid = await sh('systemctl show -p MainPID --value ops-web.service');
-    await sh([
-      'systemctl disable --now -q ops-sleeper.service ops-tick.timer',
-      'systemctl start ops-legacy.service',
-      "sed -i 's/^Description=Test web server/Description=Edited web server/' /etc/systemd/system/ops-web.service",
-      'echo 4096 > /proc/sys/net/core/somaxconn',
-    ].join(' && '));
+    await sh(
+      [
+        'systemctl disable --now -q ops-sleeper.service ops-tick.timer',
+        'systemctl start ops-legacy.service',
+        "sed -i 's/^Description=Test web server/Description=Edited web server/' /etc/systemd/system/ops-web.service",
+        'echo 4096 > /proc/sys/net/core/somaxconn',
+      ].join(' && '),
+    );
     const drifted = ['web unit', 'sleeper running', 'legacy stopped', 'tick timer', 'somaxconn', 'restart web'];
     const before = await sh(SNAPSHOT);
     const plan = await planBothWays(inv, host);

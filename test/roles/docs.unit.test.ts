@@ -12,10 +12,14 @@ import { OPS } from '../../src/ops/registry.js';
 import { findVariableTable, variableTable } from '../../src/roles/docs-table.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const ROLES = readdirSync(path.join(root, 'roles')).filter((n) => existsSync(path.join(root, 'roles', n, 'role.yaml'))).sort();
+const ROLES = readdirSync(path.join(root, 'roles'))
+  .filter((n) => existsSync(path.join(root, 'roles', n, 'role.yaml')))
+  .sort();
 
 describe('role variable tables in docs/', () => {
-  const pages = readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => readFileSync(path.join(root, 'docs', f), 'utf8'));
+  const pages = readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => readFileSync(path.join(root, 'docs', f), 'utf8'));
   it('covers the shipped roles', () => {
     expect(ROLES).toEqual(expect.arrayContaining(['common', 'php_fpm', 'nginx', 'wordpress', 'redis', 'mariadb', 'haproxy', 'keepalived', 'cache_warmer']));
   });

@@ -56,8 +56,14 @@ describe('redis replication with Sentinel failover and a VIP on the master', () 
   afterAll(async () => lab?.release());
 
   const apply = () => runWpha(['apply', '-i', inv, '--json'], { timeoutMs: 900_000 });
-  const failedOf = (stdout: string) => tasksOf(jsonEvents(stdout)).filter((t) => t.status === 'failed').map((t) => `${t.host} ${t.task}: ${t.error}`);
-  const changedOf = (stdout: string) => tasksOf(jsonEvents(stdout)).filter((t) => t.status === 'changed').map((t) => `${t.host} ${t.task}`);
+  const failedOf = (stdout: string) =>
+    tasksOf(jsonEvents(stdout))
+      .filter((t) => t.status === 'failed')
+      .map((t) => `${t.host} ${t.task}: ${t.error}`);
+  const changedOf = (stdout: string) =>
+    tasksOf(jsonEvents(stdout))
+      .filter((t) => t.status === 'changed')
+      .map((t) => `${t.host} ${t.task}`);
   /** redis-cli on host i (the password on stdin, never on a command line). */
   const cli = async (i: number, args: string) => (await lab.ssh(names[i]!, `REDISCLI_AUTH="$(cat)" redis-cli ${args}`, { input: PASS })).stdout.trim();
   const holdsVip = async (i: number) => (await lab.ssh(names[i]!, 'ip -4 -o addr show')).stdout.includes(` ${vip}/`);
@@ -80,12 +86,22 @@ describe('redis replication with Sentinel failover and a VIP on the master', () 
     expect(r.code).toBe(0);
     expect((await cli(0, 'role')).split('\n')[0]).toBe('master');
     for (const i of [1, 2]) {
-      const role = await until(`replica ${i} connected`, () => cli(i, 'role'), (v) => v.split('\n')[3] === 'connected', 30);
+      const role = await until(
+        `replica ${i} connected`,
+        () => cli(i, 'role'),
+        (v) => v.split('\n')[3] === 'connected',
+        30,
+      );
       expect(role.split('\n').slice(0, 2)).toEqual(['slave', addr[0]]);
     }
     // Each sentinel found the two replicas and the two other sentinels.
     for (const i of [0, 1, 2]) {
-      const info = await until(`sentinel ${i} discovery`, async () => (await lab.ssh(names[i]!, 'redis-cli -p 26379 --raw sentinel master wpha | paste - - | grep -E "^(num-slaves|num-other-sentinels|quorum)\\s"')).stdout.trim(), (v) => v === 'num-slaves\t2\nnum-other-sentinels\t2\nquorum\t2', 40);
+      const info = await until(
+        `sentinel ${i} discovery`,
+        async () => (await lab.ssh(names[i]!, 'redis-cli -p 26379 --raw sentinel master wpha | paste - - | grep -E "^(num-slaves|num-other-sentinels|quorum)\\s"')).stdout.trim(),
+        (v) => v === 'num-slaves\t2\nnum-other-sentinels\t2\nquorum\t2',
+        40,
+      );
       expect(info).toBe('num-slaves\t2\nnum-other-sentinels\t2\nquorum\t2');
     }
     expect(await until('VIP on the master', vipHolders, (v) => v.length === 1 && v[0] === 0, 20)).toEqual([0]);
@@ -102,7 +118,12 @@ describe('redis replication with Sentinel failover and a VIP on the master', () 
 
   it('the master stops: Sentinel promotes a replica, the VIP follows it, the data is there', async () => {
     expect((await lab.ssh(names[0]!, 'systemctl stop redis-server')).code).toBe(0);
-    const promoted = await until('a new master', () => sentinelMaster(1), (v) => v !== '' && v !== addr[0], 60);
+    const promoted = await until(
+      'a new master',
+      () => sentinelMaster(1),
+      (v) => v !== '' && v !== addr[0],
+      60,
+    );
     const m = addr.indexOf(promoted);
     expect([1, 2]).toContain(m);
     expect((await cli(m, 'role')).split('\n')[0]).toBe('master');
@@ -119,7 +140,12 @@ describe('redis replication with Sentinel failover and a VIP on the master', () 
     expect(failedOf(r.stdout)).toEqual([]);
     expect(changedOf(r.stdout)).toContain(`${names[0]} Redis running`);
     // Sentinel turns the returning host into a replica of the current master.
-    const role = await until('old master demoted', () => cli(0, 'role'), (v) => v.split('\n')[0] === 'slave' && v.split('\n')[1] === newMaster && v.split('\n')[3] === 'connected', 60);
+    const role = await until(
+      'old master demoted',
+      () => cli(0, 'role'),
+      (v) => v.split('\n')[0] === 'slave' && v.split('\n')[1] === newMaster && v.split('\n')[3] === 'connected',
+      60,
+    );
     expect(role.split('\n')[1]).toBe(newMaster);
     expect(await cli(0, 'get wpha:after')).toBe('failover');
     // Sentinel's CONFIG REWRITE copied settings into redis.conf; the next apply drops only those.
@@ -136,6 +162,8 @@ describe('redis replication with Sentinel failover and a VIP on the master', () 
     expect(await sentinelMaster(0)).toBe(newMaster);
     expect((await cli(m, 'role')).split('\n')[0]).toBe('master');
     expect(await vipHolders()).toEqual([m]);
-    expect((await lab.ssh(names[0]!, `grep -c '^replicaof ${newMaster} 6379$' /etc/redis/redis.conf; /usr/local/lib/wpha/redis-conf-copies check < /etc/redis/redis.conf && echo clean`)).stdout.trim()).toBe('1\nclean');
+    expect(
+      (await lab.ssh(names[0]!, `grep -c '^replicaof ${newMaster} 6379$' /etc/redis/redis.conf; /usr/local/lib/wpha/redis-conf-copies check < /etc/redis/redis.conf && echo clean`)).stdout.trim(),
+    ).toBe('1\nclean');
   }, 900_000);
 });

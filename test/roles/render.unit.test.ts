@@ -35,7 +35,11 @@ describe('shipped roles on the lab inventory', () => {
   it('open each host only to what its roles declare', () => {
     const fw = (host: string) => content(expandHost(inv, host, facts(host, 24105, 'systemd-nspawn')).steps, '/etc/nftables.conf');
     const cluster = '127.0.0.1, 172.31.250.11, 172.31.250.12, 172.31.250.21, 172.31.250.22, 172.31.250.31, 172.31.250.32,  }';
-    const rules = (text: string) => text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim());
+    const rules = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => /dport/.test(l))
+        .map((l) => l.trim());
     // Every host's Zabbix agent answers the cluster (it accepts only the server, with the PSK).
     const agent = [`ip saddr { ${cluster} tcp dport 10050 accept`, 'ip6 saddr { ::1,  } tcp dport 10050 accept'];
     // The front tier is the only one open to the world (HTTP, from the haproxy role).
@@ -64,7 +68,13 @@ describe('shipped roles on the lab inventory', () => {
   it('keep SSH open on another port when told so', async () => {
     const moved = await loadForRun({ inventory: 'lab', cwd: root, extraVars: ['common_ssh_port=2222'] });
     const text = content(expandHost(moved, 'front1', facts('front1', 1024, 'kvm')).steps, '/etc/nftables.conf');
-    expect(text.split('\n').filter((l) => /dport/.test(l)).map((l) => l.trim()).slice(0, 2)).toEqual(['tcp dport 2222 accept', 'tcp dport 80 accept']);
+    expect(
+      text
+        .split('\n')
+        .filter((l) => /dport/.test(l))
+        .map((l) => l.trim())
+        .slice(0, 2),
+    ).toEqual(['tcp dport 2222 accept', 'tcp dport 80 accept']);
   });
 
   it('point WordPress at the database VIP and the redis group, with secrets as literal strings', () => {
@@ -78,7 +88,8 @@ describe('shipped roles on the lab inventory', () => {
 
   it('grant the site user from every web node and SQL proxy only', () => {
     const sql = content(expandHost(inv, 'db1', facts('db1', 24105, 'systemd-nspawn')).steps, '/etc/mysql/wpha/wordpress.sql');
-    const privileges = 'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, CREATE TEMPORARY TABLES, LOCK TABLES, REFERENCES, CREATE VIEW, SHOW VIEW, TRIGGER, CREATE ROUTINE, ALTER ROUTINE, EXECUTE, EVENT';
+    const privileges =
+      'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, CREATE TEMPORARY TABLES, LOCK TABLES, REFERENCES, CREATE VIEW, SHOW VIEW, TRIGGER, CREATE ROUTINE, ALTER ROUTINE, EXECUTE, EVENT';
     const clients = ['172.31.250.21', '172.31.250.22', '172.31.250.31', '172.31.250.32'];
     expect(sql.match(/^GRANT .*$/gm)).toEqual([
       ...clients.map((c) => `GRANT ${privileges} ON \`wp_shop\`.* TO 'wp_shop'@'${c}';`),
@@ -94,7 +105,15 @@ describe('shipped roles on the lab inventory', () => {
   it('allow purges from cluster addresses only', () => {
     const site = content(expandHost(inv, 'web2', facts('web2', 24105, 'systemd-nspawn')).steps, '/etc/nginx/sites-enabled/shop.conf');
     const purge = site.slice(site.indexOf('location ~ ^/purge'), site.indexOf('}', site.indexOf('location ~ ^/purge')));
-    expect(purge.match(/allow [^;]+/g)).toEqual(['allow 127.0.0.1', 'allow 172.31.250.11', 'allow 172.31.250.12', 'allow 172.31.250.21', 'allow 172.31.250.22', 'allow 172.31.250.31', 'allow 172.31.250.32']);
+    expect(purge.match(/allow [^;]+/g)).toEqual([
+      'allow 127.0.0.1',
+      'allow 172.31.250.11',
+      'allow 172.31.250.12',
+      'allow 172.31.250.21',
+      'allow 172.31.250.22',
+      'allow 172.31.250.31',
+      'allow 172.31.250.32',
+    ]);
     expect(purge).toContain('deny all;');
     expect(site).toContain('listen 80 default_server;');
   });

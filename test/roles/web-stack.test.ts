@@ -27,9 +27,20 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
   const { seconds, timed } = stopwatch();
   /** GET through the web node's nginx, from the database host (a cluster member). */
   const get = async (urlPath: string, extra = '') => {
-    const r = await lab.ssh(db.name, `curl -s -o /tmp/body -D /tmp/head -w '%{http_code}' -H 'Host: ${SITE}' ${extra} 'http://${web.address}${urlPath}'; echo; grep -i '^x-cache:' /tmp/head | tr -d '\\r'; grep -o '<title>[^<]*' /tmp/body | head -1`);
+    const r = await lab.ssh(
+      db.name,
+      `curl -s -o /tmp/body -D /tmp/head -w '%{http_code}' -H 'Host: ${SITE}' ${extra} 'http://${web.address}${urlPath}'; echo; grep -i '^x-cache:' /tmp/head | tr -d '\\r'; grep -o '<title>[^<]*' /tmp/body | head -1`,
+    );
     const [status, ...rest] = r.stdout.split('\n');
-    return { status: Number(status), xcache: rest.find((l) => /^x-cache:/i.test(l))?.split(':')[1]?.trim() ?? '', title: rest.find((l) => l.startsWith('<title>'))?.slice(7) ?? '' };
+    return {
+      status: Number(status),
+      xcache:
+        rest
+          .find((l) => /^x-cache:/i.test(l))
+          ?.split(':')[1]
+          ?.trim() ?? '',
+      title: rest.find((l) => l.startsWith('<title>'))?.slice(7) ?? '',
+    };
   };
   /** Whether `from` (a host name, or "controller") can open a TCP connection to address:port within 3 s. */
   const canConnect = async (from: string, address: string, port: number): Promise<boolean> => {
@@ -107,7 +118,11 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
     const r = await timed('second apply', () => runWpha(['apply', '-i', invDir, '--json']));
     expect(r.code).toBe(0);
     const events = jsonEvents(r.stdout);
-    expect(tasksOf(events).filter((t) => t.status !== 'ok' && t.status !== 'skipped').map((t) => `${t.host} ${t.task} ${t.status}`)).toEqual([]);
+    expect(
+      tasksOf(events)
+        .filter((t) => t.status !== 'ok' && t.status !== 'skipped')
+        .map((t) => `${t.host} ${t.task} ${t.status}`),
+    ).toEqual([]);
     for (const h of [web, db]) {
       const done = hostDone(events, h.name);
       expect(done?.recap).toMatchObject({ changed: 0, failed: 0 });
@@ -124,11 +139,14 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
   });
 
   it('runs WP-Cron from its timer', async () => {
-    const r = await lab.ssh(web.name, 'systemctl start wpha-wp-cron-shop.service; systemctl show -p Result --value wpha-wp-cron-shop.service; systemctl is-active wpha-wp-cron-shop.timer; journalctl -q -u wpha-wp-cron-shop.service | grep -c -i -E "warning|error|fatal"');
+    const r = await lab.ssh(
+      web.name,
+      'systemctl start wpha-wp-cron-shop.service; systemctl show -p Result --value wpha-wp-cron-shop.service; systemctl is-active wpha-wp-cron-shop.timer; journalctl -q -u wpha-wp-cron-shop.service | grep -c -i -E "warning|error|fatal"',
+    );
     expect(r.stdout.split('\n')).toEqual(['success', 'active', '0']);
   });
 
-  it('passes the drop-in\'s own PHP test against the Redis server', async () => {
+  it("passes the drop-in's own PHP test against the Redis server", async () => {
     const script = readFileSync(path.join(root, 'test/roles/object-cache-test.php'), 'utf8');
     await lab.ssh(web.name, 'cat > /tmp/object-cache-test.php', { input: script });
     const r = await lab.ssh(web.name, `REDIS_HOST=${db.address} REDIS_PASSWORD="$(cat)" php /tmp/object-cache-test.php /var/lib/wordpress/wp-content/object-cache.php`, { input: REDIS_PASSWORD });
@@ -156,13 +174,20 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
     const r = await lab.ssh(web.name, "sshd -T 2>/dev/null | grep -E '^(passwordauthentication|kbdinteractiveauthentication|permitrootlogin|x11forwarding) ' | sort");
     expect(r.stdout.split('\n')).toEqual(['kbdinteractiveauthentication no', 'passwordauthentication no', 'permitrootlogin without-password', 'x11forwarding no']);
     const { execa } = await import('execa');
-    const deploy = await execa('ssh', ['-i', lab.key, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `deploy@${web.address}`, 'whoami; sudo -n id -un'], { reject: false });
+    const deploy = await execa(
+      'ssh',
+      ['-i', lab.key, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `deploy@${web.address}`, 'whoami; sudo -n id -un'],
+      { reject: false },
+    );
     expect(deploy.stdout.split('\n')).toEqual(['deploy', 'root']);
   });
 
   it('opens only the declared ports, each to the sources it names', async () => {
     // A listener on a port no role declares: reachable on the host itself, from nowhere else.
-    await lab.ssh(web.name, 'systemd-run --unit=wpha-fw-probe python3 -m http.server 8081 >/dev/null 2>&1; for i in 1 2 3 4 5 6 7 8 9 10; do (exec 3<>/dev/tcp/127.0.0.1/8081) 2>/dev/null && break; sleep 0.3; done');
+    await lab.ssh(
+      web.name,
+      'systemd-run --unit=wpha-fw-probe python3 -m http.server 8081 >/dev/null 2>&1; for i in 1 2 3 4 5 6 7 8 9 10; do (exec 3<>/dev/tcp/127.0.0.1/8081) 2>/dev/null && break; sleep 0.3; done',
+    );
     try {
       expect(await canConnect(web.name, '127.0.0.1', 8081)).toBe(true);
       const probes: [string, string, string, number][] = [

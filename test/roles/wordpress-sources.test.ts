@@ -33,7 +33,18 @@ const SHA_A = 'a'.repeat(64);
 // Without hosts: what the tasks expand to.
 
 const FACTS: Facts = {
-  hostname: 'web1', fqdn: 'web1', kernel: '6.1.0', arch: 'x86_64', cpus: 2, memory_mb: 4096, ipv4: ['10.0.0.9'], default_ipv4: '10.0.0.9', default_interface: 'eth0', init: 'systemd', virtualization: 'systemd-nspawn', user: 'root',
+  hostname: 'web1',
+  fqdn: 'web1',
+  kernel: '6.1.0',
+  arch: 'x86_64',
+  cpus: 2,
+  memory_mb: 4096,
+  ipv4: ['10.0.0.9'],
+  default_ipv4: '10.0.0.9',
+  default_interface: 'eth0',
+  init: 'systemd',
+  virtualization: 'systemd-nspawn',
+  user: 'root',
   os: { family: 'debian', id: 'debian', version_id: '12', codename: 'bookworm', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
 };
 
@@ -68,10 +79,21 @@ const textOf = (steps: Map<string, Step[]>, key: string) => (argsOf(steps, key).
 
 const TARBALL = ['wordpress_source=tarball', 'wordpress_tarball_url=http://mirror.lab/wordpress-6.1.tar.gz', `wordpress_tarball_sha256=${SHA_A}`, 'wordpress_root=/opt/wordpress/current'];
 const NEW_TASKS = [
-  'wordpress/releases folder', 'wordpress/WordPress release from the tarball', 'wordpress/config dispatcher of the releases',
-  'wordpress/live WordPress release', 'wordpress/bundled themes and plugins linked into wp-content', 'wordpress/NFS client', 'wordpress/uploads share mounted (NFS)',
-  'wordpress/local uploads folder makes way for the shared one', 'wordpress/uploads link to the shared folder', 'wordpress/customizations folder',
-  'wordpress/customizations from a controller folder', 'wordpress/git for customizations', 'wordpress/customizations from git', 'wordpress/live customizations', 'wordpress/customizations linked into wp-content',
+  'wordpress/releases folder',
+  'wordpress/WordPress release from the tarball',
+  'wordpress/config dispatcher of the releases',
+  'wordpress/live WordPress release',
+  'wordpress/bundled themes and plugins linked into wp-content',
+  'wordpress/NFS client',
+  'wordpress/uploads share mounted (NFS)',
+  'wordpress/local uploads folder makes way for the shared one',
+  'wordpress/uploads link to the shared folder',
+  'wordpress/customizations folder',
+  'wordpress/customizations from a controller folder',
+  'wordpress/git for customizations',
+  'wordpress/customizations from git',
+  'wordpress/live customizations',
+  'wordpress/customizations linked into wp-content',
 ];
 
 describe('wordpress sources, rendered for the lab inventory (no hosts)', () => {
@@ -93,7 +115,13 @@ describe('wordpress sources, rendered for the lab inventory (no hosts)', () => {
     expect(skipped).toContain('wordpress/WordPress packages');
     // The unarchive operation downloads on the host, checks the sha256, drops the top folder.
     expect(argsOf(steps, 'wordpress/WordPress release from the tarball')).toMatchObject({
-      kind: 'url', url: 'http://mirror.lab/wordpress-6.1.tar.gz', archiveSha256: SHA_A, dest: `/opt/wordpress/releases/${SHA_A}`, stripComponents: 1, exclude: ['wp-config.php'], require: ['wp-settings.php'],
+      kind: 'url',
+      url: 'http://mirror.lab/wordpress-6.1.tar.gz',
+      archiveSha256: SHA_A,
+      dest: `/opt/wordpress/releases/${SHA_A}`,
+      stripComponents: 1,
+      exclude: ['wp-config.php'],
+      require: ['wp-settings.php'],
     });
     expect(argsOf(steps, 'wordpress/live WordPress release')).toMatchObject({ path: '/opt/wordpress/current', state: 'link', src: `/opt/wordpress/releases/${SHA_A}` });
     const dispatcher = textOf(steps, 'wordpress/config dispatcher of the releases');
@@ -109,12 +137,23 @@ describe('wordpress sources, rendered for the lab inventory (no hosts)', () => {
 
   it.each([
     ['no checksum', ['wordpress_tarball_sha256='], '-e wordpress_source: Missing variable "wordpress_tarball_sha256" of role "wordpress" for host "web1": required when'],
-    ['a short checksum', ['wordpress_tarball_sha256=abc123'], `-e wordpress_tarball_sha256: Variable "wordpress_tarball_sha256" of role "wordpress": expected the archive's sha256 (64 lowercase hex digits), found string "abc123"`],
+    [
+      'a short checksum',
+      ['wordpress_tarball_sha256=abc123'],
+      `-e wordpress_tarball_sha256: Variable "wordpress_tarball_sha256" of role "wordpress": expected the archive's sha256 (64 lowercase hex digits), found string "abc123"`,
+    ],
     ['an upper-case checksum', [`wordpress_tarball_sha256=${'A'.repeat(64)}`], '-e wordpress_tarball_sha256: Variable "wordpress_tarball_sha256" of role "wordpress": expected the archive\'s sha256'],
-    ['not an http(s) URL', ['wordpress_tarball_url=ftp://mirror.lab/wp.tar.gz'], '-e wordpress_tarball_url: Variable "wordpress_tarball_url" of role "wordpress": expected an http(s) URL, found string "ftp://mirror.lab/wp.tar.gz"'],
+    [
+      'not an http(s) URL',
+      ['wordpress_tarball_url=ftp://mirror.lab/wp.tar.gz'],
+      '-e wordpress_tarball_url: Variable "wordpress_tarball_url" of role "wordpress": expected an http(s) URL, found string "ftp://mirror.lab/wp.tar.gz"',
+    ],
     ["Debian's code path", ['wordpress_root=/usr/share/wordpress'], '-e wordpress_root: With wordpress_source: tarball, wordpress_root must be the symlink to the live release'],
   ])('a tarball with %s is refused at load, naming the variable, before any host is touched', async (_label, extra, message) => {
-    const err = await expandWeb([...TARBALL, ...extra]).then(() => undefined, (e: unknown) => e);
+    const err = await expandWeb([...TARBALL, ...extra]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).issues.map(formatIssue).join('\n')).toContain(message);
   });
@@ -171,13 +210,18 @@ describe('wordpress sources on fresh lab hosts (1 web + 1 db that serves the sou
   const src = (file: string) => `http://${db.address}:8000/${file}`;
   const tarball = (v: 'a' | 'b') => [`wordpress_tarball_url=${src(`wp-${v}.tar.gz`)}`, `wordpress_tarball_sha256="${sha[v]}"`];
   const gitAt = (ref: string) => `wordpress_customizations={git: "${src('custom.git')}", ref: ${ref}}`;
-  const apply = (extra: string[], label: string) =>
-    timed(label, () => runWpha(['apply', '-i', invDir, '--json', ...extra.flatMap((e) => ['-e', e])], { timeoutMs: 1_500_000 }));
+  const apply = (extra: string[], label: string) => timed(label, () => runWpha(['apply', '-i', invDir, '--json', ...extra.flatMap((e) => ['-e', e])], { timeoutMs: 1_500_000 }));
   /** Tasks that did not end ok or skipped. */
-  const notOk = (stdout: string) => tasksOf(jsonEvents(stdout)).filter((t) => t.status !== 'ok' && t.status !== 'skipped').map((t) => `${t.host} ${t.task} ${t.status}${t.error ? `: ${t.error}` : ''}`);
+  const notOk = (stdout: string) =>
+    tasksOf(jsonEvents(stdout))
+      .filter((t) => t.status !== 'ok' && t.status !== 'skipped')
+      .map((t) => `${t.host} ${t.task} ${t.status}${t.error ? `: ${t.error}` : ''}`);
   /** GET through the web node's nginx, from the db host: status, the customization header, body head. */
   const get = async (urlPath: string) => {
-    const r = await lab.ssh(db.name, `curl -s -o /tmp/body -D /tmp/head -w '%{http_code}' -H 'Host: ${SITE}' 'http://${web.address}${urlPath}'; echo; echo "$(grep -i '^x-wpha-custom:' /tmp/head | tr -d '\\r')"; echo "$(grep -o '<title>[^<]*' /tmp/body | head -1)"; head -c 200 /tmp/body`);
+    const r = await lab.ssh(
+      db.name,
+      `curl -s -o /tmp/body -D /tmp/head -w '%{http_code}' -H 'Host: ${SITE}' 'http://${web.address}${urlPath}'; echo; echo "$(grep -i '^x-wpha-custom:' /tmp/head | tr -d '\\r')"; echo "$(grep -o '<title>[^<]*' /tmp/body | head -1)"; head -c 200 /tmp/body`,
+    );
     const [status, custom, title, ...body] = r.stdout.split('\n');
     return { status: Number(status), custom: custom?.split(':')[1]?.trim() ?? '', title: title?.slice(7) ?? '', body: body.join('\n') };
   };
@@ -213,7 +257,7 @@ describe('wordpress sources on fresh lab hosts (1 web + 1 db that serves the sou
     process.stderr.write(`[wordpress-sources] times (s): ${JSON.stringify(seconds)}\n`);
   });
 
-  it('prepares the sources on the db host: two tarballs of Debian\'s WordPress, a bare git repository, an HTTP server', async () => {
+  it("prepares the sources on the db host: two tarballs of Debian's WordPress, a bare git repository, an HTTP server", async () => {
     // Debian's tree links a few files into other packages (underscore, getid3, cropper): those
     // are unpacked beside it and the links followed (tar -h), so the tarball stands alone.
     const script = `set -eu
@@ -258,7 +302,11 @@ for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/custom.git/
 
   it('installs the site from tarball A with customizations from the inventory folder', async () => {
     const r = await apply([...tarball('a'), 'wordpress_customizations={src: custom, ref: c1}'], 'apply tarball A');
-    expect(tasksOf(jsonEvents(r.stdout)).filter((t) => t.status === 'failed').map((t) => `${t.task}: ${t.error}`)).toEqual([]);
+    expect(
+      tasksOf(jsonEvents(r.stdout))
+        .filter((t) => t.status === 'failed')
+        .map((t) => `${t.task}: ${t.error}`),
+    ).toEqual([]);
     expect(r.code).toBe(0);
     const home = await get('/');
     expect(home, home.body).toMatchObject({ status: 200, title: TITLE, custom: 'folder-c1' });
@@ -272,9 +320,11 @@ for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/custom.git/
     const php = `echo ABSPATH, "|", get_template(), "|", realpath(get_template_directory()), "|", function_exists('wpha_folder_only') ? wpha_folder_only() : 'none';`;
     expect((await wpEval(php)).stdout).toBe(`/opt/wordpress/releases/${sha.a}/|twentytwentythree|/opt/wordpress/releases/${sha.a}/wp-content/themes/twentytwentythree|folder`);
     // The folder's .git is not shipped.
-    expect(await onWeb('readlink /var/lib/wordpress/wp-content/plugins/wpha-folder-plugin; ls /opt/wordpress/customizations/c1 | tr "\\n" " "; echo; ls -A /opt/wordpress/customizations/c1 | grep -c "^.git$" || true')).toBe(
-      '/opt/wordpress/customizations/current/plugins/wpha-folder-plugin\nmu-plugins plugins \n0',
-    );
+    expect(
+      await onWeb(
+        'readlink /var/lib/wordpress/wp-content/plugins/wpha-folder-plugin; ls /opt/wordpress/customizations/c1 | tr "\\n" " "; echo; ls -A /opt/wordpress/customizations/c1 | grep -c "^.git$" || true',
+      ),
+    ).toBe('/opt/wordpress/customizations/current/plugins/wpha-folder-plugin\nmu-plugins plugins \n0');
   }, 1_600_000);
 
   it('changes nothing on the second apply, in one round trip per host', async () => {
@@ -286,16 +336,28 @@ for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/custom.git/
 
   it('switches to tarball B and git customizations at v1 while a client sees only 200s; release A is kept', async () => {
     // A client loop through the switch: uncached pages (a query string bypasses the cache).
-    await lab.ssh(db.name, `rm -f /tmp/loop.out /tmp/loop.stop /tmp/loop.done; (for i in $(seq 1 3000); do curl -s -o /dev/null -w '%{http_code}\\n' -H 'Host: ${SITE}' "http://${web.address}/?loop=$i" >> /tmp/loop.out; [ -e /tmp/loop.stop ] && break; done; touch /tmp/loop.done) </dev/null >/dev/null 2>&1 &`);
+    await lab.ssh(
+      db.name,
+      `rm -f /tmp/loop.out /tmp/loop.stop /tmp/loop.done; (for i in $(seq 1 3000); do curl -s -o /dev/null -w '%{http_code}\\n' -H 'Host: ${SITE}' "http://${web.address}/?loop=$i" >> /tmp/loop.out; [ -e /tmp/loop.stop ] && break; done; touch /tmp/loop.done) </dev/null >/dev/null 2>&1 &`,
+    );
     await new Promise((res) => setTimeout(res, 2000));
     const r = await apply([...tarball('b'), gitAt('v1')], 'switch to B + git v1');
     await new Promise((res) => setTimeout(res, 2000));
     await lab.ssh(db.name, 'touch /tmp/loop.stop; for i in $(seq 1 100); do [ -e /tmp/loop.done ] && break; sleep 0.2; done');
-    expect(tasksOf(jsonEvents(r.stdout)).filter((t) => t.status === 'failed').map((t) => `${t.task}: ${t.error}`)).toEqual([]);
-    const changed = tasksOf(jsonEvents(r.stdout), web.name).filter((t) => t.status === 'changed').map((t) => t.task);
+    expect(
+      tasksOf(jsonEvents(r.stdout))
+        .filter((t) => t.status === 'failed')
+        .map((t) => `${t.task}: ${t.error}`),
+    ).toEqual([]);
+    const changed = tasksOf(jsonEvents(r.stdout), web.name)
+      .filter((t) => t.status === 'changed')
+      .map((t) => t.task);
     expect(changed).toEqual(expect.arrayContaining(['WordPress release from the tarball', 'live WordPress release', 'customizations from git', 'live customizations', 'reload php-fpm']));
     expect(changed).not.toContain('restart php-fpm');
-    const statuses = (await lab.ssh(db.name, 'sort /tmp/loop.out | uniq -c')).stdout.trim().split('\n').map((l) => l.trim());
+    const statuses = (await lab.ssh(db.name, 'sort /tmp/loop.out | uniq -c')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim());
     expect(statuses).toHaveLength(1);
     expect(statuses[0]).toMatch(/^\d+ 200$/);
     expect(Number(statuses[0]!.split(' ')[0])).toBeGreaterThan(10);
@@ -303,7 +365,9 @@ for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/custom.git/
     expect((await get('/wpha-release.txt')).body.trim()).toBe('release-b');
     expect(await get('/?after=switch')).toMatchObject({ status: 200, title: TITLE, custom: 'git-v1' });
     // The folder-only mu-plugin is gone with the folder version; the git clone is at the tag's commit.
-    expect(await onWeb('ls /var/lib/wordpress/wp-content/mu-plugins | tr "\\n" " "; echo; grep commit= /opt/wordpress/customizations/v1/.wpha-git')).toBe(`wpha-loopback.php wpha-test-header.php \ncommit=${commits.v1}`);
+    expect(await onWeb('ls /var/lib/wordpress/wp-content/mu-plugins | tr "\\n" " "; echo; grep commit= /opt/wordpress/customizations/v1/.wpha-git')).toBe(
+      `wpha-loopback.php wpha-test-header.php \ncommit=${commits.v1}`,
+    );
     const again = await apply([...tarball('b'), gitAt('v1')], 'switch again (no-op)');
     expect(notOk(again.stdout)).toEqual([]);
     expect(hostDone(jsonEvents(again.stdout), web.name)).toMatchObject({ recap: { changed: 0 }, roundTrips: 1 });
@@ -350,10 +414,19 @@ for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/custom.git/
   it('mounts an NFS share for the uploads when the kernel can, and otherwise fails saying why', async () => {
     const kernelNfs = (await onWeb('grep -cw nfs4 /proc/filesystems || true')) !== '0';
     if (kernelNfs) {
-      const server = await lab.ssh(db.name, `set -e; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nfs-kernel-server >/dev/null; mkdir -p /srv/nfs/uploads; chown 33:33 /srv/nfs/uploads; echo '/srv/nfs/uploads ${web.address}(rw,sync,no_subtree_check)' > /etc/exports; exportfs -ra; systemctl restart nfs-server`);
+      const server = await lab.ssh(
+        db.name,
+        `set -e; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nfs-kernel-server >/dev/null; mkdir -p /srv/nfs/uploads; chown 33:33 /srv/nfs/uploads; echo '/srv/nfs/uploads ${web.address}(rw,sync,no_subtree_check)' > /etc/exports; exportfs -ra; systemctl restart nfs-server`,
+      );
       expect(server.code).toBe(0);
     }
-    const extra = [...tarball('b'), gitAt('v2'), 'wordpress_uploads_dir=/srv/wp-nfs/uploads', `wordpress_uploads_nfs=${db.address}:/srv/nfs/uploads`, 'common_firewall_extra_rules=["tcp dport 8000 accept", "tcp dport 2049 accept"]'];
+    const extra = [
+      ...tarball('b'),
+      gitAt('v2'),
+      'wordpress_uploads_dir=/srv/wp-nfs/uploads',
+      `wordpress_uploads_nfs=${db.address}:/srv/nfs/uploads`,
+      'common_firewall_extra_rules=["tcp dport 8000 accept", "tcp dport 2049 accept"]',
+    ];
     const r = await apply(extra, 'NFS uploads');
     const unit = await onWeb('cat "/etc/systemd/system/srv-wp\\x2dnfs-uploads.mount" | grep -E "^(What|Where|Type)="');
     expect(unit).toBe(`What=${db.address}:/srv/nfs/uploads\nWhere=/srv/wp-nfs/uploads\nType=nfs`);

@@ -17,7 +17,13 @@ import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const labVars = (group: string) => parse(readFileSync(path.join(root, 'inventories/lab/group_vars', `${group}.yaml`), 'utf8')) as Record<string, unknown>;
-const UPDATER_TASKS = ['wordpress/updater user', 'wordpress/plugin and theme folders owned by the updater', 'wordpress/updater script', 'wordpress/WordPress updater timer', 'wordpress/update source redirect (must-use plugin)'];
+const UPDATER_TASKS = [
+  'wordpress/updater user',
+  'wordpress/plugin and theme folders owned by the updater',
+  'wordpress/updater script',
+  'wordpress/WordPress updater timer',
+  'wordpress/update source redirect (must-use plugin)',
+];
 
 describe('WordPress updates, rendered for the lab inventory (no hosts)', () => {
   it('are off by default: no updater user, timer, script or redirect; a timer left from before is removed', async () => {
@@ -59,7 +65,13 @@ describe('WordPress updates, rendered for the lab inventory (no hosts)', () => {
 
   it('with a tarball release, the updater runs the live release and its bundled entries stay links the role owns', async () => {
     const sha = 'a'.repeat(64);
-    const { steps } = await expandLabHost('web1', ['wordpress_auto_updates=true', 'wordpress_source=tarball', 'wordpress_tarball_url=http://mirror.lab/wp.tar.gz', `wordpress_tarball_sha256=${sha}`, 'wordpress_root=/opt/wordpress/current']);
+    const { steps } = await expandLabHost('web1', [
+      'wordpress_auto_updates=true',
+      'wordpress_source=tarball',
+      'wordpress_tarball_url=http://mirror.lab/wp.tar.gz',
+      `wordpress_tarball_sha256=${sha}`,
+      'wordpress_root=/opt/wordpress/current',
+    ]);
     expect((stepArgs(steps, 'wordpress/updater script').content as Buffer).toString('utf8')).toContain("require <<<'WPHA_VALUE_END'\n/opt/wordpress/current/wp-load.php\nWPHA_VALUE_END;");
     // The role links the release's themes and plugins into wp-content before the updater owns the folders.
     const names = [...steps.keys()];
@@ -67,9 +79,14 @@ describe('WordPress updates, rendered for the lab inventory (no hosts)', () => {
   });
 
   it('refuses an update source that is not an http(s) URL at load, naming the variable', async () => {
-    const err = await expandLabHost('web1', ['wordpress_update_api_url=ftp://mirror.lab/api']).then(() => undefined, (e: unknown) => e);
+    const err = await expandLabHost('web1', ['wordpress_update_api_url=ftp://mirror.lab/api']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).issues.map(formatIssue)).toContain('-e wordpress_update_api_url: Variable "wordpress_update_api_url" of role "wordpress": expected an http(s) URL such as https://mirror.example.com/wp-api, found string "ftp://mirror.lab/api"');
+    expect((err as InputError).issues.map(formatIssue)).toContain(
+      '-e wordpress_update_api_url: Variable "wordpress_update_api_url" of role "wordpress": expected an http(s) URL such as https://mirror.example.com/wp-api, found string "ftp://mirror.lab/api"',
+    );
   });
 });
 
@@ -91,15 +108,23 @@ describe('WordPress updates on lab hosts (1 web + 1 db that serves the updates)'
   let web: { name: string; address: string };
   let db: { name: string; address: string };
   const onWeb = async (cmd: string) => (await lab.ssh(web.name, cmd)).stdout.trim();
-  const wpEval = async (php: string) => (await lab.ssh(web.name, `cd /tmp && runuser -u www-data -- env WORDPRESS_CONFIG=shop WPHA_DOMAIN=${SITE} php /usr/local/lib/wpha/wp-eval.php "$(cat)"`, { input: php })).stdout.trim();
+  const wpEval = async (php: string) =>
+    (await lab.ssh(web.name, `cd /tmp && runuser -u www-data -- env WORDPRESS_CONFIG=shop WPHA_DOMAIN=${SITE} php /usr/local/lib/wpha/wp-eval.php "$(cat)"`, { input: php })).stdout.trim();
   const apply = (extra: string[] = []) => runWpha(['apply', '-i', invDir, '--json', ...extra.flatMap((e) => ['-e', e])], { timeoutMs: 1_500_000 });
-  const notOk = (stdout: string) => tasksOf(jsonEvents(stdout)).filter((t) => t.status === 'failed').map((t) => `${t.host} ${t.task}: ${t.error}`);
+  const notOk = (stdout: string) =>
+    tasksOf(jsonEvents(stdout))
+      .filter((t) => t.status === 'failed')
+      .map((t) => `${t.host} ${t.task}: ${t.error}`);
   /** Runs the timer's service now (as the timer would) and returns its output from the journal. */
   const runUpdater = async () => {
-    const r = await lab.ssh(web.name, 'since=$(date +%s); systemctl start wpha-wp-auto-update.service; rc=$?; journalctl -q -o cat --no-pager -u wpha-wp-auto-update.service --since "@$since"; exit $rc');
+    const r = await lab.ssh(
+      web.name,
+      'since=$(date +%s); systemctl start wpha-wp-auto-update.service; rc=$?; journalctl -q -o cat --no-pager -u wpha-wp-auto-update.service --since "@$since"; exit $rc',
+    );
     return { code: r.code, out: r.stdout };
   };
-  const header = async () => (await lab.ssh(db.name, `curl -s -D - -o /dev/null -H 'Host: ${SITE}' 'http://${web.address}/?nocache=${Date.now()}' | grep -i '^x-wpha-demo-plugin:' | tr -d '\\r'`)).stdout.trim();
+  const header = async () =>
+    (await lab.ssh(db.name, `curl -s -D - -o /dev/null -H 'Host: ${SITE}' 'http://${web.address}/?nocache=${Date.now()}' | grep -i '^x-wpha-demo-plugin:' | tr -d '\\r'`)).stdout.trim();
 
   beforeAll(async () => {
     lab = await acquireLabHosts(2, 'wpupd');
@@ -140,12 +165,15 @@ describe('WordPress updates on lab hosts (1 web + 1 db that serves the updates)'
     for (const [file, text] of Object.entries(files)) {
       expect((await lab.ssh(db.name, `mkdir -p "$(dirname /srv/updates/${file})" && cat > /srv/updates/${file}`, { input: text })).code).toBe(0);
     }
-    const r = await lab.ssh(db.name, `set -eu
+    const r = await lab.ssh(
+      db.name,
+      `set -eu
 cd /srv/updates/build && mkdir -p ../packages
 python3 -m zipfile -c ../packages/wpha-demo-plugin.1.1.0.zip wpha-demo-plugin/
 python3 -m zipfile -c ../packages/wpha-demo-theme.1.1.0.zip wpha-demo-theme/
 systemd-run --unit=wpha-update-source python3 /srv/updates/update-source.py /srv/updates 8000 /api >/dev/null 2>&1
-for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/packages/wpha-demo-plugin.1.1.0.zip && exit 0; sleep 0.2; done; exit 1`);
+for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/packages/wpha-demo-plugin.1.1.0.zip && exit 0; sleep 0.2; done; exit 1`,
+    );
     expect(r.code, r.stderr).toBe(0);
   });
 
@@ -156,18 +184,24 @@ for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/packages/wp
     expect(await onWeb('id -nG wpha-wp-update; stat -c "%U:%G %a" /var/lib/wordpress/wp-content/plugins /var/lib/wordpress/wp-content/themes /var/lib/wordpress/wp-content/upgrade')).toBe(
       ['wpha-wp-update www-data', ...Array(3).fill('wpha-wp-update:wpha-wp-update 755')].join('\n'),
     );
-    expect(await onWeb('systemctl is-enabled wpha-wp-auto-update.timer; systemctl is-active wpha-wp-auto-update.timer; systemctl show -p TimersCalendar --value wpha-wp-auto-update.timer')).toMatch(/^enabled\nactive\n\{ OnCalendar=\*-\*-\* \*:00:00 ;/);
+    expect(await onWeb('systemctl is-enabled wpha-wp-auto-update.timer; systemctl is-active wpha-wp-auto-update.timer; systemctl show -p TimersCalendar --value wpha-wp-auto-update.timer')).toMatch(
+      /^enabled\nactive\n\{ OnCalendar=\*-\*-\* \*:00:00 ;/,
+    );
     expect(await onWeb('stat -c "%U %a" /var/lib/wordpress/wp-content/mu-plugins/wpha-update-source.php')).toBe('root 644');
     // The site's own plugin and theme at 1.0.0, installed as the updater user (as an earlier update would have).
     for (const [file, text] of Object.entries(V1)) {
       const put = await lab.ssh(web.name, `runuser -u wpha-wp-update -- sh -c 'mkdir -p "$(dirname "$1")" && cat > "$1"' - /var/lib/wordpress/wp-content/${file}`, { input: text });
       expect(put.code, put.stderr).toBe(0);
     }
-    expect(await wpEval(`require_once ABSPATH . 'wp-admin/includes/plugin.php'; $r = activate_plugin('${PLUGIN}'); echo is_wp_error($r) ? $r->get_error_message() : (is_plugin_active('${PLUGIN}') ? 'active' : 'inactive');`)).toBe('active');
+    expect(
+      await wpEval(
+        `require_once ABSPATH . 'wp-admin/includes/plugin.php'; $r = activate_plugin('${PLUGIN}'); echo is_wp_error($r) ? $r->get_error_message() : (is_plugin_active('${PLUGIN}') ? 'active' : 'inactive');`,
+      ),
+    ).toBe('active');
     expect(await header()).toBe('X-Wpha-Demo-Plugin: 1.0.0');
   });
 
-  it('the timer\'s job updates the site\'s plugin and theme from the lab source; bundled links are left alone', async () => {
+  it("the timer's job updates the site's plugin and theme from the lab source; bundled links are left alone", async () => {
     const linksBefore = await onWeb('readlink /var/lib/wordpress/wp-content/plugins/akismet /var/lib/wordpress/wp-content/themes/twentytwentythree');
     expect(linksBefore.split('\n')).toHaveLength(2);
     const r = await runUpdater();
@@ -176,8 +210,12 @@ for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/packages/wp
     expect(r.out).toContain(`updated theme ${THEME}: 1.0.0 -> 1.1.0`);
     expect(r.out).toContain('left alone plugin akismet/akismet.php: a link (bundled or a customization), updated by wpha');
     expect(r.out).toContain('left alone theme twentytwentythree: a link (bundled or a customization), updated by wpha');
-    expect(await onWeb(`grep -h '^ \\* Version:\\|^Version:' /var/lib/wordpress/wp-content/plugins/${PLUGIN} /var/lib/wordpress/wp-content/themes/${THEME}/style.css`)).toBe('* Version: 1.1.0\nVersion: 1.1.0');
-    expect(await onWeb(`stat -c %U /var/lib/wordpress/wp-content/plugins/wpha-demo-plugin /var/lib/wordpress/wp-content/plugins/${PLUGIN} /var/lib/wordpress/wp-content/themes/${THEME}`)).toBe('wpha-wp-update\nwpha-wp-update\nwpha-wp-update');
+    expect(await onWeb(`grep -h '^ \\* Version:\\|^Version:' /var/lib/wordpress/wp-content/plugins/${PLUGIN} /var/lib/wordpress/wp-content/themes/${THEME}/style.css`)).toBe(
+      '* Version: 1.1.0\nVersion: 1.1.0',
+    );
+    expect(await onWeb(`stat -c %U /var/lib/wordpress/wp-content/plugins/wpha-demo-plugin /var/lib/wordpress/wp-content/plugins/${PLUGIN} /var/lib/wordpress/wp-content/themes/${THEME}`)).toBe(
+      'wpha-wp-update\nwpha-wp-update\nwpha-wp-update',
+    );
     expect(await onWeb('readlink /var/lib/wordpress/wp-content/plugins/akismet /var/lib/wordpress/wp-content/themes/twentytwentythree')).toBe(linksBefore);
     // The plugin stayed active and the site runs the new version.
     expect(await wpEval(`require_once ABSPATH . 'wp-admin/includes/plugin.php'; echo is_plugin_active('${PLUGIN}') ? 'active' : 'inactive';`)).toBe('active');
@@ -191,7 +229,9 @@ for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/packages/wp
   });
 
   it('the web server cannot write the code the updater owns; core was not touched', async () => {
-    const tries = await onWeb(`for p in plugins plugins/wpha-demo-plugin themes/${THEME} upgrade; do runuser -u www-data -- touch /var/lib/wordpress/wp-content/$p/wpha-probe 2>/dev/null && echo "$p writable" || echo "$p refused"; done`);
+    const tries = await onWeb(
+      `for p in plugins plugins/wpha-demo-plugin themes/${THEME} upgrade; do runuser -u www-data -- touch /var/lib/wordpress/wp-content/$p/wpha-probe 2>/dev/null && echo "$p writable" || echo "$p refused"; done`,
+    );
     expect(tries).toBe('plugins refused\nplugins/wpha-demo-plugin refused\nthemes/wpha-demo-theme refused\nupgrade refused');
     // Every file of Debian's package under /usr/share/wordpress as shipped (dpkg checks their md5
     // sums; it does report the docs and man pages the lab image leaves out, so it is listening).
@@ -214,8 +254,14 @@ for i in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8000/packages/wp
     const off = ['wordpress_auto_updates=false', 'wordpress_update_api_url='];
     const r = await apply(off);
     expect(notOk(r.stdout)).toEqual([]);
-    expect(tasksOf(jsonEvents(r.stdout), web.name).filter((t) => t.status === 'changed').map((t) => t.task)).toEqual(expect.arrayContaining(['no WordPress updater timer', 'no update source redirect']));
-    expect(await onWeb('ls /etc/systemd/system | grep -c wpha-wp-auto-update || true; test -e /var/lib/wordpress/wp-content/mu-plugins/wpha-update-source.php && echo present || echo absent')).toBe('0\nabsent');
+    expect(
+      tasksOf(jsonEvents(r.stdout), web.name)
+        .filter((t) => t.status === 'changed')
+        .map((t) => t.task),
+    ).toEqual(expect.arrayContaining(['no WordPress updater timer', 'no update source redirect']));
+    expect(await onWeb('ls /etc/systemd/system | grep -c wpha-wp-auto-update || true; test -e /var/lib/wordpress/wp-content/mu-plugins/wpha-update-source.php && echo present || echo absent')).toBe(
+      '0\nabsent',
+    );
     expect(await header()).toBe('X-Wpha-Demo-Plugin: 1.1.0');
     const again = await apply(off);
     expect(hostDone(jsonEvents(again.stdout), web.name)).toMatchObject({ recap: { changed: 0, failed: 0 }, roundTrips: 1 });

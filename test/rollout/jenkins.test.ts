@@ -23,7 +23,11 @@ const SECRET = 'greeting-from-the-vault-7d1c';
 
 describe('examples/jenkins/Jenkinsfile', () => {
   const steps = new Map(shSteps(JENKINSFILE).map((s) => [s.label, s]));
-  const step = (label: string): ShStep => steps.get(label) ?? (() => { throw new Error(`No sh step labelled "${label}" in the Jenkinsfile`); })();
+  const step = (label: string): ShStep =>
+    steps.get(label) ??
+    (() => {
+      throw new Error(`No sh step labelled "${label}" in the Jenkinsfile`);
+    })();
 
   it('has the stages, credentials, shards and JUnit archiving the pipeline promises', () => {
     expect([...steps.keys()]).toEqual(['plan', 'canary', 'rollout shard', 'os upgrade', 'merge reports']);
@@ -46,8 +50,16 @@ describe('examples/jenkins/Jenkinsfile', () => {
     expect(step('rollout shard').returnStatus).toBe(true);
     expect(step('os upgrade').script).toMatch(/wpha upgrade -i "\$WPHA_INVENTORY" --group "\$WPHA_UPGRADE_GROUP" --image "\$WPHA_IMAGE" --batch 25% --auto-rollback$/m);
     // Braces and parentheses balance outside strings and comments (a cheap syntax check: no Groovy here).
-    const code = JENKINSFILE.replace(/'''[\s\S]*?'''/g, "''").replace(/'[^'\n]*'/g, "''").replace(/"[^"\n]*"/g, '""').replace(/\/\/.*$/gm, '');
-    for (const [open, close] of [['{', '}'], ['(', ')'], ['[', ']']] as const) expect(code.split(open).length).toBe(code.split(close).length);
+    const code = JENKINSFILE.replace(/'''[\s\S]*?'''/g, "''")
+      .replace(/'[^'\n]*'/g, "''")
+      .replace(/"[^"\n]*"/g, '""')
+      .replace(/\/\/.*$/gm, '');
+    for (const [open, close] of [
+      ['{', '}'],
+      ['(', ')'],
+      ['[', ']'],
+    ] as const)
+      expect(code.split(open).length).toBe(code.split(close).length);
   });
 
   describe('its shell steps on lab hosts', () => {
@@ -62,7 +74,10 @@ describe('examples/jenkins/Jenkinsfile', () => {
       lab = await acquireLabHosts(4, 'jen');
       names = lab.hosts.map((h) => h.name);
       canary = names[0]!;
-      inv = writeLabInventory(lab, { groups: { app: { hosts: [0, 1, 2, 3], roles: ['demo'], serial: [1, '100%'], max_fail_percentage: 0 }, canary: { hosts: [0] } }, roleDirs: ['test/engine/fixtures/roles'] }).dir;
+      inv = writeLabInventory(lab, {
+        groups: { app: { hosts: [0, 1, 2, 3], roles: ['demo'], serial: [1, '100%'], max_fail_percentage: 0 }, canary: { hosts: [0] } },
+        roleDirs: ['test/engine/fixtures/roles'],
+      }).dir;
       work = mkdtempSync(path.join(tmpdir(), 'wpha-jenkins-'));
       // wpha on the agent's PATH.
       mkdirSync(ws('bin'));
@@ -73,7 +88,11 @@ describe('examples/jenkins/Jenkinsfile', () => {
       mkdirSync(ws('main@tmp/secretFiles/1b2c'), { recursive: true });
       writeFileSync(ws('main@tmp/secretFiles/1b2c/vault.pass'), `${passphrase}\n`, { mode: 0o600 });
       // One vault value in the inventory: the demo role writes it into its config file.
-      const enc = await execa('node', [path.join(ROOT, 'bin/wpha'), 'vault', 'encrypt-string', '--label', 'jenkins', '--name', 'demo_greeting'], { cwd: inv, input: SECRET, env: { WPHA_VAULT_PASSWORD_JENKINS: passphrase } });
+      const enc = await execa('node', [path.join(ROOT, 'bin/wpha'), 'vault', 'encrypt-string', '--label', 'jenkins', '--name', 'demo_greeting'], {
+        cwd: inv,
+        input: SECRET,
+        env: { WPHA_VAULT_PASSWORD_JENKINS: passphrase },
+      });
       mkdirSync(path.join(inv, 'group_vars'));
       writeFileSync(path.join(inv, 'group_vars/app.yaml'), `${enc.stdout}\n`);
       env = {
@@ -127,7 +146,10 @@ describe('examples/jenkins/Jenkinsfile', () => {
       expect(Object.keys((jsonEvents(readFileSync(path.join(ws('main'), 'reports/canary.jsonl'), 'utf8')).at(-1) as Extract<RunEvent, { type: 'run-done' }>).recaps)).toEqual([canary]);
 
       const shards = await Promise.all([1, 2].map((i) => runShStep(step('rollout shard'), ws(`agent${i}`), shardEnv(i, 2))));
-      expect(shards.map((s) => s.code), shards.map((s) => s.stderr).join('\n')).toEqual([0, 0]);
+      expect(
+        shards.map((s) => s.code),
+        shards.map((s) => s.stderr).join('\n'),
+      ).toEqual([0, 0]);
       for (const i of [1, 2]) unstash(ws(`agent${i}`), i);
       const merged = await runShStep(step('merge reports'), ws('main'), env);
       expect(merged.code, merged.stderr).toBe(0);
@@ -160,7 +182,10 @@ describe('examples/jenkins/Jenkinsfile', () => {
       if (!String(help.stdout).includes('Usage: wpha upgrade')) return ctx.skip();
       // The lab inventory of this test has no provider: nothing can make new hosts.
       const r = await runShStep(step('os upgrade'), ws('main'), { ...env, WPHA_UPGRADE_GROUP: 'app', WPHA_IMAGE: 'no-such-generation' });
-      const said = r.stderr.split('\n').filter((l) => !l.startsWith('+ ')).join('\n'); // without sh -x's trace
+      const said = r.stderr
+        .split('\n')
+        .filter((l) => !l.startsWith('+ '))
+        .join('\n'); // without sh -x's trace
       expect(r.code, said).toBe(64);
       expect(said).toMatch(/^wpha: /m);
       expect(said).not.toMatch(/unknown (command|option)/);

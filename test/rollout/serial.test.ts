@@ -43,7 +43,7 @@ describe('rolling apply (serial, max_fail_percentage)', () => {
   const inventory = (serial: unknown, maxFail?: number) =>
     writeLabInventory(lab, { groups: { app: { hosts: [0, 1, 2, 3], roles: ['demo'], serial, ...(maxFail !== undefined ? { max_fail_percentage: maxFail } : {}) } }, roleDirs: [ROLES] }).dir;
 
-  it('a failure in the first batch stops the run: the later batches\' hosts are never contacted', async () => {
+  it("a failure in the first batch stops the run: the later batches' hosts are never contacted", async () => {
     const inv = inventory([1, 1, '100%'], 0);
     const rest = names.slice(1);
     const before = Object.fromEntries(await Promise.all(rest.map(async (h) => [h, await logins(lab, h)] as const)));
@@ -55,7 +55,9 @@ describe('rolling apply (serial, max_fail_percentage)', () => {
     const stop = ofType(ev, 'rollout-stopped');
     expect(stop).toHaveLength(1);
     expect(stop[0]!.notRun).toEqual(rest);
-    expect(stop[0]!.reason).toMatch(new RegExp(`^Rollout stopped after batch 1 of 3: group "app" \\(\\S*inventory\\.yaml:\\d+:\\d+\\): 1 of 1 host\\(s\\) of this batch failed \\(${a}\\), more than max_fail_percentage 0$`));
+    expect(stop[0]!.reason).toMatch(
+      new RegExp(`^Rollout stopped after batch 1 of 3: group "app" \\(\\S*inventory\\.yaml:\\d+:\\d+\\): 1 of 1 host\\(s\\) of this batch failed \\(${a}\\), more than max_fail_percentage 0$`),
+    );
     expect(tasksOf(ev, a).find((t) => t.status === 'failed')?.task).toBe('fail on one host');
     for (const h of rest) expect(ev.filter((e) => 'host' in e && e.host === h)).toEqual([]);
     expect(ofType(ev, 'run-done')[0]).toMatchObject({ failed: true, notRun: rest });
@@ -116,7 +118,9 @@ describe('rolling apply (serial, max_fail_percentage)', () => {
     const r = await runWpha(['apply', '-i', inv, '--serial', '2', '--max-fail-percentage', '0', '-e', `demo_fail_on=${a}`]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`Batch 1/2: ${a}, ${b}\n`);
-    expect(r.stdout).toContain(`Rollout stopped after batch 1 of 2: --serial 2: 1 of 2 host(s) of this batch failed (${a}), more than max_fail_percentage 0\nNot run (no connection made): ${c}, ${d}\n`);
+    expect(r.stdout).toContain(
+      `Rollout stopped after batch 1 of 2: --serial 2: 1 of 2 host(s) of this batch failed (${a}), more than max_fail_percentage 0\nNot run (no connection made): ${c}, ${d}\n`,
+    );
     expect((await lab.ssh(b, 'cat /srv/demo/last')).stdout).toBe('done');
     for (const h of [c, d]) {
       expect(await logins(lab, h)).toBe(before[h]! + 1);

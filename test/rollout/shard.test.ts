@@ -45,7 +45,10 @@ describe('--shard on lab hosts', () => {
     expect(start(jsonEvents(r1!.stdout)).shard).toBe('1/2');
     for (const h of names) expect((await lab.ssh(h, 'cat /srv/demo/last')).stdout).toBe('done');
     // Each agent touched only its own hosts.
-    for (const [r, mine] of [[r1!, h1!], [r2!, h2!]] as const) {
+    for (const [r, mine] of [
+      [r1!, h1!],
+      [r2!, h2!],
+    ] as const) {
       const touched = new Set(jsonEvents(r.stdout).flatMap((e) => ('host' in e ? [e.host] : [])));
       expect([...touched].sort()).toEqual([...mine].sort());
     }
@@ -112,7 +115,12 @@ describe('--shard on lab hosts', () => {
     await Promise.all(shard1.map((h) => lab.ssh(h, 'touch /run/wpha-gate-open')));
     const s = await held;
     expect(s.exitCode).toBe(0);
-    expect(jsonEvents(String(s.stdout)).filter((e) => e.type === 'task' && e.task === 'wait at the gate' && e.status === 'changed').map((e) => (e as { host: string }).host).sort()).toEqual([...shard1].sort());
+    expect(
+      jsonEvents(String(s.stdout))
+        .filter((e) => e.type === 'task' && e.task === 'wait at the gate' && e.status === 'changed')
+        .map((e) => (e as { host: string }).host)
+        .sort(),
+    ).toEqual([...shard1].sort());
     for (const h of names) expect((await lab.ssh(h, 'cat /srv/demo/last')).stdout).toBe('done');
   });
 });

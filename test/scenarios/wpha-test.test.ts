@@ -13,7 +13,11 @@ import { runWpha } from '../helpers/wpha-cli.js';
 
 const fixtures = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
 const test = (args: string[]) => runWpha(['test', ...args], { cwd: fixtures });
-const scenarioHosts = () => new Lab(labConfig()).hosts().map((h) => h.name).filter((n) => n.startsWith('wt-'));
+const scenarioHosts = () =>
+  new Lab(labConfig())
+    .hosts()
+    .map((h) => h.name)
+    .filter((n) => n.startsWith('wt-'));
 
 describe('wpha test on a fixture role', () => {
   const before = scenarioHosts();
@@ -73,7 +77,8 @@ describe('wpha test on a fixture role', () => {
     // The inventory the scenario makes is checked first; the error points into the scenario file.
     expect(await test(['probe', '-s', 'bad'])).toMatchObject({
       code: 65,
-      stderr: 'wpha: Invalid scenario "probe/bad":\n  roles/probe/tests/bad.yaml:5:5: host_vars.node1.probe_not_idempotent: Variable "probe_not_idempotent" of role "probe": expected a boolean (true or false), found string "yes"',
+      stderr:
+        'wpha: Invalid scenario "probe/bad":\n  roles/probe/tests/bad.yaml:5:5: host_vars.node1.probe_not_idempotent: Variable "probe_not_idempotent" of role "probe": expected a boolean (true or false), found string "yes"',
     });
     expect(leftOver()).toEqual([]);
   });

@@ -62,7 +62,10 @@ describe('host keys: scan, refusal of a changed key, rotate', () => {
 
   it('a host with a replaced key is refused with both fingerprints; nothing runs there; the other converges', async () => {
     // Replace A's host key for real and restart sshd (existing sessions survive the restart).
-    const swap = await lab.ssh(a, "rm -f /etc/ssh/ssh_host_ed25519_key* && ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh && cat /etc/ssh/ssh_host_ed25519_key.pub");
+    const swap = await lab.ssh(
+      a,
+      "rm -f /etc/ssh/ssh_host_ed25519_key* && ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh && cat /etc/ssh/ssh_host_ed25519_key.pub",
+    );
     expect(swap.code).toBe(0);
     newFp = await fingerprintOf(swap.stdout);
     expect(newFp).not.toBe(oldFp);

@@ -53,7 +53,10 @@ describe('secrets never leak, end to end', () => {
   /** Writes the vault values of `version` into the inventory. */
   const useVersion = (i: number) => {
     const v = VERSIONS[i]!;
-    writeFileSync(path.join(inv, 'group_vars', 'all.yaml'), `shell_secret: !secret ${FIXED.shell}\nrole_secret: ${FIXED.role}\n${vaultSnippet(encryptEnvelope(v.db, PASSPHRASE, header, cache), 'db_password')}`);
+    writeFileSync(
+      path.join(inv, 'group_vars', 'all.yaml'),
+      `shell_secret: !secret ${FIXED.shell}\nrole_secret: ${FIXED.role}\n${vaultSnippet(encryptEnvelope(v.db, PASSPHRASE, header, cache), 'db_password')}`,
+    );
     writeFileSync(path.join(inv, 'group_vars', 'all.vault.yaml'), encryptEnvelope(`api_token: "${v.api}"\ncopy_secret: "${FIXED.copy}"\n`, PASSPHRASE, header, cache));
   };
 
@@ -96,7 +99,11 @@ describe('secrets never leak, end to end', () => {
     expect(r.code).toBe(0);
     const tasks = tasksOf(jsonEvents(r.stdout), a);
     expect(tasks.filter((t) => t.status === 'changed').map((t) => t.task)).toEqual([
-      'app folder', 'app config with the database password', 'token file from copy content', 'command with a secret in its environment', 'shell script holding secrets',
+      'app folder',
+      'app config with the database password',
+      'token file from copy content',
+      'command with a secret in its environment',
+      'shell script holding secrets',
     ]);
     // The tasks really ran while we looked: both sleeps were seen, and no secret ever was.
     expect(psSamples.some((s) => /^sleep 3$/m.test(s))).toBe(true);
@@ -105,8 +112,14 @@ describe('secrets never leak, end to end', () => {
 
     const files = await lab.ssh(a, 'cd /srv/secret-app && stat -c "%n %a %U:%G" app.conf token from-shell && cat from-env && echo && cat from-shell && grep password app.conf && cat token');
     expect(files.stdout.split('\n')).toEqual([
-      'app.conf 640 root:www-data', 'token 600 root:root', 'from-shell 600 root:root',
-      VERSIONS[0]!.api, FIXED.shell, FIXED.role, `password = ${VERSIONS[0]!.db}`, `token=${FIXED.copy}`,
+      'app.conf 640 root:www-data',
+      'token 600 root:root',
+      'from-shell 600 root:root',
+      VERSIONS[0]!.api,
+      FIXED.shell,
+      FIXED.role,
+      `password = ${VERSIONS[0]!.db}`,
+      `token=${FIXED.copy}`,
     ]);
   });
 
@@ -123,7 +136,10 @@ describe('secrets never leak, end to end', () => {
     const j = await apply('change-json', ['--json', '--junit']);
     expect(j.code).toBe(0);
     const config = tasksOf(jsonEvents(j.stdout)).filter((t) => t.task === 'app config with the database password');
-    expect(config.map((t) => [t.status, t.diff])).toEqual([['changed', SECRET_DIFF_NOTE], ['changed', SECRET_DIFF_NOTE]]);
+    expect(config.map((t) => [t.status, t.diff])).toEqual([
+      ['changed', SECRET_DIFF_NOTE],
+      ['changed', SECRET_DIFF_NOTE],
+    ]);
     useVersion(2);
     const p = await apply('change-plain', []);
     expect(p.code).toBe(0);

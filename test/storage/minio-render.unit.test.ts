@@ -40,7 +40,9 @@ describe('minio role on the prod-example inventory (rendered: MinIO cannot run h
 
   it('runs every server over every drive of the group, with TLS and root credentials readable by root and MinIO only', () => {
     const env = content(steps('minio3'), '/etc/default/minio');
-    expect(env).toContain('MINIO_VOLUMES="https://minio1.shop.internal:9000/srv/minio/data1 https://minio2.shop.internal:9000/srv/minio/data1 https://minio3.shop.internal:9000/srv/minio/data1 https://minio4.shop.internal:9000/srv/minio/data1"\n');
+    expect(env).toContain(
+      'MINIO_VOLUMES="https://minio1.shop.internal:9000/srv/minio/data1 https://minio2.shop.internal:9000/srv/minio/data1 https://minio3.shop.internal:9000/srv/minio/data1 https://minio4.shop.internal:9000/srv/minio/data1"\n',
+    );
     expect(env).toContain('MINIO_OPTS="--address :9000 --console-address :9001 --certs-dir /etc/minio/certs"\n');
     expect(env).toContain(`MINIO_ROOT_USER=minio-admin\nMINIO_ROOT_PASSWORD=${SECRET}\n`);
     expect(step('minio3', '/etc/default/minio')!.args).toMatchObject({ owner: 'root', group: 'minio-user', mode: '0640', sensitive: true });
@@ -78,10 +80,16 @@ describe('minio role on the prod-example inventory (rendered: MinIO cannot run h
     writeFileSync(path.join(dir, 'env'), content(steps('minio1'), '/etc/default/minio'));
     // The fake mc logs its arguments; `admin user info` shows the policy already attached for
     // "backup" only (so only wp-uploads gets an attach).
-    writeFileSync(path.join(dir, 'mc'), `#!/bin/sh\nprintf '%s|' "$@" >> "${dir}/calls"; echo >> "${dir}/calls"\ncase "$*" in *"admin user info"*backup*) echo "PolicyName: wpha-backup" ;; esac\nexit 0\n`);
+    writeFileSync(
+      path.join(dir, 'mc'),
+      `#!/bin/sh\nprintf '%s|' "$@" >> "${dir}/calls"; echo >> "${dir}/calls"\ncase "$*" in *"admin user info"*backup*) echo "PolicyName: wpha-backup" ;; esac\nexit 0\n`,
+    );
     chmodSync(path.join(dir, 'mc'), 0o755);
     execFileSync('sh', [script], { env: { PATH: '/usr/bin:/bin', WPHA_MINIO_ENV: path.join(dir, 'env'), WPHA_MC: path.join(dir, 'mc'), WPHA_WAIT: '0' } });
-    const calls = readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n').map((l) => l.replace(/^--config-dir\|\/etc\/minio\/mc\|--quiet\|/, '').replace(/\|$/, ''));
+    const calls = readFileSync(path.join(dir, 'calls'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(/^--config-dir\|\/etc\/minio\/mc\|--quiet\|/, '').replace(/\|$/, ''));
     expect(calls).toEqual([
       'admin|info|wpha',
       'mb|--ignore-existing|--region|us-east-1|wpha/uploads',
@@ -108,7 +116,9 @@ describe('minio role on the prod-example inventory (rendered: MinIO cannot run h
     expect(loc).toContain('proxy_ssl_trusted_certificate /etc/nginx/wpha-s3-ca.pem;');
     expect(loc).toContain('limit_except GET { deny all; }');
     expect(loc).toContain('proxy_cache WPHA_UPLOADS;');
-    expect(content(s, '/etc/nginx/conf.d/wpha-uploads.conf')).toMatch(/^proxy_cache_path \/var\/cache\/nginx\/uploads levels=1:2 keys_zone=WPHA_UPLOADS:16m inactive=30d max_size=10g use_temp_path=off;$/m);
+    expect(content(s, '/etc/nginx/conf.d/wpha-uploads.conf')).toMatch(
+      /^proxy_cache_path \/var\/cache\/nginx\/uploads levels=1:2 keys_zone=WPHA_UPLOADS:16m inactive=30d max_size=10g use_temp_path=off;$/m,
+    );
     const config = content(s, '/etc/wordpress/config-shop.php');
     expect(config).toContain("define('WPHA_S3_ENDPOINT', 'https://s3.shop.internal:9000');");
     expect(config).toContain("define('WPHA_S3_PREFIX', 'shop/');");
@@ -131,8 +141,22 @@ describe('minio role on the prod-example inventory (rendered: MinIO cannot run h
   });
 
   it('refuses a user without a secret key, naming the file and line', async () => {
-    const err = await loadForRun({ inventory: 'prod-example', cwd: root, extraVars: ['@' + writeExtra({ minio_users: [{ name: 'wp-uploads', buckets: ['uploads'] }, { name: 'ghost', buckets: ['uploads'] }] })] }).catch((e: unknown) => e);
-    expect((err as InputError).issues.map(formatIssue)).toEqual([expect.stringMatching(/^\S+\.yaml:1:\d+: minio_users\[1\]: Item "ghost": A MinIO user needs a secret key of 8 characters or more in minio_user_secrets \(from the vault\) \(role "minio"\)$/)]);
+    const err = await loadForRun({
+      inventory: 'prod-example',
+      cwd: root,
+      extraVars: [
+        '@' +
+          writeExtra({
+            minio_users: [
+              { name: 'wp-uploads', buckets: ['uploads'] },
+              { name: 'ghost', buckets: ['uploads'] },
+            ],
+          }),
+      ],
+    }).catch((e: unknown) => e);
+    expect((err as InputError).issues.map(formatIssue)).toEqual([
+      expect.stringMatching(/^\S+\.yaml:1:\d+: minio_users\[1\]: Item "ghost": A MinIO user needs a secret key of 8 characters or more in minio_user_secrets \(from the vault\) \(role "minio"\)$/),
+    ]);
   });
 });
 

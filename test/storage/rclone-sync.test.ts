@@ -31,7 +31,10 @@ describe('rclone_sync from site A to site B over SFTP', () => {
     const bAddress = lab.hosts[1]!.address;
     const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'wpha-rsync-key-')), 'id');
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'rclone-sync-test', '-f', keyFile]);
-    const knownHosts = readFileSync(lab.knownHosts, 'utf8').split('\n').filter((l) => l.split(/[ ,]/).includes(bAddress)).join('\n');
+    const knownHosts = readFileSync(lab.knownHosts, 'utf8')
+      .split('\n')
+      .filter((l) => l.split(/[ ,]/).includes(bAddress))
+      .join('\n');
     inv = writeLabInventory(lab, {
       groups: {
         site_a: { hosts: [0], roles: ['rclone', 'rclone_sync'], vars: { rclone_sync_jobs: [job] } },
@@ -55,7 +58,11 @@ describe('rclone_sync from site A to site B over SFTP', () => {
 
   it('applies: the job is a timer, enabled and waiting', async () => {
     const r = await runWpha(['apply', '-i', inv, '--json'], { timeoutMs: 900_000 });
-    expect(tasksOf(jsonEvents(r.stdout)).filter((t) => t.status === 'failed').map((t) => `${t.host} ${t.task}: ${t.error}`)).toEqual([]);
+    expect(
+      tasksOf(jsonEvents(r.stdout))
+        .filter((t) => t.status === 'failed')
+        .map((t) => `${t.host} ${t.task}: ${t.error}`),
+    ).toEqual([]);
     expect(r.code).toBe(0);
     expect(await sh(a, 'systemctl is-enabled rclone-sync-site-b.timer; systemctl is-active rclone-sync-site-b.timer; stat -c "%a %U" /etc/rclone-sync/site-b.conf')).toBe('enabled\nactive\n600 root');
   });
@@ -107,7 +114,11 @@ describe('rclone_sync from site A to site B over SFTP', () => {
     const r = await runWpha(['apply', '-i', inv, '--json']);
     expect(r.code).toBe(0);
     const ev = jsonEvents(r.stdout);
-    expect(tasksOf(ev).filter((t) => t.status === 'changed').map((t) => `${t.host} ${t.task}`)).toEqual([]);
+    expect(
+      tasksOf(ev)
+        .filter((t) => t.status === 'changed')
+        .map((t) => `${t.host} ${t.task}`),
+    ).toEqual([]);
     for (const h of [a, b]) expect(hostDone(ev, h)?.recap).toMatchObject({ changed: 0, failed: 0 });
   });
 

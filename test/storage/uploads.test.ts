@@ -43,7 +43,11 @@ describe('uploads in a bucket, served through the front VIP', () => {
     inv = writeLabInventory(lab, {
       groups: {
         all: { roles: ['common'] },
-        front: { hosts: [0], roles: ['haproxy', 'keepalived'], vars: { ...labVars('front'), keepalived_vips: [`${vip}/24`], keepalived_router_id: Number(vip.split('.')[3]), common_firewall_extra_rules: [] } },
+        front: {
+          hosts: [0],
+          roles: ['haproxy', 'keepalived'],
+          vars: { ...labVars('front'), keepalived_vips: [`${vip}/24`], keepalived_router_id: Number(vip.split('.')[3]), common_firewall_extra_rules: [] },
+        },
         web: {
           hosts: [1, 2],
           roles: ['php_fpm', 'nginx', 'wordpress'],
@@ -75,7 +79,10 @@ describe('uploads in a bucket, served through the front VIP', () => {
   const address = (h: string) => lab.hosts.find((x) => x.name === h)!.address;
   /** GET through `to` from the storage host: status, content type, X-Cache and the body's sha256. */
   const fetch = async (to: string, urlPath: string) => {
-    const r = await lab.ssh(store, `curl -s -o /tmp/got -D /tmp/head -w '%{http_code} %{content_type}' -H 'Host: ${SITE}' 'http://${to}${urlPath}'; echo " $(sed -n 's/^[Xx]-[Cc]ache: *//p' /tmp/head | tr -d '\\r')"; sha256sum < /tmp/got | cut -c1-64`);
+    const r = await lab.ssh(
+      store,
+      `curl -s -o /tmp/got -D /tmp/head -w '%{http_code} %{content_type}' -H 'Host: ${SITE}' 'http://${to}${urlPath}'; echo " $(sed -n 's/^[Xx]-[Cc]ache: *//p' /tmp/head | tr -d '\\r')"; sha256sum < /tmp/got | cut -c1-64`,
+    );
     const [line, sum] = r.stdout.split('\n');
     const [status, type, xcache] = line!.split(' ');
     return { status: Number(status), type, xcache: xcache ?? '', sha256: sum };
@@ -99,7 +106,11 @@ describe('uploads in a bucket, served through the front VIP', () => {
   it('applies from scratch: the S3 endpoint answers, WordPress answers on the virtual IP', async () => {
     const r = await timed('apply from scratch', () => runWpha(['apply', '-i', inv, '--json']));
     const ev = jsonEvents(r.stdout);
-    expect(tasksOf(ev).filter((t) => t.status === 'failed').map((t) => `${t.host} ${t.task}: ${t.error}`)).toEqual([]);
+    expect(
+      tasksOf(ev)
+        .filter((t) => t.status === 'failed')
+        .map((t) => `${t.host} ${t.task}: ${t.error}`),
+    ).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain(S3_SECRET);
     // HAProxy sees the web nodes UP after two good checks once PHP-FPM restarted: wait for it.
@@ -126,8 +137,16 @@ describe('uploads in a bucket, served through the front VIP', () => {
     const rel = urlPath.slice('/wp-content/uploads/'.length);
     const dir = path.posix.dirname(rel);
     // In the bucket (read straight from Swift on the storage host), byte for byte.
-    const inBucket = await lab.ssh(store, `curl -s http://127.0.0.1:8080/v1/AUTH_wpha/uploads/shop/${rel} | sha256sum | cut -c1-64; for f in ${Object.values(upload.sizes).join(' ')}; do curl -s -o /dev/null -w '%{http_code} ' http://127.0.0.1:8080/v1/AUTH_wpha/uploads/shop/${dir}/$f; done`);
-    expect(inBucket.stdout.split('\n')).toEqual([sha256(image), Object.values(upload.sizes).map(() => '200').join(' ') + ' ']);
+    const inBucket = await lab.ssh(
+      store,
+      `curl -s http://127.0.0.1:8080/v1/AUTH_wpha/uploads/shop/${rel} | sha256sum | cut -c1-64; for f in ${Object.values(upload.sizes).join(' ')}; do curl -s -o /dev/null -w '%{http_code} ' http://127.0.0.1:8080/v1/AUTH_wpha/uploads/shop/${dir}/$f; done`,
+    );
+    expect(inBucket.stdout.split('\n')).toEqual([
+      sha256(image),
+      Object.values(upload.sizes)
+        .map(() => '200')
+        .join(' ') + ' ',
+    ]);
     // Not on the node that took it (its local copy left at the end of the request), nor the other.
     for (const h of [web1, web2]) expect((await lab.ssh(h, `find /var/lib/wordpress/wp-content/uploads -type f | wc -l`)).stdout).toBe('0');
     // Through the VIP: the same bytes, the right type, and from the node's cache the second time
@@ -154,7 +173,11 @@ describe('uploads in a bucket, served through the front VIP', () => {
     const r = await timed('second apply', () => runWpha(['apply', '-i', inv, '--json']));
     expect(r.code).toBe(0);
     const ev = jsonEvents(r.stdout);
-    expect(tasksOf(ev).filter((t) => t.status === 'changed').map((t) => `${t.host} ${t.task}`)).toEqual([]);
+    expect(
+      tasksOf(ev)
+        .filter((t) => t.status === 'changed')
+        .map((t) => `${t.host} ${t.task}`),
+    ).toEqual([]);
     for (const h of [front, web1, web2, store]) expect(hostDone(ev, h)?.recap).toMatchObject({ changed: 0, failed: 0 });
   });
 
@@ -177,7 +200,10 @@ describe('uploads in a bucket, served through the front VIP', () => {
   it('the node that took the upload is destroyed (machine and disk); the file is still served through the VIP, byte for byte', async () => {
     const urlPath = new URL(upload.url).pathname;
     await timed('destroy web node', () => lab.lab.stop([web1], { purge: true }));
-    lab.hosts.splice(lab.hosts.findIndex((h) => h.name === web1), 1);
+    lab.hosts.splice(
+      lab.hosts.findIndex((h) => h.name === web1),
+      1,
+    );
     // HAProxy takes the dead node out after two failed checks; then every request is answered.
     const t0 = Date.now();
     let st = (await lab.ssh(front, 'wpha-lb status')).stdout;
@@ -201,7 +227,9 @@ describe('uploads in a bucket, served through the front VIP', () => {
     writeFileSync(path.join(bad, 'inventory.yaml'), text);
     const r = await runWpha(['apply', '-i', bad, '--json']);
     expect(r.code).toBe(65);
-    expect(`${r.stdout}\n${r.stderr}`).toMatch(new RegExp(`inventory\\.yaml:${line}:\\d+: groups\\.web\\.vars\\.wordpress_uploads_s3_endpoint: Uploads in a bucket need wordpress_uploads_s3_access_key and wordpress_uploads_s3_secret_key`));
+    expect(`${r.stdout}\n${r.stderr}`).toMatch(
+      new RegExp(`inventory\\.yaml:${line}:\\d+: groups\\.web\\.vars\\.wordpress_uploads_s3_endpoint: Uploads in a bucket need wordpress_uploads_s3_access_key and wordpress_uploads_s3_secret_key`),
+    );
     // Refused while loading: no host was connected to.
     expect(jsonEvents(r.stdout).filter((e) => 'host' in e)).toEqual([]);
   });

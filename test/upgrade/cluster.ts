@@ -17,7 +17,13 @@ export const webMachines = (inv: string) => Object.entries(readStateFile(inv).ma
 export async function lbStatus(lab: LabHosts, front: string): Promise<Record<string, string>> {
   const r = await lab.ssh(front, 'wpha-lb status');
   if (r.code !== 0) throw new Error(`wpha-lb status on ${front}: ${r.stderr}`);
-  return Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')).map(([n, s]) => [n!, s!]));
+  return Object.fromEntries(
+    r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' '))
+      .map(([n, s]) => [n!, s!]),
+  );
 }
 
 /** Whether the lab still runs a machine (its nspawn, not a zombie) and still has its disk. */

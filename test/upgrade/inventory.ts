@@ -25,4 +25,8 @@ export function writeProviderInventory(lab: LabHosts, spec: LabInventorySpec, ma
 }
 
 export const readStateFile = (dir: string) =>
-  JSON.parse(readFileSync(path.join(dir, 'wpha-state.json'), 'utf8')) as { id: string; machines: Record<string, { group: string; image: string; address?: string; status: string; provider_id?: string }>; rollout?: Record<string, unknown> };
+  JSON.parse(readFileSync(path.join(dir, 'wpha-state.json'), 'utf8')) as {
+    id: string;
+    machines: Record<string, { group: string; image: string; address?: string; status: string; provider_id?: string }>;
+    rollout?: Record<string, unknown>;
+  };

@@ -53,7 +53,7 @@ describe('machines from the lab provider', () => {
     expect(existsSync(path.join(inv, 'wpha-state.json')) ? Object.keys(readStateFile(inv).machines) : []).toEqual([]);
   });
 
-  it('creates the group\'s machines from the generation; they join the group for inventory show and apply', async () => {
+  it("creates the group's machines from the generation; they join the group for inventory show and apply", async () => {
     const r = await wpha(['machines', 'create', '-i', inv, '--group', 'web']);
     expect(r.code).toBe(0);
     const names = r.stdout.trim().split('\n');
@@ -88,7 +88,14 @@ describe('machines from the lab provider', () => {
 
   it('an orphan (a machine made for this state but never recorded, as after a kill) is listed and reconciled away', async () => {
     const state = readStateFile(inv);
-    const orphan = await new LabProvider('lab', state.id).create({ name: 'web-dead', group: 'web', image: gen, size: { cpus: 1, memoryMb: 512 }, sshPublicKey: '', firstBoot: { hostname: 'web-dead', user: 'root' } });
+    const orphan = await new LabProvider('lab', state.id).create({
+      name: 'web-dead',
+      group: 'web',
+      image: gen,
+      size: { cpus: 1, memoryMb: 512 },
+      sshPublicKey: '',
+      firstBoot: { hostname: 'web-dead', user: 'root' },
+    });
     expect((await wpha(['machines', 'list', '-i', inv])).stdout).toMatch(/^web-dead\s+ORPHAN/m);
     const pid = readHost(c, orphan.id)!.pid!;
     expect((await wpha(['machines', 'reconcile', '-i', inv])).stderr).toContain('web-dead: unknown to the state, destroyed');
@@ -120,7 +127,14 @@ describe('machines from the lab provider', () => {
     const m = readStateFile(inv).machines[made.stdout.trim()]!;
     expect(m.image).toBe(g);
     const dpkg = await sshRun(m.address!, "dpkg-query -W -f '${Package} ${Version}\\n'", lab);
-    expect(Object.fromEntries(dpkg.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')))).toEqual(manifest.packages);
+    expect(
+      Object.fromEntries(
+        dpkg.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(' ')),
+      ),
+    ).toEqual(manifest.packages);
     const left = await sshRun(m.address!, "apt-get -qq update && apt-get -s full-upgrade | grep -c '^Inst ' || true", lab);
     expect(left.stdout).toBe('0');
     expect((await wpha(['machines', 'destroy', '-i', inv, made.stdout.trim()])).code).toBe(0);

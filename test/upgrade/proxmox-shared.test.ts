@@ -39,17 +39,29 @@ describe('a Proxmox machine through the shared layer (API replayed, SSH real)', 
     const pairs = recorded.pairs.filter((p) => !decodeURIComponent(p.request.path).includes('resize'));
     for (const p of pairs) {
       if (p.request.body?.name) p.request.body.name = ANY;
-      if (p.request.body?.sshkeys) Object.assign(p.request.body, { sshkeys: encodeURIComponent(`${labKey}\n`), cores: '1', memory: '1024', ipconfig0: `ip=${address}/24`, description: 'Made by wpha for group web from debian12-2026-12' });
+      if (p.request.body?.sshkeys)
+        Object.assign(p.request.body, {
+          sshkeys: encodeURIComponent(`${labKey}\n`),
+          cores: '1',
+          memory: '1024',
+          ipconfig0: `ip=${address}/24`,
+          description: 'Made by wpha for group web from debian12-2026-12',
+        });
       if (p.request.body?.nameserver) delete p.request.body.nameserver;
       const data = (p.response.body as { data?: { content?: string } } | undefined)?.data;
       if (data?.content) data.content = `${hostKey}\n`;
     }
     const destroy = (JSON.parse(readFileSync(path.join(fixtures, 'destroy.json'), 'utf8')) as { pairs: Pair[] }).pairs.slice(0, 6);
     api = await replay([...pairs, ...destroy], `PVEAPIToken=wpha@pve!upgrade=${SECRET}`);
-    inv = writeProviderInventory(lab, { groups: { web: {} } }, { web: { machines: { provider: 'pve', image: 'debian12-2026-12' } } }, {
-      providers: { pve: { type: 'proxmox', url: api.url, node: 'pve1', token_id: 'wpha@pve!upgrade', token_secret: SECRET, storage: 'local-lvm', addresses: [address], prefix_length: 24 } },
-      knownHosts: 'known_hosts',
-    });
+    inv = writeProviderInventory(
+      lab,
+      { groups: { web: {} } },
+      { web: { machines: { provider: 'pve', image: 'debian12-2026-12' } } },
+      {
+        providers: { pve: { type: 'proxmox', url: api.url, node: 'pve1', token_id: 'wpha@pve!upgrade', token_secret: SECRET, storage: 'local-lvm', addresses: [address], prefix_length: 24 } },
+        knownHosts: 'known_hosts',
+      },
+    );
     // The state's id is the one the recorded VMs are tagged with.
     writeFileSync(path.join(inv, 'wpha-state.json'), JSON.stringify({ version: 1, id: 'abcdef123456', machines: {} }));
   });

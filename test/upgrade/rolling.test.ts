@@ -137,7 +137,11 @@ describe('wpha upgrade: canary rolling replacement of a web group', () => {
     }
     const dry = await wpha(['upgrade', '-i', inv, '--group', 'web', '--image', good, '--batch', '50%', '--checkpoints', '50%', '--dry-run']);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(new RegExp(`^Rolling upgrade of group "web" to image ${good}: 2 host\\(s\\), 2 to replace, at least 2 serving at every moment\\n  batch 1/2: make 1 host\\(s\\) from ${good}.*; pause at checkpoint 50% \\(wpha upgrade --continue\\)\\n  batch 2/2: `));
+    expect(dry.stdout).toMatch(
+      new RegExp(
+        `^Rolling upgrade of group "web" to image ${good}: 2 host\\(s\\), 2 to replace, at least 2 serving at every moment\\n  batch 1/2: make 1 host\\(s\\) from ${good}.*; pause at checkpoint 50% \\(wpha upgrade --continue\\)\\n  batch 2/2: `,
+      ),
+    );
     expect(JSON.stringify(readStateFile(inv))).toBe(before);
     expect((await new LabProvider('lab', readStateFile(inv).id).list()).map((m) => m.name).sort()).toEqual(hostsBefore);
   });
@@ -157,7 +161,11 @@ describe('wpha upgrade: canary rolling replacement of a web group', () => {
     expect(new Set(samples.map((s) => s.by))).toEqual(new Set([...old.map((x) => x.name), ...now]));
     for (const x of old) expect(labTrace(x.name, x.pid)).toEqual({ process: false, disk: false });
     // Every phase of both batches was reported.
-    const phases = result.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((e) => e.type === 'phase' && e.batch);
+    const phases = result.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === 'phase' && e.batch);
     expect([...new Set(phases.map((e) => e.phase))].sort()).toEqual(['converge', 'create', 'destroy', 'drain', 'gate', 'soak']);
     const again = jsonEvents((await wpha(['apply', '-i', inv, '--json'])).stdout);
     for (const h of [f1, f2, ...now]) expect(hostDone(again, h)?.recap).toMatchObject({ changed: 0, failed: 0 });
@@ -166,13 +174,19 @@ describe('wpha upgrade: canary rolling replacement of a web group', () => {
   it('a new host whose gate fails is destroyed; the old hosts are untouched and serving; the exit names the check', async () => {
     const bad = await timed('build a broken generation', () => build('broken-site.sh', 'rolling test: breaks the site'));
     const before = webMachines(inv).map(([n]) => ({ name: n, pid: labPid(n) }));
-    const { samples, result } = await loopDuring(lab, client, `http://${vip}/`, 2000, () => timed('failed upgrade', () => wpha(['upgrade', '-i', inv, '--group', 'web', '--image', bad, '--gate-timeout', '6s'])));
+    const { samples, result } = await loopDuring(lab, client, `http://${vip}/`, 2000, () =>
+      timed('failed upgrade', () => wpha(['upgrade', '-i', inv, '--group', 'web', '--image', bad, '--gate-timeout', '6s'])),
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/failed check "home page": HTTP 503 \(expected 200\): broken by the image\. The cluster is as it was/);
     const canary = /New host "(web-[0-9a-f]{4})" failed check/.exec(result.stderr)![1]!;
     expect(labTrace(canary, undefined).disk).toBe(false);
     // The old hosts: the same machines (same nspawn processes), serving, the only ones in HAProxy.
-    expect(webMachines(inv).map(([n]) => ({ name: n, pid: labPid(n) })).sort((a, b) => a.name.localeCompare(b.name))).toEqual(before.sort((a, b) => a.name.localeCompare(b.name)));
+    expect(
+      webMachines(inv)
+        .map(([n]) => ({ name: n, pid: labPid(n) }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    ).toEqual(before.sort((a, b) => a.name.localeCompare(b.name)));
     await expectConsistent(good);
     expect(samples.filter((s) => s.code !== 200)).toEqual([]);
     expect(samples.filter((s) => s.by === canary)).toEqual([]);
@@ -197,11 +211,15 @@ describe('wpha upgrade: canary rolling replacement of a web group', () => {
     const { samples, result } = await loopDuring(lab, client, `http://${vip}/`, 3000, async () => {
       // 1. Killed once the new hosts are made (answering, not serving yet).
       await timed('run killed at canary', () => killWhen('new hosts made', () => webMachines(inv).some(([, m]) => m.status === 'canary' && m.address !== undefined)));
-      const canaries = webMachines(inv).filter(([, m]) => m.status !== 'serving' || m.image === target).map(([n]) => n);
+      const canaries = webMachines(inv)
+        .filter(([, m]) => m.status !== 'serving' || m.image === target)
+        .map(([n]) => n);
       expect(readStateFile(inv).rollout).toMatchObject({ status: 'running', image: target });
       // 2. Run again, killed while the old hosts drain: their replacements serve.
       await timed('run killed at drain', () => killWhen('old hosts draining', () => webMachines(inv).some(([, m]) => m.status === 'draining')));
-      const drainedAt = webMachines(inv).filter(([, m]) => m.status === 'draining').map(([n]) => n);
+      const drainedAt = webMachines(inv)
+        .filter(([, m]) => m.status === 'draining')
+        .map(([n]) => n);
       expect(drainedAt.length).toBeGreaterThan(0);
       // 3. Run again to the end.
       mark('run to the end');
@@ -228,11 +246,17 @@ describe('wpha upgrade: canary rolling replacement of a web group', () => {
   it('a checkpoint pauses the roll; --continue goes on; an alarm stops it and --auto-rollback brings the replaced host back', async () => {
     const alarm = path.join(tmpdir(), `wpha-upgrade-alarm-${process.pid}`);
     rmSync(alarm, { force: true });
-    const paused = await timed('upgrade to a checkpoint', () => wpha(['upgrade', '-i', inv, '--group', 'web', '--image', good, '--checkpoints', '50%', '--alarm-command', `test ! -e ${alarm} || { cat ${alarm}; exit 1; }`]));
+    const paused = await timed('upgrade to a checkpoint', () =>
+      wpha(['upgrade', '-i', inv, '--group', 'web', '--image', good, '--checkpoints', '50%', '--alarm-command', `test ! -e ${alarm} || { cat ${alarm}; exit 1; }`]),
+    );
     expect(paused.code).toBe(0);
     expect(paused.stderr).toContain('Paused at checkpoint 50%: 1 of 2 host(s) replaced');
     expect(readStateFile(inv).rollout).toMatchObject({ status: 'paused', done: 1, total: 2, checkpoints_passed: ['50'] });
-    expect(webMachines(inv).map(([, m]) => m.image).sort()).toEqual(['base', good].sort());
+    expect(
+      webMachines(inv)
+        .map(([, m]) => m.image)
+        .sort(),
+    ).toEqual(['base', good].sort());
     // Another upgrade is refused while this one is under way.
     expect((await wpha(['upgrade', '-i', inv, '--group', 'web', '--image', 'base'])).stderr).toContain(`An upgrade of group "web" to ${good} is under way (paused)`);
     writeFileSync(alarm, 'error rate 12% over the last 5 minutes\n');
@@ -255,16 +279,33 @@ describe('wpha upgrade: canary rolling replacement of a web group', () => {
     expect(samples.filter((s) => s.code !== 200)).toEqual([]);
     // The same machines (in place: nothing replaced; rebooted when D-Bus or logind used replaced
     // libraries), now with nothing left to upgrade and no process running a replaced file.
-    expect(webMachines(inv).map(([n]) => n).sort()).toEqual(before.map((h) => h.name).sort());
+    expect(
+      webMachines(inv)
+        .map(([n]) => n)
+        .sort(),
+    ).toEqual(before.map((h) => h.name).sort());
     for (const h of before) {
       const left = await sshRun(h.address, "apt-get -s full-upgrade | grep -c '^Inst ' || true; grep -lE ' /(usr|lib)/.* \\(deleted\\)$' /proc/[0-9]*/maps 2>/dev/null | wc -l", lab);
       expect([h.name, left.stdout]).toEqual([h.name, '0\n0']);
     }
-    const events = result.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    expect(events.filter((e) => e.type === 'phase' && e.phase === 'upgrade' && e.ok).map((e) => e.hosts[0]).sort()).toEqual(before.map((h) => h.name).sort());
+    const events = result.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    expect(
+      events
+        .filter((e) => e.type === 'phase' && e.phase === 'upgrade' && e.ok)
+        .map((e) => e.hosts[0])
+        .sort(),
+    ).toEqual(before.map((h) => h.name).sort());
     expect(events.filter((e) => e.type === 'check' && !e.ok)).toEqual([]);
     // D-Bus and logind ran replaced libraries: the lab provider rebooted each host (out of service).
-    expect(events.filter((e) => e.type === 'phase' && e.phase === 'reboot' && e.ok).map((e) => e.hosts[0]).sort()).toEqual(before.map((h) => h.name).sort());
+    expect(
+      events
+        .filter((e) => e.type === 'phase' && e.phase === 'reboot' && e.ok)
+        .map((e) => e.hosts[0])
+        .sort(),
+    ).toEqual(before.map((h) => h.name).sort());
     expect(result.stderr).toMatch(/nginx\.service restarted/);
     await expectConsistent('base');
   });

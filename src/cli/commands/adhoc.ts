@@ -12,12 +12,15 @@ import { promptHidden } from '../prompt.js';
 export function register(program: Command): void {
   addHostOptions(program.command('run <command>'))
     .description('Run a shell command on hosts (as root through become), with output per host')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The command travels to each host on the SSH channel's stdin, not as an argument.
 Examples:
   wpha run -i prod -l web 'systemctl is-active nginx php8.2-fpm'
   wpha run -i lab 'df -h /'
-  wpha run -i image --connection local 'uname -a'   # on the machine wpha runs on, as you`)
+  wpha run -i image --connection local 'uname -a'   # on the machine wpha runs on, as you`,
+    )
     .action(async (command: string, flags: HostCommandOptions) => {
       const { inv, hosts } = await loadInventoryFor(flags);
       if (!flags.connection) await ensureLabHosts(inv);
@@ -41,7 +44,12 @@ Examples:
             return;
           }
           if (o.value.rc !== 0) failed = true;
-          const body = o.value.out ? `\n${o.value.out.split('\n').map((l) => `${o.host} | ${l}`).join('\n')}` : '';
+          const body = o.value.out
+            ? `\n${o.value.out
+                .split('\n')
+                .map((l) => `${o.host} | ${l}`)
+                .join('\n')}`
+            : '';
           process.stdout.write(redactor.redact(`${o.host} | rc=${o.value.rc}${body}\n`));
         },
       );

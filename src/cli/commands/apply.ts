@@ -41,7 +41,13 @@ function percentOption(v: string): number {
   return n;
 }
 
-const list = (v: string, prev: string[]) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const list = (v: string, prev: string[]) => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<number> {
   const check = mode === 'plan' || Boolean(flags.check);
@@ -101,11 +107,17 @@ export function register(program: Command): void {
       .option('-C, --check', 'change nothing; show what would change')
       .option('-D, --diff', 'show unified diffs of file changes (secrets masked)')
       .option('--force-handlers', 'run notified handlers even on a host where a later task failed')
-      .option('--lock-timeout <seconds>', 'wait this long for a host another apply holds, or for the step an apply whose controller died still runs there (default: fail at once, naming the holder)', (v) => positiveInt(v, '--lock-timeout'))
+      .option(
+        '--lock-timeout <seconds>',
+        'wait this long for a host another apply holds, or for the step an apply whose controller died still runs there (default: fail at once, naming the holder)',
+        (v) => positiveInt(v, '--lock-timeout'),
+      )
       .option('--serial <sizes>', 'apply the selected hosts in batches, e.g. "1,25%,100%" (the last size repeats); overrides the groups\' serial', serialOption)
-      .option('--max-fail-percentage <pct>', 'stop before the next batch when more than this percentage of a batch failed (0: any failure); overrides the groups\' max_fail_percentage', percentOption),
+      .option('--max-fail-percentage <pct>', "stop before the next batch when more than this percentage of a batch failed (0: any failure); overrides the groups' max_fail_percentage", percentOption),
   )
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   wpha apply -i lab                         # the built-in lab (its hosts are booted when down)
   wpha apply -i prod -l web --diff          # only the web group, showing file diffs
@@ -119,7 +131,8 @@ Examples:
                                             # a large fleet: 200 hosts at once, a frozen host given up sooner (docs/fleet.md)
   wpha apply -i image --connection local    # the machine wpha runs on (an image being built), as you (docs/inventory.md)
 Groups may set serial and max_fail_percentage in the inventory (see docs/rollout.md).
-Exit status: 0 all hosts converged, 1 a host failed or was unreachable (or the rollout stopped), 130 interrupted.`)
+Exit status: 0 all hosts converged, 1 a host failed or was unreachable (or the rollout stopped), 130 interrupted.`,
+    )
     .action(async (flags: ApplyFlags) => {
       process.exitCode = await apply(flags, 'apply');
     });
@@ -130,12 +143,15 @@ Exit status: 0 all hosts converged, 1 a host failed or was unreachable (or the r
       .description('Show what apply would change (apply --check --diff); nothing is changed on any host')
       .option('--detailed-exitcode', 'exit 0 when nothing would change, 2 when changes are pending, 1 on error'),
   )
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   wpha plan -i prod --detailed-exitcode     # exit 2 when changes are pending (CI gate)
   wpha plan -i prod --shard 1/2 --json      # the first of two parallel agents
 Tasks after a package install or a command are planned on the host's current state, which that
-earlier change may alter: such lines carry a warning.`)
+earlier change may alter: such lines carry a warning.`,
+    )
     .action(async (flags: ApplyFlags) => {
       process.exitCode = await apply(flags, 'plan');
     });

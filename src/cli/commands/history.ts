@@ -12,7 +12,9 @@ export function register(program: Command): void {
     .option('--json', 'the records as JSON lines')
     .addHelpText('after', `\nThe log is ${runLogFile()} (set XDG_STATE_HOME to move it).`)
     .action((opts: { last: number; inventory?: string; json?: boolean }) => {
-      const records = readRunLog(runLogFile()).filter((r) => !opts.inventory || r.inventory === opts.inventory).slice(-opts.last);
+      const records = readRunLog(runLogFile())
+        .filter((r) => !opts.inventory || r.inventory === opts.inventory)
+        .slice(-opts.last);
       if (records.length === 0) return void process.stdout.write('No runs recorded yet.\n');
       for (const r of records) process.stdout.write(opts.json ? `${JSON.stringify(r)}\n` : `${formatRecord(r)}\n`);
     });

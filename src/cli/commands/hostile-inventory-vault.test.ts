@@ -43,7 +43,9 @@ describe('wpha inventory with vault values', () => {
     const dir = inventoryWith(vaultSnippet(envelope, 'db_password'));
     const err = await inventoryCheck({ inventory: dir, cwd: dir, passphrases: noPass() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).issues.map(formatIssue)).toEqual([expect.stringMatching(/^group_vars\/web\.yaml:1:\d+: db_password: Cannot decrypt a "!vault" value: no passphrase for vault label "prod": /)]);
+    expect((err as InputError).issues.map(formatIssue)).toEqual([
+      expect.stringMatching(/^group_vars\/web\.yaml:1:\d+: db_password: Cannot decrypt a "!vault" value: no passphrase for vault label "prod": /),
+    ]);
   });
 
   it('a tampered value: refused with its location, nothing decrypted', async () => {
@@ -55,7 +57,11 @@ describe('wpha inventory with vault values', () => {
     const dir = inventoryWith(vaultSnippet(tampered, 'db_password'));
     const err = await inventoryShow({ inventory: dir, cwd: dir, passphrases: withPass() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).issues.map(formatIssue)).toEqual([expect.stringMatching(/^group_vars\/web\.yaml:1:\d+: db_password: Cannot decrypt a "!vault" value: the encrypted data \(label "prod"\) was altered or damaged: authentication failed, nothing was decrypted$/)]);
+    expect((err as InputError).issues.map(formatIssue)).toEqual([
+      expect.stringMatching(
+        /^group_vars\/web\.yaml:1:\d+: db_password: Cannot decrypt a "!vault" value: the encrypted data \(label "prod"\) was altered or damaged: authentication failed, nothing was decrypted$/,
+      ),
+    ]);
     expect((err as Error).message).not.toContain(SECRET);
   });
 
@@ -63,6 +69,8 @@ describe('wpha inventory with vault values', () => {
     const dir = buildInventory({ 'roles/app/templates/app.conf.hbs': '{{> ../../../../etc/passwd}}\n' });
     dirs.push(dir);
     const err = await inventoryCheck({ inventory: dir, cwd: dir, passphrases: noPass() }).catch((e: unknown) => e);
-    expect((err as InputError).issues.map(formatIssue)).toEqual([expect.stringMatching(/^roles\/app\/templates\/app\.conf\.hbs:1:1: \(document\): Partial "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is not allowed/)]);
+    expect((err as InputError).issues.map(formatIssue)).toEqual([
+      expect.stringMatching(/^roles\/app\/templates\/app\.conf\.hbs:1:1: \(document\): Partial "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is not allowed/),
+    ]);
   });
 });

@@ -31,7 +31,9 @@ export function register(program: Command): void {
   const image = program
     .command('image')
     .description('Versioned lab images (generations) that machines are made from and upgrades move between')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Generations live beside the lab's base image, in $WPHA_LAB_CACHE/images/ (default
 /var/cache/wpha/lab/images/). "base" is the base image itself; it is never changed in place.
 
@@ -41,7 +43,8 @@ Examples:
   wpha image build                          # a whole new root: debootstrap + full-upgrade
   wpha image list
   wpha image diff base g1                   # package versions that changed
-  wpha image delete g1                      # refused while a host or a generation uses it`);
+  wpha image delete g1                      # refused while a host or a generation uses it`,
+    );
 
   image
     .command('build')
@@ -54,7 +57,11 @@ Examples:
       const c = labConfig();
       await new Lab(c, say).ensureInfrastructure(); // the package proxy the build goes through
       const t0 = Date.now();
-      const g = await buildGeneration(c, { ...(o.from ? { from: o.from } : {}), upgrade: o.upgrade, ...(o.script ? { script: path.resolve(o.script) } : {}), ...(o.note ? { note: o.note } : {}) }, say);
+      const g = await buildGeneration(
+        c,
+        { ...(o.from ? { from: o.from } : {}), upgrade: o.upgrade, ...(o.script ? { script: path.resolve(o.script) } : {}), ...(o.note ? { note: o.note } : {}) },
+        say,
+      );
       const parent = g.parent ? readGeneration(c, g.parent) : undefined;
       process.stdout.write(`${g.id}\n`);
       say(`Built image generation ${g.id} (${g.kind}${g.parent ? ` from ${g.parent}` : ''}, ${Object.keys(g.packages).length} packages, ${mb(g.bytes)}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -77,7 +84,7 @@ Examples:
 
   image
     .command('show <generation>')
-    .description('Show a generation\'s manifest: how it was built and its package versions')
+    .description("Show a generation's manifest: how it was built and its package versions")
     .action((id: string) => {
       process.stdout.write(JSON.stringify(known(id), null, 2) + '\n');
     });

@@ -30,7 +30,9 @@ export function registerImport(inventory: Command): void {
     .description('Convert an Ansible inventory (INI, YAML, or ansible-inventory --list JSON) into a wpha inventory')
     .option('-o, --out <dir>', 'write <dir>/inventory.yaml (default: print it)')
     .option('--force', 'replace an existing <dir>/inventory.yaml')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Groups, children, host ranges (web[01:10], db-[a:f]), :vars, host vars and the group_vars/ and
 host_vars/ folders beside FILE are imported; ansible_host, ansible_port, ansible_user,
 ansible_become, the key file and a jump host become wpha connection settings. The result
@@ -43,7 +45,8 @@ Examples:
   wpha inventory import production.yml -o inventories/prod
   ansible-inventory -i ec2.yml --list > hosts.json && wpha inventory import hosts.json -o inventories/aws
 
-Exit status: 0 everything imported, 1 something was left out (listed on stderr), 64 usage.`)
+Exit status: 0 everything imported, 1 something was left out (listed on stderr), 64 usage.`,
+    )
     .action((file: string, o: { out?: string; force?: boolean }) => {
       const r = importAnsible(file);
       if (o.out) {

@@ -38,10 +38,9 @@ export function register(program: Command): void {
       process.stdout.write(await inventoryShow(o));
     });
 
-  addInventoryOptions(inventory.command('check').description('Validate the inventory, its vars files and roles; report every problem at once'))
-    .action(async (o: InventoryFlags) => {
-      process.stdout.write(await inventoryCheck(o));
-    });
+  addInventoryOptions(inventory.command('check').description('Validate the inventory, its vars files and roles; report every problem at once')).action(async (o: InventoryFlags) => {
+    process.stdout.write(await inventoryCheck(o));
+  });
 
   registerImport(inventory);
 }

@@ -13,7 +13,9 @@ export function register(program: Command): void {
   const lab = program
     .command('lab')
     .description('Run a local lab of Debian 12 hosts (systemd-nspawn, own network namespace, real sshd) to apply to and test against')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The lab keeps its state in $WPHA_LAB_DIR (default /var/lib/wpha/lab) and its base image in
 $WPHA_LAB_CACHE (default /var/cache/wpha/lab). It needs root and: systemd-container,
 debootstrap, iproute2, squid, openssh-client.
@@ -25,7 +27,8 @@ Examples:
   wpha lab ssh web1 'systemctl is-system-running'
   wpha lab reset web1         # fresh disk, same address and host key
   wpha lab stop web1          # power a host off (disk kept); \`up\` boots it again
-  wpha lab down               # stop everything the lab started; disks are kept (--purge drops them)`);
+  wpha lab down               # stop everything the lab started; disks are kept (--purge drops them)`,
+    );
 
   addInventoryOptions(lab.command('up'), { inventory: 'lab' })
     .description('Bring lab hosts up (idempotent; repairs a half-started lab): those of the lab inventory -i names (default "lab"), or --hosts N generic ones')
@@ -57,10 +60,10 @@ Examples:
   lab
     .command('down')
     .description('Stop every lab host, the proxy and the bridge (only what the lab started)')
-    .option('--purge', 'also delete the hosts\' disks')
+    .option('--purge', "also delete the hosts' disks")
     .action(async (opts: { purge?: boolean }) => {
       const r = await new Lab(labConfig(), say).down({ purge: opts.purge });
-      say(`Lab down: ${r.hosts.length} host(s) stopped${opts.purge ? ' and deleted' : ''}; proxy ${r.proxy ? 'stopped' : 'was not running'}; bridge ${r.bridge ? 'removed' : 'was not the lab\'s'}.`);
+      say(`Lab down: ${r.hosts.length} host(s) stopped${opts.purge ? ' and deleted' : ''}; proxy ${r.proxy ? 'stopped' : 'was not running'}; bridge ${r.bridge ? 'removed' : "was not the lab's"}.`);
     });
 
   lab

@@ -28,12 +28,21 @@ export function register(program: Command): void {
   program
     .command('lint')
     .argument('[path]', 'a role folder, an inventory folder, or a project holding roles/ and inventories/', '.')
-    .description('Check roles and inventories: unused or undeclared variables, handlers never notified, commands an operation does better, secrets in plain text, unchecked service configs, undeclared ports')
-    .option('-f, --format <format>', 'text, json or sarif (SARIF 2.1.0, for code scanning)', (v) => {
-      if (!['text', 'json', 'sarif'].includes(v)) throw new UserError(`--format takes text, json or sarif, not "${v}"`);
-      return v;
-    }, 'text')
-    .addHelpText('after', `
+    .description(
+      'Check roles and inventories: unused or undeclared variables, handlers never notified, commands an operation does better, secrets in plain text, unchecked service configs, undeclared ports',
+    )
+    .option(
+      '-f, --format <format>',
+      'text, json or sarif (SARIF 2.1.0, for code scanning)',
+      (v) => {
+        if (!['text', 'json', 'sarif'].includes(v)) throw new UserError(`--format takes text, json or sarif, not "${v}"`);
+        return v;
+      },
+      'text',
+    )
+    .addHelpText(
+      'after',
+      `
 Rules (stable ids; silence one on a line with \`# wpha-lint: disable=ID reason\`, or a whole file
 with \`# wpha-lint: disable-file=ID reason\`; the reason is required):
 ${RULE_IDS.map((id) => `  ${id.padEnd(22)} ${RULES[id].level.padEnd(8)} ${RULES[id].summary}`).join('\n')}
@@ -44,7 +53,8 @@ Examples:
   wpha lint --format sarif > wpha.sarif
 
 Exit status: 0 no error-level finding, 1 error-level findings, 2 usage error or a file that does
-not load. See docs/lint.md.`)
+not load. See docs/lint.md.`,
+    )
     .action(async (target: string, o: { format: LintFormat }) => {
       const r = await lintCommand(target, o);
       process.stdout.write(r.output);

@@ -37,7 +37,9 @@ export function register(program: Command): void {
   const machines = program
     .command('machines')
     .description('Hosts that providers make for an inventory: list, create, destroy, reconcile')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 A group gets machines with "machines: { provider: NAME, image: GEN }" in inventory.yaml; they are
 recorded in wpha-state.json next to it and join the group like written hosts (apply, plan,
 inventory show). \`wpha upgrade\` replaces them; these commands are the raw tools.
@@ -46,7 +48,8 @@ Examples:
   wpha machines create -i prod --group web --count 2   # then: wpha apply -i prod
   wpha machines list -i prod
   wpha machines destroy -i prod web-3f2a                # not drained first: see wpha upgrade
-  wpha machines reconcile -i prod                       # destroy what a killed run left behind`);
+  wpha machines reconcile -i prod                       # destroy what a killed run left behind`,
+    );
 
   addInventoryOptions(machines.command('list'))
     .description('The machines of the state file, as their provider sees them, and orphans')
@@ -59,8 +62,8 @@ Examples:
 
   addInventoryOptions(machines.command('create'))
     .requiredOption('--group <group>', 'the group the machines join')
-    .option('--count <n>', 'how many to make (default: up to the group\'s machines.count)', (v) => positiveInt(v, '--count'))
-    .option('--image <generation>', 'image generation (default: the group\'s newest among its machines, else machines.image)')
+    .option('--count <n>', "how many to make (default: up to the group's machines.count)", (v) => positiveInt(v, '--count'))
+    .option('--image <generation>', "image generation (default: the group's newest among its machines, else machines.image)")
     .description('Make machines for a group (they are converged by the next apply)')
     .action(async (o: InventoryFlags & { group: string; count?: number; image?: string }) => {
       const made = await withMachines(o, async (ctx) => {
@@ -68,7 +71,13 @@ Examples:
         if (!spec) throw new UserError(`Group "${o.group}" of inventory "${ctx.inv.name}" has no "machines:" settings`);
         const current = Object.values(ctx.store.state.machines).filter((m) => m.group === o.group && m.status !== 'retiring');
         const count = o.count ?? Math.max(0, (spec.count ?? 0) - current.length);
-        const image = o.image ?? current.map((m) => m.image).sort().at(-1) ?? spec.image;
+        const image =
+          o.image ??
+          current
+            .map((m) => m.image)
+            .sort()
+            .at(-1) ??
+          spec.image;
         const out: string[] = [];
         for (let i = 0; i < count; i++) out.push((await makeMachine(ctx, o.group, { image, status: 'serving' })).name);
         return out;

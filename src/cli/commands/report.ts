@@ -40,13 +40,16 @@ export function register(program: Command): void {
     .option('--json', 'the files are --json event streams')
     .option('--junit', 'the files are --junit XML reports')
     .requiredOption('-o, --output <file>', 'where to write the merged report ("-" for stdout)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   wpha report merge --junit shard-1.xml shard-2.xml -o wpha.xml
   wpha report merge --json shard-*.jsonl -o wpha.jsonl
 Refused (exit 65, nothing written): a host in two reports (the shards overlapped), a --json
 report without its run-done event (that run did not finish), a missing or repeated shard i/n,
-reports of different inventories, plans mixed with applies.`)
+reports of different inventories, plans mixed with applies.`,
+    )
     .action((files: string[], flags: MergeFlags) => {
       process.exitCode = merge(files, flags);
     });

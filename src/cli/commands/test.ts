@@ -17,13 +17,15 @@ export function register(program: Command): void {
   program
     .command('test')
     .argument('[roles...]', 'roles whose scenario to run (roles/<name>/tests/<scenario>.yaml, in ./roles or the shipped roles)')
-    .description('Test roles as molecule does, on fresh lab hosts: converge, converge again (must change nothing), verify the scenario\'s checks, destroy')
+    .description("Test roles as molecule does, on fresh lab hosts: converge, converge again (must change nothing), verify the scenario's checks, destroy")
     .option('-s, --scenario <name>', 'scenario to run', DEFAULT_SCENARIO)
     .option('--all', 'every role that has this scenario')
     .option('--keep', 'leave the hosts up afterwards to look around (remove them with `wpha lab destroy`)')
     .option('--no-share', 'run every scenario on hosts of its own, even those marked share: true')
     .option('-v, --verbose', 'print every changed task of each converge, and lab messages')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   wpha test nginx                     # roles/nginx/tests/default.yaml
   wpha test galera --scenario two-nodes --keep
@@ -36,7 +38,8 @@ output), HTTP requests made on the host (status, body, headers, Host header), fi
 mode, owner, content) and listening ports. "kind: render" scenarios boot nothing: they check the
 files the roles would write (for software the lab cannot run).
 Needs root (the lab). Exit status: 0 every scenario passed, 1 one failed, 65 a scenario or the
-inventory it makes is invalid (nothing booted), 64 usage.`)
+inventory it makes is invalid (nothing booted), 64 usage.`,
+    )
     .action(async (roles: string[], flags: TestFlags) => {
       const interrupt = interruptController();
       try {

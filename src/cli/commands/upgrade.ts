@@ -70,7 +70,7 @@ export function register(program: Command): void {
     .option('--min-healthy <n|N%>', 'hosts serving at every moment (default 100%)')
     .option('--checkpoints <percents>', 'pause after these shares of the hosts, e.g. "25%,50%" (then --continue)')
     .option('--warmup <duration>', 'after a new host serves, errors are not counted for this long (default 0)')
-    .option('--soak <duration>', 'how long a new host\'s HAProxy error counters are watched (default 10s)')
+    .option('--soak <duration>', "how long a new host's HAProxy error counters are watched (default 10s)")
     .option('--error-budget <n|N%>', 'errors a new host may answer while soaking (default 0)')
     .option('--drain-timeout <duration>', 'how long a draining host may keep connections (default 60s)')
     .option('--gate-timeout <duration>', 'how long a new host may take to pass its checks (default 60s)')
@@ -84,7 +84,9 @@ export function register(program: Command): void {
     .option('--abort', 'bring the cluster to a consistent state and forget the upgrade under way')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--json', 'one JSON event per line on stdout')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The group needs "machines:" (the provider and image of its hosts) and "upgrade: { checks: ... }"
 (the gate a new host passes before it serves) in inventory.yaml. See docs/upgrade.md.
 
@@ -95,7 +97,8 @@ Examples:
   wpha upgrade -i prod --group web --image g4 --batch 25% --checkpoints 50% --auto-rollback
   wpha upgrade -i prod --continue                              # after the checkpoint
   wpha upgrade -i prod --group db --in-place                   # apt-get full-upgrade, one at a time
-Exit status: 0 done (or paused at a checkpoint), 1 the roll stopped (the cluster is consistent), 64 bad input.`)
+Exit status: 0 done (or paused at a checkpoint), 1 the roll stopped (the cluster is consistent), 64 bad input.`,
+    )
     .action(async (f: Flags) => {
       const req = requestOf(f);
       const { inv, reload: load } = await loadInventoryFor(f);

@@ -46,7 +46,13 @@ describe('wpha vault (argv)', () => {
     writeFileSync(file, 'a: 1\n');
     expect((await wpha(['vault', 'init', '--label', 'prod', '--scrypt-n', '32768', '--dir', own], env)).code).toBe(0);
     expect((await wpha(['vault', 'encrypt', '--label', 'prod', file], env)).code).toBe(0);
-    expect(await wpha(['vault', 'edit', '--label', 'lab', file], env)).toMatchObject({ code: 64, err: `wpha: "${file}" is encrypted with label "prod", not "lab" (use \`wpha vault rekey\` to change keys)\n` });
-    expect(await wpha(['vault', 'init', '--scrypt-n', '1000', '--dir', dir], env)).toMatchObject({ code: 64, err: 'wpha: --scrypt-n must be a power of two from 32768 (2^15) to 1048576 (2^20), not "1000"\n' });
+    expect(await wpha(['vault', 'edit', '--label', 'lab', file], env)).toMatchObject({
+      code: 64,
+      err: `wpha: "${file}" is encrypted with label "prod", not "lab" (use \`wpha vault rekey\` to change keys)\n`,
+    });
+    expect(await wpha(['vault', 'init', '--scrypt-n', '1000', '--dir', dir], env)).toMatchObject({
+      code: 64,
+      err: 'wpha: --scrypt-n must be a power of two from 32768 (2^15) to 1048576 (2^20), not "1000"\n',
+    });
   });
 });

@@ -18,7 +18,17 @@ import { expandTask, type Step } from '../steps.js';
 /** Facts of a Debian 12 host (override what a test depends on). */
 export function recordedFacts(over: Partial<Facts> & { hostname: string }): Facts {
   return {
-    fqdn: over.hostname, kernel: '6.1.0-28-amd64', arch: 'x86_64', cpus: 4, memory_mb: 8192, ipv4: ['10.0.0.9'], default_ipv4: '10.0.0.9', default_interface: 'eth0', init: 'systemd', virtualization: 'kvm', user: 'root',
+    fqdn: over.hostname,
+    kernel: '6.1.0-28-amd64',
+    arch: 'x86_64',
+    cpus: 4,
+    memory_mb: 8192,
+    ipv4: ['10.0.0.9'],
+    default_ipv4: '10.0.0.9',
+    default_interface: 'eth0',
+    init: 'systemd',
+    virtualization: 'kvm',
+    user: 'root',
     os: { family: 'debian', id: 'debian', version_id: '12', codename: 'bookworm', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
     ...over,
   };

@@ -147,8 +147,7 @@ export function localPrepareContext(roleDir: string, vars: Record<string, unknow
     facts: LOCAL_FACTS,
     vars,
     readRoleFile: (rel) => readFileSync(inside('files', rel)),
-    renderTemplate: (rel, extra) =>
-      Handlebars.compile(readFileSync(inside('templates', rel), 'utf8'), { strict: true, noEscape: true })({ ...vars, facts: LOCAL_FACTS, ...extra }),
+    renderTemplate: (rel, extra) => Handlebars.compile(readFileSync(inside('templates', rel), 'utf8'), { strict: true, noEscape: true })({ ...vars, facts: LOCAL_FACTS, ...extra }),
   };
 }
 
@@ -174,11 +173,7 @@ export interface ConvergeResult<P, S> {
  * The round trip every local op test makes: parse args -> prepare -> probe -> parse -> plan ->
  * apply (when changed) -> probe -> parse -> plan again (which must then say unchanged).
  */
-export function converge<A, P, S>(
-  op: OpModule<A, P, S>,
-  rawArgs: unknown,
-  opts: { scratch: string; prepare?: PrepareContext; diff?: boolean; engine?: boolean },
-): ConvergeResult<P, S> {
+export function converge<A, P, S>(op: OpModule<A, P, S>, rawArgs: unknown, opts: { scratch: string; prepare?: PrepareContext; diff?: boolean; engine?: boolean }): ConvergeResult<P, S> {
   const probe = (a: P, c: { diff: boolean }) => (opts.engine ? runProbeInEngineScript(op, a, c) : runProbe(op, a, c));
   const parsed = op.args.parse(rawArgs);
   const args = op.prepare ? op.prepare(parsed, opts.prepare ?? localPrepareContext(opts.scratch)) : (parsed as unknown as P);

@@ -83,7 +83,10 @@ export function readAnsibleIni(text: string, file: string, inv = new AnsibleInve
   });
   for (const [name, p] of pending) {
     const where = { file, line: p.line };
-    inv.issues.push({ where, message: p.state === 'vars' ? `Section [${name}:vars] is for a group that is never defined` : `Section [${p.parents.at(-1)}:children] names group "${name}", which is never defined` });
+    inv.issues.push({
+      where,
+      message: p.state === 'vars' ? `Section [${name}:vars] is for a group that is never defined` : `Section [${p.parents.at(-1)}:children] names group "${name}", which is never defined`,
+    });
   }
   inv.reconcile();
   return inv;

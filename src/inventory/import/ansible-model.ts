@@ -156,7 +156,10 @@ export class AnsibleInventory {
   whereOf(host: string, key: string): Where {
     const h = this.hosts.get(host)!;
     const mine = this.groupsOf(host);
-    const groups = this.precedenceOrder().filter((g) => mine.has(g)).reverse().map((g) => this.groups.get(g)!);
+    const groups = this.precedenceOrder()
+      .filter((g) => mine.has(g))
+      .reverse()
+      .map((g) => this.groups.get(g)!);
     const levels = [h.fileVarWhere, h.varWhere, ...groups.map((g) => g.fileVarWhere), ...groups.map((g) => g.varWhere)];
     return levels.find((l) => l[key])?.[key] ?? h.where;
   }

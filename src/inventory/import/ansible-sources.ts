@@ -17,7 +17,10 @@ export function readAnsibleSource(file: string, display: string): AnsibleInvento
   const text = readFileSync(file, 'utf8');
   const inv = new AnsibleInventory();
   if (text.startsWith('#!') || (statSync(file).mode & 0o111) !== 0) {
-    inv.issues.push({ where: { file: display, line: 1 }, message: 'A dynamic inventory script is not run by wpha: import what it prints instead (`ansible-inventory -i FILE --list > hosts.json`, then `wpha inventory import hosts.json`)' });
+    inv.issues.push({
+      where: { file: display, line: 1 },
+      message: 'A dynamic inventory script is not run by wpha: import what it prints instead (`ansible-inventory -i FILE --list > hosts.json`, then `wpha inventory import hosts.json`)',
+    });
     return inv;
   }
   const format = formatOf(file, text);
@@ -86,7 +89,13 @@ function varsFiles(folder: string, name: string): string[] {
   for (const ext of VARS_EXTENSIONS) {
     const p = path.join(folder, `${name}${ext}`);
     if (!existsSync(p)) continue;
-    if (statSync(p).isDirectory()) found.push(...readdirSync(p).sort().filter((f) => VARS_EXTENSIONS.includes(path.extname(f))).map((f) => path.join(p, f)));
+    if (statSync(p).isDirectory())
+      found.push(
+        ...readdirSync(p)
+          .sort()
+          .filter((f) => VARS_EXTENSIONS.includes(path.extname(f)))
+          .map((f) => path.join(p, f)),
+      );
     else found.push(p);
   }
   return found;

@@ -33,9 +33,16 @@ export function ansibleToWpha(inv: AnsibleInventory): ImportResult {
     if (!seen.has(key)) list.push({ where, message }), seen.add(key);
   };
   const hostOk = (h: string) => HOST_NAME.test(h) && !inv.groups.has(h);
-  for (const h of inv.hosts.values()) if (!hostOk(h.name)) report(problems, h.where, `Host "${h.name}" cannot be a wpha host name (lowercase letters, digits, ".", "_", "-", starting with a letter, not a group's name): left out; rename it and keep its address in ansible_host`);
+  for (const h of inv.hosts.values())
+    if (!hostOk(h.name))
+      report(
+        problems,
+        h.where,
+        `Host "${h.name}" cannot be a wpha host name (lowercase letters, digits, ".", "_", "-", starting with a letter, not a group's name): left out; rename it and keep its address in ansible_host`,
+      );
   const groupOk = (g: string) => g === 'all' || g === 'ungrouped' || GROUP_NAME.test(g);
-  for (const g of inv.groups.values()) if (!groupOk(g.name)) report(problems, g.where ?? { file: '?', line: 1 }, `Group "${g.name}" cannot be a wpha group name (lowercase letters, digits, "_", "-", starting with a letter): left out`);
+  for (const g of inv.groups.values())
+    if (!groupOk(g.name)) report(problems, g.where ?? { file: '?', line: 1 }, `Group "${g.name}" cannot be a wpha group name (lowercase letters, digits, "_", "-", starting with a letter): left out`);
 
   // Plain variables of each level (connection variables are host settings in wpha).
   const whereOf = (map: Record<string, Where>, k: string, fallback: Where) => map[k] ?? fallback;
@@ -47,7 +54,8 @@ export function ansibleToWpha(inv: AnsibleInventory): ImportResult {
         report(problems, where(k), `Variable "${k}" is not a wpha variable name (letters, digits and "_"): left out`);
         continue;
       }
-      if (JSON.stringify(v ?? null).match(JINJA)) report(notes, where(k), `Variable "${k}" holds a Jinja expression, kept as text: wpha does not evaluate inventory values (set what it resolves to, or compute it in a role template)`);
+      if (JSON.stringify(v ?? null).match(JINJA))
+        report(notes, where(k), `Variable "${k}" holds a Jinja expression, kept as text: wpha does not evaluate inventory values (set what it resolves to, or compute it in a role template)`);
       out[k] = v;
     }
     return out;
@@ -103,7 +111,10 @@ export function ansibleToWpha(inv: AnsibleInventory): ImportResult {
   }
   const defaults = hoistDefaults(hostDocs);
   if (hosts.some((h) => hostDocs[h]!.user === undefined) && defaults.user === undefined && hosts.length) {
-    notes.push({ where: inv.hosts.get(hosts[0]!)!.where, message: 'Hosts without ansible_user: wpha connects as root (Ansible would use your local user name); set user (or defaults.user) if that is not what you want' });
+    notes.push({
+      where: inv.hosts.get(hosts[0]!)!.where,
+      message: 'Hosts without ansible_user: wpha connects as root (Ansible would use your local user name); set user (or defaults.user) if that is not what you want',
+    });
   }
   const doc: Record<string, unknown> = {
     ...(Object.keys(defaults).length ? { defaults } : {}),

@@ -19,7 +19,10 @@ export function readAnsibleYaml(text: string, file: string, inv = new AnsibleInv
     return inv;
   }
   if (doc.contents.get('plugin') !== undefined) {
-    inv.issues.push({ where: at(doc.contents), message: 'This is the configuration of an inventory plugin (dynamic inventory), not an inventory: run `ansible-inventory -i FILE --list > hosts.json` and import that file' });
+    inv.issues.push({
+      where: at(doc.contents),
+      message: 'This is the configuration of an inventory plugin (dynamic inventory), not an inventory: run `ansible-inventory -i FILE --list > hosts.json` and import that file',
+    });
     return inv;
   }
   for (const pair of doc.contents.items) group(inv, String((pair.key as Node & { value?: unknown })?.toJSON?.() ?? pair.key), pair.value as Node | null, at, at(pair.key as Node));

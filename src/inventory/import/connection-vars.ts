@@ -67,7 +67,8 @@ export function mapConnection(vars: Record<string, unknown>): WphaConnection {
   const key = take('key');
   if (key) {
     out.ssh = { ...out.ssh, key: String(key.value) };
-    if (!String(key.value).startsWith('/') && !String(key.value).startsWith('~')) out.notes.push({ key: key.key, message: 'a relative key path is read from the inventory folder in wpha (Ansible: from the current folder)' });
+    if (!String(key.value).startsWith('/') && !String(key.value).startsWith('~'))
+      out.notes.push({ key: key.key, message: 'a relative key path is read from the inventory folder in wpha (Ansible: from the current folder)' });
   }
   const timeout = take('timeout');
   if (timeout && Number(timeout.value) > 0) out.ssh = { ...out.ssh, connect_timeout: Number(timeout.value) };
@@ -121,6 +122,6 @@ export function proxyJumpOf(args: string): string | undefined {
   const j = /^-J\s*(\S+)$/.exec(a) ?? /^-o\s*['"]?ProxyJump[= ]\s*([^'"\s]+)['"]?$/i.exec(a);
   if (j) return j[1];
   const pc = /^-o\s*['"]?ProxyCommand[= ]\s*['"]?ssh\s+(?:-q\s+)?-W\s+%h:%p\s+(?:-q\s+)?(?:-p\s*(\d+)\s+)?([^'"\s]+)(?:\s+-p\s*(\d+))?['"]?$/i.exec(a);
-  if (pc) return `${pc[2]}${pc[1] ?? pc[3] ? `:${pc[1] ?? pc[3]}` : ''}`;
+  if (pc) return `${pc[2]}${(pc[1] ?? pc[3]) ? `:${pc[1] ?? pc[3]}` : ''}`;
   return undefined;
 }

@@ -25,7 +25,9 @@ type AnsibleList = Record<string, { hosts?: string[]; children?: string[] }> & {
 
 function ansibleList(file: string): AnsibleList {
   try {
-    return JSON.parse(execFileSync('ansible-inventory', ['-i', file, '--list'], { encoding: 'utf8', env: { ...process.env, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False', ANSIBLE_LOCALHOST_WARNING: 'False' } })) as AnsibleList;
+    return JSON.parse(
+      execFileSync('ansible-inventory', ['-i', file, '--list'], { encoding: 'utf8', env: { ...process.env, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False', ANSIBLE_LOCALHOST_WARNING: 'False' } }),
+    ) as AnsibleList;
   } catch (e) {
     throw new Error(`ansible-inventory failed (ansible-core is installed by scripts/install-deps): ${(e as Error).message}`);
   }
@@ -59,7 +61,10 @@ function fromAnsible(list: AnsibleList, skipHosts: string[] = [], skipGroups: st
 function fromWpha(inv: Inventory) {
   const groups: Record<string, string[]> = {};
   for (const g of inv.groups.values()) if (g.name !== 'all') groups[g.name] = [...g.hosts].sort();
-  const ungrouped = [...inv.hosts.values()].filter((h) => h.groups.length === 1).map((h) => h.name).sort();
+  const ungrouped = [...inv.hosts.values()]
+    .filter((h) => h.groups.length === 1)
+    .map((h) => h.name)
+    .sort();
   if (ungrouped.length) groups.ungrouped = ungrouped; // Ansible lists the group only when it has hosts
   const hosts: Record<string, unknown> = {};
   for (const h of inv.hosts.values()) hosts[h.name] = { address: h.address, port: h.port, user: h.user, become: h.become, vars: h.vars };
@@ -92,7 +97,11 @@ describe('wpha inventory import, compared with ansible-inventory --list', () => 
     expect(inv.hosts.get('web1')!.vars.shade).toBe('amber');
     expect(inv.hosts.get('web2')!.vars.shade).toBe('web');
     // group_vars/all.yml beats [web:vars] in Ansible; wpha's layering would not, so the hosts carry it.
-    expect(notes).toEqual(['precedence/group_vars/all.yml:1: Variable "tier" is set on host "web1": Ansible ranks group_vars/ files above the inventory\'s group vars, wpha ranks a group above "all" and its parents', 'precedence/group_vars/all.yml:1: Variable "tier" is set on host "web2": Ansible ranks group_vars/ files above the inventory\'s group vars, wpha ranks a group above "all" and its parents', 'precedence/hosts.ini:4: Hosts without ansible_user: wpha connects as root (Ansible would use your local user name); set user (or defaults.user) if that is not what you want']);
+    expect(notes).toEqual([
+      'precedence/group_vars/all.yml:1: Variable "tier" is set on host "web1": Ansible ranks group_vars/ files above the inventory\'s group vars, wpha ranks a group above "all" and its parents',
+      'precedence/group_vars/all.yml:1: Variable "tier" is set on host "web2": Ansible ranks group_vars/ files above the inventory\'s group vars, wpha ranks a group above "all" and its parents',
+      'precedence/hosts.ini:4: Hosts without ansible_user: wpha connects as root (Ansible would use your local user name); set user (or defaults.user) if that is not what you want',
+    ]);
   });
 
   it('JSON printed by ansible-inventory --list (how a dynamic inventory is imported)', async () => {
@@ -115,8 +124,12 @@ describe('wpha inventory import, compared with ansible-inventory --list', () => 
       'unmappable/hosts.ini:4: ansible_ssh_pass of host "web3": password logins are not supported: wpha logs in with keys (an agent or ssh.key)',
       'unmappable/hosts.ini:6: ansible_become_user of host "web5": becoming "postgres": wpha runs scripts as root (tasks may use become_user on command and shell)',
     ]);
-    expect(notes).toContain('unmappable/hosts.ini:2: Variable "greeting" holds a Jinja expression, kept as text: wpha does not evaluate inventory values (set what it resolves to, or compute it in a role template)');
-    expect(notes).toContain('unmappable/hosts.ini:13: ansible_become_password: kept as become_password: a password in plain text; move it to the vault (wpha vault encrypt-string --name become_password)');
+    expect(notes).toContain(
+      'unmappable/hosts.ini:2: Variable "greeting" holds a Jinja expression, kept as text: wpha does not evaluate inventory values (set what it resolves to, or compute it in a role template)',
+    );
+    expect(notes).toContain(
+      'unmappable/hosts.ini:13: ansible_become_password: kept as become_password: a password in plain text; move it to the vault (wpha vault encrypt-string --name become_password)',
+    );
     expect(notes).toContain('unmappable/hosts.ini:6: ansible_python_interpreter: dropped: wpha runs no Python on the hosts');
     expect(fromWpha(inv)).toEqual(fromAnsible(ansibleList(path.join(fixtures, 'unmappable/hosts.ini')), ['10.0.0.4'], ['Legacy']));
     expect(inv.hosts.get('web1')!.ssh.proxyJump).toBe('jump@bastion.example.com:2222');
@@ -127,7 +140,9 @@ describe('pieces of Ansible syntax', () => {
   it('a dynamic inventory script is reported, not run', () => {
     writeFileSync(path.join(work, 'ec2.py'), '#!/usr/bin/env python3\nprint("{}")\n', { mode: 0o755 });
     const r = importAnsible(path.join(work, 'ec2.py'), work);
-    expect(r.problems.map((p) => `${p.where.file}:${p.where.line}: ${p.message}`)).toEqual(['ec2.py:1: A dynamic inventory script is not run by wpha: import what it prints instead (`ansible-inventory -i FILE --list > hosts.json`, then `wpha inventory import hosts.json`)']);
+    expect(r.problems.map((p) => `${p.where.file}:${p.where.line}: ${p.message}`)).toEqual([
+      'ec2.py:1: A dynamic inventory script is not run by wpha: import what it prints instead (`ansible-inventory -i FILE --list > hosts.json`, then `wpha inventory import hosts.json`)',
+    ]);
   });
 
   it('Python literals as ast.literal_eval reads them, text otherwise', () => {
@@ -135,8 +150,33 @@ describe('pieces of Ansible syntax', () => {
       const r = parsePythonLiteral(s);
       return r.ok ? r.value : `TEXT:${s}`;
     };
-    expect(['1', '-2', '0x1F', '1_000', '1.5e3', '.5', "'a' 'b'", '"x\\ty"', 'True', 'None', '[1, (2, 3)]', "{'k': [1]}", '(1)', '()'].map(v)).toEqual([1, -2, 31, 1000, 1500, 0.5, 'ab', 'x\ty', true, null, [1, [2, 3]], { k: [1] }, 1, []]);
-    expect(['yes', '010', 'hello world', '1j', '{1, 2}', 'a.b', "'open", '1 + 2', ''].map(v)).toEqual(['TEXT:yes', 'TEXT:010', 'TEXT:hello world', 'TEXT:1j', 'TEXT:{1, 2}', 'TEXT:a.b', "TEXT:'open", 'TEXT:1 + 2', 'TEXT:']);
+    expect(['1', '-2', '0x1F', '1_000', '1.5e3', '.5', "'a' 'b'", '"x\\ty"', 'True', 'None', '[1, (2, 3)]', "{'k': [1]}", '(1)', '()'].map(v)).toEqual([
+      1,
+      -2,
+      31,
+      1000,
+      1500,
+      0.5,
+      'ab',
+      'x\ty',
+      true,
+      null,
+      [1, [2, 3]],
+      { k: [1] },
+      1,
+      [],
+    ]);
+    expect(['yes', '010', 'hello world', '1j', '{1, 2}', 'a.b', "'open", '1 + 2', ''].map(v)).toEqual([
+      'TEXT:yes',
+      'TEXT:010',
+      'TEXT:hello world',
+      'TEXT:1j',
+      'TEXT:{1, 2}',
+      'TEXT:a.b',
+      "TEXT:'open",
+      'TEXT:1 + 2',
+      'TEXT:',
+    ]);
   });
 
   it('shell-like host lines and host patterns', () => {

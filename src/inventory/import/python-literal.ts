@@ -125,9 +125,7 @@ class Parser {
 
   private number(): number {
     const rest = this.s.slice(this.i);
-    const m =
-      /^0[xX](?:_?[0-9a-fA-F])+|^0[oO](?:_?[0-7])+|^0[bB](?:_?[01])+/.exec(rest) ??
-      /^(?:(?:\d(?:_?\d)*)?\.\d(?:_?\d)*|\d(?:_?\d)*\.?)(?:[eE][+-]?\d(?:_?\d)*)?/.exec(rest);
+    const m = /^0[xX](?:_?[0-9a-fA-F])+|^0[oO](?:_?[0-7])+|^0[bB](?:_?[01])+/.exec(rest) ?? /^(?:(?:\d(?:_?\d)*)?\.\d(?:_?\d)*|\d(?:_?\d)*\.?)(?:[eE][+-]?\d(?:_?\d)*)?/.exec(rest);
     if (!m || m[0] === '.') throw new Fail();
     const text = m[0].replaceAll('_', '');
     if (/^[jJA-Za-z0-9_]/.test(rest.slice(m[0].length))) throw new Fail(); // 1j, 12abc

@@ -7,10 +7,22 @@ const schema = z.object({ path: absolutePath, ...attrFields });
 
 describe('file attribute args', () => {
   it.each([
-    [{ path: '/etc/x', mode: '644' }, { path: '/etc/x', mode: '0644' }],
-    [{ path: '/etc/x', mode: '0750' }, { path: '/etc/x', mode: '0750' }],
-    [{ path: '/srv/shared', mode: '02775' }, { path: '/srv/shared', mode: '2775' }],
-    [{ path: '/etc/x', owner: 'www-data', group: '33' }, { path: '/etc/x', owner: 'www-data', group: '33' }],
+    [
+      { path: '/etc/x', mode: '644' },
+      { path: '/etc/x', mode: '0644' },
+    ],
+    [
+      { path: '/etc/x', mode: '0750' },
+      { path: '/etc/x', mode: '0750' },
+    ],
+    [
+      { path: '/srv/shared', mode: '02775' },
+      { path: '/srv/shared', mode: '2775' },
+    ],
+    [
+      { path: '/etc/x', owner: 'www-data', group: '33' },
+      { path: '/etc/x', owner: 'www-data', group: '33' },
+    ],
   ])('accepts %j', (input, out) => {
     expect(schema.parse(input)).toEqual(out);
   });

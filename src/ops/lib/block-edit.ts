@@ -35,7 +35,7 @@ export function editBlock(text: string, edit: BlockEdit): EditResult {
   const [begin, end] = markerLines(edit);
   const b = bare.lastIndexOf(begin);
   const e = bare.lastIndexOf(end);
-  if ((b < 0) !== (e < 0)) {
+  if (b < 0 !== e < 0) {
     throw new BlockMarkerError(`found the ${b < 0 ? 'END' : 'BEGIN'} marker line ${JSON.stringify(b < 0 ? end : begin)} without its partner; fix the file by hand`);
   }
   if (b >= 0 && e < b) throw new BlockMarkerError(`the END marker (line ${e + 1}) comes before the BEGIN marker (line ${b + 1}); fix the file by hand`);

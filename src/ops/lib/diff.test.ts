@@ -11,9 +11,7 @@ describe('unifiedDiff', () => {
   });
 
   it('matches the hunk diff -u prints for a small change', () => {
-    expect(unifiedDiff('a\nb\nc\n', 'a\nB\nc\nd', { oldLabel: 'o', newLabel: 'n' })).toBe(
-      '--- o\n+++ n\n@@ -1,3 +1,4 @@\n a\n-b\n+B\n c\n+d\n\\ No newline at end of file\n',
-    );
+    expect(unifiedDiff('a\nb\nc\n', 'a\nB\nc\nd', { oldLabel: 'o', newLabel: 'n' })).toBe('--- o\n+++ n\n@@ -1,3 +1,4 @@\n a\n-b\n+B\n c\n+d\n\\ No newline at end of file\n');
   });
 
   it('describes a new file against empty text', () => {

@@ -22,10 +22,7 @@ export function unifiedDiff(oldText: string, newText: string, opts: DiffOptions 
   const context = opts.context ?? 3;
   const a = splitLines(oldText);
   const b = splitLines(newText);
-  const edits = myers(a, b, opts.maxEdits ?? 4000) ?? [
-    ...a.map((line) => ({ kind: '-' as const, line })),
-    ...b.map((line) => ({ kind: '+' as const, line })),
-  ];
+  const edits = myers(a, b, opts.maxEdits ?? 4000) ?? [...a.map((line) => ({ kind: '-' as const, line })), ...b.map((line) => ({ kind: '+' as const, line }))];
   const header = `--- ${opts.oldLabel ?? 'before'}\n+++ ${opts.newLabel ?? 'after'}\n`;
   return header + hunks(edits, context).join('');
 }

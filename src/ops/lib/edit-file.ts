@@ -74,11 +74,7 @@ export function planEditedFile(op: string, a: EditedFileArgs, state: FileState, 
   }
   // Links without follow, directories: planFile explains the refusal.
   const result = state.type === 'absent' || state.type === 'file' ? edit(oldText) : { text: oldText, changed: false, action: '' };
-  const fp = planFile(
-    { op, path: a.path, content: Buffer.from(result.text, 'utf8'), attrs: a.attrs, backup: a.backup, validate: a.validate, follow: a.follow, guardProbedContent: true },
-    state,
-    ctx,
-  );
+  const fp = planFile({ op, path: a.path, content: Buffer.from(result.text, 'utf8'), attrs: a.attrs, backup: a.backup, validate: a.validate, follow: a.follow, guardProbedContent: true }, state, ctx);
   const { contentChanged, attrsChanged: _unused, ...plan } = fp;
   if (!plan.changed) return plan;
   if (contentChanged) {

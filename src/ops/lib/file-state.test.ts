@@ -16,7 +16,11 @@ const cases: { name: string; stdout: string; expected: Record<string, unknown> }
     expected: { type: 'file', mode: '0600', owner: 'www-data', size: 0, content: Buffer.alloc(0) },
   },
   { name: 'directory with setgid', stdout: 'parent=1\nstat=directory|2775|0|50|root|staff|4096\n', expected: { type: 'directory', mode: '2775', group: 'staff' } },
-  { name: 'symlink', stdout: 'parent=1\nlink=L2V0Yy9uZ2lueC9zaXRlcy1hdmFpbGFibGUvZGVmYXVsdA==\nstat=symbolic link|777|0|0|root|root|34\n', expected: { type: 'link', linkTarget: '/etc/nginx/sites-available/default' } },
+  {
+    name: 'symlink',
+    stdout: 'parent=1\nlink=L2V0Yy9uZ2lueC9zaXRlcy1hdmFpbGFibGUvZGVmYXVsdA==\nstat=symbolic link|777|0|0|root|root|34\n',
+    expected: { type: 'link', linkTarget: '/etc/nginx/sites-available/default' },
+  },
   {
     name: 'followed symlink',
     stdout: 'parent=1\nlink=dGFyZ2V0\nresolved=L3RtcC94L3RhcmdldA==\nstat=regular file|644|0|0|root|root|1\nsha256=abc\n',

@@ -40,7 +40,8 @@ const intact = () => {
   expect(readFileSync(secret, 'utf8')).toBe(SECRET);
   expect(statSync(secret).mode & 0o7777).toBe(0o640);
 };
-const refusal = (path: string) => new RegExp(`^"${dir}/home/bob-conf" is a symbolic link owned by \\S+ \\(to "${dir}/etc"\\): refusing to follow it as root to reach "${path.replaceAll('.', '\\.')}"; use the real path$`);
+const refusal = (path: string) =>
+  new RegExp(`^"${dir}/home/bob-conf" is a symbolic link owned by \\S+ \\(to "${dir}/etc"\\): refusing to follow it as root to reach "${path.replaceAll('.', '\\.')}"; use the real path$`);
 
 describe('a link another user owns on the way to a destination', () => {
   it('the probe reads nothing through it and says why', () => {

@@ -8,7 +8,16 @@ const content = Buffer.from('listen 80;\n');
 const sha = sha256Hex(content);
 const want = (over: Partial<WantedFile> = {}): WantedFile => ({ op: 'copy', path: '/etc/nginx/x.conf', content, attrs: {}, ...over });
 const file = (over: Partial<FileState> = {}): FileState => ({
-  parentExists: true, type: 'file', mode: '0644', uid: 0, gid: 0, owner: 'root', group: 'root', size: 11, sha256: sha, ...over,
+  parentExists: true,
+  type: 'file',
+  mode: '0644',
+  uid: 0,
+  gid: 0,
+  owner: 'root',
+  group: 'root',
+  size: 11,
+  sha256: sha,
+  ...over,
 });
 const absent: FileState = { parentExists: true, type: 'absent' };
 
@@ -32,11 +41,7 @@ describe('planFile', () => {
   });
 
   it('updates changed content with backup, validate and live check', () => {
-    const p = planFile(
-      want({ backup: true, validate: 'nginx -t -c %s', validateLive: 'nginx -t' }),
-      file({ sha256: 'old', size: 5, content: Buffer.from('old\n') }),
-      planContext({ diff: true }),
-    );
+    const p = planFile(want({ backup: true, validate: 'nginx -t -c %s', validateLive: 'nginx -t' }), file({ sha256: 'old', size: 5, content: Buffer.from('old\n') }), planContext({ diff: true }));
     expect(p.summary).toEqual(['update /etc/nginx/x.conf (5 bytes -> 11 bytes), keeping a backup']);
     expect(p.apply).toBe(`wpha_put "$WPHA_STAGE"/${sha} /etc/nginx/x.conf '' '' '' b 'nginx -t -c "$1"' '' 'nginx -t'`);
     expect(p.diff).toContain('-old\n+listen 80;\n');

@@ -10,13 +10,7 @@ import { fileStateProbe } from './file-state.js';
 /** Runs the file probes of `paths` in one /bin/sh, with or without the prefetch, like a probe script does. */
 function probeAll(paths: string[], prefetch: boolean, flags: Parameters<typeof fileStateProbe>[1]): string {
   const work = mkdtempSync(path.join(tmpdir(), 'wpha-pf-work-'));
-  const script = [
-    'set -u',
-    `WPHA_WORK=${work}`,
-    FILE_PRELUDE,
-    prefetch ? prefetchFragment(paths) : '',
-    ...paths.map((p) => `echo "== ${p}"; ( ${fileStateProbe(p, flags)} )`),
-  ].join('\n');
+  const script = ['set -u', `WPHA_WORK=${work}`, FILE_PRELUDE, prefetch ? prefetchFragment(paths) : '', ...paths.map((p) => `echo "== ${p}"; ( ${fileStateProbe(p, flags)} )`)].join('\n');
   return execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8' });
 }
 
@@ -44,7 +38,11 @@ describe('prefetched file states', () => {
   it('really answers from one stat and one sha256sum (the per-path variables are set)', () => {
     const work = mkdtempSync(path.join(tmpdir(), 'wpha-pf-work-'));
     const list = [path.join(dir, 'a.conf'), path.join(dir, 'sub'), path.join(dir, 'absent')];
-    const out = execFileSync('/bin/sh', ['-c', ['set -u', `WPHA_WORK=${work}`, prefetchFragment(list), 'echo "${_wpfs_0-unset}/${_wpfh_0-unset}"; echo "${_wpfs_1-unset}/${_wpfh_1-unset}"; echo "${_wpfs_2-unset}"'].join('\n')], { encoding: 'utf8' });
+    const out = execFileSync(
+      '/bin/sh',
+      ['-c', ['set -u', `WPHA_WORK=${work}`, prefetchFragment(list), 'echo "${_wpfs_0-unset}/${_wpfh_0-unset}"; echo "${_wpfs_1-unset}/${_wpfh_1-unset}"; echo "${_wpfs_2-unset}"'].join('\n')],
+      { encoding: 'utf8' },
+    );
     const [a, sub, absent] = out.trim().split('\n');
     expect(a).toMatch(/^regular file\|644\|\d+\|\d+\|\S+\|\S+\|6\/[0-9a-f]{64}$/);
     expect(sub).toMatch(/^directory\|755\|.*\/unset$/);

@@ -78,7 +78,14 @@ export interface UnitWish {
  * A unit file written by this same apply is not known to systemd yet: treat it as disabled and
  * inactive rather than trusting a stale "not-found".
  */
-export function planUnitState(op: string, name: string, want: UnitWish, unit: UnitState, opts: { fileChanged: boolean; hasInstall: boolean }, ctx: PlanContext): { summary: string[]; commands: string[] } {
+export function planUnitState(
+  op: string,
+  name: string,
+  want: UnitWish,
+  unit: UnitState,
+  opts: { fileChanged: boolean; hasInstall: boolean },
+  ctx: PlanContext,
+): { summary: string[]; commands: string[] } {
   const summary: string[] = [];
   const commands: string[] = [];
   if (opts.fileChanged) {

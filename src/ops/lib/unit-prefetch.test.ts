@@ -23,7 +23,9 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'wpha-unit-pf-'));
   // systemctl show [-p P]... -- UNIT...: the asked properties of each unit, blank lines between;
   // SWAP=1 swaps the first two blocks (an answer in an unexpected place).
-  const cases = Object.entries(BLOCKS).map(([u, b]) => `${u}) block='${b}' ;;`).join('\n    ');
+  const cases = Object.entries(BLOCKS)
+    .map(([u, b]) => `${u}) block='${b}' ;;`)
+    .join('\n    ');
   writeFileSync(
     path.join(dir, 'systemctl'),
     `#!/bin/sh
@@ -51,16 +53,28 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(units: string[], show: string[], env: Record<string, string> = {}): { out: string; calls: string[] } {
   const log = path.join(dir, `log-${Math.random()}`);
-  const script = [UNIT_SHOW_FN, 'WPHA_WORK=$(mktemp -d)', unitPrefetchFragment(units), ...show.map((u) => `echo "== ${u}"; wpha_unit_show ${u} -p LoadState -p ActiveState`), 'rm -rf "$WPHA_WORK"'].join('\n');
+  const script = [
+    UNIT_SHOW_FN,
+    'WPHA_WORK=$(mktemp -d)',
+    unitPrefetchFragment(units),
+    ...show.map((u) => `echo "== ${u}"; wpha_unit_show ${u} -p LoadState -p ActiveState`),
+    'rm -rf "$WPHA_WORK"',
+  ].join('\n');
   const out = execFileSync('sh', ['-c', script], { env: { PATH: `${dir}:/usr/bin:/bin`, LOG: log, ...env }, encoding: 'utf8' });
   const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
   return { out, calls };
 }
 
 /** What the probes see: every prefetched property but Names. */
-const props = (u: string) => BLOCKS[u]!.split('\n').filter((l) => !l.startsWith('Names=')).join('\n');
+const props = (u: string) =>
+  BLOCKS[u]!.split('\n')
+    .filter((l) => !l.startsWith('Names='))
+    .join('\n');
 /** What a direct `systemctl show -p LoadState -p ActiveState` prints. */
-const direct = (u: string) => BLOCKS[u]!.split('\n').filter((l) => /^(LoadState|ActiveState)=/.test(l)).join('\n');
+const direct = (u: string) =>
+  BLOCKS[u]!.split('\n')
+    .filter((l) => /^(LoadState|ActiveState)=/.test(l))
+    .join('\n');
 
 describe('unit prefetch', () => {
   it('asks systemctl once for every unit; each unit, aliases included, gets its own block', () => {
@@ -70,7 +84,10 @@ describe('unit prefetch', () => {
   });
   it('a unit that was not prefetched is asked directly', () => {
     const r = run(['nginx.service'], ['cron.service']);
-    expect(r.calls).toEqual(['show -p Names -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -p DropInPaths -- nginx.service', 'show -p LoadState -p ActiveState -- cron.service']);
+    expect(r.calls).toEqual([
+      'show -p Names -p LoadState -p ActiveState -p SubState -p UnitFileState -p NeedDaemonReload -p DropInPaths -- nginx.service',
+      'show -p LoadState -p ActiveState -- cron.service',
+    ]);
     expect(r.out).toBe(`== cron.service\n${direct('cron.service')}\n`);
   });
   it('blocks in unexpected places are never given to the wrong unit: those units are asked directly', () => {
@@ -81,6 +98,6 @@ describe('unit prefetch', () => {
   it('names a shell could misread are left to the direct call', () => {
     expect(unitPrefetchFragment(['a b.service', "x'.service"])).toBe('');
     expect(unitPrefetchFragment([])).toBe('');
-    expect(unitPrefetchFragment(['a@1.service', 'a@1.service'])).toContain("-- a@1.service >");
+    expect(unitPrefetchFragment(['a@1.service', 'a@1.service'])).toContain('-- a@1.service >');
   });
 });

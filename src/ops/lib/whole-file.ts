@@ -54,7 +54,11 @@ export function wholeFileProbe(a: PreparedWholeFile, ctx: { diff: boolean }): st
 }
 
 export function planWholeFile(op: string, a: PreparedWholeFile, state: FileState, ctx: PlanContext): OpPlan {
-  const { contentChanged: _c, attrsChanged: _a, ...plan } = planFile(
+  const {
+    contentChanged: _c,
+    attrsChanged: _a,
+    ...plan
+  } = planFile(
     {
       op,
       path: a.dest,

@@ -24,14 +24,23 @@ export interface PveClientOptions {
 }
 
 export class PveError extends WphaError {
-  constructor(readonly status: number, readonly detail: string, what: string) {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    what: string,
+  ) {
     super(`Proxmox API: ${what} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`);
   }
 }
 
 type Params = Record<string, string | number | boolean | undefined>;
 
-const form = (p: Params) => new URLSearchParams(Object.entries(p).filter((e): e is [string, string | number | boolean] => e[1] !== undefined).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v)])).toString();
+const form = (p: Params) =>
+  new URLSearchParams(
+    Object.entries(p)
+      .filter((e): e is [string, string | number | boolean] => e[1] !== undefined)
+      .map(([k, v]) => [k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v)]),
+  ).toString();
 
 export class PveClient {
   private readonly bucket: TokenBucket;
@@ -104,7 +113,11 @@ export class PveClient {
               /* not JSON: the status line says why */
             }
             if (status >= 200 && status < 300) return resolve({ data: json.data ?? null });
-            const errors = json.errors ? Object.entries(json.errors).map(([k, v]) => `${k}: ${String(v).trim()}`).join('; ') : '';
+            const errors = json.errors
+              ? Object.entries(json.errors)
+                  .map(([k, v]) => `${k}: ${String(v).trim()}`)
+                  .join('; ')
+              : '';
             const reason = (res.statusMessage ?? '').trim();
             const retryAfter = Number(res.headers['retry-after']);
             resolve({ status, message: [reason, errors].filter(Boolean).join(': ') || `HTTP ${status}`, maybeApplied: true, ...(Number.isFinite(retryAfter) ? { retryAfter } : {}) });

@@ -21,8 +21,16 @@ function fakeClock(): Clock & { slept: number[] } {
 }
 
 const spec = (url: string): ProxmoxProviderSpec => ({
-  type: 'proxmox', url, node: 'pve1', token_id: 'wpha@pve!upgrade', token_secret: SECRET, storage: 'local-lvm',
-  addresses: ['10.0.0.100-10.0.0.120'], prefix_length: 24, gateway: '10.0.0.1', nameservers: ['10.0.0.2', '10.0.0.3'],
+  type: 'proxmox',
+  url,
+  node: 'pve1',
+  token_id: 'wpha@pve!upgrade',
+  token_secret: SECRET,
+  storage: 'local-lvm',
+  addresses: ['10.0.0.100-10.0.0.120'],
+  prefix_length: 24,
+  gateway: '10.0.0.1',
+  nameservers: ['10.0.0.2', '10.0.0.3'],
 });
 
 let server: Replay | undefined;
@@ -37,7 +45,14 @@ describe('Proxmox provider against recorded API pairs', () => {
     server = await replay(f.pairs, AUTH);
     const clock = fakeClock();
     const p = new ProxmoxProvider('pve', 'abcdef123456', spec(server.url), () => {}, clock);
-    const m = await p.create({ name: 'web-0b1c', group: 'web', image: 'debian12-2026-12', size: { cpus: 2, memoryMb: 2048, diskGb: 20 }, sshPublicKey: f.sshPublicKey!, firstBoot: { hostname: 'web-0b1c', user: 'root' } });
+    const m = await p.create({
+      name: 'web-0b1c',
+      group: 'web',
+      image: 'debian12-2026-12',
+      size: { cpus: 2, memoryMb: 2048, diskGb: 20 },
+      sshPublicKey: f.sshPublicKey!,
+      firstBoot: { hostname: 'web-0b1c', user: 'root' },
+    });
     expect(server.mismatches).toEqual([]);
     expect(server.left()).toEqual([]);
     // 10.0.0.100 is VM 101's: the next address of the pool.
@@ -55,7 +70,7 @@ describe('Proxmox provider against recorded API pairs', () => {
     expect(server.left()).toEqual([]);
   });
 
-  it('lists only the machines tagged for this inventory\'s state, and templates as images', async () => {
+  it("lists only the machines tagged for this inventory's state, and templates as images", async () => {
     const create = load('create.json').pairs;
     server = await replay([create[0]!, create[0]!], AUTH);
     const p = new ProxmoxProvider('pve', 'abcdef123456', spec(server.url), () => {}, fakeClock());
@@ -75,13 +90,14 @@ describe('Proxmox provider against recorded API pairs', () => {
     await api.post('/nodes/pve1/qemu/9000/clone', { newid: 106 }).catch((e: Error) => errors.push(e.message));
     await api.put('/nodes/pve1/qemu/106/config', { sshkeys: 'ssh-ed25519 AAAA' }).catch((e: Error) => errors.push(e.message));
     const p = new ProxmoxProvider('pve', 'abcdef123456', spec(server.url), () => {}, clock);
-    await (p as unknown as { api: PveClient }).api.post<string>('/nodes/pve1/qemu/9000/clone', { newid: 107, name: 'web-9f9f', full: true, storage: 'local-lvm' })
+    await (p as unknown as { api: PveClient }).api
+      .post<string>('/nodes/pve1/qemu/9000/clone', { newid: 107, name: 'web-9f9f', full: true, storage: 'local-lvm' })
       .then((upid) => (p as unknown as { api: PveClient }).api.waitTask('pve1', upid, 'clone template 9000 to VM 107'))
       .catch((e: Error) => errors.push(e.message));
     expect(errors).toEqual([
       "Proxmox API: POST /nodes/pve1/qemu/9000/clone failed (HTTP 500): unable to create VM 106 - VM 106 already exists on node 'pve2'",
       'Proxmox API: PUT /nodes/pve1/qemu/106/config failed (HTTP 400): Parameter verification failed.: sshkeys: invalid format - invalid urlencoded string: ssh-ed25519 AAAA',
-      "Proxmox API: clone template 9000 to VM 107 failed: task UPID:pve1:00003A2B:0012C4D1:6931C2B0:qmclone:9000:wpha@pve!upgrade: ended with \"clone failed: storage 'local-lvm' does not exist\"",
+      'Proxmox API: clone template 9000 to VM 107 failed: task UPID:pve1:00003A2B:0012C4D1:6931C2B0:qmclone:9000:wpha@pve!upgrade: ended with "clone failed: storage \'local-lvm\' does not exist"',
     ]);
     expect(errors.join('\n')).not.toContain(SECRET);
     expect(server.mismatches).toEqual([]);

@@ -28,8 +28,22 @@ export class ProxmoxProvider implements Provider {
   private readonly api: PveClient;
   private readonly node: string;
 
-  constructor(readonly name: string, private readonly stateId: string, private readonly spec: ProxmoxProviderSpec, private readonly log: (s: string) => void = () => {}, private readonly clock: Clock = realClock) {
-    this.api = new PveClient({ url: spec.url, tokenId: spec.token_id, tokenSecret: spec.token_secret, ...(spec.verify_tls !== undefined ? { verifyTls: spec.verify_tls } : {}), ...(spec.ca_file ? { caFile: spec.ca_file } : {}), requestsPerSecond: spec.requests_per_second ?? 5, clock });
+  constructor(
+    readonly name: string,
+    private readonly stateId: string,
+    private readonly spec: ProxmoxProviderSpec,
+    private readonly log: (s: string) => void = () => {},
+    private readonly clock: Clock = realClock,
+  ) {
+    this.api = new PveClient({
+      url: spec.url,
+      tokenId: spec.token_id,
+      tokenSecret: spec.token_secret,
+      ...(spec.verify_tls !== undefined ? { verifyTls: spec.verify_tls } : {}),
+      ...(spec.ca_file ? { caFile: spec.ca_file } : {}),
+      requestsPerSecond: spec.requests_per_second ?? 5,
+      clock,
+    });
     this.node = spec.node;
   }
 
@@ -69,10 +83,21 @@ export class ProxmoxProvider implements Provider {
     if (!address) throw new WphaError(`Proxmox provider "${this.name}": no free address left in ${this.spec.addresses.join(', ')}`);
     const vmid = String(await this.api.get<string | number>('/cluster/nextid'));
     const clone = await this.api.post<string>(this.vmPath(template.vmid, '/clone'), {
-      newid: vmid, name: req.name, full: this.spec.full_clone ?? true, ...(this.spec.storage ? { storage: this.spec.storage } : {}), ...(this.spec.pool ? { pool: this.spec.pool } : {}),
+      newid: vmid,
+      name: req.name,
+      full: this.spec.full_clone ?? true,
+      ...(this.spec.storage ? { storage: this.spec.storage } : {}),
+      ...(this.spec.pool ? { pool: this.spec.pool } : {}),
     });
     await this.api.waitTask(this.node, clone, `clone template ${template.vmid} to VM ${vmid}`);
-    await this.api.put(this.vmPath(vmid, '/config'), configParams(req, { address, prefixLength: this.spec.prefix_length, ...(this.spec.gateway ? { gateway: this.spec.gateway } : {}), ...(this.spec.nameservers ? { nameservers: this.spec.nameservers } : {}) }, this.stateId));
+    await this.api.put(
+      this.vmPath(vmid, '/config'),
+      configParams(
+        req,
+        { address, prefixLength: this.spec.prefix_length, ...(this.spec.gateway ? { gateway: this.spec.gateway } : {}), ...(this.spec.nameservers ? { nameservers: this.spec.nameservers } : {}) },
+        this.stateId,
+      ),
+    );
     if (req.size.diskGb) {
       // Synchronous in older releases (null), a task in newer ones (a UPID): both are handled.
       const r = await this.api.put<string | null>(this.vmPath(vmid, '/resize'), { disk: 'scsi0', size: `${req.size.diskGb}G` });
@@ -135,7 +160,9 @@ export class ProxmoxProvider implements Provider {
     return (await this.vms())
       .filter((v) => Number(v.template) !== 1 && parseTags(v.tags).includes(mine))
       .map((v) => {
-        const group = parseTags(v.tags).find((t) => t.startsWith('wpha-g-'))?.slice(7);
+        const group = parseTags(v.tags)
+          .find((t) => t.startsWith('wpha-g-'))
+          ?.slice(7);
         return { id: String(v.vmid), name: v.name ?? String(v.vmid), running: v.status === 'running', ...(group ? { group } : {}) };
       });
   }

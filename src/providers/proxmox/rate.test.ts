@@ -40,7 +40,18 @@ describe('cloud-init values', () => {
     expect(freeAddress(['10.0.0.5', '10.0.0.8-10.0.0.10'], new Set(['10.0.0.5', '10.0.0.8']))).toBe('10.0.0.9');
     expect(freeAddress(['10.0.0.255-10.0.1.1'], new Set(['10.0.0.255']))).toBe('10.0.1.0');
     expect(freeAddress(['10.0.0.5'], new Set(['10.0.0.5']))).toBeUndefined();
-    expect(agentAddresses([{ name: 'lo', 'ip-addresses': [{ 'ip-address': '127.0.0.1', 'ip-address-type': 'ipv4' }] }, { name: 'ens18', 'ip-addresses': [{ 'ip-address': '10.0.0.9', 'ip-address-type': 'ipv4' }, { 'ip-address': 'fe80::1', 'ip-address-type': 'ipv6' }] }])).toEqual(['10.0.0.9']);
+    expect(
+      agentAddresses([
+        { name: 'lo', 'ip-addresses': [{ 'ip-address': '127.0.0.1', 'ip-address-type': 'ipv4' }] },
+        {
+          name: 'ens18',
+          'ip-addresses': [
+            { 'ip-address': '10.0.0.9', 'ip-address-type': 'ipv4' },
+            { 'ip-address': 'fe80::1', 'ip-address-type': 'ipv6' },
+          ],
+        },
+      ]),
+    ).toEqual(['10.0.0.9']);
     expect(agentAddresses(undefined)).toEqual([]);
   });
 });

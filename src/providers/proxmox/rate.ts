@@ -15,7 +15,11 @@ export const realClock: Clock = { now: () => Date.now(), sleep: (ms) => new Prom
 export class TokenBucket {
   private tokens: number;
   private last: number;
-  constructor(private readonly perSecond: number, private readonly clock: Clock, private readonly burst = Math.max(1, perSecond)) {
+  constructor(
+    private readonly perSecond: number,
+    private readonly clock: Clock,
+    private readonly burst = Math.max(1, perSecond),
+  ) {
     this.tokens = this.burst;
     this.last = clock.now();
   }

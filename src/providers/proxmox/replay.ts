@@ -24,7 +24,11 @@ export interface Replay {
 /** A recorded value ANY matches whatever was sent (a name wpha draws at random). */
 export const ANY = '<any>';
 const sorted = (o: Record<string, string>, like?: Record<string, string>) =>
-  JSON.stringify(Object.entries(o).map(([k, v]): [string, string] => [k, like?.[k] === ANY ? ANY : v]).sort(([a], [b]) => a.localeCompare(b)));
+  JSON.stringify(
+    Object.entries(o)
+      .map(([k, v]): [string, string] => [k, like?.[k] === ANY ? ANY : v])
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 
 export async function replay(pairs: Pair[], auth: string): Promise<Replay> {
   const queue = [...pairs];

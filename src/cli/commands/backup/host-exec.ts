@@ -28,9 +28,7 @@ export interface HostResult {
 
 /** The inventory options (src/cli/load.ts), --host, --accept-new-host-keys. */
 export function backupOptions(cmd: Command, hostHelp = 'only this host (default: every host with the backup role)'): Command {
-  return addInventoryOptions(cmd)
-    .option('--host <name>', hostHelp)
-    .option('--accept-new-host-keys', 'trust-on-first-use: record host keys not yet in known_hosts');
+  return addInventoryOptions(cmd).option('--host <name>', hostHelp).option('--accept-new-host-keys', 'trust-on-first-use: record host keys not yet in known_hosts');
 }
 
 export async function loadBackupInventory(flags: BackupFlags): Promise<{ inv: Inventory; redactor: Redactor }> {
@@ -64,6 +62,9 @@ export async function runOnHost(inv: Inventory, host: string, script: string, fl
 
 /** Prints host-prefixed lines (redacted). */
 export function printLines(redactor: Redactor, host: string, text: string, stream: NodeJS.WriteStream = process.stdout): void {
-  const lines = text.replace(/\n$/, '').split('\n').filter((l) => l !== '');
+  const lines = text
+    .replace(/\n$/, '')
+    .split('\n')
+    .filter((l) => l !== '');
   if (lines.length) stream.write(redactor.redact(lines.map((l) => `${host} | ${l}\n`).join('')));
 }

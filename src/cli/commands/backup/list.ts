@@ -27,12 +27,15 @@ export function registerList(backup: Command): void {
     .description('List the backups of each backup host: on the host and on its rclone remote')
     .option('--json', 'one JSON object per backup and line')
     .option('--local', 'only the copies on the hosts (no remote listing)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 STATUS: ok (its sha256 manifest verified when it was last checked) or unverified, for copies on
 the host; ok (pushed whole) or incomplete, for copies on the remote.
 Examples:
   wpha backup list -i prod
-  wpha backup list -i prod --host db1 --json`)
+  wpha backup list -i prod --host db1 --json`,
+    )
     .action(async (flags: BackupFlags & { local?: boolean }) => {
       process.exitCode = await backupList(flags);
     });

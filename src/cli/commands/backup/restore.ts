@@ -30,7 +30,7 @@ export function restoreScript(args: string[], identities: string[]): string {
     'umask 077',
     'wpha_id=$(mktemp /run/wpha-age-identity.XXXXXX)',
     'trap \'rm -f "$wpha_id"\' EXIT',
-    "cat > \"$wpha_id\" <<'WPHA_IDENTITY_EOF'",
+    'cat > "$wpha_id" <<\'WPHA_IDENTITY_EOF\'',
     ...identities.map((i) => i.trim()),
     'WPHA_IDENTITY_EOF',
     `${call} --identity "$wpha_id"`,
@@ -44,7 +44,8 @@ export async function backupRestore(flags: RestoreFlags): Promise<number> {
   const from = flags.from ?? host;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(from)) throw new UserError(`Invalid --from "${from}": a host name`);
   const vars = inv.hosts.get(host)!.vars;
-  if (from !== host && !vars.backup_remote) throw new UserError(`Host "${host}" has no backup_remote: it can only restore its own backups (set backup_remote to the remote holding those of "${from}")`);
+  if (from !== host && !vars.backup_remote)
+    throw new UserError(`Host "${host}" has no backup_remote: it can only restore its own backups (set backup_remote to the remote holding those of "${from}")`);
 
   const list = [from === host ? 'wpha-backup list --json' : '', vars.backup_remote ? `wpha-backup list --remote --from ${quote(from)} --json` : ''].filter(Boolean).join(' && ');
   const listed = await runOnHost(inv, host, list, flags);
@@ -59,7 +60,8 @@ export async function backupRestore(flags: RestoreFlags): Promise<number> {
   printLines(redactor, host, r.stdout);
   if (r.rc === 0) return ExitCode.ok;
   printLines(redactor, host, r.stderr, process.stderr);
-  if (r.rc === REFUSED) process.stderr.write(`Backup ${set.id} of "${from}" fails its checksums: nothing was restored. Pick another with --at (wpha backup list -i ${flags.inventory} --host ${host}).\n`);
+  if (r.rc === REFUSED)
+    process.stderr.write(`Backup ${set.id} of "${from}" fails its checksums: nothing was restored. Pick another with --at (wpha backup list -i ${flags.inventory} --host ${host}).\n`);
   if (r.rc === NEEDS_IDENTITY) process.stderr.write(`Backup ${set.id} of "${from}" is encrypted and the inventory gives no backup_age_identity for "${host}" or "${from}".\n`);
   return ExitCode.failed;
 }
@@ -67,13 +69,15 @@ export async function backupRestore(flags: RestoreFlags): Promise<number> {
 export function registerRestore(backup: Command): void {
   backupOptions(backup.command('restore'), 'the host to restore onto (required)')
     .description('Restore the databases and data folders of a backup onto a host, checksums checked first')
-    .option('--from <host>', 'whose backup (default: --host itself); another host\'s backups are read from the rclone remote')
+    .option('--from <host>', "whose backup (default: --host itself); another host's backups are read from the rclone remote")
     .option('--at <time>', 'the newest backup at or before this time: a date (its end), a date and time (UTC unless +hh:mm), or a backup id (default: the newest)')
     .option('--db', 'only the databases (the default is databases and data folders)')
     .option('--files', 'only the data folders')
     .option('--configs', 'the config folders (not restored by default: wpha writes them at the next apply)')
     .option('--dry-run', 'say what would be restored, change nothing')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Each database is loaded beside the live one and swapped in with one RENAME TABLE: the previous
 tables stay in wpha_prev_<db>. Each data folder is extracted beside the live one and swapped
 in: the previous one stays as <folder>.wpha-before-restore. A backup whose sha256 manifest does
@@ -81,7 +85,8 @@ not match is refused (exit 1, nothing touched); it is never replaced by an older
 Examples:
   wpha backup restore -i prod --host db1 --dry-run
   wpha backup restore -i prod --host db1 --at 2026-12-04T06:00
-  wpha backup restore -i prod --host db2 --from db1 --db      # onto a new host, from the remote`)
+  wpha backup restore -i prod --host db2 --from db1 --db      # onto a new host, from the remote`,
+    )
     .action(async (flags: RestoreFlags) => {
       process.exitCode = await backupRestore(flags);
     });

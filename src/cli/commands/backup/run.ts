@@ -19,7 +19,12 @@ export async function backupRun(flags: BackupFlags): Promise<number> {
   let failed = false;
   for (const host of backupHosts(inv, flags.host)) {
     const r = await runOnHost(inv, host, RUN, flags);
-    const status = Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => [l.split(' ')[0], l.slice(l.indexOf(' ') + 1)]));
+    const status = Object.fromEntries(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.split(' ')[0], l.slice(l.indexOf(' ') + 1)]),
+    );
     if (r.rc === 0 && status.result === 'ok') printLines(redactor, host, `backup ${status.id} done (${status.message})`);
     else {
       failed = true;
@@ -34,10 +39,13 @@ export async function backupRun(flags: BackupFlags): Promise<number> {
 export function registerRun(backup: Command): void {
   backupOptions(backup.command('run'))
     .description('Take a backup now on each backup host (as the timer does: verify, push, prune)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   wpha backup run -i prod
-  wpha backup run -i prod --host db1`)
+  wpha backup run -i prod --host db1`,
+    )
     .action(async (flags: BackupFlags) => {
       process.exitCode = await backupRun(flags);
     });

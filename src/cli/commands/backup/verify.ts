@@ -31,16 +31,19 @@ export async function backupVerify(flags: VerifyFlags): Promise<number> {
 
 export function registerVerify(backup: Command): void {
   backupOptions(backup.command('verify'))
-    .description("Check backups against their sha256 manifest (every backup, or the one at --at)")
+    .description('Check backups against their sha256 manifest (every backup, or the one at --at)')
     .option('--at <time>', 'only the backup a restore at this time would take (date, date and time in UTC, or backup id)')
     .option('--remote', 'check the copies on the remote: each is downloaded and its manifest checked')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Prints "ok ID" or "bad ID" per backup, with the files that fail; exit status 1 when one fails.
 A backup that fails is marked so: pruning then never counts it as the newest good one.
 Examples:
   wpha backup verify -i prod --host db1
   wpha backup verify -i prod --host db1 --at 2026-12-04T06:00
-  wpha backup verify -i prod --remote`)
+  wpha backup verify -i prod --remote`,
+    )
     .action(async (flags: VerifyFlags) => {
       process.exitCode = await backupVerify(flags);
     });

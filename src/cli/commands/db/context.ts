@@ -65,7 +65,10 @@ export async function loadDbInventory(flags: DbFlags): Promise<Inventory> {
 /** Connections to a group's members and its SQL proxies, and a printer that masks secrets. */
 export async function openGroup(inv: Inventory, topo: ReplicationTopology, flags: DbFlags): Promise<DbContext> {
   const redactor = secretsRedactor(inv);
-  const session = await DbSession.open(inv, [...topo.members.map((m) => m.name), ...topo.proxies.map((p) => p.name)], { connectTimeoutMs: flags.connectTimeout * 1000, acceptNewHostKeys: Boolean(flags.acceptNewHostKeys) });
+  const session = await DbSession.open(inv, [...topo.members.map((m) => m.name), ...topo.proxies.map((p) => p.name)], {
+    connectTimeoutMs: flags.connectTimeout * 1000,
+    acceptNewHostKeys: Boolean(flags.acceptNewHostKeys),
+  });
   return { inv, topo, session, redactor, say: (line) => void process.stdout.write(redactor.redact(`${line}\n`)) };
 }
 

@@ -35,7 +35,12 @@ export async function failover(flags: FailoverFlags): Promise<number> {
   try {
     const request = { ...(flags.to ? { to: flags.to } : {}), ...(flags.toRegion !== undefined ? { region: flags.toRegion } : {}), acceptDataLoss: Boolean(flags.acceptDataLoss) };
     let answers = await ctx.session.views(ctx.topo);
-    const replicas = ctx.topo.members.filter((m) => { const a = answers.get(m.name); return a?.ok && a.view.replica; }).map((m) => m.name);
+    const replicas = ctx.topo.members
+      .filter((m) => {
+        const a = answers.get(m.name);
+        return a?.ok && a.view.replica;
+      })
+      .map((m) => m.name);
     if (!flags.dryRun) {
       // A killed primary restarts within seconds (systemd) and replicas reconnect to it (P5):
       // freeze what they received before comparing them.
@@ -60,8 +65,13 @@ export async function failover(flags: FailoverFlags): Promise<number> {
     }
     const rb = new Runbook(ctx, steps.length);
     const c = plan.candidate;
-    const applied = await rb.step(c.name, `wait until it has applied everything it received (at most ${flags.waitSeconds} s)`, sqlHeredoc(gtidWaitSql(plan.candidatePos, flags.waitSeconds), '--batch -N'));
-    if (applied.trim() !== '0') throw new UserError(`"${c.name}" did not apply its relay log within ${flags.waitSeconds} s; nothing was promoted (the replicas' IO threads are stopped: "wpha apply" starts them again)`);
+    const applied = await rb.step(
+      c.name,
+      `wait until it has applied everything it received (at most ${flags.waitSeconds} s)`,
+      sqlHeredoc(gtidWaitSql(plan.candidatePos, flags.waitSeconds), '--batch -N'),
+    );
+    if (applied.trim() !== '0')
+      throw new UserError(`"${c.name}" did not apply its relay log within ${flags.waitSeconds} s; nothing was promoted (the replicas' IO threads are stopped: "wpha apply" starts them again)`);
     await rb.step(c.name, `promote: stop replicating, semi-sync master ${plan.followers.length ? 'on' : 'off'}, read_only = OFF`, sqlHeredoc(promoteSql(plan.followers.length > 0)));
     for (const f of plan.followers) await rb.repoint(f, c);
     for (const d of plan.diverged) rb.note(`${d.member.name}: NOT repointed: ${d.why} (rebuild it: see docs/database.md)`);
@@ -71,7 +81,11 @@ export async function failover(flags: FailoverFlags): Promise<number> {
       rb.note(`switch command: ${flags.switchCommand}`);
       const env = { WPHA_DB_GROUP: ctx.topo.group, WPHA_DB_PRIMARY: c.name, WPHA_DB_PRIMARY_ADDRESS: c.address, WPHA_DB_REGION: c.region, WPHA_DB_OLD_PRIMARY: plan.old.name };
       const r = await execa('sh', ['-c', flags.switchCommand], { env, reject: false, all: true });
-      for (const l of String(r.all ?? '').trim().split('\n').filter(Boolean)) ctx.say(`      ${l}`);
+      for (const l of String(r.all ?? '')
+        .trim()
+        .split('\n')
+        .filter(Boolean))
+        ctx.say(`      ${l}`);
       if (r.exitCode !== 0) throw new UserError(`The switch command failed (exit ${r.exitCode}) after "${c.name}" was promoted: point the clients at region "${c.region}" by hand`);
     }
     rb.note(`${plan.old.name} (the old primary): when it is back, "wpha apply -i ${flags.inventory} -l ${plan.old.name}" makes it a replica of ${c.name}`);
@@ -87,11 +101,16 @@ export function registerFailover(db: Command): void {
     .description('The primary is gone: promote the most advanced replica, refusing when it may lack an acknowledged transaction')
     .option('--to <host>', 'promote this replica instead of the most advanced one')
     .option('--to-region <region>', 'promote a replica of this region (two-region standby: mariadb_region)')
-    .option('--switch-command <cmd>', 'with --to-region: run this on the controller once promoted (env WPHA_DB_PRIMARY, WPHA_DB_PRIMARY_ADDRESS, WPHA_DB_REGION, WPHA_DB_GROUP, WPHA_DB_OLD_PRIMARY), e.g. a DNS or load balancer update')
+    .option(
+      '--switch-command <cmd>',
+      'with --to-region: run this on the controller once promoted (env WPHA_DB_PRIMARY, WPHA_DB_PRIMARY_ADDRESS, WPHA_DB_REGION, WPHA_DB_GROUP, WPHA_DB_OLD_PRIMARY), e.g. a DNS or load balancer update',
+    )
     .option('--accept-data-loss', 'promote even when no proof remains that the new primary holds every acknowledged transaction')
     .option('--dry-run', 'print the decision and the steps, change nothing')
     .option('--wait-seconds <n>', 'how long the new primary may take to apply what it received', (v) => positiveInt(v, '--wait-seconds'), 120)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 A failover is refused when the primary is still writable (use "wpha db promote"), or when no proof
 remains that the chosen replica holds every acknowledged transaction: the old primary's server
 answers (it restarted read-only) and the replica has all it committed, or semi-sync never falls
@@ -99,7 +118,8 @@ back (mariadb_semi_sync_timeout_ms: 0) and every other member answers.
 Examples:
   wpha db failover -i prod --dry-run
   wpha db failover -i prod
-  wpha db failover -i prod --to-region dr --switch-command './switch-dns.sh "$WPHA_DB_PRIMARY_ADDRESS"' --accept-data-loss`)
+  wpha db failover -i prod --to-region dr --switch-command './switch-dns.sh "$WPHA_DB_PRIMARY_ADDRESS"' --accept-data-loss`,
+    )
     .action(async (flags: FailoverFlags) => {
       process.exitCode = await failover(flags);
     });

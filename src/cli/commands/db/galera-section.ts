@@ -34,10 +34,27 @@ export function formatGaleraSection(s: GaleraSection): string {
   const rows = [['HOST', 'STATE', 'CLUSTER', 'SIZE', 'READY', 'FLOW-CONTROL', 'RECV-QUEUE', 'SEQNO']];
   for (const n of s.nodes) {
     const fc = n.flowControlPaused === undefined ? '-' : `${(n.flowControlPaused * 100).toFixed(1)}%`;
-    rows.push([n.host, n.state, n.clusterStatus ?? '-', n.clusterSize?.toString() ?? '-', n.ready === undefined ? '-' : n.ready ? 'yes' : 'no', fc, n.recvQueue?.toString() ?? '-', n.lastCommitted?.toString() ?? '-']);
+    rows.push([
+      n.host,
+      n.state,
+      n.clusterStatus ?? '-',
+      n.clusterSize?.toString() ?? '-',
+      n.ready === undefined ? '-' : n.ready ? 'yes' : 'no',
+      fc,
+      n.recvQueue?.toString() ?? '-',
+      n.lastCommitted?.toString() ?? '-',
+    ]);
   }
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const table = rows.map((r) => `  ${r.map((v, c) => v.padEnd(w[c]!)).join('  ').trimEnd()}`).join('\n');
+  const table = rows
+    .map(
+      (r) =>
+        `  ${r
+          .map((v, c) => v.padEnd(w[c]!))
+          .join('  ')
+          .trimEnd()}`,
+    )
+    .join('\n');
   return `Galera cluster "${s.cluster}" (group ${s.group}): ${s.health}\n${table}${s.reasons.length ? `\n${s.reasons.map((r) => `  - ${r}`).join('\n')}` : ''}\n`;
 }
 

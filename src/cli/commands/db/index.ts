@@ -13,13 +13,16 @@ export function register(program: Command): void {
   const db = program
     .command('db')
     .description('Database tier runbooks: health of replication groups and Galera clusters, switch-over, failover, Galera recovery')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   wpha db status -i prod                          per node: role, GTID, lag, read_only, semi-sync (Galera: state, size...); exit 0/2/1
   wpha db promote -i prod --to db2 --dry-run      the switch-over's steps, nothing changed
   wpha db failover -i prod                        the primary is gone: promote the most advanced replica
   wpha db recover -i prod --dry-run               Galera: the nodes' positions and the recovery plan
-See docs/database.md and docs/galera.md.`);
+See docs/database.md and docs/galera.md.`,
+    );
   registerStatus(db);
   registerPromote(db);
   registerFailover(db);

@@ -39,7 +39,11 @@ export async function promote(flags: PromoteFlags): Promise<number> {
     const rb = new Runbook(ctx, steps.length);
     await rb.step(plan.primary.name, 'fence the primary: read_only = ON', sqlHeredoc(FENCE_SQL));
     const final = await rb.step(plan.primary.name, 'read its final GTID position', "mariadb --batch -N -e 'SELECT @@gtid_binlog_pos'");
-    const waited = await rb.step(plan.target.name, `wait until it has applied ${final || 'everything'} (at most ${flags.waitSeconds} s)`, sqlHeredoc(gtidWaitSql(parseGtidPos(final), flags.waitSeconds), '--batch -N'));
+    const waited = await rb.step(
+      plan.target.name,
+      `wait until it has applied ${final || 'everything'} (at most ${flags.waitSeconds} s)`,
+      sqlHeredoc(gtidWaitSql(parseGtidPos(final), flags.waitSeconds), '--batch -N'),
+    );
     if (waited.trim() !== '0') {
       await ctx.session.run(plan.primary.name, sqlHeredoc('SET GLOBAL read_only = 0;'));
       throw new UserError(`"${plan.target.name}" did not apply ${final} within ${flags.waitSeconds} s: the switch-over was abandoned and "${plan.primary.name}" opened again (read_only = OFF)`);
@@ -61,12 +65,15 @@ export function registerPromote(db: Command): void {
     .requiredOption('--to <host>', 'the replica that becomes the primary')
     .option('--dry-run', 'print the steps and change nothing')
     .option('--wait-seconds <n>', 'how long the target may take to apply what it received', (v) => positiveInt(v, '--wait-seconds'), 60)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Writes are refused from the fence until the promotion (usually well under a second); clients
 connected through the SQL proxy lose their connection and reconnect to the new primary.
 Examples:
   wpha db promote -i prod --to db2 --dry-run
-  wpha db promote -i prod --to db2`)
+  wpha db promote -i prod --to db2`,
+    )
     .action(async (flags: PromoteFlags) => {
       process.exitCode = await promote(flags);
     });

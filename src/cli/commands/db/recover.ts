@@ -23,9 +23,11 @@ interface RecoverOptions extends HostCommandOptions {
 export function registerRecover(db: Command): void {
   addHostOptions(db.command('recover'))
     .description('Recover a Galera cluster with no primary component: bootstrap the most advanced node, then start the others')
-    .option('--dry-run', 'print every node\'s state and position and the plan; change nothing')
+    .option('--dry-run', "print every node's state and position and the plan; change nothing")
     .option('-g, --group <name>', 'the Galera group, when the inventory has several clusters')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Every data node is asked for its state and last committed position: from the running server,
 from grastate.dat (written at a clean stop) or, for a node that crashed, from InnoDB
 (galera_recovery runs mariadbd --wsrep-recover: crash recovery, as every start does first;
@@ -36,7 +38,8 @@ Nothing runs when a node cannot be asked, or when nodes hold positions of differ
 Examples:
   wpha db recover -i prod --dry-run
   wpha db recover -i prod
-  wpha db recover -i prod --group galera_eu`)
+  wpha db recover -i prod --group galera_eu`,
+    )
     .action(async (flags: RecoverOptions) => {
       if (flags.limit) throw new UserError('wpha db recover asks every node of the cluster: --limit does not apply');
       const { inv } = await loadInventoryFor(flags);

@@ -49,7 +49,11 @@ export class Runbook {
       return;
     }
     const from = heldPos(fresh.view);
-    await this.step(m.name, `replicate from ${to.name} (${to.address}) from ${formatGtidPos(from) || 'the start'}${why}`, `${sqlHeredoc(repointSql(to.address, this.ctx.topo.login))}\nwpha_repl_wait_io 30`);
+    await this.step(
+      m.name,
+      `replicate from ${to.name} (${to.address}) from ${formatGtidPos(from) || 'the start'}${why}`,
+      `${sqlHeredoc(repointSql(to.address, this.ctx.topo.login))}\nwpha_repl_wait_io 30`,
+    );
   }
 
   /** Waits until every SQL proxy sends to `primary` (at most `seconds`); prints what each does. */

@@ -33,7 +33,10 @@ export class DbSession {
       [...new Set(hosts)].map(async (name) => {
         const h = inv.hosts.get(name)!;
         try {
-          const conn = await openHost({ ...h, ssh: { ...h.ssh, connectTimeoutMs: Math.min(h.ssh.connectTimeoutMs, opts.connectTimeoutMs) } }, { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: known });
+          const conn = await openHost(
+            { ...h, ssh: { ...h.ssh, connectTimeoutMs: Math.min(h.ssh.connectTimeoutMs, opts.connectTimeoutMs) } },
+            { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: known },
+          );
           remotes.set(name, new Remote(conn, name, h.user, h.become));
         } catch (e) {
           unreachable.set(name, `SSH: ${(e as Error).message}`);

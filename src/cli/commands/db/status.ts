@@ -35,7 +35,8 @@ export async function status(flags: StatusFlags): Promise<number> {
   }
   const galera: GaleraSection[] = [];
   if (hasGalera && !(flags.group && topos.length)) galera.push(await galeraStatusSection(inv, { acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), ...(flags.group ? { group: flags.group } : {}) }));
-  if (!replication.length && !galera.length) throw new UserError(flags.group ? `No replication group or Galera cluster "${flags.group}" in this inventory` : 'This inventory has no replication group and no Galera cluster');
+  if (!replication.length && !galera.length)
+    throw new UserError(flags.group ? `No replication group or Galera cluster "${flags.group}" in this inventory` : 'This inventory has no replication group and no Galera cluster');
   const redactor = secretsRedactor(inv);
   const text = flags.json
     ? `${JSON.stringify(galera.length && !replication.length ? galera[0] : { replication, galera }, null, 2)}\n`
@@ -51,14 +52,17 @@ export function registerStatus(db: Command): void {
     .description('Health of the database tier: per server its role, read_only, GTID position, lag and semi-sync (Galera: state, cluster size, readiness, flow control)')
     .option('--json', 'machine-readable output ({replication: [...], galera: [...]}; a Galera-only inventory gives its section alone)')
     .option('--max-lag <seconds>', 'a replica further behind than this makes its group degraded', (v) => positiveInt(v, '--max-lag'), 30)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit code: 0 healthy; 2 degraded (writes work with less margin: a node down, a replica stopped or
 late, semi-sync off, a proxy elsewhere; Galera: a node down or joining, flow control above 20%);
 1 error (no writable primary, or two; Galera: no node takes writes) or the inventory cannot be read.
 Examples:
   wpha db status -i prod
   wpha db status -i prod --json | jq '.replication[0].rows'
-  wpha db status -i lab || echo "database tier needs attention"   # cron, Jenkins`)
+  wpha db status -i lab || echo "database tier needs attention"   # cron, Jenkins`,
+    )
     .action(async (flags: StatusFlags) => {
       process.exitCode = await status(flags);
     });
