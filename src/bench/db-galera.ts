@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     await waitSynced(2, 3, 300);
     f.otherRejoinMs = (now() - killedOther) * 1000;
     const rejoinLog = await run(2, `journalctl -u mariadb --no-pager --since @${Math.floor(killedOther)}`);
-    f.otherRejoinedBy = /Running IST/.test(rejoinLog) ? 'IST' : /SST received/.test(rejoinLog) ? 'SST' : undefined;
+    f.otherRejoinedBy = /Proceeding with SST|Preparing the backup at/.test(rejoinLog) ? 'SST' : /Receiving IST: \d+ writesets/.test(rejoinLog) ? 'IST' : undefined;
     await sleep(2000);
     const other = await stopWriter('other');
     f.otherKilledStallMs = longestGap(other, killedOther, killedOther + f.otherRejoinMs / 1000);
