@@ -10,34 +10,10 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../paths.js';
+import { makeTestCa } from './testing/test-ca.js';
 
 const tool = path.join(projectRoot(), 'roles/mariadb/files/wpha-mariadb-node-cert');
 const group = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
-
-function makeCa(dir: string, name: string): { cert: string; key: string } {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      path.join(dir, `${name}.key`),
-      '-out',
-      path.join(dir, `${name}.pem`),
-      '-days',
-      '30',
-      '-subj',
-      `/CN=${name}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(path.join(dir, `${name}.pem`), 'utf8'), key: readFileSync(path.join(dir, `${name}.key`), 'utf8') };
-}
 
 const run = (args: string[], input = '') => spawnSync('sh', [tool, ...args], { input, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', WPHA_CERT_GROUP: group } });
 
@@ -49,7 +25,7 @@ function setup(issuedFor?: string) {
   const work = mkdtempSync(path.join(tmpdir(), 'wpha-cert-'));
   const tls = path.join(work, 'tls');
   execFileSync('mkdir', [tls]);
-  const ca = makeCa(work, 'ca');
+  const ca = makeTestCa('ca');
   writeFileSync(path.join(tls, 'ca.pem'), ca.cert);
   if (issuedFor) expect(run(['issue', tls, issuedFor, 'db1'], ca.key).status).toBe(0);
   return { work, tls, ca };
@@ -82,8 +58,8 @@ describe('wpha-mariadb-node-cert', () => {
   });
 
   it("refuses a certificate signed by another CA, or a key that is not the certificate's", () => {
-    const { work, tls } = setup('10.0.0.6');
-    const second = makeCa(work, 'other');
+    const { tls } = setup('10.0.0.6');
+    const second = makeTestCa('other');
     writeFileSync(path.join(tls, 'ca.pem'), second.cert);
     expect(run(['check', tls, '10.0.0.6', 'db1']).stderr).toContain('not signed by the current CA');
     expect(run(['issue', tls, '10.0.0.6', 'db1'], second.key).status).toBe(0);
@@ -93,8 +69,8 @@ describe('wpha-mariadb-node-cert', () => {
   });
 
   it("fails when the CA key on stdin is not the CA's", () => {
-    const { work, tls } = setup();
-    const third = makeCa(work, 'third');
+    const { tls } = setup();
+    const third = makeTestCa('third');
     const bad = run(['issue', tls, '10.0.0.7', 'db1'], third.key);
     expect(bad.status).not.toBe(0);
     expect(run(['check', tls, '10.0.0.7', 'db1']).status).toBe(1);

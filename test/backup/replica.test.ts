@@ -6,13 +6,12 @@
  * replication is stopped refuses to back up stale data. The second apply changes nothing.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { execa } from 'execa';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
+import { makeTestCa } from '../../src/db/testing/test-ca.js';
 import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -35,24 +34,7 @@ describe('backup from the replica of a MariaDB replication group', () => {
     lab = await acquireLabHosts(2, 'bkrepl');
     [primary, replica] = lab.hosts as [Host, Host];
     // A throw-away CA for the group's TLS (the mariadb role signs each node's certificate with it).
-    const ca = mkdtempSync(path.join(tmpdir(), 'wpha-bkrepl-ca-'));
-    await execa('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '30',
-      '-subj',
-      '/CN=wpha backup test CA',
-      '-keyout',
-      path.join(ca, 'ca.key'),
-      '-out',
-      path.join(ca, 'ca.pem'),
-    ]);
+    const ca = makeTestCa('wpha backup test CA');
     invDir = writeLabInventory(lab, {
       groups: {
         all: { roles: ['common'] },
@@ -64,8 +46,8 @@ describe('backup from the replica of a MariaDB replication group', () => {
             mariadb_client_group: 'db',
             mariadb_replication_group: 'db',
             mariadb_replication_password: 'backup-test-repl-pass',
-            mariadb_tls_ca_cert: readFileSync(path.join(ca, 'ca.pem'), 'utf8'),
-            mariadb_tls_ca_key: readFileSync(path.join(ca, 'ca.key'), 'utf8'),
+            mariadb_tls_ca_cert: ca.cert,
+            mariadb_tls_ca_key: ca.key,
             backup_db: true,
             backup_db_source: 'replica',
           },

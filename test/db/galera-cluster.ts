@@ -81,18 +81,6 @@ export function galeraCluster(lab: LabHosts) {
   return { name, sql, status, synced, journal, startWriter };
 }
 
-/** Polls `fn` every 500 ms until `ok` holds, or throws after `seconds`. */
-export async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, seconds: number): Promise<T> {
-  const t0 = Date.now();
-  let v = await fn();
-  while (!ok(v) && Date.now() - t0 < seconds * 1000) {
-    await new Promise((r) => setTimeout(r, 500));
-    v = await fn();
-  }
-  if (!ok(v)) throw new Error(`${what}: still ${JSON.stringify(v)} after ${seconds} s`);
-  return v;
-}
-
 /** Ids of `expected` missing from `have` (rows read back from a node). */
 export function missing(expected: readonly number[], have: readonly number[]): number[] {
   const got = new Set(have);

@@ -6,15 +6,15 @@
  * by IST; every row a client was told was committed is on every node after each drill.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
-import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
-import { galeraCluster, missing, until } from './galera-cluster.js';
+import { changedOf, failedOf, hostDone, jsonEvents, runWpha } from '../helpers/wpha-cli.js';
+import { galeraCluster, missing } from './galera-cluster.js';
+import { until } from '../helpers/until.js';
+import { makeTestCa } from '../../src/db/testing/test-ca.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const labAll = parse(readFileSync(path.join(root, 'inventories/lab/group_vars/all.yaml'), 'utf8')) as Record<string, unknown>;
@@ -71,42 +71,13 @@ describe('Galera cluster of three nodes', () => {
     addr = lab.hosts.map((h) => h.address);
     vip = lab.reserveAddress();
     db = galeraCluster(lab);
-    const ca = mkdtempSync(path.join(tmpdir(), 'wpha-galera-ca-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        path.join(ca, 'ca.key'),
-        '-out',
-        path.join(ca, 'ca.pem'),
-        '-days',
-        '30',
-        '-subj',
-        '/CN=wpha-galera-test-ca',
-      ],
-      { stdio: 'ignore' },
-    );
-    tls = { mariadb_tls_ca_cert: readFileSync(path.join(ca, 'ca.pem'), 'utf8'), mariadb_tls_ca_key: readFileSync(path.join(ca, 'ca.key'), 'utf8') };
+    const ca = makeTestCa('wpha-galera-test-ca');
+    tls = { mariadb_tls_ca_cert: ca.cert, mariadb_tls_ca_key: ca.key };
     inv = writeInventory();
   });
   afterAll(async () => lab?.release());
 
   const apply = () => runWpha(['apply', '-i', inv, '--json'], { timeoutMs: 1_200_000 });
-  const failedOf = (stdout: string) =>
-    tasksOf(jsonEvents(stdout))
-      .filter((t) => t.status === 'failed')
-      .map((t) => `${t.host} ${t.task}: ${t.error}`);
-  const changedOf = (stdout: string) =>
-    tasksOf(jsonEvents(stdout))
-      .filter((t) => t.status === 'changed')
-      .map((t) => `${t.host} ${t.task}`);
   const ids = async (i: number) => (await db.sql(i, `SET SESSION wsrep_sync_wait = 1; SELECT id FROM ${site.db_name}.acked ORDER BY id`)).split('\n').filter(Boolean).map(Number);
   const writer = (tag: string, start: number, targets: number[]) =>
     db.startWriter(

@@ -26,8 +26,9 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
+import { until } from '../helpers/until.js';
 import { stopwatch } from '../helpers/stopwatch.js';
-import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
+import { changedOf, failedOf, hostDone, jsonEvents, runWpha } from '../helpers/wpha-cli.js';
 import { lostAcked, outageWindow, parseHttpLog, parseWriterLog, unexpectedRows, writeGap } from '../../src/bench/db-drill.js';
 import { quote } from '../../src/shell/quote.js';
 import { drillTools } from './replication-lab.js';
@@ -100,14 +101,6 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
   });
 
   const apply = () => runWpha(['apply', '-i', inv, '--json'], { timeoutMs: 1_800_000 });
-  const failedOf = (stdout: string) =>
-    tasksOf(jsonEvents(stdout))
-      .filter((t) => t.status === 'failed')
-      .map((t) => `${t.host} ${t.task}: ${t.error}`);
-  const changedOf = (stdout: string) =>
-    tasksOf(jsonEvents(stdout))
-      .filter((t) => t.status === 'changed')
-      .map((t) => `${t.host} ${t.task}`);
   const db = (args: string[]) => runWpha(['db', ...args, '-i', inv, '--connect-timeout', '3'], { timeoutMs: 300_000 });
   const readOnly = async (k: string) => (await tools.sql(n[k]!, 'SELECT @@read_only')) === '1';
   /** PHP (mysqli) on the web node, as the site's user, against server:port. */
@@ -117,16 +110,7 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
       `WPHA_PW="$(cat)" php -r ${quote(`mysqli_report(MYSQLI_REPORT_OFF); $m = @mysqli_connect('${server}', '${APP.user}', getenv('WPHA_PW'), '${APP.db}', ${port}); if (!$m) { echo 'connect ', mysqli_connect_errno(); exit(1); } ${code}`)}`,
       { input: APP.password },
     );
-  const until = async <T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, secondsMax: number): Promise<T> => {
-    const t0 = Date.now();
-    let v = await fn();
-    while (!ok(v) && Date.now() - t0 < secondsMax * 1000) {
-      await new Promise((r) => setTimeout(r, 500));
-      v = await fn();
-    }
-    if (!ok(v)) throw new Error(`${what}: still ${JSON.stringify(v)} after ${secondsMax} s`);
-    return v;
-  };
+
   const ids = async (k: string) => (await tools.sql(n[k]!, 'SELECT id FROM wp_shop.drill ORDER BY id')).split('\n').filter(Boolean).map(Number);
   const statusUntilHealthy = (primary: string) =>
     until(

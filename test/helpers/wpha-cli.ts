@@ -31,3 +31,17 @@ export function tasksOf(events: RunEvent[], host?: string) {
 export function hostDone(events: RunEvent[], host: string) {
   return events.find((e): e is Extract<RunEvent, { type: 'host-done' }> => e.type === 'host-done' && e.host === host);
 }
+
+/** "host task: error" of every failed task of a `--json` run (an expected [] then names what failed). */
+export function failedOf(stdout: string): string[] {
+  return tasksOf(jsonEvents(stdout))
+    .filter((t) => t.status === 'failed')
+    .map((t) => `${t.host} ${t.task}: ${t.error}`);
+}
+
+/** "host task" of every changed task of a `--json` run. */
+export function changedOf(stdout: string): string[] {
+  return tasksOf(jsonEvents(stdout))
+    .filter((t) => t.status === 'changed')
+    .map((t) => `${t.host} ${t.task}`);
+}

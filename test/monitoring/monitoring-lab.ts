@@ -8,14 +8,13 @@
  * password, Telegram token and chat id, the CA key, the replication password) are in a vault
  * file (group_vars/all.vault.yaml) opened with WPHA_VAULT_PASSWORD.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
+import { makeTestCa } from '../../src/db/testing/test-ca.js';
 import { encryptEnvelope, KeyCache, newHeader } from '../../src/vault/cipher.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -45,7 +44,7 @@ export interface MonitoringLab {
 export function writeMonitoringInventory(lab: LabHosts): MonitoringLab {
   const [mon, web] = [lab.hosts[0]!, lab.hosts[1]!];
   const vip = lab.reserveAddress();
-  const ca = testCa();
+  const ca = makeTestCa('wpha monitoring test CA');
   const inv = writeLabInventory(lab, {
     groups: {
       // A replication group: mon starts as the primary, web is its replica.
@@ -104,47 +103,4 @@ export function writeMonitoringInventory(lab: LabHosts): MonitoringLab {
   mkdirSync(path.join(inv, 'group_vars'), { recursive: true });
   writeFileSync(path.join(inv, 'group_vars', 'all.vault.yaml'), encryptEnvelope(body, VAULT_PASSWORD, newHeader('monitoring', { N: 2 ** 14, r: 8, p: 1 }), new KeyCache()));
   return { inv, mon, web, vip, psk, psk_identity: 'wpha', telegramToken };
-}
-
-/** A throw-away CA for the MariaDB nodes' certificates (each node signs its own with the key). */
-function testCa(): { cert: string; key: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'wpha-mon-ca-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        path.join(dir, 'ca.key'),
-        '-out',
-        path.join(dir, 'ca.pem'),
-        '-days',
-        '30',
-        '-subj',
-        '/CN=wpha monitoring test CA',
-      ],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(path.join(dir, 'ca.pem'), 'utf8'), key: readFileSync(path.join(dir, 'ca.key'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Polls `fn` until `ok` holds (every `stepMs`), or throws after `seconds` naming what it waited for. */
-export async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, seconds: number, stepMs = 1000): Promise<T> {
-  const t0 = Date.now();
-  let v = await fn();
-  while (!ok(v)) {
-    if (Date.now() - t0 > seconds * 1000) throw new Error(`${what}: still ${JSON.stringify(v).slice(0, 400)} after ${seconds} s`);
-    await new Promise((r) => setTimeout(r, stepMs));
-    v = await fn();
-  }
-  return v;
 }

@@ -8,8 +8,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
-import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
-import { RECEIVER_LOG, RECEIVER_PORT, until, VAULT_PASSWORD, writeMonitoringInventory, type MonitoringLab } from './monitoring-lab.js';
+import { failedOf, hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
+import { RECEIVER_LOG, RECEIVER_PORT, VAULT_PASSWORD, writeMonitoringInventory, type MonitoringLab } from './monitoring-lab.js';
+import { until } from '../helpers/until.js';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 
@@ -18,10 +19,6 @@ describe('monitoring (Zabbix) and central logs', () => {
   let m: MonitoringLab;
   const on = (host: string, cmd: string, input?: string) => lab.ssh(host, cmd, input === undefined ? {} : { input });
   const apply = () => runWpha(['apply', '-i', m.inv, '--json'], { timeoutMs: 1_500_000, env: { WPHA_VAULT_PASSWORD: VAULT_PASSWORD } });
-  const failedOf = (stdout: string) =>
-    tasksOf(jsonEvents(stdout))
-      .filter((t) => t.status === 'failed')
-      .map((t) => `${t.host} ${t.task}: ${t.error}`);
   /** zabbix_get on the server host, towards an agent; `tls` false asks without encryption. */
   const zget = async (address: string, key: string, tls: 'psk' | 'none' | 'wrong' = 'psk') => {
     const args = tls === 'none' ? '' : `--tls-connect psk --tls-psk-identity wpha --tls-psk-file ${tls === 'psk' ? '/root/agent.psk' : '/root/wrong.psk'}`;

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
-import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
+import { until } from '../helpers/until.js';
+import { changedOf, failedOf, hostDone, jsonEvents, runWpha } from '../helpers/wpha-cli.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const labAll = parse(readFileSync(path.join(root, 'inventories/lab/group_vars/all.yaml'), 'utf8')) as Record<string, unknown>;
@@ -56,27 +57,10 @@ describe('redis replication with Sentinel failover and a VIP on the master', () 
   afterAll(async () => lab?.release());
 
   const apply = () => runWpha(['apply', '-i', inv, '--json'], { timeoutMs: 900_000 });
-  const failedOf = (stdout: string) =>
-    tasksOf(jsonEvents(stdout))
-      .filter((t) => t.status === 'failed')
-      .map((t) => `${t.host} ${t.task}: ${t.error}`);
-  const changedOf = (stdout: string) =>
-    tasksOf(jsonEvents(stdout))
-      .filter((t) => t.status === 'changed')
-      .map((t) => `${t.host} ${t.task}`);
   /** redis-cli on host i (the password on stdin, never on a command line). */
   const cli = async (i: number, args: string) => (await lab.ssh(names[i]!, `REDISCLI_AUTH="$(cat)" redis-cli ${args}`, { input: PASS })).stdout.trim();
   const holdsVip = async (i: number) => (await lab.ssh(names[i]!, 'ip -4 -o addr show')).stdout.includes(` ${vip}/`);
-  const until = async <T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, seconds: number): Promise<T> => {
-    const t0 = Date.now();
-    let v = await fn();
-    while (!ok(v) && Date.now() - t0 < seconds * 1000) {
-      await new Promise((r) => setTimeout(r, 500));
-      v = await fn();
-    }
-    if (!ok(v)) throw new Error(`${what}: still ${JSON.stringify(v)} after ${seconds} s`);
-    return v;
-  };
+
   const sentinelMaster = async (i: number) => (await lab.ssh(names[i]!, 'redis-cli -p 26379 --raw sentinel get-master-addr-by-name wpha | head -n 1')).stdout.trim();
   const vipHolders = async () => (await Promise.all([0, 1, 2].map(holdsVip))).flatMap((h, i) => (h ? [i] : []));
 
