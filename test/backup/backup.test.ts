@@ -59,8 +59,10 @@ describe('backup role and wpha backup on lab hosts (site, target, fresh)', () =>
     return { tables, sums, files };
   };
   // WP-Cron (a timer every minute) writes to the database: it is held while rows are compared,
-  // and let run again before the last apply.
-  const cron = (action: 'stop' | 'start') => Promise.all([site, fresh].map((h) => sh(h, `systemctl ${action} wpha-wp-cron-shop.timer`)));
+  // and let run again before the last apply. Stopping the timer alone lets a run it has just
+  // started go on writing (wp_options, wp_postmeta) after a backup: that run is stopped too.
+  const cron = (action: 'stop' | 'start') =>
+    Promise.all([site, fresh].map((h) => sh(h, action === 'stop' ? 'systemctl stop wpha-wp-cron-shop.timer wpha-wp-cron-shop.service' : 'systemctl start wpha-wp-cron-shop.timer')));
   const apply = async (extra: string[] = [], dir = invDir) => {
     const r = await runWpha(['apply', '-i', dir, '--json', ...extra], { timeoutMs: 1_500_000, env: { WPHA_VAULT_PASSWORD_LAB: VAULT_PASS } });
     const failed = tasksOf(jsonEvents(r.stdout)).filter((t) => t.status === 'failed');
