@@ -57,6 +57,7 @@ export async function runHandlers(run: HostRun, pre?: ReadonlyMap<string, { stdo
   const results = new Map(applyRt.applies.map((a) => [a.id, a]));
   for (const p of planned) {
     const r = results.get(p.step.key);
+    if (r) run.noteTimings(r.timings); // a restart's own time is the service's, not wpha's
     if (r?.rc !== 0) {
       run.emit(p.step, 'failed', { error: r ? `exit ${r.rc}: ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(-12).join('\n')}` : 'Not run: an earlier handler failed', handler: true });
       run.failed = true;

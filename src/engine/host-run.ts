@@ -10,7 +10,7 @@ import { emptyRecap } from './events.js';
 import { ConnectError } from '../errors.js';
 import type { Facts } from '../ops/facts.js';
 import type { RoundTripResult } from './remote.js';
-import type { ApplyItem, ProbeItem } from './script.js';
+import type { ApplyItem, ApplyResult, ProbeItem } from './script.js';
 import { expandTask, pendingRegisters, type Step } from './steps.js';
 import { nullProto, withNames, type Vars } from './scope.js';
 import { BlockFlow } from './blocks.js';
@@ -133,6 +133,12 @@ export class HostRun {
   }
 
   /** Report what a round trip applied; registers, changed_when/failed_when, until (with the attempts a retried step took), notifications. True when a step failed. */
+  /** The host's own time in a step (apt/dpkg, services starting): the recap tells it from wpha's. */
+  noteTimings(t: ApplyResult['timings']): void {
+    if (t.apt) this.recap.aptMs = (this.recap.aptMs ?? 0) + t.apt;
+    if (t.service) this.recap.serviceMs = (this.recap.serviceMs ?? 0) + t.service;
+  }
+
   recordApplies(batch: Planned[], rt: RoundTripResult, attempts?: ReadonlyMap<string, number>): boolean {
     const results = new Map(rt.applies.map((a) => [a.id, a]));
     for (const b of batch) {
@@ -155,8 +161,7 @@ export class HostRun {
         this.emit(b.step, 'failed', { error: `Not run: ${why}` });
         return true;
       }
-      if (r.timings.apt) this.recap.aptMs = (this.recap.aptMs ?? 0) + r.timings.apt;
-      if (r.timings.service) this.recap.serviceMs = (this.recap.serviceMs ?? 0) + r.timings.service;
+      this.noteTimings(r.timings);
       let out: StepOutcome;
       let done = true;
       try {

@@ -3,7 +3,13 @@
  * is a host name, a group name or a glob (`web*`); `!term` excludes, `&term` intersects.
  */
 import { UserError } from '../errors.js';
-import type { Inventory } from '../model.js';
+
+/** What selecting hosts reads of an inventory: the loaded one, or what the inventory file alone says (EarlyHosts). */
+export interface Selectable {
+  name: string;
+  hosts: ReadonlyMap<string, { groups: string[] }>;
+  groups: ReadonlyMap<string, unknown>;
+}
 
 function glob(p: string): RegExp {
   return new RegExp(
@@ -14,7 +20,7 @@ function glob(p: string): RegExp {
   );
 }
 
-export function selectHosts(inv: Inventory, pattern: string | undefined): string[] {
+export function selectHosts(inv: Selectable, pattern: string | undefined): string[] {
   const all = [...inv.hosts.keys()];
   if (!pattern || pattern === 'all' || pattern === '*') return all;
   const expand = (term: string): Set<string> => {

@@ -3,7 +3,7 @@
  * a fresh lab host with the web tier's roles (common, php_fpm, nginx: the stack's web node without
  * WordPress, which needs a database, nor the cache warmer, which needs WordPress): the host's own apt history counts the
  * transactions, the run reports every apt task, the services serve, the recap carries the time
- * spent in apt/dpkg, and a second apply changes nothing.
+ * spent in apt/dpkg and services (a handler's restart included), and a second apply changes nothing.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
@@ -60,5 +60,23 @@ describe('apt installs of one play go in as few transactions as the rule allows'
     expect(done.recap.changed).toBe(0);
     expect(done.roundTrips).toBe(1);
     expect(done.recap.aptMs).toBeUndefined();
+  });
+
+  it("a handler's service restart counts as the service's time, not wpha's", async () => {
+    // Only a PHP setting changes: the one service time of this run is the handler's restart.
+    const r = await runWpha(['apply', '-i', inv, '--json', '-e', 'php_memory_limit=300M']);
+    expect(r.code, r.stderr).toBe(0);
+    const ev = jsonEvents(r.stdout);
+    expect(
+      tasksOf(ev, host)
+        .filter((t) => t.status === 'changed')
+        .map((t) => [t.task, t.handler]),
+    ).toEqual([
+      ['PHP settings and OPcache', false],
+      ['restart php-fpm', true],
+    ]);
+    const done = hostDone(ev, host)!;
+    expect(done.recap.serviceMs).toBeGreaterThan(0);
+    expect(done.recap.ms).toBeGreaterThan(done.recap.serviceMs!);
   });
 });

@@ -117,6 +117,26 @@ describe('editLines', () => {
       expect(editLines(once, c.edit).changed, c.name).toBe(false);
     }
   });
+
+  it('gives every host the same answer from its memory of recent texts, whatever the order and however many texts', () => {
+    // More texts than it keeps, each edited twice in turn: results recomputed or remembered agree.
+    const texts = Array.from({ length: 40 }, (_, i) => `a=${i}\nb=${i % 3}\n`);
+    const edits: LineEdit[] = [
+      { state: 'present', regexp: '^b=', line: 'b=1' },
+      { state: 'absent', regexp: '^a=' },
+      { state: 'present', line: 'c=1', insertafter: '^a=' },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const [i, t] of texts.entries()) {
+        expect(editLines(t, edits[0]!)).toEqual({ text: `a=${i}\nb=1\n`, changed: i % 3 !== 1, action: i % 3 !== 1 ? 'replace line 2' : 'line already present' });
+        expect(editLines(t, edits[1]!).text).toBe(`b=${i % 3}\n`);
+        expect(editLines(t, edits[2]!).text).toBe(`a=${i}\nc=1\nb=${i % 3}\n`);
+      }
+    }
+    // The same text with an edit differing in one field is a different edit.
+    expect(editLines('x=1\n', { state: 'present', line: 'x=2', regexp: '^x=' }).text).toBe('x=2\n');
+    expect(editLines('x=1\n', { state: 'present', line: 'x=2' }).text).toBe('x=1\nx=2\n');
+  });
 });
 
 describe('helpers', () => {

@@ -29,7 +29,31 @@ export interface EditResult {
   action: string;
 }
 
+/**
+ * Results of recent edits, by text then edit: a fleet's hosts mostly hold the same file (php.ini,
+ * ~2,000 lines, edited by several tasks), and each edit of it was a full pass over its lines per
+ * host (~5 ms of controller CPU per host on the web tier's no-op). A few texts are kept, the
+ * oldest dropped first; results are immutable strings and flags, shared safely.
+ */
+const MEMO_TEXTS = 16;
+const memo = new Map<string, Map<string, EditResult>>();
+
 export function editLines(text: string, edit: LineEdit): EditResult {
+  const key = JSON.stringify([edit.state, edit.line, edit.regexp, edit.insertafter, edit.insertbefore, edit.firstmatch, edit.backrefs]);
+  let byEdit = memo.get(text);
+  const known = byEdit?.get(key);
+  if (known) return known;
+  const result = editLinesOnce(text, edit);
+  if (!byEdit) {
+    if (memo.size >= MEMO_TEXTS) memo.delete(memo.keys().next().value as string);
+    byEdit = new Map();
+    memo.set(text, byEdit);
+  }
+  byEdit.set(key, result);
+  return result;
+}
+
+function editLinesOnce(text: string, edit: LineEdit): EditResult {
   const lines = splitKeepingEnds(text);
   const bare = lines.map(stripEol);
   const re = edit.regexp !== undefined ? compileUserRegex(edit.regexp) : undefined;
