@@ -177,24 +177,6 @@ export interface HostSpec {
   machine?: MadeHost;
 }
 
-/** What opening a host's connection needs (src/engine/connect.ts). */
-export type ConnectTarget = Pick<HostSpec, 'name' | 'address' | 'port' | 'user' | 'become' | 'connection' | 'ssh'>;
-
-/**
- * What a run knows of the hosts once the inventory file is read, before the var files, roles and
- * templates load and are checked: enough to select the hosts and open their connections while
- * the rest loads (src/engine/preconnect.ts). Nothing here is validated yet.
- */
-export interface EarlyHosts {
-  name: string;
-  lab: boolean;
-  /** A group sets serial or max_fail_percentage: batches decide when each host is reached. */
-  batched: boolean;
-  groups: ReadonlyMap<string, unknown>;
-  hosts: ReadonlyMap<string, EarlyHost>;
-}
-export type EarlyHost = ConnectTarget & { groups: string[]; withRoles: boolean };
-
 /** What the state file says of a provider-made host. */
 export interface MadeHost {
   provider: string;

@@ -13,10 +13,16 @@
  * at once (/proc/self/fd, sampled every 20 ms) and the longest event-loop stall after the first
  * connection (monitorEventLoopDelay): what a fleet of thousands of hosts strains first.
  */
-import { readdirSync } from 'node:fs';
-import { Socket } from 'node:net';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import type { Socket as NetSocket } from 'node:net';
 import { formatUsage } from './usage-marker.js';
+
+// Built-ins through process.getBuiltinModule (Node >= 20.16), not `import`: an ES module import of
+// a built-in builds a facade module, start-up time the measured process would not have itself.
+type Builtin = <T>(id: string) => T;
+const builtin = (process as unknown as { getBuiltinModule?: Builtin }).getBuiltinModule;
+const { readdirSync } = builtin ? builtin<typeof import('node:fs')>('node:fs') : await import('node:fs');
+const { Socket } = builtin ? builtin<typeof import('node:net')>('node:net') : await import('node:net');
+const { monitorEventLoopDelay, PerformanceObserver } = builtin ? builtin<typeof import('node:perf_hooks')>('node:perf_hooks') : await import('node:perf_hooks');
 
 const now = () => performance.timeOrigin + performance.now();
 const cpuMs = () => {
@@ -37,14 +43,14 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 const connect = Socket.prototype.connect;
-Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
+Socket.prototype.connect = function (this: NetSocket, ...args: unknown[]) {
   if (firstConnectAt === undefined) {
     firstConnectAt = now();
     startupCpuMs = cpuMs();
     loop.reset(); // stalls while hosts are served, not the start-up's one long synchronous load
   }
   this.on('data', () => void (lastDataAt = now()));
-  return (connect as (...a: unknown[]) => Socket).apply(this, args);
+  return (connect as (...a: unknown[]) => NetSocket).apply(this, args);
 } as typeof connect;
 
 const openFds = () => {

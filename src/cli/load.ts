@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { loadForRun } from '../engine/load.js';
 import { selectHosts } from '../engine/limit.js';
 import os from 'node:os';
-import type { EarlyHosts, Inventory } from '../model.js';
+import type { Inventory } from '../model.js';
 import { withLocalConnection } from '../inventory/connection.js';
 import type { KnownOps } from '../roles/schema.js';
 import { passphrasesFor } from '../vault/actions.js';
@@ -31,8 +31,6 @@ export interface LoadContext {
   cwd?: string;
   passphrases?: Passphrases;
   knownOps?: KnownOps;
-  /** Told the hosts as soon as the inventory file is read (apply opens their connections meanwhile). */
-  onHosts?: (early: EarlyHosts) => void;
 }
 
 export interface LoadedInventory {
@@ -66,11 +64,9 @@ export async function loadInventoryFor(flags: InventoryFlags, ctx: LoadContext =
   const cwd = ctx.cwd ?? process.cwd();
   // One Passphrases for every load of this command: a passphrase typed once is asked no more.
   const passphrases = ctx.passphrases ?? passphrasesFor(flags, { cwd, env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) });
-  const load = (onHosts?: LoadContext['onHosts']) =>
-    loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars ?? [], cwd, passphrases, ...(ctx.knownOps ? { knownOps: ctx.knownOps } : {}), ...(onHosts ? { onHosts } : {}) });
-  // Local hosts are reached through the shell: no connection is opened early for them.
-  const reload = flags.connection === 'local' ? () => load().then(allLocal) : () => load();
-  const inv = flags.connection === 'local' ? await reload() : await load(ctx.onHosts);
+  const load = () => loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars ?? [], cwd, passphrases, ...(ctx.knownOps ? { knownOps: ctx.knownOps } : {}) });
+  const reload = flags.connection === 'local' ? () => load().then(allLocal) : load;
+  const inv = await reload();
   return { inv, hosts: selectHosts(inv, flags.limit), reload };
 }
 

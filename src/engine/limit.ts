@@ -3,13 +3,7 @@
  * is a host name, a group name or a glob (`web*`); `!term` excludes, `&term` intersects.
  */
 import { UserError } from '../errors.js';
-
-/** What selecting hosts reads of an inventory: the loaded one, or what the inventory file alone says (EarlyHosts). */
-export interface Selectable {
-  name: string;
-  hosts: ReadonlyMap<string, { groups: string[] }>;
-  groups: ReadonlyMap<string, unknown>;
-}
+import type { Inventory } from '../model.js';
 
 function glob(p: string): RegExp {
   return new RegExp(
@@ -20,7 +14,7 @@ function glob(p: string): RegExp {
   );
 }
 
-export function selectHosts(inv: Selectable, pattern: string | undefined): string[] {
+export function selectHosts(inv: Inventory, pattern: string | undefined): string[] {
   const all = [...inv.hosts.keys()];
   if (!pattern || pattern === 'all' || pattern === '*') return all;
   const expand = (term: string): Set<string> => {

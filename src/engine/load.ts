@@ -4,7 +4,7 @@ import { checkExpression } from '../expr/index.js';
 import { OPS } from '../ops/registry.js';
 import type { InputIssue } from '../errors.js';
 import { checkRoleTemplates } from './check-templates.js';
-import type { EarlyHosts, Inventory, RoleSpec, TaskSpec } from '../model.js';
+import type { Inventory, RoleSpec, TaskSpec } from '../model.js';
 import type { KnownOps } from '../roles/schema.js';
 import { Redactor } from '../secrets/redactor.js';
 import { roleDefaults } from './scope.js';
@@ -26,14 +26,7 @@ export function validateTaskExpressions(task: TaskSpec): InputIssue[] {
   return issues;
 }
 
-export async function loadForRun(opts: {
-  inventory: string;
-  extraVars?: string[];
-  cwd?: string;
-  passphrases?: Passphrases;
-  knownOps?: KnownOps;
-  onHosts?: (early: EarlyHosts) => void;
-}): Promise<Inventory> {
+export async function loadForRun(opts: { inventory: string; extraVars?: string[]; cwd?: string; passphrases?: Passphrases; knownOps?: KnownOps }): Promise<Inventory> {
   // `!vault` values and vault files are decrypted while loading; their plaintexts become secrets of the run.
   const { value: inv, secrets } = await loadWithVault(
     (decryptTag) =>
@@ -45,7 +38,6 @@ export async function loadForRun(opts: {
         validateExpressions: validateTaskExpressions,
         checkRoles: templateChecks(opts.cwd),
         decryptTag,
-        ...(opts.onHosts ? { onHosts: opts.onHosts } : {}),
       }),
     opts.passphrases ?? new Passphrases({ cwd: opts.cwd }),
   );

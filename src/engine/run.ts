@@ -14,7 +14,6 @@ import { createRenderer } from '../template/index.js';
 import type { Connector } from '../transport/connector.js';
 import type { KnownHosts } from '../transport/known-hosts.js';
 import { openHost, withConnectTimeout } from './connect.js';
-import type { Preconnected } from './preconnect.js';
 import { pool } from './pool.js';
 import { fitForks } from './fd-limit.js';
 import { DelegateConnections } from './delegates.js';
@@ -63,8 +62,6 @@ export interface RunOptions {
   maxFailPercentage?: number;
   /** `--shard i/n`: converge only this shard's part of the selected hosts. */
   shard?: Shard;
-  /** Connections opened while the inventory loaded (src/engine/preconnect.ts); the rest are opened here. */
-  preconnected?: Preconnected;
 }
 
 export interface RunSummary {
@@ -98,7 +95,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
   const runOnceOwner = runOnceOwners(inv, hosts, opts);
   const runId = opts.runId ?? randomBytes(6).toString('hex');
   const holder = `${userInfo().username}@${hostname()} pid ${process.pid} since ${new Date().toISOString()}`;
-  const knownHostsByFile = opts.preconnected?.knownHosts ?? new Map<string, KnownHosts>();
+  const knownHostsByFile = new Map<string, KnownHosts>();
   const delegates = new DelegateConnections(inv, { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: knownHostsByFile, becomePassword: opts.becomePassword });
   const recaps: Record<string, Recap> = {};
   const roundTrips: Record<string, number> = {};
@@ -135,8 +132,7 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
     let remote: Remote | undefined;
     let content: ContentStore | undefined;
     try {
-      const target = withConnectTimeout(host, opts.connectTimeoutMs);
-      conn = await (opts.preconnected?.take(target) ?? openHost(target, { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: knownHostsByFile }));
+      conn = await openHost(withConnectTimeout(host, opts.connectTimeoutMs), { acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: knownHostsByFile });
       const becomePassword = typeof host.vars.become_password === 'string' ? host.vars.become_password : opts.becomePassword;
       remote = new Remote(conn, name, host.user, host.become, becomePassword);
       if (opts.roundTripTimeoutMs !== undefined) remote.roundTripTimeoutMs = opts.roundTripTimeoutMs;
@@ -199,7 +195,6 @@ export async function runPlay(inv: Inventory, opts: RunOptions): Promise<RunSumm
     if (stopped) bus.emit({ type: 'rollout-stopped', batch: batch.index, batches: batches.length, reason: stopped, notRun: batches.slice(batch.index).flatMap((b) => b.hosts) });
   }
   delegates.closeAll();
-  opts.preconnected?.closeUnused();
   const changed = Object.values(recaps).some((r) => r.changed > 0);
   const summary: RunSummary = {
     recaps,

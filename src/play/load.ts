@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, type InputIssue, type SourceLocation } from '../errors.js';
-import type { EarlyHost, EarlyHosts, GroupRollout, GroupSpec, HostSpec, Inventory, RoleSpec } from '../model.js';
+import type { GroupRollout, GroupSpec, HostSpec, Inventory, RoleSpec } from '../model.js';
 import { projectRoot as defaultProjectRoot, shippedRolesDir } from '../paths.js';
 import { collectRoles, type RoleRequest } from '../roles/load.js';
 import type { KnownOps } from '../roles/schema.js';
@@ -15,14 +15,14 @@ import type { TaskSpec } from '../model.js';
 import { readYamlFile } from '../yaml/read.js';
 import type { DecryptTag } from '../yaml/walk.js';
 import { checkHostVars } from './check-vars.js';
-import { hostConnection, type ConnectionContext } from '../inventory/connection.js';
+import { hostConnection } from '../inventory/connection.js';
 import { parseExtraVars } from '../inventory/extra-vars.js';
-import { ALL, buildGroupGraph, type GroupGraph } from '../inventory/groups.js';
+import { ALL, buildGroupGraph } from '../inventory/groups.js';
 import { INVENTORY_FILE, resolveInventoryDir } from '../inventory/locate.js';
 import { checkDelegates } from './delegates.js';
 import { checkPorts } from './ports.js';
 import { checkHostvars, checkRoleRules } from './role-checks.js';
-import { readInventoryFile, type InventoryParts } from '../inventory/read-file.js';
+import { readInventoryFile } from '../inventory/read-file.js';
 import type { GroupEntry } from '../inventory/schema.js';
 import { joinSameLevel, layerFromDoc, layerValues, mergeLayers, type VarLayer } from '../inventory/var-layers.js';
 import { readVarFiles } from '../inventory/var-files.js';
@@ -54,11 +54,6 @@ export interface LoadInventoryOptions {
   decryptTag?: DecryptTag;
   /** Checks of the loaded roles that need the whole set (templates and the files tasks name), plugged in by the engine. */
   checkRoles?: (roles: ReadonlyMap<string, RoleSpec>, inventoryDir: string) => InputIssue[];
-  /**
-   * Called once the inventory file is read without a problem, before var files and roles load:
-   * a run opens its connections meanwhile. The load may still fail after it.
-   */
-  onHosts?: (early: EarlyHosts) => void;
 }
 
 export async function loadInventory(opts: LoadInventoryOptions): Promise<Inventory> {
@@ -80,8 +75,6 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   issues.push(...checkMachineGroups(file, doc));
   const hostNames = [...file.hostNames];
   const graph = buildGroupGraph(file.groups, hostNames, doc, issues);
-  const connectionContext = { invDir: dir, lab: file.lab, env: opts.env ?? process.env, home: opts.home ?? os.homedir(), localUser: os.userInfo().username };
-  if (opts.onHosts && issues.length === 0) opts.onHosts(earlyHosts(name, file, graph, connectionContext));
   const groupFiles = await readVarFiles(dir, 'group_vars', doc.ok ? graph.names : undefined, io);
   const hostFiles = await readVarFiles(dir, 'host_vars', doc.ok ? hostNames : undefined, io);
   const extra = await parseExtraVars(opts.extraVars ?? [], io);
@@ -141,7 +134,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     hosts.set(hostName, {
       name: hostName,
       address: entry.address,
-      ...hostConnection(file.defaults, entry, connectionContext),
+      ...hostConnection(file.defaults, entry, { invDir: dir, lab: file.lab, env: opts.env ?? process.env, home: opts.home ?? os.homedir(), localUser: os.userInfo().username }),
       groups,
       roles: hostRoles,
       vars: layerValues(merged),
@@ -182,18 +175,6 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   if (made.id) inventory.stateId = made.id;
   if (file.lab) inventory.lab = { hosts: [...hosts.keys()] };
   return inventory;
-}
-
-/** The hosts as the inventory file alone says: their groups, whether any gives them a role, how to reach them. */
-function earlyHosts(name: string, file: InventoryParts, graph: GroupGraph, ctx: ConnectionContext): EarlyHosts {
-  const hosts = new Map<string, EarlyHost>();
-  for (const [hostName, entry] of file.hosts) {
-    const groups = graph.groupsOf(hostName);
-    const withRoles = groups.some((g) => (file.groups.get(g)?.roles?.length ?? 0) > 0);
-    hosts.set(hostName, { name: hostName, address: entry.address, ...hostConnection(file.defaults, entry, ctx), groups, withRoles });
-  }
-  const batched = [...file.groups.values()].some((g) => g.serial !== undefined || g.max_fail_percentage !== undefined);
-  return { name, lab: Boolean(file.lab), batched, groups: new Map(graph.names.map((g) => [g, true])), hosts };
 }
 
 /** `serial` / `max_fail_percentage` of a group, normalized (a single size becomes a list, "25%" a number). */

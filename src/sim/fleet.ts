@@ -104,15 +104,11 @@ async function serveInWorkers(o: FleetOptions, specs: SimHostSpec[], clientKey: 
       counters: async () => {
         const all = await Promise.all(children.map((c) => ask<{ counters: HostCounters }>(c, { type: 'counters' }, 'counters')));
         // peakConnections: the sum of each process's peak, an upper bound of the fleet's.
-        return all.reduce(
-          (a, b) => ({
-            roundTrips: a.roundTrips + b.counters.roundTrips,
-            missing: a.missing + b.counters.missing,
-            peakConnections: a.peakConnections + b.counters.peakConnections,
-            connections: a.connections + b.counters.connections,
-          }),
-          { roundTrips: 0, missing: 0, peakConnections: 0, connections: 0 },
-        );
+        return all.reduce((a, b) => ({ roundTrips: a.roundTrips + b.counters.roundTrips, missing: a.missing + b.counters.missing, peakConnections: a.peakConnections + b.counters.peakConnections }), {
+          roundTrips: 0,
+          missing: 0,
+          peakConnections: 0,
+        });
       },
       stop: async () => {
         await Promise.all(children.map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.send({ type: 'stop' }))))));

@@ -36,8 +36,6 @@ export interface HostCounters {
   missing: number;
   /** Most SSH connections open at once on this process's hosts. */
   peakConnections: number;
-  /** SSH connections accepted in all. */
-  connections: number;
 }
 
 type Closeable = { close(cb?: () => void): unknown };
@@ -47,7 +45,7 @@ export class SimHostServer {
   static keyPair = (): { private: string; public: string } => hostKeyPair();
   private readonly servers: Closeable[] = [];
   private readonly sockets = new Set<Socket>();
-  readonly counters: HostCounters = { roundTrips: 0, missing: 0, peakConnections: 0, connections: 0 };
+  readonly counters: HostCounters = { roundTrips: 0, missing: 0, peakConnections: 0 };
   private open = 0;
 
   constructor(
@@ -68,7 +66,6 @@ export class SimHostServer {
     const state = { trips: 0 };
     const srv = new Server({ hostKeys: [keys.private] }, (client: Connection) => {
       client.on('error', () => {});
-      this.counters.connections++;
       this.counters.peakConnections = Math.max(this.counters.peakConnections, ++this.open);
       client.on('close', () => this.open--);
       client.on('authentication', (ctx) => {

@@ -26,7 +26,7 @@ async function handle(m: Message): Promise<void> {
     for (const h of m.hosts) hosts.push(await server.start(h));
     process.send?.({ type: 'started', hosts });
   } else if (m.type === 'counters') {
-    process.send?.({ type: 'counters', counters: server?.counters ?? { roundTrips: 0, missing: 0, peakConnections: 0, connections: 0 } });
+    process.send?.({ type: 'counters', counters: server?.counters ?? { roundTrips: 0, missing: 0, peakConnections: 0 } });
   } else if (m.type === 'stop') {
     await server?.close();
     process.exit(0);

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { runLogger, runLogFile } from '../../report/run-log.js';
 import { runPlay } from '../../engine/run.js';
-import { Preconnected } from '../../engine/preconnect.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { parseBatchSpec, type BatchEntry } from '../../rollout/batch-size.js';
 import { parseShard, type Shard } from '../../rollout/shard.js';
@@ -53,27 +52,7 @@ const list = (v: string, prev: string[]) => [
 export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<number> {
   const check = mode === 'plan' || Boolean(flags.check);
   const diff = mode === 'plan' || Boolean(flags.diff);
-  // The selected hosts' connections open while the roles load (not for batches or shards: which
-  // hosts come first is known only once everything has loaded).
-  const { connectTimeoutMs } = hostTimeouts(flags);
-  const preconnected =
-    flags.serial || flags.shard
-      ? undefined
-      : new Preconnected({
-          ...(flags.limit ? { limit: flags.limit } : {}),
-          forks: flags.forks,
-          ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
-          acceptNewHostKeys: Boolean(flags.acceptNewHostKeys),
-        });
-  try {
-    return await applyLoaded(flags, mode, check, diff, preconnected);
-  } finally {
-    preconnected?.closeUnused();
-  }
-}
-
-async function applyLoaded(flags: ApplyFlags, mode: 'apply' | 'plan', check: boolean, diff: boolean, preconnected: Preconnected | undefined): Promise<number> {
-  const { inv, hosts } = await loadInventoryFor(flags, preconnected ? { onHosts: preconnected.start } : {});
+  const { inv, hosts } = await loadInventoryFor(flags);
   // Local hosts need no lab host up.
   if (hosts.length > 0 && !flags.connection) await ensureLabHosts(inv);
   const becomePassword = flags.askBecomePass ? await promptHidden('sudo password: ') : undefined;
@@ -99,7 +78,6 @@ async function applyLoaded(flags: ApplyFlags, mode: 'apply' | 'plan', check: boo
       signal: interrupt.signal,
       listeners: [...reporting.listeners, runLogger(runLogFile(), { id: runId, command: mode, ...(flags.limit ? { limit: flags.limit } : {}) })],
       runId,
-      ...(preconnected ? { preconnected } : {}),
     });
     await reporting.finish(s.recaps, s.ms, s.roundTrips);
     if (s.interrupted) return ExitCode.interrupted;
