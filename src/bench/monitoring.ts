@@ -18,6 +18,7 @@ import { Lab } from '../lab/lab.js';
 import { labConfig } from '../lab/config.js';
 import { projectRoot } from '../paths.js';
 import { runWphaApply } from './run-tools.js';
+import { until } from './until.js';
 import { runOnHost, type SshTarget } from './stack-load.js';
 import { BENCH_VAULT_PASSWORD, RECEIVER_PORT, writeBenchInventory, type MonitoringHosts } from './monitoring-inventory.js';
 import { AGENT_SAMPLE, agentUsage, parseMessages, renderMonitoringReport, type MonitoringFigures } from './monitoring-report.js';
@@ -28,16 +29,6 @@ const FAULTS = Number(process.env.WPHA_BENCH_FAULTS ?? 5);
 const INTERVAL = process.env.WPHA_BENCH_INTERVAL ?? '5s';
 const WINDOW = Number(process.env.WPHA_BENCH_WINDOW ?? 60);
 const RECORD = '/root/telegram.jsonl';
-
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, seconds: number): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() - t0 > seconds * 1000) throw new Error(`${what}: not after ${seconds} s`);
-    await sleep(500);
-  }
-}
 
 async function main(): Promise<void> {
   const lab = new Lab(labConfig(), (s) => log(s));
