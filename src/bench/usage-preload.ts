@@ -13,16 +13,19 @@
  * at once (/proc/self/fd, sampled every 20 ms) and the longest event-loop stall after the first
  * connection (monitorEventLoopDelay): what a fleet of thousands of hosts strains first.
  */
-import type { Socket as NetSocket } from 'node:net';
+import { createRequire } from 'node:module';
+import type * as Fs from 'node:fs';
+import type * as Net from 'node:net';
+import type * as PerfHooks from 'node:perf_hooks';
 import { formatUsage } from './usage-marker.js';
 
-// Built-ins through process.getBuiltinModule (Node >= 20.16), not `import`: an ES module import of
-// a built-in builds a facade module, start-up time the measured process would not have itself.
-type Builtin = <T>(id: string) => T;
-const builtin = (process as unknown as { getBuiltinModule?: Builtin }).getBuiltinModule;
-const { readdirSync } = builtin ? builtin<typeof import('node:fs')>('node:fs') : await import('node:fs');
-const { Socket } = builtin ? builtin<typeof import('node:net')>('node:net') : await import('node:net');
-const { monitorEventLoopDelay, PerformanceObserver } = builtin ? builtin<typeof import('node:perf_hooks')>('node:perf_hooks') : await import('node:perf_hooks');
+// Built-ins through process.getBuiltinModule (Node >= 20.16; else require), not `import`: an ES
+// module import of a built-in builds a facade module, start-up time the measured process would not
+// have itself.
+const builtin = ((process as unknown as { getBuiltinModule?: NodeJS.Require }).getBuiltinModule ?? createRequire(import.meta.url)) as NodeJS.Require;
+const { readdirSync } = builtin('node:fs') as typeof Fs;
+const { Socket } = builtin('node:net') as typeof Net;
+const { monitorEventLoopDelay, PerformanceObserver } = builtin('node:perf_hooks') as typeof PerfHooks;
 
 const now = () => performance.timeOrigin + performance.now();
 const cpuMs = () => {
@@ -43,14 +46,14 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 const connect = Socket.prototype.connect;
-Socket.prototype.connect = function (this: NetSocket, ...args: unknown[]) {
+Socket.prototype.connect = function (this: Net.Socket, ...args: unknown[]) {
   if (firstConnectAt === undefined) {
     firstConnectAt = now();
     startupCpuMs = cpuMs();
     loop.reset(); // stalls while hosts are served, not the start-up's one long synchronous load
   }
   this.on('data', () => void (lastDataAt = now()));
-  return (connect as (...a: unknown[]) => NetSocket).apply(this, args);
+  return (connect as (...a: unknown[]) => Net.Socket).apply(this, args);
 } as typeof connect;
 
 const openFds = () => {

@@ -3,7 +3,8 @@
  * rclone that records its arguments and exits with a chosen code: the arguments of sync and copy
  * jobs (a dated --backup-dir on the destination's remote, the bandwidth limit, extra options as
  * shell words), and the status file monitoring reads (last success kept across a failure, exit
- * codes passed on, JSON that parses whatever the paths hold), and one run at a time.
+ * codes passed on, JSON that parses whatever the paths hold), one run at a time, and the dated
+ * backup folders deleted once older than the days kept.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,10 +19,15 @@ function setup(conf: string) {
   const dir = mkdtempSync(path.join(tmpdir(), 'wpha-rclone-sync-'));
   writeFileSync(path.join(dir, 'job.conf'), conf);
   // The fake rclone: one line of arguments per call (separated by |), then the exit code asked.
-  writeFileSync(path.join(dir, 'rclone'), `#!/bin/sh\n[ -n "\${FAKE_SLEEP:-}" ] && sleep "$FAKE_SLEEP"\nprintf '%s|' "$@" >> "${dir}/calls"; echo >> "${dir}/calls"\nexit "\${FAKE_RC:-0}"\n`);
+  // `lsf` lists FAKE_LSF (one name per word); `purge` exits FAKE_PURGE_RC.
+  writeFileSync(
+    path.join(dir, 'rclone'),
+    `#!/bin/sh\n[ -n "\${FAKE_SLEEP:-}" ] && sleep "$FAKE_SLEEP"\nprintf '%s|' "$@" >> "${dir}/calls"; echo >> "${dir}/calls"\n` +
+      `case $1 in lsf) for d in \${FAKE_LSF:-}; do echo "$d"; done; exit 0 ;; purge) exit "\${FAKE_PURGE_RC:-0}" ;; esac\nexit "\${FAKE_RC:-0}"\n`,
+  );
   chmodSync(path.join(dir, 'rclone'), 0o755);
   const env = (rc: number, extra: Record<string, string> = {}) => ({ PATH: `${dir}:/usr/bin:/bin`, WPHA_STATUS_DIR: path.join(dir, 'status'), WPHA_LOCK_DIR: dir, FAKE_RC: String(rc), ...extra });
-  const run = (rc = 0) => spawnSync('sh', [runner, path.join(dir, 'job.conf')], { encoding: 'utf8', env: env(rc) });
+  const run = (rc = 0, extra: Record<string, string> = {}) => spawnSync('sh', [runner, path.join(dir, 'job.conf')], { encoding: 'utf8', env: env(rc, extra) });
   const calls = () => readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
   const status = (job: string) => JSON.parse(readFileSync(path.join(dir, 'status', `${job}.json`), 'utf8')) as Record<string, unknown>;
   return { dir, env, run, calls, status };
@@ -60,6 +66,39 @@ describe('wpha-rclone-sync', () => {
     // No bandwidth limit, no options: nothing more than the backup dir.
     expect(t.calls()[1]!.split('|').slice(7, 9)[0]).toBe('--backup-dir');
     expect(t.calls()[1]!.replace(/\|$/, '').split('|')).toHaveLength(9);
+  });
+
+  it('deletes the dated backup folders older than the days kept, after a successful sync only, and nothing else', () => {
+    const stamp = (daysAgo: number) =>
+      new Date(Date.now() - daysAgo * 86_400_000)
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    const [old, older, recent] = [stamp(21), stamp(400), stamp(19)];
+    const conf = (keep: string) => `JOB_NAME='j'\nJOB_MODE='sync'\nJOB_SOURCE='/srv/a'\nJOB_DEST='b':'x'\nJOB_BACKUP_BASE='b':'old'\n${keep}JOB_BWLIMIT=''\nJOB_OPTIONS=''\n`;
+    const listed = `${recent} ${old} notes 2020-01-01 ${older} 20991231T000000Z`;
+    const t = setup(conf("JOB_BACKUP_KEEP_DAYS='20'\n"));
+    const r = t.run(0, { FAKE_LSF: listed });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const calls = t.calls().map((c) => c.replace(/\|$/, '').split('|'));
+    expect(calls.slice(1)).toEqual([
+      ['lsf', '--dirs-only', '--dir-slash=false', 'b:old'],
+      ['purge', `b:old/${old}`, '--log-level', 'ERROR'],
+      ['purge', `b:old/${older}`, '--log-level', 'ERROR'],
+    ]);
+    expect(r.stdout).toContain(`deleted backup folder ${old} (older than 20 days)`);
+    // A failed sync deletes nothing; a failed deletion fails the run.
+    expect(t.run(3, { FAKE_LSF: listed }).status).toBe(3);
+    expect(t.calls()).toHaveLength(5); // the sync only
+    const failedPurge = t.run(0, { FAKE_LSF: listed, FAKE_PURGE_RC: '5' });
+    expect(failedPurge.status).toBe(5);
+    expect(t.status('j')).toMatchObject({ last_exit_code: 5 });
+    // 0, or a job file written before the setting existed: everything is kept, nothing listed.
+    for (const keep of ["JOB_BACKUP_KEEP_DAYS='0'\n", '']) {
+      const k = setup(conf(keep));
+      expect(k.run(0, { FAKE_LSF: listed }).status).toBe(0);
+      expect(k.calls()).toHaveLength(1);
+    }
   });
 
   it('copies without a backup dir (copy never deletes)', () => {

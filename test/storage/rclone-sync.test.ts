@@ -91,6 +91,23 @@ describe('rclone_sync from site A to site B over SFTP', () => {
     expect(await sh(b, `test -e ${dated}/stays.txt && echo copied || echo kept-once`)).toBe('kept-once');
   });
 
+  it('dated backup folders older than backup_keep_days (20) go after a successful run; newer ones and other folders stay', async () => {
+    const stamp = (daysAgo: number) =>
+      new Date(Date.now() - daysAgo * 86_400_000)
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    const [old, recent] = [stamp(30), stamp(10)];
+    // Folders as earlier runs left them (owned by the SFTP account, like the ones rclone made).
+    await sh(b, `cd /srv/rbackup/archive && for d in ${old} ${recent} kept-by-hand; do mkdir $d && echo v0 > $d/notes.txt; done && chown -R --reference=. ${old} ${recent} kept-by-hand`);
+    const r = await runJob();
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const left = (await sh(b, 'ls /srv/rbackup/archive')).split('\n');
+    expect(left).not.toContain(old);
+    expect(left).toEqual(expect.arrayContaining([recent, 'kept-by-hand']));
+    expect(await sh(a, 'journalctl -u rclone-sync-site-b.service -o cat --no-pager')).toContain(`deleted backup folder ${old} (older than 20 days)`);
+  });
+
   it('a failed run (site B cut off) fails the unit and is recorded, keeping the last success', async () => {
     const before = await status();
     const bAddress = lab.hosts[1]!.address;
