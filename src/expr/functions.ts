@@ -59,6 +59,13 @@ function versionString(v: unknown): string {
   throw new CallError(`version_compare() expects versions as strings, got ${describeType(v)}`);
 }
 
+/** The `key` of every map of a list (maps without it are skipped); also the template helper `pluck`. */
+export function pluck(list: unknown, key: unknown): unknown[] {
+  if (!Array.isArray(list)) throw new CallError(`pluck() expects a list of maps, got ${describeType(list)}`);
+  const k = str('pluck', key);
+  return list.filter((m): m is Record<string, unknown> => m !== null && typeof m === 'object' && !Array.isArray(m) && Object.hasOwn(m, k)).map((m) => m[k]);
+}
+
 /** Implementations; `args.length` was checked by the parser. */
 export const FUNCTIONS: Readonly<Record<FunctionName, (args: unknown[]) => unknown>> = {
   length: ([x]) => {
@@ -83,9 +90,5 @@ export const FUNCTIONS: Readonly<Record<FunctionName, (args: unknown[]) => unkno
   },
   // The `key` of every map of a list (maps without it are skipped), e.g. the names of the
   // remotes a job may name: `item.remote in pluck(rclone_remotes, 'name')`.
-  pluck: ([list, key]) => {
-    if (!Array.isArray(list)) throw new CallError(`pluck() expects a list of maps, got ${describeType(list)}`);
-    const k = str('pluck', key);
-    return list.filter((m): m is Record<string, unknown> => m !== null && typeof m === 'object' && !Array.isArray(m) && Object.hasOwn(m, k)).map((m) => m[k]);
-  },
+  pluck: ([list, key]) => pluck(list, key),
 };

@@ -20,6 +20,7 @@ import service from './service.js';
 import shell from './shell.js';
 import sysctl from './sysctl.js';
 import systemd_timer from './systemd_timer.js';
+import systemd_timer_prune from './systemd_timer_prune.js';
 import systemd_unit from './systemd_unit.js';
 import template from './template.js';
 import unarchive from './unarchive.js';
@@ -47,6 +48,7 @@ const ALL: OpModule[] = [
   shell,
   sysctl,
   systemd_timer,
+  systemd_timer_prune,
   systemd_unit,
   template,
   unarchive,

@@ -15,6 +15,7 @@ const vars = Object.assign(Object.create(null), {
   empty_map: {},
   empty_list: [],
   zero: 0,
+  sites: [{ id: 'a', x: 1 }, { x: 2 }, { id: 'c' }],
 });
 
 // [template, expected output]
@@ -34,6 +35,7 @@ const outputs: [string, string][] = [
   ['{{json conf}}', '{"user":"www-data","pools":{"main":5}}'],
   ['{{json items 1}}', '[\n "a",\n "b c",\n "it\'s"\n]'],
   ['{{quote name}} {{quote "a b"}} {{quote items}}', "Shop 'a b' a 'b c' 'it'\\''s'"],
+  ['{{json (pluck sites "id")}} {{json (pluck empty_list "id")}}', '["a","c"] []'],
   ['{{replace name "S" "Wh"}} {{replace "a.b.c" "." "/"}}', 'Whhop a/b/c'],
   ['{{json (concat "u" ":" name 1)}}', '"u:Shop1"'],
   ['{{urlencode "p@ss w&rd=1?#%/\\"!\'()*é"}}', 'p%40ss%20w%26rd%3D1%3F%23%25%2F%22%21%27%28%29%2A%C3%A9'],
@@ -59,6 +61,7 @@ const failures: [string, string][] = [
   ['{{join name ","}}', 'Helper "join" expects a list, got a string'],
   ['{{includes zero 1}}', 'Helper "includes" needs a list, string or map to search in, got a number'],
   ['{{upper nums}}', 'Helper "upper" expects a string, got a list'],
+  ['{{pluck name "id"}}', 'Helper "pluck" expects a list of maps, got a string'],
   ['{{mul port 2}}', 'Helper "mul" expects numbers, got a string "8080"; convert it with (int x)'],
   ['{{int "abc"}}', 'Helper "int" cannot convert "abc" to an integer'],
   ['{{indent -1 block}}', 'Helper "indent" expects a width of 0 or more, got -1'],

@@ -5,7 +5,7 @@
  * language's, so `{{#if x}}` and `when: x` agree.
  */
 import { CallError } from '../expr/errors.js';
-import { toInt } from '../expr/functions.js';
+import { pluck, toInt } from '../expr/functions.js';
 import { membership } from '../expr/membership.js';
 import { describeType, equals, isPlainMap, preview, sizeOf, truthy } from '../expr/values.js';
 import { quote } from '../shell/quote.js';
@@ -86,6 +86,12 @@ export const HELPERS: Readonly<Record<string, HelperImpl>> = {
     } catch (e) {
       throw new CallError(e instanceof Error ? e.message.replace(/^it /, '') : String(e));
     }
+  },
+  /** `pluck list key`: the `key` of every map of the list, as the expression language's pluck(). */
+  pluck: (a) => {
+    arity(a, 2);
+    if (!Array.isArray(a[0])) throw new CallError(`expects a list of maps, got ${describeType(a[0])}`);
+    return pluck(a[0], text(a[1]));
   },
   replace: (a) => (arity(a, 3), text(a[0]).replaceAll(text(a[1]), text(a[2]))),
   /** A list of the parts of `s` between each `sep` (e.g. the octets of an address). */

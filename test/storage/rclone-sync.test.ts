@@ -5,8 +5,9 @@
  * timer's service is started by the test (no waiting minutes): a file added on A appears on B; a
  * file deleted on A, and the old version of a changed one, are in the dated backup folder on B,
  * not gone; the status file says when the last run succeeded, and after a failed run (B cut
- * off) it keeps that success and records the failure. Second apply: 0 changed. Bad jobs are
- * refused before any host is contacted.
+ * off) it keeps that success and records the failure; dated backup folders older than the days
+ * kept go; a job removed from the list takes its timer, settings and status with it. Second
+ * apply: 0 changed. Bad jobs are refused before any host is contacted.
  */
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -125,6 +126,31 @@ describe('rclone_sync from site A to site B over SFTP', () => {
     }
     expect((await runJob()).code).toBe(0);
     expect((await status()).last_exit_code).toBe(0);
+  });
+
+  it('a job removed from the list: its timer, settings and status go; the other job and a timer made by hand stay', async () => {
+    const extra = path.join(mkdtempSync(path.join(tmpdir(), 'wpha-rsync-jobs-')), 'jobs.yaml');
+    const jobC = { ...job, name: 'site-c', path: 'copy-c', backup_path: 'archive-c' };
+    writeFileSync(extra, JSON.stringify({ rclone_sync_jobs: [job, jobC] }));
+    expect((await runWpha(['apply', '-i', inv, '-e', `@${extra}`])).code).toBe(0);
+    await sh(a, 'systemctl start rclone-sync-site-c.service');
+    // A timer with the same prefix that wpha did not write.
+    await sh(a, "printf '[Timer]\\nOnCalendar=daily\\n' > /etc/systemd/system/rclone-sync-by-hand.timer");
+    const present = () => sh(a, 'cd /etc/systemd/system && ls rclone-sync-* && ls /etc/rclone-sync /var/lib/rclone-sync');
+    expect(await present()).toContain('site-c');
+    const r = await runWpha(['apply', '-i', inv, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const removed = tasksOf(jsonEvents(r.stdout), a).find((t) => t.task === 'timers of removed jobs');
+    expect(removed).toMatchObject({
+      status: 'changed',
+      summary: ['remove timer rclone-sync-site-c (no longer listed), with /etc/rclone-sync/site-c.conf, /var/lib/rclone-sync/site-c.json, /var/lib/rclone-sync/site-c.state'],
+    });
+    const left = await present();
+    expect(left).not.toContain('site-c');
+    expect(left).toContain('rclone-sync-site-b.timer');
+    expect(left).toContain('rclone-sync-by-hand.timer');
+    expect(await sh(a, 'systemctl is-active rclone-sync-site-b.timer; systemctl is-active rclone-sync-site-c.timer || true')).toBe('active\ninactive');
+    await sh(a, 'rm /etc/systemd/system/rclone-sync-by-hand.timer');
   });
 
   it('a second apply changes nothing', async () => {
