@@ -133,6 +133,9 @@ describe('editLines', () => {
         expect(editLines(t, edits[2]!).text).toBe(`a=${i}\nc=1\nb=${i % 3}\n`);
       }
     }
+    // A text too large to keep is edited all the same.
+    const big = `${'# comment\n'.repeat(120_000)}k=1\n`;
+    expect(editLines(big, { state: 'present', regexp: '^k=', line: 'k=2' }).text.endsWith('k=2\n')).toBe(true);
     // The same text with an edit differing in one field is a different edit.
     expect(editLines('x=1\n', { state: 'present', line: 'x=2', regexp: '^x=' }).text).toBe('x=2\n');
     expect(editLines('x=1\n', { state: 'present', line: 'x=2' }).text).toBe('x=1\nx=2\n');

@@ -36,9 +36,12 @@ export interface EditResult {
  * oldest dropped first; results are immutable strings and flags, shared safely.
  */
 const MEMO_TEXTS = 16;
+/** Larger texts are edited afresh each time: at most 16 texts of 1 Mi characters are kept. */
+const MEMO_MAX_CHARS = 1 << 20;
 const memo = new Map<string, Map<string, EditResult>>();
 
 export function editLines(text: string, edit: LineEdit): EditResult {
+  if (text.length > MEMO_MAX_CHARS) return editLinesOnce(text, edit);
   const key = JSON.stringify([edit.state, edit.line, edit.regexp, edit.insertafter, edit.insertbefore, edit.firstmatch, edit.backrefs]);
   let byEdit = memo.get(text);
   const known = byEdit?.get(key);
