@@ -132,13 +132,13 @@ export class HostRun {
     if (task.register) this.registered[task.register] = nullProto(Object.entries(value));
   }
 
-  /** Report what a round trip applied; registers, changed_when/failed_when, until (with the attempts a retried step took), notifications. True when a step failed. */
   /** The host's own time in a step (apt/dpkg, services starting): the recap tells it from wpha's. */
   noteTimings(t: ApplyResult['timings']): void {
     if (t.apt) this.recap.aptMs = (this.recap.aptMs ?? 0) + t.apt;
     if (t.service) this.recap.serviceMs = (this.recap.serviceMs ?? 0) + t.service;
   }
 
+  /** Report what a round trip applied; registers, changed_when/failed_when, until (with the attempts a retried step took), notifications. True when a step failed. */
   recordApplies(batch: Planned[], rt: RoundTripResult, attempts?: ReadonlyMap<string, number>): boolean {
     const results = new Map(rt.applies.map((a) => [a.id, a]));
     for (const b of batch) {

@@ -59,7 +59,10 @@ function versionString(v: unknown): string {
   throw new CallError(`version_compare() expects versions as strings, got ${describeType(v)}`);
 }
 
-/** The `key` of every map of a list (maps without it are skipped); also the template helper `pluck`. */
+/**
+ * The `key` of every map of a list (maps without it are skipped), e.g. the names of the remotes
+ * a job may name: `item.remote in pluck(rclone_remotes, 'name')`. Also the template helper `pluck`.
+ */
 export function pluck(list: unknown, key: unknown): unknown[] {
   if (!Array.isArray(list)) throw new CallError(`pluck() expects a list of maps, got ${describeType(list)}`);
   const k = str('pluck', key);
@@ -88,7 +91,5 @@ export const FUNCTIONS: Readonly<Record<FunctionName, (args: unknown[]) => unkno
     }
     return test(compareDebianVersions(versionString(a), versionString(b)));
   },
-  // The `key` of every map of a list (maps without it are skipped), e.g. the names of the
-  // remotes a job may name: `item.remote in pluck(rclone_remotes, 'name')`.
   pluck: ([list, key]) => pluck(list, key),
 };

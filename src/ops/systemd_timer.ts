@@ -76,6 +76,9 @@ const systemdTimerArgs = z
 
 export type SystemdTimerArgs = z.output<typeof systemdTimerArgs>;
 
+/** The first line of both unit files: how systemd_timer_prune tells the timers wpha wrote. */
+export const TIMER_HEADER = '# Written by wpha (systemd_timer); local changes are overwritten.';
+
 /** `"KEY=value"` with systemd's double-quote escaping, then specifier escaping. */
 function envAssignment(key: string, value: string): string {
   return escapeSpecifiers(`"${`${key}=${value}`.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`);
@@ -85,7 +88,7 @@ function envAssignment(key: string, value: string): string {
 export function renderTimerUnits(a: SystemdTimerArgs): { service: string; timer: string } {
   const description = escapeSpecifiers(a.description ?? `${a.name} (wpha timer)`);
   const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-  const header = '# Written by wpha (systemd_timer); local changes are overwritten.\n';
+  const header = `${TIMER_HEADER}\n`;
   const service = [
     header,
     '[Unit]',

@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import prune, { parsePruneProbe, planPrune, pruneProbe, TIMER_HEADER } from './systemd_timer_prune.js';
-import { renderTimerUnits } from './systemd_timer.js';
+import prune, { parsePruneProbe, planPrune, pruneProbe } from './systemd_timer_prune.js';
+import { renderTimerUnits, TIMER_HEADER } from './systemd_timer.js';
 import type { SystemdTimerArgs } from './systemd_timer.js';
 
 const args = (a: unknown) => prune.args.parse(a);

@@ -17,10 +17,8 @@
 import { z } from 'zod';
 import { raw, sh } from '../shell/quote.js';
 import { joinSteps, UNIT_DIR } from './lib/index.js';
+import { TIMER_HEADER } from './systemd_timer.js';
 import type { OpModule, OpPlan, ProbeOutput } from './types.js';
-
-/** The first line systemd_timer writes in both of its unit files. */
-export const TIMER_HEADER = '# Written by wpha (systemd_timer); local changes are overwritten.';
 
 const namePart = /^[A-Za-z0-9:_.@-]+$/;
 
