@@ -214,6 +214,10 @@ function connectClient(target: Target, opts: ConnectOptions, sock: NodeJS.Readab
     }
   }
   if (opts.agent) config.agent = opts.agent;
+  // Straight to the methods wpha has: ssh2 otherwise asks with "none" first, one more round trip
+  // of every connection only to learn what the server offers.
+  const methods = [...(config.privateKey ? ['publickey'] : []), ...(config.agent ? ['agent'] : [])];
+  if (methods.length) config.authHandler = methods as never;
   return new Promise((resolve, reject) => {
     const client = new Client();
     client.once('ready', () => resolve(client));
@@ -240,5 +244,8 @@ function connectClient(target: Target, opts: ConnectOptions, sock: NodeJS.Readab
       reject(new ConnectError(target.name, kind, `Cannot connect to host "${target.name}" (${target.address}:${target.port}): ${what}`));
     });
     client.connect(config);
+    // No Nagle: the handshake and every round trip are small messages each waiting for the
+    // other side's answer; with Nagle on, one of them waited out the host's delayed ACK (~40 ms).
+    client.setNoDelay(true);
   });
 }

@@ -233,4 +233,47 @@ describe('apply on lab hosts', () => {
     expect((await lab.ssh(a, 'test -e /srv/demo; echo $?')).stdout).toBe('1');
     expect((await lab.ssh(b, 'cat /srv/demo/last')).stdout).toBe('done');
   });
+
+  it('refuses a key the host does not accept, naming the user, and runs nothing there', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wpha-key-'));
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'stranger')]);
+    const invDir = writeLabInventory(lab, { groups: { app: { hosts: [0], roles: ['demo'] } }, roleDirs: [ROLES] }).dir;
+    const invFile = path.join(invDir, 'inventory.yaml');
+    writeFileSync(invFile, readFileSync(invFile, 'utf8').replace(lab.key, path.join(dir, 'stranger')));
+    await lab.ssh(a, 'rm -rf /srv/demo');
+    const r = await runWpha(['apply', '-i', invDir, '--json'], { env: { SSH_AUTH_SOCK: '' } });
+    expect(r.code).toBe(1);
+    const un = jsonEvents(r.stdout).find((e) => e.type === 'host-unreachable') as { host: string; error: string };
+    expect(un.host).toBe(a);
+    expect(un.error).toContain(`Cannot connect to host "${a}"`);
+    expect(un.error).toContain('authentication as "root" failed');
+    expect((await lab.ssh(a, 'test -e /srv/demo; echo $?')).stdout).toBe('1');
+  });
+
+  it('logs in with a key held by ssh-agent when the inventory names no key file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wpha-agent-'));
+    const sock = path.join(dir, 'agent.sock');
+    const started = await execa('ssh-agent', ['-s', '-a', sock]);
+    const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(started.stdout)?.[1]);
+    expect(pid).toBeGreaterThan(1);
+    try {
+      await execa('ssh-add', [lab.key], { env: { SSH_AUTH_SOCK: sock } });
+      const invDir = writeLabInventory(lab, { groups: { app: { hosts: [1], roles: ['demo'] } }, roleDirs: [ROLES] }).dir;
+      const invFile = path.join(invDir, 'inventory.yaml');
+      const text = readFileSync(invFile, 'utf8');
+      const withoutKey = text
+        .split('\n')
+        .filter((l) => !l.includes(lab.key))
+        .join('\n');
+      expect(withoutKey).not.toBe(text);
+      writeFileSync(invFile, withoutKey);
+      await lab.ssh(b, 'rm -rf /srv/demo');
+      const r = await runWpha(['apply', '-i', invDir, '--json'], { env: { SSH_AUTH_SOCK: sock } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(hostDone(jsonEvents(r.stdout), b)?.recap.failed).toBe(0);
+      expect((await lab.ssh(b, 'cat /srv/demo/last')).stdout).toBe('done');
+    } finally {
+      process.kill(pid);
+    }
+  });
 });

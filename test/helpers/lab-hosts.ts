@@ -84,10 +84,18 @@ export async function acquireLabHosts(count: number, prefix = 't', config: LabCo
   };
 }
 
+/**
+ * One command on a lab host with OpenSSH's client. The key exchange is curve25519: OpenSSH 9's
+ * default (sntrup761x25519) cost the client ~60 ms of CPU per call, and the lab hosts share the
+ * machine's CPUs with the tests (measured: 10 calls 2.14 s -> 1.45 s, client CPU 0.74 -> 0.12 s).
+ */
 export async function sshRun(address: string, command: string, opts: { key: string; knownHosts: string; input?: string; timeoutMs?: number }): Promise<SshResult> {
   const r = await execa(
     'ssh',
-    ['-i', opts.key, '-o', `UserKnownHostsFile=${opts.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', `root@${address}`, command],
+    [
+      ...['-i', opts.key, '-o', `UserKnownHostsFile=${opts.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10'],
+      ...['-o', 'KexAlgorithms=curve25519-sha256,curve25519-sha256@libssh.org', `root@${address}`, command],
+    ],
     { input: opts.input ?? '', reject: false, timeout: opts.timeoutMs ?? 300_000 },
   );
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
