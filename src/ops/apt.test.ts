@@ -209,6 +209,64 @@ describe('apt plan', () => {
     expect(apt.probe(args({ name: 'nginx', state: 'absent' }), { diff: false })).not.toMatch(/apt-cache/);
   });
 
+  describe('candidates of missing packages, asked only from lists the install will not refresh (a real sh, stand-in commands)', () => {
+    const NOW = 1_000_000;
+    // The probe's text with its lists folder moved into a temp dir; date, stat, dpkg-query and
+    // apt-cache are stand-ins on PATH (stat answers `listsAt` for the refresh times).
+    const probeAnswer = (a: unknown, listsAt: number) => {
+      const dir = mkdtempSync(join(tmpdir(), 'wpha-apt-probe-'));
+      try {
+        writeFileSync(join(dir, 'x_Packages'), '');
+        const stand = {
+          date: `echo ${NOW}`,
+          stat: `echo ${listsAt}`,
+          'dpkg-query': ':',
+          'apt-cache': 'echo "$@" >> "$(dirname "$0")/asked"; printf "nginx:\\n  Installed: (none)\\n  Candidate: 1.22.1-9\\n"',
+        };
+        for (const [name, body] of Object.entries(stand)) {
+          writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+          chmodSync(join(dir, name), 0o755);
+        }
+        const probe = apt.probe(args(a), { diff: false }).replaceAll('/var/lib/apt/lists/*_Packages*', `${dir}/*_Packages*`);
+        const out = execFileSync('/bin/sh', ['-s'], { input: `PATH="${dir}:$PATH"\n${probe}` }).toString();
+        let asked = '';
+        try {
+          asked = readFileSync(join(dir, 'asked'), 'utf8');
+        } catch {
+          // apt-cache was not run
+        }
+        return { state: apt.parse({ stdout: out, rc: 0 }, args(a)), asked };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+
+    it('lists younger than cache_valid_time: asked, and the plan names the version', () => {
+      const r = probeAnswer({ name: 'nginx' }, NOW - 100);
+      expect(r.asked).toBe('policy -- nginx\n');
+      expect(r.state.candidates).toEqual({ nginx: '1.22.1-9' });
+      expect(apt.plan(args({ name: 'nginx' }), r.state, ctx).summary).toEqual(['install nginx (1.22.1-9)']);
+    });
+
+    it('stale lists (the install refreshes them first): not asked; the plan says the refresh comes first', () => {
+      for (const at of [NOW - 3600, NOW - 86_400, NOW + 60]) {
+        const r = probeAnswer({ name: 'nginx' }, at);
+        expect(r.asked).toBe('');
+        expect(r.state.candidates).toEqual({});
+        const summary = apt.plan(args({ name: 'nginx' }), r.state, ctx).summary;
+        expect(summary[0]).toMatch(/^refresh the package lists first/);
+        expect(summary[1]).toBe('install nginx');
+      }
+      expect(probeAnswer({ name: 'nginx', cache_valid_time: 90_000 }, NOW - 86_400).asked).toBe('policy -- nginx\n');
+    });
+
+    it('update_cache: false never refreshes: stale lists are asked all the same', () => {
+      const r = probeAnswer({ name: 'nginx', update_cache: false }, NOW - 86_400);
+      expect(r.asked).toBe('policy -- nginx\n');
+      expect(apt.plan(args({ name: 'nginx', update_cache: false }), r.state, ctx).summary).toEqual(['install nginx (1.22.1-9)']);
+    });
+  });
+
   it('resources and barrier', () => {
     expect(apt.resources(args({ name: ['nginx', 'libc6:i386', 'redis-server=1.0'] }))).toEqual(['pkg:nginx', 'pkg:libc6', 'pkg:redis-server']);
     expect(apt.barrier).toBe(true);
