@@ -50,7 +50,17 @@ export interface WebTierFigures {
   /** Everything that was not as expected, in the order seen. */
   findings: string[];
   /** The controller: hosts share its CPUs, so its load at start and end says how quiet the run was. */
-  machine?: { cpus: number; loadStart: number; loadEnd?: number };
+  machine?: { cpus: number; loadStart: number; loadEnd?: number; quiet?: QuietWaits };
+}
+
+/** The waits for a quiet machine before each timed no-op (src/bench/quiet.ts). */
+export interface QuietWaits {
+  /** Busy share a window had to stay under (0..1). */
+  maxBusy: number;
+  /** ms waited before each timed run. */
+  waitedMs: number[];
+  /** Runs started although the machine was still busy at the bound. */
+  busyStarts: number;
 }
 
 export const TARGETS = {
@@ -126,7 +136,12 @@ export function renderReport(f: WebTierFigures): string[] {
   const load = m
     ? `Machine: ${m.cpus} CPU(s) shared by the controller and every lab host; load average (1 min) ${m.loadStart.toFixed(2)} at start${m.loadEnd !== undefined ? `, ${m.loadEnd.toFixed(2)} at end` : ''}`
     : '';
-  const lines = ['', 'wpha web-tier benchmark (same hosts, same run)', head, ...(load ? [load] : []), ''];
+  const q = m?.quiet;
+  const quiet =
+    q && q.waitedMs.length
+      ? `Each timed no-op (both tools) started once the machine was at most ${Math.round(q.maxBusy * 100)} % busy over 1 s: waited ${rangeOf(q.waitedMs.map((x) => Math.round(x / 100) / 10))} s${q.busyStarts ? `; ${q.busyStarts} run(s) started still busy, at the bound` : ''}`
+      : '';
+  const lines = ['', 'wpha web-tier benchmark (same hosts, same run)', head, ...(load ? [load] : []), ...(quiet ? [quiet] : []), ''];
   lines.push(`  ${'figure'.padEnd(w1)}  ${'measured'.padEnd(w2)}  target`);
   for (const [k, v, t] of rows) lines.push(`  ${k.padEnd(w1)}  ${v.padEnd(w2)}  ${t}`.trimEnd());
   lines.push('', f.findings.length ? 'Findings (not as expected):' : 'Findings: none (every no-op run changed nothing, no run failed).');

@@ -22,6 +22,7 @@ import { ansibleVersion, closeControlMasters, runAnsiblePlaybook, runWphaApply, 
 import { describeChanges, notNoOp, ownShare } from './parse-runs.js';
 import { renderReport, type NoOpFigures, type WebTierFigures } from './web-tier-report.js';
 import { seconds } from './stats.js';
+import { waitForQuiet } from './quiet.js';
 
 const log = (s: string) => console.error(`[bench] ${s}`);
 
@@ -130,6 +131,7 @@ async function noOps(ctx: Ctx, count: number, withAnsible: boolean): Promise<voi
   const fig: NoOpFigures = { hosts: count, wpha: [], wphaStartup: [], wphaEngine: [], wphaTail: [], wphaCpu: [], wphaRoundTrips: [], wphaMaxRssKb: 0, ...(withAnsible ? { ansible: [] } : {}) };
   const dirty = new Set<string>();
   for (let i = 1; i <= ctx.config.reps; i++) {
+    await quiet(ctx);
     const r = await wpha(ctx, count);
     check(ctx, `wpha no-op #${i}, ${count} host(s)`, r, count, true);
     fig.wpha.push(r.ms);
@@ -141,6 +143,7 @@ async function noOps(ctx: Ctx, count: number, withAnsible: boolean): Promise<voi
     fig.wphaMaxRssKb = Math.max(fig.wphaMaxRssKb, r.maxRssKb ?? NaN);
     log(`  wpha no-op #${i} on ${count} host(s): ${seconds(r.ms)}`);
     if (!fig.ansible) continue;
+    await quiet(ctx);
     const a = await ansible(ctx, count);
     check(ctx, `ansible no-op #${i} after wpha, ${count} host(s)`, a, count, true).forEach((h) => dirty.add(h));
     fig.ansible.push(a.ms);
@@ -148,6 +151,21 @@ async function noOps(ctx: Ctx, count: number, withAnsible: boolean): Promise<voi
   }
   ctx.figures.noOps.push(fig);
   if (fig.ansible) ctx.figures.crossChecks.push({ label: `ours then theirs (ansible after wpha), ${count} host(s)`, dirtyHosts: [...dirty] });
+}
+
+const QUIET_MAX_BUSY = 0.1;
+
+/**
+ * Before a timed no-op: wait (at most a minute) until the machine is quiet, so that work an
+ * earlier run left on the hosts (dpkg triggers, services starting) is not timed as this run's.
+ */
+async function quiet(ctx: Ctx): Promise<void> {
+  const q = await waitForQuiet({ maxBusy: QUIET_MAX_BUSY });
+  const m = ctx.figures.machine!;
+  m.quiet ??= { maxBusy: QUIET_MAX_BUSY, waitedMs: [], busyStarts: 0 };
+  m.quiet.waitedMs.push(q.waitedMs);
+  if (!q.quiet) m.quiet.busyStarts++;
+  if (q.waitedMs > 1500 || !q.quiet) log(`  waited ${seconds(q.waitedMs)} for a quiet machine${q.quiet ? '' : ` (still ${Math.round(q.busy * 100)} % busy: timing anyway)`}`);
 }
 
 /** Theirs then ours: fresh disks, Ansible converges them, then wpha must find nothing to do. */
