@@ -138,7 +138,7 @@ export function renderReport(f: WebTierFigures): string[] {
     : '';
   const q = m?.quiet;
   const quiet =
-    q && q.waitedMs.length
+    q?.waitedMs.length
       ? `Each timed no-op (both tools) started once the machine was at most ${Math.round(q.maxBusy * 100)} % busy over 1 s: waited ${rangeOf(q.waitedMs.map((x) => Math.round(x / 100) / 10))} s${q.busyStarts ? `; ${q.busyStarts} run(s) started still busy, at the bound` : ''}`
       : '';
   const lines = ['', 'wpha web-tier benchmark (same hosts, same run)', head, ...(load ? [load] : []), ...(quiet ? [quiet] : []), ''];
