@@ -137,10 +137,9 @@ export function renderReport(f: WebTierFigures): string[] {
     ? `Machine: ${m.cpus} CPU(s) shared by the controller and every lab host; load average (1 min) ${m.loadStart.toFixed(2)} at start${m.loadEnd !== undefined ? `, ${m.loadEnd.toFixed(2)} at end` : ''}`
     : '';
   const q = m?.quiet;
-  const quiet =
-    q?.waitedMs.length
-      ? `Each timed no-op (both tools) started once the machine was at most ${Math.round(q.maxBusy * 100)} % busy over 1 s: waited ${rangeOf(q.waitedMs.map((x) => Math.round(x / 100) / 10))} s${q.busyStarts ? `; ${q.busyStarts} run(s) started still busy, at the bound` : ''}`
-      : '';
+  const quiet = q?.waitedMs.length
+    ? `Each timed no-op (both tools) started once the machine was at most ${Math.round(q.maxBusy * 100)} % busy over 1 s: waited ${rangeOf(q.waitedMs.map((x) => Math.round(x / 100) / 10))} s${q.busyStarts ? `; ${q.busyStarts} run(s) started still busy, at the bound` : ''}`
+    : '';
   const lines = ['', 'wpha web-tier benchmark (same hosts, same run)', head, ...(load ? [load] : []), ...(quiet ? [quiet] : []), ''];
   lines.push(`  ${'figure'.padEnd(w1)}  ${'measured'.padEnd(w2)}  target`);
   for (const [k, v, t] of rows) lines.push(`  ${k.padEnd(w1)}  ${v.padEnd(w2)}  ${t}`.trimEnd());

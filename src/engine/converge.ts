@@ -12,7 +12,7 @@
  * (plan-forward.ts), and reportCheck (--check) or applyForward.
  */
 import type { Recap } from './events.js';
-import { parseFacts } from './facts-probe.js';
+import { parseBootFacts, parseFacts } from './facts-probe.js';
 import { notifiedBy, parsePendingHandlers, type ConvergeDeps, type ConvergeOptions, type Exp, type HostPlay } from './host-play.js';
 import { HostRun } from './host-run.js';
 import { handlerSteps, PENDING_PROBE, runHandlers } from './handlers.js';
@@ -72,13 +72,17 @@ async function openingTrips(run: HostRun): Promise<Position> {
     run.notified.add(h);
     run.pendingFromEarlier.add(h);
   }
-  const fresh = parseFacts(rt.probes.get('facts')?.stdout ?? '');
+  const factsOut = rt.probes.get('facts')?.stdout ?? '';
+  const fresh = parseFacts(factsOut);
+  const boot = parseBootFacts(factsOut);
+  const bootChanged = JSON.stringify(run.boot) !== JSON.stringify(boot);
+  run.boot = boot;
   if (!run.facts || JSON.stringify(run.facts) !== JSON.stringify(fresh)) {
     run.facts = fresh;
-    run.deps.facts.save(fresh);
+    run.deps.facts.save({ facts: fresh, ...(boot ? { boot } : {}) });
     exps = run.expandFrom(0);
     rt = await run.trip('probing', { applies: [], probeSteps: run.stepsIn(exps) });
-  }
+  } else if (bootChanged) run.deps.facts.save({ facts: fresh, ...(boot ? { boot } : {}) });
   return { cursor: 0, exps, probes: rt.probes };
 }
 

@@ -8,6 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Facts } from '../ops/facts.js';
+import type { BootFacts } from './facts-probe.js';
+
+/** A host's remembered facts, and its boot facts (arch, virtualization) valid for one boot id. */
+export interface CachedFacts {
+  facts: Facts;
+  boot?: BootFacts;
+}
 
 export function factsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'wpha', 'facts');
@@ -17,16 +24,18 @@ export function factsStore(cacheDir: string, inventoryDir: string, inventoryName
   const dir = path.join(cacheDir, `${inventoryName}-${createHash('sha256').update(inventoryDir).digest('hex').slice(0, 12)}`);
   const file = path.join(dir, `${host}.json`);
   return {
-    load(): Facts | undefined {
+    load(): CachedFacts | undefined {
       try {
-        return JSON.parse(readFileSync(file, 'utf8')) as Facts;
+        const j = JSON.parse(readFileSync(file, 'utf8')) as Partial<CachedFacts> & Partial<Facts>;
+        // Files written before the boot facts hold the facts alone.
+        return j.facts ? { facts: j.facts, ...(j.boot ? { boot: j.boot } : {}) } : { facts: j as Facts };
       } catch {
         return undefined;
       }
     },
-    save(f: Facts): void {
+    save(c: CachedFacts): void {
       mkdirSync(dir, { recursive: true });
-      writeFileSync(`${file}.tmp`, JSON.stringify(f));
+      writeFileSync(`${file}.tmp`, JSON.stringify(c));
       renameSync(`${file}.tmp`, file);
     },
   };

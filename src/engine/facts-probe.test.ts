@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { FACTS_SCRIPT, parseFacts } from './facts-probe.js';
+import { FACTS_SCRIPT, knownBootFacts, parseBootFacts, parseFacts, type BootFacts } from './facts-probe.js';
 
 // Probe output as the facts script prints it (recorded shapes from a lab host and a VM).
 const base = ['hostname=front1', 'os_id=debian', 'os_version_id=12', 'os_codename=bookworm', 'kernel=6.1.0', 'arch=x86_64', 'cpus=2', 'mem_kb=2048000', 'init=systemd', 'virt=kvm', 'user=root'];
@@ -77,5 +78,19 @@ describe('facts', () => {
     expect(f.os.id).not.toBe('');
     expect(f.cpus).toBeGreaterThan(0);
     expect(f.memory_mb).toBeGreaterThan(0);
+  });
+
+  it('arch and virtualization are not detected again while the boot id is the remembered one', () => {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const run = (known?: BootFacts) => execFileSync('/bin/sh', ['-c', `${knownBootFacts(known)}\n${FACTS_SCRIPT}`], { encoding: 'utf8' });
+    const detected = run();
+    expect(parseBootFacts(detected)).toEqual({ bootId, arch: execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim(), virt: parseFacts(detected).virtualization });
+    // Remembered values a detection could never give: printed as they are, quotes and all.
+    const same = run({ bootId, arch: "arch 'x'", virt: 'virt $(nope)' });
+    expect(parseFacts(same)).toMatchObject({ arch: "arch 'x'", virtualization: 'virt $(nope)' });
+    // Another boot: detected again.
+    const other = run({ bootId: '00000000-0000-0000-0000-000000000000', arch: 'stale', virt: 'stale' });
+    expect(parseFacts(other)).toMatchObject({ arch: parseFacts(detected).arch, virtualization: parseFacts(detected).virtualization });
+    expect(parseBootFacts('hostname=a\narch=x86_64\n')).toBeUndefined();
   });
 });

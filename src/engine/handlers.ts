@@ -4,7 +4,11 @@ import type { Planned } from './host-play.js';
 import type { HostRun } from './host-run.js';
 import { PENDING_HANDLERS_FILE, type ApplyItem, type ProbeItem } from './script.js';
 
-export const PENDING_PROBE: ProbeItem = { id: 'pending', fragment: `cat ${PENDING_HANDLERS_FILE} 2>/dev/null; true` };
+// Builtins only: the file is absent on almost every run, and this probe is in every first round trip.
+export const PENDING_PROBE: ProbeItem = {
+  id: 'pending',
+  fragment: `if [ -r ${PENDING_HANDLERS_FILE} ]; then while IFS= read -r wpha_h || [ -n "$wpha_h" ]; do printf '%s\\n' "$wpha_h"; done < ${PENDING_HANDLERS_FILE}; fi; true`,
+};
 const CLEAR_PENDING: ApplyItem = { id: 'pending-clear', fragment: `rm -f ${PENDING_HANDLERS_FILE}`, notifyFlags: [] };
 
 /** Steps of the given handlers (in definition order), or undefined after reporting a failure. */

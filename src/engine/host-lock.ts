@@ -34,9 +34,10 @@ export function lockScript(runId: string, holder: string, waitSeconds: number): 
   const wait = Math.ceil(waitSeconds);
   // The wait for the work lock gets what is left of --lock-timeout after the wait for the run lock.
   const takeWork = wait > 0 ? `wpha_left=$((${wait} - $(date +%s) + wpha_t0)); [ "$wpha_left" -ge 1 ] || wpha_left=1; flock -x -w "$wpha_left" ${WORK_LOCK} true` : `flock -x -n ${WORK_LOCK} true`;
+  // Few processes: this runs beside the first round trip of every host of every apply.
   return [
     'umask 022',
-    'wpha_t0=$(date +%s)',
+    ...(wait > 0 ? ['wpha_t0=$(date +%s)'] : []),
     `exec 9>>${LOCK_FILE} || exit 95`,
     `if ! ${wait > 0 ? `flock -w ${wait} 9` : 'flock -n 9'}; then printf '@@WPHA_LOCK_BUSY %s\\n' "$(cat ${LOCK_INFO} 2>/dev/null)"; exit 96; fi`,
     // The lock channel never holds the work lock itself: `flock FILE true` takes and drops it.
@@ -47,13 +48,17 @@ export function lockScript(runId: string, holder: string, waitSeconds: number): 
     // No earlier locked run has anything left on this host: what its stages hold is stale
     // (a controller killed while it uploaded file contents).
     `for wpha_d in ${STAGE_PREFIX}*; do case "$wpha_d" in ${STAGE_PREFIX}${quote(runId)}-*|"${STAGE_PREFIX}*") ;; *) rm -rf "$wpha_d" ;; esac; done`,
-    `printf '%s\\n' ${quote(`${runId} ${holder}`)} > ${LOCK_INFO}.tmp && mv -f ${LOCK_INFO}.tmp ${LOCK_INFO} && cp ${LOCK_INFO} ${WORK_INFO}`,
+    // lock.info is read by every script's gate: replaced in one rename. work.info is only read
+    // by a later run that finds this run's work still going, long after it was written.
+    `wpha_li=${quote(`${runId} ${holder}`)}`,
+    `printf '%s\\n' "$wpha_li" > ${LOCK_INFO}.tmp && mv -f ${LOCK_INFO}.tmp ${LOCK_INFO} && printf '%s\\n' "$wpha_li" > ${WORK_INFO}`,
     "echo '@@WPHA_LOCK_OK'",
-    'cat >/dev/null',
-    `rm -f ${LOCK_INFO}`,
-    '',
+    LOCK_SCRIPT_END,
   ].join('\n');
 }
+
+/** The lock script's last lines: wait (builtins only) until the controller closes stdin or the connection ends, then clear the holder's name. */
+export const LOCK_SCRIPT_END = `while read -r wpha_l; do :; done\nrm -f ${LOCK_INFO}\n`;
 
 /**
  * The gate of every script of a locked run, before it makes anything on the host: wait (for the

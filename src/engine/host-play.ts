@@ -11,6 +11,7 @@ import type { Renderer } from '../template/index.js';
 import type { EventBus } from './events.js';
 import type { Remote } from './remote.js';
 import type { Vars } from './scope.js';
+import type { CachedFacts } from './facts-cache.js';
 import type { Expansion, Step } from './steps.js';
 
 export interface PlayTask {
@@ -40,7 +41,7 @@ export interface ConvergeDeps {
   renderer: Renderer;
   ops: ReadonlyMap<string, OpModule>;
   bus: EventBus;
-  facts: { load(): Facts | undefined; save(f: Facts): void };
+  facts: { load(): CachedFacts | undefined; save(c: CachedFacts): void };
   /** File texts kept between runs for this host (probes then send only a sha256). */
   content?: ContentCache;
   /** The connection to another inventory host, for tasks with `delegate_to` (opened once per run). */

@@ -9,8 +9,9 @@ import type { Recap, TaskStatus } from './events.js';
 import { emptyRecap } from './events.js';
 import { ConnectError } from '../errors.js';
 import type { Facts } from '../ops/facts.js';
+import type { BootFacts } from './facts-probe.js';
 import type { RoundTripResult } from './remote.js';
-import type { ApplyItem, ApplyResult, ProbeItem } from './script.js';
+import type { ApplyItem, ApplyResult, ProbeItem, RoundTripScript } from './script.js';
 import { expandTask, pendingRegisters, type Step } from './steps.js';
 import { nullProto, withNames, type Vars } from './scope.js';
 import { BlockFlow } from './blocks.js';
@@ -22,6 +23,8 @@ export class HostRun {
   readonly registered: Vars = nullProto();
   readonly notified = new Set<number>();
   facts: Facts | undefined;
+  /** Arch and virtualization remembered with the boot id they are valid for (facts-probe.ts). */
+  boot: BootFacts | undefined;
   /** Tasks whose skip was reported (a task is re-planned after each batch; its skip is told once). */
   readonly skipReported = new Set<number>();
   /** Handlers an earlier run notified but did not run (read from the host in the first round trip). */
@@ -40,7 +43,9 @@ export class HostRun {
     readonly opts: ConvergeOptions,
     readonly deps: ConvergeDeps,
   ) {
-    this.facts = deps.facts.load();
+    const cached = deps.facts.load();
+    this.facts = cached?.facts;
+    this.boot = cached?.boot;
     this.flow = new BlockFlow(play.tasks.map((p) => p.task));
   }
 
@@ -116,6 +121,7 @@ export class HostRun {
     this.deps.bus.emit({ type: 'host-phase', host, phase });
     const notify = body.notify;
     const script = roundTripBody(body.applies, body.probeSteps, this.opts.diff, body.facts ?? false, notify ? (p) => notify(p).map((h) => handlerId(this.play, h)) : undefined, this.deps.content);
+    if (body.facts && this.boot) script.knownBoot = this.boot;
     script.applies.push(...(body.extraApplies ?? []));
     script.probes.push(...(body.extraProbes ?? []));
     const r = await this.deps.remote.run(script);
@@ -218,5 +224,6 @@ export function roundTripBody(applies: Planned[], probeSteps: Step[], diff: bool
   // Every systemd unit they ask about: one systemctl show for all.
   const units = probeSteps.flatMap((s) => s.resources.filter((r) => r.startsWith('unit:')).map((r) => r.slice('unit:'.length)));
   const prefetch = [prefetchFragment(filePaths), unitPrefetchFragment(units)].filter(Boolean).join('\n');
-  return { preludes: preludesOf([...applies.map((a) => a.step), ...probeSteps]), staged: [...staged.values()], applies: items, facts, probes, prefetch };
+  const script: Omit<RoundTripScript, 'nonce'> = { preludes: preludesOf([...applies.map((a) => a.step), ...probeSteps]), staged: [...staged.values()], applies: items, facts, probes, prefetch };
+  return script;
 }

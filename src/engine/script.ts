@@ -9,7 +9,7 @@
  */
 import type { StagedFile } from '../ops/types.js';
 import { TIME_MARKER, UNCHANGED_MARKER, WARN_MARKER } from '../ops/types.js';
-import { FACTS_SCRIPT } from './facts-probe.js';
+import { FACTS_SCRIPT, knownBootFacts, type BootFacts } from './facts-probe.js';
 import path from 'node:path';
 import { quote } from '../shell/quote.js';
 
@@ -45,6 +45,8 @@ export interface RoundTripScript {
   applies: ApplyItem[];
   /** When an apply fails, still run these (e.g. handlers under --force-handlers). */
   facts: boolean;
+  /** With facts: the arch and virtualization remembered for the host's boot id (not detected again while it holds). */
+  knownBoot?: BootFacts;
   probes: ProbeItem[];
   /** Runs in the script's own shell right before the probes (e.g. one stat for every file). */
   prefetch?: string;
@@ -146,7 +148,7 @@ export function buildScript(s: RoundTripScript): string {
     const run = `wpha_run ${a.id} ${fn}${raise ? `\nif [ "$_wpha_rc" = 0 ] && [ "$_wpha_ch" = 1 ]; then ${raise}; fi` : ''}\nwpha_report\nif [ "$?" -ne 0 ]; then exit 0; fi`;
     parts.push(a.onlyIfFlags?.length ? `if [ -n "${a.onlyIfFlags.map((f) => `\${${f}:-}`).join('')}" ]; then\n${run}\nfi` : run);
   });
-  if (s.facts) parts.push(`wpha_facts() {${FACTS_SCRIPT}}`, 'wpha_probe facts wpha_facts');
+  if (s.facts) parts.push(...(s.knownBoot ? [knownBootFacts(s.knownBoot)] : []), `wpha_facts() {${FACTS_SCRIPT}}`, 'wpha_probe facts wpha_facts');
   if (s.prefetch && s.probes.length) parts.push(s.prefetch);
   s.probes.forEach((p, i) => {
     const fn = fnName('p', i);

@@ -25,7 +25,7 @@ export type ParsedScript = { kind: 'lock' } | { kind: 'round-trip'; nonce: strin
 /** The lock channel's script (src/engine/host-lock.ts) takes /run/wpha.lock on fd 9, then waits on stdin. */
 const LOCK_SIGNATURE = 'exec 9>>/run/wpha.lock';
 /** The lock script is complete (it can be answered) once its last command arrived. */
-export const LOCK_SCRIPT_END = 'cat >/dev/null\nrm -f /run/wpha.lock.info\n';
+export { LOCK_SCRIPT_END } from '../engine/host-lock.js';
 
 export const fragmentKey = (fragment: string): string => createHash('sha256').update(fragment).digest('hex');
 
