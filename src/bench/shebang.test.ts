@@ -16,6 +16,6 @@ describe('nodeOptionsOfShebang', () => {
   });
   it("reads bin/wpha's own line", () => {
     const first = readFileSync(path.join(root, 'bin/wpha'), 'utf8').split('\n')[0]!;
-    expect(nodeOptionsOfShebang(first)).toEqual(['--max-semi-space-size=2']);
+    expect(nodeOptionsOfShebang(first)).toEqual(['--max-semi-space-size=2', '--no-flush-bytecode']);
   });
 });
