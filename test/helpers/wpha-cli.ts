@@ -12,7 +12,9 @@ export interface CliResult {
 }
 
 export async function runWpha(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
-  const r = await execa('node', [bin, ...args], { reject: false, env: { CI: '1', ...opts.env }, input: opts.input ?? '', timeout: opts.timeoutMs ?? 600_000, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+  // The executable itself, as an operator runs it: with its shebang's V8 flags, whose code cache
+  // (dist/bundle/wpha.cjs.cache) then stays valid from run to run.
+  const r = await execa(bin, args, { reject: false, env: { CI: '1', ...opts.env }, input: opts.input ?? '', timeout: opts.timeoutMs ?? 600_000, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
