@@ -4,14 +4,15 @@
  * `wpha lab up -i NAME` boots them by hand. The engine never boots anything: this is the CLI's.
  */
 import { UserError } from '../errors.js';
-import { Lab, type HostRequest } from '../lab/lab.js';
-import { labConfig } from '../lab/config.js';
+import type { HostRequest } from '../lab/lab.js';
 import type { Inventory } from '../model.js';
 import { loadInventoryFor, type InventoryFlags } from './load.js';
 
 /** Boots the written hosts of a lab inventory that are not running; nothing for other inventories. */
 export async function ensureLabHosts(inv: Inventory): Promise<void> {
   if (!inv.lab) return;
+  // Only lab inventories load the lab's code.
+  const [{ Lab }, { labConfig }] = await Promise.all([import('../lab/lab.js'), import('../lab/config.js')]);
   const lab = new Lab(labConfig(), (s) => process.stderr.write(`lab: ${s}\n`));
   const running = new Set(
     lab
