@@ -1,10 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { describeHolders, gateFragment, lockRefusal, lockScript, parseLockOutput } from './host-lock.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describeHolders, gateFragment, lockHeadFragment, lockRefusal, parseLockOutput } from './host-lock.js';
 
 describe('host lock answers', () => {
-  it('reads a held lock, a busy one and one still pending', () => {
-    expect(parseLockOutput('@@WPHA_LOCK_OK\n')).toEqual({ state: 'ok' });
+  it('reads a busy lock and one still pending', () => {
     expect(parseLockOutput('@@WPHA_LOCK_BUSY r1 alice@laptop pid 4 since t\n')).toEqual({ state: 'busy', holder: 'alice@laptop pid 4 since t' });
     expect(parseLockOutput('@@WPHA_LOCK_PROC 812 apt-get install jq\n')).toEqual({ state: 'pending' });
   });
@@ -41,8 +44,37 @@ describe('host lock answers', () => {
   });
 
   it('sends scripts the shell can parse, whatever the holder line holds', () => {
-    for (const text of [lockScript('r1', "bob's laptop $(x) `y`", 0), lockScript('r1', 'ci', 30), gateFragment('r1', 0)]) {
+    for (const text of [lockHeadFragment('r1', "bob's laptop $(x) `y`", 0), lockHeadFragment('r1', 'ci', 30), gateFragment('r1')]) {
       expect(() => execFileSync('/bin/sh', ['-n'], { input: text })).not.toThrow();
     }
+  });
+
+  describe('in a real sh, on lock files in a temp folder', () => {
+    // The fragments with /run/wpha.* moved into a temp folder; flock(1) and sh as on a host.
+    const run = (dir: string, text: string) => spawnSync('/bin/sh', ['-c', `WPHA_NONCE=n1\n${text.replaceAll('/run/wpha.', `${dir}/wpha.`)}\necho through`], { encoding: 'utf8' });
+
+    it('takes a free lock and names the run; a later gate finds it; another holder makes it busy', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'wpha-lock-'));
+      try {
+        const first = run(dir, lockHeadFragment('r1', 'alice@laptop pid 4', 0));
+        expect(first.stdout).toBe('through\n');
+        expect(readFileSync(path.join(dir, 'wpha.lock.info'), 'utf8')).toBe('r1 alice@laptop pid 4\n');
+        expect(run(dir, gateFragment('r1')).stdout).toBe('through\n');
+        expect(run(dir, gateFragment('r2')).stdout).toBe('@@WPHA_n1 LOCKED r1 alice@laptop pid 4\n');
+        // Another process holds the run lock: refused at once, naming it.
+        // In a process group of its own: ended (flock and its sleep) by that group's id.
+        const holder = spawn('flock', [path.join(dir, 'wpha.lock'), 'sleep', '30'], { stdio: 'ignore', detached: true });
+        try {
+          await new Promise((r) => setTimeout(r, 300));
+          const busy = run(dir, lockHeadFragment('r2', 'bob', 0));
+          expect(busy.status).toBe(96);
+          expect(parseLockOutput(busy.stdout)).toEqual({ state: 'busy', holder: 'alice@laptop pid 4' });
+        } finally {
+          process.kill(-holder.pid!, 'SIGTERM');
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -2,10 +2,11 @@
  * One apply at a time per host, for as long as any remote work of a run lasts.
  *
  * Two locks (flock(2), Linux drops them when the last holder exits):
- * - The run lock, /run/wpha.lock: a lock channel, opened beside the first round trip, takes it
- *   in a remote shell that then waits on its stdin; the controller keeps that stdin open for the
- *   whole run. If the controller dies, the SSH session ends, the shell sees EOF and exits, and
- *   the kernel drops the lock: no stale lock. /run/wpha.lock.info names the holder.
+ * - The run lock, /run/wpha.lock: the first round trip's shell takes it before it probes
+ *   anything, answers, and then waits on its stdin; the controller keeps that stdin open for the
+ *   whole run (one SSH session per host: the lock costs no channel of its own). If the
+ *   controller dies, the SSH session ends, the shell sees EOF and exits, and the kernel drops the
+ *   lock: no stale lock. /run/wpha.lock.info names the holder.
  * - The work lock, /run/wpha.work.lock: every round-trip script of a locked run holds it shared
  *   on fd 8, which every process the script starts inherits (apt-get, dpkg, a validation, a
  *   handler's restart). A killed controller does not stop the work under way on the host (the
@@ -30,61 +31,54 @@ const WORK_HOLDERS = `for wpha_p in $(find /proc/[0-9]*/fd -lname ${WORK_LOCK} 2
     printf '@@WPHA_LOCK_PROC %s %s\\n' "$wpha_p" "$(tr '\\0\\n' '  ' < /proc/$wpha_p/cmdline 2>/dev/null | cut -c1-400)"
   done`;
 
-export function lockScript(runId: string, holder: string, waitSeconds: number): string {
+/**
+ * The first round trip of a locked run takes the run lock itself, in its own shell, before it
+ * probes anything: the run lock on fd 9 (waiting up to
+ * --lock-timeout; the work lock free; stale stages removed; lock.info naming this run), then the
+ * work lock shared on fd 8 like every gate. The script then keeps fd 9 after its answer, until
+ * its stdin ends (LOCK_HOLD_TAIL): the controller ends it when the run is done, and the
+ * connection's end ends it when the controller dies. Refusals print @@WPHA_LOCK_BUSY or the
+ * processes still holding the work lock (@@WPHA_LOCK_PROC lines, then @@WPHA_LOCK_WORK).
+ */
+export function lockHeadFragment(runId: string, holder: string, waitSeconds: number): string {
   const wait = Math.ceil(waitSeconds);
-  // The wait for the work lock gets what is left of --lock-timeout after the wait for the run lock.
   const takeWork = wait > 0 ? `wpha_left=$((${wait} - $(date +%s) + wpha_t0)); [ "$wpha_left" -ge 1 ] || wpha_left=1; flock -x -w "$wpha_left" ${WORK_LOCK} true` : `flock -x -n ${WORK_LOCK} true`;
-  // Few processes: this runs beside the first round trip of every host of every apply.
   return [
-    'umask 022',
     ...(wait > 0 ? ['wpha_t0=$(date +%s)'] : []),
     `exec 9>>${LOCK_FILE} || exit 95`,
     `if ! ${wait > 0 ? `flock -w ${wait} 9` : 'flock -n 9'}; then printf '@@WPHA_LOCK_BUSY %s\\n' "$(cat ${LOCK_INFO} 2>/dev/null)"; exit 96; fi`,
-    // The lock channel never holds the work lock itself: `flock FILE true` takes and drops it.
     `if ! { ${takeWork}; }; then`,
     `  ${WORK_HOLDERS}`,
     `  printf '@@WPHA_LOCK_WORK %s\\n' "$(cat ${WORK_INFO} 2>/dev/null)"; exit 96`,
     'fi',
-    // No earlier locked run has anything left on this host: what its stages hold is stale
-    // (a controller killed while it uploaded file contents).
     `for wpha_d in ${STAGE_PREFIX}*; do case "$wpha_d" in ${STAGE_PREFIX}${quote(runId)}-*|"${STAGE_PREFIX}*") ;; *) rm -rf "$wpha_d" ;; esac; done`,
-    // lock.info is read by every script's gate: replaced in one rename. work.info is only read
-    // by a later run that finds this run's work still going, long after it was written.
     `wpha_li=${quote(`${runId} ${holder}`)}`,
-    `printf '%s\\n' "$wpha_li" > ${LOCK_INFO}.tmp && mv -f ${LOCK_INFO}.tmp ${LOCK_INFO} && printf '%s\\n' "$wpha_li" > ${WORK_INFO}`,
-    "echo '@@WPHA_LOCK_OK'",
-    LOCK_SCRIPT_END,
+    `( umask 022; printf '%s\\n' "$wpha_li" > ${LOCK_INFO}.tmp && mv -f ${LOCK_INFO}.tmp ${LOCK_INFO} && printf '%s\\n' "$wpha_li" > ${WORK_INFO} ) || exit 95`,
+    `{ exec 8>>${WORK_LOCK} && flock -s -w 30 8; } || { printf '@@WPHA_%s LOCKED %s\\n' "$WPHA_NONCE" "$(cat ${LOCK_INFO} 2>/dev/null)"; exit 0; }`,
   ].join('\n');
 }
 
-/** The lock script's last lines: wait (builtins only) until the controller closes stdin or the connection ends, then clear the holder's name. */
-export const LOCK_SCRIPT_END = `while read -r wpha_l; do :; done\nrm -f ${LOCK_INFO}\n`;
+/** After the first locked script's answer: hold the run lock (fd 9) until stdin ends (builtins only). */
+export const LOCK_HOLD_TAIL = 'while read -r wpha_l; do :; done';
 
 /**
- * The gate of every script of a locked run, before it makes anything on the host: wait (for the
- * first script, until the lock channel took the lock; later ones find it at once) until the run
- * lock names this run, then hold the work lock shared on fd 8 for the script and its children.
+ * The gate of every later script of a locked run, before it makes anything on the host: the run
+ * lock still names this run (the first script took it and holds it), then the work lock shared
+ * on fd 8 for the script and its children. Builtins only, no waiting.
  */
-export function gateFragment(runId: string, waitSeconds: number): string {
-  const tries = Math.ceil((waitSeconds + 10) / 0.01);
+export function gateFragment(runId: string): string {
   const locked = `printf '@@WPHA_%s LOCKED %s\\n' "$WPHA_NONCE" "$(cat ${LOCK_INFO} 2>/dev/null)"; exit 0`;
-  // Builtins only while waiting (read, not cut): the wait usually ends at the first or second look.
   return [
-    'wpha_w=0',
-    `while :; do wpha_li=; [ -r ${LOCK_INFO} ] && read -r wpha_li wpha_rest < ${LOCK_INFO}; [ "$wpha_li" = ${quote(runId)} ] && break`,
-    '  wpha_w=$((wpha_w+1))',
-    `  if [ "$wpha_w" -gt ${tries} ]; then ${locked}; fi`,
-    '  sleep 0.01',
-    'done',
+    `wpha_li=; [ -r ${LOCK_INFO} ] && read -r wpha_li wpha_rest < ${LOCK_INFO}`,
+    `[ "$wpha_li" = ${quote(runId)} ] || { ${locked}; }`,
     `{ exec 8>>${WORK_LOCK} && flock -s -w 30 8; } || { ${locked}; }`,
   ].join('\n');
 }
 
-export type LockState = { state: 'ok' } | { state: 'busy'; holder: string } | { state: 'working'; run: string; processes: string } | { state: 'pending' };
+export type LockState = { state: 'busy'; holder: string } | { state: 'working'; run: string; processes: string } | { state: 'pending' };
 
-/** What the lock channel said: held by us, busy (with the holder's line), work still running, or not yet known. */
+/** What the first locked script said of the lock: busy (with the holder's line), work still running, or nothing (pending). */
 export function parseLockOutput(stdout: string): LockState {
-  if (stdout.includes('@@WPHA_LOCK_OK')) return { state: 'ok' };
   const m = stdout.match(/@@WPHA_LOCK_BUSY ?(.*)/);
   if (m) return { state: 'busy', holder: holderOf(m[1] ?? '') };
   // The processes come first, the WORK line last: the answer is complete once that line is there.
@@ -126,7 +120,7 @@ function holderOf(line: string): string {
 }
 
 /** The operator's message for a lock the channel could not take. */
-export function lockRefusal(host: string, st: Exclude<LockState, { state: 'ok' | 'pending' }>): string {
+export function lockRefusal(host: string, st: Exclude<LockState, { state: 'pending' }>): string {
   const why = st.state === 'busy' ? `is locked by another run: ${st.holder}` : `still runs work an earlier run left (${st.run}): ${st.processes}`;
   return `Host "${host}" ${why}. Try again when it ends, or pass --lock-timeout SECONDS to wait`;
 }

@@ -5,10 +5,10 @@
  * command line). Large staged files go over SFTP first.
  */
 import { randomBytes } from 'node:crypto';
-import type { Connector } from '../transport/connector.js';
+import type { Connector, ExecResult } from '../transport/connector.js';
 import { ConnectError, OperationError } from '../errors.js';
 import { buildScript, parseRoundTrip, STAGE_FAILED_EXIT, type RoundTripScript, type ParsedRoundTrip } from './script.js';
-import { lockScript, gateFragment, parseLockOutput, lockRefusal, STAGE_PREFIX } from './host-lock.js';
+import { lockHeadFragment, gateFragment, parseLockOutput, lockRefusal, STAGE_PREFIX } from './host-lock.js';
 import { DEFAULT_ROUND_TRIP_TIMEOUT_S, formatSeconds, withDeadline } from './deadline.js';
 
 /** Staged contents above this size travel over SFTP instead of inline base64. */
@@ -36,7 +36,8 @@ export class Remote {
   /** Longest wait for one round trip's answer; then the connection is dropped and the host reported (0: no limit). */
   roundTripTimeoutMs = DEFAULT_ROUND_TRIP_TIMEOUT_S * 1000;
   private mode: BecomeMode;
-  private lock?: { runId: string; waitSeconds: number; endInput: () => void; done: Promise<unknown>; failure: Promise<string>; abort: AbortController };
+  /** The run's lock: `held` is the first round trip's channel, which keeps it until released. */
+  private lock?: { runId: string; holder: string; waitSeconds: number; held?: { endInput: () => void; done: Promise<unknown> } };
 
   constructor(
     readonly conn: Connector,
@@ -53,75 +54,35 @@ export class Remote {
   }
 
   /**
-   * Take the host lock on a channel of its own, without waiting for it: the first round trip
-   * waits on the host until the lock is ours, so locking adds no sequential round trip.
+   * Lock this host for the run: the first round trip takes the run lock in its own shell before
+   * it probes anything (waiting up to `waitSeconds`), answers, and keeps the lock on its open
+   * channel until releaseLock (or until the connection ends). Later round trips pass the gate.
    */
   startLock(runId: string, holder: string, waitSeconds: number): void {
-    const abort = new AbortController();
-    let failWith: (msg: string) => void = () => {};
-    const failure = new Promise<string>((resolve) => (failWith = resolve));
-    const open = () => {
-      let stdout = '';
-      const usedMode = this.mode;
-      const { command, input } = this.invocation(lockScript(runId, holder, waitSeconds));
-      const ch = this.conn.execChannel(command, input, {
-        keepStdinOpen: true,
-        onStdout: (d) => {
-          stdout += d.toString('utf8');
-          const st = parseLockOutput(stdout);
-          if (st.state === 'busy' || st.state === 'working') {
-            failWith(lockRefusal(this.hostName, st));
-            abort.abort();
-          }
-        },
-      });
-      const done: Promise<unknown> = ch.done.then(
-        (r) => {
-          if (r.code === 0 || parseLockOutput(stdout).state !== 'pending') return;
-          const stderr = r.stderr.toString('utf8');
-          if (usedMode === 'sudo-nopass' && /a password is required/.test(stderr) && this.sudoPassword) {
-            this.mode = 'sudo-pass'; // the first script switches too; the lock follows
-            return open();
-          }
-          failWith(this.sudoFailure(usedMode, r.code, stderr) ?? `Cannot take the lock on host "${this.hostName}" (exit ${r.code}): ${stderr.trim().split('\n').slice(-2).join(' ')}`);
-          abort.abort();
-        },
-        (e: Error) => {
-          failWith(e.message);
-          abort.abort();
-        },
-      );
-      this.lock = { runId, waitSeconds, endInput: ch.endInput, done, failure, abort };
-      return done;
-    };
-    void open();
+    this.lock = { runId, holder, waitSeconds };
   }
 
   async releaseLock(): Promise<void> {
     const lock = this.lock;
-    if (!lock) return;
-    lock.endInput();
+    if (!lock?.held) return;
+    lock.held.endInput();
     // Bounded wait for the remote shell to drop the lock; the timer must not keep the process alive.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([lock.done, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    await Promise.race([lock.held.done.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
     clearTimeout(timer);
-    this.lock = undefined;
+    lock.held = undefined;
   }
 
   async run(script: Omit<RoundTripScript, 'nonce'>, signal?: AbortSignal): Promise<RoundTripResult> {
     const lock = this.lock;
     const first = lock !== undefined && this.roundTrips === 0;
-    if (first) signal = signal ? AbortSignal.any([signal, lock.abort.signal]) : lock.abort.signal;
-    // Every script of a locked run passes the gate: the first one waits there until the lock
-    // channel took the lock; all of them hold the work lock for everything they start.
-    const gate = lock ? gateFragment(lock.runId, first ? lock.waitSeconds : 0) : undefined;
-    const result = await this.runScript(script, signal, gate);
-    if (lock && (lock.abort.signal.aborted || result.locked !== undefined)) {
-      const why = lock.abort.signal.aborted
-        ? await lock.failure
-        : first
-          ? `Host "${this.hostName}" is locked by another run: ${result.locked}`
-          : `Host "${this.hostName}" no longer holds this run's lock (held by: ${result.locked}); nothing more was done there`;
+    // The first script takes the run lock itself; all of them hold the work lock for everything they start.
+    const gate = lock ? (first ? lockHeadFragment(lock.runId, lock.holder, lock.waitSeconds) : gateFragment(lock.runId)) : undefined;
+    const result = await this.runScript(first ? { ...script, holdLock: true } : script, signal, gate);
+    if (lock && result.locked !== undefined) {
+      const why = first
+        ? `Host "${this.hostName}" is locked by another run: ${result.locked}`
+        : `Host "${this.hostName}" no longer holds this run's lock (held by: ${result.locked}); nothing more was done there`;
       throw new OperationError(this.hostName, 'lock', why);
     }
     return result;
@@ -153,7 +114,7 @@ export class Remote {
       const { command, input } = this.invocation(text);
       this.roundTrips++;
       const limit = this.roundTripTimeoutMs;
-      const r = await withDeadline(this.conn.exec(command, input, { signal }), limit, () => {
+      const r = await withDeadline(script.holdLock ? this.execHolding(command, input, nonce, signal) : this.conn.exec(command, input, { signal }), limit, () => {
         const why = `Host "${this.hostName}" did not answer within ${formatSeconds(limit)} (round trip timeout, --round-trip-timeout)`;
         this.conn.destroy(why);
         return new ConnectError(this.hostName, 'timeout', `${why}: ${script.applies.length ? 'the step under way may still be running there' : 'nothing was changed there'}`);
@@ -166,6 +127,10 @@ export class Remote {
       const sudoProblem = this.sudoFailure(usedMode, r.code, stderr);
       if (sudoProblem) throw new OperationError(this.hostName, 'become', sudoProblem);
       const stdout = new TextDecoder('utf-8', { fatal: false }).decode(r.stdout);
+      if (script.holdLock) {
+        const st = parseLockOutput(stdout);
+        if (st.state === 'busy' || st.state === 'working') throw new OperationError(this.hostName, 'lock', lockRefusal(this.hostName, st));
+      }
       const parsed = parseRoundTrip(stdout, nonce);
       if (r.code === 97) throw new ConnectError(this.hostName, 'other', `Cannot create a work folder in /tmp on host "${this.hostName}": ${stderr.trim()}`);
       if (r.code === STAGE_FAILED_EXIT && parsed.applies.length === 0) {
@@ -174,6 +139,31 @@ export class Remote {
       }
       return { ...parsed, exitCode: r.code, stderr, truncated: r.truncated, ...(r.lost ? { lost: `the connection to host "${this.hostName}" was lost during the round trip (${r.lost})` } : {}) };
     }
+  }
+
+  /**
+   * The first script of a locked run: answered at its DONE line, while its channel stays open
+   * (its shell holds the run lock) until releaseLock ends its stdin. A channel that ends first
+   * (a refusal, a failure, sudo asking for a password) answers with its exit status as usual.
+   */
+  private execHolding(command: string, input: string, nonce: string, signal?: AbortSignal): Promise<ExecResult> {
+    const doneLine = `@@WPHA_${nonce} DONE\n`;
+    const out: Buffer[] = [];
+    let tail = '';
+    let answered: (r: ExecResult) => void = () => {};
+    const atDone = new Promise<ExecResult>((resolve) => (answered = resolve));
+    const ch = this.conn.execChannel(command, input, {
+      keepStdinOpen: true,
+      ...(signal ? { signal } : {}),
+      onStdout: (d) => {
+        out.push(d);
+        // The line can arrive split across chunks: look in what the last chunks end with.
+        tail = (tail + d.toString('latin1')).slice(-(doneLine.length + 64));
+        if (tail.includes(doneLine)) answered({ code: 0, stdout: Buffer.concat(out), stderr: Buffer.alloc(0), truncated: false });
+      },
+    });
+    this.lock!.held = { endInput: ch.endInput, done: ch.done };
+    return Promise.race([atDone, ch.done]);
   }
 
   /** The message for a sudo refusal, or undefined when the exit was something else. */

@@ -12,6 +12,7 @@ import { TIME_MARKER, UNCHANGED_MARKER, WARN_MARKER } from '../ops/types.js';
 import { FACTS_SCRIPT, knownBootFacts, type BootFacts } from './facts-probe.js';
 import path from 'node:path';
 import { quote } from '../shell/quote.js';
+import { LOCK_HOLD_TAIL, LOCK_INFO } from './host-lock.js';
 
 /** Where a host keeps the handlers notified by applied changes that have not run yet. */
 export const PENDING_DIR = '/var/lib/wpha';
@@ -59,6 +60,8 @@ export interface RoundTripScript {
   gate?: string;
   /** Where changed steps record the handlers they notify (default PENDING_HANDLERS_FILE). */
   pendingFile?: string;
+  /** The gate took the run lock (the first script of a locked run): keep it after DONE until stdin ends. */
+  holdLock?: boolean;
 }
 
 /** Exit status of a script that could not stage file contents (nothing was applied). */
@@ -97,7 +100,7 @@ wpha_report() {
 }
 wpha_probe() {
   printf '@@WPHA_%s PROBE %s\\n' "$WPHA_NONCE" "$1"
-  ( "$2" ) </dev/null
+  ( "$2" ) </dev/null 9>&-
   printf '\\n@@WPHA_%s PROBE_END %s %s\\n' "$WPHA_NONCE" "$1" "$?"
 }
 `;
@@ -118,7 +121,7 @@ export function buildScript(s: RoundTripScript): string {
     'export WPHA_WORK',
     s.stageDir ? `WPHA_STAGE=${s.stageDir}` : 'WPHA_STAGE="$WPHA_WORK/stage"; mkdir "$WPHA_STAGE"',
     'export WPHA_STAGE',
-    `trap 'rm -rf "$WPHA_WORK"${s.stageDir ? ` "${s.stageDir}"` : ''}' EXIT`,
+    `trap '${s.holdLock ? `rm -f ${LOCK_INFO}; ` : ''}rm -rf "$WPHA_WORK"${s.stageDir ? ` "${s.stageDir}"` : ''}' EXIT`,
     "trap 'exit 143' INT TERM HUP PIPE",
     // The work and stage folders are private (0700, made under umask 077 above); what the
     // fragments create gets the usual 022 unless an op says otherwise.
@@ -154,12 +157,15 @@ export function buildScript(s: RoundTripScript): string {
     const fn = fnName('p', i);
     parts.push(`${fn}() {\n${p.fragment}\n}`, `wpha_probe ${p.id} ${fn}`);
   });
-  parts.push(`printf '@@WPHA_%s DONE\\n' "$WPHA_NONCE"`);
+  parts.push(`printf '@@WPHA_%s DONE\\n' "$WPHA_NONCE"`, ...(s.holdLock ? [LOCK_HOLD_TAIL] : []));
   // One brace group: sh parses all of it before running any of it, so a script cut short (the
   // connection dropped while it was being sent) is a syntax error that runs nothing, instead of
   // running its first part and maybe half a command line.
   return `{\n${parts.join('\n')}\n}\n`;
 }
+
+/** How the first script of a locked run ends (it holds the lock after its answer): complete once this arrived. */
+export const HOLDING_SCRIPT_END = `${LOCK_HOLD_TAIL}\n}\n`;
 
 export interface ApplyResult {
   id: string;

@@ -2,15 +2,15 @@
  * Simulated hosts served by one process: each is a real SSH server (ssh2's server side) on its
  * own loopback port with its own host key, accepting the controller's public key. A round-trip
  * script on an exec channel is answered item by item from answers recorded on real hosts
- * (recording.ts); the host lock's channel gets the lock and holds it until its stdin ends, as
- * the real lock script does. Behaviours (behaviour.ts) make a host slow, silent, hanging or
+ * (recording.ts); the first script of a locked run is answered when its text is complete and
+ * keeps its channel until its stdin ends, as a real host's shell holding the lock does. Behaviours (behaviour.ts) make a host slow, silent, hanging or
  * dropping. Nothing here runs a command: a stand-in, said so wherever its figures are printed.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel } from 'ssh2';
 import { timingSafeEqual } from 'node:crypto';
-import { LOCK_SCRIPT_END, parseScript } from './script-items.js';
+import { HOLDING_SCRIPT_END, parseScript } from './script-items.js';
 import { answerScript, tripFor, type Recording } from './recording.js';
 import type { Behaviour } from './behaviour.js';
 
@@ -93,35 +93,41 @@ export class SimHostServer {
 
   private serveExec(channel: ServerChannel, client: Connection, spec: SimHostSpec, state: { trips: number }): void {
     let input = '';
-    let locked = false;
+    let answered = false;
     channel.on('error', () => {});
     channel.on('data', (d: Buffer) => {
       input += d.toString('utf8');
-      // The lock channel keeps its stdin open for the whole run: answer once its script is complete.
-      if (!locked && input.endsWith(LOCK_SCRIPT_END) && parseScript(input).kind === 'lock') {
-        locked = true;
-        channel.write('@@WPHA_LOCK_OK\n');
+      // The first script of a locked run keeps its stdin open for the whole run (it holds the
+      // host lock): answer once its text is complete, end the channel when its stdin ends.
+      if (!answered && input.endsWith(HOLDING_SCRIPT_END)) {
+        answered = true;
+        this.answer(channel, client, spec, state, input, false);
       }
     });
     channel.on('end', () => {
-      if (locked) return finish(channel, '', 0);
-      const parsed = parseScript(input);
-      if (parsed.kind !== 'round-trip') return finish(channel, '', 0, 'simulated host: only wpha round-trip scripts are answered\n', 127);
-      const n = state.trips++;
-      this.counters.roundTrips++;
-      const b = spec.behaviour;
-      if (b.kind === 'hang' && n >= b.afterTrips) return; // never answers; the connection stays up
-      const { stdout, missing } = answerScript(parsed, tripFor(this.recording, spec.fresh, n));
-      this.counters.missing += missing;
-      if (b.kind === 'drop' && n >= b.afterTrips) {
-        channel.write(stdout.slice(0, Math.floor(stdout.length / 2)));
-        setImmediate(() => (client as unknown as { _sock: Socket })._sock?.destroy());
-        return;
-      }
-      const answer = () => finish(channel, stdout, 0);
-      if (b.kind === 'slow') setTimeout(answer, b.delayMs);
-      else answer();
+      if (answered) return finish(channel, '', 0);
+      this.answer(channel, client, spec, state, input, true);
     });
+  }
+
+  /** Answers a round trip from the recording, as the host's behaviour says; `end`: the channel ends with it. */
+  private answer(channel: ServerChannel, client: Connection, spec: SimHostSpec, state: { trips: number }, input: string, end: boolean): void {
+    const parsed = parseScript(input);
+    if (parsed.kind !== 'round-trip') return finish(channel, '', 0, 'simulated host: only wpha round-trip scripts are answered\n', 127);
+    const n = state.trips++;
+    this.counters.roundTrips++;
+    const b = spec.behaviour;
+    if (b.kind === 'hang' && n >= b.afterTrips) return; // never answers; the connection stays up
+    const { stdout, missing } = answerScript(parsed, tripFor(this.recording, spec.fresh, n));
+    this.counters.missing += missing;
+    if (b.kind === 'drop' && n >= b.afterTrips) {
+      channel.write(stdout.slice(0, Math.floor(stdout.length / 2)));
+      setImmediate(() => (client as unknown as { _sock: Socket })._sock?.destroy());
+      return;
+    }
+    const send = () => (end ? finish(channel, stdout, 0) : channel.write(stdout));
+    if (b.kind === 'slow') setTimeout(send, b.delayMs);
+    else send();
   }
 
   async close(): Promise<void> {

@@ -2,9 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { buildScript, parseRoundTrip, type RoundTripScript } from '../engine/script.js';
 import { FACTS_SCRIPT } from '../engine/facts-probe.js';
-import { lockScript } from '../engine/host-lock.js';
+import { gateFragment, lockHeadFragment } from '../engine/host-lock.js';
 import { answerScript, mergeTrip, NO_RECORDING, recordTrip, tripFor, type Recording } from './recording.js';
-import { fragmentKey, isLockScript, LOCK_SCRIPT_END, parseScript } from './script-items.js';
+import { fragmentKey, HOLDING_SCRIPT_END, parseScript } from './script-items.js';
 
 const body = (nonce: string, over: Partial<RoundTripScript> = {}): RoundTripScript => ({
   nonce,
@@ -49,11 +49,13 @@ describe('simulated hosts: reading the scripts', () => {
     ]);
   });
 
-  it('tells the lock channel from a round trip, and when its script is complete', () => {
-    const lock = lockScript('run1', 'me@here pid 1', 0);
-    expect(isLockScript(lock)).toBe(true);
-    expect(lock.endsWith(LOCK_SCRIPT_END)).toBe(true);
-    expect(parseScript(lock).kind).toBe('lock');
+  it('tells the script that takes the host lock (and keeps its channel), and when it is complete', () => {
+    const first = buildScript({ ...body('ccc333'), gate: lockHeadFragment('run1', 'me@here pid 1', 0), holdLock: true });
+    const parsed = parseScript(first);
+    expect(parsed.kind === 'round-trip' && parsed.holdsLock).toBe(true);
+    expect(first.endsWith(HOLDING_SCRIPT_END)).toBe(true);
+    const later = parseScript(buildScript({ ...body('ddd444'), gate: gateFragment('run1') }));
+    expect(later.kind === 'round-trip' && later.holdsLock).toBe(false);
     expect(parseScript('echo hi\n').kind).toBe('other');
   });
 });

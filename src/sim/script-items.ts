@@ -1,7 +1,7 @@
 /**
  * What a simulated host needs to read in the scripts the engine sends (src/engine/script.ts
  * builds them): the run's nonce, the probe and apply items in order with their shell fragments,
- * and whether the script is the host lock's channel. Pure. A stand-in answers each item with
+ * and whether the script takes the host lock (and keeps its channel after its answer). Pure. A stand-in answers each item with
  * the output a real host gave for the same fragment (src/sim/recording.ts), so the controller
  * parses and plans exactly what a real host returns.
  */
@@ -20,21 +20,17 @@ export interface ApplyScriptItem extends ScriptItem {
   raises: string[];
 }
 
-export type ParsedScript = { kind: 'lock' } | { kind: 'round-trip'; nonce: string; applies: ApplyScriptItem[]; probes: ScriptItem[] } | { kind: 'other' };
+/** `holdsLock`: the first script of a locked run, which keeps its channel (and the host lock) after its answer. */
+export type ParsedScript = { kind: 'round-trip'; nonce: string; applies: ApplyScriptItem[]; probes: ScriptItem[]; holdsLock: boolean } | { kind: 'other' };
 
-/** The lock channel's script (src/engine/host-lock.ts) takes /run/wpha.lock on fd 9, then waits on stdin. */
+/** The first script of a locked run (src/engine/host-lock.ts) takes /run/wpha.lock on fd 9. */
 const LOCK_SIGNATURE = 'exec 9>>/run/wpha.lock';
-/** The lock script is complete (it can be answered) once its last command arrived. */
-export { LOCK_SCRIPT_END } from '../engine/host-lock.js';
+/** That script is complete (it can be answered) once its last line arrived; its stdin stays open. */
+export { HOLDING_SCRIPT_END } from '../engine/script.js';
 
 export const fragmentKey = (fragment: string): string => createHash('sha256').update(fragment).digest('hex');
 
-export function isLockScript(text: string): boolean {
-  return text.includes(LOCK_SIGNATURE);
-}
-
 export function parseScript(text: string): ParsedScript {
-  if (isLockScript(text)) return { kind: 'lock' };
   const nonce = /^WPHA_NONCE=([0-9a-f]+)$/m.exec(text)?.[1];
   if (!nonce) return { kind: 'other' };
   const applies: ApplyScriptItem[] = [];
@@ -54,7 +50,7 @@ export function parseScript(text: string): ParsedScript {
     // The facts function is written on one line (`wpha_facts() {<script>}`), the others as `f() {\n...\n}`.
     probes.push({ id: m[1]!, key: fragmentKey(fn === 'wpha_facts' ? factsOf(text) : fragmentOf(text, fn, m.index)) });
   }
-  return { kind: 'round-trip', nonce, applies, probes };
+  return { kind: 'round-trip', nonce, applies, probes, holdsLock: text.includes(LOCK_SIGNATURE) };
 }
 
 /** The body of `fn() {\n<body>\n}` defined before `before` (the item's call). */
