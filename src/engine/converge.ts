@@ -74,15 +74,15 @@ async function openingTrips(run: HostRun): Promise<Position> {
   }
   const factsOut = rt.probes.get('facts')?.stdout ?? '';
   const fresh = parseFacts(factsOut);
-  const boot = parseBootFacts(factsOut);
-  const bootChanged = JSON.stringify(run.boot) !== JSON.stringify(boot);
+  const boot = parseBootFacts(factsOut, fresh);
+  const factsChanged = !run.facts || JSON.stringify(run.facts) !== JSON.stringify(fresh);
+  if (factsChanged || JSON.stringify(run.boot) !== JSON.stringify(boot)) run.deps.facts.save({ facts: fresh, ...(boot ? { boot } : {}) });
+  run.facts = fresh;
   run.boot = boot;
-  if (!run.facts || JSON.stringify(run.facts) !== JSON.stringify(fresh)) {
-    run.facts = fresh;
-    run.deps.facts.save({ facts: fresh, ...(boot ? { boot } : {}) });
+  if (factsChanged) {
     exps = run.expandFrom(0);
     rt = await run.trip('probing', { applies: [], probeSteps: run.stepsIn(exps) });
-  } else if (bootChanged) run.deps.facts.save({ facts: fresh, ...(boot ? { boot } : {}) });
+  }
   return { cursor: 0, exps, probes: rt.probes };
 }
 

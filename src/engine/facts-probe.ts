@@ -36,9 +36,8 @@ export interface BootFacts {
   virt: string;
 }
 
-/** The boot facts of a facts section's output (undefined when the host gave no boot id). */
-export function parseBootFacts(out: string): BootFacts | undefined {
-  const f = parseFacts(out);
+/** The boot facts of a facts section's output, `f` its parsed facts (undefined when the host gave no boot id). */
+export function parseBootFacts(out: string, f: Facts = parseFacts(out)): BootFacts | undefined {
   const bootId = /^boot_id=(\S+)$/m.exec(out)?.[1];
   return bootId && f.arch ? { bootId, arch: f.arch, virt: f.virtualization } : undefined;
 }

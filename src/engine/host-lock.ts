@@ -33,15 +33,17 @@ const WORK_HOLDERS = `for wpha_p in $(find /proc/[0-9]*/fd -lname ${WORK_LOCK} 2
 
 /**
  * The first round trip of a locked run takes the run lock itself, in its own shell, before it
- * probes anything: the run lock on fd 9 (waiting up to
- * --lock-timeout; the work lock free; stale stages removed; lock.info naming this run), then the
- * work lock shared on fd 8 like every gate. The script then keeps fd 9 after its answer, until
+ * probes anything: the run lock on fd 9 (waiting up to --lock-timeout), the work lock found free,
+ * stale stages removed, lock.info naming this run; then the work lock shared on fd 8 like every
+ * gate. The script then keeps fd 9 after its answer, until
  * its stdin ends (LOCK_HOLD_TAIL): the controller ends it when the run is done, and the
  * connection's end ends it when the controller dies. Refusals print @@WPHA_LOCK_BUSY or the
  * processes still holding the work lock (@@WPHA_LOCK_PROC lines, then @@WPHA_LOCK_WORK).
  */
 export function lockHeadFragment(runId: string, holder: string, waitSeconds: number): string {
   const wait = Math.ceil(waitSeconds);
+  // The wait for the work lock gets what is left of --lock-timeout after the wait for the run lock;
+  // `flock FILE true` takes and drops it: only the check that no earlier run's work holds it.
   const takeWork = wait > 0 ? `wpha_left=$((${wait} - $(date +%s) + wpha_t0)); [ "$wpha_left" -ge 1 ] || wpha_left=1; flock -x -w "$wpha_left" ${WORK_LOCK} true` : `flock -x -n ${WORK_LOCK} true`;
   return [
     ...(wait > 0 ? ['wpha_t0=$(date +%s)'] : []),
@@ -51,12 +53,20 @@ export function lockHeadFragment(runId: string, holder: string, waitSeconds: num
     `  ${WORK_HOLDERS}`,
     `  printf '@@WPHA_LOCK_WORK %s\\n' "$(cat ${WORK_INFO} 2>/dev/null)"; exit 96`,
     'fi',
+    // No earlier locked run has anything left on this host: what its stages hold is stale
+    // (a controller killed while it uploaded file contents).
     `for wpha_d in ${STAGE_PREFIX}*; do case "$wpha_d" in ${STAGE_PREFIX}${quote(runId)}-*|"${STAGE_PREFIX}*") ;; *) rm -rf "$wpha_d" ;; esac; done`,
     `wpha_li=${quote(`${runId} ${holder}`)}`,
     `( umask 022; printf '%s\\n' "$wpha_li" > ${LOCK_INFO}.tmp && mv -f ${LOCK_INFO}.tmp ${LOCK_INFO} && printf '%s\\n' "$wpha_li" > ${WORK_INFO} ) || exit 95`,
-    `{ exec 8>>${WORK_LOCK} && flock -s -w 30 8; } || { printf '@@WPHA_%s LOCKED %s\\n' "$WPHA_NONCE" "$(cat ${LOCK_INFO} 2>/dev/null)"; exit 0; }`,
+    HOLD_WORK_LOCK,
   ].join('\n');
 }
+
+/** A script of a locked run that finds the run lock not (or no longer) its own: says whose it is and stops. */
+const LOCKED = `printf '@@WPHA_%s LOCKED %s\\n' "$WPHA_NONCE" "$(cat ${LOCK_INFO} 2>/dev/null)"; exit 0`;
+
+/** The work lock, shared, on fd 8 for the script and everything it starts. */
+const HOLD_WORK_LOCK = `{ exec 8>>${WORK_LOCK} && flock -s -w 30 8; } || { ${LOCKED}; }`;
 
 /** After the first locked script's answer: hold the run lock (fd 9) until stdin ends (builtins only). */
 export const LOCK_HOLD_TAIL = 'while read -r wpha_l; do :; done';
@@ -67,12 +77,7 @@ export const LOCK_HOLD_TAIL = 'while read -r wpha_l; do :; done';
  * on fd 8 for the script and its children. Builtins only, no waiting.
  */
 export function gateFragment(runId: string): string {
-  const locked = `printf '@@WPHA_%s LOCKED %s\\n' "$WPHA_NONCE" "$(cat ${LOCK_INFO} 2>/dev/null)"; exit 0`;
-  return [
-    `wpha_li=; [ -r ${LOCK_INFO} ] && read -r wpha_li wpha_rest < ${LOCK_INFO}`,
-    `[ "$wpha_li" = ${quote(runId)} ] || { ${locked}; }`,
-    `{ exec 8>>${WORK_LOCK} && flock -s -w 30 8; } || { ${locked}; }`,
-  ].join('\n');
+  return [`wpha_li=; [ -r ${LOCK_INFO} ] && read -r wpha_li wpha_rest < ${LOCK_INFO}`, `[ "$wpha_li" = ${quote(runId)} ] || { ${LOCKED}; }`, HOLD_WORK_LOCK].join('\n');
 }
 
 export type LockState = { state: 'busy'; holder: string } | { state: 'working'; run: string; processes: string } | { state: 'pending' };

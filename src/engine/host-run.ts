@@ -214,7 +214,14 @@ export function preludesOf(steps: Step[]): string[] {
 }
 
 /** The script body of a round trip: planned applies (with their staged files) then probes. */
-export function roundTripBody(applies: Planned[], probeSteps: Step[], diff: boolean, facts: boolean, pendingHandlers?: (p: Planned) => string[], content?: ContentCache) {
+export function roundTripBody(
+  applies: Planned[],
+  probeSteps: Step[],
+  diff: boolean,
+  facts: boolean,
+  pendingHandlers?: (p: Planned) => string[],
+  content?: ContentCache,
+): Omit<RoundTripScript, 'nonce'> {
   const staged = new Map<string, StagedFile>();
   for (const a of applies) for (const f of a.plan.files ?? []) staged.set(f.sha256, f);
   const items: ApplyItem[] = applies.map((a) => ({ id: a.step.key, fragment: a.plan.apply ?? ':', notifyFlags: [], pendingHandlers: pendingHandlers?.(a) ?? [] }));
@@ -224,6 +231,5 @@ export function roundTripBody(applies: Planned[], probeSteps: Step[], diff: bool
   // Every systemd unit they ask about: one systemctl show for all.
   const units = probeSteps.flatMap((s) => s.resources.filter((r) => r.startsWith('unit:')).map((r) => r.slice('unit:'.length)));
   const prefetch = [prefetchFragment(filePaths), unitPrefetchFragment(units)].filter(Boolean).join('\n');
-  const script: Omit<RoundTripScript, 'nonce'> = { preludes: preludesOf([...applies.map((a) => a.step), ...probeSteps]), staged: [...staged.values()], applies: items, facts, probes, prefetch };
-  return script;
+  return { preludes: preludesOf([...applies.map((a) => a.step), ...probeSteps]), staged: [...staged.values()], applies: items, facts, probes, prefetch };
 }

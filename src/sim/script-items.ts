@@ -6,6 +6,7 @@
  * parses and plans exactly what a real host returns.
  */
 import { createHash } from 'node:crypto';
+import { LOCK_FILE } from '../engine/host-lock.js';
 
 export interface ScriptItem {
   id: string;
@@ -24,7 +25,7 @@ export interface ApplyScriptItem extends ScriptItem {
 export type ParsedScript = { kind: 'round-trip'; nonce: string; applies: ApplyScriptItem[]; probes: ScriptItem[]; holdsLock: boolean } | { kind: 'other' };
 
 /** The first script of a locked run (src/engine/host-lock.ts) takes /run/wpha.lock on fd 9. */
-const LOCK_SIGNATURE = 'exec 9>>/run/wpha.lock';
+const LOCK_SIGNATURE = `exec 9>>${LOCK_FILE}`;
 /** That script is complete (it can be answered) once its last line arrived; its stdin stays open. */
 export { HOLDING_SCRIPT_END } from '../engine/script.js';
 
