@@ -7,10 +7,14 @@ import { defineConfig } from 'vitest/config';
 // host-free tests of the shipped roles next to their lab siblings (src/test-projects.test.ts
 // checks that every test/ file the lab project runs does use lab hosts).
 const UNIT_IN_TEST = 'test/**/*.unit.test.ts';
+// TypeScript's CommonJS files (.cts: the bench's --require preload and the usage line it shares
+// with the bench) are TypeScript too; Vite's default transform covers .ts and .mts only.
+const oxc = { include: /\.(m?ts|cts|[jt]sx)$/ };
 export default defineConfig({
   test: {
     projects: [
       {
+        oxc,
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', UNIT_IN_TEST],
@@ -27,6 +31,7 @@ export default defineConfig({
         },
       },
       {
+        oxc,
         test: {
           name: 'lab',
           include: ['test/**/*.test.ts'],

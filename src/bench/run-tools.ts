@@ -7,11 +7,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { execa, type Options } from 'execa';
 import { projectRoot } from '../paths.js';
 import { parseAnsibleOutput, parseWphaJson, type RunOutcome } from './parse-runs.js';
-import { parseUsage } from './usage-marker.js';
+import { parseUsage } from './usage-marker.cjs';
 import { nodeOptionsOfShebang } from './shebang.js';
 import type { BenchInventories } from './web-tier-files.js';
 
@@ -74,7 +74,7 @@ async function runGroup(cmd: string, args: string[], env: Record<string, string>
 }
 
 export async function runWphaApply(inventoryDir: string, cacheHome: string, scope: RunScope = {}, root: string = projectRoot()): Promise<TimedRun> {
-  const preload = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'usage-preload.js')).href;
+  const preload = path.join(path.dirname(fileURLToPath(import.meta.url)), 'usage-preload.cjs');
   const limit = scope.limit ? ['--limit', scope.limit] : [];
   const bin = path.join(root, 'bin', 'wpha');
   const nodeOptions = nodeOptionsOfShebang(readFileSync(bin, 'utf8').split('\n', 1)[0]!);
@@ -83,7 +83,7 @@ export async function runWphaApply(inventoryDir: string, cacheHome: string, scop
   const t0 = clock();
   const r = await runGroup(
     'node',
-    [...nodeOptions, '--import', preload, bin, 'apply', '-i', inventoryDir, '--json', ...limit, ...(scope.extraArgs ?? [])],
+    [...nodeOptions, '--require', preload, bin, 'apply', '-i', inventoryDir, '--json', ...limit, ...(scope.extraArgs ?? [])],
     { XDG_CACHE_HOME: cacheHome, CI: '1' },
     scope.signal,
   );

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { formatUsage, parseUsage } from './usage-marker.js';
+import { formatUsage, parseUsage } from './usage-marker.cjs';
 
 describe('usage line of the bench preload', () => {
   it('round-trips and is taken out of the stderr it came with', () => {

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseUsage } from '../../src/bench/usage-marker.js';
+import { parseUsage } from '../../src/bench/usage-marker.cjs';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
 import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
@@ -70,7 +70,7 @@ describe('hosts that misbehave during a run', () => {
         await new Promise((r) => setTimeout(r, 500));
       }
     })();
-    const run = await execa('node', ['--import', path.join(ROOT, 'dist/bench/usage-preload.js'), path.join(ROOT, 'bin/wpha'), 'apply', '-i', inv, '--json'], {
+    const run = await execa('node', ['--require', path.join(ROOT, 'dist/bench/usage-preload.cjs'), path.join(ROOT, 'bin/wpha'), 'apply', '-i', inv, '--json'], {
       reject: false,
       env: { CI: '1' },
       timeout: 300_000,

@@ -1,5 +1,5 @@
 /**
- * The stderr line usage-preload.js prints at exit, and its parser (kept apart from the preload:
+ * The stderr line usage-preload.cjs prints at exit, and its parser (kept apart from the preload:
  * importing the preload would install its exit hook in the importing process).
  */
 export interface ProcessUsage {
