@@ -29,6 +29,9 @@ export function busyShare(a: CpuTicks, b: CpuTicks): number {
   return total > 0 ? Math.max(0, Math.min(1, (b.busy - a.busy) / total)) : 0;
 }
 
+/** The window whose busy share is measured, unless a caller gives another (ms). */
+export const QUIET_WINDOW_MS = 1000;
+
 export interface QuietResult {
   /** How long the wait took (ms). */
   waitedMs: number;
@@ -43,7 +46,7 @@ export interface QuietResult {
  * `maxWaitMs` (then `quiet` is false: the run goes on, and the caller reports it).
  */
 export async function waitForQuiet(opts: { maxBusy?: number; windowMs?: number; maxWaitMs?: number; read?: () => string } = {}): Promise<QuietResult> {
-  const { maxBusy = 0.1, windowMs = 1000, maxWaitMs = 60_000 } = opts;
+  const { maxBusy = 0.1, windowMs = QUIET_WINDOW_MS, maxWaitMs = 60_000 } = opts;
   const read = opts.read ?? (() => readFileSync('/proc/stat', 'utf8'));
   const t0 = Date.now();
   let prev = parseCpuTicks(read());

@@ -76,8 +76,9 @@ describe('web-tier report', () => {
   });
 
   it('says how long the timed no-ops waited for a quiet machine, and how many started busy', () => {
-    const quiet = (busyStarts: number) => renderReport(figures({ machine: { cpus: 2, loadStart: 3, quiet: { maxBusy: 0.1, waitedMs: [1004, 23_460, 1001], busyStarts } } }));
+    const quiet = (busyStarts: number, windowMs = 1000) => renderReport(figures({ machine: { cpus: 2, loadStart: 3, quiet: { maxBusy: 0.1, windowMs, waitedMs: [1004, 23_460, 1001], busyStarts } } }));
     expect(quiet(0)).toContain('Each timed no-op (both tools) started once the machine was at most 10 % busy over 1 s: waited 1-23.5 s');
+    expect(line(quiet(0, 2500), 'Each timed no-op')).toContain('at most 10 % busy over 2.5 s:');
     expect(line(quiet(2), 'Each timed no-op')).toMatch(/waited 1-23\.5 s; 2 run\(s\) started still busy, at the bound$/);
     expect(renderReport(figures()).some((l) => l.startsWith('Each timed no-op'))).toBe(false);
   });

@@ -57,6 +57,8 @@ export interface WebTierFigures {
 export interface QuietWaits {
   /** Busy share a window had to stay under (0..1). */
   maxBusy: number;
+  /** Length of that window (ms). */
+  windowMs: number;
   /** ms waited before each timed run. */
   waitedMs: number[];
   /** Runs started although the machine was still busy at the bound. */
@@ -138,7 +140,7 @@ export function renderReport(f: WebTierFigures): string[] {
     : '';
   const q = m?.quiet;
   const quiet = q?.waitedMs.length
-    ? `Each timed no-op (both tools) started once the machine was at most ${Math.round(q.maxBusy * 100)} % busy over 1 s: waited ${rangeOf(q.waitedMs.map((x) => Math.round(x / 100) / 10))} s${q.busyStarts ? `; ${q.busyStarts} run(s) started still busy, at the bound` : ''}`
+    ? `Each timed no-op (both tools) started once the machine was at most ${Math.round(q.maxBusy * 100)} % busy over ${Math.round(q.windowMs / 100) / 10} s: waited ${rangeOf(q.waitedMs.map((x) => Math.round(x / 100) / 10))} s${q.busyStarts ? `; ${q.busyStarts} run(s) started still busy, at the bound` : ''}`
     : '';
   const lines = ['', 'wpha web-tier benchmark (same hosts, same run)', head, ...(load ? [load] : []), ...(quiet ? [quiet] : []), ''];
   lines.push(`  ${'figure'.padEnd(w1)}  ${'measured'.padEnd(w2)}  target`);

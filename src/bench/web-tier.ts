@@ -22,7 +22,7 @@ import { ansibleVersion, closeControlMasters, runAnsiblePlaybook, runWphaApply, 
 import { describeChanges, notNoOp, ownShare } from './parse-runs.js';
 import { renderReport, type NoOpFigures, type WebTierFigures } from './web-tier-report.js';
 import { seconds } from './stats.js';
-import { waitForQuiet } from './quiet.js';
+import { QUIET_WINDOW_MS, waitForQuiet } from './quiet.js';
 
 const log = (s: string) => console.error(`[bench] ${s}`);
 
@@ -160,9 +160,9 @@ const QUIET_MAX_BUSY = 0.1;
  * earlier run left on the hosts (dpkg triggers, services starting) is not timed as this run's.
  */
 async function quiet(ctx: Ctx): Promise<void> {
-  const q = await waitForQuiet({ maxBusy: QUIET_MAX_BUSY });
+  const q = await waitForQuiet({ maxBusy: QUIET_MAX_BUSY, windowMs: QUIET_WINDOW_MS });
   const m = ctx.figures.machine!;
-  m.quiet ??= { maxBusy: QUIET_MAX_BUSY, waitedMs: [], busyStarts: 0 };
+  m.quiet ??= { maxBusy: QUIET_MAX_BUSY, windowMs: QUIET_WINDOW_MS, waitedMs: [], busyStarts: 0 };
   m.quiet.waitedMs.push(q.waitedMs);
   if (!q.quiet) m.quiet.busyStarts++;
   if (q.waitedMs > 1500 || !q.quiet) log(`  waited ${seconds(q.waitedMs)} for a quiet machine${q.quiet ? '' : ` (still ${Math.round(q.busy * 100)} % busy: timing anyway)`}`);

@@ -3,7 +3,8 @@
  * key algorithm, each aborted by the host-key check itself (so no login is ever attempted and
  * nothing runs on the host), like ssh-keyscan.
  */
-import { Client } from 'ssh2';
+// ssh2's client module alone, as src/transport/ssh.ts loads it (the package index also loads its server).
+import Client from 'ssh2/lib/client.js';
 import { ConnectError } from '../errors.js';
 import { fingerprint, keyTypeOf } from '../transport/known-hosts.js';
 
