@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../paths.js';
+import { backupStamp } from './backup-stamp.js';
 
 const runner = path.join(projectRoot(), 'roles/rclone_sync/files/wpha-rclone-sync');
 
@@ -69,12 +70,7 @@ describe('wpha-rclone-sync', () => {
   });
 
   it('deletes the dated backup folders older than the days kept, after a successful sync only, and nothing else', () => {
-    const stamp = (daysAgo: number) =>
-      new Date(Date.now() - daysAgo * 86_400_000)
-        .toISOString()
-        .replace(/[-:]/g, '')
-        .replace(/\.\d+Z$/, 'Z');
-    const [old, older, recent] = [stamp(21), stamp(400), stamp(19)];
+    const [old, older, recent] = [backupStamp(21), backupStamp(400), backupStamp(19)];
     const conf = (keep: string) => `JOB_NAME='j'\nJOB_MODE='sync'\nJOB_SOURCE='/srv/a'\nJOB_DEST='b':'x'\nJOB_BACKUP_BASE='b':'old'\n${keep}JOB_BWLIMIT=''\nJOB_OPTIONS=''\n`;
     const listed = `${recent} ${old} notes 2020-01-01 ${older} 20991231T000000Z`;
     const t = setup(conf("JOB_BACKUP_KEEP_DAYS='20'\n"));

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
 import { hostDone, jsonEvents, runWpha, tasksOf } from '../helpers/wpha-cli.js';
+import { backupStamp } from '../../src/storage/backup-stamp.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
@@ -93,12 +94,7 @@ describe('rclone_sync from site A to site B over SFTP', () => {
   });
 
   it('dated backup folders older than backup_keep_days (20) go after a successful run; newer ones and other folders stay', async () => {
-    const stamp = (daysAgo: number) =>
-      new Date(Date.now() - daysAgo * 86_400_000)
-        .toISOString()
-        .replace(/[-:]/g, '')
-        .replace(/\.\d+Z$/, 'Z');
-    const [old, recent] = [stamp(30), stamp(10)];
+    const [old, recent] = [backupStamp(30), backupStamp(10)];
     // Folders as earlier runs left them (owned by the SFTP account, like the ones rclone made).
     await sh(b, `cd /srv/rbackup/archive && for d in ${old} ${recent} kept-by-hand; do mkdir $d && echo v0 > $d/notes.txt; done && chown -R --reference=. ${old} ${recent} kept-by-hand`);
     const r = await runJob();
