@@ -146,6 +146,29 @@ describe('web stack roles on fresh lab hosts (1 web + 1 db)', () => {
     expect(r.stdout.split('\n')).toEqual(['success', 'active', '0']);
   });
 
+  it("a site no longer listed loses its cron timer; the listed site's timer and a timer made by hand stay", async () => {
+    // A site an earlier apply set up and the inventory has since dropped: the shop's own units,
+    // as wpha wrote them, under another site's name. And a timer with the prefix made by hand.
+    await lab.ssh(
+      web.name,
+      [
+        'cd /etc/systemd/system',
+        'sed s/wpha-wp-cron-shop/wpha-wp-cron-gone/g wpha-wp-cron-shop.timer > wpha-wp-cron-gone.timer',
+        'sed s/WORDPRESS_CONFIG=shop/WORDPRESS_CONFIG=gone/ wpha-wp-cron-shop.service > wpha-wp-cron-gone.service',
+        "printf '[Timer]\\nOnCalendar=daily\\n' > wpha-wp-cron-byhand.timer",
+        'systemctl daemon-reload && systemctl enable --now -q wpha-wp-cron-gone.timer',
+      ].join(' && '),
+    );
+    expect((await lab.ssh(web.name, 'systemctl is-active wpha-wp-cron-gone.timer')).stdout).toBe('active');
+    const r = await runWpha(['apply', '-i', invDir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const pruned = tasksOf(jsonEvents(r.stdout), web.name).find((t) => t.task === 'cron timers of removed sites');
+    expect(pruned).toMatchObject({ status: 'changed', summary: ['remove timer wpha-wp-cron-gone (no longer listed)'] });
+    const left = await lab.ssh(web.name, 'cd /etc/systemd/system && ls wpha-wp-cron-*; systemctl is-active wpha-wp-cron-shop.timer; systemctl is-active wpha-wp-cron-gone.timer || true');
+    expect(left.stdout.split('\n')).toEqual(['wpha-wp-cron-byhand.timer', 'wpha-wp-cron-shop.service', 'wpha-wp-cron-shop.timer', 'active', 'inactive']);
+    await lab.ssh(web.name, 'rm /etc/systemd/system/wpha-wp-cron-byhand.timer && systemctl daemon-reload');
+  });
+
   it("passes the drop-in's own PHP test against the Redis server", async () => {
     const script = readFileSync(path.join(root, 'test/roles/object-cache-test.php'), 'utf8');
     await lab.ssh(web.name, 'cat > /tmp/object-cache-test.php', { input: script });
