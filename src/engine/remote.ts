@@ -10,6 +10,7 @@ import { ConnectError, OperationError } from '../errors.js';
 import { buildScript, parseRoundTrip, STAGE_FAILED_EXIT, type RoundTripScript, type ParsedRoundTrip } from './script.js';
 import { lockHeadFragment, gateFragment, parseLockOutput, lockRefusal, STAGE_PREFIX } from './host-lock.js';
 import { DEFAULT_ROUND_TRIP_TIMEOUT_S, formatSeconds, withDeadline } from './deadline.js';
+import { AnswerLine } from './answer-line.js';
 
 /** Staged contents above this size travel over SFTP instead of inline base64. */
 export const SFTP_THRESHOLD_BYTES = 256 * 1024;
@@ -147,19 +148,15 @@ export class Remote {
    * (a refusal, a failure, sudo asking for a password) answers with its exit status as usual.
    */
   private execHolding(command: string, input: string, nonce: string, signal?: AbortSignal): Promise<ExecResult> {
-    const doneLine = `@@WPHA_${nonce} DONE\n`;
-    const out: Buffer[] = [];
-    let tail = '';
+    const answer = new AnswerLine(`@@WPHA_${nonce} DONE\n`);
     let answered: (r: ExecResult) => void = () => {};
     const atDone = new Promise<ExecResult>((resolve) => (answered = resolve));
     const ch = this.conn.execChannel(command, input, {
       keepStdinOpen: true,
       ...(signal ? { signal } : {}),
       onStdout: (d) => {
-        out.push(d);
-        // The line can arrive split across chunks: look in what the last chunks end with.
-        tail = (tail + d.toString('latin1')).slice(-(doneLine.length + 64));
-        if (tail.includes(doneLine)) answered({ code: 0, stdout: Buffer.concat(out), stderr: Buffer.alloc(0), truncated: false });
+        const r = answer.push(d);
+        if (r) answered(r);
       },
     });
     this.lock!.held = { endInput: ch.endInput, done: ch.done };
