@@ -68,6 +68,52 @@ describe('block / rescue / always', () => {
     expect(new Set(tasks.map((t) => t.id)).size).toBe(tasks.length);
   });
 
+  it('gives delegate_to and run_once to the tasks of a block; a task that sets them itself keeps its own; inner blocks override outer ones', async () => {
+    const { role, issues } = await load(`tasks:
+  - name: on the balancer
+    delegate_to: "{{ lb_host }}"
+    run_once: true
+    block:
+      - name: drain
+        command: { cmd: "true" }
+      - name: each host
+        command: { cmd: "true" }
+        run_once: false
+      - name: elsewhere
+        command: { cmd: "true" }
+        delegate_to: db1
+      - name: inner
+        delegate_to: web1
+        block:
+          - name: innermost
+            command: { cmd: "true" }
+    rescue:
+      - name: undo
+        command: { cmd: "true" }
+  - name: after
+    command: { cmd: "true" }
+`);
+    expect(issues).toEqual([]);
+    expect(role!.tasks.map((t) => [t.name, t.delegateTo, t.runOnce])).toEqual([
+      ['drain', '{{ lb_host }}', true],
+      ['each host', '{{ lb_host }}', false],
+      ['elsewhere', 'db1', true],
+      ['innermost', 'web1', true],
+      ['undo', '{{ lb_host }}', true],
+      ['after', undefined, false],
+    ]);
+  });
+
+  it('refuses retries on a task a block delegates, as on a delegated task', async () => {
+    const { issues } = await load(`tasks:
+  - delegate_to: db1
+    block:
+      - command: { cmd: "true" }
+        retries: 2
+`);
+    expect(issues).toEqual([expect.stringMatching(/role\.yaml:6:9: tasks\[0\]\.block\[0\]\.retries: A delegated task cannot retry yet/)]);
+  });
+
   it('refuses rescue without block, operations and task keywords on a block, and empty sections, with file:line', async () => {
     const { issues } = await load(`tasks:
   - name: lonely
@@ -81,7 +127,7 @@ describe('block / rescue / always', () => {
 `);
     expect(issues).toEqual([
       expect.stringMatching(/role\.yaml:4:5: tasks\[0\]\.rescue: "rescue" needs a "block" in the same entry/),
-      expect.stringMatching(/role\.yaml:8:5: tasks\[1\]\.loop: A block takes only "block", "rescue", "always", "name", "when", "tags", "become", found "loop"/),
+      expect.stringMatching(/role\.yaml:8:5: tasks\[1\]\.loop: A block takes only "block", "rescue", "always", "name", "when", "tags", "become", "delegate_to", "run_once", found "loop"/),
       expect.stringMatching(/role\.yaml:9:5: tasks\[1\]\.command: A block takes only .* found "command"/),
       expect.stringMatching(/role\.yaml:10:12: tasks\[2\]\.block: Expected a non-empty list of tasks under "block"/),
     ]);

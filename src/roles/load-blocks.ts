@@ -2,7 +2,8 @@
  * Task control flow at load time: `block:` entries (with `rescue:` / `always:`) and the
  * `retries:` / `until:` / `delay:` keywords of a task. A block is flattened into its tasks, each
  * one carrying its blocks and sections (TaskSpec.blocks) and the keywords the block gives it
- * (`when`, `tags`, `become`), so everything after loading sees a flat list of tasks.
+ * (`when`, `tags`, `become`, `delegate_to`, `run_once`), so everything after loading sees a flat
+ * list of tasks.
  */
 import type { TaskSpec } from '../model.js';
 import type { KeyPath } from '../yaml/locations.js';
@@ -21,6 +22,8 @@ export interface BlockKeywords {
   when: string[];
   tags: string[];
   become?: boolean;
+  delegateTo?: string;
+  runOnce?: boolean;
 }
 
 export interface BlockEntry {
@@ -57,25 +60,42 @@ export function checkBlockEntry(entry: unknown, path: KeyPath, ctx: Ctx): BlockE
     if (!Array.isArray(list) || list.length === 0) ctx.issues.push({ location: ctx.doc.at([...path, k]), path: [...path, k], message: `Expected a non-empty list of tasks under "${k}"` });
     else sections[k] = list;
   }
-  // Keyword types (when, tags, become) are checked by the whole-file schema.
+  // Keyword types (when, tags, become, delegate_to, run_once) are checked by the whole-file schema.
   if (ctx.issues.length > before) return undefined;
   const keywords: BlockKeywords = { when: e.when === undefined ? [] : [String(e.when)], tags: e.tags === undefined ? [] : Array.isArray(e.tags) ? e.tags.map(String) : [String(e.tags)] };
   if (typeof e.become === 'boolean') keywords.become = e.become;
+  if (typeof e.delegate_to === 'string') keywords.delegateTo = e.delegate_to;
+  if (typeof e.run_once === 'boolean') keywords.runOnce = e.run_once;
   return { keywords, sections };
 }
 
+/** An inner block's keywords within an outer one's: whens and tags add up, an inner default wins. */
 export function mergeBlockKeywords(outer: BlockKeywords | undefined, inner: BlockKeywords): BlockKeywords {
   if (!outer) return inner;
   const become = inner.become ?? outer.become;
-  return { when: [...outer.when, ...inner.when], tags: [...new Set([...outer.tags, ...inner.tags])], ...(become === undefined ? {} : { become }) };
+  const delegateTo = inner.delegateTo ?? outer.delegateTo;
+  const runOnce = inner.runOnce ?? outer.runOnce;
+  return {
+    when: [...outer.when, ...inner.when],
+    tags: [...new Set([...outer.tags, ...inner.tags])],
+    ...(become === undefined ? {} : { become }),
+    ...(delegateTo === undefined ? {} : { delegateTo }),
+    ...(runOnce === undefined ? {} : { runOnce }),
+  };
 }
 
-/** A block's `when` holds for each of its tasks (ANDed before the task's own); tags add up; become is a default. */
-export function inheritBlock(task: TaskSpec, block: BlockKeywords): void {
+/**
+ * A block's `when` holds for each of its tasks (ANDed before the task's own); tags add up;
+ * become, delegate_to and run_once are defaults a task's own key overrides (`raw`: the task's
+ * keys as written, to tell a task's `run_once: false` from none).
+ */
+export function inheritBlock(task: TaskSpec, block: BlockKeywords, raw: Record<string, unknown>): void {
   const whens = [...block.when, ...(task.when === undefined ? [] : [task.when])];
   if (whens.length) task.when = whens.length === 1 ? whens[0]! : whens.map((w) => `(${w})`).join(' and ');
   task.tags = [...new Set([...block.tags, ...task.tags])];
   if (task.become === undefined && block.become !== undefined) task.become = block.become;
+  if (task.delegateTo === undefined && block.delegateTo !== undefined) task.delegateTo = block.delegateTo;
+  if (raw.run_once === undefined && block.runOnce !== undefined) task.runOnce = block.runOnce;
 }
 
 /** Reads retries / until / delay into the task; false (issues reported) when they do not go together. */

@@ -57,10 +57,9 @@ export function buildHandlers(raw: unknown, ctx: TaskBuildContext): HandlerSpec[
 /** A task, or a block flattened into its tasks (each one knowing its blocks and sections). */
 function walkTask(entry: unknown, path: KeyPath, frames: BlockFrame[], inherited: BlockKeywords | undefined, ctx: TaskBuildContext, out: TaskSpec[]): void {
   if (!isBlockEntry(entry)) {
-    const task = buildTask(entry, path, 'task', ctx);
+    const task = buildTask(entry, path, 'task', ctx, inherited);
     if (!task) return;
     if (frames.length) task.blocks = frames;
-    if (inherited) inheritBlock(task, inherited);
     out.push(task);
     return;
   }
@@ -75,7 +74,8 @@ function walkTask(entry: unknown, path: KeyPath, frames: BlockFrame[], inherited
   }
 }
 
-function buildTask(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx: TaskBuildContext): TaskSpec | undefined {
+/** `inherited`: what the blocks around a task give it, applied before its keys are checked together. */
+function buildTask(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx: TaskBuildContext, inherited?: BlockKeywords): TaskSpec | undefined {
   const opKey = findOpKey(entry, path, kind, ctx);
   const parsed = taskSchema(kind).safeParse(entry);
   // Keyword issues were reported with the whole file; a broken task is just not built.
@@ -109,6 +109,7 @@ function buildTask(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx:
   if (typeof r.become === 'boolean') task.become = r.become;
   if (typeof r.delegate_to === 'string') task.delegateTo = r.delegate_to;
   if (kind === 'handler') (task as HandlerSpec).listen = asList(r.listen as string | string[] | undefined);
+  if (inherited) inheritBlock(task, inherited, r);
   if (!retriesFrom(r, task, path, kind, ctx)) return undefined;
   if (ctx.validateExpressions) ctx.issues.push(...ctx.validateExpressions(task));
   return task;

@@ -159,7 +159,7 @@ export const taskKeywordShape = {
 export const TASK_ONLY_KEYWORDS: ReadonlySet<string> = new Set(['until', 'retries', 'delay']);
 
 /** Keys of a block entry (`block:` with optional `rescue:` / `always:`), besides its sections. */
-export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set(['name', 'when', 'tags', 'become']);
+export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set(['name', 'when', 'tags', 'become', 'delegate_to', 'run_once']);
 export const BLOCK_SECTIONS = ['block', 'rescue', 'always'] as const;
 
 export const handlerKeywordShape = {
@@ -173,7 +173,7 @@ export const HANDLER_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(handler
 
 const SECTION_DOCS = {
   block:
-    'Tasks run in order as one unit; a failure skips the rest of them and runs `rescue` (when given), then `always`. A block entry takes only name, when, tags and become, applied to each of its tasks.',
+    'Tasks run in order as one unit; a failure skips the rest of them and runs `rescue` (when given), then `always`. A block entry takes only name, when, tags, become, delegate_to and run_once, applied to each of its tasks (a task that sets become, delegate_to or run_once itself keeps its own).',
   rescue: 'Tasks run only when a task of `block` failed; when they succeed the failure is rescued and the play goes on. Needs block.',
   always: 'Tasks run after `block` (and `rescue`) whatever happened. Needs block.',
 } as const;

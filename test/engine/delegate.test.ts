@@ -1,4 +1,4 @@
-/** delegate_to: a task runs on another inventory host, with the delegating host's variables. */
+/** delegate_to: a task (and the tasks of a block that sets it) runs on another inventory host, with the delegating host's variables. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
