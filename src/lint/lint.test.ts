@@ -107,6 +107,32 @@ describe('wpha lint', () => {
     expect(bad.errors).toContain('roles/ok/role.yaml:3:5: tasks[0].nosuchop: Unknown operation or keyword "nosuchop"');
   });
 
+  it('counts reads in delegate_to and until, and points a read inside a block at its own line', async () => {
+    const dir = path.join(work, 'reads', 'roles', 'relay');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'role.yaml'),
+      [
+        'description: reads',
+        'variables:',
+        '  relay_host: { type: string, description: Where the block runs. }',
+        '  relay_ready: { type: string, default: ok, description: What the probe prints when ready. }',
+        'tasks:',
+        '  - delegate_to: "{{ relay_host }}"',
+        '    block:',
+        '      - shell: { cmd: "true", creates: /srv/a }',
+        '      - shell: { cmd: "echo {{ not_declared }}", creates: /srv/b }',
+        '        register: probe',
+        "        until: probe.stdout == relay_ready",
+        '        retries: 2',
+        '',
+      ].join('\n'),
+    );
+    const r = await lintCommand('.', { format: 'json', cwd: path.join(work, 'reads') });
+    const { findings } = JSON.parse(r.output) as { findings: { file: string; line: number; col: number; rule: string }[] };
+    expect(findings.map((f) => `${f.file}:${f.line}:${f.col}: ${f.rule}`)).toEqual(['roles/relay/role.yaml:9:23: var-undeclared']);
+  });
+
   it("points a git clone, a mount or a tar extraction at its operation, with that operation's arguments", async () => {
     const dir = path.join(work, 'sources', 'roles', 'src');
     mkdirSync(dir, { recursive: true });

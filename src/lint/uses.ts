@@ -81,7 +81,8 @@ export function roleUses(role: LintRole): RoleUses {
   for (const [t, kind, i] of tasks) {
     if (t.register) registered.add(t.register);
     const local = new Set<string>(t.loop !== undefined ? [t.loopVar] : []);
-    const at = (p: (string | number)[]) => doc.at([kind, i, ...p]);
+    // A task inside a block sits at its own path (keyPath), not at the index of the flat list.
+    const at = (p: (string | number)[]) => doc.at([...(t.keyPath ?? [kind, i]), ...p]);
     const strings = (v: unknown, p: (string | number)[]) => {
       if (typeof v === 'string' && v.includes('{{')) {
         try {
@@ -97,10 +98,12 @@ export function roleUses(role: LintRole): RoleUses {
     };
     strings(t.args, [t.op]);
     strings(t.loop, ['loop']);
+    strings(t.delegateTo, ['delegate_to']);
     for (const [key, src] of [
       ['when', t.when],
       ['changed_when', t.changedWhen],
       ['failed_when', t.failedWhen],
+      ['until', t.until],
     ] as const) {
       if (src === undefined) continue;
       const loc = at([key]);
