@@ -13,7 +13,7 @@
  */
 import type { Recap } from './events.js';
 import { parseBootFacts, parseFacts } from './facts-probe.js';
-import { notifiedBy, parsePendingHandlers, type ConvergeDeps, type ConvergeOptions, type Exp, type HostPlay } from './host-play.js';
+import { notifiedBy, parsePendingHandlers, type ConvergeDeps, type ConvergeOptions, type Exp, type HostPlay, type Planned } from './host-play.js';
 import { HostRun } from './host-run.js';
 import { handlerSteps, PENDING_PROBE, runHandlers } from './handlers.js';
 import { reportUnplannable } from './check-mode.js';
@@ -133,7 +133,9 @@ async function applyForward(run: HostRun, fwd: Forward): Promise<Position | unde
     const candidates = atEnd || fwd.flushAt >= 0 ? [...new Set([...run.notified, ...fwd.batch.flatMap((b) => notifiedBy(run.play, b))])].sort((a, b) => a - b) : [];
     const preSteps = candidates.length ? (handlerSteps(run, candidates) ?? []) : [];
     if (run.failed) return undefined;
-    const { rt, attempts } = await applyBatch(run, fwd.batch, { probeSteps: [...run.stepsIn(rest), ...preSteps], notify: (p) => notifiedBy(run.play, p) });
+    const probeSteps = [...run.stepsIn(rest), ...preSteps];
+    const notify = (p: Planned) => notifiedBy(run.play, p);
+    const { rt, attempts } = await applyBatch(fwd.batch, (applies, last) => run.trip('applying', { applies, probeSteps: last ? probeSteps : [], notify }), run.opts.signal);
     applied = { cursor: fwd.stop, exps: rest, probes: rt.probes };
     run.failed = run.recordApplies(fwd.batch, rt, attempts);
     const next = run.failed ? caught(run) : undefined;

@@ -1,9 +1,13 @@
-/** `delegate_to`: a task's steps probed, planned and applied on another inventory host, with this host's variables. */
+/**
+ * `delegate_to`: a task's steps probed, planned and applied on another inventory host, with this
+ * host's variables; retries / until as on the host itself (src/engine/retries.ts).
+ */
 import type { TaskSpec } from '../model.js';
 import type { Remote, RoundTripResult } from './remote.js';
 import type { Step } from './steps.js';
 import type { Planned } from './host-play.js';
 import { roundTripBody, type HostRun } from './host-run.js';
+import { applyBatch } from './retries.js';
 
 /** True when the delegated task failed (reported). */
 export async function runDelegated(run: HostRun, t: TaskSpec, steps: Step[]): Promise<boolean> {
@@ -38,7 +42,9 @@ export async function runDelegated(run: HostRun, t: TaskSpec, steps: Step[]): Pr
     return false;
   }
   try {
-    return run.recordApplies(planned, await other.run(roundTripBody(planned, [], run.opts.diff, false)));
+    // Each attempt of a retried step is a round trip to the host it is delegated to.
+    const { rt, attempts } = await applyBatch(planned, (applies) => other.run(roundTripBody(applies, [], run.opts.diff, false)), run.opts.signal);
+    return run.recordApplies(planned, rt, attempts);
   } catch (e) {
     run.emit(planned[0]!.step, 'failed', { error: (e as Error).message });
     return true;

@@ -9,11 +9,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Planned } from './host-play.js';
-import type { HostRun } from './host-run.js';
 import type { RoundTripResult } from './remote.js';
 import type { ApplyResult } from './script.js';
 import { attemptDone, stepOutcome } from './step-result.js';
-import type { Step } from './steps.js';
 
 const DEFAULT_DELAY_S = 5;
 
@@ -24,10 +22,16 @@ export interface BatchResult {
   attempts: Map<string, number>;
 }
 
-/** Applies `batch` (probing `probeSteps` in the last round trip). */
-export async function applyBatch(run: HostRun, batch: Planned[], body: { probeSteps: Step[]; notify: (p: Planned) => number[] }): Promise<BatchResult> {
+/**
+ * One round trip that applies `applies` in order, stopping at a failure; `last` is true for the
+ * batch's last trip (the one that may probe what comes after it).
+ */
+export type ApplyTrip = (applies: Planned[], last: boolean) => Promise<RoundTripResult>;
+
+/** Applies `batch` through `trip`; `signal` ends the waits between attempts. */
+export async function applyBatch(batch: Planned[], trip: ApplyTrip, signal?: AbortSignal): Promise<BatchResult> {
   const attempts = new Map<string, number>();
-  if (!batch.some((b) => b.step.task.retries !== undefined)) return { rt: await run.trip('applying', { applies: batch, ...body }), attempts };
+  if (!batch.some((b) => b.step.task.retries !== undefined)) return { rt: await trip(batch, true), attempts };
   const results = new Map<string, ApplyResult>();
   let rt: RoundTripResult | undefined;
   for (let start = 0; start < batch.length; ) {
@@ -37,7 +41,7 @@ export async function applyBatch(run: HostRun, batch: Planned[], body: { probeSt
     const last = end === batch.length - 1;
     const retried = batch[end]!.step.task.retries === undefined ? undefined : batch[end]!;
     for (;;) {
-      rt = await run.trip('applying', { applies: part, probeSteps: last ? body.probeSteps : [], notify: body.notify });
+      rt = await trip(part, last);
       for (const a of rt.applies) results.set(a.id, a);
       if (!retried) break;
       const key = retried.step.key;
@@ -46,7 +50,7 @@ export async function applyBatch(run: HostRun, batch: Planned[], body: { probeSt
       const r = results.get(key);
       // Not run (an earlier step failed, the host went away): recordApplies reports it.
       if (!r || rt.lost || !stillTrying(retried, r) || tries > retried.step.task.retries!) break;
-      if (!(await pause(retried.step.task.delay ?? DEFAULT_DELAY_S, run.opts.signal))) break;
+      if (!(await pause(retried.step.task.delay ?? DEFAULT_DELAY_S, signal))) break;
       part = [retried];
     }
     // A failed step stops the batch there, as in a single round trip.

@@ -104,14 +104,17 @@ describe('block / rescue / always', () => {
     ]);
   });
 
-  it('refuses retries on a task a block delegates, as on a delegated task', async () => {
-    const { issues } = await load(`tasks:
+  it('a task a block delegates may retry, as a delegated task may', async () => {
+    const { role, issues } = await load(`tasks:
   - delegate_to: db1
     block:
       - command: { cmd: "true" }
+        register: up
+        until: "up.rc == 0"
         retries: 2
 `);
-    expect(issues).toEqual([expect.stringMatching(/role\.yaml:6:9: tasks\[0\]\.block\[0\]\.retries: A delegated task cannot retry yet/)]);
+    expect(issues).toEqual([]);
+    expect(role!.tasks[0]).toMatchObject({ delegateTo: 'db1', retries: 2, until: 'up.rc == 0' });
   });
 
   it('refuses rescue without block, operations and task keywords on a block, and empty sections, with file:line', async () => {

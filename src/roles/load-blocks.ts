@@ -108,7 +108,6 @@ export function retriesFrom(r: Record<string, unknown>, task: TaskSpec, path: Ke
   };
   if (kind === 'handler') return issue(present[0]!, `A handler cannot retry ("${present[0]}"): retry in the task that needs it`);
   if (r.retries === undefined) return issue(present[0]!, `"${present[0]}" needs "retries" (how many more attempts)`);
-  if (task.delegateTo !== undefined) return issue('retries', 'A delegated task cannot retry yet (delegate_to with retries)');
   task.retries = r.retries as number;
   if (r.until !== undefined) task.until = String(r.until);
   if (r.delay !== undefined) task.delay = r.delay as number;

@@ -11,7 +11,7 @@ describe('delegate_to', () => {
   });
   afterAll(async () => lab?.release());
 
-  it('runs the delegated tasks on the other host, then the rest locally; a re-apply changes nothing', async () => {
+  it('runs the delegated tasks (one retried until done) on the other host, the rest locally; a re-apply changes nothing', async () => {
     const [relay, app] = lab.hosts.map((h) => h.name) as [string, string];
     const inv = writeLabInventory(lab, { groups: { app: { hosts: [1], roles: ['relay'], vars: { relay_host: relay } } }, roleDirs: ['test/engine/fixtures/roles'] }).dir;
     const r = await runWpha(['apply', '-i', inv, '--json']);
@@ -20,10 +20,14 @@ describe('delegate_to', () => {
       [`relay folder (on ${relay})`, 'changed'],
       [`note on the relay host (on ${relay})`, 'changed'],
       ['local marker', 'changed'],
+      [`wait on the relay host (on ${relay})`, 'changed'],
     ]);
-    expect((await lab.ssh(relay, `cat /srv/relay/${app}`)).stdout).toBe(`from ${app}`);
+    // Retried where it is delegated: two failed attempts there, done at the third.
+    expect(tasksOf(jsonEvents(r.stdout), app).at(-1)?.summary).toContain('done at attempt 3');
+    expect((await lab.ssh(relay, `cat /srv/relay/${app} /srv/relay/attempts`)).stdout).toBe(`from ${app}\n3`);
     expect((await lab.ssh(app, 'test -e /srv/relay; echo $?; cat /srv/local-marker')).stdout).toBe('1\nhere');
     const again = await runWpha(['apply', '-i', inv, '--json']);
-    expect(hostDone(jsonEvents(again.stdout), app)?.recap).toMatchObject({ changed: 0, failed: 0, ok: 3 });
+    expect(hostDone(jsonEvents(again.stdout), app)?.recap).toMatchObject({ changed: 0, failed: 0, ok: 4 });
+    expect((await lab.ssh(relay, 'cat /srv/relay/attempts')).stdout).toBe('3');
   });
 });
