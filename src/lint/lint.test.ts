@@ -123,7 +123,7 @@ describe('wpha lint', () => {
         '      - shell: { cmd: "true", creates: /srv/a }',
         '      - shell: { cmd: "echo {{ not_declared }}", creates: /srv/b }',
         '        register: probe',
-        "        until: probe.stdout == relay_ready",
+        '        until: probe.stdout == relay_ready',
         '        retries: 2',
         '',
       ].join('\n'),
