@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../paths.js';
-import { backupStamp } from './backup-stamp.js';
+import { backupStamp } from './testing/backup-stamp.js';
 
 const runner = path.join(projectRoot(), 'roles/rclone_sync/files/wpha-rclone-sync');
 
