@@ -82,6 +82,27 @@ describe('galera-node state and check (stand-ins for systemctl and mariadb)', ()
     expect(run('check', 'active', status('ON', 'Primary', 'Synced'), { GALERA_CONF_GLOB: `${dir}/*.cnf` })).toEqual({ rc: 1, out: 'settings changed after MariaDB started' });
   });
 
+  it("releases the restart lock through a failing moment, and names the server's error when it keeps failing", () => {
+    /** A client whose first `fails` calls print an error, and later ones succeed; counts its calls. */
+    const flaky = (fails: number, extra: Record<string, string> = {}) => {
+      const bin = mkdtempSync(path.join(tmpdir(), 'wpha-galera-release-'));
+      const calls = path.join(bin, 'calls');
+      writeFileSync(
+        path.join(bin, 'mariadb'),
+        `#!/bin/sh\necho x >> ${calls}\nif [ "$(wc -l < ${calls})" -le ${fails} ]; then echo 'ERROR 1213 (40001): Deadlock found when trying to get lock' >&2; exit 1; fi\nexit 0\n`,
+      );
+      chmodSync(path.join(bin, 'mariadb'), 0o755);
+      const r = spawnSync('bash', [script, 'release-restart-lock'], { env: { ...env, PATH: `${bin}:${env.PATH}`, GALERA_SELF: '10.0.0.1', ...extra }, encoding: 'utf8' });
+      return { rc: r.status, out: (r.stdout + r.stderr).trim(), calls: execFileSync('wc', ['-l', calls], { encoding: 'utf8' }).trim().split(' ')[0] };
+    };
+    expect(flaky(1)).toEqual({
+      rc: 0,
+      out: 'releasing the restart lock failed (ERROR 1213 (40001): Deadlock found when trying to get lock); trying again\nrestart lock released',
+      calls: '2',
+    });
+    expect(flaky(5, { GALERA_RELEASE_WAIT: '0' })).toEqual({ rc: 1, out: 'Cannot release the restart lock: ERROR 1213 (40001): Deadlock found when trying to get lock', calls: '1' });
+  });
+
   it('refuses a node address that is not one', () => {
     expect(run('check', 'active', status('ON', 'Primary', 'Synced'), { GALERA_SELF: "10.0.0.1'; DROP" })).toMatchObject({ rc: 1, out: expect.stringMatching(/^GALERA_SELF must be an address/) });
   });
