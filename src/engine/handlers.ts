@@ -3,6 +3,7 @@ import { expandTask, type Step } from './steps.js';
 import type { Planned } from './host-play.js';
 import type { HostRun } from './host-run.js';
 import { PENDING_HANDLERS_FILE, type ApplyItem, type ProbeItem } from './script.js';
+import { applyBatch } from './retries.js';
 
 // Builtins only: the file is absent on almost every run, and this probe is in every first round trip.
 export const PENDING_PROBE: ProbeItem = {
@@ -57,16 +58,9 @@ export async function runHandlers(run: HostRun, pre?: ReadonlyMap<string, { stdo
     if (hadPending && !run.failed) await run.trip('handlers', { applies: [], probeSteps: [], extraApplies: [CLEAR_PENDING] });
     return;
   }
-  const applyRt = await run.trip('handlers', { applies: planned, probeSteps: [], extraApplies: run.failed ? [] : [CLEAR_PENDING] });
-  const results = new Map(applyRt.applies.map((a) => [a.id, a]));
-  for (const p of planned) {
-    const r = results.get(p.step.key);
-    if (r) run.noteTimings(r.timings); // a restart's own time is the service's, not wpha's
-    if (r?.rc !== 0) {
-      run.emit(p.step, 'failed', { error: r ? `exit ${r.rc}: ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(-12).join('\n')}` : 'Not run: an earlier handler failed', handler: true });
-      run.failed = true;
-      return;
-    }
-    run.emit(p.step, r.changed ? 'changed' : 'ok', { summary: p.plan.summary, handler: true, warnings: r.warnings });
-  }
+  // As tasks: register, changed_when / failed_when, retries / until (each attempt a round trip);
+  // the last round trip clears the record, after every handler (a failure stops the script first).
+  const clear = run.failed ? [] : [CLEAR_PENDING];
+  const { rt, attempts } = await applyBatch(planned, (applies, last) => run.trip('handlers', { applies, probeSteps: [], extraApplies: last ? clear : [] }), run.opts.signal);
+  if (run.recordApplies(planned, rt, attempts, true)) run.failed = true;
 }

@@ -144,8 +144,13 @@ export class HostRun {
     if (t.service) this.recap.serviceMs = (this.recap.serviceMs ?? 0) + t.service;
   }
 
-  /** Report what a round trip applied; registers, changed_when/failed_when, until (with the attempts a retried step took), notifications. True when a step failed. */
-  recordApplies(batch: Planned[], rt: RoundTripResult, attempts?: ReadonlyMap<string, number>): boolean {
+  /**
+   * Report what a round trip applied; registers, changed_when/failed_when, until (with the attempts
+   * a retried step took), notifications. True when a step failed. `handlers`: the steps are
+   * handlers (reported as such; what they notify is not queued: handlers run once per flush).
+   */
+  recordApplies(batch: Planned[], rt: RoundTripResult, attempts?: ReadonlyMap<string, number>, handlers = false): boolean {
+    const emit = (step: { label: string; task: TaskSpec }, status: TaskStatus, extra: EmitExtra = {}) => this.emit(step, status, handlers ? { ...extra, handler: true } : extra);
     const results = new Map(rt.applies.map((a) => [a.id, a]));
     for (const b of batch) {
       const r = results.get(b.step.key);
@@ -155,7 +160,7 @@ export class HostRun {
           // The host is gone: this step may or may not have run to its end; later ones did not run.
           this.lostConnection = true;
           this.recap.unreachable = true;
-          this.emit(b.step, 'failed', { error: `Unknown outcome: ${rt.lost}; this step may or may not have completed, later steps did not run` });
+          emit(b.step, 'failed', { error: `Unknown outcome: ${rt.lost}; this step may or may not have completed, later steps did not run` });
           this.deps.bus.emit({ type: 'host-unreachable', host: this.play.host, error: `Host "${this.play.host}" went away during the apply: ${rt.lost}` });
           return true;
         }
@@ -164,7 +169,7 @@ export class HostRun {
           : rt.exitCode !== 0
             ? `the script ended early (exit ${rt.exitCode}): ${rt.stderr.trim().split('\n').slice(-3).join(' ')}`
             : 'an earlier step failed';
-        this.emit(b.step, 'failed', { error: `Not run: ${why}` });
+        emit(b.step, 'failed', { error: `Not run: ${why}` });
         return true;
       }
       this.noteTimings(r.timings);
@@ -174,7 +179,7 @@ export class HostRun {
         out = stepOutcome(b.step, r);
         if (t.retries !== undefined) done = attemptDone(b.step, out);
       } catch (e) {
-        this.emit(b.step, 'failed', { error: (e as Error).message });
+        emit(b.step, 'failed', { error: (e as Error).message });
         return true;
       }
       const tries = attempts?.get(b.step.key);
@@ -184,12 +189,12 @@ export class HostRun {
         const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-12).join('\n');
         const why = !done && !out.failed ? `until "${t.until}" still false` : r.rc !== 0 ? `exit ${r.rc}` : 'failed_when is true';
         const after = tries === undefined ? '' : ` after ${tries} attempt${tries === 1 ? '' : 's'}`;
-        this.emit(b.step, 'failed', { error: `${why}${after}${tail ? `: ${tail}` : ''}`, warnings: r.warnings });
+        emit(b.step, 'failed', { error: `${why}${after}${tail ? `: ${tail}` : ''}`, warnings: r.warnings });
         return true;
       }
-      if (changed) for (const h of handlersFor(this.play, t)) this.notified.add(h);
+      if (changed && !handlers) for (const h of handlersFor(this.play, t)) this.notified.add(h);
       const retried = tries !== undefined && tries > 1 ? [`done at attempt ${tries}`] : [];
-      this.emit(b.step, changed ? 'changed' : 'ok', {
+      emit(b.step, changed ? 'changed' : 'ok', {
         summary: changed ? [...b.plan.summary, ...retried] : retried,
         ...(changed && b.plan.diff ? { diff: b.plan.diff } : {}),
         warnings: [...(b.plan.warnings ?? []), ...r.warnings],
@@ -197,7 +202,7 @@ export class HostRun {
       for (const j of b.joined ?? []) {
         // Done by the step it joined (one transaction): reported as its own task, with what it needed.
         if (changed) for (const h of handlersFor(this.play, j.step.task)) this.notified.add(h);
-        this.emit(j.step, changed ? 'changed' : 'ok', { summary: changed ? [...j.plan.summary, `in one transaction with task "${b.step.label}"`] : [] });
+        emit(j.step, changed ? 'changed' : 'ok', { summary: changed ? [...j.plan.summary, `in one transaction with task "${b.step.label}"`] : [] });
       }
     }
     return false;

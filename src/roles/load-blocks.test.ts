@@ -180,7 +180,23 @@ describe('retries / until / delay', () => {
     expect(role!.tasks[0]).toMatchObject({ until: "ready.stdout == 'yes'", retries: 5, delay: 0.5 });
   });
 
-  it('refuses until or delay without retries, retries out of range, a bad until expression, retries on a handler', async () => {
+  it('reads them into a handler too', async () => {
+    const { role, issues } = await load(`tasks:
+  - command: { cmd: "true" }
+    notify: reload app
+handlers:
+  - name: reload app
+    command: { cmd: "systemctl reload app" }
+    register: reloaded
+    until: "reloaded.rc == 0"
+    retries: 3
+    delay: 1
+`);
+    expect(issues).toEqual([]);
+    expect(role!.handlers[0]).toMatchObject({ until: 'reloaded.rc == 0', retries: 3, delay: 1 });
+  });
+
+  it('refuses until or delay without retries (on a handler too), retries out of range, a bad until expression', async () => {
     const { issues } = await load(`tasks:
   - command: { cmd: "true" }
     until: "result.rc == 0"
@@ -194,14 +210,14 @@ describe('retries / until / delay', () => {
 handlers:
   - name: h
     command: { cmd: "true" }
-    retries: 2
+    delay: 2
 `);
     expect(issues).toEqual([
       expect.stringMatching(/role\.yaml:8:14: tasks\[2\]\.retries: Expected a number of retries \(an integer from 1 to 1000\), found number 0/),
       expect.stringMatching(/role\.yaml:4:5: tasks\[0\]\.until: "until" needs "retries"/),
       expect.stringMatching(/role\.yaml:6:5: tasks\[1\]\.delay: "delay" needs "retries"/),
       expect.stringMatching(/role\.yaml:9:5: until: invalid expression/),
-      expect.stringMatching(/role\.yaml:15:5: handlers\[0\]\.retries: A handler cannot retry/),
+      expect.stringMatching(/role\.yaml:15:5: handlers\[0\]\.delay: "delay" needs "retries"/),
     ]);
   });
 });

@@ -99,14 +99,13 @@ export function inheritBlock(task: TaskSpec, block: BlockKeywords, raw: Record<s
 }
 
 /** Reads retries / until / delay into the task; false (issues reported) when they do not go together. */
-export function retriesFrom(r: Record<string, unknown>, task: TaskSpec, path: KeyPath, kind: 'task' | 'handler', ctx: Ctx): boolean {
+export function retriesFrom(r: Record<string, unknown>, task: TaskSpec, path: KeyPath, ctx: Ctx): boolean {
   const present = (['until', 'retries', 'delay'] as const).filter((k) => r[k] !== undefined);
   if (present.length === 0) return true;
   const issue = (key: string, message: string) => {
     ctx.issues.push({ location: ctx.doc.keyAt([...path, key]), path: [...path, key], message });
     return false;
   };
-  if (kind === 'handler') return issue(present[0]!, `A handler cannot retry ("${present[0]}"): retry in the task that needs it`);
   if (r.retries === undefined) return issue(present[0]!, `"${present[0]}" needs "retries" (how many more attempts)`);
   task.retries = r.retries as number;
   if (r.until !== undefined) task.until = String(r.until);

@@ -110,7 +110,7 @@ function buildTask(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx:
   if (typeof r.delegate_to === 'string') task.delegateTo = r.delegate_to;
   if (kind === 'handler') (task as HandlerSpec).listen = asList(r.listen as string | string[] | undefined);
   if (inherited) inheritBlock(task, inherited, r);
-  if (!retriesFrom(r, task, path, kind, ctx)) return undefined;
+  if (!retriesFrom(r, task, path, ctx)) return undefined;
   if (ctx.validateExpressions) ctx.issues.push(...ctx.validateExpressions(task));
   return task;
 }

@@ -155,9 +155,6 @@ export const taskKeywordShape = {
     .describe('Seconds between attempts (with retries). Default 5.'),
 };
 
-/** Keys of a task that only a task (not a handler) may have. */
-export const TASK_ONLY_KEYWORDS: ReadonlySet<string> = new Set(['until', 'retries', 'delay']);
-
 /** Keys of a block entry (`block:` with optional `rescue:` / `always:`), besides its sections. */
 export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set(['name', 'when', 'tags', 'become', 'delegate_to', 'run_once']);
 export const BLOCK_SECTIONS = ['block', 'rescue', 'always'] as const;

@@ -1,6 +1,6 @@
 /**
- * Task control flow on a real host: block / rescue / always, and retries / until (one host, the
- * fixture role test/engine/fixtures/roles/flow).
+ * Task control flow on a real host: block / rescue / always, and retries / until on tasks and
+ * handlers (one host, the fixture role test/engine/fixtures/roles/flow).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
@@ -19,7 +19,7 @@ describe('control flow', () => {
   });
   afterAll(async () => lab?.release());
 
-  it('a failing task in a block runs rescue then always; until retries until the output says ready; the host succeeds', async () => {
+  it('a failing task in a block runs rescue then always; until retries until the output says ready; a handler retries; the host succeeds', async () => {
     const r = await runWpha(['apply', '-i', inv, '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const events = jsonEvents(r.stdout);
@@ -33,6 +33,9 @@ describe('control flow', () => {
       ['clean up', 'changed', false],
       ['wait until ready', 'changed', false],
       ['ready marker', 'changed', false],
+      // Handlers are judged as tasks are: retried until done, changed_when obeyed.
+      ['count restarts', 'changed', false],
+      ['quiet handler', 'ok', false],
     ]);
     // "never reached" is not reported: the block stopped at the failure.
     expect(
@@ -43,9 +46,10 @@ describe('control flow', () => {
     const risky = tasksOf(events, host).find((t) => t.task === 'risky step')!;
     expect(risky.error).toContain('risky step broke');
     expect(tasksOf(events, host).find((t) => t.task === 'wait until ready')!.summary).toContain('done at attempt 3');
+    expect(tasksOf(events, host).find((t) => t.task === 'count restarts')!.summary).toContain('done at attempt 2');
     expect(hostDone(events, host)?.recap).toMatchObject({ failed: 0, rescued: 1 });
-    const files = await lab.ssh(host, 'ls /srv/flow; wc -l < /srv/flow/attempts');
-    expect(files.stdout.split('\n')).toEqual(['always', 'attempts', 'ready', 'rescued', '3']);
+    const files = await lab.ssh(host, 'ls /srv/flow; wc -l < /srv/flow/attempts; wc -l < /srv/flow/handler-attempts');
+    expect(files.stdout.split('\n')).toEqual(['always', 'attempts', 'handler-attempts', 'ready', 'rescued', '3', '2']);
   });
 
   it('a second apply changes nothing, in one round trip (facts cached by the first)', async () => {
