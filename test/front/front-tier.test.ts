@@ -124,7 +124,10 @@ describe('front tier: haproxy + keepalived on lab hosts', () => {
     const [holder, other] = await holderAndOther();
     const samples = await loopAround(lab, client, `http://${vip}/`, 3000, afterMs, () => action(holder));
     const o = outageOf(samples);
-    process.stderr.write(`[front-tier] ${label}: ${outageLine(o)}\n`);
+    // Each failed request with when it started and what it got (000: no answer), to tell a reset
+    // at the VIP's switch from a timeout or an error page when one fails.
+    const failed = samples.filter((x) => x.code !== 200).map((x) => `${x.code}${x.by ? ` by ${x.by}` : ''} at +${x.t - samples[0]!.t} ms`);
+    process.stderr.write(`[front-tier] ${label}: ${outageLine(o)}${failed.length ? ` [${failed.join(', ')}]` : ''}\n`);
     return { o, samples, holder, other };
   };
   const wphaRun = async (host: string, cmd: string) => {
