@@ -142,8 +142,10 @@ describe('MariaDB replication group behind the SQL proxy VIP, WordPress in front
     expect(await tools.sql(n[db1]!, "SELECT DISTINCT ssl_type FROM mysql.user WHERE User = 'wpha_repl'")).toBe('ANY');
     // Every node is read-only in its file: only the primary was opened, at runtime.
     for (const k of [db1, db2, db3]) expect((await lab.ssh(n[k]!, 'grep -c "^read_only = ON$" /etc/mysql/mariadb.conf.d/60-wpha.cnf')).stdout.trim()).toBe('1');
-    const page = await lab.ssh(n[front]!, `curl -s -o /dev/null -w '%{http_code}' -H 'Host: ${SITE}' 'http://${webVip}${PAGE}1'`);
-    expect(page.stdout).toBe('200');
+    // HAProxy puts a web node in once its health check (the page checks PHP and the database
+    // through the SQL VIP) passed `rise` times: right after the apply it can still answer 503.
+    const page = () => lab.ssh(n[front]!, `curl -s -o /dev/null -w '%{http_code}' -H 'Host: ${SITE}' 'http://${webVip}${PAGE}1'`).then((r) => r.stdout);
+    expect(await until('WordPress answering through the web VIP', page, (code) => code === '200', 30)).toBe('200');
   });
 
   it('rows written through the SQL VIP reach every replica; the site user cannot write on a replica', async () => {
