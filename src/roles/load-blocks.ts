@@ -69,19 +69,13 @@ export function checkBlockEntry(entry: unknown, path: KeyPath, ctx: Ctx): BlockE
   return { keywords, sections };
 }
 
-/** An inner block's keywords within an outer one's: whens and tags add up, an inner default wins. */
+/**
+ * An inner block's keywords within an outer one's: whens and tags add up, an inner default
+ * (become, delegate_to, run_once) wins. A BlockKeywords holds a default's key only when it is set.
+ */
 export function mergeBlockKeywords(outer: BlockKeywords | undefined, inner: BlockKeywords): BlockKeywords {
   if (!outer) return inner;
-  const become = inner.become ?? outer.become;
-  const delegateTo = inner.delegateTo ?? outer.delegateTo;
-  const runOnce = inner.runOnce ?? outer.runOnce;
-  return {
-    when: [...outer.when, ...inner.when],
-    tags: [...new Set([...outer.tags, ...inner.tags])],
-    ...(become === undefined ? {} : { become }),
-    ...(delegateTo === undefined ? {} : { delegateTo }),
-    ...(runOnce === undefined ? {} : { runOnce }),
-  };
+  return { ...outer, ...inner, when: [...outer.when, ...inner.when], tags: [...new Set([...outer.tags, ...inner.tags])] };
 }
 
 /**

@@ -74,7 +74,7 @@ function walkTask(entry: unknown, path: KeyPath, frames: BlockFrame[], inherited
   }
 }
 
-/** `inherited`: what the blocks around a task give it, applied before its keys are checked together. */
+/** `inherited`: what the blocks around a task give it (applied here: a task's own `run_once: false` is only seen in its keys). */
 function buildTask(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx: TaskBuildContext, inherited?: BlockKeywords): TaskSpec | undefined {
   const opKey = findOpKey(entry, path, kind, ctx);
   const parsed = taskSchema(kind).safeParse(entry);

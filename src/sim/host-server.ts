@@ -3,8 +3,9 @@
  * own loopback port with its own host key, accepting the controller's public key. A round-trip
  * script on an exec channel is answered item by item from answers recorded on real hosts
  * (recording.ts); the first script of a locked run is answered when its text is complete and
- * keeps its channel until its stdin ends, as a real host's shell holding the lock does. Behaviours (behaviour.ts) make a host slow, silent, hanging or
- * dropping. Nothing here runs a command: a stand-in, said so wherever its figures are printed.
+ * keeps its channel until its stdin ends, as a real host's shell holding the lock does.
+ * Behaviours (behaviour.ts) make a host slow, silent, hanging or dropping. Nothing here runs a
+ * command: a stand-in, said so wherever its figures are printed.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';

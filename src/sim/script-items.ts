@@ -1,12 +1,11 @@
 /**
  * What a simulated host needs to read in the scripts the engine sends (src/engine/script.ts
  * builds them): the run's nonce, the probe and apply items in order with their shell fragments,
- * and whether the script takes the host lock (and keeps its channel after its answer). Pure. A stand-in answers each item with
- * the output a real host gave for the same fragment (src/sim/recording.ts), so the controller
- * parses and plans exactly what a real host returns.
+ * and where the script that takes the host lock ends (it keeps its channel after its answer).
+ * Pure. A stand-in answers each item with the output a real host gave for the same fragment
+ * (src/sim/recording.ts), so the controller parses and plans exactly what a real host returns.
  */
 import { createHash } from 'node:crypto';
-import { LOCK_FILE } from '../engine/host-lock.js';
 
 export interface ScriptItem {
   id: string;
@@ -21,12 +20,12 @@ export interface ApplyScriptItem extends ScriptItem {
   raises: string[];
 }
 
-/** `holdsLock`: the first script of a locked run, which keeps its channel (and the host lock) after its answer. */
-export type ParsedScript = { kind: 'round-trip'; nonce: string; applies: ApplyScriptItem[]; probes: ScriptItem[]; holdsLock: boolean } | { kind: 'other' };
+export type ParsedScript = { kind: 'round-trip'; nonce: string; applies: ApplyScriptItem[]; probes: ScriptItem[] } | { kind: 'other' };
 
-/** The first script of a locked run (src/engine/host-lock.ts) takes /run/wpha.lock on fd 9. */
-const LOCK_SIGNATURE = `exec 9>>${LOCK_FILE}`;
-/** That script is complete (it can be answered) once its last line arrived; its stdin stays open. */
+/**
+ * The first script of a locked run (src/engine/host-lock.ts) ends so, and only it: complete (it
+ * can be answered) once this arrived, while its stdin stays open.
+ */
 export { HOLDING_SCRIPT_END } from '../engine/script.js';
 
 export const fragmentKey = (fragment: string): string => createHash('sha256').update(fragment).digest('hex');
@@ -51,7 +50,7 @@ export function parseScript(text: string): ParsedScript {
     // The facts function is written on one line (`wpha_facts() {<script>}`), the others as `f() {\n...\n}`.
     probes.push({ id: m[1]!, key: fragmentKey(fn === 'wpha_facts' ? factsOf(text) : fragmentOf(text, fn, m.index)) });
   }
-  return { kind: 'round-trip', nonce, applies, probes, holdsLock: text.includes(LOCK_SIGNATURE) };
+  return { kind: 'round-trip', nonce, applies, probes };
 }
 
 /** The body of `fn() {\n<body>\n}` defined before `before` (the item's call). */
