@@ -67,7 +67,8 @@ describe('rclone role with an SFTP remote to a backup_target host', () => {
   it('copies through the SFTP remote, checking the pinned host key', async () => {
     const r = await lab.ssh(a.name, 'head -c 100000 /dev/urandom > /tmp/probe.bin && rclone copy /tmp/probe.bin offsite:probe/ && sha256sum < /tmp/probe.bin');
     expect(r.code).toBe(0);
-    expect((await lab.ssh(b.name, 'sha256sum < /srv/rbackup/probe/probe.bin')).stdout).toBe(r.stdout);
+    const onB = await lab.ssh(b.name, 'sha256sum < /srv/rbackup/probe/probe.bin');
+    expect(onB).toEqual({ code: 0, stdout: r.stdout, stderr: '' });
     // A wrong host key is refused: the remote does not trust whatever answers at that address.
     const bad = await lab.ssh(
       a.name,
