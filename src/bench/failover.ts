@@ -9,8 +9,10 @@ import { sh } from '../shell/quote.js';
 export interface Sample {
   /** Milliseconds since the epoch, on the client host. */
   t: number;
-  /** HTTP status, 0 when the request failed (timeout, refused). */
+  /** HTTP status, 0 when the request failed (timeout, refused, reset). */
   code: number;
+  /** curl's exit status: 0 answered, 7 refused, 28 timed out, 55/56 reset by the peer (CURLE_*). */
+  exit: number;
   /** Web node that served it (X-Served-By), "" when none. */
   by: string;
 }
@@ -25,7 +27,7 @@ export interface Outage {
   total: number;
 }
 
-/** The loop: until `stopFile` exists on the client or `maxSeconds` passed; one "t code served-by" line per request. */
+/** The loop: until `stopFile` exists on the client or `maxSeconds` passed; one "t code exit served-by" line per request. */
 export function clientLoopScript(url: string, maxSeconds: number, stopFile: string, hostHeader?: string): string {
   const header = hostHeader ? sh` -H ${`Host: ${hostHeader}`}` : '';
   return `
@@ -33,7 +35,7 @@ rm -f ${sh`${stopFile}`}
 end=$(( $(date +%s) + ${Math.floor(maxSeconds)} ))
 while [ "$(date +%s)" -lt "$end" ] && [ ! -e ${sh`${stopFile}`} ]; do
   t=$(date +%s%3N)
-  r=$(curl -s -o /dev/null --connect-timeout 1 -m 1${header} -w '%{http_code} %header{x-served-by}' ${sh`${url}`})
+  r=$(curl -s -o /dev/null --connect-timeout 1 -m 1${header} -w '%{http_code} %{exitcode} %header{x-served-by}' ${sh`${url}`})
   echo "$t $r"
   sleep 0.1
 done
@@ -43,10 +45,10 @@ rm -f ${sh`${stopFile}`}`;
 export function parseSamples(stdout: string): Sample[] {
   return stdout
     .split('\n')
-    .filter((l) => /^\d+ \d+/.test(l))
+    .filter((l) => /^\d+ \d+ \d+/.test(l))
     .map((l) => {
-      const [t, code, by] = l.split(' ');
-      return { t: Number(t), code: Number(code), by: by ?? '' };
+      const [t, code, exit, by] = l.split(' ');
+      return { t: Number(t), code: Number(code), exit: Number(exit), by: by ?? '' };
     });
 }
 
@@ -64,6 +66,21 @@ export function outageOf(samples: Sample[]): Outage {
     after: samples.length - last - 1,
     total: samples.length,
   };
+}
+
+/**
+ * A request whose connection was reset by the peer (curl 55: send failure, 56: receive failure)
+ * and got no answer: what a connection open at the instant the VIP changes owner gets from the
+ * new owner, which knows nothing of it (docs/front-failover.md).
+ */
+export function wasReset(s: Sample): boolean {
+  return s.code === 0 && (s.exit === 55 || s.exit === 56);
+}
+
+/** Each failed request: code, curl's exit status, who served it, and when (ms after the first sample). */
+export function failedRequests(samples: Sample[]): string[] {
+  const start = samples[0]?.t ?? 0;
+  return samples.filter((x) => x.code !== 200).map((x) => `${String(x.code).padStart(3, '0')} (curl ${x.exit}${wasReset(x) ? ': reset' : ''})${x.by ? ` by ${x.by}` : ''} at +${x.t - start} ms`);
 }
 
 /** "0 failed requests, 0.0 s" / "3 failed requests, 3.6 s" */

@@ -5,7 +5,7 @@
  * (both hand the VIP over first). Unplanned: HAProxy killed, HAProxy hung for 8 s. Figures:
  * failed requests and how long they lasted (failover.ts reads the loop's log).
  */
-import { clientLoopScript, outageOf, parseSamples, type Outage } from './failover.js';
+import { clientLoopScript, failedRequests, outageOf, parseSamples, type Outage } from './failover.js';
 import { runOnHost, type SshTarget } from './stack-load.js';
 
 export interface FailoverFigures {
@@ -62,10 +62,12 @@ export async function failoverRuns(t: FailoverTargets, log: (s: string) => void,
     await runOnHost(from, sc.action, 60_000);
     await sleep(8000);
     await runOnHost(t.client, `touch ${stop}`, 30_000);
-    const outage = outageOf(parseSamples((await loop).stdout));
+    const samples = parseSamples((await loop).stdout);
+    const outage = outageOf(samples);
+    const failed = failedRequests(samples);
     const to = (await holder(t))?.name ?? 'none';
     out.push({ label: sc.label, planned: sc.planned, from: from.name, to, outage });
-    log(`${sc.label}: ${outage.failed} failed of ${outage.total}, ${(outage.outageMs / 1000).toFixed(1)} s; VIP ${from.name} -> ${to}`);
+    log(`${sc.label}: ${outage.failed} failed of ${outage.total}, ${(outage.outageMs / 1000).toFixed(1)} s; VIP ${from.name} -> ${to}${failed.length ? ` [${failed.join(', ')}]` : ''}`);
   }
   await settled(t);
   return out;

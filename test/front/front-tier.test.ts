@@ -4,7 +4,8 @@
  * fifth host as the client. Proves: the site answers through the VIP from both web nodes; a
  * second apply changes nothing; planned work on the VIP holder loses no request (a restart of
  * HAProxy through wpha moves the VIP first, a config change and a package upgrade reload it, a
- * stop of keepalived hands the VIP over); unplanned failures move the VIP within seconds with
+ * stop of keepalived hands the VIP over; when the VIP moves, a connection open at the switch's
+ * instant may be reset by the new owner: one such reset is allowed, nothing else); unplanned failures move the VIP within seconds with
  * only 200s after (HAProxy killed: at once; HAProxy hung: the track check); a stopped web node
  * is taken out while requests keep succeeding; a drained node gets no new requests, stays
  * drained across a reload, and comes back when ready. Each failover's figures are printed
@@ -14,7 +15,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
 import { writeLabInventory } from '../helpers/lab-inventory.js';
 import { runWpha, jsonEvents, tasksOf, hostDone } from '../helpers/wpha-cli.js';
-import { loopAround, outageLine, outageOf, type Sample } from './client-loop.js';
+import { failedRequests, loopAround, outageLine, outageOf, wasReset, type Sample } from './client-loop.js';
 
 const FIXTURES = 'test/front/fixtures/roles';
 
@@ -124,11 +125,22 @@ describe('front tier: haproxy + keepalived on lab hosts', () => {
     const [holder, other] = await holderAndOther();
     const samples = await loopAround(lab, client, `http://${vip}/`, 3000, afterMs, () => action(holder));
     const o = outageOf(samples);
-    // Each failed request with when it started and what it got (000: no answer), to tell a reset
-    // at the VIP's switch from a timeout or an error page when one fails.
-    const failed = samples.filter((x) => x.code !== 200).map((x) => `${x.code}${x.by ? ` by ${x.by}` : ''} at +${x.t - samples[0]!.t} ms`);
+    // Each failed request with when it started and what it got (000: no answer; curl's exit
+    // status), to tell a reset at the VIP's switch from a timeout or an error page.
+    const failed = failedRequests(samples);
     process.stderr.write(`[front-tier] ${label}: ${outageLine(o)}${failed.length ? ` [${failed.join(', ')}]` : ''}\n`);
     return { o, samples, holder, other };
+  };
+  /**
+   * A planned move of the VIP: no request fails, save at most one whose connection the new owner
+   * reset (open at the instant the client learned of it: docs/front-failover.md, what the
+   * hand-over cannot save). A timeout, a refusal or an error page fails the test, as does a
+   * second reset.
+   */
+  const expectNoLossButTheSwitchInstant = (samples: Sample[]) => {
+    const failed = samples.filter((x) => x.code !== 200);
+    expect(failedRequests(failed.filter((x) => !wasReset(x)))).toEqual([]);
+    expect(failed.length).toBeLessThanOrEqual(1);
   };
   const wphaRun = async (host: string, cmd: string) => {
     const r = await runWpha(['run', '-i', inv, '-l', host, cmd]);
@@ -140,10 +152,10 @@ describe('front tier: haproxy + keepalived on lab hosts', () => {
     await waitFor(`${other} back as a backup`, async () => (await lastVrrpState(other)).includes('Entering BACKUP STATE'), 20);
   };
 
-  it('planned: a restart of HAProxy through wpha moves the VIP to the other front first; no request fails', async () => {
-    const { o, holder, other } = await aroundHolder('planned HAProxy restart (wpha run)', (h) => wphaRun(h, 'systemctl restart haproxy'));
+  it('planned: a restart of HAProxy through wpha moves the VIP to the other front first; no request fails but one open at the switch', async () => {
+    const { o, samples, holder, other } = await aroundHolder('planned HAProxy restart (wpha run)', (h) => wphaRun(h, 'systemctl restart haproxy'));
     expect(o.total).toBeGreaterThan(40);
-    expect(o.failed).toBe(0);
+    expectNoLossButTheSwitchInstant(samples);
     expect(await holdsVip(other)).toBe(true);
     expect(await holdsVip(holder)).toBe(false);
     // The restarted server is back in the election as a backup: no preemption, the VIP stays.
@@ -169,9 +181,10 @@ describe('front tier: haproxy + keepalived on lab hosts', () => {
     expect(o.failed).toBe(0);
   });
 
-  it("planned: stopping the holder's keepalived (maintenance, its upgrade) hands the VIP over first; no request fails", async () => {
-    const { o, holder, other } = await aroundHolder('planned keepalived stop', (h) => wphaRun(h, 'systemctl stop keepalived'));
-    expect(o.failed).toBe(0);
+  it("planned: stopping the holder's keepalived (maintenance, its upgrade) hands the VIP over first; no request fails but one open at the switch", async () => {
+    const { o, samples, holder, other } = await aroundHolder('planned keepalived stop', (h) => wphaRun(h, 'systemctl stop keepalived'));
+    expect(o.total).toBeGreaterThan(40);
+    expectNoLossButTheSwitchInstant(samples);
     expect(await holdsVip(other)).toBe(true);
     expect(await holdsVip(holder)).toBe(false);
     await lab.ssh(holder, 'systemctl start keepalived');
