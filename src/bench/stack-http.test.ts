@@ -48,7 +48,7 @@ describe('getPage and waitUntilServing', () => {
 
   it('gives up after the timeout and says what it last saw', async () => {
     const port = await serve([[503, 'down']]);
-    const r = await waitUntilServing({ address: '127.0.0.1', port, host: 'shop.lab', title: 'Lab Shop', timeoutMs: 100, intervalMs: 20 });
+    const r = await waitUntilServing({ address: '127.0.0.1', port, host: 'shop.lab', title: 'Lab Shop', timeoutMs: 1000, intervalMs: 20 });
     expect(r.served).toBe(false);
     expect(r.last).toBe('HTTP 503, title ""');
     expect(r.attempts).toBeGreaterThan(1);

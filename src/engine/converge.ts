@@ -13,9 +13,10 @@
  */
 import type { Recap } from './events.js';
 import { parseBootFacts, parseFacts } from './facts-probe.js';
-import { notifiedBy, parsePendingHandlers, type ConvergeDeps, type ConvergeOptions, type Exp, type HostPlay, type Planned } from './host-play.js';
+import { handlersFor, notifiedBy, parsePendingHandlers, type ConvergeDeps, type ConvergeOptions, type Exp, type HostPlay, type Planned } from './host-play.js';
 import { HostRun } from './host-run.js';
 import { handlerSteps, PENDING_PROBE, runHandlers } from './handlers.js';
+import { chainedHandlers } from './handler-order.js';
 import { reportUnplannable } from './check-mode.js';
 import { planForward, type Forward, type Position } from './plan-forward.js';
 import { applyBatch } from './retries.js';
@@ -107,12 +108,18 @@ function reportCheck(run: HostRun, fwd: Forward, at: Position): void {
     for (const h of notifiedBy(run.play, b)) run.notified.add(h);
   }
   reportUnplannable(run, fwd.stop, at.exps, at.probes);
-  for (const h of [...run.notified].sort((a, b) => a - b)) {
+  // What those handlers notify would run too, if they change something (known only once they run).
+  const chained = chainedHandlers(run.notified, (h) => handlersFor(run.play, run.play.handlers[h]!.handler));
+  for (const h of [...run.notified, ...chained.keys()].sort((a, b) => a - b)) {
     const hs = run.play.handlers[h]!.handler;
-    run.emit({ label: hs.name, task: hs }, 'changed', {
-      summary: [run.pendingFromEarlier.has(h) ? 'would run (notified by an earlier run that did not run it)' : 'would run (notified)'],
-      handler: true,
-    });
+    const by = chained.get(h);
+    const why =
+      by !== undefined
+        ? `would run if handler "${run.play.handlers[by]!.handler.name}" changes something`
+        : run.pendingFromEarlier.has(h)
+          ? 'would run (notified by an earlier run that did not run it)'
+          : 'would run (notified)';
+    run.emit({ label: hs.name, task: hs }, 'changed', { summary: [why], handler: true });
   }
   run.notified.clear();
 }

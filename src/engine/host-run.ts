@@ -147,7 +147,7 @@ export class HostRun {
   /**
    * Report what a round trip applied; registers, changed_when/failed_when, until (with the attempts
    * a retried step took), notifications. True when a step failed. `handlers`: the steps are
-   * handlers (reported as such; what they notify is not queued: handlers run once per flush).
+   * handlers (reported as such; what they notify runs in the same flush: handlers.ts).
    */
   recordApplies(batch: Planned[], rt: RoundTripResult, attempts?: ReadonlyMap<string, number>, handlers = false): boolean {
     const emit = (step: { label: string; task: TaskSpec }, status: TaskStatus, extra: EmitExtra = {}) => this.emit(step, status, handlers ? { ...extra, handler: true } : extra);
@@ -192,7 +192,7 @@ export class HostRun {
         emit(b.step, 'failed', { error: `${why}${after}${tail ? `: ${tail}` : ''}`, warnings: r.warnings });
         return true;
       }
-      if (changed && !handlers) for (const h of handlersFor(this.play, t)) this.notified.add(h);
+      if (changed) for (const h of handlersFor(this.play, t)) this.notified.add(h);
       const retried = tries !== undefined && tries > 1 ? [`done at attempt ${tries}`] : [];
       emit(b.step, changed ? 'changed' : 'ok', {
         summary: changed ? [...b.plan.summary, ...retried] : retried,

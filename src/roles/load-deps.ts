@@ -86,3 +86,46 @@ export function checkNotify(roles: ReadonlyMap<string, RoleNode>): InputIssue[] 
   }
   return issues;
 }
+
+/**
+ * Handlers that notify each other in a circle (a handler's `notify` reaching itself through the
+ * handlers of its role and the roles it depends on): one issue per circle, at the `notify` entry
+ * that closes it. A flush runs each handler once, so a circle has no order to run in.
+ */
+export function findHandlerCircles(roles: ReadonlyMap<string, RoleNode>): InputIssue[] {
+  const specs = new Map([...roles].map(([n, node]) => [n, node.spec]));
+  const issues: InputIssue[] = [];
+  const reported = new Set<string>();
+  for (const name of roles.keys()) {
+    const all = expandRoles([name], specs).flatMap((r) => (specs.get(r)?.handlers ?? []).map((h) => ({ role: r, h })));
+    const answers = (target: string) => all.filter(({ h }) => h.name === target || h.listen.includes(target));
+    const state = new Map<string, 'active' | 'done'>();
+    const stack: string[] = [];
+    const visit = (node: (typeof all)[number]): void => {
+      const id = node.h.id;
+      if (state.get(id) === 'done') return;
+      state.set(id, 'active');
+      stack.push(id);
+      node.h.notify.forEach((target, j) => {
+        for (const next of answers(target)) {
+          if (state.get(next.h.id) === 'active') {
+            const circle = stack.slice(stack.indexOf(next.h.id));
+            const key = [...circle].sort().join(' ');
+            if (reported.has(key)) continue;
+            reported.add(key);
+            const names = [...circle, next.h.id].map((i) => `"${all.find((x) => x.h.id === i)!.h.name}"`);
+            const doc = roles.get(node.role)!.doc;
+            const at = node.h.keyPath ?? ['handlers', Number(id.split('/').pop())];
+            const listPath = [...at, 'notify', j];
+            const path = doc.has(listPath) ? listPath : listPath.slice(0, -1);
+            issues.push({ location: doc.at(path), path, message: `Handlers notify each other in a circle: ${names.join(' -> ')} (a flush runs each handler once; break the circle)` });
+          } else visit(next);
+        }
+      });
+      stack.pop();
+      state.set(id, 'done');
+    };
+    all.forEach(visit);
+  }
+  return issues;
+}

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { InputError, type InputIssue, type SourceLocation } from '../errors.js';
 import type { RoleSpec } from '../model.js';
 import { didYouMean } from '../yaml/suggest.js';
-import { checkNotify, expandRoles, findDependencyCycles, type RoleNode } from './load-deps.js';
+import { checkNotify, expandRoles, findDependencyCycles, findHandlerCircles, type RoleNode } from './load-deps.js';
 import { loadRoleFile, ROLE_FILE, type RoleFileOptions } from './load-role-file.js';
 import { SharedVarsCache } from './shared-vars.js';
 import { checkVarConflicts } from './vars.js';
@@ -83,7 +83,7 @@ export async function collectRoles(requests: readonly RoleRequest[], opts: RoleL
     file.spec.depends.forEach((dep, i) => queue.push({ name: dep, location: file.doc.at(['depends', i]), path: ['depends', i] }));
   }
 
-  issues.push(...findDependencyCycles(loaded), ...checkNotify(loaded));
+  issues.push(...findDependencyCycles(loaded), ...checkNotify(loaded), ...findHandlerCircles(loaded));
   const order = expandRoles([...loaded.keys()], new Map([...loaded].map(([n, node]) => [n, node.spec])));
   const roles = new Map(order.map((name) => [name, loaded.get(name)!.spec]));
   issues.push(...checkVarConflicts(roles.values()));

@@ -1,6 +1,6 @@
 /**
- * Task control flow on a real host: block / rescue / always, and retries / until on tasks and
- * handlers (one host, the fixture role test/engine/fixtures/roles/flow).
+ * Task control flow on a real host: block / rescue / always, retries / until on tasks and
+ * handlers, handlers notifying handlers (one host, the fixture role test/engine/fixtures/roles/flow).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
@@ -33,9 +33,11 @@ describe('control flow', () => {
       ['clean up', 'changed', false],
       ['wait until ready', 'changed', false],
       ['ready marker', 'changed', false],
-      // Handlers are judged as tasks are: retried until done, changed_when obeyed.
+      // Handlers are judged as tasks are: retried until done, changed_when obeyed; what a
+      // changed handler notifies runs next, in the same flush (defined before it, run after).
       ['count restarts', 'changed', false],
       ['quiet handler', 'ok', false],
+      ['note the chain', 'changed', false],
     ]);
     // "never reached" is not reported: the block stopped at the failure.
     expect(
@@ -49,7 +51,9 @@ describe('control flow', () => {
     expect(tasksOf(events, host).find((t) => t.task === 'count restarts')!.summary).toContain('done at attempt 2');
     expect(hostDone(events, host)?.recap).toMatchObject({ failed: 0, rescued: 1 });
     const files = await lab.ssh(host, 'ls /srv/flow; wc -l < /srv/flow/attempts; wc -l < /srv/flow/handler-attempts');
-    expect(files.stdout.split('\n')).toEqual(['always', 'attempts', 'handler-attempts', 'ready', 'rescued', '3', '2']);
+    // "never chained" did not run: the handler notifying it reported ok.
+    expect(files.stdout.split('\n')).toEqual(['always', 'attempts', 'chained', 'handler-attempts', 'ready', 'rescued', '3', '2']);
+    expect(tasksOf(events, host).map((t) => t.task)).not.toContain('never chained');
   });
 
   it('a second apply changes nothing, in one round trip (facts cached by the first)', async () => {
@@ -63,6 +67,27 @@ describe('control flow', () => {
     expect(done?.roundTrips).toBe(1);
     // The rescue task is not reported when its block did not fail.
     expect(tasksOf(jsonEvents(r.stdout), host).map((t) => t.task)).not.toContain('fall back');
+  });
+
+  it('plan names the handlers a notified handler would bring in, and changes nothing', async () => {
+    // With the marker gone, "ready marker" would change and notify both handlers.
+    await lab.ssh(host, 'mv /srv/flow/ready /srv/flow/ready.kept');
+    try {
+      const r = await runWpha(['plan', '-i', inv, '--json']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const handlers = tasksOf(jsonEvents(r.stdout), host)
+        .filter((t) => ['count restarts', 'quiet handler', 'note the chain', 'never chained'].includes(t.task))
+        .map((t) => [t.task, t.status, t.summary]);
+      expect(handlers).toEqual([
+        ['note the chain', 'changed', ['would run if handler "count restarts" changes something']],
+        ['count restarts', 'changed', ['would run (notified)']],
+        ['quiet handler', 'changed', ['would run (notified)']],
+        ['never chained', 'changed', ['would run if handler "quiet handler" changes something']],
+      ]);
+      expect((await lab.ssh(host, 'test -e /srv/flow/ready; echo $?')).stdout).toBe('1');
+    } finally {
+      await lab.ssh(host, 'mv /srv/flow/ready.kept /srv/flow/ready');
+    }
   });
 
   it('a failure in a block without rescue runs its always, then the host fails and runs nothing after the block', async () => {
