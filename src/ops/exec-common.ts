@@ -39,6 +39,9 @@ export const execCommonFields = {
   become_user: accountName('user').optional().describe('Run as this user (runuser -u) instead of root.'),
 };
 
+/** The operations that take `become_user` (a task's `become_user` keyword becomes their argument). */
+export const BECOME_USER_OPS: ReadonlySet<string> = new Set(['command', 'shell']);
+
 export interface ExecCommon {
   chdir?: string;
   creates?: string;

@@ -1,28 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError, formatIssue } from '../errors.js';
 import { validateTaskExpressions } from '../engine/load.js';
-import { testOps } from './fixtures/known-ops.js';
-import { loadRole } from './load.js';
+import { roleFromYaml } from './testing/role-from-yaml.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'wpha-blocks-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let n = 0;
-/** Loads a role whose role.yaml is `yaml`: the role, or the formatted issues. */
-async function load(yaml: string) {
-  const name = `r${n++}`;
-  mkdirSync(path.join(dir, name));
-  writeFileSync(path.join(dir, name, 'role.yaml'), `description: test\n${yaml}`);
-  try {
-    return { role: await loadRole(name, { searchDirs: [dir], knownOps: testOps, cwd: dir, validateExpressions: validateTaskExpressions }), issues: [] };
-  } catch (err) {
-    if (err instanceof InputError) return { role: undefined, issues: err.issues.map(formatIssue) };
-    throw err;
-  }
-}
+const roles = roleFromYaml('blocks', { validateExpressions: validateTaskExpressions });
+afterAll(() => roles.cleanup());
+const load = roles.load;
 
 describe('block / rescue / always', () => {
   it('flattens a block into its tasks, each knowing its block and section; the block gives when, tags and become', async () => {

@@ -1,27 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError, formatIssue } from '../errors.js';
-import { testOps } from './fixtures/known-ops.js';
-import { loadRole } from './load.js';
+import { roleFromYaml } from './testing/role-from-yaml.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'wpha-handlers-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let n = 0;
-/** Loads a role whose role.yaml is `yaml`: the role, or the formatted issues. */
-async function load(yaml: string) {
-  const name = `h${n++}`;
-  mkdirSync(path.join(dir, name));
-  writeFileSync(path.join(dir, name, 'role.yaml'), `description: test\n${yaml}`);
-  try {
-    return { role: await loadRole(name, { searchDirs: [dir], knownOps: testOps, cwd: dir }), issues: [] };
-  } catch (err) {
-    if (err instanceof InputError) return { role: undefined, issues: err.issues.map(formatIssue) };
-    throw err;
-  }
-}
+const roles = roleFromYaml('handlers');
+afterAll(() => roles.cleanup());
+const load = roles.load;
 
 describe('handlers that notify handlers', () => {
   it('loads a chain: a handler notifies another by name or listen name', async () => {

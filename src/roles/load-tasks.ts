@@ -14,6 +14,7 @@ import { zodIssuesToInputIssues } from '../yaml/zod-issues.js';
 import { BLOCK_SECTIONS, ENGINE_OPS, HANDLER_KEYWORDS, TASK_KEYWORDS, taskSchema, type KnownOps } from './schema.js';
 import { checkBlockEntry, inheritBlock, isBlockEntry, mergeBlockKeywords, retriesFrom, type BlockKeywords } from './load-blocks.js';
 import { containsTemplate, isTemplated } from './vars.js';
+import { BECOME_USER_OPS } from '../ops/exec-common.js';
 
 export interface TaskBuildContext {
   role: string;
@@ -81,7 +82,11 @@ function buildTask(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx:
   // Keyword issues were reported with the whole file; a broken task is just not built.
   if (!parsed.success || opKey === undefined) return undefined;
   const r = parsed.data as Record<string, unknown>;
-  const args = (entry as Record<string, unknown>)[opKey];
+  let args = (entry as Record<string, unknown>)[opKey];
+  if (typeof r.become_user === 'string') {
+    args = withBecomeUser(opKey, args, r.become_user, path, ctx);
+    if (args === undefined) return undefined;
+  }
   checkArgs(opKey, args, [...path, opKey], ctx);
   const index = path[path.length - 1];
   const nested = path.length > 2;
@@ -113,6 +118,22 @@ function buildTask(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx:
   if (!retriesFrom(r, task, path, ctx)) return undefined;
   if (ctx.validateExpressions) ctx.issues.push(...ctx.validateExpressions(task));
   return task;
+}
+
+/**
+ * A task's `become_user` (Ansible's keyword) is its operation's own `become_user` argument, for
+ * the operations that run a program (command, shell); any other operation would run as root
+ * anyway, so the keyword is refused there rather than ignored. Undefined after reporting.
+ */
+function withBecomeUser(op: string, args: unknown, user: string, path: KeyPath, ctx: TaskBuildContext): unknown {
+  const at = [...path, 'become_user'];
+  const refuse = (message: string) => void ctx.issues.push({ location: ctx.doc.at(at), path: at, message });
+  if (!BECOME_USER_OPS.has(op))
+    return refuse(`become_user works with ${quoteList([...BECOME_USER_OPS])} (they run a program as that user); "${op}" runs as root: give the files it makes an owner instead`);
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) return refuse(`become_user needs "${op}" to be given as a map of arguments`);
+  const own = (args as Record<string, unknown>).become_user;
+  if (own !== undefined && own !== user) return refuse(`become_user is set twice: "${user}" on the task and "${String(own)}" in "${op}"`);
+  return { ...(args as Record<string, unknown>), become_user: user };
 }
 
 /** The one operation key of a task, reporting unknown keys, missing and extra operations. */

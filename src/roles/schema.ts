@@ -135,6 +135,10 @@ export const taskKeywordShape = {
   changed_when: expression('Overrides "changed" with this expression (the result is available as the registered variable).').optional(),
   failed_when: expression('Overrides "failed" with this expression.').optional(),
   become: z.boolean({ error: 'Expected true or false' }).optional().describe('Run this task as root (or not), overriding the host setting.'),
+  become_user: z
+    .string({ error: 'Expected a user name' })
+    .optional()
+    .describe('Run the program as this user (runuser -u): command and shell only, the same as their own become_user argument; other operations run as root (give files an owner instead).'),
   run_once: z.boolean({ error: 'Expected true or false' }).optional().describe('Run on the first host of the play only.'),
   delegate_to: z.string({ error: 'Expected a host name' }).optional().describe('Run the operation on this inventory host instead.'),
   until: expression(

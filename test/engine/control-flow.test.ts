@@ -1,6 +1,6 @@
 /**
  * Task control flow on a real host: block / rescue / always, retries / until on tasks and
- * handlers, handlers notifying handlers (one host, the fixture role test/engine/fixtures/roles/flow).
+ * handlers, handlers notifying handlers, a task's become_user (one host, the fixture role test/engine/fixtures/roles/flow).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
@@ -33,6 +33,7 @@ describe('control flow', () => {
       ['clean up', 'changed', false],
       ['wait until ready', 'changed', false],
       ['ready marker', 'changed', false],
+      ['as nobody', 'changed', false],
       // Handlers are judged as tasks are: retried until done, changed_when obeyed; what a
       // changed handler notifies runs next, in the same flush (defined before it, run after).
       ['count restarts', 'changed', false],
@@ -54,6 +55,8 @@ describe('control flow', () => {
     // "never chained" did not run: the handler notifying it reported ok.
     expect(files.stdout.split('\n')).toEqual(['always', 'attempts', 'chained', 'handler-attempts', 'ready', 'rescued', '3', '2']);
     expect(tasksOf(events, host).map((t) => t.task)).not.toContain('never chained');
+    // A task's become_user: the program ran as that user (and wrote its file as that user).
+    expect((await lab.ssh(host, 'cat /tmp/flow-who; stat -c %U /tmp/flow-who')).stdout).toBe('nobody\nnobody');
   });
 
   it('a second apply changes nothing, in one round trip (facts cached by the first)', async () => {
