@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -65,7 +65,8 @@ describe('host lock answers', () => {
         // In a process group of its own: ended (flock and its sleep) by that group's id.
         const holder = spawn('flock', [path.join(dir, 'wpha.lock'), 'sleep', '30'], { stdio: 'ignore', detached: true });
         try {
-          await new Promise((r) => setTimeout(r, 300));
+          // Until flock holds it (a loaded machine may take more than a moment to start it).
+          await vi.waitFor(() => expect(spawnSync('flock', ['-n', path.join(dir, 'wpha.lock'), 'true']).status).toBe(1), { timeout: 10_000, interval: 50 });
           const busy = run(dir, lockHeadFragment('r2', 'bob', 0));
           expect(busy.status).toBe(96);
           expect(parseLockOutput(busy.stdout)).toEqual({ state: 'busy', holder: 'alice@laptop pid 4' });

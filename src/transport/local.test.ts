@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalConnection } from './local.js';
 
 const conns: LocalConnection[] = [];
@@ -22,8 +22,7 @@ describe('LocalConnection', () => {
   it('keeps stdin open until endInput (the host lock holds its channel this way)', async () => {
     const seen: string[] = [];
     const ch = open().execChannel('echo ready; cat; echo done', 'a\n', { keepStdinOpen: true, onStdout: (d) => seen.push(d.toString()) });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(seen.join('')).toContain('ready\na\n');
+    await vi.waitFor(() => expect(seen.join('')).toContain('ready\na\n'), { timeout: 10_000, interval: 20 });
     expect(seen.join('')).not.toContain('done');
     ch.endInput();
     expect((await ch.done).stdout.toString()).toBe('ready\na\ndone\n');
