@@ -15,6 +15,7 @@ import { BLOCK_SECTIONS, ENGINE_OPS, HANDLER_KEYWORDS, TASK_KEYWORDS, taskSchema
 import { checkBlockEntry, inheritBlock, isBlockEntry, mergeBlockKeywords, retriesFrom, type BlockKeywords } from './load-blocks.js';
 import { containsTemplate, isTemplated } from './vars.js';
 import { BECOME_USER_OPS } from '../ops/exec-common.js';
+import { ansibleKeywordHint } from './ansible-keywords.js';
 
 export interface TaskBuildContext {
   role: string;
@@ -149,7 +150,7 @@ function findOpKey(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx:
       continue;
     }
     unknown = true;
-    const hint = didYouMean(key, [...ctx.knownOps.keys(), ...ENGINE_OPS, ...keywords]);
+    const hint = ansibleKeywordHint(key) || didYouMean(key, [...ctx.knownOps.keys(), ...ENGINE_OPS, ...keywords]);
     const keyPath = [...path, key];
     ctx.issues.push({ location: ctx.doc.keyAt(keyPath), path: keyPath, message: `Unknown operation or keyword "${key}"${hint}` });
   }
