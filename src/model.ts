@@ -103,6 +103,8 @@ export interface TaskSpec {
   become?: boolean;
   runOnce: boolean;
   delegateTo?: string;
+  /** `ignore_errors: true`: the task's own failure is reported and counted apart, and the play goes on. */
+  ignoreErrors?: boolean;
   /** Retry the task until this expression over its result is true (`until:`; needs retries). */
   until?: string;
   /** Further attempts after the first when the task fails or `until` is false (`retries:`). */

@@ -9,7 +9,7 @@ export function reportUnplannable(run: HostRun, from: number, exps: Map<number, 
     if (exp.kind === 'defer') run.emit({ label: t.name, task: t }, 'skipped', { summary: [`needs the result of an earlier task (${exp.names.join(', ')})`] });
     else if (exp.kind === 'skip') {
       if (!exp.quiet) run.emit({ label: t.name, task: t }, 'skipped', { summary: [exp.reason] });
-    } else if (exp.kind === 'error') run.emit({ label: t.name, task: t }, 'failed', { error: exp.message });
+    } else if (exp.kind === 'error') run.emit({ label: t.name, task: t }, 'failed', { error: exp.message, fatal: true });
     else
       for (const s of exp.steps) {
         const out = probes.get(s.key);

@@ -37,7 +37,8 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
     if (opts.signal?.aborted) return { recap: run.recap, failed: true, interrupted: true };
     const fwd = await planForward(run, at);
     if (run.failed) {
-      const next = opts.check ? undefined : caught(run);
+      // --check stops at a failure, unless the task ignores its errors (the run would go on).
+      const next = opts.check && !run.failureIgnored ? undefined : caught(run);
       if (next === undefined) break;
       at = await reprobeFrom(run, next);
       continue;
@@ -54,7 +55,9 @@ export async function convergeHost(play: HostPlay, opts: ConvergeOptions, deps: 
 /** A failure a block takes over (rescue or always): the task the play goes on from; undefined: the host fails. */
 function caught(run: HostRun): number | undefined {
   if (run.lostConnection || run.failedTask === undefined) return undefined;
-  const next = run.flow.onFailure(run.failedTask);
+  // ignore_errors: the play goes on with the next task, as if this one had not failed.
+  const next = run.failureIgnored ? run.failedTask + 1 : run.flow.onFailure(run.failedTask);
+  run.failureIgnored = false;
   if (next === undefined) return undefined;
   run.failed = false;
   run.failedTask = undefined;
@@ -96,7 +99,7 @@ function refuseBrokenTasks(run: HostRun, exps: Map<number, Exp>): boolean {
   const broken = [...exps].filter(([, e]) => e.kind === 'error').sort(([a], [b]) => a - b);
   for (const [i, e] of broken) {
     const t = run.play.tasks[i]!.task;
-    run.emit({ label: t.name, task: t }, 'failed', { error: `${(e as { message: string }).message}\n(nothing was changed on this host: every task is checked before the first change)` });
+    run.emit({ label: t.name, task: t }, 'failed', { error: `${(e as { message: string }).message}\n(nothing was changed on this host: every task is checked before the first change)`, fatal: true });
   }
   return broken.length > 0;
 }
@@ -167,6 +170,8 @@ async function applyForward(run: HostRun, fwd: Forward): Promise<Position | unde
 
 /** One round trip probing the play from task `i` on (expanded with what is known now). */
 async function reprobeFrom(run: HostRun, i: number): Promise<Position> {
+  // Past the last task (an ignored failure of the last one): nothing to probe.
+  if (i >= run.n) return { cursor: i, exps: new Map(), probes: new Map() };
   const exps = run.expandFrom(i);
   const rt = await run.trip('probing', { applies: [], probeSteps: run.stepsIn(exps) });
   return { cursor: i, exps, probes: rt.probes };

@@ -20,7 +20,7 @@ export async function runDelegated(run: HostRun, t: TaskSpec, steps: Step[]): Pr
     other = await run.deps.delegate(on);
     probed = await other.run(roundTripBody([], steps, run.opts.diff, false));
   } catch (e) {
-    run.emit({ label: `${t.name} (on ${on})`, task: t }, 'failed', { error: (e as Error).message });
+    run.emit({ label: `${t.name} (on ${on})`, task: t }, 'failed', { error: (e as Error).message, fatal: true });
     return true;
   }
   const planned: Planned[] = [];
@@ -46,7 +46,7 @@ export async function runDelegated(run: HostRun, t: TaskSpec, steps: Step[]): Pr
     const { rt, attempts } = await applyBatch(planned, (applies) => other.run(roundTripBody(applies, [], run.opts.diff, false)), run.opts.signal);
     return run.recordApplies(planned, rt, attempts);
   } catch (e) {
-    run.emit(planned[0]!.step, 'failed', { error: (e as Error).message });
+    run.emit(planned[0]!.step, 'failed', { error: (e as Error).message, fatal: true });
     return true;
   }
 }

@@ -13,6 +13,8 @@ export interface Recap {
   skipped: number;
   /** Failed tasks a block's `rescue` took over (not counted in failed; absent: none). */
   rescued?: number;
+  /** Failed tasks with `ignore_errors: true` (not counted in failed; absent: none). */
+  ignored?: number;
   unreachable: boolean;
   /** Milliseconds the host spent in apt-get/dpkg (package lists, installs) during the run. */
   aptMs?: number;
@@ -48,6 +50,8 @@ export type RunEvent =
       error?: string;
       /** The failure is rescued: the task's block runs its `rescue` and the host goes on. */
       rescued?: boolean;
+      /** The failure is ignored (`ignore_errors: true`): the host goes on with the next task. */
+      ignored?: boolean;
       handler: boolean;
       ms: number;
     }

@@ -64,6 +64,8 @@ export interface EmitExtra {
   error?: string;
   handler?: boolean;
   ms?: number;
+  /** Not the task's own failure (an input error, a lost host, a script that broke): ignore_errors does not cover it. */
+  fatal?: boolean;
 }
 
 /** Indexes of the handlers a task notifies (by name or `listen`), within the host's roles. */

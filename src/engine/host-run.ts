@@ -12,7 +12,7 @@ import type { Facts } from '../ops/facts.js';
 import type { BootFacts } from './facts-probe.js';
 import type { RoundTripResult } from './remote.js';
 import type { ApplyItem, ApplyResult, ProbeItem, RoundTripScript } from './script.js';
-import { expandTask, pendingRegisters, type Step } from './steps.js';
+import { expandTask, pendingRegisters, skippedBeforeRegisters, type Step } from './steps.js';
 import { nullProto, withNames, type Vars } from './scope.js';
 import { BlockFlow } from './blocks.js';
 import { attemptDone, stepOutcome, type StepOutcome } from './step-result.js';
@@ -37,6 +37,8 @@ export class HostRun {
   readonly flow: BlockFlow;
   /** The play task that failed last (set by emit), for the block it sits in. */
   failedTask: number | undefined;
+  /** The last failure reported was a task's own, with ignore_errors: the play goes on after it. */
+  failureIgnored = false;
 
   constructor(
     readonly play: HostPlay,
@@ -55,9 +57,14 @@ export class HostRun {
 
   emit(step: { label: string; task: TaskSpec }, status: TaskStatus, extra: EmitExtra = {}): void {
     const index = status === 'failed' && !extra.handler ? this.play.tasks.findIndex((p) => p.task === step.task) : -1;
-    const rescued = index >= 0 && !this.lostConnection && this.flow.rescuable(index);
-    if (index >= 0) this.failedTask = index;
-    if (rescued) this.recap.rescued = (this.recap.rescued ?? 0) + 1;
+    const ignored = index >= 0 && !this.lostConnection && !extra.fatal && step.task.ignoreErrors === true;
+    const rescued = index >= 0 && !ignored && !this.lostConnection && this.flow.rescuable(index);
+    if (index >= 0) {
+      this.failedTask = index;
+      this.failureIgnored = ignored;
+    }
+    if (ignored) this.recap.ignored = (this.recap.ignored ?? 0) + 1;
+    else if (rescued) this.recap.rescued = (this.recap.rescued ?? 0) + 1;
     else this.recap[status === 'changed' ? 'changed' : status]++;
     this.deps.bus.emit({
       type: 'task',
@@ -71,6 +78,7 @@ export class HostRun {
       warnings: extra.warnings ?? [],
       ...(extra.error ? { error: extra.error } : {}),
       ...(rescued ? { rescued: true } : {}),
+      ...(ignored ? { ignored: true } : {}),
       handler: extra.handler ?? false,
       ms: extra.ms ?? 0,
     });
@@ -93,7 +101,10 @@ export class HostRun {
         else if (other) out.set(i, { kind: 'skip', reason: `run once, on host "${other}"` });
         else {
           const names = pendingRegisters(t, pending);
-          const exp: Exp = names.length ? { kind: 'defer', names } : expandTask(i, t, scope, { host: this.play.host, facts: this.facts!, role, renderer: this.deps.renderer, ops: this.deps.ops });
+          const exp: Exp =
+            names.length && !skippedBeforeRegisters(t, scope, pending)
+              ? { kind: 'defer', names }
+              : expandTask(i, t, scope, { host: this.play.host, facts: this.facts!, role, renderer: this.deps.renderer, ops: this.deps.ops });
           out.set(i, this.flow.inactive(i) ? quietSkip(exp) : exp);
         }
       }
@@ -160,7 +171,7 @@ export class HostRun {
           // The host is gone: this step may or may not have run to its end; later ones did not run.
           this.lostConnection = true;
           this.recap.unreachable = true;
-          emit(b.step, 'failed', { error: `Unknown outcome: ${rt.lost}; this step may or may not have completed, later steps did not run` });
+          emit(b.step, 'failed', { error: `Unknown outcome: ${rt.lost}; this step may or may not have completed, later steps did not run`, fatal: true });
           this.deps.bus.emit({ type: 'host-unreachable', host: this.play.host, error: `Host "${this.play.host}" went away during the apply: ${rt.lost}` });
           return true;
         }
@@ -169,7 +180,7 @@ export class HostRun {
           : rt.exitCode !== 0
             ? `the script ended early (exit ${rt.exitCode}): ${rt.stderr.trim().split('\n').slice(-3).join(' ')}`
             : 'an earlier step failed';
-        emit(b.step, 'failed', { error: `Not run: ${why}` });
+        emit(b.step, 'failed', { error: `Not run: ${why}`, fatal: true });
         return true;
       }
       this.noteTimings(r.timings);
@@ -179,7 +190,7 @@ export class HostRun {
         out = stepOutcome(b.step, r);
         if (t.retries !== undefined) done = attemptDone(b.step, out);
       } catch (e) {
-        emit(b.step, 'failed', { error: (e as Error).message });
+        emit(b.step, 'failed', { error: (e as Error).message, fatal: true });
         return true;
       }
       const tries = attempts?.get(b.step.key);

@@ -68,7 +68,7 @@ async function planTask(run: HostRun, i: number, at: Position, fwd: Forward, dir
   if (exp.kind === 'error') {
     // In a block, the failure moves the play (rescue, always): apply what comes before it first.
     if (fwd.batch.length && t.blocks) return 'stop';
-    run.emit({ label: t.name, task: t }, 'failed', { error: exp.message });
+    run.emit({ label: t.name, task: t }, 'failed', { error: exp.message, fatal: true });
     run.failed = true;
     return 'stop';
   }
@@ -100,6 +100,9 @@ function planSteps(run: HostRun, i: number, t: TaskSpec, steps: Step[], at: Posi
     try {
       plan = run.planStep(s, at.probes.get(s.key)!);
     } catch (e) {
+      // A failure the play goes on from (a block's rescue or always, ignore_errors): apply what
+      // comes before it first; the task is planned again, on a fresh probe, once that is done.
+      if (fwd.batch.length && (t.blocks || t.ignoreErrors)) return 'stop';
       run.emit(s, 'failed', { error: (e as Error).message });
       run.failed = true;
       return 'stop';

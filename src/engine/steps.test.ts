@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { resourcesOverlap, pendingRegisters } from './steps.js';
+import { resourcesOverlap, pendingRegisters, skippedBeforeRegisters } from './steps.js';
 import type { TaskSpec } from '../model.js';
 
 describe('stale probes: resource overlap', () => {
@@ -38,5 +38,34 @@ describe('tasks that read a register not known yet', () => {
     [task({ when: 'facts.cpus > 1' }), ['init_result'], []],
   ])('%#', (t, pending, expected) => {
     expect(pendingRegisters(t, new Set(pending))).toEqual(expected);
+  });
+});
+
+describe('skippedBeforeRegisters', () => {
+  const task = (over: Partial<TaskSpec>): TaskSpec => ({
+    id: 'r/0',
+    role: 'r',
+    name: 't',
+    op: 'copy',
+    args: { content: '{{ optional.rc }}' },
+    loopVar: 'item',
+    notify: [],
+    tags: [],
+    runOnce: false,
+    location: { file: 'f', line: 1, col: 1 },
+    ...over,
+  });
+  const pending = new Set(['optional']);
+  it('is true for a when that is false now and reads no pending register', () => {
+    expect(skippedBeforeRegisters(task({ when: 'drill' }), { drill: false }, pending)).toBe(true);
+  });
+  it('is false when the when holds, reads a pending register, is absent, or the task loops', () => {
+    expect(skippedBeforeRegisters(task({ when: 'drill' }), { drill: true }, pending)).toBe(false);
+    expect(skippedBeforeRegisters(task({ when: 'optional.rc == 0' }), {}, pending)).toBe(false);
+    expect(skippedBeforeRegisters(task({}), {}, pending)).toBe(false);
+    expect(skippedBeforeRegisters(task({ when: 'drill', loop: [1, 2] }), { drill: false }, pending)).toBe(false);
+  });
+  it('leaves a when that cannot be judged to the expansion, which reports it', () => {
+    expect(skippedBeforeRegisters(task({ when: 'undefined_thing' }), {}, pending)).toBe(false);
   });
 });

@@ -111,6 +111,21 @@ export function pendingRegisters(task: TaskSpec, pending: ReadonlySet<string>): 
   return [...pending].filter((name) => new RegExp(`(^|[^A-Za-z0-9_.])${name.replace(/[^A-Za-z0-9_]/g, '')}([^A-Za-z0-9_]|$)`).test(text));
 }
 
+/**
+ * A task whose `when` reads no pending register and is false now: it is skipped whatever the
+ * registers hold, so it needs no round trip of its own to wait for them (its arguments may read
+ * one). Not for a loop, whose `when` is judged per item.
+ */
+export function skippedBeforeRegisters(task: TaskSpec, scope: Vars, pending: ReadonlySet<string>): boolean {
+  if (task.when === undefined || task.loop !== undefined) return false;
+  if (pendingRegisters({ ...task, loop: undefined, args: null }, pending).length) return false;
+  try {
+    return !evaluateBool(task.when, scope, { origin: task.location });
+  } catch {
+    return false; // reported when the task is expanded
+  }
+}
+
 /** Two resources overlap when equal, or one is a path inside the other. */
 export function resourcesOverlap(a: readonly string[], b: ReadonlySet<string>): boolean {
   for (const x of a) {

@@ -66,7 +66,7 @@ export function liveReporter(): { listener: Listener; finish: () => Promise<void
         h.counts[e.status]++;
         if (e.status === 'changed' || e.status === 'failed') {
           h.lines.push(
-            `${e.rescued ? '✖ (rescued)' : e.status === 'failed' ? '✖' : e.planned ? '~' : '✔'} ${e.role}: ${e.task}${e.summary.length ? ` (${e.summary.join('; ')})` : ''}${e.error ? `: ${e.error.split('\n')[0]}` : ''}`,
+            `${e.rescued ? '✖ (rescued)' : e.ignored ? '✖ (ignored)' : e.status === 'failed' ? '✖' : e.planned ? '~' : '✔'} ${e.role}: ${e.task}${e.summary.length ? ` (${e.summary.join('; ')})` : ''}${e.error ? `: ${e.error.split('\n')[0]}` : ''}`,
           );
           h.output(h.lines.join('\n'));
         }

@@ -6,7 +6,6 @@
 const LOOP = 'use `loop:` (a list, or "{{ var }}" holding one; `loop_var:` names the item)';
 
 export const ANSIBLE_KEYWORD_HINTS: ReadonlyMap<string, string> = new Map([
-  ['ignore_errors', 'wpha has no ignore_errors: `failed_when: false` makes the task ok whatever its exit status (`register:` it to test the result later), or put it in a `block:` with a `rescue:`'],
   ['no_log', 'not needed: vault values and variables a role marks `secret` are masked in every output, diff, report and log'],
   ['with_items', LOOP],
   ['with_list', LOOP],

@@ -114,11 +114,30 @@ function buildTask(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx:
   if (failedWhen !== undefined) task.failedWhen = failedWhen;
   if (typeof r.become === 'boolean') task.become = r.become;
   if (typeof r.delegate_to === 'string') task.delegateTo = r.delegate_to;
+  if (r.ignore_errors === true && !ignoreErrorsFits(kind, r, path, ctx)) return undefined;
+  if (r.ignore_errors === true) task.ignoreErrors = true;
   if (kind === 'handler') (task as HandlerSpec).listen = asList(r.listen as string | string[] | undefined);
   if (inherited) inheritBlock(task, inherited, r);
   if (!retriesFrom(r, task, path, ctx)) return undefined;
   if (ctx.validateExpressions) ctx.issues.push(...ctx.validateExpressions(task));
   return task;
+}
+
+/**
+ * `ignore_errors` goes on from the next task after a failure: a looped task's later items would
+ * not run (the round trip stops at the failed one), and a handler's failure ends the flush; both
+ * are refused rather than half done. False after reporting.
+ */
+function ignoreErrorsFits(kind: 'task' | 'handler', r: Record<string, unknown>, path: KeyPath, ctx: TaskBuildContext): boolean {
+  const at = [...path, 'ignore_errors'];
+  const why =
+    kind === 'handler'
+      ? 'ignore_errors is not taken on a handler (a failed handler ends the flush): use failed_when: false'
+      : r.loop !== undefined
+        ? 'ignore_errors is not taken on a task with loop (the items after a failed one would not run): use failed_when: false, or one task per item'
+        : undefined;
+  if (why) ctx.issues.push({ location: ctx.doc.keyAt(at), path: at, message: why });
+  return why === undefined;
 }
 
 /**

@@ -140,6 +140,12 @@ export const taskKeywordShape = {
     .optional()
     .describe('Run the program as this user (runuser -u): command and shell only, the same as their own become_user argument; other operations run as root (give files an owner instead).'),
   run_once: z.boolean({ error: 'Expected true or false' }).optional().describe('Run on the first host of the play only.'),
+  ignore_errors: z
+    .boolean({ error: 'Expected true or false' })
+    .optional()
+    .describe(
+      'When the task fails (its exit status, failed_when, until, or its operation refusing), report it as failed, ignored, count it apart, and go on with the next task. Input errors (an undefined variable, invalid arguments) and a lost host still stop the host. Not on a task with loop, nor on a handler.',
+    ),
   delegate_to: z.string({ error: 'Expected a host name' }).optional().describe('Run the operation on this inventory host instead.'),
   until: expression(
     'Run the task again (up to `retries` more times, `delay` seconds apart) until this expression over its result (`result`, or the registered name) is true. Needs retries. A step its probe finds already done is not run, so not retried.',

@@ -167,7 +167,7 @@ async function converge(inv: Inventory, dir: string, opts: UnitRunOptions): Prom
   });
   const tasks = events.filter((e): e is Extract<RunEvent, { type: 'task' }> => e.type === 'task');
   const failed = [
-    ...tasks.filter((t) => t.status === 'failed' && !t.rescued).map((t) => `${t.host} ${t.role}: "${t.task}" failed: ${t.error ?? ''}`.trim()),
+    ...tasks.filter((t) => t.status === 'failed' && !t.rescued && !t.ignored).map((t) => `${t.host} ${t.role}: "${t.task}" failed: ${t.error ?? ''}`.trim()),
     ...events.flatMap((e) => (e.type === 'host-failed' || e.type === 'host-unreachable' ? [`${e.host}: ${e.error}`] : [])),
     ...(summary.interrupted ? ['interrupted'] : []),
   ];

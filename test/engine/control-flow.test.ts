@@ -45,7 +45,7 @@ describe('control flow', () => {
       tasksOf(events, host)
         .filter((t) => t.status === 'skipped')
         .map((t) => t.task),
-    ).toEqual(['doomed step', 'note the failure', 'after the doomed block']);
+    ).toEqual(['doomed step', 'note the failure', 'after the doomed block', 'may fail', 'after the ignored failure']);
     const risky = tasksOf(events, host).find((t) => t.task === 'risky step')!;
     expect(risky.error).toContain('risky step broke');
     expect(tasksOf(events, host).find((t) => t.task === 'wait until ready')!.summary).toContain('done at attempt 3');
@@ -91,6 +91,26 @@ describe('control flow', () => {
     } finally {
       await lab.ssh(host, 'mv /srv/flow/ready.kept /srv/flow/ready');
     }
+  });
+
+  it('ignore_errors: the failure is reported and counted apart, the host goes on with the next task and succeeds', async () => {
+    const r = await runWpha(['apply', '-i', inventory({ flow_ignore_drill: true }), '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const events = jsonEvents(r.stdout);
+    const tasks = tasksOf(events, host).filter((t) => t.status !== 'ok' && t.status !== 'skipped');
+    expect(tasks.map((t) => [t.task, t.status, t.ignored ?? false])).toEqual([
+      ['may fail', 'failed', true],
+      ['after the ignored failure', 'changed', false],
+    ]);
+    expect(tasks[0]!.error).toContain('optional step broke');
+    expect(hostDone(events, host)?.recap).toMatchObject({ failed: 0, ignored: 1 });
+    // The next task saw the failed one's registered result.
+    expect((await lab.ssh(host, 'cat /srv/flow/after-ignored')).stdout).toBe('5');
+    // Without --json: the task line and the recap's own column.
+    const plain = await runWpha(['apply', '-i', inventory({ flow_ignore_drill: true })]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(new RegExp(`${host} \\| failed, ignored \\| flow \\| may fail \\| exit 5: optional step broke`));
+    expect(plain.stdout).toMatch(/HOST +ok +changed +failed +ignored +skipped/);
   });
 
   it('a failure in a block without rescue runs its always, then the host fails and runs nothing after the block', async () => {
