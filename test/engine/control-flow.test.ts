@@ -45,7 +45,7 @@ describe('control flow', () => {
       tasksOf(events, host)
         .filter((t) => t.status === 'skipped')
         .map((t) => t.task),
-    ).toEqual(['doomed step', 'note the failure', 'after the doomed block', 'may fail', 'after the ignored failure']);
+    ).toEqual(['doomed step', 'note the failure', 'after the doomed block', 'may fail', 'after the ignored failure', 'last task, ignored']);
     const risky = tasksOf(events, host).find((t) => t.task === 'risky step')!;
     expect(risky.error).toContain('risky step broke');
     expect(tasksOf(events, host).find((t) => t.task === 'wait until ready')!.summary).toContain('done at attempt 3');
@@ -98,14 +98,17 @@ describe('control flow', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const events = jsonEvents(r.stdout);
     const tasks = tasksOf(events, host).filter((t) => t.status !== 'ok' && t.status !== 'skipped');
-    expect(tasks.map((t) => [t.task, t.status, t.ignored ?? false])).toEqual([
-      ['may fail', 'failed', true],
-      ['after the ignored failure', 'changed', false],
+    // Ignored inside a block that has a rescue (the rescue does not run), and as the play's last task.
+    expect(tasks.map((t) => [t.task, t.status, t.ignored ?? false, t.rescued ?? false])).toEqual([
+      ['may fail', 'failed', true, false],
+      ['after the ignored failure', 'changed', false, false],
+      ['last task, ignored', 'failed', true, false],
     ]);
     expect(tasks[0]!.error).toContain('optional step broke');
-    expect(hostDone(events, host)?.recap).toMatchObject({ failed: 0, ignored: 1 });
-    // The next task saw the failed one's registered result.
-    expect((await lab.ssh(host, 'cat /srv/flow/after-ignored')).stdout).toBe('5');
+    expect(hostDone(events, host)?.recap).toMatchObject({ failed: 0, ignored: 2 });
+    expect(hostDone(events, host)?.recap.rescued).toBeUndefined();
+    // The next task saw the failed one's registered result; the rescue did not run.
+    expect((await lab.ssh(host, 'cat /srv/flow/after-ignored; test -e /srv/flow/rescued-wrongly; echo $?')).stdout).toBe('5\n1');
     // Without --json: the task line and the recap's own column.
     const plain = await runWpha(['apply', '-i', inventory({ flow_ignore_drill: true })]);
     expect(plain.code).toBe(0);
