@@ -67,7 +67,8 @@ describe('mount: plan', () => {
       'mount nfs.lab:/export/uploads on /srv/wp-uploads',
     ]);
     expect(p.apply).toContain('systemctl daemon-reload');
-    expect(p.apply).toContain("systemctl start -- 'srv-wp\\x2duploads.mount' 2>/dev/null || { journalctl -q -u 'srv-wp\\x2duploads.mount' -n 4");
+    expect(p.apply).toContain("systemctl start -- 'srv-wp\\x2duploads.mount' 2>/dev/null || { journalctl --sync 2>/dev/null || :; ");
+    expect(p.apply).toContain("journalctl -q -u 'srv-wp\\x2duploads.mount' -n 4 --no-pager -o cat >&2 || :; echo 'cannot mount (systemctl start srv-wp\\x2duploads.mount failed)' >&2; exit 1; }");
     expect(p.files?.[0]?.sha256).toBe(sha256Hex(a.content));
   });
 

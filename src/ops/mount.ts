@@ -29,6 +29,7 @@ import {
   sha256Hex,
   splitSections,
   UNIT_DIR,
+  unitLastWords,
   unitStateProbe,
   parseUnitState,
   planError,
@@ -116,7 +117,7 @@ export function mountUnitText(a: MountArgs): string {
 
 /** Start (or restart, to remount) the unit; on failure print the mount's own last words. */
 function startCommand(unit: string, verb: 'start' | 'restart'): string {
-  return sh`systemctl ${verb} -- ${unit} 2>/dev/null || { journalctl -q -u ${unit} -n 4 --no-pager -o cat >&2; echo ${`cannot mount (systemctl ${verb} ${unit} failed)`} >&2; exit 1; }`;
+  return `${sh`systemctl ${verb} -- ${unit} 2>/dev/null`} || { ${unitLastWords(sh`${unit}`, 4)}; ${sh`echo ${`cannot mount (systemctl ${verb} ${unit} failed)`} >&2`}; exit 1; }`;
 }
 
 const UNIT_ATTRS = { mode: '0644', owner: 'root', group: 'root' };

@@ -47,7 +47,8 @@
  * 9. systemd units (systemd.ts): `unitName` schema, `unitStateProbe`/`parseUnitState` (one
  *    `systemctl show`, "unknown" without systemd), `planUnitState` (daemon-reload when the file
  *    changed, enable/disable, start/stop), `sectionMarker`/`splitSections` for probes that print
- *    several parts, `escapeSpecifiers` (% -> %%).
+ *    several parts, `escapeSpecifiers` (% -> %%), `unitLastWords` (a failed unit's journal tail,
+ *    once journald has it).
  *
  * Example (a whole-file op):
  *   probe: (a, c) => fileStateProbe(a.dest, { content: c.diff ? 'if-differs' : 'sha', want: sha256Hex(a.content) }),
@@ -83,6 +84,7 @@ export {
   splitSections,
   UNIT_DIR,
   unitName,
+  unitLastWords,
   unitStateProbe,
   type UnitState,
   type UnitWish,

@@ -127,3 +127,21 @@ export function hasInstallSection(text: string): boolean {
 export function escapeSpecifiers(value: string): string {
   return value.replaceAll('%', '%%');
 }
+
+/**
+ * Shell text printing, on stderr, the last `lines` journal lines of a unit whose start just
+ * failed. journald reads a program's output and systemd's own messages from different sockets,
+ * so right after `systemctl start` fails the failing program's last words may not be readable
+ * yet (a loaded CI machine printed only "Mounting ..."). `journalctl --sync` writes out what
+ * journald holds, and a bounded wait (2 s) for systemd's own "Failed" line, then a moment more,
+ * lets the rest arrive. `unit`: a shell word (a quoted name, or a "$variable").
+ */
+export function unitLastWords(unit: string, lines: number): string {
+  const tail = `journalctl -q -u ${unit} -n ${lines} --no-pager -o cat`;
+  return [
+    'journalctl --sync 2>/dev/null || :',
+    `_wplw=0; while [ "$_wplw" -lt 20 ] && ! ${tail} 2>/dev/null | grep -q Failed; do sleep 0.1; _wplw=$((_wplw + 1)); done`,
+    'sleep 0.2; journalctl --sync 2>/dev/null || :',
+    `${tail} >&2 || :`,
+  ].join('; ');
+}
