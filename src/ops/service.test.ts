@@ -191,7 +191,8 @@ describe('service prelude (run with a fake systemctl/journalctl on PATH)', () =>
       'cat > "$d/systemctl" <<\'EOF\'\n#!/bin/sh\nif [ "$1" = is-active ]; then head -n1 "$(dirname "$0")/states"; sed -i 1d "$(dirname "$0")/states"; exit 0; fi\n' +
         (otherCallsFail ? 'echo "Job for $3 failed because the control process exited with error code." >&2; exit 1\n' : 'exit 0\n') +
         'EOF',
-      'printf \'#!/bin/sh\\necho "journal of $2"\\n\' > "$d/journalctl"',
+      // The journal: nothing for --sync; for a read, the unit (after -q -u) and systemd's Failed line.
+      'printf \'#!/bin/sh\\n[ "$1" = --sync ] && exit 0\\necho "journal of $3"\\necho "Failed to start $3."\\n\' > "$d/journalctl"',
       'chmod +x "$d/systemctl" "$d/journalctl"; PATH="$d:$PATH"',
       service.prelude!,
       call,

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { OperationError } from '../errors.js';
 import { sh } from '../shell/quote.js';
 import { joinSteps } from './lib/plan-file.js';
+import { unitLastWords } from './lib/systemd.js';
 import { UNIT_SHOW_FN } from './lib/unit-prefetch.js';
 import { TIME_START, timeEnd, type OpModule, type OpPlan, type PlanContext, type ProbeOutput } from './types.js';
 
@@ -75,7 +76,7 @@ const SERVICE_PRELUDE = `wpha_unit_run() {
   systemctl "$@" && return 0
   _wpurc=$?
   echo "systemctl $* failed; last journal lines of $_wpuu:" >&2
-  journalctl -u "$_wpuu" -n 20 --no-pager >&2 || :
+  ${unitLastWords('"$_wpuu"', 20)}
   return "$_wpurc"
 }
 wpha_unit_verify() {
@@ -89,7 +90,7 @@ wpha_unit_verify() {
     esac
     [ -n "$_wpus" ] || _wpus=unknown
     echo "unit \\"$1\\" is not active after $2 (state: $_wpus); its last journal lines:" >&2
-    journalctl -u "$1" -n 20 --no-pager >&2 || :
+    ${unitLastWords('"$1"', 20)}
     return 1
   done
 }`;

@@ -3,7 +3,8 @@
  * that opens its port only after 2 s (the wait really waits, a command then fetches the page), a
  * sleeper service started and enabled, a running legacy unit stopped and disabled, a timer that
  * fires every 3 s (its ticks are counted), kernel settings (net.* is writable in the lab's
- * network namespace and applied; vm.* is read-only there: saved, with a warning, not a failure).
+ * network namespace and applied; vm.* is read-only there: saved, with a warning, not a failure),
+ * and a service that cannot start (its task fails with the program's own message).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { acquireLabHosts, type LabHosts } from '../helpers/lab-hosts.js';
@@ -151,5 +152,15 @@ describe('services, timers, waits and kernel settings on a lab host', () => {
     // The restarted server opens its port again after its 2 s pause; then nothing is left to do.
     await sh('for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8181/ && exit 0; sleep 0.2; done; exit 1');
     expectConverged(await wpha('apply', inv, host));
+  });
+
+  it("a service that cannot start fails its task with the program's own message from the journal", async () => {
+    const broken = writeLabInventory(lab, { groups: { services: { hosts: [0], roles: ['ops_broken'] } }, roleDirs: [ROLES] }).dir;
+    const r = await wpha('apply', broken, host);
+    expect(r.code, explain(r)).toBe(1);
+    const failed = r.tasks.get('broken service started');
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error).toContain('last journal lines of ops-broken.service');
+    expect(failed?.error).toContain('ops-broken: bad setting on line 3 of /etc/ops-broken.conf');
   });
 });
