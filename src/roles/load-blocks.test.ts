@@ -112,7 +112,9 @@ describe('block / rescue / always', () => {
 `);
     expect(issues).toEqual([
       expect.stringMatching(/role\.yaml:4:5: tasks\[0\]\.rescue: "rescue" needs a "block" in the same entry/),
-      expect.stringMatching(/role\.yaml:8:5: tasks\[1\]\.loop: A block takes only "block", "rescue", "always", "name", "when", "tags", "become", "delegate_to", "run_once", found "loop"/),
+      expect.stringMatching(
+        /role\.yaml:8:5: tasks\[1\]\.loop: A block takes only "block", "rescue", "always", "name", "when", "tags", "become", "delegate_to", "run_once", "ignore_errors", found "loop"/,
+      ),
       expect.stringMatching(/role\.yaml:9:5: tasks\[1\]\.command: A block takes only .* found "command"/),
       expect.stringMatching(/role\.yaml:10:12: tasks\[2\]\.block: Expected a non-empty list of tasks under "block"/),
     ]);

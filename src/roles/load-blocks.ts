@@ -2,7 +2,7 @@
  * Task control flow at load time: `block:` entries (with `rescue:` / `always:`) and the
  * `retries:` / `until:` / `delay:` keywords of a task. A block is flattened into its tasks, each
  * one carrying its blocks and sections (TaskSpec.blocks) and the keywords the block gives it
- * (`when`, `tags`, `become`, `delegate_to`, `run_once`), so everything after loading sees a flat
+ * (`when`, `tags`, `become`, `delegate_to`, `run_once`, `ignore_errors`), so everything after loading sees a flat
  * list of tasks.
  */
 import type { TaskSpec } from '../model.js';
@@ -24,6 +24,7 @@ export interface BlockKeywords {
   become?: boolean;
   delegateTo?: string;
   runOnce?: boolean;
+  ignoreErrors?: boolean;
 }
 
 export interface BlockEntry {
@@ -60,18 +61,19 @@ export function checkBlockEntry(entry: unknown, path: KeyPath, ctx: Ctx): BlockE
     if (!Array.isArray(list) || list.length === 0) ctx.issues.push({ location: ctx.doc.at([...path, k]), path: [...path, k], message: `Expected a non-empty list of tasks under "${k}"` });
     else sections[k] = list;
   }
-  // Keyword types (when, tags, become, delegate_to, run_once) are checked by the whole-file schema.
+  // Keyword types (when, tags, become, delegate_to, run_once, ignore_errors) are checked by the whole-file schema.
   if (ctx.issues.length > before) return undefined;
   const keywords: BlockKeywords = { when: e.when === undefined ? [] : [String(e.when)], tags: e.tags === undefined ? [] : Array.isArray(e.tags) ? e.tags.map(String) : [String(e.tags)] };
   if (typeof e.become === 'boolean') keywords.become = e.become;
   if (typeof e.delegate_to === 'string') keywords.delegateTo = e.delegate_to;
   if (typeof e.run_once === 'boolean') keywords.runOnce = e.run_once;
+  if (typeof e.ignore_errors === 'boolean') keywords.ignoreErrors = e.ignore_errors;
   return { keywords, sections };
 }
 
 /**
  * An inner block's keywords within an outer one's: whens and tags add up, an inner default
- * (become, delegate_to, run_once) wins. A BlockKeywords holds a default's key only when it is set.
+ * (become, delegate_to, run_once, ignore_errors) wins. A BlockKeywords holds a default's key only when it is set.
  */
 export function mergeBlockKeywords(outer: BlockKeywords | undefined, inner: BlockKeywords): BlockKeywords {
   if (!outer) return inner;
@@ -80,7 +82,7 @@ export function mergeBlockKeywords(outer: BlockKeywords | undefined, inner: Bloc
 
 /**
  * A block's `when` holds for each of its tasks (ANDed before the task's own); tags add up;
- * become, delegate_to and run_once are defaults a task's own key overrides (`raw`: the task's
+ * become, delegate_to, run_once and ignore_errors are defaults a task's own key overrides (`raw`: the task's
  * keys as written, to tell a task's `run_once: false` from none).
  */
 export function inheritBlock(task: TaskSpec, block: BlockKeywords, raw: Record<string, unknown>): void {
@@ -90,6 +92,7 @@ export function inheritBlock(task: TaskSpec, block: BlockKeywords, raw: Record<s
   if (task.become === undefined && block.become !== undefined) task.become = block.become;
   if (task.delegateTo === undefined && block.delegateTo !== undefined) task.delegateTo = block.delegateTo;
   if (raw.run_once === undefined && block.runOnce !== undefined) task.runOnce = block.runOnce;
+  if (raw.ignore_errors === undefined && block.ignoreErrors === true) task.ignoreErrors = true;
 }
 
 /** Reads retries / until / delay into the task; false (issues reported) when they do not go together. */

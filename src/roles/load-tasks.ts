@@ -114,10 +114,10 @@ function buildTask(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx:
   if (failedWhen !== undefined) task.failedWhen = failedWhen;
   if (typeof r.become === 'boolean') task.become = r.become;
   if (typeof r.delegate_to === 'string') task.delegateTo = r.delegate_to;
-  if (r.ignore_errors === true && !ignoreErrorsFits(kind, r, path, ctx)) return undefined;
   if (r.ignore_errors === true) task.ignoreErrors = true;
   if (kind === 'handler') (task as HandlerSpec).listen = asList(r.listen as string | string[] | undefined);
   if (inherited) inheritBlock(task, inherited, r);
+  if (task.ignoreErrors && !ignoreErrorsFits(kind, r, path, ctx)) return undefined;
   if (!retriesFrom(r, task, path, ctx)) return undefined;
   if (ctx.validateExpressions) ctx.issues.push(...ctx.validateExpressions(task));
   return task;
@@ -129,12 +129,14 @@ function buildTask(entry: unknown, path: KeyPath, kind: 'task' | 'handler', ctx:
  * are refused rather than half done. False after reporting.
  */
 function ignoreErrorsFits(kind: 'task' | 'handler', r: Record<string, unknown>, path: KeyPath, ctx: TaskBuildContext): boolean {
-  const at = [...path, 'ignore_errors'];
+  // Its own key, or (given by its block) its loop.
+  const own = r.ignore_errors === true;
+  const at = [...path, own ? 'ignore_errors' : 'loop'];
   const why =
     kind === 'handler'
       ? 'ignore_errors is not taken on a handler (a failed handler ends the flush): use failed_when: false'
       : r.loop !== undefined
-        ? 'ignore_errors is not taken on a task with loop (the items after a failed one would not run): use failed_when: false, or one task per item'
+        ? `${own ? '' : "the block's "}ignore_errors is not taken on a task with loop (the items after a failed one would not run): use failed_when: false, or one task per item`
         : undefined;
   if (why) ctx.issues.push({ location: ctx.doc.keyAt(at), path: at, message: why });
   return why === undefined;

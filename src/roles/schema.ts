@@ -166,7 +166,7 @@ export const taskKeywordShape = {
 };
 
 /** Keys of a block entry (`block:` with optional `rescue:` / `always:`), besides its sections. */
-export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set(['name', 'when', 'tags', 'become', 'delegate_to', 'run_once']);
+export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set(['name', 'when', 'tags', 'become', 'delegate_to', 'run_once', 'ignore_errors']);
 export const BLOCK_SECTIONS = ['block', 'rescue', 'always'] as const;
 
 export const handlerKeywordShape = {
@@ -180,7 +180,7 @@ export const HANDLER_KEYWORDS: ReadonlySet<string> = new Set(Object.keys(handler
 
 const SECTION_DOCS = {
   block:
-    'Tasks run in order as one unit; a failure skips the rest of them and runs `rescue` (when given), then `always`. A block entry takes only name, when, tags, become, delegate_to and run_once, applied to each of its tasks (a task that sets become, delegate_to or run_once itself keeps its own).',
+    'Tasks run in order as one unit; a failure skips the rest of them and runs `rescue` (when given), then `always`. A block entry takes only name, when, tags, become, delegate_to, run_once and ignore_errors, applied to each of its tasks (a task that sets become, delegate_to, run_once or ignore_errors itself keeps its own).',
   rescue: 'Tasks run only when a task of `block` failed; when they succeed the failure is rescued and the play goes on. Needs block.',
   always: 'Tasks run after `block` (and `rescue`) whatever happened. Needs block.',
 } as const;
