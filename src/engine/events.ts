@@ -74,6 +74,11 @@ export type RunEvent =
 
 export type Listener = (e: RunEvent) => void;
 
+/** A task's failure that fails its host: not one a block's rescue took over or ignore_errors let by. */
+export function failedForGood(t: Pick<Extract<RunEvent, { type: 'task' }>, 'status' | 'rescued' | 'ignored'>): boolean {
+  return t.status === 'failed' && !t.rescued && !t.ignored;
+}
+
 /** Shown instead of a diff that holds secret values. */
 export const SECRET_DIFF_NOTE = '(diff hidden: the change involves secret values)\n';
 

@@ -13,6 +13,7 @@ import type { Remote } from './remote.js';
 import type { Vars } from './scope.js';
 import type { CachedFacts } from './facts-cache.js';
 import type { Expansion, Step } from './steps.js';
+import { answersTo } from '../roles/load-deps.js';
 
 export interface PlayTask {
   task: TaskSpec;
@@ -73,7 +74,7 @@ export function handlersFor(play: HostPlay, task: TaskSpec): number[] {
   if (!task.notify.length) return [];
   const out: number[] = [];
   play.handlers.forEach(({ handler }, idx) => {
-    if (task.notify.includes(handler.name) || handler.listen.some((l) => task.notify.includes(l))) out.push(idx);
+    if (task.notify.some((n) => answersTo(handler, n))) out.push(idx);
   });
   return out;
 }

@@ -16,20 +16,22 @@ describe('stale probes: resource overlap', () => {
   });
 });
 
+/** A copy task, as loading makes it, with `over` on top. */
+const task = (over: Partial<TaskSpec>): TaskSpec => ({
+  id: 'r/0',
+  role: 'r',
+  name: 't',
+  op: 'copy',
+  args: {},
+  loopVar: 'item',
+  notify: [],
+  tags: [],
+  runOnce: false,
+  location: { file: 'f', line: 1, col: 1 },
+  ...over,
+});
+
 describe('tasks that read a register not known yet', () => {
-  const task = (over: Partial<TaskSpec>): TaskSpec => ({
-    id: 'r/0',
-    role: 'r',
-    name: 't',
-    op: 'copy',
-    args: {},
-    loopVar: 'item',
-    notify: [],
-    tags: [],
-    runOnce: false,
-    location: { file: 'f', line: 1, col: 1 },
-    ...over,
-  });
   it.each([
     [task({ when: 'init_result.rc == 0' }), ['init_result'], ['init_result']],
     [task({ args: { content: '{{ init_result.stdout }}' } }), ['init_result'], ['init_result']],
@@ -42,30 +44,19 @@ describe('tasks that read a register not known yet', () => {
 });
 
 describe('skippedBeforeRegisters', () => {
-  const task = (over: Partial<TaskSpec>): TaskSpec => ({
-    id: 'r/0',
-    role: 'r',
-    name: 't',
-    op: 'copy',
-    args: { content: '{{ optional.rc }}' },
-    loopVar: 'item',
-    notify: [],
-    tags: [],
-    runOnce: false,
-    location: { file: 'f', line: 1, col: 1 },
-    ...over,
-  });
+  // A task whose arguments read the pending register.
+  const reads = (over: Partial<TaskSpec>): TaskSpec => task({ args: { content: '{{ optional.rc }}' }, ...over });
   const pending = new Set(['optional']);
   it('is true for a when that is false now and reads no pending register', () => {
-    expect(skippedBeforeRegisters(task({ when: 'drill' }), { drill: false }, pending)).toBe(true);
+    expect(skippedBeforeRegisters(reads({ when: 'drill' }), { drill: false }, pending)).toBe(true);
   });
   it('is false when the when holds, reads a pending register, is absent, or the task loops', () => {
-    expect(skippedBeforeRegisters(task({ when: 'drill' }), { drill: true }, pending)).toBe(false);
-    expect(skippedBeforeRegisters(task({ when: 'optional.rc == 0' }), {}, pending)).toBe(false);
-    expect(skippedBeforeRegisters(task({}), {}, pending)).toBe(false);
-    expect(skippedBeforeRegisters(task({ when: 'drill', loop: [1, 2] }), { drill: false }, pending)).toBe(false);
+    expect(skippedBeforeRegisters(reads({ when: 'drill' }), { drill: true }, pending)).toBe(false);
+    expect(skippedBeforeRegisters(reads({ when: 'optional.rc == 0' }), {}, pending)).toBe(false);
+    expect(skippedBeforeRegisters(reads({}), {}, pending)).toBe(false);
+    expect(skippedBeforeRegisters(reads({ when: 'drill', loop: [1, 2] }), { drill: false }, pending)).toBe(false);
   });
   it('leaves a when that cannot be judged to the expansion, which reports it', () => {
-    expect(skippedBeforeRegisters(task({ when: 'undefined_thing' }), {}, pending)).toBe(false);
+    expect(skippedBeforeRegisters(reads({ when: 'undefined_thing' }), {}, pending)).toBe(false);
   });
 });

@@ -41,16 +41,15 @@ export function recapTable(recaps: Record<string, Recap>, ms: number, roundTrips
   const timed = names.some((n) => recaps[n]!.aptMs || recaps[n]!.serviceMs);
   // Failures a block's rescue took over, and those ignore_errors let by, get their own columns,
   // shown only when there are some.
-  const rescued = names.some((n) => recaps[n]!.rescued);
-  const ignored = names.some((n) => recaps[n]!.ignored);
-  const head = `${'HOST'.padEnd(w)}  ${'ok'.padStart(4)} ${'changed'.padStart(8)} ${'failed'.padStart(7)}${rescued ? ` ${'rescued'.padStart(8)}` : ''}${ignored ? ` ${'ignored'.padStart(8)}` : ''} ${'skipped'.padStart(8)}  unreachable${roundTrips ? '  round trips' : ''}${timed ? '  apt/dpkg  services      rest' : ''}`;
+  const letBy = (['rescued', 'ignored'] as const).filter((k) => names.some((n) => recaps[n]![k]));
+  const head = `${'HOST'.padEnd(w)}  ${'ok'.padStart(4)} ${'changed'.padStart(8)} ${'failed'.padStart(7)}${letBy.map((k) => ` ${k.padStart(8)}`).join('')} ${'skipped'.padStart(8)}  unreachable${roundTrips ? '  round trips' : ''}${timed ? '  apt/dpkg  services      rest' : ''}`;
   const secs = (x: number) => `${(x / 1000).toFixed(1)} s`;
   const rows = names.map((n) => {
     const r = recaps[n]!;
     const split = timed
       ? `  ${secs(r.aptMs ?? 0).padStart(8)}  ${secs(r.serviceMs ?? 0).padStart(8)}  ${(r.ms !== undefined ? secs(Math.max(0, r.ms - (r.aptMs ?? 0) - (r.serviceMs ?? 0))) : '-').padStart(8)}`
       : '';
-    return `${n.padEnd(w)}  ${String(r.ok).padStart(4)} ${String(r.changed).padStart(8)} ${String(r.failed).padStart(7)}${rescued ? ` ${String(r.rescued ?? 0).padStart(8)}` : ''}${ignored ? ` ${String(r.ignored ?? 0).padStart(8)}` : ''} ${String(r.skipped).padStart(8)}  ${(r.unreachable ? 'yes' : 'no').padEnd(11)}${roundTrips ? `  ${String(roundTrips[n] ?? 0).padStart(11)}` : ''}${split}`;
+    return `${n.padEnd(w)}  ${String(r.ok).padStart(4)} ${String(r.changed).padStart(8)} ${String(r.failed).padStart(7)}${letBy.map((k) => ` ${String(r[k] ?? 0).padStart(8)}`).join('')} ${String(r.skipped).padStart(8)}  ${(r.unreachable ? 'yes' : 'no').padEnd(11)}${roundTrips ? `  ${String(roundTrips[n] ?? 0).padStart(11)}` : ''}${split}`;
   });
   return ['RECAP', head, ...rows, `total time ${(ms / 1000).toFixed(2)} s`].join('\n');
 }

@@ -5,7 +5,7 @@
  * validates real reports against test/rollout/fixtures/jenkins-junit.xsd with xmllint.
  */
 import { writeFileSync, renameSync } from 'node:fs';
-import type { Listener, RunEvent } from '../engine/events.js';
+import { failedForGood, type Listener, type RunEvent } from '../engine/events.js';
 
 type TaskEvent = Extract<RunEvent, { type: 'task' }>;
 
@@ -26,23 +26,23 @@ export function renderJunit(byHost: Map<string, JunitHost>): string {
   for (const [host, h] of byHost) {
     const cases = h.tasks.map((t) => {
       const name = esc(`${t.role}: ${t.task}${t.handler ? ' (handler)' : ''}`);
+      // A failure the host went on from (rescued, ignored) is said, not counted.
+      const letBy = t.rescued ? "rescued by the block's rescue" : t.ignored ? 'ignored (ignore_errors)' : undefined;
       const inner =
-        t.status === 'failed' && t.rescued
-          ? `<system-out>${esc(`failed, rescued by the block's rescue: ${t.error ?? ''}`)}</system-out>`
-          : t.status === 'failed' && t.ignored
-            ? `<system-out>${esc(`failed, ignored (ignore_errors): ${t.error ?? ''}`)}</system-out>`
-            : t.status === 'failed'
-              ? `<failure message="${esc((t.error ?? '').split('\n')[0] ?? '')}">${esc(t.error ?? '')}</failure>`
-              : t.status === 'skipped'
-                ? '<skipped/>'
-                : t.status === 'changed'
-                  ? `<system-out>${esc([`${t.planned ? 'would change' : 'changed'}: ${t.summary.join('; ')}`, t.diff ?? ''].join('\n'))}</system-out>`
-                  : '';
+        t.status === 'failed' && letBy
+          ? `<system-out>${esc(`failed, ${letBy}: ${t.error ?? ''}`)}</system-out>`
+          : t.status === 'failed'
+            ? `<failure message="${esc((t.error ?? '').split('\n')[0] ?? '')}">${esc(t.error ?? '')}</failure>`
+            : t.status === 'skipped'
+              ? '<skipped/>'
+              : t.status === 'changed'
+                ? `<system-out>${esc([`${t.planned ? 'would change' : 'changed'}: ${t.summary.join('; ')}`, t.diff ?? ''].join('\n'))}</system-out>`
+                : '';
       return `    <testcase classname="${esc(host)}" name="${name}" time="${(t.ms / 1000).toFixed(3)}">${inner}</testcase>`;
     });
     if (h.error) cases.push(`    <testcase classname="${esc(host)}" name="connection"><failure message="${esc(h.error)}">${esc(h.error)}</failure></testcase>`);
     if (h.notRun) cases.push(`    <testcase classname="${esc(host)}" name="not run"><skipped message="${esc(h.notRun)}"/></testcase>`);
-    const f = h.tasks.filter((t) => t.status === 'failed' && !t.rescued && !t.ignored).length + (h.error ? 1 : 0);
+    const f = h.tasks.filter(failedForGood).length + (h.error ? 1 : 0);
     const skipped = h.tasks.filter((t) => t.status === 'skipped').length + (h.notRun ? 1 : 0);
     total += cases.length;
     failures += f;

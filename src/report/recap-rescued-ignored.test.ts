@@ -1,23 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { emptyRecap } from '../engine/events.js';
+import { emptyRecap, type RunEvent } from '../engine/events.js';
 import { renderJunit } from './junit.js';
 import { recapTable, taskLine } from './format.js';
 
+type TaskEvent = Extract<RunEvent, { type: 'task' }>;
+
+/** A failed task's event on web1, with `over` on top. */
+const failedTask = (over: Partial<TaskEvent>): TaskEvent => ({
+  type: 'task',
+  host: 'web1',
+  role: 'app',
+  task: 't',
+  status: 'failed',
+  planned: false,
+  summary: [],
+  warnings: [],
+  handler: false,
+  ms: 5,
+  ...over,
+});
+
 describe('rescued failures in reports', () => {
-  const event = {
-    type: 'task',
-    host: 'web1',
-    role: 'app',
-    task: 'risky step',
-    status: 'failed',
-    planned: false,
-    summary: [],
-    warnings: [],
-    error: 'exit 3: broke',
-    rescued: true,
-    handler: false,
-    ms: 5,
-  } as const;
+  const event = failedTask({ task: 'risky step', error: 'exit 3: broke', rescued: true });
 
   it('the recap shows a rescued column only when a host has rescued failures', () => {
     expect(recapTable({ web1: emptyRecap() }, 1000)).not.toContain('rescued');
@@ -36,20 +40,7 @@ describe('rescued failures in reports', () => {
 });
 
 describe('ignored failures (ignore_errors) in reports', () => {
-  const event = {
-    type: 'task',
-    host: 'web1',
-    role: 'app',
-    task: 'optional step',
-    status: 'failed',
-    planned: false,
-    summary: [],
-    warnings: [],
-    error: 'exit 5: broke',
-    ignored: true,
-    handler: false,
-    ms: 5,
-  } as const;
+  const event = failedTask({ task: 'optional step', error: 'exit 5: broke', ignored: true });
 
   it('the recap shows an ignored column only when a host has ignored failures, after rescued', () => {
     expect(recapTable({ web1: emptyRecap() }, 1000)).not.toContain('ignored');

@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { homedir, hostname, userInfo } from 'node:os';
 import path from 'node:path';
-import type { Listener, Recap, RunEvent } from '../engine/events.js';
+import { failedForGood, type Listener, type Recap, type RunEvent } from '../engine/events.js';
 
 export interface RunRecord {
   id: string;
@@ -51,7 +51,7 @@ export function runLogger(file: string, meta: { id: string; command: string; lim
     }
     if (!rec) return;
     if (e.type === 'task' && e.status === 'changed') rec.changes.push({ host: e.host, role: e.role, task: e.task, summary: e.summary });
-    else if (e.type === 'task' && e.status === 'failed' && !e.rescued && !e.ignored) rec.failures.push({ host: e.host, task: e.task, error: e.error ?? '' });
+    else if (e.type === 'task' && failedForGood(e)) rec.failures.push({ host: e.host, task: e.task, error: e.error ?? '' });
     else if (e.type === 'host-failed' || e.type === 'host-unreachable') rec.failures.push({ host: e.host, error: e.error });
     else if (e.type === 'rollout-stopped') rec.stopped = { reason: e.reason, notRun: e.notRun };
     else if (e.type === 'run-done') {

@@ -2,8 +2,8 @@
  * Task control flow at load time: `block:` entries (with `rescue:` / `always:`) and the
  * `retries:` / `until:` / `delay:` keywords of a task. A block is flattened into its tasks, each
  * one carrying its blocks and sections (TaskSpec.blocks) and the keywords the block gives it
- * (`when`, `tags`, `become`, `delegate_to`, `run_once`, `ignore_errors`), so everything after loading sees a flat
- * list of tasks.
+ * (`when`, `tags`, `become`, `delegate_to`, `run_once`, `ignore_errors`), so everything after
+ * loading sees a flat list of tasks.
  */
 import type { TaskSpec } from '../model.js';
 import type { KeyPath } from '../yaml/locations.js';

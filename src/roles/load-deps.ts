@@ -3,7 +3,7 @@
  * handlers a role's tasks may notify (its own and those of the roles it depends on).
  */
 import type { InputIssue } from '../errors.js';
-import type { RoleSpec } from '../model.js';
+import type { HandlerSpec, RoleSpec, TaskSpec } from '../model.js';
 import type { YamlDoc } from '../yaml/parse.js';
 import { didYouMean } from '../yaml/suggest.js';
 
@@ -64,6 +64,18 @@ export function notifiableNames(role: string, roles: ReadonlyMap<string, Pick<Ro
   return names;
 }
 
+/** Whether a handler answers a `notify` of this name: its own name, or one of its `listen` names. */
+export function answersTo(handler: Pick<HandlerSpec, 'name' | 'listen'>, name: string): boolean {
+  return handler.name === name || handler.listen.includes(name);
+}
+
+/** Where a task's (or handler's) `notify` entry `j` is in its role.yaml: the list item, or the key holding a single name. */
+function notifyPath(task: TaskSpec, j: number, doc: YamlDoc): (string | number)[] {
+  const at = task.keyPath ?? [task.id.includes('/handlers/') ? 'handlers' : 'tasks', Number(task.id.split('/').pop())];
+  const listPath = [...at, 'notify', j];
+  return doc.has(listPath) ? listPath : listPath.slice(0, -1);
+}
+
 /** A notify naming no handler of the role or of its dependencies is an error. */
 export function checkNotify(roles: ReadonlyMap<string, RoleNode>): InputIssue[] {
   const specs = new Map([...roles].map(([n, node]) => [n, node.spec]));
@@ -71,11 +83,9 @@ export function checkNotify(roles: ReadonlyMap<string, RoleNode>): InputIssue[] 
   for (const [name, { spec, doc }] of roles) {
     const known = notifiableNames(name, specs);
     for (const task of [...spec.tasks, ...spec.handlers]) {
-      const at = task.keyPath ?? [task.id.includes('/handlers/') ? 'handlers' : 'tasks', Number(task.id.split('/').pop())];
       task.notify.forEach((target, j) => {
         if (known.has(target)) return;
-        const listPath = [...at, 'notify', j];
-        const path = doc.has(listPath) ? listPath : listPath.slice(0, -1);
+        const path = notifyPath(task, j, doc);
         issues.push({
           location: doc.at(path),
           path,
@@ -98,7 +108,7 @@ export function findHandlerCircles(roles: ReadonlyMap<string, RoleNode>): InputI
   const reported = new Set<string>();
   for (const name of roles.keys()) {
     const all = expandRoles([name], specs).flatMap((r) => (specs.get(r)?.handlers ?? []).map((h) => ({ role: r, h })));
-    const answers = (target: string) => all.filter(({ h }) => h.name === target || h.listen.includes(target));
+    const answers = (target: string) => all.filter(({ h }) => answersTo(h, target));
     const state = new Map<string, 'active' | 'done'>();
     const stack: string[] = [];
     const visit = (node: (typeof all)[number]): void => {
@@ -115,9 +125,7 @@ export function findHandlerCircles(roles: ReadonlyMap<string, RoleNode>): InputI
             reported.add(key);
             const names = [...circle, next.h.id].map((i) => `"${all.find((x) => x.h.id === i)!.h.name}"`);
             const doc = roles.get(node.role)!.doc;
-            const at = node.h.keyPath ?? ['handlers', Number(id.split('/').pop())];
-            const listPath = [...at, 'notify', j];
-            const path = doc.has(listPath) ? listPath : listPath.slice(0, -1);
+            const path = notifyPath(node.h, j, doc);
             issues.push({ location: doc.at(path), path, message: `Handlers notify each other in a circle: ${names.join(' -> ')} (a flush runs each handler once; break the circle)` });
           } else visit(next);
         }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadForRun } from '../engine/load.js';
 import { runPlay, type RunSummary } from '../engine/run.js';
-import type { RunEvent } from '../engine/events.js';
+import { failedForGood, type RunEvent } from '../engine/events.js';
 import type { Inventory } from '../model.js';
 import { InputError, type InputIssue } from '../errors.js';
 import { plainReporter } from '../report/plain.js';
@@ -167,7 +167,7 @@ async function converge(inv: Inventory, dir: string, opts: UnitRunOptions): Prom
   });
   const tasks = events.filter((e): e is Extract<RunEvent, { type: 'task' }> => e.type === 'task');
   const failed = [
-    ...tasks.filter((t) => t.status === 'failed' && !t.rescued && !t.ignored).map((t) => `${t.host} ${t.role}: "${t.task}" failed: ${t.error ?? ''}`.trim()),
+    ...tasks.filter(failedForGood).map((t) => `${t.host} ${t.role}: "${t.task}" failed: ${t.error ?? ''}`.trim()),
     ...events.flatMap((e) => (e.type === 'host-failed' || e.type === 'host-unreachable' ? [`${e.host}: ${e.error}`] : [])),
     ...(summary.interrupted ? ['interrupted'] : []),
   ];

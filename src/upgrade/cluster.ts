@@ -6,7 +6,7 @@
  */
 import type { Inventory } from '../model.js';
 import { runPlay } from '../engine/run.js';
-import type { RunEvent } from '../engine/events.js';
+import { failedForGood, type RunEvent } from '../engine/events.js';
 import { WphaError } from '../errors.js';
 import type { MachineContext } from '../providers/machines.js';
 import type { Providers } from '../providers/registry.js';
@@ -78,7 +78,7 @@ export class Cluster {
     const problems: string[] = [];
     const listener = (e: RunEvent) => {
       // A failure a block rescued or ignore_errors let by is part of the role's design, not a problem.
-      if (e.type === 'task' && e.status === 'failed' && !e.rescued && !e.ignored) problems.push(`host "${e.host}", task "${e.task}": ${e.error ?? 'failed'}`);
+      if (e.type === 'task' && failedForGood(e)) problems.push(`host "${e.host}", task "${e.task}": ${e.error ?? 'failed'}`);
       if (e.type === 'host-failed' || e.type === 'host-unreachable') problems.push(`host "${e.host}": ${e.error}`);
     };
     const r = await runPlay(this.inv, {

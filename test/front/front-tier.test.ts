@@ -5,10 +5,10 @@
  * second apply changes nothing; planned work on the VIP holder loses no request (a restart of
  * HAProxy through wpha moves the VIP first, a config change and a package upgrade reload it, a
  * stop of keepalived hands the VIP over; when the VIP moves, a connection open at the switch's
- * instant may be reset by the new owner: one such reset is allowed, nothing else); unplanned failures move the VIP within seconds with
- * only 200s after (HAProxy killed: at once; HAProxy hung: the track check); a stopped web node
- * is taken out while requests keep succeeding; a drained node gets no new requests, stays
- * drained across a reload, and comes back when ready. Each failover's figures are printed
+ * instant may be reset by the new owner: one such reset is allowed, nothing else); unplanned
+ * failures move the VIP within seconds with only 200s after (HAProxy killed: at once; HAProxy
+ * hung: the track check); a stopped web node is taken out while requests keep succeeding; a
+ * drained node gets no new requests, stays drained across a reload, and comes back when ready. Each failover's figures are printed
  * (failed requests and seconds, for a client making a new 1 s-timeout request every ~100 ms).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
