@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { loadForRun } from '../engine/load.js';
+import { defaultRoleCache } from '../engine/role-cache.js';
 import { selectHosts } from '../engine/limit.js';
 import os from 'node:os';
 import type { Inventory } from '../model.js';
@@ -64,7 +65,10 @@ export async function loadInventoryFor(flags: InventoryFlags, ctx: LoadContext =
   const cwd = ctx.cwd ?? process.cwd();
   // One Passphrases for every load of this command: a passphrase typed once is asked no more.
   const passphrases = ctx.passphrases ?? passphrasesFor(flags, { cwd, env: process.env, err: (s) => void process.stderr.write(s), ...(process.stdin.isTTY ? { prompt: promptHidden } : {}) });
-  const load = () => loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars ?? [], cwd, passphrases, ...(ctx.knownOps ? { knownOps: ctx.knownOps } : {}) });
+  // Tests that give their own operations load the roles every time.
+  const roleCache = ctx.knownOps ? undefined : defaultRoleCache();
+  const load = () =>
+    loadForRun({ inventory: flags.inventory, extraVars: flags.extraVars ?? [], cwd, passphrases, ...(ctx.knownOps ? { knownOps: ctx.knownOps } : {}), ...(roleCache ? { roleCache } : {}) });
   const reload = flags.connection === 'local' ? () => load().then(allLocal) : load;
   const inv = await reload();
   return { inv, hosts: selectHosts(inv, flags.limit), reload };

@@ -1,5 +1,5 @@
 /** Loading an inventory for a run: the op registry, load-time expression checks, secrets registered. */
-import { loadInventory } from '../play/load.js';
+import { loadInventory, type RoleCache } from '../play/load.js';
 import { checkExpression } from '../expr/index.js';
 import { OPS } from '../ops/registry.js';
 import type { InputIssue } from '../errors.js';
@@ -26,7 +26,7 @@ export function validateTaskExpressions(task: TaskSpec): InputIssue[] {
   return issues;
 }
 
-export async function loadForRun(opts: { inventory: string; extraVars?: string[]; cwd?: string; passphrases?: Passphrases; knownOps?: KnownOps }): Promise<Inventory> {
+export async function loadForRun(opts: { inventory: string; extraVars?: string[]; cwd?: string; passphrases?: Passphrases; knownOps?: KnownOps; roleCache?: RoleCache }): Promise<Inventory> {
   // `!vault` values and vault files are decrypted while loading; their plaintexts become secrets of the run.
   const { value: inv, secrets } = await loadWithVault(
     (decryptTag) =>
@@ -38,6 +38,7 @@ export async function loadForRun(opts: { inventory: string; extraVars?: string[]
         validateExpressions: validateTaskExpressions,
         checkRoles: templateChecks(opts.cwd),
         decryptTag,
+        ...(opts.roleCache ? { roleCache: opts.roleCache } : {}),
       }),
     opts.passphrases ?? new Passphrases({ cwd: opts.cwd }),
   );

@@ -54,6 +54,28 @@ export interface LoadInventoryOptions {
   decryptTag?: DecryptTag;
   /** Checks of the loaded roles that need the whole set (templates and the files tasks name), plugged in by the engine. */
   checkRoles?: (roles: ReadonlyMap<string, RoleSpec>, inventoryDir: string) => InputIssue[];
+  /** Roles remembered from an earlier load with the same inputs (absent: every load reads them). */
+  roleCache?: RoleCache;
+}
+
+/** What decides the roles a load gets, besides the files it reads (which the cache checks itself). */
+export interface RoleCacheKey {
+  cwd: string;
+  inventoryDir: string;
+  searchDirs: readonly string[];
+  /** The roles the groups name, in order. */
+  requests: readonly string[];
+}
+
+/**
+ * Roles loaded and checked once, kept for the next load that would read the same files: loading
+ * and checking the roles of a full stack (~220 KB of YAML, ~150 files) is most of a run's
+ * start-up. Only roles that loaded without an issue and without a vault value are kept.
+ */
+export interface RoleCache {
+  get(key: RoleCacheKey): Map<string, RoleSpec> | undefined;
+  /** `readSince`: when the load began reading the role files (ms since the epoch). */
+  set(key: RoleCacheKey, roles: ReadonlyMap<string, RoleSpec>, readSince: number): void;
 }
 
 export async function loadInventory(opts: LoadInventoryOptions): Promise<Inventory> {
@@ -95,10 +117,7 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
     file.groups.get(g)?.roles?.forEach((r, i) => requests.push({ name: r, location: doc.at(['groups', g, 'roles', i]), path: ['groups', g, 'roles', i] }));
   }
   const roleDirs = opts.roleDirs ?? [path.join(dir, 'roles'), shippedRolesDir(root)];
-  const collected = await collectRoles(requests, { ...io, searchDirs: roleDirs, knownOps: opts.knownOps, validateExpressions: opts.validateExpressions });
-  issues.push(...collected.issues);
-  const roles = collected.roles;
-  if (opts.checkRoles) issues.push(...opts.checkRoles(roles, dir));
+  const roles = await loadRoles(requests, { dir, cwd, roleDirs, opts, issues });
   const declaredAnywhere = new Set([...roles.values()].flatMap((r) => Object.keys(r.variables)));
   const secretVars = new Set(
     [...roles.values()].flatMap((r) =>
@@ -175,6 +194,28 @@ export async function loadInventory(opts: LoadInventoryOptions): Promise<Invento
   if (made.id) inventory.stateId = made.id;
   if (file.lab) inventory.lab = { hosts: [...hosts.keys()] };
   return inventory;
+}
+
+/** The roles the groups name and their dependencies, loaded and checked, or as the cache kept them. */
+async function loadRoles(requests: RoleRequest[], ctx: { dir: string; cwd: string; roleDirs: readonly string[]; opts: LoadInventoryOptions; issues: InputIssue[] }): Promise<Map<string, RoleSpec>> {
+  const { opts } = ctx;
+  const key: RoleCacheKey = { cwd: ctx.cwd, inventoryDir: ctx.dir, searchDirs: ctx.roleDirs, requests: requests.map((r) => r.name) };
+  const kept = opts.roleCache?.get(key);
+  if (kept) return kept;
+  const readSince = Date.now();
+  // A role file holding a vault value is not kept: the cache would hold the secret in clear.
+  let decrypted = false;
+  const decryptTag: DecryptTag | undefined = opts.decryptTag
+    ? (tag, text) => {
+        decrypted = true;
+        return opts.decryptTag!(tag, text);
+      }
+    : undefined;
+  const collected = await collectRoles(requests, { cwd: ctx.cwd, decryptTag, searchDirs: ctx.roleDirs, knownOps: opts.knownOps, validateExpressions: opts.validateExpressions });
+  const issues = [...collected.issues, ...(opts.checkRoles ? opts.checkRoles(collected.roles, ctx.dir) : [])];
+  ctx.issues.push(...issues);
+  if (issues.length === 0 && !decrypted) opts.roleCache?.set(key, collected.roles, readSince);
+  return collected.roles;
 }
 
 /** `serial` / `max_fail_percentage` of a group, normalized (a single size becomes a list, "25%" a number). */
