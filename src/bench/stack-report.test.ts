@@ -18,6 +18,7 @@ const noOp = (ms: number, rt: Record<string, number>, changed: Record<string, nu
   roundTrips: rt,
   changed: { front1: 0, web1: 0, ...changed },
   engineMs: ms - 500,
+  startupMs: ms / 10,
 });
 
 const hosts = ['front1', 'web1'];
@@ -69,6 +70,7 @@ describe('stack report', () => {
     expect(text).toMatch(/first apply, fresh hosts \(exit 0\)\s+120\.00 s \(130 changed; round trips per host 3-5\)/);
     expect(text).toMatch(/time to serving \(apply start to 200 \+ title\)\s+122\.50 s/);
     expect(text).toMatch(/no-op re-apply, whole stack \(median of 3\)\s+1\.30 s \(1\.50, 1\.20, 1\.30\); engine 0\.80 s/);
+    expect(text).toMatch(/ {2}of which start to first connection\s+0\.13 s \(0\.15, 0\.12, 0\.13\)/);
     expect(text).toMatch(/no-op changed \(per repetition\)\s+0 on every host \(0, 0, 0\)/);
     expect(text).toMatch(/cached: GET \/ \(200 HIT\)\s+5000 req\/s/);
     expect(text).toMatch(/cached vs uncached: GET \/\?nocache=1\s+50\.0x the requests\/s/);

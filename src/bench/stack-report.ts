@@ -17,6 +17,8 @@ export interface ApplyFigures {
   changed: Record<string, number>;
   /** The engine's own time (run-done), without process start-up and loading. */
   engineMs?: number;
+  /** Process start to its first connection: Node, wpha's code, the inventory and its roles loaded. */
+  startupMs?: number;
 }
 
 export interface LoadFigures {
@@ -84,6 +86,8 @@ export function renderStackReport(f: StackFigures): string[] {
   if (f.noOps.length) {
     const engine = f.noOps.map((n) => n.engineMs ?? NaN);
     rows.push([`no-op re-apply, whole stack (median of ${f.noOps.length})`, `${medianWithRuns(f.noOps.map((n) => n.ms))}; engine ${seconds(median(engine))}`]);
+    const startups = f.noOps.flatMap((n) => (n.startupMs === undefined ? [] : [n.startupMs]));
+    if (startups.length) rows.push(['  of which start to first connection', medianWithRuns(startups)]);
     rows.push(['no-op round trips per host', roundTripsLine(f.noOps, f.hosts)]);
     const changed = f.noOps.map((n) => sum(n.changed));
     rows.push(['no-op changed (per repetition)', changed.every((c) => c === 0) ? `0 on every host (${changed.join(', ')})` : changed.join(', ')]);

@@ -60,6 +60,7 @@ function applyFigures(r: TimedRun): ApplyFigures {
     roundTrips: Object.fromEntries(hosts.map(([h, o]) => [h, o.roundTrips ?? 0])),
     changed: Object.fromEntries(hosts.map(([h, o]) => [h, o.changed])),
     ...(r.outcome.engineMs !== undefined ? { engineMs: r.outcome.engineMs } : {}),
+    ...(r.startupMs !== undefined ? { startupMs: r.startupMs } : {}),
   };
 }
 

@@ -23,7 +23,13 @@ function fixture(): { root: string; role: string; inputs: LoadInputs } {
   return {
     root,
     role,
-    inputs: { trees: [role, path.join(root, 'partials')], files: [path.join(root, 'roles', 'shared.yaml')], exists: [path.join(root, 'inv', 'roles', 'web', 'role.yaml')], namesOnly: ['files'] },
+    inputs: {
+      trees: [role, path.join(root, 'partials')],
+      files: [path.join(root, 'roles', 'shared.yaml')],
+      exists: [path.join(root, 'inv', 'roles', 'web', 'role.yaml')],
+      namesOnly: ['files'],
+      skip: ['.git'],
+    },
   };
 }
 
@@ -119,6 +125,17 @@ describe('digest of what a load read', () => {
     sameSizeAndTime(zip, 'ZIP BYTES');
     expect(digestInputs(inputs, 'c').digest).toBe(a);
     writeFileSync(zip, 'zip bytes, longer');
+    expect(digestInputs(inputs, 'c').digest).not.toBe(a);
+  });
+
+  it("leaves out what a load never reads: a role's own .git", () => {
+    const { role, inputs } = fixture();
+    const a = digestInputs(inputs, 'c').digest;
+    mkdirSync(path.join(role, '.git', 'objects'), { recursive: true });
+    writeFileSync(path.join(role, '.git', 'objects', 'pack'), 'many bytes');
+    expect(digestInputs(inputs, 'c').digest).toBe(a);
+    // Only at the top of the tree: a .git deeper down is an ordinary folder of templates/.
+    mkdirSync(path.join(role, 'templates', '.git'));
     expect(digestInputs(inputs, 'c').digest).not.toBe(a);
   });
 

@@ -21,6 +21,8 @@ export interface LoadInputs {
    * large artifact is not read on every run.
    */
   namesOnly: string[];
+  /** Names, directly under a tree, a load never reads at all (a role's `.git`). */
+  skip?: string[];
 }
 
 /** Symbolic links followed inside one tree at most this deep (a loop ends as a change, not a hang). */
@@ -44,7 +46,7 @@ export function digestInputs(inputs: LoadInputs, salt: string, opts: { times?: b
   for (const dir of inputs.trees) {
     field('tree', dir);
     dated(seen, dir);
-    tree(h, dir, '', new Set(inputs.namesOnly), 0, field, seen);
+    tree(h, dir, '', { namesOnly: new Set(inputs.namesOnly), skip: new Set(inputs.skip) }, 0, field, seen);
   }
   for (const file of inputs.files) {
     field('file', file);
@@ -79,7 +81,12 @@ function content(h: Hash, file: string, field: Field, seen: Seen): void {
   h.update(bytes);
 }
 
-function tree(h: Hash, dir: string, rel: string, namesOnly: ReadonlySet<string>, depth: number, field: Field, seen: Seen): void {
+interface TopLevel {
+  namesOnly: ReadonlySet<string>;
+  skip: ReadonlySet<string>;
+}
+
+function tree(h: Hash, dir: string, rel: string, top: TopLevel, depth: number, field: Field, seen: Seen): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -91,7 +98,8 @@ function tree(h: Hash, dir: string, rel: string, namesOnly: ReadonlySet<string>,
   for (const e of entries) {
     const full = path.join(dir, e.name);
     const at = rel ? `${rel}/${e.name}` : e.name;
-    const shallow = rel === '' && namesOnly.has(e.name);
+    if (rel === '' && top.skip.has(e.name)) continue;
+    const shallow = rel === '' && top.namesOnly.has(e.name);
     let isDir = e.isDirectory();
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
@@ -116,7 +124,7 @@ function tree(h: Hash, dir: string, rel: string, namesOnly: ReadonlySet<string>,
       field('dir', at);
       dated(seen, full);
       if (shallow) namesOf(full, at, field);
-      else tree(h, full, at, namesOnly, depth + (e.isSymbolicLink() ? 1 : 0), field, seen);
+      else tree(h, full, at, top, depth + (e.isSymbolicLink() ? 1 : 0), field, seen);
     } else if (isFile) {
       field('file', at);
       content(h, full, field, seen);

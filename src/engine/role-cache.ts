@@ -7,7 +7,7 @@
  * Never stale: a kept copy is used only when the wpha code that made it is the code running (the
  * bundle, by size and modification time; runs from dist/ modules keep nothing) and the digest of
  * every file the load read is the same: each role's folder (names, links and contents; a role's
- * files/ by name, size and time, as loading only looks for them), the partials folders, the
+ * files/ by name, size and time, as loading only looks for them; its .git not at all), the partials folders, the
  * `shared.yaml` files, and which search folder each role was found in. Roles with an issue or a
  * vault value are never kept (the play loader sees to both). `WPHA_ROLE_CACHE=off` turns it off.
  */
@@ -61,6 +61,8 @@ export function roleInputs(key: RoleCacheKey, roles: ReadonlyMap<string, RoleSpe
     files: sharedDirs.map((d) => path.join(d, SHARED_FILE)),
     exists: key.searchDirs.flatMap((sd) => [...roles.keys()].map((name) => path.join(sd, name, ROLE_FILE))),
     namesOnly: ['files'],
+    // A role kept as a git checkout: loading reads role.yaml, templates/ and files/, never this.
+    skip: ['.git'],
   };
 }
 
