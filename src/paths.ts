@@ -5,6 +5,7 @@
  * installed under node_modules.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,4 +40,9 @@ export function shippedRolesDir(root: string = projectRoot()): string {
 /** Inventories shipped with wpha (examples and the lab). */
 export function shippedInventoriesDir(root: string = projectRoot()): string {
   return path.join(root, 'inventories');
+}
+
+/** wpha's own folder `name` in the user's cache (`$XDG_CACHE_HOME/wpha/<name>`, else `~/.cache/wpha/<name>`). */
+export function userCacheDir(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'wpha', name);
 }

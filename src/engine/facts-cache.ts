@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
+import { userCacheDir } from '../paths.js';
 import type { Facts } from '../ops/facts.js';
 import type { BootFacts } from './facts-probe.js';
 
@@ -17,7 +17,7 @@ export interface CachedFacts {
 }
 
 export function factsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'wpha', 'facts');
+  return userCacheDir('facts', env);
 }
 
 export function factsStore(cacheDir: string, inventoryDir: string, inventoryName: string, host: string) {

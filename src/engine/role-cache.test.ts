@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -12,7 +12,7 @@ import { vaultSnippet } from '../vault/yaml-values.js';
 import { encryptEnvelope, KeyCache, newHeader } from '../vault/cipher.js';
 import { Passphrases } from '../vault/passphrase.js';
 import { loadForRun } from './load.js';
-import { roleCacheStore, runningCodeId } from './role-cache.js';
+import { pruneUnused, roleCacheStore, runningCodeId } from './role-cache.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -185,6 +185,29 @@ describe('role cache', () => {
     const mine = (await load(inv, cache)).roles.get('redis')!;
     expect(mine.dir).toBe(path.join(inv, 'roles/redis'));
     expect(n.hits).toBe(1);
+  });
+
+  it('keeps a file in use and removes the ones no run used for a month', async () => {
+    const cacheDir = temp();
+    const inv = inventory();
+    const { cache, n } = counted(cacheDir);
+    await settle();
+    await load(inv, cache);
+    const [kept] = readdirSync(cacheDir);
+    const file = path.join(cacheDir, kept!);
+    const old = Date.now() / 1000 - 40 * 24 * 3600;
+    utimesSync(file, old, old);
+    await load(inv, cache); // a hit: used again
+    expect(n.hits).toBe(1);
+    expect(statSync(file).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+    for (const stale of ['0123.bin', '4567.bin.99.tmp']) {
+      writeFileSync(path.join(cacheDir, stale), 'x');
+      utimesSync(path.join(cacheDir, stale), old, old);
+    }
+    writeFileSync(path.join(cacheDir, 'notes.txt'), 'not ours');
+    utimesSync(path.join(cacheDir, 'notes.txt'), old, old);
+    pruneUnused(cacheDir, Date.now() - 30 * 24 * 3600_000);
+    expect(readdirSync(cacheDir).sort()).toEqual([kept, 'notes.txt'].sort());
   });
 
   it('knows which code runs only from the bundle', () => {

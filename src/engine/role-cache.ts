@@ -10,11 +10,12 @@
  * files/ by name, size and time, as loading only looks for them; its .git not at all), the partials folders, the
  * `shared.yaml` files, and which search folder each role was found in. Roles with an issue or a
  * vault value are never kept (the play loader sees to both). `WPHA_ROLE_CACHE=off` turns it off.
+ * A file no run used for 30 days is removed by the next run that writes one.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { userCacheDir } from '../paths.js';
 import { fileURLToPath } from 'node:url';
 import type { RoleSpec } from '../model.js';
 import type { RoleCache, RoleCacheKey } from '../play/load.js';
@@ -26,6 +27,8 @@ import { decodePlainData, encodePlainData } from './plain-data.js';
 
 /** Bumped when what a cache file holds changes shape. */
 const FORMAT = 1;
+/** A cache file no run used for this long is removed by the next run that writes one (inventories come and go). */
+const UNUSED_MS = 30 * 24 * 3600_000;
 /** Files changed less than this before a load began are not trusted to be what it read (timestamps' and clocks' granularity). */
 const RACY_MS = 2000;
 
@@ -39,7 +42,7 @@ interface Entry {
 }
 
 export function roleCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'wpha', 'roles');
+  return userCacheDir('roles', env);
 }
 
 /**
@@ -80,7 +83,14 @@ export function roleCacheStore(dir: string, code: string, opts: { racyMs?: numbe
         return undefined; // none yet, or not one this code reads
       }
       if (entry?.format !== FORMAT || entry.code !== code || entry.key !== key || !(entry.roles instanceof Map)) return undefined;
-      return digestInputs(entry.inputs, code).digest === entry.digest ? entry.roles : undefined;
+      if (digestInputs(entry.inputs, code).digest !== entry.digest) return undefined;
+      try {
+        const now = new Date();
+        utimesSync(fileOf(key), now, now); // in use: kept by pruneUnused
+      } catch {
+        // read-only: it ages, and is written again once removed
+      }
+      return entry.roles;
     },
     set(k, roles, readSince) {
       const key = JSON.stringify(k);
@@ -97,11 +107,22 @@ export function roleCacheStore(dir: string, code: string, opts: { racyMs?: numbe
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         writeFileSync(tmp, bytes, { mode: 0o600 });
         renameSync(tmp, file);
+        pruneUnused(dir, Date.now() - UNUSED_MS);
       } catch {
         rmSync(tmp, { force: true }); // a read-only home runs without the cache
       }
     },
   };
+}
+
+/** Removes the cache files (and leftovers of interrupted writes) not used since `before`. */
+export function pruneUnused(dir: string, before: number): void {
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.bin') && !name.endsWith('.tmp')) continue;
+    const file = path.join(dir, name);
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (st && st.mtimeMs < before) rmSync(file, { force: true });
+  }
 }
 
 /** The cache a CLI run uses: none when turned off or when not running from the bundle. */
