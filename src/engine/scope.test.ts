@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { HostSpec, Inventory, PortSpec, RoleSpec } from '../model.js';
-import { hostScope, hostvarsMap, rolePorts } from './scope.js';
+import { frozenCopy, groupsMap, hostScope, hostvarsMap, rolePorts } from './scope.js';
 
 const loc = { file: 'inventory.yaml', line: 1, col: 1 };
 
@@ -113,5 +113,32 @@ describe('role_names', () => {
     withPort.roles.set('nginx', role('nginx', [{ port: 2514, proto: 'tcp', from: 'cluster', when: 'ansible_host == "10.0.0.22"' }]));
     expect(rolePorts(withPort, inv.hosts.get('web2')!).map((p) => p.port)).toEqual([22, 2514]);
     expect(rolePorts(withPort, inv.hosts.get('web1')!).map((p) => p.port)).toEqual([22]);
+  });
+});
+
+describe('what every host shares', () => {
+  it('is a copy frozen throughout, prototypes kept, the inventory left as it was', () => {
+    const inv = inventory();
+    const web1 = inv.hosts.get('web1')!;
+    web1.vars = { site: { name: 'shop', aliases: ['www'] } };
+    const hv = hostvarsMap(inv) as Record<string, Record<string, { name: string; aliases: string[] }>>;
+    const site = hv.web1!.site!;
+    expect(Object.isFrozen(hv) && Object.isFrozen(hv.web1) && Object.isFrozen(site) && Object.isFrozen(site.aliases)).toBe(true);
+    expect(Object.getPrototypeOf(hv.web1)).toBeNull();
+    expect(Object.getPrototypeOf(site)).toBe(Object.prototype);
+    expect(site).toEqual({ name: 'shop', aliases: ['www'] });
+    expect(Object.isFrozen(web1.vars.site)).toBe(false);
+    expect(() => {
+      'use strict';
+      (site.aliases as string[]).push('x');
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(groupsMap(inv))).toBe(true);
+  });
+
+  it('frozenCopy leaves what is not plain data as it is', () => {
+    const m = new Map([['a', 1]]);
+    const copy = frozenCopy({ m, list: [1, { x: 2 }] });
+    expect(copy.m).toBe(m);
+    expect(Object.isFrozen(copy.list[1])).toBe(true);
   });
 });

@@ -31,8 +31,22 @@ export function roleDefaults(inv: Inventory, host: HostSpec): Vars {
   return out;
 }
 
+/**
+ * A copy of a value, frozen throughout (prototypes kept: a null-prototype object stays one). What
+ * every task of every host shares (`groups`, `hostvars`) is handed out as such a copy: nothing
+ * can change it behind another host's back, and templates convert it once per run (template/plain.ts).
+ */
+export function frozenCopy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
+  if (value instanceof Map || value instanceof Set || ArrayBuffer.isView(value)) return value; // not plain data: left as it is
+  const copy = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(value)) copy[k] = frozenCopy(v);
+  return Object.freeze(copy) as T;
+}
+
 export function groupsMap(inv: Inventory): Vars {
-  return nullProto([...inv.groups.values()].map((g) => [g.name, [...allHostsOf(inv, g.name)]]));
+  return frozenCopy(nullProto([...inv.groups.values()].map((g) => [g.name, [...allHostsOf(inv, g.name)]])));
 }
 
 function allHostsOf(inv: Inventory, group: string, seen = new Set<string>()): Set<string> {
@@ -48,11 +62,13 @@ function allHostsOf(inv: Inventory, group: string, seen = new Set<string>()): Se
 
 /** What templates may know of other hosts: address, name, groups, roles and inventory vars (not facts). */
 export function hostvarsMap(inv: Inventory): Vars {
-  return nullProto(
-    [...inv.hosts.values()].map((h) => [
-      h.name,
-      nullProto([...Object.entries(roleDefaults(inv, h)), ...Object.entries(h.vars), ['address', h.address], ['inventory_hostname', h.name], ['group_names', h.groups], ['role_names', h.roles]]),
-    ]),
+  return frozenCopy(
+    nullProto(
+      [...inv.hosts.values()].map((h) => [
+        h.name,
+        nullProto([...Object.entries(roleDefaults(inv, h)), ...Object.entries(h.vars), ['address', h.address], ['inventory_hostname', h.name], ['group_names', h.groups], ['role_names', h.roles]]),
+      ]),
+    ),
   );
 }
 
