@@ -7,16 +7,17 @@
  * Never stale: a kept copy is used only when the wpha code that made it is the code running (the
  * bundle, by size and modification time; runs from dist/ modules keep nothing) and the digest of
  * every file the load read is the same: each role's folder (names, links and contents; a role's
- * files/ by name, size and time, as loading only looks for them; its .git not at all), the partials folders, the
- * `shared.yaml` files, and which search folder each role was found in. Roles with an issue or a
- * vault value are never kept (the play loader sees to both). `WPHA_ROLE_CACHE=off` turns it off.
- * A file no run used for 30 days is removed by the next run that writes one.
+ * files/ by name, size and time, as loading only looks for them; its .git not at all), the
+ * partials folders, the `shared.yaml` files, and which search folder each role was found in.
+ * Roles with an issue or a vault value are never kept (the play loader sees to both).
+ * `WPHA_ROLE_CACHE=off` turns it off. A file no run used for 30 days is removed by the next run
+ * that writes one.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { userCacheDir } from '../paths.js';
 import { fileURLToPath } from 'node:url';
+import { userCacheDir } from '../paths.js';
 import type { RoleSpec } from '../model.js';
 import type { RoleCache, RoleCacheKey } from '../play/load.js';
 import { ROLE_FILE } from '../roles/load-role-file.js';
