@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { clientLoopScript, failedRequests, outageLine, outageOf, parseSamples, wasReset } from './failover.js';
+import { aroundFirstFailure, clientLoopScript, failedRequests, outageLine, outageOf, parseSamples, wasReset } from './failover.js';
 
 describe('a client loop through a failover', () => {
   it('reads the samples and measures the outage from the last 200 before to the first 200 after', () => {
@@ -43,5 +43,13 @@ describe('a client loop through a failover', () => {
     expect(args).toContain('Host: shop.lab');
     expect(args).toContain('%{http_code} %{exitcode} %header{x-served-by}');
     expect(existsSync(path.join(dir, 'stop me'))).toBe(false);
+  });
+});
+
+describe('aroundFirstFailure', () => {
+  it('lists the requests within the window of the first failure, times from the given zero', () => {
+    const s = parseSamples(['1000 200 0 web1', '2000 200 0 web1', '3000 000 28', '3400 200 0 web2', '6000 000 7', ''].join('\n'));
+    expect(aroundFirstFailure(s, 1000, 1000)).toBe('1000 ms: 200 exit 0 by web1\n2000 ms: 0 exit 28 by -\n2400 ms: 200 exit 0 by web2');
+    expect(aroundFirstFailure(s.filter((x) => x.code === 200), 0)).toBe('');
   });
 });

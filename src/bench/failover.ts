@@ -83,6 +83,19 @@ export function failedRequests(samples: Sample[]): string[] {
   return samples.filter((x) => x.code !== 200).map((x) => `${String(x.code).padStart(3, '0')} (curl ${x.exit}${wasReset(x) ? ': reset' : ''})${x.by ? ` by ${x.by}` : ''} at +${x.t - start} ms`);
 }
 
+/**
+ * The requests within `ms` of the first failed one, a line each (time from `zero`, status, curl's
+ * exit, the node that answered): what a test prints when a request it expected to succeed did not.
+ */
+export function aroundFirstFailure(samples: readonly Sample[], zero: number, ms = 1500): string {
+  const first = samples.find((x) => x.code !== 200);
+  if (!first) return '';
+  return samples
+    .filter((x) => Math.abs(x.t - first.t) <= ms)
+    .map((x) => `${x.t - zero} ms: ${x.code} exit ${x.exit} by ${x.by || '-'}`)
+    .join('\n');
+}
+
 /** "0 failed requests, 0.0 s" / "3 failed requests, 3.6 s" */
 export function outageLine(o: Outage): string {
   return `${o.failed} failed request${o.failed === 1 ? '' : 's'}, ${Number.isFinite(o.outageMs) ? (o.outageMs / 1000).toFixed(1) : 'no recovery'} s (${o.total} requests)`;

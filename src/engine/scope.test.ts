@@ -128,10 +128,7 @@ describe('what every host shares', () => {
     expect(Object.getPrototypeOf(site)).toBe(Object.prototype);
     expect(site).toEqual({ name: 'shop', aliases: ['www'] });
     expect(Object.isFrozen(web1.vars.site)).toBe(false);
-    expect(() => {
-      'use strict';
-      (site.aliases as string[]).push('x');
-    }).toThrow(TypeError);
+    expect(() => (site.aliases as string[]).push('x')).toThrow(TypeError);
     expect(Object.isFrozen(groupsMap(inv))).toBe(true);
   });
 

@@ -6,7 +6,7 @@
 import type { LabHosts } from '../helpers/lab-hosts.js';
 import { clientLoopScript, parseSamples, type Sample } from '../../src/bench/failover.js';
 
-export { failedRequests, outageOf, outageLine, wasReset, type Sample, type Outage } from '../../src/bench/failover.js';
+export { aroundFirstFailure, failedRequests, outageOf, outageLine, wasReset, type Sample, type Outage } from '../../src/bench/failover.js';
 
 /**
  * Requests `url` every ~100 ms on `host` (curl, 1 s timeout per request) until `stopFile`

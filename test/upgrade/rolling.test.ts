@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { acquireLabHosts, sshRun, type LabHosts } from '../helpers/lab-hosts.js';
 import { hostDone, jsonEvents, runWpha } from '../helpers/wpha-cli.js';
 import { stopwatch } from '../helpers/stopwatch.js';
-import { outageOf } from '../front/client-loop.js';
+import { aroundFirstFailure, outageOf } from '../front/client-loop.js';
 import { LabProvider } from '../../src/providers/lab.js';
 import { writeProviderInventory, readStateFile } from './inventory.js';
 import { labPid, labTrace, lbStatus, loopDuring, webMachines } from './cluster.js';
@@ -154,7 +154,10 @@ describe('wpha upgrade: canary rolling replacement of a web group', () => {
     const o = outageOf(samples);
     process.stderr.write(`[upgrade] ${o.total} requests during the upgrade, ${o.failed} failed\n`);
     expect(o.total).toBeGreaterThan(100);
-    expect(samples.filter((s) => s.code !== 200)).toEqual([]);
+    expect(
+      samples.filter((s) => s.code !== 200),
+      `requests from the loop's start (0 ms), around the first failure:\n${aroundFirstFailure(samples, samples[0]?.t ?? 0)}\nthe upgrade said:\n${result.stderr.slice(-3000)}`,
+    ).toEqual([]);
     const now = await expectConsistent(good);
     expect(now.some((n) => old.some((x) => x.name === n))).toBe(false);
     // Requests were served by the old hosts, then by the new ones.
