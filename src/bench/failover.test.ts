@@ -50,6 +50,11 @@ describe('aroundFirstFailure', () => {
   it('lists the requests within the window of the first failure, times from the given zero', () => {
     const s = parseSamples(['1000 200 0 web1', '2000 200 0 web1', '3000 000 28', '3400 200 0 web2', '6000 000 7', ''].join('\n'));
     expect(aroundFirstFailure(s, 1000, 1000)).toBe('1000 ms: 200 exit 0 by web1\n2000 ms: 0 exit 28 by -\n2400 ms: 200 exit 0 by web2');
-    expect(aroundFirstFailure(s.filter((x) => x.code === 200), 0)).toBe('');
+    expect(
+      aroundFirstFailure(
+        s.filter((x) => x.code === 200),
+        0,
+      ),
+    ).toBe('');
   });
 });
