@@ -40,66 +40,73 @@ export interface Digest {
 
 export function digestInputs(inputs: LoadInputs, salt: string, opts: { times?: boolean } = {}): Digest {
   const h = createHash('sha256');
-  const field = (...parts: (string | number)[]) => h.update(`${parts.join('\0')}\n`);
-  const seen: Seen = { newest: 0, times: Boolean(opts.times) };
-  field('salt', salt);
+  const w: Walk = {
+    h,
+    field: (...parts) => h.update(`${parts.join('\0')}\n`),
+    times: Boolean(opts.times),
+    newest: 0,
+    namesOnly: new Set(inputs.namesOnly),
+    skip: new Set(inputs.skip),
+  };
+  w.field('salt', salt);
   for (const dir of inputs.trees) {
-    field('tree', dir);
-    dated(seen, dir);
-    tree(h, dir, '', { namesOnly: new Set(inputs.namesOnly), skip: new Set(inputs.skip) }, 0, field, seen);
+    w.field('tree', dir);
+    dated(w, dir);
+    tree(w, dir, '', 0);
   }
   for (const file of inputs.files) {
-    field('file', file);
-    content(h, file, field, seen);
+    w.field('file', file);
+    content(w, file);
   }
-  for (const p of inputs.exists) field('exists', p, statSync(p, { throwIfNoEntry: false }) ? 1 : 0);
-  return { digest: h.digest('hex'), ...(opts.times ? { newest: seen.newest } : {}) };
+  for (const p of inputs.exists) w.field('exists', p, statSync(p, { throwIfNoEntry: false }) ? 1 : 0);
+  return { digest: h.digest('hex'), ...(opts.times ? { newest: w.newest } : {}) };
 }
 
-type Field = (...parts: (string | number)[]) => void;
-interface Seen {
-  newest: number;
+/** One digest being made: the hash, how a line goes into it, the newest time seen, the tree rules. */
+interface Walk {
+  h: Hash;
+  field: (...parts: (string | number)[]) => void;
   times: boolean;
-}
-
-function dated(seen: Seen, p: string): void {
-  if (!seen.times) return;
-  const st = statSync(p, { throwIfNoEntry: false });
-  if (st) seen.newest = Math.max(seen.newest, st.mtimeMs, st.ctimeMs);
-}
-
-function content(h: Hash, file: string, field: Field, seen: Seen): void {
-  dated(seen, file);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    field('unreadable', (e as NodeJS.ErrnoException).code ?? 'error');
-    return;
-  }
-  field('bytes', bytes.length);
-  h.update(bytes);
-}
-
-interface TopLevel {
+  newest: number;
+  /** See LoadInputs.namesOnly and .skip: names directly under a tree. */
   namesOnly: ReadonlySet<string>;
   skip: ReadonlySet<string>;
 }
 
-function tree(h: Hash, dir: string, rel: string, top: TopLevel, depth: number, field: Field, seen: Seen): void {
+const errorCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? 'error';
+
+function dated(w: Walk, p: string): void {
+  if (!w.times) return;
+  const st = statSync(p, { throwIfNoEntry: false });
+  if (st) w.newest = Math.max(w.newest, st.mtimeMs, st.ctimeMs);
+}
+
+function content(w: Walk, file: string): void {
+  dated(w, file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    w.field('unreadable', errorCode(e));
+    return;
+  }
+  w.field('bytes', bytes.length);
+  w.h.update(bytes);
+}
+
+function tree(w: Walk, dir: string, rel: string, depth: number): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    field('unlisted', rel, (e as NodeJS.ErrnoException).code ?? 'error');
+    w.field('unlisted', rel, errorCode(e));
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
+    if (rel === '' && w.skip.has(e.name)) continue;
     const full = path.join(dir, e.name);
     const at = rel ? `${rel}/${e.name}` : e.name;
-    if (rel === '' && top.skip.has(e.name)) continue;
-    const shallow = rel === '' && top.namesOnly.has(e.name);
     let isDir = e.isDirectory();
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
@@ -111,39 +118,39 @@ function tree(h: Hash, dir: string, rel: string, top: TopLevel, depth: number, f
       } catch {
         // dangling
       }
-      field('link', at, readlinkSync(full), real);
+      w.field('link', at, readlinkSync(full), real);
       const target = statSync(full, { throwIfNoEntry: false });
       isDir = Boolean(target?.isDirectory());
       isFile = Boolean(target?.isFile());
       if (isDir && depth >= MAX_DEPTH) {
-        field('too-deep', at);
+        w.field('too-deep', at);
         continue;
       }
     }
     if (isDir) {
-      field('dir', at);
-      dated(seen, full);
-      if (shallow) namesOf(full, at, field);
-      else tree(h, full, at, top, depth + (e.isSymbolicLink() ? 1 : 0), field, seen);
+      w.field('dir', at);
+      dated(w, full);
+      if (rel === '' && w.namesOnly.has(e.name)) namesOf(w, full, at);
+      else tree(w, full, at, depth + (e.isSymbolicLink() ? 1 : 0));
     } else if (isFile) {
-      field('file', at);
-      content(h, full, field, seen);
-    } else field('other', at, lstatSync(full).mode);
+      w.field('file', at);
+      content(w, full);
+    } else w.field('other', at, lstatSync(full).mode);
   }
 }
 
 /** A folder whose files count by name, kind, size and time (see LoadInputs.namesOnly). */
-function namesOf(dir: string, rel: string, field: Field): void {
+function namesOf(w: Walk, dir: string, rel: string): void {
   let names: string[];
   try {
     names = readdirSync(dir, { recursive: true }) as string[];
   } catch (e) {
-    field('unlisted', rel, (e as NodeJS.ErrnoException).code ?? 'error');
+    w.field('unlisted', rel, errorCode(e));
     return;
   }
   names.sort();
   for (const n of names) {
     const st = statSync(path.join(dir, n), { throwIfNoEntry: false });
-    field('entry', `${rel}/${n}`, st ? (st.isFile() ? 'f' : st.isDirectory() ? 'd' : 'o') : '-', st?.size ?? 0, st?.mtimeMs ?? 0);
+    w.field('entry', `${rel}/${n}`, st ? (st.isFile() ? 'f' : st.isDirectory() ? 'd' : 'o') : '-', st?.size ?? 0, st?.mtimeMs ?? 0);
   }
 }

@@ -77,9 +77,10 @@ export function roleCacheStore(dir: string, code: string, opts: { racyMs?: numbe
   return {
     get(k) {
       const key = JSON.stringify(k);
+      const file = fileOf(key);
       let entry: Entry;
       try {
-        entry = decodePlainData(readFileSync(fileOf(key))) as Entry;
+        entry = decodePlainData(readFileSync(file)) as Entry;
       } catch {
         return undefined; // none yet, or not one this code reads
       }
@@ -87,7 +88,7 @@ export function roleCacheStore(dir: string, code: string, opts: { racyMs?: numbe
       if (digestInputs(entry.inputs, code).digest !== entry.digest) return undefined;
       try {
         const now = new Date();
-        utimesSync(fileOf(key), now, now); // in use: kept by pruneUnused
+        utimesSync(file, now, now); // in use: kept by pruneUnused
       } catch {
         // read-only: it ages, and is written again once removed
       }
