@@ -1,8 +1,9 @@
 /**
  * Runs each tool once as a child process, the way an operator would, and times it from spawn to
  * exit (wall clock: interpreter start-up is part of what a user waits for).
- *  - wpha: `node <bin/wpha's shebang options> --import rss-preload.js bin/wpha apply -i DIR --json`, its facts cache in the
- *    bench's own folder (XDG_CACHE_HOME), so the user's cache is neither used nor touched.
+ *  - wpha: `node <bin/wpha's shebang options> --require usage-preload.cjs bin/wpha apply -i DIR
+ *    --json` in the environment the shebang gives, its caches in the bench's own folder
+ *    (XDG_CACHE_HOME), so the user's cache is neither used nor touched.
  *  - Ansible: `ansible-playbook -i INI playbook.yml` with ANSIBLE_CONFIG set to the bench's copy.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { execa, type Options } from 'execa';
 import { projectRoot } from '../paths.js';
 import { parseAnsibleOutput, parseWphaJson, type RunOutcome } from './parse-runs.js';
 import { parseUsage } from './usage-marker.cjs';
-import { nodeOptionsOfShebang } from './shebang.js';
+import { envOfLaunch, launchOfShebang } from './shebang.js';
 import type { BenchInventories } from './web-tier-files.js';
 
 export interface TimedRun {
@@ -55,7 +56,7 @@ export interface RunScope {
  * Runs a tool in a process group of its own, so that an interrupted bench ends everything the
  * tool started (by that group's id) instead of leaving its workers behind.
  */
-async function runGroup(cmd: string, args: string[], env: Record<string, string>, signal: AbortSignal | undefined) {
+async function runGroup(cmd: string, args: string[], env: Record<string, string | undefined>, signal: AbortSignal | undefined) {
   const opts: Options = { reject: false, timeout: RUN_TIMEOUT_MS, env, input: '', detached: true };
   const child = execa(cmd, args, opts);
   const stop = () => {
@@ -77,14 +78,14 @@ export async function runWphaApply(inventoryDir: string, cacheHome: string, scop
   const preload = path.join(path.dirname(fileURLToPath(import.meta.url)), 'usage-preload.cjs');
   const limit = scope.limit ? ['--limit', scope.limit] : [];
   const bin = path.join(root, 'bin', 'wpha');
-  const nodeOptions = nodeOptionsOfShebang(readFileSync(bin, 'utf8').split('\n', 1)[0]!);
+  const launch = launchOfShebang(readFileSync(bin, 'utf8').split('\n', 1)[0]!);
   // Epoch milliseconds, the clock the preload reports the child's first connection and last answer on.
   const clock = () => performance.timeOrigin + performance.now();
   const t0 = clock();
   const r = await runGroup(
     'node',
-    [...nodeOptions, '--require', preload, bin, 'apply', '-i', inventoryDir, '--json', ...limit, ...(scope.extraArgs ?? [])],
-    { XDG_CACHE_HOME: cacheHome, CI: '1' },
+    [...launch.nodeOptions, '--require', preload, bin, 'apply', '-i', inventoryDir, '--json', ...limit, ...(scope.extraArgs ?? [])],
+    { ...envOfLaunch(launch, process.env), XDG_CACHE_HOME: cacheHome, CI: '1' },
     scope.signal,
   );
   const t1 = clock();

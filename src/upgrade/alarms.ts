@@ -4,7 +4,10 @@
  * alarms when it exits non-zero; a URL when it does not answer 2xx within 10 s.
  */
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AlarmSpec } from '../spec/machines.js';
+import { trustedCas } from '../tls-trust.js';
 
 export interface AlarmResult {
   name: string;
@@ -22,6 +25,29 @@ function runCommand(command: string, timeoutMs: number): Promise<{ rc: number; o
   });
 }
 
+/**
+ * GET a URL once (redirects are answers, not followed), within timeoutMs for the whole exchange:
+ * its status and the start of its body. HTTPS trusts what Node would (src/tls-trust.ts).
+ */
+function getOnce(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const ca = u.protocol === 'https:' ? trustedCas() : undefined;
+    const req = send(u, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), ...(ca ? { ca } : {}) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        if (body.length < 4096) body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** The first alarm that is raised, or undefined when all are quiet. */
 export async function firstAlarm(alarms: AlarmSpec[]): Promise<AlarmResult | undefined> {
   for (const a of alarms) {
@@ -30,8 +56,8 @@ export async function firstAlarm(alarms: AlarmSpec[]): Promise<AlarmResult | und
       if (r.rc !== 0) return { name: a.name, output: `exit ${r.rc}${r.out ? `: ${r.out}` : ''}` };
     } else {
       try {
-        const res = await fetch(a.url, { signal: AbortSignal.timeout(10_000), redirect: 'manual' });
-        const body = (await res.text()).trim().slice(0, 300);
+        const res = await getOnce(a.url, 10_000);
+        const body = res.body.trim().slice(0, 300);
         if (res.status < 200 || res.status > 299) return { name: a.name, output: `HTTP ${res.status}${body ? `: ${body}` : ''}` };
       } catch (e) {
         return { name: a.name, output: `no answer: ${(e as Error).message}` };

@@ -1,5 +1,11 @@
-/** Reading YAML files from disk with the size limit checked before the file is read. */
-import { readFile, stat } from 'node:fs/promises';
+/**
+ * Reading YAML files from disk with the size limit checked before the file is read. Read
+ * synchronously: they are small (the limit sees to it) and read one after another before the
+ * first connection, when there is nothing else to do; each asynchronous stat and read was a trip
+ * through libuv's thread pool and a turn of the event loop, ~8 ms of a 10-host no-op's ~105 ms to
+ * its first connection (docs/startup.md).
+ */
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseYaml, type ParseYamlOptions, type YamlDoc } from './parse.js';
 import { DEFAULT_LIMITS } from './walk.js';
@@ -20,10 +26,10 @@ export async function readYamlFile(absPath: string, opts: ReadYamlOptions): Prom
   const file = displayPath(absPath, opts.cwd);
   const maxBytes = opts.limits?.maxBytes ?? DEFAULT_LIMITS.maxBytes;
   try {
-    const info = await stat(absPath);
+    const info = statSync(absPath);
     if (!info.isFile()) return failed(file, `Expected a file, found ${info.isDirectory() ? 'a directory' : 'something else'}`);
     if (info.size > maxBytes) return failed(file, `File is ${info.size} bytes, more than the ${maxBytes} bytes allowed`);
-    const text = await readFile(absPath, 'utf8');
+    const text = readFileSync(absPath, 'utf8');
     return parseYaml(text, { ...opts, file });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { WphaError } from '../../errors.js';
+import { trustedCas } from '../../tls-trust.js';
 import { backoffMs, realClock, retryable, TokenBucket, type Attempt, type Clock } from './rate.js';
 
 export interface PveClientOptions {
@@ -45,12 +46,15 @@ const form = (p: Params) =>
 export class PveClient {
   private readonly bucket: TokenBucket;
   private readonly clock: Clock;
-  private readonly ca?: Buffer;
+  private readonly ca?: Buffer | string[];
 
   constructor(private readonly o: PveClientOptions) {
     this.clock = o.clock ?? realClock;
     this.bucket = new TokenBucket(o.requestsPerSecond ?? 5, this.clock);
-    if (o.caFile) this.ca = readFileSync(o.caFile);
+    // ca_file replaces every other authority (Node's meaning of `ca`); without it, Node's own and
+    // NODE_EXTRA_CA_CERTS's (src/tls-trust.ts).
+    const ca = o.caFile ? readFileSync(o.caFile) : trustedCas();
+    if (ca) this.ca = ca;
   }
 
   get<T>(path: string, params: Params = {}): Promise<T> {
