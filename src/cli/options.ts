@@ -5,7 +5,6 @@ import type { Listener } from '../engine/events.js';
 import { plainReporter } from '../report/plain.js';
 import { batchedWriter, jsonReporter } from '../report/json.js';
 import { junitReporter } from '../report/junit.js';
-import { liveReporter } from '../report/live.js';
 import { recapTable } from '../report/format.js';
 import { DEFAULT_ROUND_TRIP_TIMEOUT_S } from '../engine/deadline.js';
 import { addInventoryOptions, type InventoryFlags } from './load.js';
@@ -76,7 +75,11 @@ export interface Reporting {
   finish: (recaps: Parameters<typeof recapTable>[0], ms: number, roundTrips: Record<string, number>) => Promise<void>;
 }
 
-export function chooseReporters(opts: { json?: boolean; junit?: string; diff: boolean; verbose?: boolean }): Reporting {
+/**
+ * The live display (listr2, ~3 ms to load) is imported only for a terminal: `--json`, a pipe and
+ * CI start without it (docs/startup.md).
+ */
+export async function chooseReporters(opts: { json?: boolean; junit?: string; diff: boolean; verbose?: boolean }): Promise<Reporting> {
   const listeners: Listener[] = [];
   if (opts.junit) listeners.push(junitReporter(opts.junit));
   if (opts.json) {
@@ -85,6 +88,7 @@ export function chooseReporters(opts: { json?: boolean; junit?: string; diff: bo
     return { listeners, finish: async () => out.flush() };
   }
   if (process.stdout.isTTY && !process.env.CI) {
+    const { liveReporter } = await import('../report/live.js');
     const live = liveReporter();
     listeners.push(live.listener);
     const diffs = plainReporter((s) => diffBuffer.push(s), { diff: opts.diff, verbose: Boolean(opts.verbose) });

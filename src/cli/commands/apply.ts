@@ -57,7 +57,7 @@ export async function apply(flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<
   if (hosts.length > 0 && !flags.connection) await ensureLabHosts(inv);
   const becomePassword = flags.askBecomePass ? await promptHidden('sudo password: ') : undefined;
   const runId = randomBytes(6).toString('hex');
-  const reporting = chooseReporters({ json: flags.json, ...(flags.junit ? { junit: flags.junit } : {}), diff, verbose: flags.verbose });
+  const reporting = await chooseReporters({ json: flags.json, ...(flags.junit ? { junit: flags.junit } : {}), diff, verbose: flags.verbose });
   const interrupt = interruptController();
   try {
     const s = await runPlay(inv, {
