@@ -67,8 +67,8 @@ describe('apt: two installs as one transaction', () => {
   const probe = (_pkgs: string[]) => `@now 1790000000\n@lists 1789999000\n`;
 
   it('joins present installs with the same options, and plans one apt-get for both', () => {
-    const a = { args: aptArgs.parse({ name: ['php8.2-fpm'] }), state: state(probe(['php8.2-fpm'])) };
-    const b = { args: aptArgs.parse({ name: ['nginx', 'php8.2-fpm'] }), state: state(probe(['nginx'])) };
+    const a = { args: aptArgs().parse({ name: ['php8.2-fpm'] }), state: state(probe(['php8.2-fpm'])) };
+    const b = { args: aptArgs().parse({ name: ['nginx', 'php8.2-fpm'] }), state: state(probe(['nginx'])) };
     const j = joinInstalls(a, b)!;
     expect(j.args.name).toEqual(['php8.2-fpm', 'nginx']);
     const plan = aptOp.plan(j.args, j.state, { host: 'web1', facts: {} as never, check: false, diff: false });
@@ -78,7 +78,7 @@ describe('apt: two installs as one transaction', () => {
   });
 
   it('keeps apart what differs: recommends, list refresh settings, latest, removals', () => {
-    const base = { args: aptArgs.parse({ name: ['a1'] }), state: state(probe(['a1'])) };
+    const base = { args: aptArgs().parse({ name: ['a1'] }), state: state(probe(['a1'])) };
     for (const other of [
       { name: ['b1'], install_recommends: true },
       { name: ['b1'], cache_valid_time: 60 },
@@ -86,7 +86,7 @@ describe('apt: two installs as one transaction', () => {
       { name: ['b1'], state: 'latest' },
       { name: ['b1'], state: 'absent' },
     ]) {
-      expect(joinInstalls(base, { args: aptArgs.parse(other), state: state(probe(['b1'])) })).toBeUndefined();
+      expect(joinInstalls(base, { args: aptArgs().parse(other), state: state(probe(['b1'])) })).toBeUndefined();
     }
   });
 });

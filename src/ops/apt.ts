@@ -21,34 +21,37 @@
  * from an `||` list).
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { OperationError } from '../errors.js';
 import { quote, sh } from '../shell/quote.js';
 import { aptProbe, candidateFor, entriesFor, hasFiles, isBroken, isInstalled, PACKAGE_SPEC, parseAptProbe, parsePackageSpec, queryName, type AptState, type PackageSpec } from './apt-state.js';
 import { joinSteps } from './lib/plan-file.js';
 import { TIME_START, UNCHANGED_MARKER, timeEnd, type OpModule, type OpPlan } from './types.js';
 
-const packageName = z.string().regex(PACKAGE_SPEC, 'expected a Debian package name (lowercase letters, digits, "+", "-", "."), optionally ":arch" and/or "=version"');
+const packageName = once(() => z.string().regex(PACKAGE_SPEC, 'expected a Debian package name (lowercase letters, digits, "+", "-", "."), optionally ":arch" and/or "=version"'));
 
-export const aptArgs = z
-  .strictObject({
-    name: z
-      .union([packageName, z.array(packageName).min(1)])
-      .optional()
-      .describe('Package name or list of names. `name=version` pins a version, `name:arch` an architecture.'),
-    state: z.enum(['present', 'absent', 'latest']).default('present').describe('present: installed (any version unless pinned); latest: the newest candidate; absent: removed.'),
-    purge: z.boolean().default(false).describe('With state absent: also delete configuration files (apt-get purge).'),
-    update_cache: z.boolean().optional().describe('Without name: refresh the package lists when older than cache_valid_time. With name: false disables the automatic refresh before installs.'),
-    cache_valid_time: z.number().int().nonnegative().default(3600).describe('Package lists younger than this many seconds are not refreshed.'),
-    install_recommends: z.boolean().default(false).describe('Also install recommended packages (default: --no-install-recommends).'),
-  })
-  .superRefine((a, ctx) => {
-    const names = a.name === undefined ? [] : Array.isArray(a.name) ? a.name : [a.name];
-    if (names.length === 0 && a.update_cache !== true) ctx.addIssue({ code: 'custom', path: ['name'], message: 'name is required (or set update_cache: true to only refresh the package lists)' });
-    if (a.state !== 'present') for (const n of names) if (n.includes('=')) ctx.addIssue({ code: 'custom', path: ['name'], message: `"${n}": a pinned version only makes sense with state: present` });
-    if (a.purge && a.state !== 'absent') ctx.addIssue({ code: 'custom', path: ['purge'], message: 'purge only applies to state: absent' });
-  });
+export const aptArgs = once(() =>
+  z
+    .strictObject({
+      name: z
+        .union([packageName(), z.array(packageName()).min(1)])
+        .optional()
+        .describe('Package name or list of names. `name=version` pins a version, `name:arch` an architecture.'),
+      state: z.enum(['present', 'absent', 'latest']).default('present').describe('present: installed (any version unless pinned); latest: the newest candidate; absent: removed.'),
+      purge: z.boolean().default(false).describe('With state absent: also delete configuration files (apt-get purge).'),
+      update_cache: z.boolean().optional().describe('Without name: refresh the package lists when older than cache_valid_time. With name: false disables the automatic refresh before installs.'),
+      cache_valid_time: z.number().int().nonnegative().default(3600).describe('Package lists younger than this many seconds are not refreshed.'),
+      install_recommends: z.boolean().default(false).describe('Also install recommended packages (default: --no-install-recommends).'),
+    })
+    .superRefine((a, ctx) => {
+      const names = a.name === undefined ? [] : Array.isArray(a.name) ? a.name : [a.name];
+      if (names.length === 0 && a.update_cache !== true) ctx.addIssue({ code: 'custom', path: ['name'], message: 'name is required (or set update_cache: true to only refresh the package lists)' });
+      if (a.state !== 'present') for (const n of names) if (n.includes('=')) ctx.addIssue({ code: 'custom', path: ['name'], message: `"${n}": a pinned version only makes sense with state: present` });
+      if (a.purge && a.state !== 'absent') ctx.addIssue({ code: 'custom', path: ['purge'], message: 'purge only applies to state: absent' });
+    }),
+);
 
-export type AptArgs = z.output<typeof aptArgs>;
+export type AptArgs = z.output<ReturnType<typeof aptArgs>>;
 
 export function packagesOf(args: AptArgs): PackageSpec[] {
   const names = args.name === undefined ? [] : Array.isArray(args.name) ? args.name : [args.name];
@@ -202,7 +205,9 @@ export function joinInstalls(a: { args: AptArgs; state: AptState }, b: { args: A
 const aptOp: OpModule<AptArgs, AptArgs, AptState> = {
   name: 'apt',
   summary: 'Install, upgrade or remove Debian packages (refreshing stale package lists only when something must be installed).',
-  args: aptArgs,
+  get args() {
+    return aptArgs();
+  },
   prelude: APT_PRELUDE,
   barrier: true,
   resources: (args) => packagesOf(args).map((p) => `pkg:${p.name}`),

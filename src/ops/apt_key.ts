@@ -16,6 +16,7 @@
  * barrier: later probes on the host are re-read.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { InputError } from '../errors.js';
 import { sh } from '../shell/quote.js';
 import { displayUrl, downloadFragment } from './get_url.js';
@@ -26,39 +27,41 @@ export const KEYRING_DIR = '/etc/apt/keyrings';
 const ARMOR_HEADER = '-----BEGIN PGP PUBLIC KEY BLOCK-----';
 const KEY_ATTRS = { mode: '0644', owner: 'root', group: 'root' };
 
-const aptKeyArgs = z
-  .object({
-    name: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file name such as "proxysql" (lowercase letters, digits, "._-")' })
-      .describe('Key file base name: /etc/apt/keyrings/<name>.asc or .gpg.'),
-    content: z.string().min(1).optional().describe('The key itself (armored text).'),
-    src: z.string().min(1).optional().describe("Key file in the role's files/ folder (armored or binary)."),
-    url: z
-      .string()
-      .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
-      .optional()
-      .describe('Where the host downloads the key (needs sha256).'),
-    sha256: z
-      .string()
-      .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
-      .transform((s) => s.toLowerCase())
-      .optional()
-      .describe('sha256 of the key file at url (required with url; checked for content/src when given).'),
-    format: z.enum(['armored', 'binary']).optional().describe('Key format when it cannot be detected (a URL without .asc/.gpg suffix).'),
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    const sources = [a.content, a.src, a.url].filter((v) => v !== undefined).length;
-    if (sources !== 1) ctx.addIssue({ code: 'custom', path: ['content'], message: 'give exactly one of content, src or url' });
-    if (a.url !== undefined && a.sha256 === undefined) ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'a key downloaded from url needs its sha256' });
-    // Runs even when url failed its own check (and at load time on "{{ var }}/key.asc"): never throw.
-    if (a.url !== undefined && URL.canParse(a.url) && a.format === undefined && !/\.(asc|gpg)$/.test(new URL(a.url).pathname)) {
-      ctx.addIssue({ code: 'custom', path: ['format'], message: 'the URL does not end in .asc or .gpg: say format: armored or binary' });
-    }
-  });
+const aptKeyArgs = once(() =>
+  z
+    .object({
+      name: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file name such as "proxysql" (lowercase letters, digits, "._-")' })
+        .describe('Key file base name: /etc/apt/keyrings/<name>.asc or .gpg.'),
+      content: z.string().min(1).optional().describe('The key itself (armored text).'),
+      src: z.string().min(1).optional().describe("Key file in the role's files/ folder (armored or binary)."),
+      url: z
+        .string()
+        .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
+        .optional()
+        .describe('Where the host downloads the key (needs sha256).'),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
+        .transform((s) => s.toLowerCase())
+        .optional()
+        .describe('sha256 of the key file at url (required with url; checked for content/src when given).'),
+      format: z.enum(['armored', 'binary']).optional().describe('Key format when it cannot be detected (a URL without .asc/.gpg suffix).'),
+    })
+    .strict()
+    .superRefine((a, ctx) => {
+      const sources = [a.content, a.src, a.url].filter((v) => v !== undefined).length;
+      if (sources !== 1) ctx.addIssue({ code: 'custom', path: ['content'], message: 'give exactly one of content, src or url' });
+      if (a.url !== undefined && a.sha256 === undefined) ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'a key downloaded from url needs its sha256' });
+      // Runs even when url failed its own check (and at load time on "{{ var }}/key.asc"): never throw.
+      if (a.url !== undefined && URL.canParse(a.url) && a.format === undefined && !/\.(asc|gpg)$/.test(new URL(a.url).pathname)) {
+        ctx.addIssue({ code: 'custom', path: ['format'], message: 'the URL does not end in .asc or .gpg: say format: armored or binary' });
+      }
+    }),
+);
 
-export type AptKeyArgs = z.output<typeof aptKeyArgs>;
+export type AptKeyArgs = z.output<ReturnType<typeof aptKeyArgs>>;
 
 export type AptKeyPrepared = { name: string; path: string; kind: 'content'; content: Buffer; sha256: string } | { name: string; path: string; kind: 'url'; url: string; sha256: string };
 
@@ -75,7 +78,9 @@ const aptKeyOp: OpModule<AptKeyArgs, AptKeyPrepared, FileState> = {
   name: 'apt_key',
   summary: 'Install a repository signing key into /etc/apt/keyrings/ for signed_by.',
   prelude: FILE_PRELUDE,
-  args: aptKeyArgs,
+  get args() {
+    return aptKeyArgs();
+  },
   barrier: true,
   prepare(a, ctx) {
     if (a.url !== undefined) {

@@ -18,6 +18,7 @@
  * the host are re-read (new packages become installable).
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { sh } from '../shell/quote.js';
 import { FILE_PRELUDE, fileStateProbe, parseFileState, planFile, planFileAbsent, sha256Hex, type FileState } from './lib/index.js';
 import type { OpModule, OpPlan } from './types.js';
@@ -31,46 +32,48 @@ const word = (what: string, re: RegExp) =>
     .regex(re, { message: `must be ${what}` });
 const oneOrMany = <T extends z.ZodType<string>>(item: T) => z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
-const URI = word('a repository URI without spaces (http://, https://, file:/, mirror+http://...)', /^[a-z][a-z0-9+.-]*:\S+$/);
-const SUITE = word('a suite such as "bookworm" or "./" (no spaces)', /^[A-Za-z0-9._/~+-]+$/);
-const COMPONENT = word('a component such as "main" (no spaces)', /^[A-Za-z0-9._/~+-]+$/);
-const ARCH = word('a Debian architecture such as "amd64"', /^[a-z0-9-]+$/);
+const URI = once(() => word('a repository URI without spaces (http://, https://, file:/, mirror+http://...)', /^[a-z][a-z0-9+.-]*:\S+$/));
+const SUITE = once(() => word('a suite such as "bookworm" or "./" (no spaces)', /^[A-Za-z0-9._/~+-]+$/));
+const COMPONENT = once(() => word('a component such as "main" (no spaces)', /^[A-Za-z0-9._/~+-]+$/));
+const ARCH = once(() => word('a Debian architecture such as "amd64"', /^[a-z0-9-]+$/));
 
-const aptRepositoryArgs = z
-  .object({
-    name: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file name such as "proxysql" (lowercase letters, digits, "._-")' })
-      .describe('Source file base name: /etc/apt/sources.list.d/<name>.sources.'),
-    uris: oneOrMany(URI).optional().describe('Repository URI(s).'),
-    suites: oneOrMany(SUITE).optional().describe('Suite(s), e.g. bookworm; an exact path ending in "/" (e.g. "./") for a flat repository.'),
-    components: oneOrMany(COMPONENT).optional().describe('Component(s), e.g. main. Required unless the suite is a path ending in "/".'),
-    signed_by: z
-      .string()
-      .regex(/^\/[^\s]*$/, { message: 'must be the absolute path of a keyring, e.g. /etc/apt/keyrings/x.asc' })
-      .optional()
-      .describe('Keyring that signs this repository (see apt_key).'),
-    arch: oneOrMany(ARCH).optional().describe('Architectures to fetch (default: all of the host).'),
-    types: oneOrMany(z.enum(['deb', 'deb-src']))
-      .default(['deb'])
-      .describe('deb and/or deb-src.'),
-    state: z.enum(['present', 'absent']).default('present').describe('present: write the source; absent: remove it.'),
-    update_timeout: z.number().int().positive().default(300).describe('Seconds allowed for the refresh of this source.'),
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    if (a.state === 'absent') return;
-    // zod still runs this refinement when an item failed (then the value is not transformed).
-    if ((a.suites && !Array.isArray(a.suites)) || (a.uris && !Array.isArray(a.uris))) return;
-    if (!a.uris) ctx.addIssue({ code: 'custom', path: ['uris'], message: 'required for state: present' });
-    if (!a.suites) ctx.addIssue({ code: 'custom', path: ['suites'], message: 'required for state: present' });
-    const flat = a.suites?.some((s) => s.endsWith('/')) ?? false;
-    if (a.suites && flat && a.suites.some((s) => !s.endsWith('/'))) ctx.addIssue({ code: 'custom', path: ['suites'], message: 'do not mix flat ("./") and named suites' });
-    if (a.suites && flat && a.components) ctx.addIssue({ code: 'custom', path: ['components'], message: 'a flat repository (suite ending in "/") has no components' });
-    if (a.suites && !flat && !a.components) ctx.addIssue({ code: 'custom', path: ['components'], message: 'required (e.g. [main]) unless the suite ends in "/"' });
-  });
+const aptRepositoryArgs = once(() =>
+  z
+    .object({
+      name: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file name such as "proxysql" (lowercase letters, digits, "._-")' })
+        .describe('Source file base name: /etc/apt/sources.list.d/<name>.sources.'),
+      uris: oneOrMany(URI()).optional().describe('Repository URI(s).'),
+      suites: oneOrMany(SUITE()).optional().describe('Suite(s), e.g. bookworm; an exact path ending in "/" (e.g. "./") for a flat repository.'),
+      components: oneOrMany(COMPONENT()).optional().describe('Component(s), e.g. main. Required unless the suite is a path ending in "/".'),
+      signed_by: z
+        .string()
+        .regex(/^\/[^\s]*$/, { message: 'must be the absolute path of a keyring, e.g. /etc/apt/keyrings/x.asc' })
+        .optional()
+        .describe('Keyring that signs this repository (see apt_key).'),
+      arch: oneOrMany(ARCH()).optional().describe('Architectures to fetch (default: all of the host).'),
+      types: oneOrMany(z.enum(['deb', 'deb-src']))
+        .default(['deb'])
+        .describe('deb and/or deb-src.'),
+      state: z.enum(['present', 'absent']).default('present').describe('present: write the source; absent: remove it.'),
+      update_timeout: z.number().int().positive().default(300).describe('Seconds allowed for the refresh of this source.'),
+    })
+    .strict()
+    .superRefine((a, ctx) => {
+      if (a.state === 'absent') return;
+      // zod still runs this refinement when an item failed (then the value is not transformed).
+      if ((a.suites && !Array.isArray(a.suites)) || (a.uris && !Array.isArray(a.uris))) return;
+      if (!a.uris) ctx.addIssue({ code: 'custom', path: ['uris'], message: 'required for state: present' });
+      if (!a.suites) ctx.addIssue({ code: 'custom', path: ['suites'], message: 'required for state: present' });
+      const flat = a.suites?.some((s) => s.endsWith('/')) ?? false;
+      if (a.suites && flat && a.suites.some((s) => !s.endsWith('/'))) ctx.addIssue({ code: 'custom', path: ['suites'], message: 'do not mix flat ("./") and named suites' });
+      if (a.suites && flat && a.components) ctx.addIssue({ code: 'custom', path: ['components'], message: 'a flat repository (suite ending in "/") has no components' });
+      if (a.suites && !flat && !a.components) ctx.addIssue({ code: 'custom', path: ['components'], message: 'required (e.g. [main]) unless the suite ends in "/"' });
+    }),
+);
 
-export type AptRepositoryArgs = z.output<typeof aptRepositoryArgs>;
+export type AptRepositoryArgs = z.output<ReturnType<typeof aptRepositoryArgs>>;
 export type AptRepositoryPrepared = AptRepositoryArgs & { path: string; content: Buffer; sha256: string };
 
 /** The deb822 stanza. Pure. */
@@ -109,7 +112,9 @@ const aptRepositoryOp: OpModule<AptRepositoryArgs, AptRepositoryPrepared, FileSt
   name: 'apt_repository',
   summary: 'Write an APT source (deb822 .sources) and refresh only its package lists when it changed.',
   prelude: FILE_PRELUDE,
-  args: aptRepositoryArgs,
+  get args() {
+    return aptRepositoryArgs();
+  },
   barrier: true,
   prepare(a) {
     const content = Buffer.from(a.state === 'present' ? renderSources(a) : '');

@@ -14,33 +14,37 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { InputError } from '../errors.js';
 import { FILE_PRELUDE, fileStateProbe, parseFileState, planWholeFile, wholeFileFields, withContent, type FileState, type PreparedWholeFile } from './lib/index.js';
 import type { OpModule } from './types.js';
 
-const { sensitive: _s, ...fields } = wholeFileFields;
+const artifactArgs = once(() => {
+  const { sensitive: _s, ...fields } = wholeFileFields();
+  return z
+    .object({
+      src: z.string().min(1).describe("Controller file: relative to the role's files/ folder, or an absolute path."),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
+        .transform((s) => s.toLowerCase())
+        .optional()
+        .describe('Expected sha256 of src; the task fails on the controller when the local file differs.'),
+      ...fields,
+    })
+    .strict();
+});
 
-const artifactArgs = z
-  .object({
-    src: z.string().min(1).describe("Controller file: relative to the role's files/ folder, or an absolute path."),
-    sha256: z
-      .string()
-      .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
-      .transform((s) => s.toLowerCase())
-      .optional()
-      .describe('Expected sha256 of src; the task fails on the controller when the local file differs.'),
-    ...fields,
-  })
-  .strict();
-
-export type ArtifactArgs = z.output<typeof artifactArgs>;
+export type ArtifactArgs = z.output<ReturnType<typeof artifactArgs>>;
 export type ArtifactPrepared = PreparedWholeFile & { src: string };
 
 const artifactOp: OpModule<ArtifactArgs, ArtifactPrepared, FileState> = {
   name: 'artifact',
   summary: 'Upload a file from the controller (role files/ or an absolute path), verified by sha256, written atomically.',
   prelude: FILE_PRELUDE,
-  args: artifactArgs,
+  get args() {
+    return artifactArgs();
+  },
   prepare(a, ctx) {
     const { sha256: expected, ...rest } = a;
     let bytes: Buffer;

@@ -11,6 +11,7 @@
  * that really is a key of that type, an optional comment, and no newlines.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { sh } from '../shell/quote.js';
 import { editKeys, isKeyLine, parseKeyLine, type KeyLine } from './authorized-key-lines.js';
 import { accountName } from './group.js';
@@ -20,23 +21,27 @@ import { joinSteps, planError, planFile } from './lib/plan-file.js';
 import { FILE_PRELUDE } from './lib/prelude.js';
 import type { OpModule, OpPlan, PlanContext, ProbeOutput } from './types.js';
 
-const keyLine = z.string().superRefine((s, ctx) => {
-  const k = parseKeyLine(s);
-  if (!isKeyLine(k)) ctx.addIssue({ code: 'custom', message: k.error });
-});
+const keyLine = once(() =>
+  z.string().superRefine((s, ctx) => {
+    const k = parseKeyLine(s);
+    if (!isKeyLine(k)) ctx.addIssue({ code: 'custom', message: k.error });
+  }),
+);
 
-export const authorizedKeyArgs = z
-  .strictObject({
-    user: accountName('user').describe('Account whose logins the keys allow.'),
-    key: z.union([keyLine, z.array(keyLine).min(1)]).describe('Public key line(s): "[options] TYPE BASE64 [comment]", e.g. the content of id_ed25519.pub.'),
-    state: z.enum(['present', 'absent']).default('present').describe('present: the keys are allowed; absent: they are removed.'),
-    exclusive: z.boolean().default(false).describe('Remove every other key (and line) from the file.'),
-    path: absolutePath.optional().describe('Key file (default ~user/.ssh/authorized_keys).'),
-    manage_dir: z.boolean().optional().describe('Create/fix the key file directory (0700, owned by the user). Default: true without path, false with path.'),
-  })
-  .refine((a) => !(a.exclusive && a.state === 'absent'), { message: 'exclusive only applies to state: present', path: ['exclusive'] });
+export const authorizedKeyArgs = once(() =>
+  z
+    .strictObject({
+      user: accountName('user').describe('Account whose logins the keys allow.'),
+      key: z.union([keyLine(), z.array(keyLine()).min(1)]).describe('Public key line(s): "[options] TYPE BASE64 [comment]", e.g. the content of id_ed25519.pub.'),
+      state: z.enum(['present', 'absent']).default('present').describe('present: the keys are allowed; absent: they are removed.'),
+      exclusive: z.boolean().default(false).describe('Remove every other key (and line) from the file.'),
+      path: absolutePath().optional().describe('Key file (default ~user/.ssh/authorized_keys).'),
+      manage_dir: z.boolean().optional().describe('Create/fix the key file directory (0700, owned by the user). Default: true without path, false with path.'),
+    })
+    .refine((a) => !(a.exclusive && a.state === 'absent'), { message: 'exclusive only applies to state: present', path: ['exclusive'] }),
+);
 
-export type AuthorizedKeyArgs = z.output<typeof authorizedKeyArgs>;
+export type AuthorizedKeyArgs = z.output<ReturnType<typeof authorizedKeyArgs>>;
 
 export interface AuthorizedKeyState {
   userExists: boolean;
@@ -141,7 +146,9 @@ function planAuthorizedKey(a: AuthorizedKeyArgs, s: AuthorizedKeyState, ctx: Pla
 const authorizedKeyOp: OpModule<AuthorizedKeyArgs, AuthorizedKeyArgs, AuthorizedKeyState> = {
   name: 'authorized_key',
   summary: "Allow (or remove) SSH public keys in a user's authorized_keys file.",
-  args: authorizedKeyArgs,
+  get args() {
+    return authorizedKeyArgs();
+  },
   prelude: FILE_PRELUDE,
   resources: (a) => [`user:${a.user}`, ...(a.path ? [a.path] : [])],
   probe: (a) => probe(a),

@@ -16,6 +16,7 @@
  * A marker without its partner is an error (fix the file by hand) rather than a second block.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import {
   absolutePath,
   editedFileFields,
@@ -32,47 +33,53 @@ import {
 } from './lib/index.js';
 import type { OpModule } from './types.js';
 
-const singleLine = z
-  .string()
-  .min(1)
-  .refine((s) => !/[\r\n]/.test(s), { message: 'must be a single line' });
+const singleLine = once(() =>
+  z
+    .string()
+    .min(1)
+    .refine((s) => !/[\r\n]/.test(s), { message: 'must be a single line' }),
+);
 
-const blockinfileArgs = z
-  .object({
-    path: absolutePath.describe('File to edit.'),
-    block: z.string().default('').describe('The lines to keep between the markers (a trailing newline does not matter). Empty removes the block.'),
-    marker: singleLine
-      .refine((s) => s.includes('{mark}'), { message: 'must contain {mark}' })
-      .default(DEFAULT_MARKER)
-      .describe('Marker line template; {mark} becomes marker_begin / marker_end. Use a comment syntax the file accepts.'),
-    marker_begin: singleLine.default('BEGIN').describe('Replaces {mark} in the first marker.'),
-    marker_end: singleLine.default('END').describe('Replaces {mark} in the last marker.'),
-    state: z.enum(['present', 'absent']).default('present').describe('present: have the block; absent: remove it.'),
-    insertafter: z.string().min(1).optional().describe('Where to insert a new block: EOF (default), or a regular expression (after its last match).'),
-    insertbefore: z.string().min(1).optional().describe('Where to insert a new block: BOF, or a regular expression (before its last match).'),
-    ...editedFileFields,
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    if (a.insertafter !== undefined && a.insertbefore !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['insertbefore'], message: 'give insertafter or insertbefore, not both' });
-    }
-    if (a.marker_begin === a.marker_end) ctx.addIssue({ code: 'custom', path: ['marker_end'], message: 'must differ from marker_begin' });
-    for (const key of ['insertafter', 'insertbefore'] as const) {
-      const v = a[key];
-      if (v === undefined || v === 'EOF' || v === 'BOF') continue;
-      const err = regexError(v);
-      if (err) ctx.addIssue({ code: 'custom', path: [key], message: err });
-    }
-  });
+const blockinfileArgs = once(() =>
+  z
+    .object({
+      path: absolutePath().describe('File to edit.'),
+      block: z.string().default('').describe('The lines to keep between the markers (a trailing newline does not matter). Empty removes the block.'),
+      marker: singleLine()
+        .refine((s) => s.includes('{mark}'), { message: 'must contain {mark}' })
+        .default(DEFAULT_MARKER)
+        .describe('Marker line template; {mark} becomes marker_begin / marker_end. Use a comment syntax the file accepts.'),
+      marker_begin: singleLine().default('BEGIN').describe('Replaces {mark} in the first marker.'),
+      marker_end: singleLine().default('END').describe('Replaces {mark} in the last marker.'),
+      state: z.enum(['present', 'absent']).default('present').describe('present: have the block; absent: remove it.'),
+      insertafter: z.string().min(1).optional().describe('Where to insert a new block: EOF (default), or a regular expression (after its last match).'),
+      insertbefore: z.string().min(1).optional().describe('Where to insert a new block: BOF, or a regular expression (before its last match).'),
+      ...editedFileFields(),
+    })
+    .strict()
+    .superRefine((a, ctx) => {
+      if (a.insertafter !== undefined && a.insertbefore !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['insertbefore'], message: 'give insertafter or insertbefore, not both' });
+      }
+      if (a.marker_begin === a.marker_end) ctx.addIssue({ code: 'custom', path: ['marker_end'], message: 'must differ from marker_begin' });
+      for (const key of ['insertafter', 'insertbefore'] as const) {
+        const v = a[key];
+        if (v === undefined || v === 'EOF' || v === 'BOF') continue;
+        const err = regexError(v);
+        if (err) ctx.addIssue({ code: 'custom', path: [key], message: err });
+      }
+    }),
+);
 
-export type BlockinfileArgs = z.output<typeof blockinfileArgs>;
+export type BlockinfileArgs = z.output<ReturnType<typeof blockinfileArgs>>;
 
 const blockinfileOp: OpModule<BlockinfileArgs, BlockinfileArgs, FileState> = {
   name: 'blockinfile',
   summary: 'Keep a block of lines between marker lines in a text file (or remove it).',
   prelude: FILE_PRELUDE,
-  args: blockinfileArgs,
+  get args() {
+    return blockinfileArgs();
+  },
   resources: (a) => [a.path],
   probe: (a, ctx) => editedFileProbe(a, ctx),
   parse: (out, a) => parseFileState(out, a.path),

@@ -14,29 +14,32 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { quote, sh } from '../shell/quote.js';
 import { splitCommand } from './command-split.js';
 import { applyGuards, asUser, contextLines, contextNote, execCommonFields, execRegisterValue, guardProbe, parseGuards, skipReason, type GuardState } from './exec-common.js';
 import { joinSteps } from './lib/plan-file.js';
 import type { OpModule, OpPlan, StagedFile } from './types.js';
 
-export const commandArgs = z
-  .strictObject({
-    cmd: z.union([z.string(), z.array(z.string()).min(1)]).describe('The program and its arguments: a list of words, or a string split on spaces (quotes group words; no shell syntax).'),
-    ...execCommonFields,
-    stdin: z.string().optional().describe('Text fed to the command on standard input (staged as a file, never on a command line).'),
-  })
-  .transform((a, ctx) => {
-    if (typeof a.cmd !== 'string') return { ...a, argv: a.cmd };
-    const split = splitCommand(a.cmd);
-    if (!split.ok) {
-      ctx.addIssue({ code: 'custom', path: ['cmd'], message: split.error });
-      return z.NEVER;
-    }
-    return { ...a, argv: split.argv };
-  });
+export const commandArgs = once(() =>
+  z
+    .strictObject({
+      cmd: z.union([z.string(), z.array(z.string()).min(1)]).describe('The program and its arguments: a list of words, or a string split on spaces (quotes group words; no shell syntax).'),
+      ...execCommonFields(),
+      stdin: z.string().optional().describe('Text fed to the command on standard input (staged as a file, never on a command line).'),
+    })
+    .transform((a, ctx) => {
+      if (typeof a.cmd !== 'string') return { ...a, argv: a.cmd };
+      const split = splitCommand(a.cmd);
+      if (!split.ok) {
+        ctx.addIssue({ code: 'custom', path: ['cmd'], message: split.error });
+        return z.NEVER;
+      }
+      return { ...a, argv: split.argv };
+    }),
+);
 
-export type CommandArgs = z.output<typeof commandArgs>;
+export type CommandArgs = z.output<ReturnType<typeof commandArgs>>;
 
 export function stagedText(text: string): StagedFile {
   const content = Buffer.from(text, 'utf8');
@@ -70,7 +73,9 @@ function planCommand(args: CommandArgs, state: GuardState): OpPlan {
 const commandOp: OpModule<CommandArgs, CommandArgs, GuardState> = {
   name: 'command',
   summary: 'Run a program with arguments (no shell); always changed unless creates/removes/unless say it is done.',
-  args: commandArgs,
+  get args() {
+    return commandArgs();
+  },
   barrier: true,
   resources: (args) => [args.creates, args.removes, args.chdir].filter((p): p is string => p !== undefined),
   probe: (args) => guardProbe(args),

@@ -16,30 +16,35 @@
  * mode/owner/group unless given.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { FILE_PRELUDE, planWholeFile, wholeFileFields, wholeFileProbe, withContent, parseFileState, type FileState, type PreparedWholeFile } from './lib/index.js';
 import type { OpModule } from './types.js';
 
-const copyArgs = z
-  .object({
-    content: z.string().optional().describe('The exact file content (mutually exclusive with src).'),
-    src: z.string().min(1).optional().describe("File in the role's files/ folder, relative to it (mutually exclusive with content)."),
-    ...wholeFileFields,
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    if ((a.content === undefined) === (a.src === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['content'], message: 'give exactly one of content or src' });
-    }
-  });
+const copyArgs = once(() =>
+  z
+    .object({
+      content: z.string().optional().describe('The exact file content (mutually exclusive with src).'),
+      src: z.string().min(1).optional().describe("File in the role's files/ folder, relative to it (mutually exclusive with content)."),
+      ...wholeFileFields(),
+    })
+    .strict()
+    .superRefine((a, ctx) => {
+      if ((a.content === undefined) === (a.src === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['content'], message: 'give exactly one of content or src' });
+      }
+    }),
+);
 
-export type CopyArgs = z.output<typeof copyArgs>;
+export type CopyArgs = z.output<ReturnType<typeof copyArgs>>;
 export type CopyPrepared = PreparedWholeFile & { src?: string };
 
 const copyOp: OpModule<CopyArgs, CopyPrepared, FileState> = {
   name: 'copy',
   summary: "Write a file from inline content or from the role's files/ folder, atomically, with optional validation and backup.",
   prelude: FILE_PRELUDE,
-  args: copyArgs,
+  get args() {
+    return copyArgs();
+  },
   prepare(a, ctx) {
     const { content, ...rest } = a;
     return withContent(rest, content !== undefined ? content : ctx.readRoleFile(a.src as string));

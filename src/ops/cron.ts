@@ -11,6 +11,7 @@
  * are written above the job and apply to it.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { fileStateProbe, parseFileState, type FileState } from './lib/file-state.js';
 import { planFile, planFileAbsent, sha256Hex } from './lib/plan-file.js';
 import { FILE_PRELUDE } from './lib/prelude.js';
@@ -28,33 +29,36 @@ const field = (what: string) =>
 
 const noNewline = (what: string) => z.string().regex(/^[^\n\r]*$/, `${what} cannot contain a newline`);
 
-export const cronArgs = z
-  .strictObject({
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]+$/, 'expected a cron.d file name: letters, digits, "_" and "-" only (cron ignores names with dots)')
-      .describe('Name of the job; the file is /etc/cron.d/<name>.'),
-    minute: field('minute'),
-    hour: field('hour'),
-    day: field('day of month'),
-    month: field('month'),
-    weekday: field('day of week'),
-    special_time: z.enum(['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly']).optional().describe('Instead of the five fields: @reboot, @daily, ...'),
-    user: accountName('user').default('root').describe('User the job runs as.'),
-    job: noNewline('job').min(1).optional().describe('The command line (run by /bin/sh unless env sets SHELL).'),
-    env: z
-      .record(z.string().regex(ENV_NAME, 'expected an environment variable name'), z.union([noNewline('an env value'), z.number()]).transform(String))
-      .optional()
-      .describe('Variables set for the job, e.g. { MAILTO: "", PATH: "/usr/local/bin:/usr/bin:/bin" }.'),
-    state: z.enum(['present', 'absent']).default('present').describe('Whether the job file exists.'),
-  })
-  .superRefine((a, ctx) => {
-    if (a.state === 'present' && a.job === undefined) ctx.addIssue({ code: 'custom', path: ['job'], message: 'job is required with state: present' });
-    if (a.special_time !== undefined)
-      for (const f of ['minute', 'hour', 'day', 'month', 'weekday'] as const) if (a[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: `${f} cannot be combined with special_time` });
-  });
+export const cronArgs = once(() =>
+  z
+    .strictObject({
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, 'expected a cron.d file name: letters, digits, "_" and "-" only (cron ignores names with dots)')
+        .describe('Name of the job; the file is /etc/cron.d/<name>.'),
+      minute: field('minute'),
+      hour: field('hour'),
+      day: field('day of month'),
+      month: field('month'),
+      weekday: field('day of week'),
+      special_time: z.enum(['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly']).optional().describe('Instead of the five fields: @reboot, @daily, ...'),
+      user: accountName('user').default('root').describe('User the job runs as.'),
+      job: noNewline('job').min(1).optional().describe('The command line (run by /bin/sh unless env sets SHELL).'),
+      env: z
+        .record(z.string().regex(ENV_NAME, 'expected an environment variable name'), z.union([noNewline('an env value'), z.number()]).transform(String))
+        .optional()
+        .describe('Variables set for the job, e.g. { MAILTO: "", PATH: "/usr/local/bin:/usr/bin:/bin" }.'),
+      state: z.enum(['present', 'absent']).default('present').describe('Whether the job file exists.'),
+    })
+    .superRefine((a, ctx) => {
+      if (a.state === 'present' && a.job === undefined) ctx.addIssue({ code: 'custom', path: ['job'], message: 'job is required with state: present' });
+      if (a.special_time !== undefined)
+        for (const f of ['minute', 'hour', 'day', 'month', 'weekday'] as const)
+          if (a[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: `${f} cannot be combined with special_time` });
+    }),
+);
 
-export type CronArgs = z.output<typeof cronArgs>;
+export type CronArgs = z.output<ReturnType<typeof cronArgs>>;
 
 /** `%` -> `\%` unless already escaped. */
 export function escapePercent(job: string): string {
@@ -82,7 +86,9 @@ export function makeCronOp(dir = '/etc/cron.d'): OpModule<CronArgs, CronArgs, Fi
   return {
     name: 'cron',
     summary: 'Schedule a job in its own /etc/cron.d file (or remove it).',
-    args: cronArgs,
+    get args() {
+      return cronArgs();
+    },
     prelude: FILE_PRELUDE,
     resources: (a) => [pathOf(a)],
     probe: (a, ctx) => fileStateProbe(pathOf(a), a.state === 'absent' ? { content: 'none' } : { content: ctx.diff ? 'if-differs' : 'sha', want: sha256Hex(cronFileContent(a)) }),

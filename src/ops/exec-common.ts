@@ -13,6 +13,7 @@
  * stdin: it is /dev/null unless the op delivers its own.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { quote, sh } from '../shell/quote.js';
 import { accountName } from './group.js';
 import { UNCHANGED_MARKER, WARN_MARKER, type ProbeOutput } from './types.js';
@@ -21,7 +22,7 @@ const absolute = (what: string) => z.string().regex(/^\/[^\n\0]*$/, `expected an
 
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const execCommonFields = {
+export const execCommonFields = once(() => ({
   chdir: absolute('directory').optional().describe('Directory to run in (must exist).'),
   creates: absolute('file').optional().describe('Skip when this path exists (the command creates it).'),
   removes: absolute('file').optional().describe('Skip when this path does NOT exist (the command removes it).'),
@@ -37,7 +38,7 @@ export const execCommonFields = {
     .optional()
     .describe('Environment variables (values never appear on a command line).'),
   become_user: accountName('user').optional().describe('Run as this user (runuser -u) instead of root.'),
-};
+}));
 
 /** The operations that take `become_user` (a task's `become_user` keyword becomes their argument). */
 export const BECOME_USER_OPS: ReadonlySet<string> = new Set(['command', 'shell']);

@@ -20,32 +20,35 @@
  *  - `absent`: removes a file or link; a DIRECTORY IS REMOVED WITH EVERYTHING IN IT (`rm -rf`).
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { sh } from '../shell/quote.js';
 import { absolutePath, attrChanges, attrFields, attrsFragment, FILE_PRELUDE, fileStateProbe, joinSteps, normalizeMode, parseFileState, planError, type FileState } from './lib/index.js';
 import type { OpModule, OpPlan, PlanContext } from './types.js';
 
-const fileArgs = z
-  .object({
-    path: absolutePath.describe('Absolute path to manage.'),
-    state: z
-      .enum(['directory', 'file', 'link', 'absent', 'touch'])
-      .default('file')
-      .describe('What the path must be: directory, file (must exist), link (to src), touch (create empty if missing) or absent (directories are removed recursively).'),
-    src: z.string().min(1).optional().describe('Target of the symlink (state: link), written into the link as given; may be relative.'),
-    force: z.boolean().default(false).describe('state: link: replace a regular file (or a dangling/other symlink) at path. Directories are never replaced.'),
-    ...attrFields,
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    if (a.state === 'link' && a.src === undefined) ctx.addIssue({ code: 'custom', path: ['src'], message: 'state: link needs src (the link target)' });
-    if (a.state !== 'link' && a.src !== undefined) ctx.addIssue({ code: 'custom', path: ['src'], message: 'src is only used with state: link' });
-    if (a.src !== undefined && /[\n\0]/.test(a.src)) ctx.addIssue({ code: 'custom', path: ['src'], message: 'must not contain newlines' });
-    if (a.state === 'link' && a.mode !== undefined) ctx.addIssue({ code: 'custom', path: ['mode'], message: 'symbolic links have no mode of their own; set it on the target' });
-    if (a.state === 'absent' && (a.owner ?? a.group ?? a.mode) !== undefined) ctx.addIssue({ code: 'custom', path: ['state'], message: 'owner, group and mode make no sense with state: absent' });
-    if (a.state === 'absent' && a.path === '/') ctx.addIssue({ code: 'custom', path: ['path'], message: 'refusing to remove "/"' });
-  });
+const fileArgs = once(() =>
+  z
+    .object({
+      path: absolutePath().describe('Absolute path to manage.'),
+      state: z
+        .enum(['directory', 'file', 'link', 'absent', 'touch'])
+        .default('file')
+        .describe('What the path must be: directory, file (must exist), link (to src), touch (create empty if missing) or absent (directories are removed recursively).'),
+      src: z.string().min(1).optional().describe('Target of the symlink (state: link), written into the link as given; may be relative.'),
+      force: z.boolean().default(false).describe('state: link: replace a regular file (or a dangling/other symlink) at path. Directories are never replaced.'),
+      ...attrFields(),
+    })
+    .strict()
+    .superRefine((a, ctx) => {
+      if (a.state === 'link' && a.src === undefined) ctx.addIssue({ code: 'custom', path: ['src'], message: 'state: link needs src (the link target)' });
+      if (a.state !== 'link' && a.src !== undefined) ctx.addIssue({ code: 'custom', path: ['src'], message: 'src is only used with state: link' });
+      if (a.src !== undefined && /[\n\0]/.test(a.src)) ctx.addIssue({ code: 'custom', path: ['src'], message: 'must not contain newlines' });
+      if (a.state === 'link' && a.mode !== undefined) ctx.addIssue({ code: 'custom', path: ['mode'], message: 'symbolic links have no mode of their own; set it on the target' });
+      if (a.state === 'absent' && (a.owner ?? a.group ?? a.mode) !== undefined) ctx.addIssue({ code: 'custom', path: ['state'], message: 'owner, group and mode make no sense with state: absent' });
+      if (a.state === 'absent' && a.path === '/') ctx.addIssue({ code: 'custom', path: ['path'], message: 'refusing to remove "/"' });
+    }),
+);
 
-export type FileArgs = z.output<typeof fileArgs>;
+export type FileArgs = z.output<ReturnType<typeof fileArgs>>;
 
 function planDirectory(a: FileArgs, s: FileState, ctx: PlanContext): OpPlan {
   if (s.type === 'directory') return attrsOnly(a, s);
@@ -130,7 +133,9 @@ const fileOp: OpModule<FileArgs, FileArgs, FileState> = {
   name: 'file',
   summary: 'Make a path a directory, an existing file, a symlink, an empty file, or absent, with owner/group/mode.',
   prelude: FILE_PRELUDE,
-  args: fileArgs,
+  get args() {
+    return fileArgs();
+  },
   resources: (a) => [a.path],
   probe: (a) => fileStateProbe(a.path, { content: 'none' }),
   parse: (out, a) => parseFileState(out, a.path),

@@ -17,39 +17,42 @@
  * place; any failure leaves the old file as it was. Proxy variables of the host apply.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { sh } from '../shell/quote.js';
 import { absolutePath, attrChanges, attrFields, attrsFragment, FILE_PRELUDE, fileStateProbe, joinSteps, parseFileState, planError, type FileState } from './lib/index.js';
 import type { OpModule, OpPlan } from './types.js';
 
-const getUrlArgs = z
-  .object({
-    url: z
-      .string()
-      .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
-      .refine((u) => !/[\s\0]/.test(u), { message: 'must not contain whitespace' })
-      .describe('http(s) URL to download.'),
-    dest: absolutePath.describe('Absolute path of the file to write. Its directory must exist.'),
-    sha256: z
-      .string()
-      .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
-      .transform((s) => s.toLowerCase())
-      .optional()
-      .describe('Expected sha256 of the content (hex). Required unless insecure_no_checksum is true.'),
-    insecure_no_checksum: z.boolean().default(false).describe('Allow a download without sha256 (then fetched only when dest is missing, never verified).'),
-    timeout: z.number().int().positive().max(86_400).default(60).describe('Seconds allowed for the download (curl --max-time; wget -T).'),
-    ...attrFields,
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    if (a.sha256 === undefined && !a.insecure_no_checksum) {
-      ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'a sha256 is required (downloads without a checksum are refused unless insecure_no_checksum: true)' });
-    }
-    if (a.sha256 !== undefined && a.insecure_no_checksum) {
-      ctx.addIssue({ code: 'custom', path: ['insecure_no_checksum'], message: 'cannot be combined with sha256' });
-    }
-  });
+const getUrlArgs = once(() =>
+  z
+    .object({
+      url: z
+        .string()
+        .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
+        .refine((u) => !/[\s\0]/.test(u), { message: 'must not contain whitespace' })
+        .describe('http(s) URL to download.'),
+      dest: absolutePath().describe('Absolute path of the file to write. Its directory must exist.'),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
+        .transform((s) => s.toLowerCase())
+        .optional()
+        .describe('Expected sha256 of the content (hex). Required unless insecure_no_checksum is true.'),
+      insecure_no_checksum: z.boolean().default(false).describe('Allow a download without sha256 (then fetched only when dest is missing, never verified).'),
+      timeout: z.number().int().positive().max(86_400).default(60).describe('Seconds allowed for the download (curl --max-time; wget -T).'),
+      ...attrFields(),
+    })
+    .strict()
+    .superRefine((a, ctx) => {
+      if (a.sha256 === undefined && !a.insecure_no_checksum) {
+        ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'a sha256 is required (downloads without a checksum are refused unless insecure_no_checksum: true)' });
+      }
+      if (a.sha256 !== undefined && a.insecure_no_checksum) {
+        ctx.addIssue({ code: 'custom', path: ['insecure_no_checksum'], message: 'cannot be combined with sha256' });
+      }
+    }),
+);
 
-export type GetUrlArgs = z.output<typeof getUrlArgs>;
+export type GetUrlArgs = z.output<ReturnType<typeof getUrlArgs>>;
 
 /** The URL as shown to people: credentials in it are masked. */
 export function displayUrl(url: string): string {
@@ -102,7 +105,9 @@ const getUrlOp: OpModule<GetUrlArgs, GetUrlArgs, FileState> = {
   name: 'get_url',
   summary: 'Download a file over http(s) on the host, verified by sha256, installed atomically.',
   prelude: FILE_PRELUDE,
-  args: getUrlArgs,
+  get args() {
+    return getUrlArgs();
+  },
   resources: (a) => [a.dest],
   probe: (a) => fileStateProbe(a.dest, { content: a.sha256 ? 'sha' : 'none' }),
   parse: (out, a) => parseFileState(out, a.dest),

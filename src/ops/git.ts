@@ -17,6 +17,7 @@
  * The repository URL may hold credentials: they are masked in every message.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { sh } from '../shell/quote.js';
 import { absolutePath, accountName, joinSteps, planError, sha256Hex } from './lib/index.js';
 import type { OpModule, OpPlan, ProbeOutput } from './types.js';
@@ -24,27 +25,31 @@ import type { OpModule, OpPlan, ProbeOutput } from './types.js';
 /** The stamp inside `dest`: `source=<sha256 of repo and ref>` and `commit=<resolved commit>`. */
 export const GIT_STAMP = '.wpha-git';
 
-const gitArgs = z
-  .object({
-    repo: z
-      .string()
-      .min(1)
-      .refine((v) => !/[\s\0]/.test(v), { message: 'must not contain whitespace' })
-      .refine((v) => !v.startsWith('-'), { message: 'must not start with "-"' })
-      .describe('Repository the host clones: a URL (https://, ssh://, git://, file://) or an absolute path on the host.'),
-    ref: z
-      .string()
-      .min(1)
-      .refine((v) => !/[\s\0]/.test(v) && !v.startsWith('-') && !v.includes('..'), { message: 'must be a commit, tag or branch name (no whitespace, no leading "-", no "..")' })
-      .describe('Commit (full or abbreviated), tag or branch checked out.'),
-    dest: absolutePath.refine((p) => p !== '/', { message: 'must not be "/"' }).describe('Folder the files are placed in (its parents are created).'),
-    owner: accountName('owner').optional().describe('Owner of the files (chown -R); default root.'),
-    group: accountName('group').optional().describe('Group of the files; default root.'),
-    timeout: z.number().int().positive().max(86_400).default(600).describe('Seconds allowed for the clone.'),
-  })
-  .strict();
+const gitArgs = once(() =>
+  z
+    .object({
+      repo: z
+        .string()
+        .min(1)
+        .refine((v) => !/[\s\0]/.test(v), { message: 'must not contain whitespace' })
+        .refine((v) => !v.startsWith('-'), { message: 'must not start with "-"' })
+        .describe('Repository the host clones: a URL (https://, ssh://, git://, file://) or an absolute path on the host.'),
+      ref: z
+        .string()
+        .min(1)
+        .refine((v) => !/[\s\0]/.test(v) && !v.startsWith('-') && !v.includes('..'), { message: 'must be a commit, tag or branch name (no whitespace, no leading "-", no "..")' })
+        .describe('Commit (full or abbreviated), tag or branch checked out.'),
+      dest: absolutePath()
+        .refine((p) => p !== '/', { message: 'must not be "/"' })
+        .describe('Folder the files are placed in (its parents are created).'),
+      owner: accountName('owner').optional().describe('Owner of the files (chown -R); default root.'),
+      group: accountName('group').optional().describe('Group of the files; default root.'),
+      timeout: z.number().int().positive().max(86_400).default(600).describe('Seconds allowed for the clone.'),
+    })
+    .strict(),
+);
 
-export type GitArgs = z.output<typeof gitArgs>;
+export type GitArgs = z.output<ReturnType<typeof gitArgs>>;
 export type GitPrepared = GitArgs & { source: string };
 export type GitState = { type: 'absent' | 'link' | 'other' } | { type: 'directory'; source?: string; commit?: string };
 
@@ -114,7 +119,9 @@ export function planGit(a: GitPrepared, s: GitState, ctx: { host: string }): OpP
 const gitOp: OpModule<GitArgs, GitPrepared, GitState> = {
   name: 'git',
   summary: "A repository's files at a commit, tag or branch in a folder on the host (cloned by the host, without .git); only when the repository or ref changed.",
-  args: gitArgs,
+  get args() {
+    return gitArgs();
+  },
   prepare: (a) => ({ ...a, source: sha256Hex(`${a.repo}\n${a.ref}`) }),
   resources: (a) => [a.dest],
   probe: (a) => gitProbe(a),

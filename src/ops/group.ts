@@ -6,6 +6,7 @@
  * fails on the host with groupdel's own message.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { sh } from '../shell/quote.js';
 import type { OpModule, OpPlan, ProbeOutput } from './types.js';
 
@@ -18,14 +19,16 @@ export const accountName = (what: 'user' | 'group') =>
     .max(32, `a ${what} name has at most 32 characters`)
     .regex(ACCOUNT_NAME, `expected a ${what} name: a lowercase letter or "_", then lowercase letters, digits, "_" or "-" (optionally ending in "$")`);
 
-export const groupArgs = z.strictObject({
-  name: accountName('group').describe('Group name.'),
-  gid: z.number().int().min(0).max(4294967294).optional().describe('Numeric group id (default: the next free one).'),
-  system: z.boolean().default(false).describe('Create a system group (gid from the system range). Only used when creating.'),
-  state: z.enum(['present', 'absent']).default('present').describe('Whether the group exists.'),
-});
+export const groupArgs = once(() =>
+  z.strictObject({
+    name: accountName('group').describe('Group name.'),
+    gid: z.number().int().min(0).max(4294967294).optional().describe('Numeric group id (default: the next free one).'),
+    system: z.boolean().default(false).describe('Create a system group (gid from the system range). Only used when creating.'),
+    state: z.enum(['present', 'absent']).default('present').describe('Whether the group exists.'),
+  }),
+);
 
-export type GroupArgs = z.output<typeof groupArgs>;
+export type GroupArgs = z.output<ReturnType<typeof groupArgs>>;
 
 export interface GroupState {
   exists: boolean;
@@ -74,7 +77,9 @@ function planGroup(args: GroupArgs, state: GroupState): OpPlan {
 const groupOp: OpModule<GroupArgs, GroupArgs, GroupState> = {
   name: 'group',
   summary: 'Create, change the gid of, or remove a local group.',
-  args: groupArgs,
+  get args() {
+    return groupArgs();
+  },
   resources: (args) => [`group:${args.name}`],
   probe: (args) => sh`if wpha_g=$(getent group -- ${args.name}); then echo "group=$wpha_g"; else echo absent; fi`,
   parse: (out) => parseGroupProbe(out),

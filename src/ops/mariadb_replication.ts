@@ -13,6 +13,7 @@
  * Semi-sync master is only ever on for the primary (on a replica it stalls replication).
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { OperationError } from '../errors.js';
 import { sh } from '../shell/quote.js';
 import { decideNode, type Member, type NodeAction } from '../db/primary.js';
@@ -24,55 +25,57 @@ import type { OpModule, OpPlan, PlanContext, ProbeOutput } from './types.js';
 const NAME = /^[A-Za-z0-9_.-]+$/;
 const ADDRESS = /^[A-Za-z0-9_.:-]+$/;
 
-export const mariadbReplicationArgs = z
-  .strictObject({
-    self: z.string().regex(NAME).describe("This host's inventory name (one of members)."),
-    members: z
-      .string()
-      .describe('The group: "name=address" words separated by spaces or commas, in inventory order (every host of the replication group, this one included).')
-      .transform((s, ctx) => {
-        const out: { name: string; address: string }[] = [];
-        for (const w of s.split(/[\s,]+/).filter(Boolean)) {
-          const m = /^([^=]+)=(.+)$/.exec(w);
-          if (!m || !NAME.test(m[1]!) || !ADDRESS.test(m[2]!)) ctx.addIssue({ code: 'custom', message: `expected name=address, got "${w}"` });
-          else out.push({ name: m[1]!, address: m[2]! });
-        }
-        return out;
-      }),
-    primary: z.string().regex(NAME).describe('The host that starts as the primary of a new group (later the servers decide).'),
-    user: z
-      .string()
-      .regex(/^[A-Za-z0-9_]{1,80}$/, 'expected letters, digits and _')
-      .describe('Replication user (created on the primary for every member address).'),
-    password: z
-      .string()
-      .min(1)
-      .refine((p) => !/[\n\r\0]/.test(p), 'a password cannot hold line breaks')
-      .describe('Its password (keep it in the vault).'),
-    client_config: z
-      .string()
-      .regex(/^\/\S+$/)
-      .describe('Client option file ([client] user, password, TLS) the probe reads to ask the peers.'),
-    tls_dir: z
-      .string()
-      .regex(/^(\/\S+)?$/)
-      .default('')
-      .describe("Folder of ca.pem, node.pem and node.key: replication over TLS, the primary's certificate verified. Empty: no TLS."),
-    seed_script: z
-      .string()
-      .regex(/^\/\S+$/)
-      .default('/usr/local/lib/wpha/wpha-mariadb-seed')
-      .describe('Script that seeds an empty replica from the writable peer (roles/mariadb/files).'),
-    seed_port: z.number().int().min(1).max(65535).default(4445).describe("Port of the peers' backup stream."),
-    wait: z.number().int().min(0).default(600).describe('Seconds a new primary waits for its first replica, and a new replica for a writable primary.'),
-    connect_retry: z.number().int().min(1).default(2).describe("Seconds between a replica's reconnection attempts."),
-  })
-  .superRefine((a, ctx) => {
-    if (!a.members.some((m) => m.name === a.self)) ctx.addIssue({ code: 'custom', path: ['self'], message: `"${a.self}" is not one of the members` });
-    if (!a.members.some((m) => m.name === a.primary)) ctx.addIssue({ code: 'custom', path: ['primary'], message: `"${a.primary}" is not one of the members` });
-  });
+export const mariadbReplicationArgs = once(() =>
+  z
+    .strictObject({
+      self: z.string().regex(NAME).describe("This host's inventory name (one of members)."),
+      members: z
+        .string()
+        .describe('The group: "name=address" words separated by spaces or commas, in inventory order (every host of the replication group, this one included).')
+        .transform((s, ctx) => {
+          const out: { name: string; address: string }[] = [];
+          for (const w of s.split(/[\s,]+/).filter(Boolean)) {
+            const m = /^([^=]+)=(.+)$/.exec(w);
+            if (!m || !NAME.test(m[1]!) || !ADDRESS.test(m[2]!)) ctx.addIssue({ code: 'custom', message: `expected name=address, got "${w}"` });
+            else out.push({ name: m[1]!, address: m[2]! });
+          }
+          return out;
+        }),
+      primary: z.string().regex(NAME).describe('The host that starts as the primary of a new group (later the servers decide).'),
+      user: z
+        .string()
+        .regex(/^[A-Za-z0-9_]{1,80}$/, 'expected letters, digits and _')
+        .describe('Replication user (created on the primary for every member address).'),
+      password: z
+        .string()
+        .min(1)
+        .refine((p) => !/[\n\r\0]/.test(p), 'a password cannot hold line breaks')
+        .describe('Its password (keep it in the vault).'),
+      client_config: z
+        .string()
+        .regex(/^\/\S+$/)
+        .describe('Client option file ([client] user, password, TLS) the probe reads to ask the peers.'),
+      tls_dir: z
+        .string()
+        .regex(/^(\/\S+)?$/)
+        .default('')
+        .describe("Folder of ca.pem, node.pem and node.key: replication over TLS, the primary's certificate verified. Empty: no TLS."),
+      seed_script: z
+        .string()
+        .regex(/^\/\S+$/)
+        .default('/usr/local/lib/wpha/wpha-mariadb-seed')
+        .describe('Script that seeds an empty replica from the writable peer (roles/mariadb/files).'),
+      seed_port: z.number().int().min(1).max(65535).default(4445).describe("Port of the peers' backup stream."),
+      wait: z.number().int().min(0).default(600).describe('Seconds a new primary waits for its first replica, and a new replica for a writable primary.'),
+      connect_retry: z.number().int().min(1).default(2).describe("Seconds between a replica's reconnection attempts."),
+    })
+    .superRefine((a, ctx) => {
+      if (!a.members.some((m) => m.name === a.self)) ctx.addIssue({ code: 'custom', path: ['self'], message: `"${a.self}" is not one of the members` });
+      if (!a.members.some((m) => m.name === a.primary)) ctx.addIssue({ code: 'custom', path: ['primary'], message: `"${a.primary}" is not one of the members` });
+    }),
+);
 
-export type MariadbReplicationArgs = z.output<typeof mariadbReplicationArgs>;
+export type MariadbReplicationArgs = z.output<ReturnType<typeof mariadbReplicationArgs>>;
 
 export interface ReplicationState {
   members: Member[];
@@ -183,7 +186,9 @@ function planAction(a: MariadbReplicationArgs, mine: NodeView, action: NodeActio
 const mariadbReplicationOp: OpModule<MariadbReplicationArgs, MariadbReplicationArgs, ReplicationState> = {
   name: 'mariadb_replication',
   summary: 'Make this host the primary or a replica of a MariaDB GTID replication group, as the servers (not the inventory) say.',
-  args: mariadbReplicationArgs,
+  get args() {
+    return mariadbReplicationArgs();
+  },
   prelude: REPLICATION_PRELUDE,
   // The files the probe and the seeding read: written earlier in the same run, they make its probe stale.
   resources: (a) => ['mariadb:replication', 'unit:mariadb.service', a.client_config, ...(a.tls_dir ? [a.tls_dir] : []), a.seed_script],

@@ -17,6 +17,7 @@
  * `state: absent` stops (unmounts) and disables the unit and removes its file.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { sh } from '../shell/quote.js';
 import {
   absolutePath,
@@ -40,35 +41,39 @@ import type { OpModule, OpPlan, PlanContext } from './types.js';
 
 const NETWORK_TYPES = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'sshfs', 'fuse.sshfs', 'glusterfs', 'ceph', '9p']);
 
-const mountArgs = z
-  .object({
-    where: absolutePath.refine((p) => p !== '/', { message: 'must not be "/"' }).describe('Mount point (created by systemd when missing).'),
-    what: z
-      .string()
-      .min(1)
-      .refine((v) => !/[\s\0]/.test(v), { message: 'must not contain whitespace' })
-      .describe('What is mounted: host:/export for NFS, a device, or a name (tmpfs).'),
-    type: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file system type such as nfs, ext4 or tmpfs' })
-      .describe('File system type (Type= of the unit).'),
-    options: z
-      .string()
-      .min(1)
-      .refine((v) => !/[\s\0]/.test(v), { message: 'must not contain whitespace' })
-      .default('defaults')
-      .describe('Mount options, comma-separated (Options=).'),
-    description: z
-      .string()
-      .refine((v) => !/[\n\0]/.test(v), { message: 'must be one line' })
-      .optional()
-      .describe('Description= of the unit; default names what is mounted.'),
-    timeout: z.number().int().positive().max(3600).default(30).describe('Seconds systemd waits for the mount (TimeoutSec=).'),
-    state: z.enum(['mounted', 'absent']).default('mounted').describe('mounted: unit written, enabled and active; absent: unmounted, disabled, file removed.'),
-  })
-  .strict();
+const mountArgs = once(() =>
+  z
+    .object({
+      where: absolutePath()
+        .refine((p) => p !== '/', { message: 'must not be "/"' })
+        .describe('Mount point (created by systemd when missing).'),
+      what: z
+        .string()
+        .min(1)
+        .refine((v) => !/[\s\0]/.test(v), { message: 'must not contain whitespace' })
+        .describe('What is mounted: host:/export for NFS, a device, or a name (tmpfs).'),
+      type: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file system type such as nfs, ext4 or tmpfs' })
+        .describe('File system type (Type= of the unit).'),
+      options: z
+        .string()
+        .min(1)
+        .refine((v) => !/[\s\0]/.test(v), { message: 'must not contain whitespace' })
+        .default('defaults')
+        .describe('Mount options, comma-separated (Options=).'),
+      description: z
+        .string()
+        .refine((v) => !/[\n\0]/.test(v), { message: 'must be one line' })
+        .optional()
+        .describe('Description= of the unit; default names what is mounted.'),
+      timeout: z.number().int().positive().max(3600).default(30).describe('Seconds systemd waits for the mount (TimeoutSec=).'),
+      state: z.enum(['mounted', 'absent']).default('mounted').describe('mounted: unit written, enabled and active; absent: unmounted, disabled, file removed.'),
+    })
+    .strict(),
+);
 
-export type MountArgs = z.output<typeof mountArgs>;
+export type MountArgs = z.output<ReturnType<typeof mountArgs>>;
 export interface MountPrepared extends MountArgs {
   unit: string;
   path: string;
@@ -158,7 +163,9 @@ const mountOp: OpModule<MountArgs, MountPrepared, MountState> = {
   name: 'mount',
   summary: 'A file system mounted by a systemd mount unit (NFS, tmpfs, a device): written, enabled and started, remounted when it changed; or unmounted and removed.',
   prelude: FILE_PRELUDE,
-  args: mountArgs,
+  get args() {
+    return mountArgs();
+  },
   prepare(a) {
     const unit = mountUnitName(a.where);
     const content = Buffer.from(mountUnitText(a));

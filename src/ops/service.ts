@@ -12,6 +12,7 @@
  * on disk since systemd last read it, the apply runs `systemctl daemon-reload` first.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { OperationError } from '../errors.js';
 import { sh } from '../shell/quote.js';
 import { joinSteps } from './lib/plan-file.js';
@@ -22,18 +23,20 @@ import { TIME_START, timeEnd, type OpModule, type OpPlan, type PlanContext, type
 const UNIT_NAME = /^[A-Za-z0-9:_.\\@-]+$/;
 const UNIT_SUFFIX = /\.(service|socket|timer|target|mount|automount|path|swap|slice|scope|device)$/;
 
-export const serviceArgs = z
-  .strictObject({
-    name: z
-      .string()
-      .regex(UNIT_NAME, 'expected a systemd unit name (letters, digits, ":", "_", ".", "\\", "@", "-")')
-      .describe('Unit name; `.service` is added when it has no unit suffix (`nginx` -> `nginx.service`).'),
-    state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional().describe('started/stopped: the unit is (not) running. restarted/reloaded: always done (for handlers).'),
-    enabled: z.boolean().optional().describe('Whether the unit starts at boot (systemctl enable/disable).'),
-  })
-  .refine((a) => a.state !== undefined || a.enabled !== undefined, { message: 'set state, enabled, or both', path: ['state'] });
+export const serviceArgs = once(() =>
+  z
+    .strictObject({
+      name: z
+        .string()
+        .regex(UNIT_NAME, 'expected a systemd unit name (letters, digits, ":", "_", ".", "\\", "@", "-")')
+        .describe('Unit name; `.service` is added when it has no unit suffix (`nginx` -> `nginx.service`).'),
+      state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional().describe('started/stopped: the unit is (not) running. restarted/reloaded: always done (for handlers).'),
+      enabled: z.boolean().optional().describe('Whether the unit starts at boot (systemctl enable/disable).'),
+    })
+    .refine((a) => a.state !== undefined || a.enabled !== undefined, { message: 'set state, enabled, or both', path: ['state'] }),
+);
 
-export type ServiceArgs = z.output<typeof serviceArgs>;
+export type ServiceArgs = z.output<ReturnType<typeof serviceArgs>>;
 
 export function unitName(name: string): string {
   return UNIT_SUFFIX.test(name) ? name : `${name}.service`;
@@ -176,7 +179,9 @@ function planService(args: ServiceArgs, state: ServiceState, ctx: PlanContext): 
 const serviceOp: OpModule<ServiceArgs, ServiceArgs, ServiceState> = {
   name: 'service',
   summary: 'Start, stop, restart or reload a systemd unit and enable or disable it at boot.',
-  args: serviceArgs,
+  get args() {
+    return serviceArgs();
+  },
   prelude: `${SERVICE_PRELUDE}\n${UNIT_SHOW_FN}`,
   // The unit's local files too: a unit file or drop-in written earlier in the same run makes this
   // probe stale (NeedDaemonReload), so the engine probes again and the apply reloads systemd first.

@@ -11,23 +11,26 @@
  * changed. A non-zero exit status fails the task. `register:` stores `{ rc, stdout, changed }`.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { raw, sh } from '../shell/quote.js';
 import { stagedText } from './command.js';
 import { applyGuards, contextLines, contextNote, execCommonFields, execRegisterValue, guardProbe, parseGuards, skipReason, type GuardState } from './exec-common.js';
 import { joinSteps } from './lib/plan-file.js';
 import type { OpModule, OpPlan } from './types.js';
 
-export const shellArgs = z.strictObject({
-  cmd: z.string().min(1).describe('The script (any number of lines of shell).'),
-  executable: z
-    .string()
-    .regex(/^\/[^\s]+$/, 'expected the absolute path of a shell, e.g. /bin/bash')
-    .default('/bin/sh')
-    .describe('Shell that runs the script (and a string `unless`).'),
-  ...execCommonFields,
-});
+export const shellArgs = once(() =>
+  z.strictObject({
+    cmd: z.string().min(1).describe('The script (any number of lines of shell).'),
+    executable: z
+      .string()
+      .regex(/^\/[^\s]+$/, 'expected the absolute path of a shell, e.g. /bin/bash')
+      .default('/bin/sh')
+      .describe('Shell that runs the script (and a string `unless`).'),
+    ...execCommonFields(),
+  }),
+);
 
-export type ShellArgs = z.output<typeof shellArgs>;
+export type ShellArgs = z.output<ReturnType<typeof shellArgs>>;
 
 /** First line of the script, shortened, for the summary. */
 export function scriptHeadline(script: string): string {
@@ -67,7 +70,9 @@ function planShell(args: ShellArgs, state: GuardState): OpPlan {
 const shellOp: OpModule<ShellArgs, ShellArgs, GuardState> = {
   name: 'shell',
   summary: 'Run a shell script (staged as a file); always changed unless creates/removes/unless say it is done.',
-  args: shellArgs,
+  get args() {
+    return shellArgs();
+  },
   barrier: true,
   resources: (args) => [args.creates, args.removes, args.chdir].filter((p): p is string => p !== undefined),
   probe: (args) => guardProbe(args, args.executable),

@@ -12,6 +12,7 @@
  * dot in a component (`net.ipv4.conf.eth0/100.rp_filter`), as sysctl(8) does.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { editLines } from './lib/line-edit.js';
 import { absolutePath } from './lib/attrs.js';
 import { fileStateProbe, parseFileState, type FileState } from './lib/file-state.js';
@@ -22,24 +23,26 @@ import { WARN_MARKER, type OpModule, type OpPlan, type PlanContext, type ProbeOu
 
 const NAME = /^[A-Za-z0-9_-]+(?:[./][A-Za-z0-9_-]+)*$/;
 
-export const sysctlArgs = z
-  .strictObject({
-    name: z.string().regex(NAME, 'expected a dotted kernel setting name such as "net.core.somaxconn"').describe('Setting name, dotted as in sysctl.conf.'),
-    value: z
-      .union([z.string().regex(/^[^\n\r]*\S[^\n\r]*$/, 'expected a non-empty value without newlines'), z.number()])
-      .transform(String)
-      .optional()
-      .describe('Wanted value (several numbers separated by spaces for settings such as net.ipv4.tcp_rmem).'),
-    state: z.enum(['present', 'absent']).default('present').describe('absent removes the line from the file (the live value is left alone).'),
-    sysctl_file: absolutePath
-      .refine((p) => p.endsWith('.conf'), { message: 'systemd-sysctl only reads files ending in .conf' })
-      .optional()
-      .describe('File holding the setting (default /etc/sysctl.d/60-wpha-<name>.conf); may be shared by several tasks.'),
-    reload: z.boolean().default(true).describe('Also apply the value to the running kernel.'),
-  })
-  .refine((a) => a.state === 'absent' || a.value !== undefined, { message: 'value is required with state: present', path: ['value'] });
+export const sysctlArgs = once(() =>
+  z
+    .strictObject({
+      name: z.string().regex(NAME, 'expected a dotted kernel setting name such as "net.core.somaxconn"').describe('Setting name, dotted as in sysctl.conf.'),
+      value: z
+        .union([z.string().regex(/^[^\n\r]*\S[^\n\r]*$/, 'expected a non-empty value without newlines'), z.number()])
+        .transform(String)
+        .optional()
+        .describe('Wanted value (several numbers separated by spaces for settings such as net.ipv4.tcp_rmem).'),
+      state: z.enum(['present', 'absent']).default('present').describe('absent removes the line from the file (the live value is left alone).'),
+      sysctl_file: absolutePath()
+        .refine((p) => p.endsWith('.conf'), { message: 'systemd-sysctl only reads files ending in .conf' })
+        .optional()
+        .describe('File holding the setting (default /etc/sysctl.d/60-wpha-<name>.conf); may be shared by several tasks.'),
+      reload: z.boolean().default(true).describe('Also apply the value to the running kernel.'),
+    })
+    .refine((a) => a.state === 'absent' || a.value !== undefined, { message: 'value is required with state: present', path: ['value'] }),
+);
 
-export type SysctlArgs = z.output<typeof sysctlArgs>;
+export type SysctlArgs = z.output<ReturnType<typeof sysctlArgs>>;
 
 export interface SysctlState {
   file: FileState;
@@ -131,7 +134,9 @@ export function makeSysctlOp(procRoot = '/proc/sys'): OpModule<SysctlArgs, Sysct
   return {
     name: 'sysctl',
     summary: 'Set a kernel setting in a sysctl.d file and in the running kernel (warning where /proc/sys is read-only).',
-    args: sysctlArgs,
+    get args() {
+      return sysctlArgs();
+    },
     prelude: FILE_PRELUDE,
     resources: (a) => [fileOf(a)],
     probe(a) {

@@ -18,6 +18,7 @@
  * AccuracySec=1min in systemd; set `accuracy_sec: 1s` when the minute matters.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import {
   escapeSpecifiers,
   FILE_PRELUDE,
@@ -37,44 +38,48 @@ import {
 import { unitFileProbe } from './systemd_unit.js';
 import type { OpModule, OpPlan } from './types.js';
 
-const oneLine = z
-  .string()
-  .min(1)
-  .refine((s) => !/[\r\n\0]/.test(s), { message: 'must be a single line' });
-const timeSpan = z.string().regex(/^[0-9][0-9a-z. ]*$/, { message: 'must be a systemd time span such as "30s", "5min", "1h 30min"' });
+const oneLine = once(() =>
+  z
+    .string()
+    .min(1)
+    .refine((s) => !/[\r\n\0]/.test(s), { message: 'must be a single line' }),
+);
+const timeSpan = once(() => z.string().regex(/^[0-9][0-9a-z. ]*$/, { message: 'must be a systemd time span such as "30s", "5min", "1h 30min"' }));
 
-const systemdTimerArgs = z
-  .object({
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9:_@-][A-Za-z0-9:_.@-]*$/, { message: 'must be a unit base name such as "cache-warmer" (letters, digits, ":_.@-")' })
-      .refine((n) => !/\.(service|timer)$/.test(n), { message: 'give the base name without .service/.timer; both units are written' })
-      .describe('Base name: <name>.service and <name>.timer are written.'),
-    on_calendar: z.union([oneLine, z.array(oneLine).min(1)]).describe('OnCalendar= expression(s), e.g. "daily", "*:0/15", "Mon..Fri 03:00". Check one with `systemd-analyze calendar`.'),
-    exec_start: z.union([oneLine, z.array(oneLine).min(1)]).describe('Command line(s) to run (ExecStart=, not a shell; several run in order). % is escaped for you.'),
-    description: oneLine.optional().describe('Description= of both units (default: "<name> (wpha timer)").'),
-    user: oneLine.optional().describe('User= the job runs as (default root).'),
-    group: oneLine.optional().describe('Group= the job runs as.'),
-    working_directory: oneLine.optional().describe('WorkingDirectory= of the job.'),
-    environment: z
-      .record(
-        z.string(),
-        z.string().refine((v) => !/[\r\n\0]/.test(v), { message: 'must be a single line' }),
-      )
-      .superRefine((env, ctx) => {
-        for (const key of Object.keys(env)) {
-          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" must be an environment variable name` });
-        }
-      })
-      .optional()
-      .describe('Environment variables of the job.'),
-    persistent: z.boolean().default(true).describe('Persistent=: run a missed job when the host comes back up.'),
-    accuracy_sec: timeSpan.optional().describe('AccuracySec= (systemd default 1min).'),
-    randomized_delay_sec: timeSpan.optional().describe('RandomizedDelaySec=: spread runs of many hosts.'),
-  })
-  .strict();
+const systemdTimerArgs = once(() =>
+  z
+    .object({
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9:_@-][A-Za-z0-9:_.@-]*$/, { message: 'must be a unit base name such as "cache-warmer" (letters, digits, ":_.@-")' })
+        .refine((n) => !/\.(service|timer)$/.test(n), { message: 'give the base name without .service/.timer; both units are written' })
+        .describe('Base name: <name>.service and <name>.timer are written.'),
+      on_calendar: z.union([oneLine(), z.array(oneLine()).min(1)]).describe('OnCalendar= expression(s), e.g. "daily", "*:0/15", "Mon..Fri 03:00". Check one with `systemd-analyze calendar`.'),
+      exec_start: z.union([oneLine(), z.array(oneLine()).min(1)]).describe('Command line(s) to run (ExecStart=, not a shell; several run in order). % is escaped for you.'),
+      description: oneLine().optional().describe('Description= of both units (default: "<name> (wpha timer)").'),
+      user: oneLine().optional().describe('User= the job runs as (default root).'),
+      group: oneLine().optional().describe('Group= the job runs as.'),
+      working_directory: oneLine().optional().describe('WorkingDirectory= of the job.'),
+      environment: z
+        .record(
+          z.string(),
+          z.string().refine((v) => !/[\r\n\0]/.test(v), { message: 'must be a single line' }),
+        )
+        .superRefine((env, ctx) => {
+          for (const key of Object.keys(env)) {
+            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" must be an environment variable name` });
+          }
+        })
+        .optional()
+        .describe('Environment variables of the job.'),
+      persistent: z.boolean().default(true).describe('Persistent=: run a missed job when the host comes back up.'),
+      accuracy_sec: timeSpan().optional().describe('AccuracySec= (systemd default 1min).'),
+      randomized_delay_sec: timeSpan().optional().describe('RandomizedDelaySec=: spread runs of many hosts.'),
+    })
+    .strict(),
+);
 
-export type SystemdTimerArgs = z.output<typeof systemdTimerArgs>;
+export type SystemdTimerArgs = z.output<ReturnType<typeof systemdTimerArgs>>;
 
 /** The first line of both unit files: how systemd_timer_prune tells the timers wpha wrote. */
 export const TIMER_HEADER = '# Written by wpha (systemd_timer); local changes are overwritten.';
@@ -146,7 +151,9 @@ const systemdTimerOp: OpModule<SystemdTimerArgs, SystemdTimerPrepared, SystemdTi
   name: 'systemd_timer',
   summary: 'Schedule a job with a systemd .service + .timer pair (written, reloaded, timer enabled and started).',
   prelude: FILE_PRELUDE,
-  args: systemdTimerArgs,
+  get args() {
+    return systemdTimerArgs();
+  },
   prepare(a) {
     const { service, timer } = renderTimerUnits(a);
     return { name: a.name, service: unitFile(`${UNIT_DIR}/${a.name}.service`, service), timer: unitFile(`${UNIT_DIR}/${a.name}.timer`, timer) };

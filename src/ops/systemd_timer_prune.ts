@@ -15,6 +15,7 @@
  *       files: ["/etc/rclone-sync/{item}.conf", "/var/lib/rclone-sync/{item}.json"]
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { raw, sh } from '../shell/quote.js';
 import { joinSteps, UNIT_DIR } from './lib/index.js';
 import { TIMER_HEADER } from './systemd_timer.js';
@@ -22,22 +23,24 @@ import type { OpModule, OpPlan, ProbeOutput } from './types.js';
 
 const namePart = /^[A-Za-z0-9:_.@-]+$/;
 
-const args = z.strictObject({
-  prefix: z
-    .string()
-    .min(2)
-    .regex(/^[A-Za-z0-9:_@-][A-Za-z0-9:_.@-]*$/, { message: 'must be the start of a unit name, such as "rclone-sync-"' })
-    .describe("Start of the timers' names: the timers are <prefix><item>."),
-  keep: z
-    .array(z.string().regex(namePart, { message: 'must be a unit name part (letters, digits, ":_.@-")' }))
-    .describe('The items whose timers stay (usually the names of the loop the role made timers from).'),
-  files: z
-    .array(z.string().regex(/^\/[^\0\n]*\{item\}[^\0\n]*$/, { message: 'must be an absolute path holding {item}' }))
-    .default([])
-    .describe('Files of an item removed with its timer, {item} replaced by its name (its settings, its status file).'),
-});
+const args = once(() =>
+  z.strictObject({
+    prefix: z
+      .string()
+      .min(2)
+      .regex(/^[A-Za-z0-9:_@-][A-Za-z0-9:_.@-]*$/, { message: 'must be the start of a unit name, such as "rclone-sync-"' })
+      .describe("Start of the timers' names: the timers are <prefix><item>."),
+    keep: z
+      .array(z.string().regex(namePart, { message: 'must be a unit name part (letters, digits, ":_.@-")' }))
+      .describe('The items whose timers stay (usually the names of the loop the role made timers from).'),
+    files: z
+      .array(z.string().regex(/^\/[^\0\n]*\{item\}[^\0\n]*$/, { message: 'must be an absolute path holding {item}' }))
+      .default([])
+      .describe('Files of an item removed with its timer, {item} replaced by its name (its settings, its status file).'),
+  }),
+);
 
-export type SystemdTimerPruneArgs = z.output<typeof args>;
+export type SystemdTimerPruneArgs = z.output<ReturnType<typeof args>>;
 
 export interface SystemdTimerPruneState {
   /** Items (names without the prefix) whose timers wpha wrote on the host. */
@@ -83,7 +86,9 @@ export function planPrune(a: SystemdTimerPruneArgs, state: SystemdTimerPruneStat
 const systemdTimerPruneOp: OpModule<SystemdTimerPruneArgs, SystemdTimerPruneArgs, SystemdTimerPruneState> = {
   name: 'systemd_timer_prune',
   summary: 'Remove the timers (and their files) wpha made for items no longer listed: <prefix><item> not in keep.',
-  args,
+  get args() {
+    return args();
+  },
   // Any unit written earlier in the run may be one of them: probed again after such a change.
   resources: (a) => [UNIT_DIR, ...a.files.map((f) => f.slice(0, f.lastIndexOf('/')) || '/')],
   probe: (a) => pruneProbe(UNIT_DIR, a.prefix),

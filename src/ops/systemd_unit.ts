@@ -16,6 +16,7 @@
  * Without `enabled`/`state` only the file is managed.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import {
   FILE_PRELUDE,
   fileStateProbe,
@@ -36,22 +37,24 @@ import {
 } from './lib/index.js';
 import type { OpModule, OpPlan } from './types.js';
 
-const systemdUnitArgs = z
-  .object({
-    name: unitName.describe('Unit file name, e.g. "cache-warmer.service"; written to /etc/systemd/system/<name>.'),
-    content: z.string().optional().describe('The unit file text (mutually exclusive with src).'),
-    src: z.string().min(1).optional().describe("Handlebars template in the role's templates/ folder (mutually exclusive with content)."),
-    vars: z.record(z.string(), z.unknown()).optional().describe('Extra variables for the template.'),
-    enabled: z.boolean().optional().describe('Enable (true) or disable (false) the unit at boot. Unset: leave as is.'),
-    state: z.enum(['started', 'stopped']).optional().describe('Start or stop the unit now. Unset: leave as is.'),
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    if ((a.content === undefined) === (a.src === undefined)) ctx.addIssue({ code: 'custom', path: ['content'], message: 'give exactly one of content or src' });
-    if (a.vars !== undefined && a.src === undefined) ctx.addIssue({ code: 'custom', path: ['vars'], message: 'vars only apply to a template (src)' });
-  });
+const systemdUnitArgs = once(() =>
+  z
+    .object({
+      name: unitName().describe('Unit file name, e.g. "cache-warmer.service"; written to /etc/systemd/system/<name>.'),
+      content: z.string().optional().describe('The unit file text (mutually exclusive with src).'),
+      src: z.string().min(1).optional().describe("Handlebars template in the role's templates/ folder (mutually exclusive with content)."),
+      vars: z.record(z.string(), z.unknown()).optional().describe('Extra variables for the template.'),
+      enabled: z.boolean().optional().describe('Enable (true) or disable (false) the unit at boot. Unset: leave as is.'),
+      state: z.enum(['started', 'stopped']).optional().describe('Start or stop the unit now. Unset: leave as is.'),
+    })
+    .strict()
+    .superRefine((a, ctx) => {
+      if ((a.content === undefined) === (a.src === undefined)) ctx.addIssue({ code: 'custom', path: ['content'], message: 'give exactly one of content or src' });
+      if (a.vars !== undefined && a.src === undefined) ctx.addIssue({ code: 'custom', path: ['vars'], message: 'vars only apply to a template (src)' });
+    }),
+);
 
-export type SystemdUnitArgs = z.output<typeof systemdUnitArgs>;
+export type SystemdUnitArgs = z.output<ReturnType<typeof systemdUnitArgs>>;
 
 export interface SystemdUnitPrepared {
   name: string;
@@ -77,7 +80,9 @@ const systemdUnitOp: OpModule<SystemdUnitArgs, SystemdUnitPrepared, SystemdUnitS
   name: 'systemd_unit',
   summary: 'Write a systemd unit file, daemon-reload when it changed, and optionally enable and start/stop the unit.',
   prelude: FILE_PRELUDE,
-  args: systemdUnitArgs,
+  get args() {
+    return systemdUnitArgs();
+  },
   prepare(a, ctx) {
     const text = a.content ?? ctx.renderTemplate(a.src as string, a.vars);
     const content = Buffer.from(text);

@@ -10,25 +10,30 @@
  * `vars` adds variables for this template only (on top of the host's vars and `facts`).
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { FILE_PRELUDE, parseFileState, planWholeFile, wholeFileFields, wholeFileProbe, withContent, type FileState, type PreparedWholeFile } from './lib/index.js';
 import type { OpModule } from './types.js';
 
-const templateArgs = z
-  .object({
-    src: z.string().min(1).describe("Template in the role's templates/ folder, relative to it."),
-    vars: z.record(z.string(), z.unknown()).optional().describe('Extra variables for this template only.'),
-    ...wholeFileFields,
-  })
-  .strict();
+const templateArgs = once(() =>
+  z
+    .object({
+      src: z.string().min(1).describe("Template in the role's templates/ folder, relative to it."),
+      vars: z.record(z.string(), z.unknown()).optional().describe('Extra variables for this template only.'),
+      ...wholeFileFields(),
+    })
+    .strict(),
+);
 
-export type TemplateArgs = z.output<typeof templateArgs>;
+export type TemplateArgs = z.output<ReturnType<typeof templateArgs>>;
 export type TemplatePrepared = PreparedWholeFile & { src: string };
 
 const templateOp: OpModule<TemplateArgs, TemplatePrepared, FileState> = {
   name: 'template',
   summary: "Render a Handlebars template from the role's templates/ folder and write it atomically like copy.",
   prelude: FILE_PRELUDE,
-  args: templateArgs,
+  get args() {
+    return templateArgs();
+  },
   prepare(a, ctx) {
     const { vars, ...rest } = a;
     return withContent(rest, ctx.renderTemplate(a.src, vars));

@@ -35,6 +35,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { InputError } from '../errors.js';
 import { sh } from '../shell/quote.js';
 import { displayUrl, downloadCommands } from './get_url.js';
@@ -45,57 +46,63 @@ import type { OpModule, OpPlan, ProbeOutput } from './types.js';
 /** Name of the stamp file inside `dest`: the sha256 of what was unpacked there. */
 export const STAMP = '.wpha-unarchive';
 
-const fileName = z
-  .string()
-  .min(1)
-  .regex(/^[^/]+$/, { message: 'must be a file name, without "/"' });
+const fileName = once(() =>
+  z
+    .string()
+    .min(1)
+    .regex(/^[^/]+$/, { message: 'must be a file name, without "/"' }),
+);
 
-const unarchiveArgs = z
-  .object({
-    src: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "Controller path of a folder or a tar archive (plain, gzip, xz or bzip2): absolute, relative to base_dir, or (archives only) relative to the role's files/ folder. Exactly one of src and url.",
-      ),
-    url: z
-      .string()
-      .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
-      .refine((u) => !/[\s\0]/.test(u), { message: 'must not contain whitespace' })
-      .optional()
-      .describe('http(s) URL of a tar archive the host downloads (with sha256). Exactly one of src and url.'),
-    sha256: z
-      .string()
-      .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
-      .transform((v) => v.toLowerCase())
-      .optional()
-      .describe('sha256 of the archive at url (required with url): checked before anything is unpacked.'),
-    timeout: z.number().int().positive().max(86_400).default(900).describe('Seconds allowed for the download of url.'),
-    base_dir: absolutePath.optional().describe('Controller folder a relative src is resolved against (e.g. "{{ inventory_dir }}").'),
-    dest: absolutePath.refine((p) => p !== '/', { message: 'must not be "/"' }).describe('Absolute path of the folder to create on the host (its parents are created).'),
-    exclude: z.array(fileName).default([]).describe('Names skipped at any depth, when packing a folder or unpacking an archive, e.g. [.git].'),
-    strip_components: z.number().int().min(0).max(8).default(0).describe("Leading folders dropped from the archive's paths (tar --strip-components), e.g. 1 for a release's top folder."),
-    require: z
-      .array(
-        z
-          .string()
-          .min(1)
-          .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), { message: 'must be a relative path inside the archive' }),
-      )
-      .default([])
-      .describe('Paths that must exist in the unpacked tree (after strip_components); else the task fails and dest stays as it was.'),
-    owner: accountName('owner').optional().describe('Owner of everything unpacked (chown -R); default root.'),
-    group: accountName('group').optional().describe('Group of everything unpacked; default root.'),
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    if ((a.src === undefined) === (a.url === undefined)) ctx.addIssue({ code: 'custom', path: ['src'], message: 'give exactly one of src and url' });
-    if (a.url !== undefined && a.sha256 === undefined) ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'a sha256 is required with url (a download without a checksum is refused)' });
-    if (a.url === undefined && a.sha256 !== undefined) ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'only applies to url (a controller source is hashed by wpha)' });
-  });
+const unarchiveArgs = once(() =>
+  z
+    .object({
+      src: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          "Controller path of a folder or a tar archive (plain, gzip, xz or bzip2): absolute, relative to base_dir, or (archives only) relative to the role's files/ folder. Exactly one of src and url.",
+        ),
+      url: z
+        .string()
+        .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
+        .refine((u) => !/[\s\0]/.test(u), { message: 'must not contain whitespace' })
+        .optional()
+        .describe('http(s) URL of a tar archive the host downloads (with sha256). Exactly one of src and url.'),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
+        .transform((v) => v.toLowerCase())
+        .optional()
+        .describe('sha256 of the archive at url (required with url): checked before anything is unpacked.'),
+      timeout: z.number().int().positive().max(86_400).default(900).describe('Seconds allowed for the download of url.'),
+      base_dir: absolutePath().optional().describe('Controller folder a relative src is resolved against (e.g. "{{ inventory_dir }}").'),
+      dest: absolutePath()
+        .refine((p) => p !== '/', { message: 'must not be "/"' })
+        .describe('Absolute path of the folder to create on the host (its parents are created).'),
+      exclude: z.array(fileName()).default([]).describe('Names skipped at any depth, when packing a folder or unpacking an archive, e.g. [.git].'),
+      strip_components: z.number().int().min(0).max(8).default(0).describe("Leading folders dropped from the archive's paths (tar --strip-components), e.g. 1 for a release's top folder."),
+      require: z
+        .array(
+          z
+            .string()
+            .min(1)
+            .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), { message: 'must be a relative path inside the archive' }),
+        )
+        .default([])
+        .describe('Paths that must exist in the unpacked tree (after strip_components); else the task fails and dest stays as it was.'),
+      owner: accountName('owner').optional().describe('Owner of everything unpacked (chown -R); default root.'),
+      group: accountName('group').optional().describe('Group of everything unpacked; default root.'),
+    })
+    .strict()
+    .superRefine((a, ctx) => {
+      if ((a.src === undefined) === (a.url === undefined)) ctx.addIssue({ code: 'custom', path: ['src'], message: 'give exactly one of src and url' });
+      if (a.url !== undefined && a.sha256 === undefined) ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'a sha256 is required with url (a download without a checksum is refused)' });
+      if (a.url === undefined && a.sha256 !== undefined) ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'only applies to url (a controller source is hashed by wpha)' });
+    }),
+);
 
-export type UnarchiveArgs = z.output<typeof unarchiveArgs>;
+export type UnarchiveArgs = z.output<ReturnType<typeof unarchiveArgs>>;
 
 export interface UnarchivePrepared {
   /** What is unpacked, as shown (a controller path, or the URL with credentials masked). */
@@ -210,7 +217,9 @@ export function planUnarchive(a: UnarchivePrepared, s: UnarchiveState, ctx: { ho
 const unarchiveOp: OpModule<UnarchiveArgs, UnarchivePrepared, UnarchiveState> = {
   name: 'unarchive',
   summary: 'Unpack a controller folder (packed deterministically), a tar archive, or a tar archive downloaded from a URL (checked by sha256) into a folder on the host; only when its sha256 changed.',
-  args: unarchiveArgs,
+  get args() {
+    return unarchiveArgs();
+  },
   prepare(a, ctx) {
     const opts = { exclude: a.exclude, strip: a.strip_components, require: a.require };
     const unpack = { owner: a.owner, group: a.group, exclude: a.exclude, stripComponents: a.strip_components, require: a.require };

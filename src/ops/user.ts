@@ -12,6 +12,7 @@
  * (`create_home` defaults to true for normal users, false for system users).
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { sh } from '../shell/quote.js';
 import { accountName } from './group.js';
 import { joinSteps } from './lib/plan-file.js';
@@ -19,35 +20,37 @@ import type { OpModule, OpPlan, ProbeOutput } from './types.js';
 
 const noColonPath = (what: string) => z.string().regex(/^\/[^:\n]*$/, `expected an absolute ${what} path without ":" or newlines`);
 
-export const userArgs = z
-  .strictObject({
-    name: accountName('user').describe('User name.'),
-    state: z.enum(['present', 'absent']).default('present').describe('Whether the account exists.'),
-    uid: z.number().int().min(0).max(4294967294).optional().describe('Numeric user id.'),
-    group: z
-      .union([accountName('group'), z.number().int().min(0)])
-      .optional()
-      .describe('Primary group (name or gid). Default when creating: a new group named like the user.'),
-    groups: z.array(accountName('group')).optional().describe('Supplementary groups (see append).'),
-    append: z.boolean().default(false).describe('Only add the listed groups; keep the user in its other groups.'),
-    shell: noColonPath('shell').optional().describe('Login shell, e.g. /bin/bash or /usr/sbin/nologin.'),
-    home: noColonPath('home').optional().describe('Home directory (default when creating: /home/NAME).'),
-    comment: z
-      .string()
-      .regex(/^[^:\n]*$/, 'a comment cannot contain ":" or newlines')
-      .optional()
-      .describe('GECOS comment (full name).'),
-    create_home: z.boolean().optional().describe('Create the home directory when creating the user (default: true unless system).'),
-    system: z.boolean().default(false).describe('Create a system account (uid from the system range). Only used when creating.'),
-    password_lock: z.boolean().optional().describe('true: lock the password (key-only logins); false: unlock it.'),
-    remove: z.boolean().default(false).describe('With state absent: also delete the home directory and mail spool.'),
-  })
-  .superRefine((a, ctx) => {
-    if (a.append && a.groups === undefined) ctx.addIssue({ code: 'custom', path: ['append'], message: 'append needs groups' });
-    if (a.remove && a.state !== 'absent') ctx.addIssue({ code: 'custom', path: ['remove'], message: 'remove only applies to state: absent' });
-  });
+export const userArgs = once(() =>
+  z
+    .strictObject({
+      name: accountName('user').describe('User name.'),
+      state: z.enum(['present', 'absent']).default('present').describe('Whether the account exists.'),
+      uid: z.number().int().min(0).max(4294967294).optional().describe('Numeric user id.'),
+      group: z
+        .union([accountName('group'), z.number().int().min(0)])
+        .optional()
+        .describe('Primary group (name or gid). Default when creating: a new group named like the user.'),
+      groups: z.array(accountName('group')).optional().describe('Supplementary groups (see append).'),
+      append: z.boolean().default(false).describe('Only add the listed groups; keep the user in its other groups.'),
+      shell: noColonPath('shell').optional().describe('Login shell, e.g. /bin/bash or /usr/sbin/nologin.'),
+      home: noColonPath('home').optional().describe('Home directory (default when creating: /home/NAME).'),
+      comment: z
+        .string()
+        .regex(/^[^:\n]*$/, 'a comment cannot contain ":" or newlines')
+        .optional()
+        .describe('GECOS comment (full name).'),
+      create_home: z.boolean().optional().describe('Create the home directory when creating the user (default: true unless system).'),
+      system: z.boolean().default(false).describe('Create a system account (uid from the system range). Only used when creating.'),
+      password_lock: z.boolean().optional().describe('true: lock the password (key-only logins); false: unlock it.'),
+      remove: z.boolean().default(false).describe('With state absent: also delete the home directory and mail spool.'),
+    })
+    .superRefine((a, ctx) => {
+      if (a.append && a.groups === undefined) ctx.addIssue({ code: 'custom', path: ['append'], message: 'append needs groups' });
+      if (a.remove && a.state !== 'absent') ctx.addIssue({ code: 'custom', path: ['remove'], message: 'remove only applies to state: absent' });
+    }),
+);
 
-export type UserArgs = z.output<typeof userArgs>;
+export type UserArgs = z.output<ReturnType<typeof userArgs>>;
 
 interface IdGroup {
   id: number;
@@ -167,7 +170,9 @@ function planUser(args: UserArgs, state: UserState): OpPlan {
 const userOp: OpModule<UserArgs, UserArgs, UserState> = {
   name: 'user',
   summary: 'Create, change or remove a local user account.',
-  args: userArgs,
+  get args() {
+    return userArgs();
+  },
   resources: (args) => [`user:${args.name}`, ...(args.group !== undefined && typeof args.group === 'string' ? [`group:${args.group}`] : []), ...(args.groups ?? []).map((g) => `group:${g}`)],
   probe(args) {
     const lines = [

@@ -12,6 +12,7 @@
  * an error. Redirects are not followed: expect 301/302 explicitly if that is the answer.
  */
 import { z } from 'zod';
+import { once } from './lib/lazy.js';
 import { OperationError } from '../errors.js';
 import { sh } from '../shell/quote.js';
 import { joinSteps } from './lib/plan-file.js';
@@ -19,34 +20,36 @@ import { UNCHANGED_MARKER, type OpModule, type OpPlan, type PlanContext, type Pr
 
 const HOST = /^[A-Za-z0-9._:-]+$/;
 
-export const waitForArgs = z
-  .strictObject({
-    port: z.number().int().min(1).max(65535).optional().describe('TCP port to wait for (on host).'),
-    host: z.string().regex(HOST, 'expected a host name or IP address').default('127.0.0.1').describe('Host of port (default 127.0.0.1).'),
-    path: z
-      .string()
-      .regex(/^\/[^\n]*$/, 'expected an absolute path')
-      .optional()
-      .describe('File or directory to wait for.'),
-    url: z
-      .url({ protocol: /^https?$/ })
-      .optional()
-      .describe('http(s) URL to wait for (see status).'),
-    status: z.number().int().min(100).max(599).default(200).describe('HTTP status the URL must answer with.'),
-    validate_certs: z.boolean().default(true).describe('With https: verify the certificate (false for self-signed local endpoints).'),
-    state: z.enum(['started', 'stopped', 'present', 'absent']).optional().describe('port: started (open, default) or stopped (closed); path: present (default) or absent.'),
-    timeout: z.number().int().min(1).default(60).describe('Seconds to wait before failing.'),
-    delay: z.number().int().min(0).default(0).describe('Seconds to wait before the first check of the apply.'),
-  })
-  .superRefine((a, ctx) => {
-    const targets = [a.port !== undefined, a.path !== undefined, a.url !== undefined].filter(Boolean).length;
-    if (targets !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'set exactly one of port, path or url' });
-    if (a.port !== undefined && a.state && !['started', 'stopped'].includes(a.state)) ctx.addIssue({ code: 'custom', path: ['state'], message: 'with port, state is started or stopped' });
-    if (a.path !== undefined && a.state && !['present', 'absent'].includes(a.state)) ctx.addIssue({ code: 'custom', path: ['state'], message: 'with path, state is present or absent' });
-    if (a.url !== undefined && a.state) ctx.addIssue({ code: 'custom', path: ['state'], message: 'with url, use status instead of state' });
-  });
+export const waitForArgs = once(() =>
+  z
+    .strictObject({
+      port: z.number().int().min(1).max(65535).optional().describe('TCP port to wait for (on host).'),
+      host: z.string().regex(HOST, 'expected a host name or IP address').default('127.0.0.1').describe('Host of port (default 127.0.0.1).'),
+      path: z
+        .string()
+        .regex(/^\/[^\n]*$/, 'expected an absolute path')
+        .optional()
+        .describe('File or directory to wait for.'),
+      url: z
+        .url({ protocol: /^https?$/ })
+        .optional()
+        .describe('http(s) URL to wait for (see status).'),
+      status: z.number().int().min(100).max(599).default(200).describe('HTTP status the URL must answer with.'),
+      validate_certs: z.boolean().default(true).describe('With https: verify the certificate (false for self-signed local endpoints).'),
+      state: z.enum(['started', 'stopped', 'present', 'absent']).optional().describe('port: started (open, default) or stopped (closed); path: present (default) or absent.'),
+      timeout: z.number().int().min(1).default(60).describe('Seconds to wait before failing.'),
+      delay: z.number().int().min(0).default(0).describe('Seconds to wait before the first check of the apply.'),
+    })
+    .superRefine((a, ctx) => {
+      const targets = [a.port !== undefined, a.path !== undefined, a.url !== undefined].filter(Boolean).length;
+      if (targets !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'set exactly one of port, path or url' });
+      if (a.port !== undefined && a.state && !['started', 'stopped'].includes(a.state)) ctx.addIssue({ code: 'custom', path: ['state'], message: 'with port, state is started or stopped' });
+      if (a.path !== undefined && a.state && !['present', 'absent'].includes(a.state)) ctx.addIssue({ code: 'custom', path: ['state'], message: 'with path, state is present or absent' });
+      if (a.url !== undefined && a.state) ctx.addIssue({ code: 'custom', path: ['state'], message: 'with url, use status instead of state' });
+    }),
+);
 
-export type WaitForArgs = z.output<typeof waitForArgs>;
+export type WaitForArgs = z.output<ReturnType<typeof waitForArgs>>;
 
 /** What one check prints: `open`/`closed`, `present`/`absent`, a status code (`000`: no answer), or `!message`. */
 export interface WaitForState {
@@ -138,7 +141,9 @@ function planWaitFor(args: WaitForArgs, state: WaitForState, ctx: PlanContext): 
 const waitForOp: OpModule<WaitForArgs, WaitForArgs, WaitForState> = {
   name: 'wait_for',
   summary: 'Wait for a TCP port, a path or an HTTP answer (a wait is never a change).',
-  args: waitForArgs,
+  get args() {
+    return waitForArgs();
+  },
   prelude: WAIT_PRELUDE,
   resources: (args) => (args.path !== undefined ? [args.path] : []),
   probe: (args) => `echo "seen=$(${sh`wpha_wait_once ${target(args).words}`})"`,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { absolutePath, attrChanges, attrFields, attrsFragment, normalizeMode } from './attrs.js';
 import type { FileState } from './file-state.js';
 
-const schema = z.object({ path: absolutePath, ...attrFields });
+const schema = z.object({ path: absolutePath(), ...attrFields() });
 
 describe('file attribute args', () => {
   it.each([

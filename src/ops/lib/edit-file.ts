@@ -5,6 +5,7 @@
  * the sha256 the probe saw (a concurrent change fails the task instead of being overwritten).
  */
 import { z } from 'zod';
+import { once } from './lazy.js';
 import { sh } from '../../shell/quote.js';
 import type { OpPlan, PlanContext, ProbeContext } from '../types.js';
 import { attrFields, type FileAttrs } from './attrs.js';
@@ -13,7 +14,7 @@ import type { EditResult } from './line-edit.js';
 import { planError, planFile } from './plan-file.js';
 
 /** Arguments every in-place editor (lineinfile, blockinfile) shares, after its own. */
-export const editedFileFields = {
+export const editedFileFields = once(() => ({
   create: z.boolean().default(false).describe('Create the file when it does not exist (otherwise the task fails).'),
   backup: z.boolean().default(false).describe('Keep the replaced file as <path>.<YYYYmmddTHHMMSS>.wpha-bak.'),
   validate: z
@@ -22,8 +23,8 @@ export const editedFileFields = {
     .optional()
     .describe('Command (sh) that must succeed on the edited file before it replaces the original; %s is its temp path.'),
   follow: z.boolean().default(false).describe('When path is a symlink, edit the file it points to (default: refuse).'),
-  ...attrFields,
-};
+  ...attrFields(),
+}));
 
 export interface EditedFileArgs {
   path: string;

@@ -5,9 +5,11 @@
  *    engine includes the same string once per script). It defines the shell functions
  *    `wpha_fstate` (probe), `wpha_put` (atomic writer) and `wpha_attrs` (chown/chgrp/chmod).
  *
- * 2. Arguments. Spread `attrFields` ({ owner, group, mode }) into a zod object; use `absolutePath`
- *    for paths. `fileMode` refuses YAML numbers (0755 -> 493) with a hint and normalises "644" to
- *    "0644". The parsed values are `FileAttrs`.
+ * 2. Arguments. Spread `attrFields()` ({ owner, group, mode }) into a zod object; use
+ *    `absolutePath()` for paths. `fileMode()` refuses YAML numbers (0755 -> 493) with a hint and
+ *    normalises "644" to "0644". The parsed values are `FileAttrs`. These are functions: schemas
+ *    are built on first use, inside the op's own `once(() => z.object(...))` (lazy.ts), never when
+ *    a module loads.
  *
  * 3. Probe + parse. `fileStateProbe(path, { content })` returns the probe line:
  *      content 'none'       stat only (directories, links);
@@ -36,7 +38,7 @@
  *
  * 6. `unifiedDiff(old, new, { oldLabel, newLabel })` for any other textual diff.
  *
- * 7. Whole-file ops (copy, template...): spread `wholeFileFields` (dest, backup, validate,
+ * 7. Whole-file ops (copy, template...): spread `wholeFileFields()` (dest, backup, validate,
  *    validate_live, follow, sensitive, owner, group, mode) into the args; in prepare return
  *    `withContent(args, bytes)`; probe with `wholeFileProbe`, plan with `planWholeFile`.
  *
@@ -44,7 +46,7 @@
  *    step with its status. Use it instead of plain newlines: `set -e` is silently off inside a
  *    shell function called as `f || ...`, so fragments must not rely on it.
  *
- * 9. systemd units (systemd.ts): `unitName` schema, `unitStateProbe`/`parseUnitState` (one
+ * 9. systemd units (systemd.ts): `unitName()` schema, `unitStateProbe`/`parseUnitState` (one
  *    `systemctl show`, "unknown" without systemd), `planUnitState` (daemon-reload when the file
  *    changed, enable/disable, start/stop), `sectionMarker`/`splitSections` for probes that print
  *    several parts, `escapeSpecifiers` (% -> %%), `unitLastWords` (a failed unit's journal tail,
@@ -89,5 +91,6 @@ export {
   type UnitState,
   type UnitWish,
 } from './systemd.js';
+export { once } from './lazy.js';
 export { prefetchFragment } from './prefetch.js';
 export { unitPrefetchFragment } from './unit-prefetch.js';

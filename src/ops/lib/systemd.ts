@@ -3,6 +3,7 @@
  * of a unit's state (one `systemctl show`), and the plan of daemon-reload / enable / start.
  */
 import { z } from 'zod';
+import { once } from './lazy.js';
 import { sh } from '../../shell/quote.js';
 import type { PlanContext } from '../types.js';
 import { planError } from './plan-file.js';
@@ -10,13 +11,15 @@ import { planError } from './plan-file.js';
 export const UNIT_DIR = '/etc/systemd/system';
 const UNIT_TYPES = ['service', 'timer', 'socket', 'path', 'mount', 'automount', 'swap', 'target', 'slice'] as const;
 
-export const unitName = z
-  .string()
-  .max(255)
-  .regex(new RegExp(`^[A-Za-z0-9:_.@\\\\-]+\\.(${UNIT_TYPES.join('|')})$`), {
-    message: `must be a unit file name such as "cache-warmer.service" (letters, digits, ":_.@-\\", ending in .${UNIT_TYPES.join('/.')})`,
-  })
-  .refine((n) => !n.startsWith('-') && !n.startsWith('.'), { message: 'must not start with "-" or "."' });
+export const unitName = once(() =>
+  z
+    .string()
+    .max(255)
+    .regex(new RegExp(`^[A-Za-z0-9:_.@\\\\-]+\\.(${UNIT_TYPES.join('|')})$`), {
+      message: `must be a unit file name such as "cache-warmer.service" (letters, digits, ":_.@-\\", ending in .${UNIT_TYPES.join('/.')})`,
+    })
+    .refine((n) => !n.startsWith('-') && !n.startsWith('.'), { message: 'must not start with "-" or "."' }),
+);
 
 export interface UnitState {
   /** systemctl could answer (false in a chroot or without systemd). */

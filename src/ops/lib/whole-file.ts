@@ -4,13 +4,14 @@
  * validation, symlink policy.
  */
 import { z } from 'zod';
+import { once } from './lazy.js';
 import type { OpPlan, PlanContext } from '../types.js';
 import { absolutePath, attrFields, type FileAttrs } from './attrs.js';
 import { fileStateProbe, type FileState } from './file-state.js';
 import { planFile, sha256Hex } from './plan-file.js';
 
-export const wholeFileFields = {
-  dest: absolutePath.describe('Absolute path of the file to write. Its directory must exist (it is not created).'),
+export const wholeFileFields = once(() => ({
+  dest: absolutePath().describe('Absolute path of the file to write. Its directory must exist (it is not created).'),
   backup: z.boolean().default(false).describe('Keep the replaced file as <dest>.<YYYYmmddTHHMMSS>.wpha-bak.'),
   validate: z
     .string()
@@ -26,8 +27,8 @@ export const wholeFileFields = {
     ),
   follow: z.boolean().default(false).describe('When dest is a symlink, write the file it points to (default: refuse).'),
   sensitive: z.boolean().default(false).describe('Never show the content in diffs (e.g. keys and passwords).'),
-  ...attrFields,
-};
+  ...attrFields(),
+}));
 
 export interface WholeFileArgs extends FileAttrs {
   dest: string;
