@@ -34,8 +34,26 @@ export function labTrace(name: string, pid: number | undefined): { process: bool
 
 export const labPid = (name: string) => readHost(labConfig(), name)?.pid;
 
-/** Requests `url` from `client` every ~100 ms while `action` runs (and `afterMs` more). */
+/**
+ * One page through `url` before a loop starts, allowed up to 10 s (three tries): the first page
+ * after a converge is rendered cold (PHP, its opcache, the page cache) and on a loaded machine can
+ * take longer than the loop's 1 s limit. A CI run failed the upgrade test on exactly that: its
+ * loop's very first request, 2 s before the upgrade began, timed out and nothing after it failed.
+ * The loop then measures the action, not a cold start; a stack that cannot serve at all fails here.
+ */
+async function warmUp(lab: LabHosts, client: string, url: string): Promise<void> {
+  let last = '';
+  for (let i = 0; i < 3; i++) {
+    const r = await lab.ssh(client, `curl -s -o /dev/null -m 10 -w '%{http_code} %{exitcode}' '${url}'`);
+    last = `${r.stdout.trim()} ${r.stderr.trim()}`.trim();
+    if (r.stdout.startsWith('200 ')) return;
+  }
+  throw new Error(`${url} does not answer 200 from ${client} before the loop (last: ${last})`);
+}
+
+/** Requests `url` from `client` every ~100 ms while `action` runs (and `afterMs` more), the page warmed first. */
 export async function loopDuring<T>(lab: LabHosts, client: string, url: string, afterMs: number, action: () => Promise<T>): Promise<{ samples: Sample[]; result: T }> {
+  await warmUp(lab, client, url);
   const stop = `/tmp/wpha-upgrade-loop-${process.pid}-${Date.now()}`;
   const loop = clientLoop(lab, client, url, 1500, stop);
   try {

@@ -204,7 +204,16 @@ describe('wpha upgrade: canary rolling replacement of a web group', () => {
     const killWhen = async (what: string, ok: () => boolean) => {
       mark(`start, kill when ${what}`);
       const child = execa('node', [bin, ...args], { env: { ...env, CI: '1' }, reject: false });
-      await waitUntil(what, ok, 600);
+      // A run that ends before the moment comes is a failure to show, not a wait to time out.
+      let ended: { exitCode?: number; stderr: unknown } | undefined;
+      void child.then((r) => (ended = r));
+      try {
+        await waitUntil(what, () => ok() || ended !== undefined, 240);
+      } catch (e) {
+        child.kill('SIGKILL');
+        throw new Error(`${(e as Error).message}; the run said:\n${String((await child).stderr).slice(-3000)}`);
+      }
+      if (ended && !ok()) throw new Error(`the run ended (exit ${ended.exitCode}) before ${what}:\n${String(ended.stderr).slice(-3000)}`);
       child.kill('SIGKILL');
       mark('killed');
       const r = await child;
@@ -218,8 +227,22 @@ describe('wpha upgrade: canary rolling replacement of a web group', () => {
         .filter(([, m]) => m.status !== 'serving' || m.image === target)
         .map(([n]) => n);
       expect(readStateFile(inv).rollout).toMatchObject({ status: 'running', image: target });
-      // 2. Run again, killed while the old hosts drain: their replacements serve.
-      await timed('run killed at drain', () => killWhen('old hosts draining', () => webMachines(inv).some(([, m]) => m.status === 'draining')));
+      // 2. Run again, killed while the old hosts drain: their replacements serve. A drain waits
+      // for the host's open connections (up to drain_timeout); with none it lasted ~0.1 s, shorter
+      // than this test's poll, which then missed it (lab runs). A slow download through the virtual
+      // IP, begun while only the old hosts serve, keeps one open until it is ended below.
+      const slowPid = `/tmp/wpha-slow-download-${process.pid}`;
+      for (const [, m] of webMachines(inv).filter(([, x]) => x.status === 'serving')) {
+        const put = await sshRun(m.address!, 'head -c 3000000 /dev/zero > /var/www/site/slow.bin', lab);
+        expect(put.code).toBe(0);
+      }
+      const slow = lab.ssh(client, `curl -s -o /dev/null -m 150 --limit-rate 30k 'http://${vip}/slow.bin' & echo $! > ${slowPid}; wait`, { timeoutMs: 170_000 });
+      try {
+        await timed('run killed at drain', () => killWhen('old hosts draining', () => webMachines(inv).some(([, m]) => m.status === 'draining')));
+      } finally {
+        await lab.ssh(client, `kill "$(cat ${slowPid})" 2>/dev/null; rm -f ${slowPid}`);
+        await slow;
+      }
       const drainedAt = webMachines(inv)
         .filter(([, m]) => m.status === 'draining')
         .map(([n]) => n);
