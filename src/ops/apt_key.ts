@@ -16,6 +16,7 @@
  * barrier: later probes on the host are re-read.
  */
 import { z } from 'zod';
+import { baseNameArg, httpUrlArg, sha256Arg } from './lib/common-args.js';
 import { once } from './lib/lazy.js';
 import { InputError } from '../errors.js';
 import { sh } from '../shell/quote.js';
@@ -30,23 +31,11 @@ const KEY_ATTRS = { mode: '0644', owner: 'root', group: 'root' };
 const aptKeyArgs = once(() =>
   z
     .object({
-      name: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file name such as "proxysql" (lowercase letters, digits, "._-")' })
-        .describe('Key file base name: /etc/apt/keyrings/<name>.asc or .gpg.'),
+      name: baseNameArg().describe('Key file base name: /etc/apt/keyrings/<name>.asc or .gpg.'),
       content: z.string().min(1).optional().describe('The key itself (armored text).'),
       src: z.string().min(1).optional().describe("Key file in the role's files/ folder (armored or binary)."),
-      url: z
-        .string()
-        .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
-        .optional()
-        .describe('Where the host downloads the key (needs sha256).'),
-      sha256: z
-        .string()
-        .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
-        .transform((s) => s.toLowerCase())
-        .optional()
-        .describe('sha256 of the key file at url (required with url; checked for content/src when given).'),
+      url: httpUrlArg().optional().describe('Where the host downloads the key (needs sha256).'),
+      sha256: sha256Arg().optional().describe('sha256 of the key file at url (required with url; checked for content/src when given).'),
       format: z.enum(['armored', 'binary']).optional().describe('Key format when it cannot be detected (a URL without .asc/.gpg suffix).'),
     })
     .strict()

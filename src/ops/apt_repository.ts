@@ -18,6 +18,7 @@
  * the host are re-read (new packages become installable).
  */
 import { z } from 'zod';
+import { baseNameArg } from './lib/common-args.js';
 import { once } from './lib/lazy.js';
 import { sh } from '../shell/quote.js';
 import { FILE_PRELUDE, fileStateProbe, parseFileState, planFile, planFileAbsent, sha256Hex, type FileState } from './lib/index.js';
@@ -40,10 +41,7 @@ const ARCH = once(() => word('a Debian architecture such as "amd64"', /^[a-z0-9-
 const aptRepositoryArgs = once(() =>
   z
     .object({
-      name: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a file name such as "proxysql" (lowercase letters, digits, "._-")' })
-        .describe('Source file base name: /etc/apt/sources.list.d/<name>.sources.'),
+      name: baseNameArg().describe('Source file base name: /etc/apt/sources.list.d/<name>.sources.'),
       uris: oneOrMany(URI()).optional().describe('Repository URI(s).'),
       suites: oneOrMany(SUITE()).optional().describe('Suite(s), e.g. bookworm; an exact path ending in "/" (e.g. "./") for a flat repository.'),
       components: oneOrMany(COMPONENT()).optional().describe('Component(s), e.g. main. Required unless the suite is a path ending in "/".'),

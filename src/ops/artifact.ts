@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { sha256Arg } from './lib/common-args.js';
 import { once } from './lib/lazy.js';
 import { InputError } from '../errors.js';
 import { FILE_PRELUDE, fileStateProbe, parseFileState, planWholeFile, wholeFileFields, withContent, type FileState, type PreparedWholeFile } from './lib/index.js';
@@ -24,12 +25,7 @@ const artifactArgs = once(() => {
   return z
     .object({
       src: z.string().min(1).describe("Controller file: relative to the role's files/ folder, or an absolute path."),
-      sha256: z
-        .string()
-        .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
-        .transform((s) => s.toLowerCase())
-        .optional()
-        .describe('Expected sha256 of src; the task fails on the controller when the local file differs.'),
+      sha256: sha256Arg().optional().describe('Expected sha256 of src; the task fails on the controller when the local file differs.'),
       ...fields,
     })
     .strict();

@@ -17,6 +17,7 @@
  * place; any failure leaves the old file as it was. Proxy variables of the host apply.
  */
 import { z } from 'zod';
+import { httpUrlArg, sha256Arg } from './lib/common-args.js';
 import { once } from './lib/lazy.js';
 import { sh } from '../shell/quote.js';
 import { absolutePath, attrChanges, attrFields, attrsFragment, FILE_PRELUDE, fileStateProbe, joinSteps, parseFileState, planError, type FileState } from './lib/index.js';
@@ -25,18 +26,11 @@ import type { OpModule, OpPlan } from './types.js';
 const getUrlArgs = once(() =>
   z
     .object({
-      url: z
-        .string()
-        .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
+      url: httpUrlArg()
         .refine((u) => !/[\s\0]/.test(u), { message: 'must not contain whitespace' })
         .describe('http(s) URL to download.'),
       dest: absolutePath().describe('Absolute path of the file to write. Its directory must exist.'),
-      sha256: z
-        .string()
-        .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
-        .transform((s) => s.toLowerCase())
-        .optional()
-        .describe('Expected sha256 of the content (hex). Required unless insecure_no_checksum is true.'),
+      sha256: sha256Arg().optional().describe('Expected sha256 of the content (hex). Required unless insecure_no_checksum is true.'),
       insecure_no_checksum: z.boolean().default(false).describe('Allow a download without sha256 (then fetched only when dest is missing, never verified).'),
       timeout: z.number().int().positive().max(86_400).default(60).describe('Seconds allowed for the download (curl --max-time; wget -T).'),
       ...attrFields(),

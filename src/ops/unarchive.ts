@@ -35,6 +35,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { httpUrlArg, sha256Arg } from './lib/common-args.js';
 import { once } from './lib/lazy.js';
 import { InputError } from '../errors.js';
 import { sh } from '../shell/quote.js';
@@ -63,18 +64,11 @@ const unarchiveArgs = once(() =>
         .describe(
           "Controller path of a folder or a tar archive (plain, gzip, xz or bzip2): absolute, relative to base_dir, or (archives only) relative to the role's files/ folder. Exactly one of src and url.",
         ),
-      url: z
-        .string()
-        .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
+      url: httpUrlArg()
         .refine((u) => !/[\s\0]/.test(u), { message: 'must not contain whitespace' })
         .optional()
         .describe('http(s) URL of a tar archive the host downloads (with sha256). Exactly one of src and url.'),
-      sha256: z
-        .string()
-        .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal digits' })
-        .transform((v) => v.toLowerCase())
-        .optional()
-        .describe('sha256 of the archive at url (required with url): checked before anything is unpacked.'),
+      sha256: sha256Arg().optional().describe('sha256 of the archive at url (required with url): checked before anything is unpacked.'),
       timeout: z.number().int().positive().max(86_400).default(900).describe('Seconds allowed for the download of url.'),
       base_dir: absolutePath().optional().describe('Controller folder a relative src is resolved against (e.g. "{{ inventory_dir }}").'),
       dest: absolutePath()
