@@ -85,6 +85,10 @@ describe("bin/wpha's first line", () => {
   const env = { ...process.env, NODE_EXTRA_CA_CERTS: at('missing.pem'), WPHA_VAULT_PASSWORD: 'a long enough passphrase' };
   const startupWarning = /Ignoring extra certs from/;
 
+  it('records the file under the key trustedCas() reads (bin/wpha is not bundled: the name is written twice)', () => {
+    expect(readFileSync(bin, 'utf8')).toContain(`globalThis[Symbol.for('${DEFERRED_CA_KEY.description}')] = extraCa;`);
+  });
+
   it('Node started as `node bin/wpha` reads NODE_EXTRA_CA_CERTS at start-up (it warns about a missing file)', () => {
     const r = spawnSync('node', [bin, '--version'], { env, encoding: 'utf8' });
     expect(r.status).toBe(0);
